@@ -1,0 +1,142 @@
+"""Typed errors raised by elmkit.
+
+Every error elmkit raises on bad input is an :class:`ElmError`. Errors that concern a place in a
+document carry ``path``: a JSON pointer (RFC 6901) into the JSON-LD form, ``""`` for the root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ContextError",
+    "DocumentTooLargeError",
+    "DuplicateKeyError",
+    "ElmError",
+    "ElmValidationError",
+    "ErrorDetail",
+    "LanguageTagError",
+    "ModelError",
+    "NetworkDisabledError",
+    "ParseError",
+    "SealError",
+    "SourceError",
+    "StructureError",
+    "UnknownCodeError",
+    "UnknownPropertyError",
+    "UnsupportedFormatError",
+    "VerificationError",
+    "json_pointer",
+]
+
+
+def _escape(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def json_pointer(parts: Iterable[str | int]) -> str:
+    """Join path parts into a JSON pointer: ``("a", 0, "b/c")`` -> ``"/a/0/b~1c"``."""
+    return "".join("/" + _escape(p) for p in parts)
+
+
+class ElmError(Exception):
+    """Base class of every error elmkit raises about its input or configuration."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        if self.path:
+            return f"{self.message} (at {self.path})"
+        return self.message
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    """One problem found while building a model object."""
+
+    path: str
+    message: str
+    kind: str
+
+
+class ModelError(ElmError):
+    """Data does not fit the ELM model (wrong type, malformed value)."""
+
+
+class ElmValidationError(ModelError):
+    """One or more values did not fit the model; ``details`` lists every one with its path."""
+
+    def __init__(self, details: Sequence[ErrorDetail]) -> None:
+        self.details = tuple(details)
+        first = self.details[0] if self.details else ErrorDetail("", "invalid data", "invalid")
+        more = f" (and {len(self.details) - 1} more)" if len(self.details) > 1 else ""
+        super().__init__(f"{first.message}{more}", path=first.path)
+
+    def __str__(self) -> str:
+        lines = [f"{len(self.details)} problem(s) in ELM data:"]
+        lines += [f"  {d.path or '/'}: {d.message}" for d in self.details]
+        return "\n".join(lines)
+
+
+class LanguageTagError(ModelError):
+    """A language tag is not a well-formed BCP 47 tag."""
+
+
+class UnknownCodeError(ModelError, LookupError):
+    """A code is not in the controlled vocabulary it was looked up in."""
+
+
+class UnknownPropertyError(ModelError):
+    """A property is not part of the model and strict mode is on."""
+
+
+class StructureError(ModelError):
+    """The document is cyclic or nested deeper than allowed."""
+
+
+class ParseError(ElmError):
+    """A document could not be parsed (malformed JSON, XML, Turtle...)."""
+
+
+class DuplicateKeyError(ParseError):
+    """A JSON object has the same member twice."""
+
+
+class DocumentTooLargeError(ParseError):
+    """A document exceeds the configured size limit."""
+
+
+class UnsupportedFormatError(ElmError, ValueError):
+    """The format asked for, or found, is not supported."""
+
+
+class ContextError(ElmError):
+    """A JSON-LD context is unknown or could not be resolved offline."""
+
+
+class NetworkDisabledError(ContextError):
+    """Something asked for the network and the caller did not allow it."""
+
+
+class SourceError(ElmError):
+    """An input file (definition, results) is missing or malformed."""
+
+    def __init__(self, message: str, *, file: str = "", path: str = "", row: int | None = None) -> None:
+        self.file = file
+        self.row = row
+        where = ", ".join(
+            part for part in (file, f"row {row}" if row is not None else "") if part
+        )
+        super().__init__(f"{where}: {message}" if where else message, path=path)
+
+
+class SealError(ElmError):
+    """A credential could not be sealed."""
+
+
+class VerificationError(ElmError):
+    """A sealed document could not be read for verification."""

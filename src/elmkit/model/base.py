@@ -1,0 +1,257 @@
+"""The runtime every generated ELM class stands on: the node base class and field helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from elmkit.errors import (
+    ElmValidationError,
+    ErrorDetail,
+    StructureError,
+    UnknownPropertyError,
+    json_pointer,
+)
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "ElmNode",
+    "as_list",
+    "as_node",
+    "as_node_list",
+    "check_structure",
+    "tag_discriminator",
+]
+
+#: Deepest nesting of JSON objects/arrays accepted when building the model from data.
+DEFAULT_MAX_DEPTH = 128
+
+
+class ElmNode(BaseModel):
+    """Base class of every ELM node: an optional ``id`` and its ``type``.
+
+    Fields use snake_case names; the JSON-LD terms of the EDC context are their aliases, and
+    either may be used to build a node. Unknown properties are kept in ``model_extra`` and
+    reported by :meth:`unknown_properties`.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        serialize_by_alias=True,
+        validate_assignment=False,
+        revalidate_instances="never",
+        ser_json_timedelta="iso8601",
+        defer_build=True,
+    )
+
+    #: IRI of the ELM class this node represents.
+    class_iri: ClassVar[str] = ""
+    #: JSON-LD term of the class in the EDC context.
+    class_term: ClassVar[str] = ""
+    #: The ``type`` written for this class when the node has none (a list for credentials).
+    default_type: ClassVar[str | tuple[str, ...]] = ""
+    #: IRI of the application-profile shape the class comes from.
+    shape_iri: ClassVar[str] = ""
+
+    id: str | None = None
+    type: str | list[str] | None = None
+
+    @field_validator("type", mode="after")
+    @classmethod
+    def _check_type(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if value is None or not cls.class_term:
+            return value
+        names = [value] if isinstance(value, str) else value
+        if cls.class_term in names or cls.class_iri in names:
+            return value
+        raise PydanticCustomError(
+            "elm_type",
+            "type {found!r} does not name {expected}",
+            {"found": value, "expected": cls.class_term},
+        )
+
+    @property
+    def type_names(self) -> tuple[str, ...]:
+        """The node's types, with the class default when ``type`` is not set."""
+        if self.type is None:
+            return (self.default_type,) if isinstance(self.default_type, str) else self.default_type
+        return (self.type,) if isinstance(self.type, str) else tuple(self.type)
+
+    @classmethod
+    def from_data(
+        cls,
+        data: Mapping[str, Any],
+        *,
+        strict: bool = False,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> Self:
+        """Build a node from parsed JSON-LD (compacted with the EDC context).
+
+        Raises :class:`~elmkit.errors.ElmValidationError` listing every value that does not fit,
+        :class:`~elmkit.errors.StructureError` for cyclic or too deep data (pydantic's own guard
+        applies by default; a smaller ``max_depth`` is checked before validation) and, with
+        ``strict=True``, :class:`~elmkit.errors.UnknownPropertyError` for unknown properties.
+        """
+        if max_depth != DEFAULT_MAX_DEPTH:
+            check_structure(data, max_depth=max_depth)
+        try:
+            node = cls.model_validate(data)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        if strict:
+            unknown = list(node.unknown_properties())
+            if unknown:
+                path, name = unknown[0]
+                more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+                raise UnknownPropertyError(f"unknown property {name!r}{more}", path=path)
+        return node
+
+    def walk(self) -> Iterator[tuple[str, ElmNode]]:
+        """Every node reachable from this one (itself first) with its JSON pointer, once each."""
+        seen: set[int] = set()
+        stack: list[tuple[str, ElmNode]] = [("", self)]
+        while stack:
+            path, node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield path, node
+            children: list[tuple[str, ElmNode]] = []
+            for name, info in type(node).model_fields.items():
+                value = node.__dict__.get(name)
+                alias = info.alias or name
+                if isinstance(value, ElmNode):
+                    children.append((f"{path}/{alias}", value))
+                elif isinstance(value, list):
+                    children.extend(
+                        (f"{path}/{alias}/{i}", item) for i, item in enumerate(value) if isinstance(item, ElmNode)
+                    )
+            stack.extend(reversed(children))
+
+    def unknown_properties(self) -> Iterator[tuple[str, str]]:
+        """``(json pointer, property)`` for every property not in the model, in this tree."""
+        for path, node in self.walk():
+            for key in node.model_extra or {}:
+                if key != "@context":
+                    yield json_pointer([*_split(path), key]), key
+
+    def to_jsonld(self, **options: Any) -> dict[str, Any]:
+        """Compact JSON-LD for this node (see :func:`elmkit.dumps` for the options)."""
+        from elmkit.serializers.jsonld import node_to_jsonld
+
+        return node_to_jsonld(self, **options)
+
+
+def _split(path: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]] if path else []
+
+
+def check_structure(data: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+    """Reject cyclic or too deeply nested JSON data before it reaches the model."""
+    active: set[int] = set()
+
+    def visit(value: Any, depth: int) -> None:
+        if depth >= max_depth:
+            raise StructureError(f"the data is nested deeper than {max_depth} levels")
+        key = id(value)
+        if key in active:
+            raise StructureError("the data contains a cycle")
+        active.add(key)
+        for item in value.values() if isinstance(value, dict) else value:
+            if isinstance(item, dict | list):
+                visit(item, depth + 1)
+        active.discard(key)
+
+    if isinstance(data, dict | list):
+        visit(data, 0)
+
+
+def _loc_to_pointer(loc: Sequence[int | str], tags: frozenset[str]) -> str:
+    parts: list[str | int] = []
+    for item in loc:
+        if isinstance(item, str) and (item in tags or "[" in item or item.startswith("function-")):
+            continue
+        parts.append(item)
+    return json_pointer(parts)
+
+
+_CLASS_TAGS: set[str] = set()
+
+
+_STRUCTURE_ERRORS = {"recursion_loop": "the data contains a cycle", "recursion_depth_exceeded": "the data is nested too deeply"}
+
+
+def validation_error(exc: ValidationError) -> ElmValidationError | StructureError:
+    """Turn pydantic's error into an :class:`ElmValidationError` with JSON pointers.
+
+    Cycles and excessive nesting become a :class:`~elmkit.errors.StructureError`.
+    """
+    tags = frozenset(_CLASS_TAGS)
+    details = [
+        ErrorDetail(path=_loc_to_pointer(err["loc"], tags), message=err["msg"], kind=err["type"])
+        for err in exc.errors(include_url=False)
+    ]
+    for detail in details:
+        if detail.kind in _STRUCTURE_ERRORS:
+            return StructureError(_STRUCTURE_ERRORS[detail.kind], path=detail.path)
+    return ElmValidationError(details)
+
+
+def register_class_tags(names: Sequence[str]) -> None:
+    """Record the class names used as union tags (they are dropped from error paths)."""
+    _CLASS_TAGS.update(names)
+
+
+def as_list(value: Any) -> Any:
+    """Accept one value where a list is expected."""
+    if type(value) is list:
+        return value
+    if value is None:
+        return []
+    if isinstance(value, tuple):
+        return list(value)
+    return [value]
+
+
+def as_node(value: Any) -> Any:
+    """Accept an IRI string where a node is expected: it becomes a node with only an ``id``."""
+    if type(value) is str:
+        return {"id": value}
+    return value
+
+
+def as_node_list(value: Any) -> Any:
+    """:func:`as_list`, then :func:`as_node` on each item."""
+    if type(value) is list:
+        for item in value:
+            if type(item) is str:
+                return [as_node(v) for v in value]
+        return value
+    return [as_node(v) for v in as_list(value)]
+
+
+def tag_discriminator(tags: Sequence[str], default: str) -> Callable[[Any], str | None]:
+    """A discriminator that picks the union member named by ``type`` (term or list of terms)."""
+    known = frozenset(tags)
+
+    def pick(value: Any) -> str | None:
+        if isinstance(value, ElmNode):
+            return type(value).class_term if type(value).class_term in known else None
+        if isinstance(value, Mapping):
+            found = value.get("type")
+            if found is None:
+                return default
+            names = [found] if isinstance(found, str) else found
+            if not isinstance(names, list):
+                return None
+            for name in reversed(names):
+                if isinstance(name, str) and name in known:
+                    return name
+            return None
+        return default
+
+    return pick

@@ -1,0 +1,260 @@
+"""XSD literal types of the model that keep their exact lexical form.
+
+RDF compares literals by their lexical form, so a value read from a credential is written back
+exactly as it came (``2023-05-05T07:00:00Z`` stays so, ``PT60H`` stays so), while still behaving as
+a Python ``datetime``/``date``/``str``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+__all__ = ["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdDecimal"]
+
+_DATETIME = re.compile(
+    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
+)
+_DATE = re.compile(r"-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?")
+_DURATION = re.compile(
+    r"-?P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+    r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
+)
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+
+
+def _custom(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(error_type, message, ctx)
+
+
+class DateTime(datetime):
+    """An ``xsd:dateTime`` value that remembers its lexical form."""
+
+    lexical: str
+
+    @classmethod
+    def parse(cls, text: str) -> DateTime:
+        if not _DATETIME.fullmatch(text):
+            raise _custom("xsd_datetime", "not an xsd:dateTime: {value!r}", value=text)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise _custom("xsd_datetime", "not a valid date and time: {value!r}", value=text) from None
+        return cls._wrap(parsed, text)
+
+    @classmethod
+    def _wrap(cls, value: datetime, lexical: str | None = None) -> DateTime:
+        out = cls(
+            value.year, value.month, value.day, value.hour, value.minute, value.second,
+            value.microsecond, value.tzinfo, fold=value.fold,
+        )
+        out.lexical = lexical if lexical is not None else _format_datetime(value)
+        return out
+
+    @classmethod
+    def coerce(cls, value: Any) -> DateTime:
+        if isinstance(value, DateTime):
+            return value
+        if isinstance(value, datetime):
+            return cls._wrap(value)
+        if isinstance(value, date):
+            return cls._wrap(datetime(value.year, value.month, value.day, tzinfo=UTC))
+        if isinstance(value, str):
+            return cls.parse(value)
+        raise _custom("xsd_datetime", "expected a date-time string, got {kind}", kind=type(value).__name__)
+
+    def __str__(self) -> str:
+        return self.lexical
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.lexical),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "format": "date-time"}
+
+
+def _format_datetime(value: datetime) -> str:
+    text = value.isoformat()
+    if value.tzinfo is not None and value.utcoffset() == timedelta(0):
+        text = text.removesuffix("+00:00") + "Z"
+    return text
+
+
+class Date(date):
+    """An ``xsd:date`` value that remembers its lexical form."""
+
+    lexical: str
+
+    @classmethod
+    def coerce(cls, value: Any) -> Date:
+        if isinstance(value, Date):
+            return value
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            out = cls(value.year, value.month, value.day)
+            out.lexical = value.isoformat()
+            return out
+        if isinstance(value, str):
+            if not _DATE.fullmatch(value):
+                raise _custom("xsd_date", "not an xsd:date: {value!r}", value=value)
+            try:
+                parsed = date.fromisoformat(value[:10] if value[0] != "-" else value)
+            except ValueError:
+                raise _custom("xsd_date", "not a valid date: {value!r}", value=value) from None
+            out = cls(parsed.year, parsed.month, parsed.day)
+            out.lexical = value
+            return out
+        raise _custom("xsd_date", "expected a date string, got {kind}", kind=type(value).__name__)
+
+    def __str__(self) -> str:
+        return self.lexical
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.lexical),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "format": "date"}
+
+
+class Duration(str):
+    """An ISO 8601 / ``xsd:duration`` such as ``PT60H`` or ``P2M``."""
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> Self:
+        if not isinstance(value, str) or not _DURATION.fullmatch(value):
+            raise ValueError(f"not an ISO 8601 duration: {value!r}")
+        return super().__new__(cls, value)
+
+    @classmethod
+    def from_timedelta(cls, value: timedelta) -> Duration:
+        total = Decimal(value.days * 86400 + value.seconds) + Decimal(value.microseconds) / 1_000_000
+        sign = "-" if total < 0 else ""
+        total = abs(total)
+        hours, rest = divmod(total, 3600)
+        minutes, seconds = divmod(rest, 60)
+        text = f"{sign}PT"
+        if hours:
+            text += f"{int(hours)}H"
+        if minutes:
+            text += f"{int(minutes)}M"
+        if seconds or text.endswith("T"):
+            text += f"{seconds.normalize():f}S"
+        return cls(text)
+
+    @classmethod
+    def of_hours(cls, hours: float) -> Duration:
+        """A duration of ``hours`` hours, written as ``PT<h>H``."""
+        return cls.from_timedelta(timedelta(hours=hours))
+
+    def _parts(self) -> tuple[int, ...]:
+        match = _DURATION.fullmatch(self)
+        assert match is not None
+        return tuple(int(float(g)) if g else 0 for g in match.groups())
+
+    @property
+    def has_calendar_part(self) -> bool:
+        """True when years or months are present (no fixed length in hours)."""
+        years, months, *_ = self._parts()
+        return bool(years or months)
+
+    def to_timedelta(self) -> timedelta:
+        """The duration as a ``timedelta``; raises ``ValueError`` for years or months."""
+        if self.has_calendar_part:
+            raise ValueError(f"{self} has years or months and no fixed length")
+        match = _DURATION.fullmatch(self)
+        assert match is not None
+        _, _, weeks, days, hours, minutes, seconds = match.groups()
+        delta = timedelta(
+            weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
+            minutes=int(minutes or 0), seconds=float(seconds or 0),
+        )
+        return -delta if self.startswith("-") else delta
+
+    @property
+    def hours(self) -> float:
+        """Total hours (weeks, days, hours, minutes, seconds); raises for years or months."""
+        return self.to_timedelta().total_seconds() / 3600
+
+    @classmethod
+    def coerce(cls, value: Any) -> Duration:
+        if isinstance(value, Duration):
+            return value
+        if isinstance(value, timedelta):
+            return cls.from_timedelta(value)
+        if isinstance(value, str) and _DURATION.fullmatch(value):
+            return cls(value)
+        raise _custom("xsd_duration", "not an ISO 8601 duration (e.g. PT60H): {value!r}", value=value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "format": "duration"}
+
+
+class XsdDecimal(Decimal):
+    """An ``xsd:decimal``; written as a JSON string so that its lexical form survives."""
+
+    @classmethod
+    def coerce(cls, value: Any) -> XsdDecimal:
+        if isinstance(value, XsdDecimal):
+            return value
+        if isinstance(value, bool):
+            raise _custom("xsd_decimal", "expected a decimal number, got a boolean")
+        try:
+            if isinstance(value, float):
+                return cls(repr(value))
+            if isinstance(value, int | str | Decimal):
+                out = cls(value)
+                if not out.is_finite():
+                    raise InvalidOperation
+                return out
+        except InvalidOperation:
+            pass
+        raise _custom("xsd_decimal", "not a decimal number: {value!r}", value=value)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.coerce,
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"type": "string", "pattern": r"^[+-]?(\d+(\.\d*)?|\.\d+)$"}
+
+
+def _check_iri(value: str) -> str:
+    if not _IRI.fullmatch(value):
+        raise _custom("iri", "not an absolute IRI: {value!r}", value=value)
+    return value
+
+
+#: An absolute IRI (``http://…``, ``urn:…``, ``mailto:…``).
+Iri = Annotated[str, AfterValidator(_check_iri)]
+#: An ``xsd:anyURI`` literal.
+AnyUri = Annotated[str, AfterValidator(_check_iri)]

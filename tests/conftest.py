@@ -1,0 +1,19 @@
+"""Shared test fixtures: where the reference material lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"
+ELM_DIR = REFERENCE_DIR / "elm"
+SAMPLES_DIR = ELM_DIR / "samples" / "official-elm-v3"
+SHAPES_DIR = ELM_DIR / "shacl" / "edc" / "v3.2"
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    assert REFERENCE_DIR.is_dir(), f"reference material missing: {REFERENCE_DIR}"
+    return REFERENCE_DIR
