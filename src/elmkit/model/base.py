@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from elmkit.errors import (
@@ -59,6 +59,14 @@ class ElmNode(BaseModel):
 
     id: str | None = None
     type: str | list[str] | None = None
+
+    _origin: Any = PrivateAttr(default=None)
+
+    @property
+    def origin(self) -> Any:
+        """Where a loaded document came from (set by :func:`elmkit.load`): the upload wrapper,
+        the sealed envelope and its exact payload bytes, … ``None`` for nodes built in code."""
+        return self._origin
 
     @field_validator("type", mode="after")
     @classmethod

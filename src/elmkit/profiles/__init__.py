@@ -1,0 +1,72 @@
+"""Validation profiles: the EDC application profile, the EU micro-credential minimum, Spain.
+
+>>> report = elmkit.validate(credential, profiles=("edc-ap", "eu-microcredential"), stage="ready")
+>>> report.ok, [f.message("es") for f in report.errors]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from elmkit.profiles.base import (
+    ENTRY_POINT_GROUP,
+    Finding,
+    Profile,
+    ProfileError,
+    Report,
+    Severity,
+    Stage,
+    available_profiles,
+    get_profile,
+    register_profile,
+    run_profiles,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Finding",
+    "Profile",
+    "ProfileError",
+    "Report",
+    "Severity",
+    "Stage",
+    "available_profiles",
+    "get_profile",
+    "register_profile",
+    "validate",
+]
+
+DEFAULT_PROFILES = ("edc-ap", "eu-microcredential")
+
+
+def validate(
+    obj: Any,
+    profiles: Sequence[str | Profile] = DEFAULT_PROFILES,
+    stage: Stage | str = Stage.READY,
+    *,
+    lang: str = "en",
+    shacl: Any = None,
+) -> Report:
+    """Check a credential against profiles and return a :class:`Report`.
+
+    ``obj`` is a model object or anything :func:`elmkit.load` reads (path, bytes, str, dict).
+    With ``shacl`` (a path or an rdflib graph of shapes; needs the ``shacl`` extra) pyshacl also
+    runs and its results are added to the report.
+    """
+    from elmkit.model.base import ElmNode
+
+    credential = obj if isinstance(obj, ElmNode) else _load(obj)
+    report = run_profiles(credential, profiles, stage=Stage(stage), lang=lang)
+    if shacl is not None:
+        from elmkit.profiles.shacl import shacl_findings
+
+        report.findings.extend(shacl_findings(credential, shacl))
+        report.profiles = (*report.profiles, "shacl")
+    return report
+
+
+def _load(obj: Any) -> Any:
+    from elmkit.serializers import load
+
+    return load(obj)

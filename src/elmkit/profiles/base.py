@@ -1,0 +1,269 @@
+"""Validation profiles: findings, reports, the profile protocol and the registry."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from elmkit.errors import ElmError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from elmkit.model.base import ElmNode
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Finding",
+    "Profile",
+    "ProfileError",
+    "Report",
+    "Severity",
+    "Stage",
+    "available_profiles",
+    "get_profile",
+    "register_profile",
+]
+
+ENTRY_POINT_GROUP = "elmkit.profiles"
+
+
+class ProfileError(ElmError):
+    """A profile is unknown or could not be loaded."""
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Stage(StrEnum):
+    """When a credential is checked.
+
+    ``draft``: while authoring; ``ready``: ready to upload to Europass or to seal; ``sealed``: an
+    issued credential (``issued``, the issuer's eIDAS identifier, … are required).
+    """
+
+    DRAFT = "draft"
+    READY = "ready"
+    SEALED = "sealed"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem (or note) a profile reports about a credential."""
+
+    code: str
+    """Stable machine code, e.g. ``edc-ap/minCount`` or ``eu-mc/learning-outcomes``."""
+    severity: Severity
+    messages: Mapping[str, str]
+    """The message by language (``en`` always; ``es`` at least for built-in profiles)."""
+    path: str = ""
+    """JSON pointer into the credential's JSON-LD."""
+    focus: str | None = None
+    """The id of the node concerned."""
+    property: str | None = None
+    """IRI of the property concerned."""
+    source: str = ""
+    """Where the rule comes from: a SHACL shape IRI, "Annex I element 7", a decree article."""
+    profile: str = ""
+    constraint: str = ""
+    """The kind of constraint (``minCount``, ``datatype``, ``class``, ``in``, …)."""
+    value: Any = None
+
+    def message(self, lang: str = "en") -> str:
+        """The message in ``lang`` (falls back to the language's base, then English)."""
+        if lang in self.messages:
+            return self.messages[lang]
+        base = lang.split("-")[0]
+        return self.messages.get(base) or self.messages.get("en") or next(iter(self.messages.values()), "")
+
+    def to_problem(self, lang: str = "en") -> dict[str, Any]:
+        """An RFC 9457-style problem object."""
+        problem: dict[str, Any] = {
+            "type": f"urn:elmkit:finding:{self.code}",
+            "title": self.code,
+            "detail": self.message(lang),
+            "severity": self.severity.value,
+            "instance": self.path or "/",
+        }
+        for key, value in (
+            ("focusNode", self.focus),
+            ("property", self.property),
+            ("source", self.source),
+            ("profile", self.profile),
+            ("constraint", self.constraint),
+        ):
+            if value:
+                problem[key] = value
+        if self.value is not None:
+            problem["value"] = self.value if isinstance(self.value, str | int | float | bool) else str(self.value)
+        return problem
+
+
+@dataclass(slots=True)
+class Report:
+    """What the profiles found: ``ok`` when there is no error."""
+
+    findings: list[Finding] = field(default_factory=list)
+    profiles: tuple[str, ...] = ()
+    stage: Stage = Stage.READY
+    lang: str = "en"
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def infos(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.INFO]
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def to_json(self, lang: str | None = None) -> dict[str, Any]:
+        """The report as JSON data: a verdict and RFC 9457-style problem objects."""
+        language = lang or self.lang
+        return {
+            "ok": self.ok,
+            "stage": self.stage.value,
+            "profiles": list(self.profiles),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "infos": len(self.infos),
+            "problems": [f.to_problem(language) for f in self.findings],
+        }
+
+    def __str__(self) -> str:
+        head = "valid" if self.ok else "INVALID"
+        lines = [
+            f"{head} ({', '.join(self.profiles)}; stage {self.stage.value}): "
+            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s), {len(self.infos)} note(s)"
+        ]
+        for f in self.findings:
+            lines.append(f"  [{f.severity.value}] {f.path or '/'}: {f.message(self.lang)} ({f.code})")
+        return "\n".join(lines)
+
+    def rich_table(self, lang: str | None = None) -> Table:
+        """A ``rich`` table of the findings."""
+        from rich.table import Table
+
+        language = lang or self.lang
+        table = Table(title=("valid" if self.ok else "invalid") + f" — {', '.join(self.profiles)}")
+        table.add_column("severity")
+        table.add_column("where")
+        table.add_column("message")
+        table.add_column("rule", style="dim")
+        styles = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+        for f in self.findings:
+            table.add_row(
+                f"[{styles[f.severity]}]{f.severity.value}[/]", f.path or "/", f.message(language), f.source or f.code
+            )
+        return table
+
+    def __rich__(self) -> Table:
+        return self.rich_table()
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td>{f.severity.value}</td><td><code>{escape(f.path or '/')}</code></td>"
+            f"<td>{escape(f.message(self.lang))}</td><td>{escape(f.source or f.code)}</td></tr>"
+            for f in self.findings
+        )
+        verdict = "valid" if self.ok else "invalid"
+        return f"<p><b>{verdict}</b></p><table><tr><th>severity</th><th>where</th><th>message</th><th>rule</th></tr>{rows}</table>"
+
+
+@runtime_checkable
+class Profile(Protocol):
+    """A validation profile: a name and a check that yields findings.
+
+    A profile never raises on a credential that loaded: it reports.
+    """
+
+    name: str
+    title: str
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]: ...
+
+
+_registry: dict[str, Profile] = {}
+
+
+def register_profile(profile: Profile, *, replace: bool = False) -> Profile:
+    """Make a profile available by its name to :func:`elmkit.validate`."""
+    if not isinstance(profile, Profile):
+        raise ProfileError(f"{profile!r} does not implement the Profile protocol")
+    if profile.name in _registry and not replace and _registry[profile.name] is not profile:
+        raise ProfileError(f"a profile named {profile.name!r} is already registered")
+    _registry[profile.name] = profile
+    return profile
+
+
+@functools.cache
+def _entry_points() -> dict[str, Any]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _load_builtin() -> None:
+    from elmkit.profiles import builtin
+
+    builtin.register_all()
+
+
+def get_profile(name: str) -> Profile:
+    """A registered, built-in or entry-point profile by name."""
+    if name not in _registry:
+        _load_builtin()
+    if name not in _registry:
+        ep = _entry_points().get(name)
+        if ep is None:
+            raise ProfileError(f"unknown profile {name!r}; available: {', '.join(available_profiles())}")
+        try:
+            loaded = ep.load()
+        except Exception as exc:  # a third-party plugin may fail in any way
+            raise ProfileError(f"profile {name!r} could not be loaded: {exc}") from exc
+        profile = loaded() if isinstance(loaded, type) or (callable(loaded) and not isinstance(loaded, Profile)) else loaded
+        register_profile(profile)
+    return _registry[name]
+
+
+def available_profiles() -> list[str]:
+    """Names of every profile that can be used."""
+    _load_builtin()
+    return sorted(set(_registry) | set(_entry_points()))
+
+
+def run_profiles(
+    credential: ElmNode, profiles: Sequence[str | Profile], *, stage: Stage, lang: str = "en"
+) -> Report:
+    """Run each profile and gather one report."""
+    findings: list[Finding] = []
+    names: list[str] = []
+    for item in profiles:
+        profile = get_profile(item) if isinstance(item, str) else item
+        names.append(profile.name)
+        findings.extend(profile.check(credential, stage=stage))
+    return Report(findings=findings, profiles=tuple(names), stage=stage, lang=lang)

@@ -1,0 +1,17 @@
+"""The profiles that ship with elmkit."""
+
+from __future__ import annotations
+
+import functools
+
+
+@functools.cache
+def register_all() -> None:
+    """Register the built-in profiles (once)."""
+    from elmkit.profiles.base import register_profile
+    from elmkit.profiles.edc import PROFILES as EDC_PROFILES
+    from elmkit.profiles.es import PROFILES as ES_PROFILES
+    from elmkit.profiles.eu import PROFILES as EU_PROFILES
+
+    for profile in (*EDC_PROFILES, *EU_PROFILES, *ES_PROFILES):
+        register_profile(profile, replace=True)
