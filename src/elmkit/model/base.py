@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from elmkit.errors import (
@@ -25,6 +26,8 @@ __all__ = [
     "check_structure",
     "tag_discriminator",
 ]
+
+_origins: dict[int, tuple[weakref.ref[Any], Any]] = {}
 
 #: Deepest nesting of JSON objects/arrays accepted when building the model from data.
 DEFAULT_MAX_DEPTH = 128
@@ -60,13 +63,17 @@ class ElmNode(BaseModel):
     id: str | None = None
     type: str | list[str] | None = None
 
-    _origin: Any = PrivateAttr(default=None)
-
     @property
     def origin(self) -> Any:
         """Where a loaded document came from (set by :func:`elmkit.load`): the upload wrapper,
         the sealed envelope and its exact payload bytes, … ``None`` for nodes built in code."""
-        return self._origin
+        entry = _origins.get(id(self))
+        return entry[1] if entry is not None and entry[0]() is self else None
+
+    def set_origin(self, origin: Any) -> None:
+        """Attach origin information to this node (kept while the node lives)."""
+        key = id(self)
+        _origins[key] = (weakref.ref(self, lambda _ref: _origins.pop(key, None)), origin)
 
     @field_validator("type", mode="after")
     @classmethod
