@@ -87,6 +87,7 @@ def expand(value: str, prefixes: dict[str, str]) -> str:
 
 
 def snake(name: str) -> str:
+    name = name.replace("eIDAS", "Eidas")
     text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
     text = text.replace("URL", "Url").lower() if text.isupper() else text.lower()

@@ -115,13 +115,16 @@ class LangText(Mapping[str, tuple[str, ...]]):
         self._values = {}
         if values is None:
             return
-        if type(values) is dict and all(
-            type(v) is str and type(k) is str for k, v in values.items()
-        ):
-            self._values = {normalize_tag(k): (v,) for k, v in values.items()}
-            if len(self._values) == len(values):
-                return
-            self._values = {}
+        if type(values) is dict:
+            fast: dict[str, tuple[str, ...]] = {}
+            for tag, value in values.items():
+                if type(value) is not str or type(tag) is not str:
+                    break
+                fast[normalize_tag(tag)] = (value,)
+            else:
+                if len(fast) == len(values):
+                    self._values = fast
+                    return
         if isinstance(values, str):
             self._values[normalize_tag(lang or default_language())] = (values,)
             return
@@ -242,7 +245,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
 
     @classmethod
     def _validate(cls, value: Any) -> LangText:
-        if isinstance(value, LangText):
+        if type(value) is LangText:
             return value
         try:
             return cls(value)
