@@ -1,0 +1,235 @@
+"""Defining a micro-credential once: what it certifies, who awards it, in which languages.
+
+A :class:`MicroCredential` is plain configuration (loadable from TOML, YAML or JSON); elmkit turns it
+into one ELM credential per learner who earned it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from elmkit.errors import SourceError
+from elmkit.model.text import LangText, normalize_tag
+
+__all__ = [
+    "GradingInfo",
+    "MicroCredential",
+    "OrganisationInfo",
+    "OutcomeInfo",
+    "ProgrammeInfo",
+    "QualityAssuranceInfo",
+    "load_definition",
+]
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, arbitrary_types_allowed=True)
+
+
+class OrganisationInfo(_Config):
+    """An awarding body or issuer."""
+
+    legal_name: LangText
+    short_name: LangText | None = None
+    country: str = Field(description="ISO 3166 alpha-2 or alpha-3 code, e.g. ES or ESP")
+    region: str | None = Field(None, description="Region or city (free text), for Annex I 'country/region'")
+    address: str | None = None
+    vat_id: str | None = Field(None, description="VAT number or NIF/CIF, e.g. Q2818014I")
+    eidas_id: str | None = Field(None, description="eIDAS legal identifier, e.g. VATES-Q2818014I")
+    homepage: str | None = None
+    email: str | None = None
+    logo: Path | None = Field(None, description="PNG or JPEG file (relative to the definition file)")
+    id: str | None = Field(None, description="A stable IRI for the organisation; derived when absent")
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        from elmkit.model import vocab
+
+        return vocab.country(value).notation
+
+
+class OutcomeInfo(_Config):
+    """A learning outcome, optionally linked to ESCO skills."""
+
+    title: LangText
+    esco: list[str] = Field(default_factory=list, description="ESCO skill IRIs")
+    description: LangText | None = None
+
+
+class ProgrammeInfo(_Config):
+    """The long degree programme a module belongs to (phase 3: modules as micro-credentials)."""
+
+    title: LangText
+    id: str | None = None
+    eqf_level: int | None = None
+    ects: Decimal | None = None
+
+
+class QualityAssuranceInfo(_Config):
+    """How the micro-credential's quality is assured (Annex I element 11)."""
+
+    kind: str = Field("internal", description="internal, external, accreditation…")
+    text: LangText
+    accrediting_body: OrganisationInfo | None = None
+    decision_date: date | None = None
+
+
+class GradingInfo(_Config):
+    """Grading scheme and the pass rule."""
+
+    title: LangText = Field(default_factory=lambda: LangText({"en": "Grading scale 0-10"}))
+    description: LangText | None = None
+    pass_mark: float | None = Field(5.0, description="Minimum grade to pass; None: use the pass flag only")
+    max_grade: float = 10.0
+
+
+class MicroCredential(_Config):
+    """A micro-credential definition: a short course, or a module of a degree programme."""
+
+    id: str = Field(description="Stable key of the definition, e.g. 'uni-2026-ia-basica'")
+    version: str = "1"
+    kind: Literal["course", "module"] = "course"
+    title: LangText
+    description: LangText | None = None
+    languages: list[str] = Field(description="Languages to issue in; the first is the primary one")
+    learning_outcomes: list[OutcomeInfo] = Field(default_factory=list)
+    ects: Decimal | None = None
+    hours: float | None = Field(None, description="Notional workload in hours")
+    eqf_level: int | None = None
+    nqf_level: str | None = Field(None, description="NQF level concept IRI or code (e.g. MECES)")
+    assessment_type: str | None = Field(None, description="Europass assessment type: code or English label")
+    assessment_title: LangText | None = None
+    supervision: str | None = Field(None, description="Supervision and identity verification: code or label")
+    mode: str | None = Field(None, description="Online, Presential (in-person), Blended…")
+    learning_setting: str = "non-formal learning"
+    opportunity_type: str | None = Field(None, description="Defaults to Short learning programme / Programme module")
+    thematic_areas: list[str] = Field(default_factory=list, description="ISCED-F codes")
+    prerequisites: LangText | None = None
+    quality_assurance: QualityAssuranceInfo | None = None
+    part_of: ProgrammeInfo | None = None
+    stackable: bool = True
+    awarding_body: OrganisationInfo
+    issuer: OrganisationInfo | None = None
+    grading: GradingInfo = Field(default_factory=GradingInfo)
+    start_date: date | None = None
+    end_date: date | None = None
+    min_attendance: float | None = Field(None, ge=0, le=100, description="Minimum attendance in %")
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one language is needed")
+        return list(dict.fromkeys(normalize_tag(tag) for tag in value))
+
+    @field_validator("ects")
+    @classmethod
+    def _ects(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value <= 0:
+            raise ValueError("ECTS credits must be positive")
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> MicroCredential:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+    @property
+    def primary_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def issuing_body(self) -> OrganisationInfo:
+        """The issuer, or the awarding body when no separate issuer is given."""
+        return self.issuer or self.awarding_body
+
+    def fingerprint(self) -> str:
+        """sha256 of the definition's canonical JSON (changes when anything changes)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def specimen(self) -> Any:
+        """A credential for a sample learner, to check the definition before issuing."""
+        from elmkit.microcredentials.build import build_credential
+        from elmkit.microcredentials.records import LearnerResult
+
+        learner = LearnerResult(
+            learner_id="specimen", given_name="Ana", family_name="García López", email="ana@example.org", passed=True
+        )
+        return build_credential(self, learner)
+
+    def validate_specimen(self, profiles: tuple[str, ...] | None = None, stage: str = "ready") -> Any:
+        """Run the profiles on :meth:`specimen` and return the report."""
+        from elmkit.profiles import validate
+
+        chosen = profiles or default_profiles(self)
+        return validate(self.specimen(), profiles=chosen, stage=stage)
+
+
+def default_profiles(definition: MicroCredential) -> tuple[str, ...]:
+    """edc-ap and eu-microcredential, plus es-crue-ruepep for Spanish issuers."""
+    chosen = ["edc-ap", "eu-microcredential"]
+    if definition.issuing_body.country == "ESP" or definition.awarding_body.country == "ESP":
+        chosen = ["edc-ap", "es-crue-ruepep"]
+    return tuple(chosen)
+
+
+def _parse_file(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            import tomllib
+
+            return tomllib.loads(text)
+        if suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        elif suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise SourceError(f"unknown definition format {suffix!r} (use .toml, .yaml or .json)", file=str(path))
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise SourceError(f"cannot parse: {exc}", file=str(path)) from exc
+    if not isinstance(data, dict):
+        raise SourceError("the definition must be a mapping of fields", file=str(path))
+    return data
+
+
+def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
+    """Load a definition from a TOML, YAML or JSON file (or a mapping).
+
+    A mistake raises :class:`~elmkit.errors.SourceError` naming the file, the field and the reason.
+    Relative logo paths are resolved against the file's folder.
+    """
+    if isinstance(source, Mapping):
+        data, file, base = dict(source), "", Path.cwd()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise SourceError("definition file not found", file=str(path))
+        data, file, base = _parse_file(path), str(path), path.parent
+    try:
+        definition = MicroCredential.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SourceError(f"field {where!r}: {first['msg']}{more}", file=file, path=where) from None
+    for org in (definition.awarding_body, definition.issuer):
+        if org is not None and org.logo is not None and not org.logo.is_absolute():
+            org.logo = base / org.logo
+    return definition

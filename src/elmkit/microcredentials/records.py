@@ -1,0 +1,246 @@
+"""Who earned it: course results from CSV, XLSX or any iterable of records, and the eligibility rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from elmkit.errors import SourceError
+
+__all__ = [
+    "Eligibility",
+    "LearnerResult",
+    "RowError",
+    "check_eligibility",
+    "read_results",
+]
+
+# Column headings accepted for each field (lower-case, accents and spaces folded).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "learner_id": ("learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante"),
+    "given_name": ("given_name", "first_name", "nombre", "nom", "izena"),
+    "family_name": ("family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak"),
+    "email": ("email", "e-mail", "mail", "correo", "correu"),
+    "national_id": ("national_id", "dni", "nie", "nif", "document"),
+    "wallet": ("wallet", "wallet_address", "wallet_email"),
+    "grade": ("grade", "nota", "qualificacio", "calificacion", "mark"),
+    "grading_scheme": ("grading_scheme", "scale", "escala"),
+    "passed": ("passed", "pass", "apto", "apte", "aprobado", "superado"),
+    "attendance": ("attendance", "asistencia", "assistencia"),
+    "assessment_date": ("assessment_date", "date", "fecha", "data", "exam_date"),
+    "date_of_birth": ("date_of_birth", "birth_date", "fecha_nacimiento"),
+}
+
+_TRUE = {"1", "true", "yes", "y", "si", "sí", "apto", "apte", "aprobado", "pass", "passed", "x"}
+_FALSE = {"0", "false", "no", "n", "no apto", "no apte", "suspenso", "fail", "failed", ""}
+
+
+class LearnerResult(BaseModel):
+    """One learner's result in a course."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    learner_id: str = Field(min_length=1)
+    given_name: str = Field(min_length=1)
+    family_name: str = ""
+    email: str | None = None
+    national_id: str | None = None
+    wallet: str | None = None
+    grade: float | None = None
+    grading_scheme: str | None = None
+    passed: bool | None = None
+    attendance: float | None = Field(None, ge=0, le=100)
+    assessment_date: date | None = None
+    date_of_birth: date | None = None
+
+    @field_validator("email", "national_id", "wallet", "grading_scheme", "family_name", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("grade", "attendance", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".").rstrip("%")
+            return None if value == "" else value
+        return value
+
+    @field_validator("passed", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            folded = value.strip().lower()
+            if folded in _TRUE:
+                return True
+            if folded in _FALSE:
+                return None if folded == "" else False
+            raise ValueError(f"not a yes/no value: {value!r}")
+        return value
+
+    @field_validator("assessment_date", "date_of_birth", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+                try:
+                    return datetime.strptime(text, fmt).date()
+                except ValueError:
+                    continue
+            raise ValueError(f"not a date (YYYY-MM-DD or DD/MM/YYYY): {value!r}")
+        return value
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A row that could not be read: its number (1 = first data row) and why."""
+
+    row: int
+    message: str
+    learner_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Whether a learner earned the credential, with the reasons when not."""
+
+    eligible: bool
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return plain.strip().lower().replace(" ", "_")
+
+
+def _header_map(headers: Iterable[str]) -> dict[str, str]:
+    lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+    mapping: dict[str, str] = {}
+    for header in headers:
+        name = lookup.get(_fold(header or ""))
+        if name is not None and name not in mapping.values():
+            mapping[header] = name
+    return mapping
+
+
+def _records_from_rows(rows: Iterator[Mapping[str, Any]], *, file: str) -> Iterator[LearnerResult | RowError]:
+    mapping: dict[str, str] | None = None
+    for number, row in enumerate(rows, start=1):
+        if mapping is None:
+            mapping = _header_map(row.keys())
+            missing = {"learner_id", "given_name"} - set(mapping.values())
+            if missing:
+                raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
+        if not any(v not in (None, "") for v in row.values()):
+            continue
+        data = {mapping[k]: v for k, v in row.items() if k in mapping}
+        try:
+            yield LearnerResult.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "row"
+            learner = data.get("learner_id")
+            yield RowError(number, f"{where}: {first['msg']}", str(learner) if learner else None)
+
+
+def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig") if not raw.startswith(b"\xff\xfe") else raw.decode("utf-16")
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    yield from csv.DictReader(io.StringIO(text), dialect=dialect)
+
+
+def _xlsx_rows(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        from openpyxl import load_workbook
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise SourceError("reading XLSX needs the 'sis' extra: pip install 'elmkit[sis]'", file=str(path)) from exc
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        headers = [str(h) if h is not None else "" for h in next(rows, ())]
+        for values in rows:
+            yield {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
+    finally:
+        workbook.close()
+
+
+def read_results(source: str | Path | Iterable[Mapping[str, Any] | LearnerResult]) -> Iterator[LearnerResult | RowError]:
+    """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
+
+    ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records.
+    A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
+    """
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise SourceError("results file not found", file=str(path))
+        suffix = path.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            yield from _records_from_rows(_xlsx_rows(path), file=str(path))
+        elif suffix in (".csv", ".tsv", ".txt"):
+            yield from _records_from_rows(_csv_rows(path), file=str(path))
+        else:
+            raise SourceError(f"unknown results format {suffix!r} (use .csv or .xlsx)", file=str(path))
+        return
+    for number, item in enumerate(source, start=1):
+        if isinstance(item, LearnerResult):
+            yield item
+            continue
+        try:
+            yield LearnerResult.model_validate(dict(item))
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "record"
+            yield RowError(number, f"{where}: {first['msg']}")
+        except (TypeError, ValueError) as exc:
+            yield RowError(number, f"not a record: {exc}")
+
+
+def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
+    """Apply the rules: passed (flag or grade threshold), minimum attendance, assessment date in the course."""
+    reasons: list[str] = []
+    grading = definition.grading
+    if result.passed is False:
+        reasons.append("did not pass")
+    elif result.passed is None:
+        if result.grade is None:
+            reasons.append("no grade and no pass flag")
+        elif grading.pass_mark is not None and result.grade < grading.pass_mark:
+            reasons.append(f"grade {result.grade:g} below the pass mark {grading.pass_mark:g}")
+    if result.grade is not None and (result.grade < 0 or result.grade > grading.max_grade):
+        reasons.append(f"grade {result.grade:g} outside 0-{grading.max_grade:g}")
+    if definition.min_attendance is not None:
+        if result.attendance is None:
+            reasons.append("attendance not recorded")
+        elif result.attendance < definition.min_attendance:
+            reasons.append(f"attendance {result.attendance:g}% below {definition.min_attendance:g}%")
+    if result.assessment_date is not None:
+        if definition.start_date and result.assessment_date < definition.start_date:
+            reasons.append(f"assessed on {result.assessment_date} before the course started")
+        if definition.end_date and result.assessment_date > definition.end_date:
+            reasons.append(f"assessed on {result.assessment_date} after the course ended")
+    return Eligibility(not reasons, tuple(reasons))

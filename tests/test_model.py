@@ -1,0 +1,257 @@
+"""Building model objects: types, paths in errors, references, ids, unknown properties."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLES_DIR
+from elmkit.errors import ElmError, ElmValidationError, StructureError, UnknownPropertyError
+from elmkit.model import (
+    AnyUri,
+    Date,
+    DateTime,
+    Duration,
+    EuropeanDigitalCredential,
+    Identifier,
+    LangText,
+    LearningAchievement,
+    LegalIdentifier,
+    Note,
+    Organisation,
+    Person,
+    Qualification,
+    assign_ids,
+    class_for,
+    new_id,
+    stable_id,
+)
+
+
+def sample(name: str) -> dict[str, Any]:
+    data = json.loads((SAMPLES_DIR / name).read_text(encoding="utf-8"))
+    data.pop("@context", None)
+    return data
+
+
+MC = sample("Sample-MC-Annex1-unsigned.jsonld")
+
+
+def test_official_samples_load_without_unknown_properties() -> None:
+    for name in ("Sample-MC-Annex1-unsigned.jsonld", "Sample-CertOfPart-unsigned.jsonld"):
+        credential = EuropeanDigitalCredential.from_data(sample(name))
+        assert list(credential.unknown_properties()) == []
+    credential = EuropeanDigitalCredential.from_data(MC)
+    assert isinstance(credential.credential_subject, Person)
+    claim = credential.credential_subject.has_claim[0]
+    assert isinstance(claim, LearningAchievement)
+    assert claim.title is not None and claim.title.get("en") == "Digital micro-credential creation"
+    assert isinstance(credential.issuer, Organisation)
+    assert credential.type_names == ("VerifiableCredential", "EuropeanDigitalCredential")
+
+
+def test_subclasses_are_picked_by_type() -> None:
+    credential = EuropeanDigitalCredential.from_data(MC)
+    for _, node in credential.walk():
+        for name in node.type_names:
+            if name in ("VerifiableCredential",):
+                continue
+            assert type(node).class_term == name
+
+
+def test_wrong_type_names_the_path() -> None:
+    data = json.loads(json.dumps(MC))
+    data["credentialSubject"]["hasClaim"]["title"] = 42
+    with pytest.raises(ElmValidationError) as info:
+        EuropeanDigitalCredential.from_data(data)
+    assert info.value.path == "/credentialSubject/hasClaim/0/title"
+    assert isinstance(info.value, ElmError)
+
+
+def test_wrong_node_type_is_rejected_with_path() -> None:
+    data = json.loads(json.dumps(MC))
+    data["credentialSubject"]["hasClaim"]["type"] = "Note"
+    with pytest.raises(ElmValidationError) as info:
+        EuropeanDigitalCredential.from_data(data)
+    assert info.value.path.startswith("/credentialSubject/hasClaim/0")
+
+
+def test_single_class_field_checks_type() -> None:
+    with pytest.raises(ElmValidationError) as info:
+        Note.from_data({"type": "Person", "noteLiteral": {"en": "x"}})
+    assert "does not name Note" in str(info.value)
+
+
+def test_every_error_is_reported_at_once() -> None:
+    with pytest.raises(ElmValidationError) as info:
+        Person.from_data({"type": "Person", "givenName": 3, "dateOfBirth": "yesterday", "hasClaim": 5})
+    assert {d.path for d in info.value.details} >= {"/givenName", "/dateOfBirth"}
+    assert len(info.value.details) >= 3
+
+
+def test_minimum_cardinality_is_not_enforced() -> None:
+    credential = EuropeanDigitalCredential()
+    assert credential.credential_subject is None
+    assert credential.credential_schema == []
+
+
+def test_one_value_where_a_list_is_expected() -> None:
+    person = Person.from_data({"hasClaim": {"type": "LearningAchievement", "title": {"en": "A"}}})
+    assert len(person.has_claim) == 1
+
+
+def test_iri_references_become_nodes() -> None:
+    achievement = LearningAchievement.from_data({"type": "LearningAchievement", "awardedBy": "urn:epass:awardingProcess:1"})
+    assert achievement.awarded_by is not None
+    assert achievement.awarded_by.id == "urn:epass:awardingProcess:1"
+    assert achievement.awarded_by.type is None
+
+
+def test_shared_objects_stay_shared() -> None:
+    university = Organisation(id="urn:epass:org:1", legal_name=LangText({"en": "University of Zed"}))
+    credential = EuropeanDigitalCredential(
+        issuer=university,
+        credential_subject=Person(
+            has_claim=[LearningAchievement(awarded_by={"type": "AwardingProcess", "awardingBody": [university]})]
+        ),
+    )
+    assert credential.credential_subject is not None
+    claim = credential.credential_subject.has_claim[0]
+    assert claim.awarded_by is not None
+    assert claim.awarded_by.awarding_body[0] is credential.issuer
+    assert len([n for _, n in credential.walk() if n is university]) == 1
+
+
+def test_unknown_properties_are_kept_and_reported() -> None:
+    data = json.loads(json.dumps(MC))
+    data["credentialSubject"]["favouriteColour"] = "blue"
+    credential = EuropeanDigitalCredential.from_data(data)
+    assert credential.credential_subject is not None
+    assert credential.credential_subject.model_extra == {"favouriteColour": "blue"}
+    assert list(credential.unknown_properties()) == [("/credentialSubject/favouriteColour", "favouriteColour")]
+    with pytest.raises(UnknownPropertyError) as info:
+        EuropeanDigitalCredential.from_data(data, strict=True)
+    assert info.value.path == "/credentialSubject/favouriteColour"
+
+
+def test_cycles_and_depth_are_structure_errors() -> None:
+    group: dict[str, Any] = {"type": "Group"}
+    group["member"] = [{"type": "Organisation", "groupMemberOf": [group]}]
+    from elmkit.model import Group
+
+    with pytest.raises(StructureError):
+        Group.from_data(group)
+    deep: dict[str, Any] = {"type": "Group"}
+    cursor = deep
+    for _ in range(2000):
+        inner: dict[str, Any] = {"type": "Group"}
+        cursor["member"] = [{"type": "Organisation", "groupMemberOf": [inner]}]
+        cursor = inner
+    with pytest.raises(StructureError):
+        Group.from_data(deep)
+    with pytest.raises(StructureError):
+        Group.from_data({"type": "Group", "x": [[[[[[1]]]]]]}, max_depth=4)
+
+
+def test_union_of_subclasses_accepts_legal_identifier() -> None:
+    org = Organisation.from_data(
+        {"type": "Organisation", "identifier": [{"type": "LegalIdentifier", "notation": "Q0818002H"}, {"type": "Identifier", "notation": "x"}]}
+    )
+    assert isinstance(org.identifier[0], LegalIdentifier)
+    assert type(org.identifier[1]) is Identifier
+    assert issubclass(Qualification, class_for("LearningAchievementSpecification"))
+
+
+def test_ids() -> None:
+    assert new_id(Person).startswith("urn:epass:person:")
+    assert new_id(Person) != new_id(Person)
+    a = stable_id(LearningAchievement, "learner-7/course-3")
+    assert a == stable_id(LearningAchievement, "learner-7/course-3")
+    assert a.startswith("urn:epass:learningAchievement:")
+    assert a != stable_id(LearningAchievement, "learner-8/course-3")
+    assert a != stable_id(LearningAchievement, "learner-7/course-3", namespace="https://uni.example/")
+
+    def build() -> Person:
+        return Person(has_claim=[LearningAchievement(title=LangText({"en": "A"}))])
+
+    one, two = assign_ids(build(), key="k"), assign_ids(build(), key="k")
+    assert one.id == two.id and one.has_claim[0].id == two.has_claim[0].id
+    assert one.id != one.has_claim[0].id
+    assert assign_ids(build()).id != assign_ids(build()).id
+
+
+def test_datatypes_keep_lexical_form() -> None:
+    value = DateTime.coerce("2023-05-05T07:00:00.000Z")
+    assert value.lexical == "2023-05-05T07:00:00.000Z"
+    assert value == datetime(2023, 5, 5, 7, tzinfo=UTC)
+    assert DateTime.coerce(datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)).lexical == "2024-01-02T03:04:05Z"
+    assert Date.coerce("2024-02-29").lexical == "2024-02-29"
+    assert Duration("PT60H").hours == 60
+    assert Duration.from_timedelta(timedelta(hours=1, minutes=30)) == "PT1H30M"
+    assert Duration("P2M").has_calendar_part
+    with pytest.raises(ValueError):
+        Duration("60 hours")
+    with pytest.raises(ElmValidationError):
+        Person.from_data({"dateOfBirth": "2024-02-30T00:00:00Z"})
+    note = Person.from_data({"dateOfBirth": "1999-10-01T22:00:00Z"})
+    assert note.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)["dateOfBirth"] == "1999-10-01T22:00:00Z"
+    assert AnyUri is not None
+    assert Decimal("1.50") == Decimal("1.5")
+
+
+def test_language_tags_are_validated_with_path() -> None:
+    with pytest.raises(ElmValidationError) as info:
+        Note.from_data({"noteLiteral": {"not a tag": "x"}})
+    assert info.value.path == "/noteLiteral"
+
+
+# -- hypothesis: random valid and invalid data -------------------------------------------------
+
+TAGS = st.sampled_from(["en", "es", "ca", "ca-ES-valencia", "eu", "gl", "oc-aranes", "fr", "de", "pt-BR"])
+TEXT = st.text(min_size=1, max_size=30)
+LANGMAP = st.dictionaries(TAGS, TEXT, min_size=1, max_size=4)
+
+PERSON = st.fixed_dictionaries(
+    {"type": st.just("Person")},
+    optional={
+        "id": st.just("urn:epass:person:1"),
+        "givenName": LANGMAP,
+        "familyName": LANGMAP,
+        "dateOfBirth": st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat().replace("+00:00", "Z")),
+        "hasClaim": st.lists(
+            st.fixed_dictionaries(
+                {"type": st.sampled_from(["LearningAchievement", "LearningActivity", "LearningAssessment"])},
+                optional={"title": LANGMAP, "description": LANGMAP},
+            ),
+            max_size=3,
+        ),
+    },
+)
+
+
+@given(PERSON)
+@settings(max_examples=150, deadline=None)
+def test_random_valid_data_builds(data: dict[str, Any]) -> None:
+    person = Person.from_data(data)
+    assert len(person.has_claim) == len(data.get("hasClaim", []))
+    if "givenName" in data:
+        assert person.given_name is not None
+        assert set(map(str.lower, person.given_name)) == {LangText({k: "x"}).languages[0].lower() for k in data["givenName"]}
+
+
+JUNK = st.one_of(st.integers(), st.floats(allow_nan=True), st.booleans(), st.text(max_size=5), st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+@given(st.dictionaries(st.sampled_from(["givenName", "dateOfBirth", "hasClaim", "identifier", "contactPoint", "type", "id", "nationalId"]), JUNK, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_random_invalid_data_raises_only_elm_errors(data: dict[str, Any]) -> None:
+    try:
+        Person.from_data(data)
+    except ElmError as exc:
+        assert exc.path is not None

@@ -1,0 +1,99 @@
+"""Multilingual text: tag normalisation, fallback chains, round trips."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from elmkit.errors import LanguageTagError
+from elmkit.model import LangText
+from elmkit.model.text import default_language, normalize_tag, set_default_language, set_fallbacks
+
+SPANISH = ["es", "ca", "ca-ES-valencia", "eu", "gl", "oc-aranes"]
+EU_OFFICIAL = ["bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"]
+
+
+@pytest.mark.parametrize("tag", SPANISH + EU_OFFICIAL)
+def test_first_class_tags_are_kept(tag: str) -> None:
+    assert normalize_tag(tag) == tag
+    assert LangText({tag: "x"}).languages == (tag,)
+
+
+@pytest.mark.parametrize(("raw", "norm"), [("EN", "en"), ("en-gb", "en-GB"), ("CA-es-VALENCIA", "ca-ES-valencia"), ("iw", "he")])
+def test_normalisation(raw: str, norm: str) -> None:
+    assert normalize_tag(raw) == norm
+
+
+@pytest.mark.parametrize("bad", ["", "e", "123", "en_GB", "en-", " en", "english language", "x"])
+def test_malformed_tags(bad: str) -> None:
+    with pytest.raises(LanguageTagError):
+        LangText({bad: "x"})
+
+
+def test_valencian_falls_back_to_catalan_then_spanish() -> None:
+    text = LangText({"ca": "Títol", "es": "Título", "en": "Title"})
+    assert text.get("ca-ES-valencia") == "Títol"
+    assert LangText({"es": "Título", "en": "Title"}).get("ca-ES-valencia") == "Título"
+    assert LangText({"en": "Title", "fr": "Titre"}).get("ca-ES-valencia") == "Title"
+    assert LangText({"fr": "Titre"}).get("ca-ES-valencia") == "Titre"
+    assert LangText({}).get("ca") is None
+
+
+def test_aranese_chain() -> None:
+    assert LangText({"ca": "Títol", "es": "Título"}).get("oc-aranes") == "Títol"
+    assert LangText({"oc": "Títol oc", "ca": "Títol"}).get("oc-aranes") == "Títol oc"
+    assert LangText({"oc-aranes": "Títol aranés", "ca": "x"}).get("oc-aranes") == "Títol aranés"
+
+
+def test_configurable_chain() -> None:
+    text = LangText({"es": "Título", "pt": "Título pt"})
+    assert text.get("gl") == "Título"
+    assert text.get("gl", chain=["pt"]) == "Título pt"
+    set_fallbacks({"gl": ["pt", "es"]})
+    try:
+        assert text.get("gl") == "Título pt"
+    finally:
+        from elmkit.model.text import DEFAULT_FALLBACKS
+
+        set_fallbacks(DEFAULT_FALLBACKS)
+
+
+def test_plain_string_in_default_language() -> None:
+    assert LangText("Hola", lang="es").to_json() == {"es": "Hola"}
+    previous = default_language()
+    set_default_language("ca")
+    try:
+        assert LangText("Hola").languages == ("ca",)
+    finally:
+        set_default_language(previous)
+
+
+def test_several_values_per_language() -> None:
+    text = LangText({"en": ["a", "b"], "es": "c"})
+    assert text.get_all("en") == ("a", "b")
+    assert text.to_json() == {"en": ["a", "b"], "es": "c"}
+    assert text["EN"] == ("a", "b")
+
+
+@given(st.dictionaries(st.sampled_from(SPANISH + EU_OFFICIAL), st.text(min_size=1), min_size=1))
+@settings(max_examples=200, deadline=None)
+def test_round_trip(values: dict[str, str]) -> None:
+    text = LangText(values)
+    assert LangText(text.to_json()) == text
+    assert text == values
+    for tag, value in values.items():
+        assert text.get(tag) == value
+        assert text.resolve(tag) == tag
+
+
+@given(st.sampled_from(SPANISH), st.dictionaries(st.sampled_from([*SPANISH, "en", "fr"]), st.text(min_size=1), min_size=1))
+@settings(max_examples=200, deadline=None)
+def test_fallback_always_answers_from_present_languages(wanted: str, values: dict[str, str]) -> None:
+    text = LangText(values)
+    assert text.get(wanted) in values.values()
+    chain = text.fallback_chain(wanted)
+    assert chain[0] == wanted
+    present = [t for t in chain if t in values]
+    if present:
+        assert text.resolve(wanted) == present[0]
