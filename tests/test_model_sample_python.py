@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from conftest import SAMPLES_DIR
-
 from elmkit.model import (
     Address,
     AwardingProcess,
