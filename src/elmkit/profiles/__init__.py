@@ -24,6 +24,7 @@ from elmkit.profiles.base import (
 )
 
 __all__ = [
+    "DEFAULT_PROFILES",
     "ENTRY_POINT_GROUP",
     "Finding",
     "Profile",

@@ -1,0 +1,189 @@
+"""Ready-made queries for command-line tools and their ``rich`` renderings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from elmkit.ledger.errors import UnknownCredentialError
+from elmkit.ledger.model import (
+    Credential,
+    CredentialState,
+    Event,
+    EventType,
+    IntegrityReport,
+    StatusEntry,
+)
+from elmkit.ledger.store import LedgerStore
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+__all__ = [
+    "CredentialHistory",
+    "DefinitionSummary",
+    "LedgerSummary",
+    "credential_history",
+    "history_table",
+    "integrity_table",
+    "ledger_summary",
+    "summary_table",
+]
+
+_EVENT_STYLES = {
+    EventType.DEFINED: "dim",
+    EventType.REGENERATED: "cyan",
+    EventType.SEALED: "green",
+    EventType.SENT: "bold green",
+    EventType.SUSPENDED: "yellow",
+    EventType.UNSUSPENDED: "yellow",
+    EventType.REVOKED: "bold red",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialHistory:
+    """A credential with its full history and status-list entries."""
+
+    credential: Credential
+    events: tuple[Event, ...]
+    status_entries: tuple[StatusEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionSummary:
+    """How many credentials of one definition are in each state."""
+
+    definition_id: str
+    title: str
+    counts: dict[CredentialState, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSummary:
+    """Counts per state, overall and per definition."""
+
+    counts: dict[CredentialState, int]
+    definitions: tuple[DefinitionSummary, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def credential_history(store: LedgerStore, credential_id: str) -> CredentialHistory:
+    """Everything the ledger knows about one credential."""
+    credential = store.get_credential(credential_id)
+    if credential is None:
+        raise UnknownCredentialError(f"no credential {credential_id!r} in the ledger")
+    return CredentialHistory(
+        credential,
+        tuple(store.history(credential_id)),
+        tuple(store.status_entries_for(credential_id)),
+    )
+
+
+def ledger_summary(store: LedgerStore) -> LedgerSummary:
+    """Counts per state for the whole ledger and for each definition."""
+    titles: dict[str, str] = {}
+    for definition in store.definitions():
+        titles[definition.definition_id] = definition.title
+    per_definition = tuple(
+        DefinitionSummary(definition_id, title, store.counts_by_state(definition_id=definition_id))
+        for definition_id, title in titles.items()
+    )
+    return LedgerSummary(store.counts_by_state(), per_definition)
+
+
+def _short(digest: str | None) -> str:
+    return f"{digest[:12]}…" if digest else ""
+
+
+def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
+    """A ``rich`` table of a credential's events, oldest first."""
+    from rich.table import Table
+
+    events = history.events if isinstance(history, CredentialHistory) else tuple(history)
+    table = Table(title="Credential history", show_lines=False)
+    if isinstance(history, CredentialHistory):
+        credential = history.credential
+        table.title = f"{credential.credential_id}: {credential.state.value}"
+        table.caption = (
+            f"learner {credential.learner_id} · definition {credential.definition_id}"
+            f"@{credential.definition_version}"
+        )
+    table.add_column("#", justify="right")
+    table.add_column("time (UTC)", no_wrap=True)
+    table.add_column("event")
+    table.add_column("actor")
+    table.add_column("sha256", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    for event in events:
+        detail = (
+            json.dumps(event.detail, ensure_ascii=False, sort_keys=True) if event.detail else ""
+        )
+        table.add_row(
+            str(event.n),
+            event.at.replace("T", " ").removesuffix("Z"),
+            event.event.value,
+            event.actor,
+            _short(event.sha256),
+            detail,
+            style=_EVENT_STYLES.get(event.event),
+        )
+    return table
+
+
+def summary_table(summary: LedgerSummary) -> Table:
+    """A ``rich`` table of credentials per definition and state (states in use only)."""
+    from rich.table import Table
+
+    states = [state for state, count in summary.counts.items() if count] or [
+        CredentialState.DEFINED
+    ]
+    table = Table(title="Ledger summary")
+    table.add_column("definition")
+    table.add_column("title")
+    for state in states:
+        table.add_column(state.value, justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for definition in summary.definitions:
+        table.add_row(
+            definition.definition_id,
+            definition.title,
+            *(str(definition.counts.get(state, 0)) for state in states),
+            str(definition.total),
+        )
+    table.add_row(
+        "all",
+        "",
+        *(str(summary.counts.get(state, 0)) for state in states),
+        str(summary.total),
+        style="bold",
+    )
+    return table
+
+
+def integrity_table(report: IntegrityReport) -> Table:
+    """A ``rich`` table of the problems ``verify_integrity`` found (empty when all is well)."""
+    from rich.table import Table
+
+    verdict = "intact" if report.ok else f"{len(report.problems)} problem(s)"
+    table = Table(
+        title=f"Ledger integrity: {verdict}",
+        caption=f"{report.credentials} credential(s), {report.events} event(s) checked",
+    )
+    table.add_column("kind", style="bold red")
+    table.add_column("credential")
+    table.add_column("seq", justify="right")
+    table.add_column("problem", overflow="fold")
+    for problem in report.problems:
+        seq = "" if problem.seq is None else str(problem.seq)
+        table.add_row(problem.kind, problem.credential_id, seq, problem.message)
+    return table
