@@ -25,8 +25,10 @@ _EXPORTS: dict[str, str] = {
     "Finding": "elmkit.profiles",
     "schema": "elmkit.model",
     "LangText": "elmkit.model",
-    "seal": "elmkit.seal",
-    "verify": "elmkit.seal",
+    "seal": "elmkit.api",
+    "verify": "elmkit.api",
+    "open_ledger": "elmkit.ledger",
+    "check_status": "elmkit.status",
 }
 
 __all__ = [
@@ -34,9 +36,11 @@ __all__ = [
     "LangText",
     "Report",
     "__version__",
+    "check_status",
     "dumps",
     "from_graph",
     "load",
+    "open_ledger",
     "schema",
     "seal",
     "to_graph",
@@ -45,10 +49,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from elmkit.api import seal, verify
+    from elmkit.ledger import open_ledger
     from elmkit.model import LangText, schema
     from elmkit.profiles import Finding, Report, validate
-    from elmkit.seal import seal, verify
     from elmkit.serializers import dumps, from_graph, load, to_graph
+    from elmkit.status import check_status
 
 
 def __getattr__(name: str) -> Any:

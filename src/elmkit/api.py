@@ -1,0 +1,96 @@
+"""Sealing and verifying with the rest of elmkit plugged in: profiles before sealing, FORMAT and
+REVOCATION during verification.
+
+:mod:`elmkit.seal` knows JAdES; these functions add what a credential issuer or verifier expects:
+nothing is sealed that fails the EDC profile at the ``sealed`` stage, FORMAT runs the profile the
+credential's ``credentialSchema`` names, and REVOCATION reads status lists through a fetcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from elmkit.checks import CheckResult
+
+__all__ = ["format_check", "pre_seal_check", "seal", "status_checker", "verify"]
+
+
+def _credential(document: Mapping[str, Any]) -> Any:
+    from elmkit.serializers import load
+
+    return load(dict(document))
+
+
+def pre_seal_check(document: Mapping[str, Any], profiles: Sequence[str] = ("edc-ap",)) -> list[str]:
+    """Problems that forbid sealing: errors of ``profiles`` at the ``sealed`` stage."""
+    from elmkit.errors import ElmError
+    from elmkit.profiles import validate
+
+    try:
+        report = validate(_credential(document), profiles=profiles, stage="sealed")
+    except ElmError as exc:
+        return [f"{exc.path or '/'}: {exc}"]
+    return [f"{f.path or '/'}: {f.message()}" for f in report.errors]
+
+
+def format_check(document: Mapping[str, Any]) -> list[str]:
+    """The FORMAT step: the profile that the credential's ``credentialSchema`` names."""
+    from elmkit.errors import ElmError
+    from elmkit.profiles import validate
+
+    try:
+        report = validate(_credential(document), profiles=("edc-ap",), stage="sealed")
+    except ElmError as exc:
+        return [f"{exc.path or '/'}: {exc}"]
+    return [f"{f.path or '/'}: {f.message()}" for f in report.errors]
+
+
+def status_checker(fetcher: Any, *, envelope_trust: Any = None) -> Any:
+    """A REVOCATION step that reads status lists through ``fetcher`` and, for sealed lists,
+    verifies their seal against ``envelope_trust`` (or without a chain check when absent)."""
+    from elmkit.status import check_status
+
+    def envelope_verifier(data: bytes) -> tuple[bool, dict[str, Any] | None, str]:
+        from elmkit.seal import verify as verify_seal
+
+        result = verify_seal(data, trust=envelope_trust)
+        seal_step = next(s for s in result.steps if s.step.value == "SEAL")
+        ok = seal_step.status.value == "OK" or (envelope_trust is None and seal_step.status.value == "SKIPPED")
+        return ok, result.credential, seal_step.reason
+
+    def check(document: dict[str, Any], at: datetime) -> CheckResult:
+        return check_status(document, fetcher=fetcher, at=at, envelope_verifier=envelope_verifier)
+
+    return check
+
+
+def seal(credential: Any, signer: Any, *, check: bool = True, **options: Any) -> bytes:
+    """Seal a credential as EDC does (see :func:`elmkit.seal.seal` for the options).
+
+    Before sealing, ``issued``, ``issuanceDate`` and the issuer's eIDAS identifier are completed
+    and, with ``check`` (default), the credential must pass ``edc-ap`` at the ``sealed`` stage.
+    """
+    from elmkit.seal import seal as seal_jades
+
+    if check and "pre_seal_check" not in options:
+        options["pre_seal_check"] = pre_seal_check
+    if hasattr(credential, "to_jsonld"):
+        credential = credential.to_jsonld()
+    return seal_jades(credential, signer, **options)
+
+
+def verify(data: Any, *, fetcher: Any = None, check_format: bool = True, **options: Any) -> Any:
+    """Verify a sealed credential: FORMAT, SEAL, QUALIFIED, OWNER, VALIDITY, REVOCATION.
+
+    ``fetcher`` (a :class:`elmkit.status.StatusListFetcher`) enables the REVOCATION step; the
+    other options are those of :func:`elmkit.seal.verify` (``trust``, ``at``, ``holder``, …).
+    """
+    from elmkit.seal import verify as verify_seal
+
+    if check_format and "format_check" not in options:
+        options["format_check"] = format_check
+    if fetcher is not None and "status_checker" not in options:
+        options["status_checker"] = status_checker(fetcher, envelope_trust=options.get("trust"))
+    return verify_seal(data, **options)

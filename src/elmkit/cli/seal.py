@@ -1,0 +1,105 @@
+"""``elmkit seal`` and ``elmkit verify``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from elmkit.cli import app
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def seal(
+    credential: Annotated[Path, typer.Argument(help="Credential JSON-LD file")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Sealed file to write")],
+    key: Annotated[Path | None, typer.Option(help="PEM private key")] = None,
+    cert: Annotated[Path | None, typer.Option(help="PEM certificate chain (seal certificate first)")] = None,
+    p12: Annotated[Path | None, typer.Option(help="PKCS#12 file instead of --key/--cert")] = None,
+    password: Annotated[str | None, typer.Option(help="Key password", envvar="ELMKIT_SEAL_PASSWORD")] = None,
+    tsa: Annotated[str | None, typer.Option(help="RFC 3161 time-stamping URL (gives a B-T seal)")] = None,
+    check: Annotated[bool, typer.Option(help="Require edc-ap at the sealed stage before sealing")] = True,
+) -> None:
+    """Seal a credential with a JAdES seal as Europass EDC does."""
+    from rich.console import Console
+
+    from elmkit.api import seal as seal_credential
+    from elmkit.cli.status import _signer
+    from elmkit.errors import ElmError, SealError
+    from elmkit.revocation import _write_atomically
+    from elmkit.serializers import load
+
+    console = Console()
+    try:
+        signer = _signer(key, cert, p12, password)
+        if signer is None:
+            raise ValueError("give --p12, or --key and --cert")
+        document = load(credential).to_jsonld()
+        sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
+        _write_atomically(out, sealed)
+    except (ElmError, OSError, ValueError) as exc:
+        console.print(f"[red]{credential}: {exc}[/]")
+        raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None
+    console.print(f"sealed {credential} -> {out}")
+
+
+@app.command()
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Sealed credential files")],
+    trust: Annotated[list[Path] | None, typer.Option(help="Trust anchors: PEM file or folder (repeatable)")] = None,
+    at: Annotated[datetime | None, typer.Option(help="Judge validity at this time (ISO 8601, default now)")] = None,
+    holder: Annotated[str | None, typer.Option(help="Expected credential subject id")] = None,
+    status_dir: Annotated[Path | None, typer.Option(help="Folder of published status lists (offline)")] = None,
+    allow_network: Annotated[bool, typer.Option(help="Fetch status lists over HTTPS")] = False,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """Verify sealed credentials. Exit status: 0 verified, 1 failed or partially verified, 2 unusable."""
+    from datetime import UTC
+
+    from rich.console import Console
+
+    from elmkit.api import verify as verify_credential
+    from elmkit.errors import ElmError
+
+    console = Console()
+    fetcher: object | None = None
+    if status_dir is not None:
+        from elmkit.status import FileFetcher
+
+        fetcher = FileFetcher(directory=status_dir)
+    elif allow_network:
+        from elmkit.status import CachingFetcher, HttpFetcher
+
+        fetcher = CachingFetcher(HttpFetcher())
+    when = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+    anchors: list[Path] | None = list(trust) if trust else None
+    status = 0
+    outputs = []
+    for path in files:
+        try:
+            result = verify_credential(path, trust=anchors, at=when, holder=holder, fetcher=fetcher)
+        except (ElmError, OSError) as exc:
+            console.print(f"[red]{path}: unusable: {exc}[/]")
+            status = 2
+            continue
+        if result.verdict != "verified" and status == 0:
+            status = 1
+        if output is OutputFormat.json:
+            outputs.append({"file": str(path), **result.to_json()})
+        else:
+            console.print(f"[bold]{path}[/]: {result.verdict}")
+            for step in result.steps:
+                colour = {"OK": "green", "ERROR": "red", "SKIPPED": "yellow"}[step.status.value]
+                console.print(f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {step.reason}")
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(outputs if len(outputs) != 1 else outputs[0], ensure_ascii=False, indent=2, default=str))
+    raise typer.Exit(status)

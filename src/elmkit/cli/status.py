@@ -1,0 +1,127 @@
+"""``elmkit revoke``, ``suspend``, ``unsuspend`` and ``status-list publish``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+
+from elmkit.cli import app
+
+status_list = typer.Typer(help="Status lists (W3C Bitstring Status List) for revocation and suspension.")
+app.add_typer(status_list, name="status-list")
+
+LedgerOption = Annotated[Path, typer.Option("--ledger", help="Ledger file (SQLite)")]
+ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (recorded in the ledger)")]
+
+
+def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason: str | None) -> None:
+    from rich.console import Console
+
+    from elmkit import revocation
+    from elmkit.errors import ElmError
+    from elmkit.ledger import open_ledger
+
+    console = Console()
+    if not ledger_path.is_file():
+        console.print(f"[red]no ledger at {ledger_path}[/]")
+        raise typer.Exit(2)
+    try:
+        with open_ledger(ledger_path) as ledger:
+            if kind == "revoke":
+                revocation.revoke(ledger, credential_id, reason=reason or "", actor=actor)
+            elif kind == "suspend":
+                revocation.suspend(ledger, credential_id, reason=reason or "", actor=actor)
+            else:
+                revocation.unsuspend(ledger, credential_id, reason=reason, actor=actor)
+            record = ledger.get_credential(credential_id)
+            state = record.state if record is not None else 'unknown'
+    except ElmError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"{credential_id}: [bold]{state}[/] (publish the status list to make it visible)")
+
+
+@app.command()
+def revoke(
+    credential_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the ledger)")],
+    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    actor: ActorOption = "elmkit",
+) -> None:
+    """Revoke a credential (permanent)."""
+    _change("revoke", credential_id, ledger, actor, reason)
+
+
+@app.command()
+def suspend(
+    credential_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the ledger)")],
+    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    actor: ActorOption = "elmkit",
+) -> None:
+    """Suspend a credential (reversible)."""
+    _change("suspend", credential_id, ledger, actor, reason)
+
+
+@app.command()
+def unsuspend(
+    credential_id: str,
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    actor: ActorOption = "elmkit",
+) -> None:
+    """Lift a suspension."""
+    _change("unsuspend", credential_id, ledger, actor, reason)
+
+
+@status_list.command("publish")
+def publish(
+    list_url: Annotated[str, typer.Option("--list-url", help="Public URL where the list will be published")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write")],
+    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    purpose: Annotated[str, typer.Option(help="revocation or suspension")] = "revocation",
+    issuer: Annotated[str | None, typer.Option(help="Issuer IRI (default: the list URL's origin)")] = None,
+    key: Annotated[Path | None, typer.Option(help="PEM private key of the seal")] = None,
+    cert: Annotated[Path | None, typer.Option(help="PEM certificate chain of the seal")] = None,
+    p12: Annotated[Path | None, typer.Option(help="PKCS#12 file of the seal")] = None,
+    password: Annotated[str | None, typer.Option(help="Password of the key or PKCS#12", envvar="ELMKIT_SEAL_PASSWORD")] = None,
+) -> None:
+    """Write the status list credential, sealed when a seal is given."""
+    from rich.console import Console
+
+    from elmkit import revocation
+    from elmkit.errors import ElmError
+    from elmkit.ledger import open_ledger
+
+    console = Console()
+    if not ledger.is_file():
+        console.print(f"[red]no ledger at {ledger}[/]")
+        raise typer.Exit(2)
+    parts = urlsplit(list_url)
+    issuer_id = issuer or f"{parts.scheme}://{parts.netloc}/"
+    try:
+        signer = _signer(key, cert, p12, password)
+        with open_ledger(ledger) as store:
+            result = revocation.publish_status_list(store, list_url, out, issuer=issuer_id, purpose=purpose, signer=signer)
+    except (ElmError, OSError, ValueError) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    sealed = "sealed" if result.sealed else "unsealed"
+    console.print(f"{result.path}: {result.purpose} list, {result.set_indexes} index(es) set, {sealed}")
+
+
+def _signer(key: Path | None, cert: Path | None, p12: Path | None, password: str | None) -> object | None:
+    if p12 is not None:
+        from elmkit.seal import signer_from_pkcs12
+
+        return signer_from_pkcs12(p12, password)
+    if key is not None or cert is not None:
+        if key is None or cert is None:
+            raise ValueError("--key and --cert go together")
+        from elmkit.seal import signer_from_pem
+
+        return signer_from_pem(key, cert, password)
+    return None

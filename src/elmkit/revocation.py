@@ -1,0 +1,144 @@
+"""Revocation for issuers: status entries allocated by the ledger, revoke/suspend, publish the list.
+
+The pieces live in :mod:`elmkit.status` (bitstrings, entries, checks) and :mod:`elmkit.ledger`
+(what happened to each credential, which index it holds); this module joins them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from elmkit.ledger import LedgerStore
+from elmkit.ledger.model import StatusPurpose
+from elmkit.ledger.status import LedgerIndexStore
+from elmkit.model import CredentialStatus, EuropeanDigitalCredential
+from elmkit.status import (
+    MIN_SIZE,
+    STATUS_LIST_2021_CONTEXT,
+    RandomIndexAllocator,
+    StatusList,
+    status_entry,
+    status_list_credential,
+)
+
+__all__ = [
+    "STATUS_ENTRY_CONTEXT",
+    "PublishedList",
+    "assign_status",
+    "publish_status_list",
+    "revoke",
+    "suspend",
+    "unsuspend",
+]
+
+#: The context an ELM 3.2 (VC data model 1.1) credential needs for its status entry terms.
+STATUS_ENTRY_CONTEXT = STATUS_LIST_2021_CONTEXT
+
+
+def assign_status(
+    credential: EuropeanDigitalCredential,
+    ledger: LedgerStore,
+    list_url: str,
+    *,
+    purpose: str = "revocation",
+    size: int = MIN_SIZE,
+) -> CredentialStatus:
+    """Give ``credential`` a ``credentialStatus`` entry on the list at ``list_url``.
+
+    The index comes from the ledger: unique, never reused, drawn at random so that its position
+    reveals nothing about the issuing order. Issuing again gives the credential the same index.
+    The credential must already be claimed in the ledger.
+    """
+    if credential.id is None:
+        raise ValueError("the credential needs an id before it gets a status entry")
+    store = LedgerIndexStore(ledger, list_url, StatusPurpose(purpose))
+    index = store.held_by(credential.id)
+    if index is None:
+        index = RandomIndexAllocator(store, size).allocate(reserve=store.reserver(credential.id))
+    entry = status_entry(list_url, index, purpose, legacy=True)  # type: ignore[arg-type]
+    node = CredentialStatus.model_validate({**entry, "type": ["CredentialStatus", entry["type"]]})
+    credential.credential_status = node
+    return node
+
+
+def _record(ledger: LedgerStore, credential_id: str, event: str, actor: str, reason: str | None) -> None:
+    ledger.record(credential_id, event, actor, detail={"reason": reason} if reason else None)
+
+
+def revoke(ledger: LedgerStore, credential_id: str, *, reason: str, actor: str = "elmkit") -> None:
+    """Record a revocation (permanent); the next published list shows it."""
+    _record(ledger, credential_id, "revoked", actor, reason)
+
+
+def suspend(ledger: LedgerStore, credential_id: str, *, reason: str, actor: str = "elmkit") -> None:
+    """Record a suspension (reversible with :func:`unsuspend`)."""
+    _record(ledger, credential_id, "suspended", actor, reason)
+
+
+def unsuspend(ledger: LedgerStore, credential_id: str, *, reason: str | None = None, actor: str = "elmkit") -> None:
+    """Lift a suspension."""
+    _record(ledger, credential_id, "unsuspended", actor, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedList:
+    """What :func:`publish_status_list` wrote."""
+
+    path: Path
+    list_url: str
+    purpose: str
+    set_indexes: int
+    sealed: bool
+
+
+def publish_status_list(
+    ledger: LedgerStore,
+    list_url: str,
+    out: str | Path,
+    *,
+    issuer: str | dict[str, Any],
+    purpose: str = "revocation",
+    size: int = MIN_SIZE,
+    signer: Any = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> PublishedList:
+    """Write the status list credential for ``list_url`` to ``out`` (atomically).
+
+    The bits set are the credentials the ledger knows as revoked (or suspended, for a suspension
+    list). With a ``signer`` (see :mod:`elmkit.seal`), the list is sealed as a JAdES envelope.
+    """
+    indexes = ledger.revoked_indexes(list_url, purpose)
+    bits = StatusList.from_indexes(indexes, size=size)
+    document = status_list_credential(
+        list_url, bits, purpose, issuer, valid_from=valid_from, valid_until=valid_until, legacy=True  # type: ignore[arg-type]
+    )
+    if signer is not None:
+        from elmkit.seal import seal
+
+        data = seal(document, signer, complete=False)
+    else:
+        data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    path = Path(out)
+    _write_atomically(path, data)
+    return PublishedList(path, list_url, purpose, len(indexes), signer is not None)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
