@@ -1,0 +1,373 @@
+"""The static words of a display page in each language, and how dates and numbers are written.
+
+Every supported language has one complete :class:`PageLabels` entry in :data:`LABELS`; other
+languages fall back along :func:`fallback_chain` (``ca-ES-valencia`` → ``ca`` → ``es`` → ``en``,
+``oc-aranes`` → ``oc`` → ``ca`` → ``es`` → ``en``, anything else → its prefixes → ``en``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from typing import Any, Literal, get_args
+
+from elmkit.errors import LanguageTagError, ModelError
+
+__all__ = [
+    "LABELS",
+    "SUPPORTED_LANGUAGES",
+    "DateStyle",
+    "PageLabels",
+    "fallback_chain",
+    "format_date",
+    "format_number",
+    "labels_for",
+    "resolve_language",
+]
+
+DateStyle = Literal["en", "de", "fr", "it", "romance", "elide", "eu"]
+"""How a date is put together from day, month name and year.
+
+``en``: ``4 December 2026``; ``de``: ``4. Dezember 2026``; ``fr``: ``4 décembre 2026``
+(``1er``); ``it``: ``4 dicembre 2026`` (``1º``); ``romance``: ``4 de diciembre de 2026``;
+``elide``: like ``romance`` with ``d’`` before a month starting with a vowel (Catalan, Occitan);
+``eu``: ``2026ko abenduaren 4a`` (Basque, genitive month names).
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PageLabels:
+    """The fixed texts of a page in one language, and its date and number conventions.
+
+    ``more`` is a pattern with ``{n}`` for the count of learning outcomes left off the page.
+    ``months`` holds the twelve month names in the form the date style needs (Basque: genitive).
+    """
+
+    awarded_to: str
+    awarded_by: str
+    date_of_issue: str
+    ects_credits: str
+    hours: str
+    eqf_level: str
+    learning_outcomes: str
+    credential_id: str
+    more: str
+    months: tuple[str, ...]
+    date_style: DateStyle
+    decimal_separator: str = ","
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and f.name != "decimal_separator" and not value.strip():
+                raise ModelError(f"page label {f.name!r} is empty")
+        if len(self.months) != 12 or not all(isinstance(m, str) and m for m in self.months):
+            raise ModelError("page labels need twelve non-empty month names")
+        if "{n}" not in self.more:
+            raise ModelError("page label 'more' must contain '{n}'")
+        if self.date_style not in get_args(DateStyle):
+            raise ModelError(f"unknown date style: {self.date_style!r}")
+
+
+def _months(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
+_CA_MONTHS = _months(
+    "gener febrer març abril maig juny juliol agost setembre octubre novembre desembre"
+)
+
+LABELS: Mapping[str, PageLabels] = {
+    "en": PageLabels(
+        awarded_to="Awarded to",
+        awarded_by="Awarded by",
+        date_of_issue="Date of issue",
+        ects_credits="ECTS credits",
+        hours="Hours",
+        eqf_level="EQF level",
+        learning_outcomes="Learning outcomes",
+        credential_id="Credential ID",
+        more="+{n} more",
+        months=_months(
+            "January February March April May June July August September October November December"
+        ),
+        date_style="en",
+        decimal_separator=".",
+    ),
+    "es": PageLabels(
+        awarded_to="Otorgado a",
+        awarded_by="Otorgado por",
+        date_of_issue="Fecha de expedición",
+        ects_credits="Créditos ECTS",
+        hours="Horas",
+        eqf_level="Nivel MEC",
+        learning_outcomes="Resultados de aprendizaje",
+        credential_id="Identificador de la credencial",
+        more="+{n} más",
+        months=_months(
+            "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+        ),
+        date_style="romance",
+    ),
+    "ca": PageLabels(
+        awarded_to="Atorgat a",
+        awarded_by="Atorgat per",
+        date_of_issue="Data d’expedició",
+        ects_credits="Crèdits ECTS",
+        hours="Hores",
+        eqf_level="Nivell MEQ",
+        learning_outcomes="Resultats d’aprenentatge",
+        credential_id="Identificador de la credencial",
+        more="+{n} més",
+        months=_CA_MONTHS,
+        date_style="elide",
+    ),
+    "ca-ES-valencia": PageLabels(
+        awarded_to="Atorgat a",
+        awarded_by="Atorgat per",
+        date_of_issue="Data d’expedició",
+        ects_credits="Crèdits ECTS",
+        hours="Hores",
+        eqf_level="Nivell MEQ",
+        learning_outcomes="Resultats d’aprenentatge",
+        credential_id="Identificador de la credencial",
+        more="+{n} més",
+        months=_CA_MONTHS,
+        date_style="elide",
+    ),
+    "eu": PageLabels(
+        awarded_to="Jasotzailea",
+        awarded_by="Erakunde emailea",
+        date_of_issue="Emate-data",
+        ects_credits="ECTS kredituak",
+        hours="Orduak",
+        eqf_level="EQF maila",
+        learning_outcomes="Ikaskuntza-emaitzak",
+        credential_id="Kredentzialaren identifikatzailea",
+        more="+{n} gehiago",
+        months=_months(
+            "urtarrilaren otsailaren martxoaren apirilaren maiatzaren ekainaren uztailaren abuztuaren irailaren urriaren azaroaren abenduaren"
+        ),
+        date_style="eu",
+    ),
+    "gl": PageLabels(
+        awarded_to="Outorgado a",
+        awarded_by="Outorgado por",
+        date_of_issue="Data de expedición",
+        ects_credits="Créditos ECTS",
+        hours="Horas",
+        eqf_level="Nivel MEC",
+        learning_outcomes="Resultados de aprendizaxe",
+        credential_id="Identificador da credencial",
+        more="+{n} máis",
+        months=_months(
+            "xaneiro febreiro marzo abril maio xuño xullo agosto setembro outubro novembro decembro"
+        ),
+        date_style="romance",
+    ),
+    "oc-aranes": PageLabels(
+        awarded_to="Autrejat a",
+        awarded_by="Autrejat per",
+        date_of_issue="Data d’expedicion",
+        ects_credits="Crèdits ECTS",
+        hours="Ores",
+        eqf_level="Nivèu MEQ",
+        learning_outcomes="Resultats d’aprenentatge",
+        credential_id="Identificador dera credenciau",
+        more="+{n} mès",
+        months=_months("gèr hereuèr març abriu mai junh juriòl agost seteme octobre noveme deseme"),
+        date_style="elide",
+    ),
+    "fr": PageLabels(
+        awarded_to="Délivré à",
+        awarded_by="Délivré par",
+        date_of_issue="Date de délivrance",
+        ects_credits="Crédits ECTS",
+        hours="Heures",
+        eqf_level="Niveau CEC",
+        learning_outcomes="Acquis d’apprentissage",
+        credential_id="Identifiant du justificatif",
+        more="+{n} autres",
+        months=_months(
+            "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+        ),
+        date_style="fr",
+    ),
+    "de": PageLabels(
+        awarded_to="Verliehen an",
+        awarded_by="Verliehen von",
+        date_of_issue="Ausstellungsdatum",
+        ects_credits="ECTS-Punkte",
+        hours="Stunden",
+        eqf_level="EQR-Niveau",
+        learning_outcomes="Lernergebnisse",
+        credential_id="Nachweis-ID",
+        more="+{n} weitere",
+        months=_months(
+            "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
+        ),
+        date_style="de",
+    ),
+    "it": PageLabels(
+        awarded_to="Rilasciato a",
+        awarded_by="Rilasciato da",
+        date_of_issue="Data di rilascio",
+        ects_credits="Crediti ECTS",
+        hours="Ore",
+        eqf_level="Livello EQF",
+        learning_outcomes="Risultati dell’apprendimento",
+        credential_id="ID della credenziale",
+        more="+{n} altri",
+        months=_months(
+            "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
+        ),
+        date_style="it",
+    ),
+    "pt": PageLabels(
+        awarded_to="Atribuído a",
+        awarded_by="Atribuído por",
+        date_of_issue="Data de emissão",
+        ects_credits="Créditos ECTS",
+        hours="Horas",
+        eqf_level="Nível QEQ",
+        learning_outcomes="Resultados de aprendizagem",
+        credential_id="ID da credencial",
+        more="+{n} mais",
+        months=_months(
+            "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro"
+        ),
+        date_style="romance",
+    ),
+}
+"""Built-in labels, keyed by BCP 47 tag in canonical case."""
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(LABELS)
+
+_EXTRA_FALLBACKS: Mapping[str, tuple[str, ...]] = {
+    "ca": ("es",),
+    "oc": ("ca", "es"),
+    "eu": ("es",),
+    "gl": ("es",),
+    "ast": ("es",),
+    "an": ("es",),
+}
+"""Languages tried after a language's own tags and before English."""
+
+
+def _canonical(tag: str) -> str:
+    """``CA-es-VALENCIA`` → ``ca-ES-valencia`` (language lower, region upper, rest lower)."""
+    if not isinstance(tag, str):
+        raise LanguageTagError(f"language tag must be a string, not {type(tag).__name__}")
+    parts = tag.strip().replace("_", "-").split("-")
+    if not parts[0] or not all(p.isascii() and p.isalnum() and 0 < len(p) <= 8 for p in parts):
+        raise LanguageTagError(f"malformed language tag: {tag!r}")
+    out = [parts[0].lower()]
+    for p in parts[1:]:
+        if len(p) == 2 and p.isalpha():
+            out.append(p.upper())
+        elif len(p) == 4 and p.isalpha():
+            out.append(p.title())
+        else:
+            out.append(p.lower())
+    return "-".join(out)
+
+
+def fallback_chain(language: str) -> tuple[str, ...]:
+    """The tags tried in order for ``language``, always ending with ``en``.
+
+    ``ca-ES-valencia`` → ``ca-ES-valencia, ca-ES, ca, es, en``; ``oc-aranes`` → ``oc-aranes, oc,
+    ca, es, en``. A tag with a known variant but another region (``oc-ES-aranes``,
+    ``ca-valencia``) also tries the built-in tag with that variant before the bare language.
+    """
+    parts = _canonical(language).split("-")
+    lang = parts[0]
+    chain: list[str] = []
+
+    def add(tag: str) -> None:
+        if tag not in chain:
+            chain.append(tag)
+
+    for i in range(len(parts), 1, -1):
+        add("-".join(parts[:i]))
+    variants = {p for p in parts[1:] if len(p) >= 5 or (len(p) == 4 and p[0].isdigit())}
+    for known in LABELS:
+        known_parts = known.split("-")
+        if known_parts[0] == lang and variants & set(known_parts[1:]):
+            add(known)
+    add(lang)
+    for extra in _EXTRA_FALLBACKS.get(lang, ()):
+        add(extra)
+    add("en")
+    return tuple(chain)
+
+
+def resolve_language(language: str) -> str:
+    """The first tag of :func:`fallback_chain` that has built-in labels."""
+    for tag in fallback_chain(language):
+        if tag in LABELS:
+            return tag
+    return "en"  # pragma: no cover - "en" is always in LABELS
+
+
+def labels_for(language: str, overrides: Mapping[str, Any] | None = None) -> PageLabels:
+    """The labels for ``language`` (with fallback), optionally with some fields replaced.
+
+    ``overrides`` maps :class:`PageLabels` field names to new values, e.g.
+    ``{"awarded_to": "Conferit a"}``; an unknown name raises :class:`~elmkit.errors.ModelError`.
+    """
+    labels = LABELS[resolve_language(language)]
+    if not overrides:
+        return labels
+    known = {f.name for f in fields(PageLabels)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ModelError(f"unknown page label(s): {', '.join(unknown)}")
+    changes: dict[str, Any] = dict(overrides)
+    if "months" in changes:
+        changes["months"] = tuple(changes["months"])
+    for name, value in changes.items():
+        if name != "months" and not isinstance(value, str):
+            raise ModelError(f"page label {name!r} must be a string")
+    return replace(labels, **changes)
+
+
+def _basque_year_suffix(year: int) -> str:
+    """``ko`` or ``eko``: ``eko`` after a number whose spoken form ends in a consonant.
+
+    The last spoken word of a year is set by ``year % 20`` (Basque counts in twenties):
+    bat (1), bost (5), hamar (10), hamabost (15) and ehun (hundreds) end in a consonant.
+    """
+    if year % 100 == 0:
+        return "ko" if year % 1000 == 0 else "eko"
+    return "eko" if year % 20 in (1, 5, 10, 15) else "ko"
+
+
+def format_date(value: date, labels: PageLabels) -> str:
+    """``value`` written the way ``labels`` says (see :data:`DateStyle`)."""
+    day, month, year = value.day, labels.months[value.month - 1], value.year
+    style = labels.date_style
+    if style == "en":
+        return f"{day} {month} {year}"
+    if style == "de":
+        return f"{day}. {month} {year}"
+    if style == "fr":
+        return f"{'1er' if day == 1 else day} {month} {year}"
+    if style == "it":
+        return f"{'1º' if day == 1 else day} {month} {year}"
+    if style == "eu":
+        return f"{year}{_basque_year_suffix(year)} {month} {day}a"
+    if style == "elide" and month[:1].lower() in "aeiouàèéíòóú":
+        return f"{day} d’{month} de {year}"
+    return f"{day} de {month} de {year}"
+
+
+def format_number(value: float, labels: PageLabels) -> str:
+    """A credit or hour count: no trailing zeros, at most two decimals, the language's separator."""
+    if not math.isfinite(value):
+        raise ModelError(f"not a finite number: {value!r}")
+    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return text.replace(".", labels.decimal_separator)
