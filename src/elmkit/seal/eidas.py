@@ -1,0 +1,146 @@
+"""What EDC adds to a credential when sealing: issuance dates and the issuer's eIDAS identifier."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from elmkit.errors import SealError
+
+__all__ = [
+    "COUNTRIES",
+    "EIDAS_IDENTIFIER_KEYS",
+    "complete_credential",
+    "country_concept",
+    "format_signing_time",
+    "is_credential",
+    "legal_identifier",
+]
+
+#: ISO 3166-1 alpha-2 -> (EU country authority code, English label). Covers the EU, EEA,
+#: candidate countries, Switzerland and the United Kingdom; ``EL`` (EU usage) maps to Greece.
+COUNTRIES: dict[str, tuple[str, str]] = {
+    "AT": ("AUT", "Austria"),
+    "BE": ("BEL", "Belgium"),
+    "BG": ("BGR", "Bulgaria"),
+    "HR": ("HRV", "Croatia"),
+    "CY": ("CYP", "Cyprus"),
+    "CZ": ("CZE", "Czechia"),
+    "DK": ("DNK", "Denmark"),
+    "EE": ("EST", "Estonia"),
+    "FI": ("FIN", "Finland"),
+    "FR": ("FRA", "France"),
+    "DE": ("DEU", "Germany"),
+    "GR": ("GRC", "Greece"),
+    "EL": ("GRC", "Greece"),
+    "HU": ("HUN", "Hungary"),
+    "IE": ("IRL", "Ireland"),
+    "IT": ("ITA", "Italy"),
+    "LV": ("LVA", "Latvia"),
+    "LT": ("LTU", "Lithuania"),
+    "LU": ("LUX", "Luxembourg"),
+    "MT": ("MLT", "Malta"),
+    "NL": ("NLD", "Netherlands"),
+    "PL": ("POL", "Poland"),
+    "PT": ("PRT", "Portugal"),
+    "RO": ("ROU", "Romania"),
+    "SK": ("SVK", "Slovakia"),
+    "SI": ("SVN", "Slovenia"),
+    "ES": ("ESP", "Spain"),
+    "SE": ("SWE", "Sweden"),
+    "IS": ("ISL", "Iceland"),
+    "LI": ("LIE", "Liechtenstein"),
+    "NO": ("NOR", "Norway"),
+    "CH": ("CHE", "Switzerland"),
+    "GB": ("GBR", "United Kingdom"),
+    "AL": ("ALB", "Albania"),
+    "BA": ("BIH", "Bosnia and Herzegovina"),
+    "GE": ("GEO", "Georgia"),
+    "MD": ("MDA", "Moldova"),
+    "ME": ("MNE", "Montenegro"),
+    "MK": ("MKD", "North Macedonia"),
+    "RS": ("SRB", "Serbia"),
+    "TR": ("TUR", "Türkiye"),
+    "UA": ("UKR", "Ukraine"),
+}
+
+#: JSON-LD keys under which an issuer may already carry its eIDAS legal identifier. The EDC
+#: context names the term ``eIDASIdentifier`` (IRI ``elm:eidasLegalIdentifier``).
+EIDAS_IDENTIFIER_KEYS = ("eIDASIdentifier", "eidasLegalIdentifier")
+
+_COUNTRY_AUTHORITY = "http://publications.europa.eu/resource/authority/country"
+
+
+def format_signing_time(moment: datetime) -> str:
+    """``YYYY-MM-DDThh:mm:ssZ`` in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def country_concept(alpha2: str) -> dict[str, Any]:
+    """The EU country authority Concept for an ISO alpha-2 code, as EDC writes it."""
+    code = alpha2.upper()
+    if code not in COUNTRIES:
+        raise SealError(f"no EU country authority code known for country {alpha2!r}")
+    alpha3, label = COUNTRIES[code]
+    return {
+        "id": f"{_COUNTRY_AUTHORITY}/{alpha3}",
+        "type": "Concept",
+        "inScheme": {"id": _COUNTRY_AUTHORITY, "type": "ConceptScheme"},
+        "notation": "country",
+        "prefLabel": {"en": label},
+    }
+
+
+def legal_identifier(organization_identifier: str, country: str | None) -> dict[str, Any]:
+    """The issuer's ``LegalIdentifier`` from the seal certificate's organizationIdentifier."""
+    if not organization_identifier:
+        raise SealError("the seal certificate has no organizationIdentifier (2.5.4.97)")
+    alpha2 = country
+    if not alpha2 and len(organization_identifier) >= 5 and organization_identifier[5:6] == "-":
+        alpha2 = organization_identifier[3:5]
+    if not alpha2:
+        raise SealError("the seal certificate names no country")
+    return {
+        "id": f"urn:epass:legalIdentifier:{uuid.uuid4()}",
+        "type": "LegalIdentifier",
+        "notation": organization_identifier,
+        "spatial": country_concept(alpha2),
+    }
+
+
+def is_credential(doc: Mapping[str, Any]) -> bool:
+    """Whether a JSON-LD document is a verifiable credential (its ``type`` says so)."""
+    types = doc.get("type")
+    if isinstance(types, str):
+        types = [types]
+    return isinstance(types, list) and any(
+        t in ("VerifiableCredential", "EuropeanDigitalCredential") for t in types
+    )
+
+
+def complete_credential(
+    doc: Mapping[str, Any],
+    *,
+    signing_time: datetime,
+    organization_identifier: str | None,
+    country: str | None,
+) -> dict[str, Any]:
+    """Fill what EDC adds at sealing, without touching ``doc``: ``issued``, ``issuanceDate``
+    (when absent) and ``issuer.eIDASIdentifier`` (when the issuer object has none).
+
+    Documents that are not credentials are returned unchanged (as a shallow copy).
+    """
+    out = dict(doc)
+    if not is_credential(out):
+        return out
+    stamp = format_signing_time(signing_time)
+    out.setdefault("issued", stamp)
+    out.setdefault("issuanceDate", stamp)
+    issuer = out.get("issuer")
+    if isinstance(issuer, Mapping) and not any(k in issuer for k in EIDAS_IDENTIFIER_KEYS):
+        new_issuer = dict(issuer)
+        new_issuer["eIDASIdentifier"] = legal_identifier(organization_identifier or "", country)
+        out["issuer"] = new_issuer
+    return out

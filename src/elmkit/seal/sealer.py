@@ -1,0 +1,255 @@
+"""Sealing: a JAdES baseline B-B or B-T enveloping signature in JWS JSON general serialization,
+with an unencoded payload (``b64: false``), shaped like the seals EDC produces."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from cryptography import x509
+
+from elmkit.errors import ParseError, SealError
+
+from ._codec import b64_encode, b64url_encode, dumps_compact, escape_json_text, loads_strict
+from .certs import (
+    certificate_der,
+    is_ca,
+    is_self_signed,
+    issuer_serial_kid,
+    key_usages,
+    signer_info,
+)
+from .eidas import complete_credential, format_signing_time
+from .jades import encode_etsiu_component
+from .signers import ALGORITHMS, KeySigner, Signer, check_algorithm, verify_jws_signature
+from .timestamps import HttpTimestampClient, TimestampClient, TimestampError, verify_token
+
+__all__ = ["SupportsToJsonld", "seal", "seal_file"]
+
+Level = Literal["B-B", "B-T"]
+TimeHeader = Literal["sigT", "iat"]
+PreSealCheck = Callable[[dict[str, Any]], Sequence[str]]
+
+
+class SupportsToJsonld(Protocol):
+    def to_jsonld(self) -> dict[str, Any]: ...
+
+
+CredentialInput = Mapping[str, Any] | str | bytes | SupportsToJsonld
+
+
+def _as_dict(credential: CredentialInput) -> dict[str, Any]:
+    if isinstance(credential, Mapping):
+        return dict(credential)
+    if isinstance(credential, (str, bytes)):
+        try:
+            doc = loads_strict(credential, what="the credential")
+        except ParseError as exc:
+            raise SealError(f"cannot seal: {exc}") from exc
+    elif hasattr(credential, "to_jsonld"):
+        doc = credential.to_jsonld()
+    else:
+        raise SealError(
+            f"cannot seal a {type(credential).__name__}: give a dict, JSON text or a model"
+        )
+    if not isinstance(doc, Mapping):
+        raise SealError("the credential must be a JSON object")
+    return dict(doc)
+
+
+def _x5c(chain: Sequence[x509.Certificate]) -> list[str]:
+    certs = [chain[0], *(c for c in chain[1:] if not is_self_signed(c))]
+    return [b64_encode(certificate_der(c)) for c in certs]
+
+
+@functools.lru_cache(maxsize=64)
+def _cert_header(chain: tuple[x509.Certificate, ...]) -> tuple[str, str, str]:
+    """(kid, x5t#S256, x5c as JSON) for a chain, cached: they only depend on the certificates."""
+    return (
+        issuer_serial_kid(chain[0]),
+        b64url_encode(hashlib.sha256(certificate_der(chain[0])).digest()),
+        dumps_compact(_x5c(chain)),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _certificate_problem(leaf: x509.Certificate) -> str | None:
+    if is_ca(leaf):
+        return "the seal certificate is a CA certificate"
+    usages = key_usages(leaf)
+    if usages is not None and not usages & {"digital_signature", "non_repudiation"}:
+        return "the seal certificate's keyUsage allows neither digitalSignature nor nonRepudiation"
+    return None
+
+
+def _check_certificate(leaf: x509.Certificate, moment: datetime) -> None:
+    if not leaf.not_valid_before_utc <= moment <= leaf.not_valid_after_utc:
+        raise SealError(
+            f"the seal certificate is not valid at {moment.isoformat()} "
+            f"(valid {leaf.not_valid_before_utc.isoformat()} to {leaf.not_valid_after_utc.isoformat()})"
+        )
+    problem = _certificate_problem(leaf)
+    if problem:
+        raise SealError(problem)
+
+
+def _resolve_tsa(tsa: TimestampClient | str | None) -> TimestampClient | None:
+    if tsa is None or isinstance(tsa, TimestampClient):
+        return tsa
+    if isinstance(tsa, str):
+        return HttpTimestampClient(tsa)
+    raise SealError(f"tsa must be a TimestampClient or a URL, not {type(tsa).__name__}")
+
+
+def seal(
+    credential: CredentialInput,
+    signer: Signer,
+    *,
+    level: Level = "B-B",
+    tsa: TimestampClient | str | None = None,
+    signing_time: datetime | None = None,
+    time_header: TimeHeader = "sigT",
+    complete: bool = True,
+    pre_seal_check: PreSealCheck | None = None,
+    algorithm: str | None = None,
+    cty: str = "octet-stream",
+) -> bytes:
+    """Seal a credential; returns the sealed JSON document (UTF-8 bytes).
+
+    ``credential`` is a JSON-LD dict, JSON text/bytes, or an object with ``to_jsonld()``. With
+    ``complete`` (default) the fields EDC adds at sealing are filled when absent: ``issued``,
+    ``issuanceDate`` and the issuer's ``eIDASIdentifier`` (from the seal certificate's
+    organizationIdentifier and country). ``pre_seal_check`` then sees the final document; any
+    problem it returns stops sealing with :class:`~elmkit.errors.SealError`.
+
+    ``level="B-T"`` adds a signature time-stamp from ``tsa`` (a :class:`TimestampClient`, or a
+    URL for :class:`HttpTimestampClient`). ``time_header`` chooses ``sigT`` (EDC) or ``iat``
+    (TS 119 182-1 v1.2.1) for the signing time.
+    """
+    if level not in ("B-B", "B-T"):
+        raise SealError(f"level must be 'B-B' or 'B-T', not {level!r}")
+    if time_header not in ("sigT", "iat"):
+        raise SealError(f"time_header must be 'sigT' or 'iat', not {time_header!r}")
+    client = _resolve_tsa(tsa)
+    if level == "B-T" and client is None:
+        raise SealError("level B-T needs a time-stamping authority (tsa=...)")
+    chain = list(signer.certificate_chain)
+    if not chain:
+        raise SealError("the signer has no certificate")
+    leaf = chain[0]
+    alg = algorithm or signer.algorithm
+    if alg not in ALGORITHMS:
+        raise SealError(
+            f"algorithm {alg!r} is not supported; use one of {', '.join(sorted(ALGORITHMS))}"
+        )
+    if algorithm and algorithm != signer.algorithm:
+        if not isinstance(signer, KeySigner):
+            raise SealError(f"the signer signs with {signer.algorithm}, not {algorithm}")
+        signer = signer.with_algorithm(algorithm)
+    problem = check_algorithm(alg, leaf.public_key())
+    if problem:
+        raise SealError(problem)
+
+    if signing_time is None:
+        moment = datetime.now(UTC).replace(microsecond=0)
+    elif signing_time.tzinfo is None:
+        raise SealError("signing_time must be timezone-aware")
+    else:
+        moment = signing_time.astimezone(UTC).replace(microsecond=0)
+
+    _check_certificate(leaf, moment)
+    doc = _as_dict(credential)
+    if complete:
+        info = signer_info(leaf)
+        doc = complete_credential(
+            doc,
+            signing_time=moment,
+            organization_identifier=info.organization_identifier,
+            country=info.country,
+        )
+    if pre_seal_check is not None:
+        problems = list(pre_seal_check(doc))
+        if problems:
+            raise SealError("the credential is not ready to seal: " + "; ".join(problems))
+    try:
+        payload_text = dumps_compact(doc)
+        payload = payload_text.encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise SealError(f"the credential cannot be written as JSON: {exc}") from exc
+
+    kid, x5t, x5c_json = _cert_header(tuple(chain))
+    if time_header == "sigT":
+        time_member = f'"sigT":"{format_signing_time(moment)}","crit":["b64","sigT"]'
+    else:
+        time_member = f'"iat":{int(moment.timestamp())},"crit":["b64"]'
+    header_text = (
+        f'{{"alg":"{alg}","cty":{dumps_compact(cty)},"kid":"{kid}","x5t#S256":"{x5t}",'
+        f'"x5c":{x5c_json},"typ":"jose+json","b64":false,{time_member}}}'
+    )
+    protected_b64 = b64url_encode(header_text.encode("utf-8"))
+    signing_input = protected_b64.encode("ascii") + b"." + payload
+
+    signature = signer.sign(signing_input)
+    if not isinstance(signature, bytes):
+        raise SealError("the signer must return bytes")
+    if not isinstance(signer, KeySigner) and not verify_jws_signature(
+        leaf.public_key(), alg, signature, signing_input
+    ):
+        raise SealError(
+            "the signer's signature does not verify with its certificate "
+            "(wrong key, or a DER ECDSA value: convert it with ecdsa_der_to_raw)"
+        )
+    signature_b64 = b64url_encode(signature)
+
+    unprotected = "{}"
+    if level == "B-T" and client is not None:
+        imprint = hashlib.sha256(signature_b64.encode("ascii")).digest()
+        token = client.timestamp(imprint, "sha256")
+        try:
+            tst = verify_token(token)
+        except TimestampError as exc:
+            raise SealError(f"the TSA returned an unusable token: {exc}") from exc
+        if tst.imprint != imprint or tst.imprint_algorithm != "sha256":
+            raise SealError("the TSA time-stamped another message imprint")
+        component = encode_etsiu_component("sigTst", {"tstTokens": [{"val": b64_encode(token)}]})
+        unprotected = dumps_compact({"etsiU": [component]})
+    literal = escape_json_text(payload)
+    return b"".join(
+        (
+            b'{"payload":"',
+            literal,
+            b'","signatures":[{"protected":"',
+            protected_b64.encode("ascii"),
+            b'","header":',
+            unprotected.encode("utf-8"),
+            b',"signature":"',
+            signature_b64.encode("ascii"),
+            b'"}]}',
+        )
+    )
+
+
+def seal_file(
+    source: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    signer: Signer,
+    **options: Any,
+) -> Path:
+    """Seal the credential in ``source`` (a JSON-LD file) and write the sealed document to
+    ``target`` atomically. ``options`` are those of :func:`seal`."""
+    from .pki import _write_atomic
+
+    src = Path(source)
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise SealError(f"cannot read {src}: {exc.strerror or exc}") from exc
+    sealed = seal(data, signer, **options)
+    out = Path(target)
+    _write_atomic(out, sealed)
+    return out

@@ -1,0 +1,459 @@
+"""Sealing: the EDC envelope and headers, what sealing completes, signers (PKCS#12, PEM, an
+external device), ECDSA in JOSE form, B-T with real local time-stamping authorities."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from elmkit.checks import CheckStatus, Step
+from elmkit.errors import SealError
+from elmkit.seal import (
+    HttpTimestampClient,
+    KeySigner,
+    create_test_pki,
+    ecdsa_der_to_raw,
+    seal,
+    seal_file,
+    signer_from_pem,
+    signer_from_pkcs12,
+    verify,
+    verify_files,
+)
+from elmkit.seal._codec import b64url_decode, b64url_encode, dumps_compact, escape_json_text
+from elmkit.seal.jades import etsiu_components, parse_jws
+from test_seal_support import (
+    credential,
+    decode_protected,
+    ec_pki,
+    mc_sample,
+    other_pki,
+    pyhanko_responder,
+    rsa_pki,
+    tsa_server,
+)
+
+SIGNING_TIME = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+EDC_HEADER_ORDER = ["alg", "cty", "kid", "x5t#S256", "x5c", "typ", "b64", "sigT", "crit"]
+
+
+def _sealed(doc: Any = None, **kwargs: Any) -> dict[str, Any]:
+    pki = kwargs.pop("pki", None) or rsa_pki()
+    kwargs.setdefault("signing_time", SIGNING_TIME)
+    out: dict[str, Any] = json.loads(
+        seal(doc if doc is not None else credential(), pki.signer(), **kwargs)
+    )
+    return out
+
+
+def test_envelope_and_protected_header_are_shaped_like_edc() -> None:
+    from asn1crypto import cms
+
+    pki = rsa_pki()
+    env = _sealed(mc_sample())
+    assert list(env) == ["payload", "signatures"]
+    assert isinstance(env["payload"], str)
+    assert len(env["signatures"]) == 1
+    assert list(env["signatures"][0]) == ["protected", "header", "signature"]
+    header = decode_protected(env)
+    assert list(header) == EDC_HEADER_ORDER
+    assert header["alg"] == "RS256"
+    assert header["cty"] == "octet-stream"
+    assert header["typ"] == "jose+json"
+    assert header["b64"] is False
+    assert header["crit"] == ["b64", "sigT"]
+    assert header["sigT"] == SIGNING_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    leaf_der = pki.seal_certificate.public_bytes(serialization.Encoding.DER)
+    assert header["x5t#S256"] == b64url_encode(hashlib.sha256(leaf_der).digest())
+    # x5c: the chain without the root, standard base64
+    assert [base64.b64decode(c) for c in header["x5c"]] == [
+        c.public_bytes(serialization.Encoding.DER) for c in pki.chain
+    ]
+    # kid: standard base64 of the DER IssuerSerial
+    issuer_serial = cms.IssuerSerial.load(base64.b64decode(header["kid"]))
+    assert issuer_serial["serial"].native == pki.seal_certificate.serial_number
+    from asn1crypto import x509 as asn1_x509
+
+    assert issuer_serial["issuer"][0].chosen == asn1_x509.Certificate.load(leaf_der).issuer
+
+
+def test_payload_is_the_compact_text_that_was_signed() -> None:
+    doc = credential()
+    raw = seal(doc, rsa_pki().signer(), signing_time=SIGNING_TIME, complete=False)
+    env = json.loads(raw)
+    assert env["payload"] == json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    assert "Ana Núñez" in raw.decode("utf-8")  # UTF-8 kept, not \u-escaped
+    result = verify(raw, trust=rsa_pki().trust_anchors)
+    assert result.payload_bytes == env["payload"].encode("utf-8")
+    assert result.credential == doc
+    assert result.verdict == "partially verified"  # FORMAT and REVOCATION are skipped
+    assert result.step(Step.SEAL).status is CheckStatus.OK
+
+
+def test_completion_adds_what_edc_adds() -> None:
+    doc = credential()
+    before = json.dumps(doc)
+    env = _sealed(doc)
+    assert json.dumps(doc) == before  # the caller's dict is not modified
+    payload = json.loads(env["payload"])
+    stamp = SIGNING_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert payload["issued"] == stamp
+    assert payload["issuanceDate"] == stamp
+    ident = payload["issuer"]["eIDASIdentifier"]
+    assert re.fullmatch(r"urn:epass:legalIdentifier:[0-9a-f-]{36}", ident["id"])
+    assert ident["type"] == "LegalIdentifier"
+    assert ident["notation"] == "VATES-Q0000000J"
+    assert ident["spatial"] == {
+        "id": "http://publications.europa.eu/resource/authority/country/ESP",
+        "type": "Concept",
+        "inScheme": {
+            "id": "http://publications.europa.eu/resource/authority/country",
+            "type": "ConceptScheme",
+        },
+        "notation": "country",
+        "prefLabel": {"en": "Spain"},
+    }
+    french = json.loads(_sealed(credential(), pki=ec_pki())["payload"])
+    assert french["issuer"]["eIDASIdentifier"]["notation"] == "VATFR-12345678901"
+    assert french["issuer"]["eIDASIdentifier"]["spatial"]["id"].endswith("/FRA")
+
+
+def test_completion_keeps_existing_values() -> None:
+    doc = credential()
+    doc["issued"] = "2020-02-02T00:00:00Z"
+    doc["issuer"]["eIDASIdentifier"] = {
+        "id": "urn:x",
+        "type": "LegalIdentifier",
+        "notation": "VATES-X",
+    }
+    payload = json.loads(_sealed(doc)["payload"])
+    assert payload["issued"] == "2020-02-02T00:00:00Z"
+    assert payload["issuanceDate"] == SIGNING_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert payload["issuer"]["eIDASIdentifier"]["id"] == "urn:x"
+    untouched = json.loads(_sealed(credential(), complete=False)["payload"])
+    assert untouched == credential()
+    presentation = {"type": ["VerifiablePresentation"], "holder": "did:example:1"}
+    assert json.loads(_sealed(presentation)["payload"]) == presentation
+
+
+def test_pre_seal_check_sees_the_completed_credential_and_can_stop_sealing() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def check(doc: dict[str, Any]) -> list[str]:
+        seen.append(doc)
+        return [] if "eIDASIdentifier" in doc["issuer"] else ["no eIDAS identifier"]
+
+    _sealed(pre_seal_check=check)
+    assert "issued" in seen[0]
+    with pytest.raises(SealError, match="title missing; no subject"):
+        seal(
+            credential(),
+            rsa_pki().signer(),
+            pre_seal_check=lambda d: ["title missing", "no subject"],
+        )
+
+
+class _Model:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def to_jsonld(self) -> dict[str, Any]:
+        return self.data
+
+
+def test_credential_inputs() -> None:
+    doc = credential()
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    payloads = {
+        json.loads(_sealed(item, complete=False)["payload"]).__repr__()
+        for item in (doc, text, text.encode("utf-8"), _Model(doc))
+    }
+    assert len(payloads) == 1
+    for bad in ('{"a": 1, "a": 2}', "[1, 2]", "{not json", b"\xff\xfe"):
+        with pytest.raises(SealError):
+            seal(bad, rsa_pki().signer())
+    with pytest.raises(SealError):
+        seal(42, rsa_pki().signer())  # type: ignore[arg-type]
+
+
+def test_option_errors() -> None:
+    signer = rsa_pki().signer()
+    with pytest.raises(SealError, match="timezone"):
+        seal(credential(), signer, signing_time=datetime(2024, 1, 1))
+    with pytest.raises(SealError, match="level"):
+        seal(credential(), signer, level="B-LTA")  # type: ignore[arg-type]
+    with pytest.raises(SealError, match="time-stamping authority"):
+        seal(credential(), signer, level="B-T")
+    with pytest.raises(SealError, match="needs an EC key"):
+        seal(credential(), signer, algorithm="ES256")
+    with pytest.raises(SealError, match="not supported"):
+        seal(credential(), signer, algorithm="HS256")
+    with pytest.raises(SealError, match="not valid at"):
+        seal(credential(), signer, signing_time=datetime(2001, 1, 1, tzinfo=UTC))
+
+
+def test_iat_time_header() -> None:
+    env = _sealed(time_header="iat")
+    header = decode_protected(env)
+    assert header["iat"] == int(SIGNING_TIME.timestamp())
+    assert "sigT" not in header
+    assert header["crit"] == ["b64"]
+    result = verify(json.dumps(env).encode(), trust=rsa_pki().trust_anchors)
+    assert result.step(Step.SEAL).status is CheckStatus.OK
+    assert result.signing_time == SIGNING_TIME
+
+
+def test_pss_and_es384() -> None:
+    env = _sealed(algorithm="PS256")
+    assert decode_protected(env)["alg"] == "PS256"
+    assert verify(json.dumps(env).encode(), trust=rsa_pki().trust_anchors).step(Step.SEAL).ok
+    p384 = create_test_pki(key_type="ec", ec_curve="P-384", intermediate=False)
+    env = json.loads(seal(credential(), p384.signer()))
+    assert decode_protected(env)["alg"] == "ES384"
+    assert len(b64url_decode(env["signatures"][0]["signature"])) == 96
+    assert verify(json.dumps(env).encode(), trust=p384.trust_anchors).step(Step.SEAL).ok
+
+
+def test_es256_signature_is_raw_r_s_not_der() -> None:
+    pki = ec_pki()
+    env = _sealed(pki=pki)
+    assert decode_protected(env)["alg"] == "ES256"
+    signature = b64url_decode(env["signatures"][0]["signature"])
+    assert len(signature) == 64
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    data = env["signatures"][0]["protected"].encode("ascii") + b"." + env["payload"].encode("utf-8")
+    key = pki.seal_certificate.public_key()
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+    assert verify(json.dumps(env).encode(), trust=pki.trust_anchors).step(Step.SEAL).ok
+
+
+def test_pkcs12_signer(tmp_path: Path) -> None:
+    pki = rsa_pki()
+    path = pki.write_pkcs12(tmp_path / "seal.p12", "s3cret")
+    signer = signer_from_pkcs12(path, "s3cret")
+    assert signer.certificate_chain[0] == pki.seal_certificate
+    assert list(signer.certificate_chain) == pki.chain
+    sealed = seal(credential(), signer)
+    assert verify(sealed, trust=pki.trust_anchors).step(Step.SEAL).ok
+    assert KeySigner.from_pkcs12(pki.pkcs12_bytes(), None).algorithm == "RS256"
+    with pytest.raises(SealError, match="PKCS#12"):
+        signer_from_pkcs12(path, "wrong")
+    with pytest.raises(SealError, match="cannot read"):
+        signer_from_pkcs12(tmp_path / "missing.p12", "s3cret")
+
+
+def test_pem_signer(tmp_path: Path) -> None:
+    pki = ec_pki()
+    files = pki.write_pem(tmp_path, password="pw")
+    assert files["key"].read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    signer = signer_from_pem(files["key"], files["chain"], "pw")
+    assert list(signer.certificate_chain) == pki.chain
+    sealed = seal(credential(), signer)
+    assert verify(sealed, trust=files["root"]).step(Step.SEAL).ok
+    # the leaf is found by its key whatever the order of the PEM certificates
+    reversed_chain = b"".join(
+        c.public_bytes(serialization.Encoding.PEM) for c in reversed(pki.chain)
+    )
+    assert (
+        signer_from_pem(files["key"].read_bytes(), reversed_chain, "pw").certificate_chain[0]
+        == pki.seal_certificate
+    )
+    with pytest.raises(SealError, match="matches the private key"):
+        signer_from_pem(
+            files["key"],
+            other_pki().root_certificate.public_bytes(serialization.Encoding.PEM),
+            "pw",
+        )
+
+
+class _Device:
+    """A stand-in for an HSM or remote signing service: only ``sign`` touches the key."""
+
+    def __init__(
+        self, key: ec.EllipticCurvePrivateKey, chain: list[x509.Certificate], der: bool
+    ) -> None:
+        self._key = key
+        self._chain = chain
+        self._der = der
+        self.calls = 0
+
+    @property
+    def certificate_chain(self) -> list[x509.Certificate]:
+        return self._chain
+
+    @property
+    def algorithm(self) -> str:
+        return "ES256"
+
+    def sign(self, data: bytes) -> bytes:
+        self.calls += 1
+        der = self._key.sign(data, ec.ECDSA(hashes.SHA256()))
+        return der if self._der else ecdsa_der_to_raw(der, "ES256")
+
+
+def test_external_signer_protocol() -> None:
+    pki = ec_pki()
+    key = pki.seal_key
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    device = _Device(key, pki.chain, der=False)
+    sealed = seal(credential(), device)
+    assert device.calls == 1
+    assert verify(sealed, trust=pki.trust_anchors).step(Step.SEAL).ok
+    with pytest.raises(SealError, match="ecdsa_der_to_raw"):
+        seal(credential(), _Device(key, pki.chain, der=True))
+    wrong = other_pki().seal_key
+    assert isinstance(wrong, ec.EllipticCurvePrivateKey)
+    with pytest.raises(SealError, match="does not verify"):
+        seal(credential(), _Device(wrong, pki.chain, der=False))
+
+
+def test_sealing_refuses_unfit_certificates() -> None:
+    pki = ec_pki()
+    now = datetime.now(UTC)
+    expired = pki.issue_seal(not_before=now - timedelta(days=30), not_after=now - timedelta(days=1))
+    with pytest.raises(SealError, match="not valid at"):
+        seal(credential(), expired)
+    with pytest.raises(SealError, match="CA certificate"):
+        seal(credential(), pki.issue_seal(ca=True))
+    with pytest.raises(SealError, match="keyUsage"):
+        seal(credential(), pki.issue_seal(key_usage=["key_agreement"]))
+
+
+def test_b_t_with_in_process_tsa() -> None:
+    pki = rsa_pki()
+    env = _sealed(mc_sample(), level="B-T", tsa=pki.timestamp_client())
+    sig = env["signatures"][0]
+    assert list(sig["header"]) == ["etsiU"]
+    components = etsiu_components(parse_jws(json.dumps(env)).signatures[0])
+    assert [c.name for c in components] == ["sigTst"]
+    assert isinstance(sig["header"]["etsiU"][0], str)  # base64url JSON, as EDC writes it
+    result = verify(json.dumps(env).encode(), trust=pki.trust_anchors)
+    assert result.step(Step.SEAL).ok, result.step(Step.SEAL).reason
+    assert result.level == "B-T"
+    assert result.timestamp_time is not None and result.timestamp_time >= SIGNING_TIME
+    assert not result.warnings  # the TSA chains to the trusted root too
+
+
+def test_b_t_over_http_with_pyhanko_test_tsa() -> None:
+    pki = rsa_pki()
+    with tsa_server(pyhanko_responder(pki)) as url:
+        sealed = seal(mc_sample(), pki.signer(), level="B-T", tsa=url)
+    result = verify(sealed, trust=pki.trust_anchors)
+    seal_step = result.step(Step.SEAL)
+    assert seal_step.ok, seal_step.reason
+    assert [t["name"] for t in seal_step.detail["timestamps"]] == ["sigTst"]
+    assert seal_step.detail["timestamps"][0]["policy"] == "1.3.6.1.4.1.4146.2.2"  # pyhanko's TSA
+    assert not result.warnings
+
+
+def test_b_t_over_http_with_elmkit_responder() -> None:
+    pki = ec_pki()
+    local = pki.timestamp_client()
+    with tsa_server(local.respond) as url:
+        sealed = seal(
+            credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(url, timeout=5)
+        )
+    assert verify(sealed, trust=pki.trust_anchors).step(Step.SEAL).ok
+
+
+def test_http_tsa_failures() -> None:
+    pki = ec_pki()
+    local = pki.timestamp_client()
+
+    def other_imprint(body: bytes) -> bytes:
+        from asn1crypto import tsp
+
+        req = tsp.TimeStampReq.load(body)
+        req["message_imprint"]["hashed_message"] = hashlib.sha256(b"something else").digest()
+        return local.respond(req.dump(force=True))
+
+    with (
+        tsa_server(other_imprint) as url,
+        pytest.raises(SealError, match="another message imprint"),
+    ):
+        seal(credential(), pki.signer(), level="B-T", tsa=url)
+    with (
+        tsa_server(lambda body: local.respond(b"garbage")) as url,
+        pytest.raises(SealError, match="refused"),
+    ):
+        seal(credential(), pki.signer(), level="B-T", tsa=url)
+    with tsa_server(lambda body: b"not asn.1") as url, pytest.raises(SealError, match="RFC 3161"):
+        seal(credential(), pki.signer(), level="B-T", tsa=url)
+    with tsa_server(lambda body: b"") as url:
+        closed = url
+    with pytest.raises(SealError, match="cannot reach"):
+        seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(closed, timeout=2))
+    with pytest.raises(SealError, match="http"):
+        HttpTimestampClient("ftp://example.org/tsa")
+
+
+def test_seal_file_and_verify_files(tmp_path: Path) -> None:
+    pki = ec_pki()
+    source = tmp_path / "credential.json"
+    source.write_text(json.dumps(credential(), ensure_ascii=False), encoding="utf-8")
+    target = seal_file(source, tmp_path / "out" / "credential-sealed.json", pki.signer())
+    assert target.exists()
+    assert [p.name for p in target.parent.iterdir()] == [
+        "credential-sealed.json"
+    ]  # no temp files left
+    results = verify_files([target, tmp_path / "missing.json"], trust=pki.trust_anchors)
+    assert results[0][1].step(Step.SEAL).ok
+    assert results[1][1].verdict == "failed"
+    assert results[1][1].step(Step.SEAL).code == "unreadable"
+    with pytest.raises(SealError, match="cannot read"):
+        seal_file(tmp_path / "missing.json", tmp_path / "x.json", pki.signer())
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(_json_values)
+def test_payload_literal_equals_json_dumps(value: Any) -> None:
+    text = dumps_compact(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # lone surrogates: sealing refuses them
+    literal = b'"' + escape_json_text(text.encode("utf-8")) + b'"'
+    assert literal == json.dumps(text, ensure_ascii=False).encode("utf-8")
+
+
+@given(st.binary(max_size=200))
+def test_b64url_round_trip(data: bytes) -> None:
+    encoded = b64url_encode(data)
+    assert "=" not in encoded and "+" not in encoded and "/" not in encoded
+    assert b64url_decode(encoded) == data
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dictionaries(st.text(min_size=1), _json_values, max_size=5))
+def test_any_credential_round_trips(extra: dict[str, Any]) -> None:
+    doc = {**credential(), **{f"x-{k}": v for k, v in extra.items()}}
+    try:
+        sealed = seal(doc, ec_pki().signer(), complete=False)
+    except SealError:
+        return  # text that is not valid Unicode cannot be sealed
+    result = verify(sealed, trust=ec_pki().trust_anchors)
+    assert result.step(Step.SEAL).ok
+    assert result.credential == doc
