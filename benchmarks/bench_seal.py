@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from elmkit.checks import Step
-from elmkit.seal import clear_caches, create_test_pki, load_trust, seal, verify
-from elmkit.seal._codec import dumps_compact
+from elmkit.sealing import clear_caches, create_test_pki, load_trust, seal, verify
+from elmkit.sealing._codec import dumps_compact
 
 DEFAULT_SAMPLE = (
     Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from elmkit.checks import CheckStatus, Step
-from elmkit.seal import JadesError, parse_jws, verify
-from elmkit.seal.jades import etsiu_components
+from elmkit.sealing import JadesError, parse_jws, verify
+from elmkit.sealing.jades import etsiu_components
 from test_seal_support import VECTORS_DIR
 
 # file -> elmkit's SEAL code. "" means: intact; SEAL is only SKIPPED for want of trust anchors

@@ -9,7 +9,7 @@ import pytest
 from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
-from elmkit.seal import TestPKI, seal
+from elmkit.sealing import TestPKI, seal
 from test_seal_support import SIGNED_SAMPLES, credential, ec_pki, mc_sample, rsa_pki
 
 pytestmark = pytest.mark.oracle
@@ -74,8 +74,8 @@ def test_jwcrypto_rejects_a_tampered_elmkit_seal(kind: str) -> None:
 def test_jwcrypto_agrees_on_the_official_samples(sample) -> None:  # type: ignore[no-untyped-def]
     from cryptography import x509
 
-    from elmkit.seal import parse_jws, verify
-    from elmkit.seal._codec import b64_decode
+    from elmkit.sealing import parse_jws, verify
+    from elmkit.sealing._codec import b64_decode
 
     header = parse_jws(sample.read_bytes()).signatures[0].protected
     cert = x509.load_der_x509_certificate(b64_decode(header["x5c"][0]))

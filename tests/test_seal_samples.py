@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from elmkit.checks import CheckStatus, Step
-from elmkit.seal import load_trust, parse_jws, verify
-from elmkit.seal._codec import b64url_decode
+from elmkit.sealing import load_trust, parse_jws, verify
+from elmkit.sealing._codec import b64url_decode
 from test_seal_support import CERTS_DIR, SEALING_DIR, SIGNED_SAMPLES, ca_anchor_files
 
 HEADERS_DIR = SEALING_DIR / "headers"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from elmkit.checks import CheckStatus, Step
 from elmkit.errors import SealError
-from elmkit.seal import (
+from elmkit.sealing import (
     HttpTimestampClient,
     KeySigner,
     create_test_pki,
@@ -32,8 +32,8 @@ from elmkit.seal import (
     verify,
     verify_files,
 )
-from elmkit.seal._codec import b64url_decode, b64url_encode, dumps_compact, escape_json_text
-from elmkit.seal.jades import etsiu_components, parse_jws
+from elmkit.sealing._codec import b64url_decode, b64url_encode, dumps_compact, escape_json_text
+from elmkit.sealing.jades import etsiu_components, parse_jws
 from test_seal_support import (
     credential,
     decode_protected,

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from conftest import REFERENCE_DIR, SAMPLES_DIR
-from elmkit.seal import TestPKI, create_test_pki
-from elmkit.seal._codec import b64url_decode, b64url_encode
-from elmkit.seal.signers import Signer
+from elmkit.sealing import TestPKI, create_test_pki
+from elmkit.sealing._codec import b64url_decode, b64url_encode
+from elmkit.sealing.signers import Signer
 
 SEALING_DIR = REFERENCE_DIR / "sealing"
 CERTS_DIR = SEALING_DIR / "certs"
@@ -176,7 +176,7 @@ def ca_anchor_files() -> list[Path]:
     """The CA certificates among the extracted sample certificates."""
     from cryptography import x509
 
-    from elmkit.seal.certs import is_ca
+    from elmkit.sealing.certs import is_ca
 
     out = []
     for path in sorted(CERTS_DIR.glob("*.pem")):

@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from elmkit.checks import CheckStatus, Step
-from elmkit.seal import KeySigner, Signer, seal, verify
-from elmkit.seal._codec import b64_encode, b64url_encode
-from elmkit.seal.jades import encode_etsiu_component
+from elmkit.sealing import KeySigner, Signer, seal, verify
+from elmkit.sealing._codec import b64_encode, b64url_encode
+from elmkit.sealing.jades import encode_etsiu_component
 from test_seal_support import credential, decode_protected, ec_pki, other_pki, resign, rsa_pki
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -94,7 +94,7 @@ def sibling_signer() -> KeySigner:
 
 def use_certificate(cert: x509.Certificate) -> Callable[[dict[str, Any]], None]:
     def change(data: dict[str, Any]) -> None:
-        from elmkit.seal.certs import issuer_serial_kid
+        from elmkit.sealing.certs import issuer_serial_kid
 
         der = cert.public_bytes(serialization.Encoding.DER)
         data["x5c"] = [b64_encode(der)]
@@ -455,7 +455,7 @@ CASES: dict[str, Case] = {
 
 
 def _kid_of_other() -> str:
-    from elmkit.seal.certs import issuer_serial_kid
+    from elmkit.sealing.certs import issuer_serial_kid
 
     return issuer_serial_kid(other_pki().seal_certificate)
 

@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives import serialization
 
 from elmkit.checks import CheckResult, CheckStatus, Step
 from elmkit.errors import ElmError, VerificationError
-from elmkit.seal import TimestampError, TrustStore, load_trust, seal, verify, verify_token
-from elmkit.seal._codec import b64_encode, b64url_encode
-from elmkit.seal.jades import encode_etsiu_component
-from elmkit.seal.timestamps import build_request
+from elmkit.sealing import TimestampError, TrustStore, load_trust, seal, verify, verify_token
+from elmkit.sealing._codec import b64_encode, b64url_encode
+from elmkit.sealing.jades import encode_etsiu_component
+from elmkit.sealing.timestamps import build_request
 from test_seal_support import credential, decode_protected, ec_pki, other_pki, resign, rsa_pki
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -294,7 +294,7 @@ def test_timestamp_tokens() -> None:
     with pytest.raises(TimestampError) as err:
         verify_token(b"\x30\x03\x02\x01\x01")
     assert err.value.code == "timestamp-malformed"
-    from elmkit.seal._asn1 import TimeStampResp
+    from elmkit.sealing._asn1 import TimeStampResp
 
     answer = TimeStampResp.load(local.respond(b"garbage"))
     assert answer["status"]["status"].native == "rejection"
@@ -317,8 +317,8 @@ def test_importing_the_package_is_cheap() -> None:
     import sys
 
     code = (
-        "import sys, elmkit.seal; "
-        "heavy = [m for m in ('elmkit.seal.sealer', 'elmkit.seal.verifier', 'pyhanko_certvalidator', 'httpx') "
+        "import sys, elmkit.sealing; "
+        "heavy = [m for m in ('elmkit.sealing.sealer', 'elmkit.sealing.verifier', 'pyhanko_certvalidator', 'httpx') "
         "if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

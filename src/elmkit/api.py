@@ -1,7 +1,7 @@
 """Sealing and verifying with the rest of elmkit plugged in: profiles before sealing, FORMAT and
 REVOCATION during verification.
 
-:mod:`elmkit.seal` knows JAdES; these functions add what a credential issuer or verifier expects:
+:mod:`elmkit.sealing` knows JAdES; these functions add what a credential issuer or verifier expects:
 nothing is sealed that fails the EDC profile at the ``sealed`` stage, FORMAT runs the profile the
 credential's ``credentialSchema`` names, and REVOCATION reads status lists through a fetcher.
 """
@@ -53,7 +53,7 @@ def status_checker(fetcher: Any, *, envelope_trust: Any = None) -> Any:
     from elmkit.status import check_status
 
     def envelope_verifier(data: bytes) -> tuple[bool, dict[str, Any] | None, str]:
-        from elmkit.seal import verify as verify_seal
+        from elmkit.sealing import verify as verify_seal
 
         result = verify_seal(data, trust=envelope_trust)
         seal_step = next(s for s in result.steps if s.step.value == "SEAL")
@@ -67,12 +67,12 @@ def status_checker(fetcher: Any, *, envelope_trust: Any = None) -> Any:
 
 
 def seal(credential: Any, signer: Any, *, check: bool = True, **options: Any) -> bytes:
-    """Seal a credential as EDC does (see :func:`elmkit.seal.seal` for the options).
+    """Seal a credential as EDC does (see :func:`elmkit.sealing.seal` for the options).
 
     Before sealing, ``issued``, ``issuanceDate`` and the issuer's eIDAS identifier are completed
     and, with ``check`` (default), the credential must pass ``edc-ap`` at the ``sealed`` stage.
     """
-    from elmkit.seal import seal as seal_jades
+    from elmkit.sealing import seal as seal_jades
 
     if check and "pre_seal_check" not in options:
         options["pre_seal_check"] = pre_seal_check
@@ -85,9 +85,9 @@ def verify(data: Any, *, fetcher: Any = None, check_format: bool = True, **optio
     """Verify a sealed credential: FORMAT, SEAL, QUALIFIED, OWNER, VALIDITY, REVOCATION.
 
     ``fetcher`` (a :class:`elmkit.status.StatusListFetcher`) enables the REVOCATION step; the
-    other options are those of :func:`elmkit.seal.verify` (``trust``, ``at``, ``holder``, …).
+    other options are those of :func:`elmkit.sealing.verify` (``trust``, ``at``, ``holder``, …).
     """
-    from elmkit.seal import verify as verify_seal
+    from elmkit.sealing import verify as verify_seal
 
     if check_format and "format_check" not in options:
         options["format_check"] = format_check

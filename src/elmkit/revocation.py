@@ -31,6 +31,7 @@ __all__ = [
     "STATUS_ENTRY_CONTEXT",
     "PublishedList",
     "assign_status",
+    "issuer_for_list",
     "publish_status_list",
     "revoke",
     "suspend",
@@ -86,6 +87,37 @@ def unsuspend(ledger: LedgerStore, credential_id: str, *, reason: str | None = N
     _record(ledger, credential_id, "unsuspended", actor, reason)
 
 
+def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
+    """The issuer id of the credentials on a list, from the definitions the ledger keeps.
+
+    ``None`` when the list holds no credential, a definition is not a micro-credential
+    definition, or the credentials have different issuers.
+    """
+    from pydantic import ValidationError
+
+    from elmkit.microcredentials import MicroCredential, organisation
+
+    issuers: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    for entry in ledger.status_entries(list_url):
+        record = ledger.get_credential(entry.credential_id)
+        if record is None or (record.definition_id, record.definition_version) in seen:
+            continue
+        seen.add((record.definition_id, record.definition_version))
+        definition = ledger.get_definition(record.definition_id, record.definition_version)
+        if definition is None:
+            return None
+        try:
+            course = MicroCredential.model_validate(definition.document)
+        except ValidationError:
+            return None
+        issuer_id = organisation(course.issuing_body).id
+        if issuer_id is None:
+            return None
+        issuers.add(issuer_id)
+    return issuers.pop() if len(issuers) == 1 else None
+
+
 @dataclass(frozen=True, slots=True)
 class PublishedList:
     """What :func:`publish_status_list` wrote."""
@@ -102,7 +134,7 @@ def publish_status_list(
     list_url: str,
     out: str | Path,
     *,
-    issuer: str | dict[str, Any],
+    issuer: str | dict[str, Any] | None = None,
     purpose: str = "revocation",
     size: int = MIN_SIZE,
     signer: Any = None,
@@ -112,15 +144,21 @@ def publish_status_list(
     """Write the status list credential for ``list_url`` to ``out`` (atomically).
 
     The bits set are the credentials the ledger knows as revoked (or suspended, for a suspension
-    list). With a ``signer`` (see :mod:`elmkit.seal`), the list is sealed as a JAdES envelope.
+    list). ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
+    found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
+    list is sealed as a JAdES envelope.
     """
+    if issuer is None:
+        issuer = issuer_for_list(ledger, list_url)
+        if issuer is None:
+            raise ValueError(f"cannot tell the issuer of {list_url} from the ledger: pass issuer=")
     indexes = ledger.revoked_indexes(list_url, purpose)
     bits = StatusList.from_indexes(indexes, size=size)
     document = status_list_credential(
         list_url, bits, purpose, issuer, valid_from=valid_from, valid_until=valid_until, legacy=True  # type: ignore[arg-type]
     )
     if signer is not None:
-        from elmkit.seal import seal
+        from elmkit.sealing import seal
 
         data = seal(document, signer, complete=False)
     else:

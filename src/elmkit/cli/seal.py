@@ -94,7 +94,7 @@ def verify(
         if result.verdict != "verified" and status == 0:
             status = 1
         if output is OutputFormat.json:
-            outputs.append({"file": str(path), **result.to_json()})
+            outputs.append({"file": str(path), **result.to_dict()})
         else:
             console.print(f"[bold]{path}[/]: {result.verdict}")
             for step in result.steps:

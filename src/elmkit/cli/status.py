@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 
@@ -83,7 +82,7 @@ def publish(
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write")],
     ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
     purpose: Annotated[str, typer.Option(help="revocation or suspension")] = "revocation",
-    issuer: Annotated[str | None, typer.Option(help="Issuer IRI (default: the list URL's origin)")] = None,
+    issuer: Annotated[str | None, typer.Option(help="Issuer id (default: from the definitions in the ledger)")] = None,
     key: Annotated[Path | None, typer.Option(help="PEM private key of the seal")] = None,
     cert: Annotated[Path | None, typer.Option(help="PEM certificate chain of the seal")] = None,
     p12: Annotated[Path | None, typer.Option(help="PKCS#12 file of the seal")] = None,
@@ -100,12 +99,10 @@ def publish(
     if not ledger.is_file():
         console.print(f"[red]no ledger at {ledger}[/]")
         raise typer.Exit(2)
-    parts = urlsplit(list_url)
-    issuer_id = issuer or f"{parts.scheme}://{parts.netloc}/"
     try:
         signer = _signer(key, cert, p12, password)
         with open_ledger(ledger) as store:
-            result = revocation.publish_status_list(store, list_url, out, issuer=issuer_id, purpose=purpose, signer=signer)
+            result = revocation.publish_status_list(store, list_url, out, issuer=issuer, purpose=purpose, signer=signer)
     except (ElmError, OSError, ValueError) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
@@ -115,13 +112,13 @@ def publish(
 
 def _signer(key: Path | None, cert: Path | None, p12: Path | None, password: str | None) -> object | None:
     if p12 is not None:
-        from elmkit.seal import signer_from_pkcs12
+        from elmkit.sealing import signer_from_pkcs12
 
         return signer_from_pkcs12(p12, password)
     if key is not None or cert is not None:
         if key is None or cert is None:
             raise ValueError("--key and --cert go together")
-        from elmkit.seal import signer_from_pem
+        from elmkit.sealing import signer_from_pem
 
         return signer_from_pem(key, cert, password)
     return None

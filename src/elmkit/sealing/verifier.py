@@ -550,7 +550,7 @@ def verify(
     """Verify a sealed credential (bytes, JSON text, compact JWS, a parsed dict, or a file path).
 
     ``trust``: the anchors the certificate chain must reach (PEM/DER file(s), a folder,
-    certificate objects, or a :class:`~elmkit.seal.trust.TrustStore`). Without it the seal's
+    certificate objects, or a :class:`~elmkit.sealing.trust.TrustStore`). Without it the seal's
     integrity is still checked but SEAL is SKIPPED, so the verdict is at best "partially verified".
     Revocation of the certificates uses the CRLs/OCSP responses embedded in the seal; the network
     is used only with ``allow_fetching=True``. ``at`` (default now) is when the credential's own

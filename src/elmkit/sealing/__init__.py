@@ -4,7 +4,7 @@ serialization with an unencoded payload.
 Needs the ``seal`` extra (``cryptography``, ``asn1crypto``; ``pyhanko-certvalidator`` for
 certificate chains). Submodules are imported on first use::
 
-    from elmkit.seal import seal, verify, create_test_pki
+    from elmkit.sealing import seal, verify, create_test_pki
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ _MODULES = {
 def __getattr__(name: str) -> Any:
     module = _MODULES.get(name)
     if module is None:
-        raise AttributeError(f"module 'elmkit.seal' has no attribute {name!r}")
+        raise AttributeError(f"module 'elmkit.sealing' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value

@@ -1,0 +1,406 @@
+"""``elmkit issue``, ``elmkit demo``, ``elmkit history`` and ``elmkit ledger``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from elmkit.cli import app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from elmkit.ledger import LedgerStore
+    from elmkit.microcredentials.batch import BatchResult
+    from elmkit.microcredentials.manifest import ManifestRow
+
+#: Rows listed under the summary (the manifest has every row).
+SHOWN_PROBLEMS = 40
+LEDGER_ENV = "ELMKIT_LEDGER"
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _fail(console: Console, message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _progress(
+    console: Console, total: int | None, label: str
+) -> Iterator[Callable[[ManifestRow], None]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+
+        def advance(_row: ManifestRow) -> None:
+            progress.advance(task)
+
+        yield advance
+
+
+def _summary(console: Console, result: BatchResult) -> None:
+    from rich.table import Table
+
+    from elmkit.microcredentials.manifest import RowState
+
+    labels = {
+        RowState.ISSUED: ("issued", "green"),
+        RowState.INVALID: ("invalid (not written)", "red"),
+        RowState.ERROR: ("failed to build", "red"),
+        RowState.NOT_ELIGIBLE: ("not eligible", "yellow"),
+        RowState.MALFORMED: ("malformed rows", "red"),
+        RowState.DUPLICATE: ("duplicate rows", "yellow"),
+        RowState.SKIPPED: ("skipped (revoked/suspended)", "yellow"),
+    }
+    table = Table(title=f"{result.definition_id}: {result.rows} row(s)", show_header=False)
+    table.add_column("state")
+    table.add_column("count", justify="right")
+    for state, (label, style) in labels.items():
+        count = result.counts.get(state, 0)
+        if count or state is RowState.ISSUED:
+            table.add_row(f"[{style}]{label}[/]", str(count))
+    console.print(table)
+    if result.problems:
+        detail = Table(title="Rows that need attention", show_lines=False)
+        detail.add_column("row", justify="right")
+        detail.add_column("learner")
+        detail.add_column("state")
+        detail.add_column("why", overflow="fold")
+        for row in result.problems[:SHOWN_PROBLEMS]:
+            why = list(row.reasons) + [
+                f"{f.get('message', '')} ({f.get('path') or '/'})"
+                for f in row.findings
+                if f.get("severity") == "error"
+            ]
+            who = f"{row.learner_id} {row.name}".strip()
+            style = (
+                "red"
+                if row.state in (RowState.INVALID, RowState.ERROR, RowState.MALFORMED)
+                else "yellow"
+            )
+            detail.add_row(str(row.row), who, f"[{style}]{row.state.value}[/]", "\n".join(why))
+        console.print(detail)
+        hidden = sum(
+            count for state, count in result.counts.items() if state is not RowState.ISSUED
+        ) - min(len(result.problems), SHOWN_PROBLEMS)
+        if hidden > 0:
+            console.print(f"… and {hidden} more: see {result.manifest_csv}")
+
+
+def _where(console: Console, result: BatchResult) -> None:
+    from elmkit.microcredentials.batch import CREDENTIALS_DIR, UPLOAD_DIR
+
+    out = result.out_dir
+    console.print(f"  credentials (JSON-LD):     {out / CREDENTIALS_DIR}/")
+    console.print(f"  Europass upload files:     {out / UPLOAD_DIR}/")
+    console.print(f"  manifest:                  {result.manifest_csv}  ·  {result.manifest_json}")
+    if result.bundle is not None:
+        console.print(f"  ZIP bundle:                {result.bundle}")
+    if result.ledger:
+        console.print(f"  ledger:                    {result.ledger}")
+    pages = "with display pages" if result.images else "without display pages (Europass adds one)"
+    console.print(
+        f"  {result.issued} credential(s) {pages}; profiles {', '.join(result.profiles)}; "
+        f"{result.seconds:.1f}s"
+    )
+
+
+def _run_batch(
+    console: Console,
+    definition: Path,
+    results: Path,
+    out: Path,
+    *,
+    profiles: list[str] | None,
+    stage: str,
+    lang: str,
+    ledger: Path | None,
+    images: bool | None,
+    workers: int,
+    zip_bundle: bool,
+    valid_from: datetime | None,
+) -> BatchResult:
+    from elmkit.errors import ElmError
+    from elmkit.microcredentials.batch import count_rows, issue_batch
+
+    try:
+        total = count_rows(results) if results.is_file() else None
+        with _progress(console, total, "issuing") as advance:
+            return issue_batch(
+                definition,
+                results,
+                out,
+                profiles=profiles or None,
+                stage=stage,
+                ledger=ledger,
+                images=images,
+                workers=workers,
+                zip_bundle=zip_bundle,
+                valid_from=valid_from,
+                progress=advance,
+                lang=lang,
+            )
+    except ElmError as exc:
+        raise _fail(console, str(exc)) from None
+    except OSError as exc:
+        raise _fail(console, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+@app.command()
+def issue(
+    definition: Annotated[
+        Path, typer.Argument(help="Micro-credential definition (TOML, YAML or JSON)")
+    ],
+    results: Annotated[Path, typer.Argument(help="Course results from the SIS (CSV or XLSX)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder")] = Path("elmkit-out"),
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Validation profile; repeat for several (default: by issuer country)",
+        ),
+    ] = None,
+    stage: Annotated[str, typer.Option(help="Validation stage: draft, ready or sealed")] = "ready",
+    lang: Annotated[str, typer.Option(help="Language of the findings' messages (en, es…)")] = "en",
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            help="Issuance ledger (SQLite file) [default: OUT/ledger.sqlite]", envvar=LEDGER_ENV
+        ),
+    ] = None,
+    images: Annotated[
+        bool | None,
+        typer.Option(
+            "--images/--no-images",
+            help="Render a display page per language (needs Pillow) [default: when Pillow is installed]",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    zip_bundle: Annotated[
+        bool, typer.Option("--zip/--no-zip", help="Write a ZIP bundle of the outputs")
+    ] = True,
+    valid_from: Annotated[
+        datetime | None,
+        typer.Option(
+            help="Validity start of new credentials (ISO 8601, UTC) [default: first issue time]",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"],
+        ),
+    ] = None,
+) -> None:
+    """Issue one micro-credential per eligible learner.
+
+    Exit status: 0 every eligible learner got a valid credential; 1 some credentials were invalid
+    or some rows could not be read (see the manifest); 2 the definition or results are unusable.
+    """
+    from datetime import UTC
+
+    console = _console()
+    when = (
+        valid_from.replace(tzinfo=UTC)
+        if valid_from is not None and valid_from.tzinfo is None
+        else valid_from
+    )
+    result = _run_batch(
+        console,
+        definition,
+        results,
+        out,
+        profiles=profile,
+        stage=stage,
+        lang=lang,
+        ledger=ledger or out / "ledger.sqlite",
+        images=images,
+        workers=workers,
+        zip_bundle=zip_bundle,
+        valid_from=when,
+    )
+    _summary(console, result)
+    _where(console, result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo")] = Path(
+        "elmkit-demo"
+    ),
+    images: Annotated[
+        bool | None,
+        typer.Option(
+            "--images/--no-images", help="Render display pages [default: when Pillow is installed]"
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Worker processes (0: one per CPU, up to 4)")
+    ] = 0,
+) -> None:
+    """Issue the sample micro-credentials of a fictional Spanish university, offline.
+
+    Writes the sample definition and SIS export to OUT/input/, then issues into OUT with a ledger
+    at OUT/ledger.sqlite. Running it again reproduces the same files.
+    """
+    from elmkit.microcredentials.demo import LEDGER_FILE, write_demo_inputs
+
+    console = _console()
+    try:
+        definition, results = write_demo_inputs(out / "input")
+    except OSError as exc:
+        raise _fail(console, f"cannot write the demo inputs to {out}: {exc}") from None
+    console.print(f"[bold]elmkit demo[/]: sample inputs in {out / 'input'}/")
+    result = _run_batch(
+        console,
+        definition,
+        results,
+        out,
+        profiles=None,
+        stage="ready",
+        lang="en",
+        ledger=out / LEDGER_FILE,
+        images=images,
+        workers=workers or min(4, os.cpu_count() or 1),
+        zip_bundle=True,
+        valid_from=None,
+    )
+    _summary(console, result)
+    _where(console, result)
+    first = next((row for row in _manifest_rows(result) if row.get("state") == "issued"), None)
+    if first is not None:
+        ledger_arg = f" --ledger {out / LEDGER_FILE}"
+        console.print("\nNext:")
+        console.print(f"  elmkit history {first['credential_id']}{ledger_arg}")
+        console.print(f"  elmkit ledger{ledger_arg}")
+        console.print(f"  elmkit validate {out / first['file']}")
+    from elmkit.microcredentials.manifest import RowState
+
+    if result.invalid or result.counts.get(RowState.ERROR, 0):
+        raise typer.Exit(1)
+
+
+def _manifest_rows(result: BatchResult) -> list[dict[str, str]]:
+    import csv
+
+    with result.manifest_csv.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@contextmanager
+def _open_existing(console: Console, path: Path) -> Iterator[LedgerStore]:
+    from elmkit.errors import ElmError
+    from elmkit.ledger import open_ledger
+
+    if not path.is_file():
+        raise _fail(console, f"no ledger at {path} (use --ledger PATH or set {LEDGER_ENV})")
+    try:
+        store = open_ledger(path)
+    except ElmError as exc:
+        raise _fail(console, str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@app.command()
+def history(
+    credential_id: Annotated[str, typer.Argument(help="Credential id (or a learner id)")],
+    ledger: Annotated[
+        Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
+    ] = Path("ledger.sqlite"),
+) -> None:
+    """Show everything the ledger knows about one credential."""
+    from elmkit.ledger import credential_history, history_table
+
+    console = _console()
+    with _open_existing(console, ledger) as store:
+        if store.get_credential(credential_id) is None:
+            found = list(store.credentials(learner_id=credential_id))
+            if len(found) != 1:
+                if found:
+                    console.print(f"learner {credential_id} has {len(found)} credentials:")
+                    for item in found:
+                        console.print(
+                            f"  {item.credential_id}  {item.definition_id}  {item.state.value}"
+                        )
+                    raise typer.Exit(1)
+                raise _fail(console, f"no credential {credential_id!r} in {ledger}", 1)
+            credential_id = found[0].credential_id
+        console.print(history_table(credential_history(store, credential_id)))
+
+
+@app.command("ledger")
+def ledger_command(
+    learner: Annotated[str | None, typer.Option(help="Only this learner's credentials")] = None,
+    definition: Annotated[
+        str | None, typer.Option(help="Only this definition's credentials")
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(help="Only credentials in this state (generated, exported, sealed…)"),
+    ] = None,
+    ledger: Annotated[
+        Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
+    ] = Path("ledger.sqlite"),
+    limit: Annotated[int, typer.Option(min=1, help="Most credentials listed")] = 200,
+) -> None:
+    """List the credentials of the ledger (counts per state when no filter is given)."""
+    from itertools import islice
+
+    from rich.table import Table
+
+    from elmkit.errors import ElmError
+    from elmkit.ledger import ledger_summary, summary_table
+
+    console = _console()
+    with _open_existing(console, ledger) as store:
+        if learner is None and definition is None and state is None:
+            console.print(summary_table(ledger_summary(store)))
+            return
+        try:
+            found = store.credentials(learner_id=learner, definition_id=definition, state=state)
+            rows = list(islice(found, limit + 1))
+        except ElmError as exc:
+            raise _fail(console, str(exc)) from None
+        table = Table(
+            title=f"{min(len(rows), limit)} credential(s)"
+            + (" (more not shown)" if len(rows) > limit else "")
+        )
+        for column in ("credential", "learner", "definition", "state", "events", "updated (UTC)"):
+            table.add_column(column)
+        for item in rows[:limit]:
+            table.add_row(
+                item.credential_id,
+                item.learner_id,
+                f"{item.definition_id}@{item.definition_version}",
+                item.state.value,
+                str(item.event_count),
+                item.updated_at.replace("T", " ").removesuffix("Z")[:19],
+            )
+        console.print(table)

@@ -1,0 +1,657 @@
+"""The ``es-crue-ruepep`` profile: micro-credentials of Spanish universities.
+
+It runs every check of ``eu-microcredential`` and adds Spain's: workload in ECTS (more than 0 and
+less than 15), EQF level consistent with MECES/MECU, the RD 822/2021 modalities, an issuer in Spain
+with a valid NIF and an eIDAS identifier ``VATES-<NIF>``, valid DNI/NIE check letters for learners'
+Spanish national identifiers, and Spanish or a co-official language among the credential's
+languages. The CRUE/RUEPEP agreement on ELM elements is not public: rules that are elmkit's
+reading of it carry "(provisional)" in ``source`` and in their messages.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Final
+
+from elmkit.errors import ElmError
+from elmkit.model.base import ElmNode
+from elmkit.model.classes import (
+    Concept,
+    CreditPoint,
+    LegalIdentifier,
+    Organisation,
+    Person,
+    Qualification,
+    VerifiableCredential,
+)
+from elmkit.model.text import LangText
+from elmkit.profiles._ids import check_nif, check_personal_id
+from elmkit.profiles.base import Finding, Severity, Stage
+from elmkit.profiles.eu import (
+    ECTS,
+    AchievementParts,
+    CredentialParts,
+    EuMicroCredentialProfile,
+    Findings,
+    Rule,
+    as_stage,
+    concept_id,
+    country_codes,
+    credential_parts,
+    missing_severity,
+    parse_points,
+    participation_modes,
+    property_iri,
+)
+from elmkit.profiles.eu import RULES as EU_RULES
+
+__all__ = [
+    "CO_OFFICIAL_TAGS",
+    "MECES_TO_EQF",
+    "MODES",
+    "PROFILES",
+    "RULES",
+    "SpanishMicroCredentialProfile",
+]
+
+_PROVISIONAL: Final = " (provisional)"
+_COUNTRY_BASE: Final = "http://publications.europa.eu/resource/authority/country/"
+SPAIN: Final = _COUNTRY_BASE + "ESP"
+
+#: MECES level -> EQF level (RD 1027/2011 as amended by RD 22/2015).
+MECES_TO_EQF: Final[Mapping[int, int]] = MappingProxyType({1: 5, 2: 6, 3: 7, 4: 8})
+
+#: RD 822/2021 modalities -> ELM mode concepts.
+MODES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "presencial": "http://data.europa.eu/snb/learning-assessment/9191af2ed9",
+        "híbrida": "http://data.europa.eu/snb/learning-assessment/e92d221e4d",
+        "virtual": "http://data.europa.eu/snb/learning-assessment/920fbb3cbe",
+    }
+)
+
+#: BCP 47 tags of Spanish and of Spain's co-official languages.
+CO_OFFICIAL_TAGS: Final = ("es", "ca", "ca-ES-valencia", "eu", "gl", "oc-aranes")
+_SPAIN_LANGUAGES: Final = frozenset({"SPA", "CAT", "EUS", "GLG", "OCI"})
+_CO_OFFICIAL: Final = _SPAIN_LANGUAGES - {"SPA"}
+_TAG_BASES: Final[Mapping[str, str]] = MappingProxyType(
+    {"es": "SPA", "ca": "CAT", "eu": "EUS", "gl": "GLG", "oc": "OCI"}
+)
+
+_SRC_RD822: Final = "Real Decreto 822/2021, art. 37 (micro-credentials of less than 15 ECTS)"
+_SRC_CRUE: Final = "CRUE/RUEPEP agreement on ELM elements (text not public)"
+_SRC_LEVELS: Final = (
+    "Real Decreto 1027/2011 (MECES) as amended by Real Decreto 22/2015 (MECES 1-4 = EQF 5-8); "
+    "Real Decreto 272/2022 (MECU levels 1-8 = EQF 1-8)"
+)
+_SRC_NIF: Final = "Real Decreto 1065/2007 (NIF); Orden EHA/451/2008 (NIF of legal entities)"
+_SRC_PERSON_ID: Final = "Real Decreto 1553/2005 (DNI check letter); Real Decreto 557/2011 (NIE)"
+_SRC_EIDAS: Final = (
+    "ETSI EN 319 412-1 semantic identifier VAT (VATES-<NIF>); EDC application profile, "
+    "IssuerNodeShape (eidasLegalIdentifier)"
+)
+_SRC_LANG: Final = "Constitución Española art. 3 and Statutes of Autonomy (co-official languages)"
+_SRC_EUROPASS: Final = "Europass EDC: labels and display in 29 languages, without ca, eu, gl or oc"
+
+
+def _rule(code: str, en: str, es: str, source: str, *, provisional: bool = False) -> Rule:
+    return Rule(
+        code, en, es, source + (_PROVISIONAL if provisional else ""), provisional=provisional
+    )
+
+
+_RULE_LIST: Final = (
+    _rule(
+        "es/check-failed",
+        "the Spanish micro-credential checks could not be completed ({error})",
+        "no se pudieron completar las comprobaciones de microcredencial española ({error})",
+        _SRC_CRUE,
+    ),
+    _rule(
+        "es/ects-required",
+        "the workload must be given in ECTS credits (a creditPoint whose framework is ECTS)",
+        "la carga de trabajo debe expresarse en créditos ECTS (un creditPoint con el marco ECTS)",
+        f"{_SRC_RD822}; {_SRC_CRUE}",
+        provisional=True,
+    ),
+    _rule(
+        "es/ects-range",
+        "{value} ECTS is outside the size of a university micro-credential "
+        "(more than 0 and less than 15 ECTS)",
+        "{value} ECTS está fuera del tamaño de una microcredencial universitaria "
+        "(más de 0 y menos de 15 ECTS)",
+        _SRC_RD822,
+    ),
+    _rule(
+        "es/eqf-meces-mismatch",
+        "EQF level {eqf} does not match {framework} level {level}, which corresponds to EQF level "
+        "{expected}",
+        "el nivel {eqf} del MEC no concuerda con el nivel {level} del {framework}, que corresponde "
+        "al nivel {expected} del MEC",
+        _SRC_LEVELS,
+    ),
+    _rule(
+        "es/eqf-meces-missing",
+        "no EQF level: {framework} level {level} corresponds to EQF level {expected}; give eqfLevel",
+        "falta el nivel del MEC: el nivel {level} del {framework} corresponde al nivel {expected} "
+        "del MEC; indique eqfLevel",
+        _SRC_LEVELS,
+    ),
+    _rule(
+        "es/mode",
+        "no mode is a Spanish university modality ({value}): use Presential (presencial), "
+        "Blended (híbrida) or Online (virtual)",
+        "ninguna modalidad es universitaria española ({value}): use Presential (presencial), "
+        "Blended (híbrida) u Online (virtual)",
+        "Real Decreto 822/2021 (modalidades presencial, híbrida y virtual)",
+        provisional=True,
+    ),
+    _rule(
+        "es/issuer-country",
+        "the issuer is located in {country}, not in Spain",
+        "el emisor está ubicado en {country}, no en España",
+        _SRC_CRUE,
+        provisional=True,
+    ),
+    _rule(
+        "es/issuer-nif-missing",
+        "the issuer has no Spanish tax number (NIF): give vatIdentifier or taxIdentifier, or the "
+        "eIDAS identifier VATES-<NIF>",
+        "el emisor no tiene NIF: indique vatIdentifier o taxIdentifier, o el identificador eIDAS "
+        "VATES-<NIF>",
+        f"{_SRC_CRUE}; {_SRC_NIF}",
+        provisional=True,
+    ),
+    _rule(
+        "es/issuer-nif-invalid",
+        "{value} is not a valid NIF (format or check character; expected check character: {expected})",
+        "{value} no es un NIF válido (formato o carácter de control; carácter de control "
+        "esperado: {expected})",
+        _SRC_NIF,
+    ),
+    _rule(
+        "es/issuer-nif-personal",
+        "{value} is the NIF of a natural person; a university has the NIF of a legal entity "
+        "(Q… for public universities)",
+        "{value} es el NIF de una persona física; una universidad tiene NIF de persona jurídica "
+        "(Q… en las universidades públicas)",
+        f"{_SRC_NIF}; {_SRC_CRUE}",
+        provisional=True,
+    ),
+    _rule(
+        "es/issuer-nif-mismatch",
+        "the issuer's tax numbers differ: {value}",
+        "los NIF del emisor no coinciden: {value}",
+        _SRC_NIF,
+        provisional=True,
+    ),
+    _rule(
+        "es/eidas-missing",
+        "a sealed credential needs the issuer's eIDAS legal identifier VATES-<NIF> (eIDASIdentifier)",
+        "una credencial sellada necesita el identificador legal eIDAS del emisor VATES-<NIF> "
+        "(eIDASIdentifier)",
+        _SRC_EIDAS,
+        provisional=True,
+    ),
+    _rule(
+        "es/eidas-format",
+        "the eIDAS legal identifier {value!r} is not VATES- followed by a valid NIF",
+        "el identificador legal eIDAS {value!r} no es VATES- seguido de un NIF válido",
+        _SRC_EIDAS,
+        provisional=True,
+    ),
+    _rule(
+        "es/learner-id-invalid",
+        "the learner's Spanish national identifier is not a valid DNI or NIE (format or check letter)",
+        "el identificador nacional español del alumno no es un DNI o NIE válido (formato o letra de "
+        "control)",
+        _SRC_PERSON_ID,
+    ),
+    _rule(
+        "es/language-missing",
+        "the credential has no text in Spanish or in a co-official language "
+        "(es, ca, ca-ES-valencia, eu, gl, oc-aranes)",
+        "la credencial no tiene texto en castellano ni en una lengua cooficial "
+        "(es, ca, ca-ES-valencia, eu, gl, oc-aranes)",
+        f"{_SRC_LANG}; {_SRC_CRUE}",
+        provisional=True,
+    ),
+    _rule(
+        "es/europass-languages",
+        "only co-official languages ({value}), which Europass cannot display: add Spanish (or "
+        "English) and make it the primary language",
+        "solo lenguas cooficiales ({value}), que Europass no puede mostrar: añada el castellano (o "
+        "el inglés) como lengua principal",
+        _SRC_EUROPASS,
+    ),
+)
+
+#: Every finding code of the Spanish rules, with its messages and source.
+RULES: Final[Mapping[str, Rule]] = MappingProxyType({rule.code: rule for rule in _RULE_LIST})
+
+
+# --- levels -----------------------------------------------------------------------------------
+
+_MECES_TEXT: Final = re.compile(r"\bMECES\b\D{0,24}?\b([1-4])\b", re.IGNORECASE)
+_MECU_TEXT: Final = re.compile(r"\bMECU\b\D{0,24}?\b([1-8])\b", re.IGNORECASE)
+
+
+@functools.cache
+def _mecu_iris() -> Mapping[str, int]:
+    """MECU level concepts of the EU NQF list, by IRI."""
+    from elmkit.model import vocab
+
+    levels: dict[str, int] = {}
+    for entry in vocab.vocabulary("nqf"):
+        match = re.fullmatch(r"MECU Level ([1-8])", entry.label)
+        if match:
+            levels[entry.iri] = int(match.group(1))
+    return MappingProxyType(levels)
+
+
+def spanish_level(concept: ElmNode | None) -> tuple[str, int, int] | None:
+    """``(framework, level, EQF level)`` for a MECES or MECU level concept, else None.
+
+    MECU levels are recognised by their IRI in the EU list or by a label such as "MECU Level 6";
+    MECES levels (no EU IRIs exist) by a notation or label such as "MECES 2" or "MECES nivel 3".
+    """
+    if not isinstance(concept, Concept):
+        return None
+    mecu = _mecu_iris().get(concept.id or "")
+    if mecu is not None:
+        return "MECU", mecu, mecu
+    texts = [concept.notation or "", concept.id or ""]
+    if concept.pref_label is not None:
+        texts += [text for values in concept.pref_label.values() for text in values]
+    for text in texts:
+        match = _MECES_TEXT.search(text)
+        if match:
+            level = int(match.group(1))
+            return "MECES", level, MECES_TO_EQF[level]
+        match = _MECU_TEXT.search(text)
+        if match:
+            level = int(match.group(1))
+            return "MECU", level, level
+    return None
+
+
+def _eqf_number(concept: ElmNode | None) -> int | None:
+    iri = concept_id(concept)
+    match = re.fullmatch(r"http://data\.europa\.eu/snb/eqf/([1-8])", iri or "")
+    return int(match.group(1)) if match else None
+
+
+# --- languages --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _europass_languages() -> frozenset[str]:
+    from elmkit.model import vocab
+
+    return frozenset(entry.notation for entry in vocab.language_set("europass"))
+
+
+@functools.cache
+def _tag_code(tag: str) -> str | None:
+    from elmkit.model import vocab
+
+    try:
+        return vocab.language(tag).notation
+    except ElmError:
+        return _TAG_BASES.get(tag.split("-", 1)[0].lower())
+
+
+def _concept_code(concept: ElmNode | None) -> str | None:
+    from elmkit.model import vocab
+
+    iri = concept_id(concept)
+    if iri is None:
+        return None
+    entry = vocab.vocabulary("language").find(iri)
+    return entry.notation if entry is not None else None
+
+
+def _text_codes(text: LangText | None) -> Iterator[str]:
+    for tag in text or ():
+        code = _tag_code(tag)
+        if code is not None:
+            yield code
+
+
+# --- the profile -------------------------------------------------------------------------------
+
+
+class SpanishMicroCredentialProfile:
+    """EU micro-credential checks plus the rules for Spanish universities.
+
+    ``europass``: the credential is meant for Europass (warn when it only has co-official
+    languages). ``include_eu``: also run (and report) the ``eu-microcredential`` checks.
+    """
+
+    name = "es-crue-ruepep"
+    title = "Spain: university micro-credentials (CRUE/RUEPEP, provisional) on top of EU Annex I"
+
+    def __init__(self, *, europass: bool = True, include_eu: bool = True) -> None:
+        self.europass = europass
+        self.include_eu = include_eu
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} europass={self.europass} include_eu={self.include_eu}>"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every finding code this profile can report (the EU ones included)."""
+        return (*EU_RULES, *RULES) if self.include_eu else tuple(RULES)
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        stage = as_stage(stage)
+        eu = EuMicroCredentialProfile()
+        eu_out = Findings(eu.name, EU_RULES)
+        out = Findings(self.name, RULES)
+        if not isinstance(credential, VerifiableCredential):
+            eu_out.add("eu-mc/not-a-credential", Severity.ERROR, kind=type(credential).__name__)
+            return eu_out.findings
+        parts: CredentialParts | None = None
+        if self.include_eu:
+            try:
+                parts = eu.run(credential, stage, eu_out)
+            except Exception as exc:  # a profile reports, it never raises on a loaded credential
+                eu_out.add(
+                    "eu-mc/check-failed", Severity.ERROR, error=f"{type(exc).__name__}: {exc}"
+                )
+        try:
+            self._run(parts or credential_parts(credential), stage, out)
+        except Exception as exc:  # a profile reports, it never raises on a loaded credential
+            out.add("es/check-failed", Severity.ERROR, error=f"{type(exc).__name__}: {exc}")
+        return [*eu_out.findings, *out.findings] if self.include_eu else out.findings
+
+    def _run(self, parts: CredentialParts, stage: Stage, out: Findings) -> None:
+        missing = missing_severity(stage)
+        for ach in parts.achievements:
+            self._workload(parts, ach, missing, out)
+            self._levels(ach, out)
+            self._modes(parts, ach, out)
+        self._issuer(parts, stage, missing, out)
+        self._learner(parts, out)
+        self._languages(parts, missing, out)
+
+    def _workload(
+        self, parts: CredentialParts, ach: AchievementParts, missing: Severity, out: Findings
+    ) -> None:
+        spec = ach.spec
+        ects_found = False
+        if spec is not None:
+            for i, item in enumerate(spec.credit_point):
+                credit = parts.index.resolve(item)
+                if (
+                    not isinstance(credit, CreditPoint)
+                    or concept_id(parts.index.resolve(credit.framework)) != ECTS
+                ):
+                    continue
+                ects_found = True
+                points = parse_points(credit.point)
+                if points is not None and not (0 < points < 15):
+                    out.add(
+                        "es/ects-range",
+                        Severity.ERROR,
+                        f"{ach.spec_path}/creditPoint/{i}/point",
+                        focus=credit,
+                        prop=property_iri("CreditPoint", "point"),
+                        value=credit.point,
+                        constraint="range",
+                    )
+        if not ects_found:
+            out.add(
+                "es/ects-required",
+                missing,
+                f"{ach.spec_path}/creditPoint",
+                focus=spec or ach.node,
+                prop=property_iri("LearningAchievementSpecification", "creditPoint"),
+                constraint="minCount",
+            )
+
+    def _levels(self, ach: AchievementParts, out: Findings) -> None:
+        spec = ach.spec
+        if not isinstance(spec, Qualification):
+            return
+        eqf = _eqf_number(spec.eqf_level)
+        for i, concept in enumerate(spec.nqf_level):
+            found = spanish_level(concept)
+            if found is None:
+                continue
+            framework, level, expected = found
+            values = {"framework": framework, "level": level, "expected": expected}
+            if eqf is None:
+                out.add(
+                    "es/eqf-meces-missing",
+                    Severity.WARNING,
+                    f"{ach.spec_path}/eqfLevel",
+                    focus=spec,
+                    prop=property_iri("Qualification", "eqfLevel"),
+                    constraint="minCount",
+                    **values,
+                )
+            elif eqf != expected:
+                out.add(
+                    "es/eqf-meces-mismatch",
+                    Severity.ERROR,
+                    f"{ach.spec_path}/nqfLevel/{i}",
+                    focus=spec,
+                    prop=property_iri("Qualification", "nqfLevel"),
+                    value=concept.id,
+                    eqf=eqf,
+                    constraint="equals",
+                    **values,
+                )
+
+    def _modes(self, parts: CredentialParts, ach: AchievementParts, out: Findings) -> None:
+        own = [
+            (path, iri)
+            for path, iri in participation_modes(parts, ach)
+            if path.startswith(f"{ach.spec_path}/mode/")
+        ]
+        modes = own or list(participation_modes(parts, ach))
+        if modes and not any(iri in MODES.values() for _, iri in modes):
+            out.add(
+                "es/mode",
+                Severity.ERROR,
+                modes[0][0],
+                focus=ach.spec or ach.node,
+                prop=property_iri("LearningAchievementSpecification", "mode"),
+                value=", ".join(iri for _, iri in modes),
+                constraint="in",
+            )
+
+    def _issuer(
+        self, parts: CredentialParts, stage: Stage, missing: Severity, out: Findings
+    ) -> None:
+        issuer = parts.index.resolve(parts.credential.issuer)
+        countries = country_codes(issuer, parts.index, "/issuer")
+        if countries and not any(code == SPAIN for _, code in countries):
+            out.add(
+                "es/issuer-country",
+                Severity.ERROR,
+                countries[0][0],
+                focus=issuer,
+                prop=property_iri("Address", "countryCode"),
+                value=countries[0][1],
+                country=countries[0][1].rsplit("/", 1)[-1],
+                constraint="hasValue",
+            )
+        nifs: dict[str, str] = {}
+        if isinstance(issuer, Organisation):
+            nifs = self._issuer_nifs(parts, issuer, stage, out)
+        if not nifs:
+            prop = property_iri("Organisation", "vatIdentifier")
+            if not any(
+                f.code in ("es/issuer-nif-invalid", "es/eidas-format") for f in out.findings
+            ):
+                out.add(
+                    "es/issuer-nif-missing",
+                    missing,
+                    "/issuer/vatIdentifier",
+                    focus=issuer,
+                    prop=prop,
+                    constraint="minCount",
+                )
+        elif len(set(nifs.values())) > 1:
+            listed = ", ".join(f"{term} {nif}" for term, nif in nifs.items())
+            out.add(
+                "es/issuer-nif-mismatch",
+                Severity.WARNING,
+                "/issuer",
+                focus=issuer,
+                value=listed,
+                constraint="equals",
+            )
+
+    def _issuer_nifs(
+        self, parts: CredentialParts, issuer: Organisation, stage: Stage, out: Findings
+    ) -> dict[str, str]:
+        """Check the issuer's NIFs; returns the valid ones by where they were found."""
+        valid: dict[str, str] = {}
+        eidas = parts.index.resolve(issuer.eidas_identifier)
+        eidas_prop = property_iri("Organisation", "eIDASIdentifier")
+        if isinstance(eidas, LegalIdentifier):
+            notation = eidas.notation.strip() if isinstance(eidas.notation, str) else ""
+            result = (
+                check_nif(notation[6:], vat_prefix=False) if notation.startswith("VATES-") else None
+            )
+            if result is None or not result.valid or result.value != notation[6:]:
+                out.add(
+                    "es/eidas-format",
+                    Severity.ERROR,
+                    "/issuer/eIDASIdentifier/notation",
+                    focus=eidas,
+                    prop=eidas_prop,
+                    value=eidas.notation,
+                    constraint="pattern",
+                )
+            else:
+                valid["eIDASIdentifier"] = result.value
+                self._personal(
+                    result.value, result.personal, "/issuer/eIDASIdentifier/notation", eidas, out
+                )
+        elif stage is Stage.SEALED:
+            out.add(
+                "es/eidas-missing",
+                Severity.ERROR,
+                "/issuer/eIDASIdentifier",
+                focus=issuer,
+                prop=eidas_prop,
+                constraint="minCount",
+            )
+        for term, items in (
+            ("vatIdentifier", issuer.vat_identifier),
+            ("taxIdentifier", issuer.tax_identifier),
+        ):
+            for i, item in enumerate(items):
+                identifier = parts.index.resolve(item)
+                if not isinstance(identifier, LegalIdentifier) or not isinstance(
+                    identifier.notation, str
+                ):
+                    continue
+                spatial = concept_id(parts.index.resolve(identifier.spatial))
+                if spatial is not None and spatial != SPAIN:
+                    continue
+                path = f"/issuer/{term}/{i}/notation"
+                result = check_nif(identifier.notation)
+                if not result.valid:
+                    out.add(
+                        "es/issuer-nif-invalid",
+                        Severity.ERROR,
+                        path,
+                        focus=identifier,
+                        prop=property_iri("Organisation", term),
+                        value=identifier.notation,
+                        expected=result.expected or "—",
+                        constraint="pattern",
+                    )
+                    continue
+                valid.setdefault(f"{term}/{i}", result.value)
+                self._personal(result.value, result.personal, path, identifier, out)
+        return valid
+
+    def _personal(self, nif: str, personal: bool, path: str, focus: ElmNode, out: Findings) -> None:
+        if personal:
+            out.add(
+                "es/issuer-nif-personal",
+                Severity.WARNING,
+                path,
+                focus=focus,
+                value=nif,
+                constraint="pattern",
+            )
+
+    def _learner(self, parts: CredentialParts, out: Findings) -> None:
+        subject = parts.subject
+        if not isinstance(subject, Person):
+            return
+        identifier = parts.index.resolve(subject.national_id)
+        if not isinstance(identifier, LegalIdentifier) or not isinstance(identifier.notation, str):
+            return
+        if concept_id(parts.index.resolve(identifier.spatial)) != SPAIN:
+            return
+        if not check_personal_id(identifier.notation).valid:
+            out.add(
+                "es/learner-id-invalid",
+                Severity.ERROR,
+                "/credentialSubject/nationalID/notation",
+                focus=identifier,
+                prop=property_iri("Person", "nationalID"),
+                constraint="pattern",
+            )
+
+    def _languages(self, parts: CredentialParts, missing: Severity, out: Findings) -> None:
+        display_codes: list[str] = []
+        codes: list[str] = []
+        display = parts.display
+        if display is not None:
+            for concept in [*display.language, display.primary_language]:
+                code = _concept_code(parts.index.resolve(concept))
+                if code is not None:
+                    display_codes.append(code)
+            codes += _text_codes(display.title)
+        for ach in parts.achievements:
+            codes += _text_codes(ach.node.title)
+            if ach.spec is not None:
+                codes += _text_codes(ach.spec.title)
+                codes += [
+                    code
+                    for c in ach.spec.language
+                    if (code := _concept_code(parts.index.resolve(c)))
+                ]
+        everything = set(codes) | set(display_codes)
+        if not everything & _SPAIN_LANGUAGES:
+            out.add(
+                "es/language-missing",
+                missing,
+                "/displayParameter/language",
+                focus=display,
+                prop=property_iri("DisplayParameter", "language"),
+                constraint="minCount",
+            )
+            return
+        if not self.europass:
+            return
+        europass = _europass_languages()
+        only_co_official = not everything & europass
+        display_co_official = bool(display_codes) and not set(display_codes) & europass
+        if only_co_official or display_co_official:
+            shown = display_codes if display_co_official else sorted(everything)
+            listed = ", ".join(sorted(set(shown) & _CO_OFFICIAL) or shown)
+            out.add(
+                "es/europass-languages",
+                Severity.WARNING,
+                "/displayParameter/language",
+                focus=display,
+                prop=property_iri("DisplayParameter", "language"),
+                value=listed,
+            )
+
+
+#: The profiles this module registers.
+PROFILES: Final = (SpanishMicroCredentialProfile(),)

@@ -1,0 +1,167 @@
+"""Issue, seal, publish, verify (OK), revoke, republish, verify (ERROR revoked): API and CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import elmkit
+from elmkit import revocation
+from elmkit.ledger import open_ledger
+from elmkit.microcredentials import LearnerResult, MicroCredential, OrganisationInfo, OutcomeInfo, build_credential
+from elmkit.model import LangText
+from elmkit.status import FileFetcher
+
+LIST_URL = "https://credenciales.uprueba.example/status/revocation-1"
+CIF = "Q4618002B"
+
+
+@pytest.fixture(scope="module")
+def pki() -> Any:
+    from elmkit.sealing import create_test_pki
+
+    return create_test_pki(org_name="Universitat de Prova", organization_identifier=f"VATES-{CIF}", country="ES")
+
+
+def definition() -> MicroCredential:
+    return MicroCredential(
+        id="uprueba-ia-2026",
+        title=LangText({"es": "Introducción a la IA", "ca": "Introducció a la IA", "en": "Introduction to AI"}),
+        languages=["es", "ca", "en"],
+        learning_outcomes=[
+            OutcomeInfo(title=LangText({"es": "Explica el aprendizaje automático", "ca": "Explica l'aprenentatge automàtic", "en": "Explains machine learning"}))
+        ],
+        ects="3",
+        hours=75,
+        eqf_level=6,
+        mode="online",
+        assessment_type="written examination",
+        supervision="Supervised with ID Verification",
+        awarding_body=OrganisationInfo(
+            legal_name=LangText({"es": "Universitat de Prova", "ca": "Universitat de Prova"}),
+            country="ES",
+            region="València",
+            vat_id=CIF,
+            eidas_id=f"VATES-{CIF}",
+        ),
+        start_date=date(2026, 9, 1),
+        end_date=date(2026, 11, 30),
+    )
+
+
+def display_images(course: MicroCredential, learner: LearnerResult) -> dict[str, bytes]:
+    from elmkit.render import PageData, render_page
+
+    pages = {}
+    for tag in course.languages:
+        data = PageData(
+            title=course.title.get(tag) or "",
+            learner_name=learner.full_name,
+            awarding_body=course.awarding_body.legal_name.get(tag) or "",
+            issue_date=date(2026, 12, 4),
+            credential_id="urn:credential:x",
+            ects=3.0,
+            eqf_level=6,
+            learning_outcomes=[o.title.get(tag) or "" for o in course.learning_outcomes],
+        )
+        pages[tag] = render_page(data, language=tag)
+    return pages
+
+
+def issue_and_seal(tmp_path: Path, pki: Any) -> tuple[Path, str, Path]:
+    course = definition()
+    learner = LearnerResult(learner_id="2026-0042", given_name="Núria", family_name="Puig i Ferrer", email="nuria@example.org", passed=True)
+    credential = build_credential(
+        course, learner, valid_from=datetime(2026, 12, 1, tzinfo=UTC), display_images=display_images(course, learner)
+    )
+    assert credential.id is not None
+    ledger_path = tmp_path / "ledger.sqlite"
+    with open_ledger(ledger_path) as ledger:
+        ledger.define(course.id, course.model_dump(mode="json"), title="IA")
+        ledger.claim_credential(credential.id, course.id, learner.learner_id)
+        entry = revocation.assign_status(credential, ledger, LIST_URL)
+        again = revocation.assign_status(credential, ledger, LIST_URL)
+        assert entry.id == again.id, "issuing again keeps the index"
+        sealed = elmkit.seal(credential, pki.signer())
+        ledger.record(credential.id, "generated", "test", sha256="0" * 64)
+        ledger.record(credential.id, "sealed", "test", sha256="1" * 64)
+    out = tmp_path / "credential-sealed.json"
+    out.write_bytes(sealed)
+    return out, credential.id, ledger_path
+
+
+def publish(ledger_path: Path, status_dir: Path) -> None:
+    with open_ledger(ledger_path) as ledger:
+        revocation.publish_status_list(ledger, LIST_URL, status_dir / "revocation-1.json")
+
+
+def revocation_step(result: Any) -> Any:
+    return next(step for step in result.steps if step.step.value == "REVOCATION")
+
+
+def test_end_to_end_through_the_api(tmp_path: Path, pki: Any) -> None:
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    payload = json.loads(json.loads(sealed.read_text())["payload"])
+    status = payload["credentialStatus"]
+    assert status["statusListCredential"] == LIST_URL
+    assert "StatusList2021Entry" in status["type"]
+
+    status_dir = tmp_path / "status"
+    publish(ledger_path, status_dir)
+    fetcher = FileFetcher(directory=status_dir)
+    holder = payload["credentialSubject"]["id"]
+    ok = elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=fetcher, holder=holder)
+    assert revocation_step(ok).status.value == "OK", ok
+    assert ok.verdict == "verified", ok
+
+    with open_ledger(ledger_path) as ledger:
+        revocation.revoke(ledger, credential_id, reason="issued in error", actor="registrar")
+        record = ledger.get_credential(credential_id)
+        assert record is not None and record.state == "revoked"
+    publish(ledger_path, status_dir)
+    revoked = elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=fetcher, holder=holder)
+    step = revocation_step(revoked)
+    assert step.status.value == "ERROR"
+    assert "revoked" in step.reason
+    assert revoked.verdict == "failed"
+
+
+def test_end_to_end_through_the_cli(tmp_path: Path, pki: Any) -> None:
+    from elmkit.cli import _register, app
+
+    _register()
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    anchors = tmp_path / "anchors"
+    anchors.mkdir()
+    for i, cert in enumerate(pki.trust_anchors):
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        (anchors / f"anchor-{i}.pem").write_bytes(cert.public_bytes(Encoding.PEM))
+    status_dir = tmp_path / "status"
+    runner = CliRunner()
+    published = runner.invoke(
+        app, ["status-list", "publish", "--list-url", LIST_URL, "--out", str(status_dir / "revocation-1.json"), "--ledger", str(ledger_path)]
+    )
+    assert published.exit_code == 0, published.output
+    holder = json.loads(json.loads(sealed.read_text())["payload"])["credentialSubject"]["id"]
+    verified = runner.invoke(
+        app, ["verify", str(sealed), "--trust", str(anchors), "--status-dir", str(status_dir), "--holder", holder]
+    )
+    assert verified.exit_code == 0, verified.output
+    assert "verified" in verified.output
+
+    revoked = runner.invoke(app, ["revoke", credential_id, "--reason", "fraud", "--ledger", str(ledger_path)])
+    assert revoked.exit_code == 0, revoked.output
+    assert "revoked" in revoked.output
+    runner.invoke(
+        app, ["status-list", "publish", "--list-url", LIST_URL, "--out", str(status_dir / "revocation-1.json"), "--ledger", str(ledger_path)]
+    )
+    failed = runner.invoke(app, ["verify", str(sealed), "--trust", str(anchors), "--status-dir", str(status_dir), "--format", "json"])
+    assert failed.exit_code == 1, failed.output
+    report = json.loads(failed.output)
+    assert report["verdict"] == "failed"
