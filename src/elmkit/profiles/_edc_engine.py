@@ -1,0 +1,868 @@
+"""SHACL constraints evaluated directly on the typed model.
+
+The model is read as the RDF graph its JSON-LD means under the official EDC and W3C contexts
+(nodes with the same ``id`` are one node; repeated values count once; terms the contexts do not
+define are not seen), and the application-profile constraints are evaluated on that graph with
+the semantics of a SHACL processor without inference: a node is an instance of a class only when
+its ``type`` names that class.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from elmkit.model.base import ElmNode
+from elmkit.profiles import _edc_data as data
+
+__all__ = [
+    "LAYERS",
+    "NodeShape",
+    "Resource",
+    "Rule",
+    "RuleSet",
+    "Violation",
+    "build_graph",
+    "evaluate",
+    "rule_set",
+]
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+LANG_STRING = RDF + "langString"
+XSD_STRING = XSD + "string"
+NO_CV = "http://data.europa.eu/snb/model/ap/edc-generic-no-cv/"
+
+#: Shape layers in import order.
+LAYERS = (
+    "generic-no-cv",
+    "generic-full",
+    "accredited",
+    "converted",
+    "diploma-supplement",
+    "issued-by-mandate",
+)
+
+_PREFIXES: dict[str, str] = data.CONTEXT["prefixes"]
+_CLASSES: dict[str, str] = data.CONTEXT["classes"]
+_TERMS: dict[str, tuple[str, str]] = data.CONTEXT["terms"]
+_SCOPED: dict[str, dict[str, tuple[str, str]]] = data.CONTEXT["scoped"]
+_SCOPED_PREFIXES: dict[str, dict[str, str]] = data.CONTEXT["scoped_prefixes"]
+_ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
+_SPACE = re.compile(r"\s")
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One SHACL property shape, compiled."""
+
+    layer: str
+    target: str
+    """Class IRI the rule applies to (``""`` inside a node shape)."""
+    shape: str
+    """The node shape that holds the property shape."""
+    source: str
+    """The property shape (``<node shape>#<prefix>:<name>`` when it is anonymous)."""
+    path: str
+    term: str
+    label: str
+    min: int = 0
+    max: int | None = None
+    datatype: str | None = None
+    cls: str | None = None
+    or_classes: tuple[str, ...] = ()
+    node: tuple[str, ...] = ()
+    node_kind: str | None = None
+    unique_lang: bool = False
+    max_inclusive: int | None = None
+    has_value: str | None = None
+    severity: str = "Violation"
+
+    def canonical(self) -> tuple[Any, ...]:
+        """The rule as the shapes file states it (for comparisons)."""
+        return (
+            self.target,
+            self.shape,
+            self.source,
+            self.path,
+            self.min,
+            self.max,
+            self.datatype,
+            self.cls,
+            self.or_classes,
+            self.node,
+            self.node_kind,
+            self.unique_lang,
+            self.max_inclusive,
+            self.has_value,
+            self.severity,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NodeShape:
+    """A node shape reached through ``sh:node``."""
+
+    iri: str
+    label: str
+    classes: tuple[str, ...]
+    alternatives: tuple[tuple[str, str], ...]
+    rules: tuple[Rule, ...]
+
+
+@dataclass(slots=True)
+class RuleSet:
+    """The compiled rules of one combination of shape layers."""
+
+    layers: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    by_class: dict[str, tuple[Rule, ...]]
+    node_shapes: dict[str, NodeShape]
+
+
+def _term_by_iri() -> dict[str, str]:
+    from elmkit.model import schema
+
+    out: dict[str, str] = {}
+    for _, prop in schema().properties():
+        out.setdefault(prop.iri, prop.term)
+    for term, (iri, _) in _TERMS.items():
+        out.setdefault(iri, term)
+    for scoped in _SCOPED.values():
+        for term, (iri, _) in scoped.items():
+            out.setdefault(iri, term)
+    return out
+
+
+def _generated_rule(row: tuple[Any, ...], layer: str, terms: dict[str, str], nested: bool) -> Rule:
+    keys = data.RULE_KEYS[2:] if nested else data.RULE_KEYS
+    item = dict(zip(keys, row, strict=True))
+    path = item["path"]
+    return Rule(
+        layer=layer,
+        target="" if nested else item["target"],
+        shape=item["source"].split("#", 1)[0] if nested else item["shape"],
+        source=item["source"],
+        path=path,
+        term=terms.get(path, path.rsplit("/", 1)[-1].rsplit("#", 1)[-1]),
+        label=item["name"] or terms.get(path, path),
+        min=item["min"],
+        max=item["max"],
+        datatype=item["datatype"],
+        cls=item["class"],
+        or_classes=item["or"],
+        node=item["node"],
+        node_kind=item["node_kind"],
+        unique_lang=item["unique_lang"],
+        max_inclusive=item["max_inclusive"],
+        has_value=item["has_value"],
+        severity=item["severity"],
+    )
+
+
+@functools.cache
+def _node_shapes() -> dict[str, NodeShape]:
+    terms = _term_by_iri()
+    out: dict[str, NodeShape] = {}
+    for iri, shape in data.NODE_SHAPES.items():
+        layer = "generic-no-cv" if iri.startswith(NO_CV) else ""
+        out[iri] = NodeShape(
+            iri=iri,
+            label=shape["label"],
+            classes=tuple(shape["class"]),
+            alternatives=tuple(shape["or"]),
+            rules=tuple(_generated_rule(row, layer, terms, True) for row in shape["properties"]),
+        )
+    return out
+
+
+@functools.cache
+def _schema_rules() -> tuple[Rule, ...]:
+    """The ``generic-no-cv`` rules, from the model schema."""
+    from elmkit.model import schema
+
+    shapes = _node_shapes()
+    misspelt = frozenset(data.MISSPELT_NODE_KINDS)
+    by_name = {c.name: c.iri for c in schema()}
+    rules: list[Rule] = []
+    for info, prop in schema().properties():
+        if prop.deactivated:
+            continue
+        refs = [NO_CV + name for name in prop.node_shapes]
+        nested = {ref for iri in refs for kind, ref in shapes[iri].alternatives if kind == "node"}
+        direct = tuple(sorted(r for r in refs if r not in nested))
+        from_shapes = {
+            ref for iri in direct for kind, ref in shapes[iri].alternatives if kind == "class"
+        }
+        classes = tuple(by_name[c] for c in prop.range)
+        if from_shapes and set(classes) == from_shapes:
+            classes = ()
+        rules.append(
+            Rule(
+                layer="generic-no-cv",
+                target=info.iri,
+                shape=info.shape,
+                source=prop.shape,
+                path=prop.iri,
+                term=prop.term,
+                label=prop.label,
+                min=prop.min_count,
+                max=prop.max_count,
+                datatype=prop.datatype if prop.kind in ("lang", "literal") else None,
+                cls=classes[0] if len(classes) == 1 else None,
+                or_classes=classes if len(classes) > 1 else (),
+                node=direct,
+                node_kind=None if prop.shape in misspelt else prop.node_kind,
+                unique_lang=prop.unique_lang,
+                max_inclusive=prop.max_inclusive,
+                severity=prop.severity,
+            )
+        )
+    return tuple(rules)
+
+
+@functools.cache
+def rule_set(layers: tuple[str, ...]) -> RuleSet:
+    """The compiled rules of ``layers`` (cached)."""
+    terms = _term_by_iri()
+    rules: list[Rule] = []
+    for layer in LAYERS:
+        if layer not in layers:
+            continue
+        if layer == "generic-no-cv":
+            rules.extend(_schema_rules())
+        else:
+            rules.extend(
+                _generated_rule(row, layer, terms, False)
+                for row in data.LAYER_RULES[layer]
+                if not row[-1]
+            )
+    by_class: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_class.setdefault(rule.target, []).append(rule)
+    return RuleSet(
+        layers=layers,
+        rules=tuple(rules),
+        by_class={k: tuple(v) for k, v in by_class.items()},
+        node_shapes=_node_shapes(),
+    )
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+class Resource:
+    """One RDF node of the credential: an IRI or a blank node, its classes and its values."""
+
+    __slots__ = ("default_types", "iri", "pointer", "props", "types")
+
+    def __init__(self, iri: str | None, pointer: str) -> None:
+        self.iri = iri
+        self.pointer = pointer
+        self.types: list[str] = []
+        self.default_types: tuple[str, ...] = ()
+        self.props: dict[str, list[tuple[Any, tuple[str, str, int | str | None]]]] = {}
+
+    def __repr__(self) -> str:
+        return f"Resource({self.iri or self.pointer!r})"
+
+
+#: A literal: (lexical form, datatype IRI, language tag or None).
+Literal = tuple[str, str, str | None]
+Location = tuple[str, str, int | str | None]
+
+_NONE: tuple[()] = ()
+
+
+@functools.lru_cache(maxsize=8192)
+def _expand_vocab(name: str) -> str:
+    found = _CLASSES.get(name)
+    if found is not None:
+        return found
+    return _expand_id(name) or name
+
+
+@functools.lru_cache(maxsize=8192)
+def _expand_id(value: str) -> str | None:
+    """The IRI a JSON-LD ``@id`` string stands for; ``None`` when RDF drops it."""
+    if _SPACE.search(value):
+        return None
+    colon = value.find(":")
+    if colon > 0:
+        prefix, suffix = value[:colon], value[colon + 1 :]
+        if prefix == "_" or suffix.startswith("//"):
+            return value
+        mapped = _PREFIXES.get(prefix)
+        if mapped is not None:
+            return mapped + suffix
+        return value if _ABSOLUTE.match(value) else None
+    return value
+
+
+def _lexical(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    lexical = getattr(value, "lexical", None)
+    if isinstance(lexical, str):
+        return lexical
+    return str(value)
+
+
+def _plain(value: Any) -> Literal:
+    if isinstance(value, bool):
+        return ("true" if value else "false", XSD + "boolean", None)
+    if isinstance(value, int):
+        return (str(value), XSD + "integer", None)
+    if isinstance(value, float | Decimal):
+        return (str(value), XSD + "double", None)
+    return (_lexical(value), XSD_STRING, None)
+
+
+@functools.cache
+def _default_names(model: type[ElmNode]) -> tuple[str, ...]:
+    if not model.class_term:
+        return ()
+    defaults = model.default_type
+    return (defaults,) if isinstance(defaults, str) else tuple(defaults)
+
+
+def _scope(names: tuple[str, ...]) -> str:
+    if "VerifiableCredential" in names:
+        return "VerifiableCredential"
+    if "VerifiablePresentation" in names:
+        return "VerifiablePresentation"
+    return ""
+
+
+@functools.cache
+def _field_plan(model: type[ElmNode], scope: str) -> tuple[tuple[str, str, str, str, str], ...]:
+    """``(field name, term, predicate, mode, datatype)`` for every field of ``model``."""
+    scoped = _SCOPED.get(scope, {})
+    plan: list[tuple[str, str, str, str, str]] = []
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        meta = extra.get("elm") if isinstance(extra, dict) else None
+        if not isinstance(meta, dict):
+            continue
+        term = str(meta["term"])
+        kind = str(meta["kind"])
+        fact = scoped.get(term) or _TERMS.get(term)
+        if fact is None:
+            continue  # the contexts do not define the term: JSON-LD drops the value
+        predicate, coercion = fact
+        if coercion == "@graph":
+            mode = "graph"
+        elif kind == "node":
+            mode = "node"
+        elif kind == "lang":
+            mode = "lang" if coercion == "@language" else "skip"
+        elif coercion == "@id":
+            mode = "iri"
+        elif coercion in ("", "@language"):
+            mode = "plain"
+        else:
+            mode = "literal"
+        if mode != "skip":
+            plan.append((name, term, predicate, mode, coercion))
+    return tuple(plan)
+
+
+@dataclass(slots=True)
+class Graph:
+    """The RDF reading of a credential."""
+
+    resources: dict[Any, Resource] = field(default_factory=dict)
+    root: Resource | None = None
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources.values())
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.graph = Graph()
+        self.resources = self.graph.resources
+
+    def resource(self, node_id: str | None, pointer: str, anonymous: object) -> Resource | None:
+        if node_id is None:
+            blank = Resource(None, pointer)
+            self.resources[id(anonymous)] = blank
+            return blank
+        iri = _expand_id(node_id)
+        if iri is None:
+            return None
+        found = self.resources.get(iri)
+        if found is None:
+            found = self.resources[iri] = Resource(iri, pointer)
+        return found
+
+    def add(self, res: Resource, predicate: str, value: Any, loc: Location) -> None:
+        entries = res.props.get(predicate)
+        if entries is None:
+            res.props[predicate] = [(value, loc)]
+        else:
+            entries.append((value, loc))
+
+    # -- model nodes
+    def build(self, root: ElmNode) -> Graph:
+        resources = self.resources
+        seen: dict[int, Resource | None] = {}
+        root_res = self.resource(root.id, "", root)
+        seen[id(root)] = root_res
+        self.graph.root = root_res
+        stack: list[tuple[ElmNode, str]] = [(root, "")]
+        visited: set[int] = set()
+        pop = stack.pop
+        push = stack.append
+        while stack:
+            node, pointer = pop()
+            key = id(node)
+            if key in visited:
+                continue
+            visited.add(key)
+            res = seen[key]
+            values = node.__dict__
+            extra = node.__pydantic_extra__
+            fields_set = node.__pydantic_fields_set__
+            content = len(fields_set) > ("id" in fields_set) + ("type" in fields_set) or bool(
+                extra and (len(extra) > 1 or "@context" not in extra)
+            )
+            model = type(node)
+            written = values.get("type")
+            if written is None:
+                names: tuple[str, ...] = ()
+                effective = _default_names(model) if content else ()
+            else:
+                names = (written,) if type(written) is str else tuple(written)
+                effective = names
+            scope = _scope(effective) if effective else ""
+            props: dict[str, list[tuple[Any, Location]]] | None = None
+            if res is not None:
+                props = res.props
+                types = res.types
+                for name in names:
+                    iri = _expand_vocab(name)
+                    if iri not in types:
+                        types.append(iri)
+                if effective and not names and not res.default_types:
+                    res.default_types = tuple(_expand_vocab(n) for n in effective)
+                if content and not props and res.pointer != pointer:
+                    res.pointer = pointer
+            for name, term, predicate, mode, datatype in _field_plan(model, scope):
+                value = values.get(name)
+                if value is None:
+                    continue
+                if mode == "node":
+                    many = type(value) is list
+                    for index, child in enumerate(value if many else (value,)):
+                        child_pointer = f"{pointer}/{term}/{index}" if many else f"{pointer}/{term}"
+                        child_extra = child.__pydantic_extra__
+                        if child_extra and "@value" in child_extra:
+                            # a JSON-LD value object read as a node: RDF sees a literal
+                            literal = self.raw_value(dict(child_extra), datatype, child_pointer)
+                            if props is not None and literal is not None:
+                                props.setdefault(predicate, []).append(
+                                    (literal, (pointer, term, index if many else None))
+                                )
+                            continue
+                        child_key = id(child)
+                        if child_key in seen:
+                            child_res = seen[child_key]
+                        else:
+                            child_id = child.id
+                            if child_id is None:
+                                child_res = Resource(None, child_pointer)
+                                resources[child_key] = child_res
+                            else:
+                                child_res = self.resource(child_id, child_pointer, child)
+                            seen[child_key] = child_res
+                        if props is not None and child_res is not None:
+                            entry = (child_res, (pointer, term, index if many else None))
+                            entries = props.get(predicate)
+                            if entries is None:
+                                props[predicate] = [entry]
+                            else:
+                                entries.append(entry)
+                        push((child, child_pointer))
+                    continue
+                if props is None:
+                    continue
+                added: list[tuple[Any, Location]] = []
+                if mode == "lang":
+                    texts_by_tag = getattr(value, "_values", None)
+                    if texts_by_tag is None:
+                        texts_by_tag = dict(value.items())
+                    for tag, texts in texts_by_tag.items():
+                        if len(texts) == 1:
+                            added.append(((texts[0], LANG_STRING, tag), (pointer, term, tag)))
+                        else:
+                            added += [
+                                ((text, LANG_STRING, tag), (pointer, term, f"{tag}/{index}"))
+                                for index, text in enumerate(texts)
+                            ]
+                else:
+                    many = type(value) is list
+                    for index, item in enumerate(value if many else (value,)):
+                        loc = (pointer, term, index if many else None)
+                        if mode == "literal":
+                            added.append(((_lexical(item), datatype, None), loc))
+                        elif mode == "plain":
+                            added.append((_plain(item), loc))
+                        elif mode == "graph":
+                            blank = Resource(None, f"{pointer}/{term}/{index}" if many else f"{pointer}/{term}")
+                            resources[object()] = blank
+                            added.append((blank, loc))
+                        elif isinstance(item, str):
+                            target = self._iri_node(item, pointer, term)
+                            if target is not None:
+                                added.append((target, loc))
+                if added:
+                    entries = props.get(predicate)
+                    if entries is None:
+                        props[predicate] = added
+                    else:
+                        entries += added
+            if extra:
+                for key_name, raw in extra.items():
+                    if key_name != "@context":
+                        self.raw_property(res, key_name, raw, pointer, scope)
+        for res in resources.values():
+            if not res.types and res.default_types:
+                res.types = list(res.default_types)
+        return self.graph
+
+    def _iri_node(self, value: str, pointer: str, term: str) -> Resource | None:
+        iri = _expand_id(value)
+        if iri is None:
+            return None
+        res = self.resources.get(iri)
+        if res is None:
+            res = self.resources[iri] = Resource(iri, f"{pointer}/{term}")
+        return res
+
+    # -- raw JSON (properties the model does not know)
+    def raw_property(
+        self, res: Resource | None, key: str, raw: Any, pointer: str, scope: str
+    ) -> None:
+        if key.startswith("@"):
+            return
+        fact = _SCOPED.get(scope, {}).get(key) or _TERMS.get(key)
+        if fact is None:
+            if ":" not in key:
+                return
+            prefix, _, local = key.partition(":")
+            mapped = _SCOPED_PREFIXES.get(scope, _PREFIXES).get(prefix)
+            predicate = mapped + local if mapped is not None and not local.startswith("//") else _expand_id(key)
+            if predicate is None or not _ABSOLUTE.match(predicate):
+                return
+            fact = (predicate, "")
+        predicate, coercion = fact
+        base = f"{pointer}/{key}"
+        if coercion == "@language" and isinstance(raw, dict) and "@value" not in raw:
+            if res is None:
+                return
+            for tag, texts in raw.items():
+                items = texts if isinstance(texts, list) else [texts]
+                for index, text in enumerate(items):
+                    if isinstance(text, str):
+                        self.add(
+                            res,
+                            predicate,
+                            (text, LANG_STRING, tag),
+                            (pointer, key, tag if len(items) == 1 else f"{tag}/{index}"),
+                        )
+            return
+        many = isinstance(raw, list)
+        for index, item in enumerate(raw if many else [raw]):
+            loc = (pointer, key, index if many else None)
+            item_pointer = f"{base}/{index}" if many else base
+            value = self.raw_value(item, coercion, item_pointer)
+            if value is not None and res is not None:
+                self.add(res, predicate, value, loc)
+
+    def raw_value(self, item: Any, coercion: str, pointer: str) -> Any:
+        if isinstance(item, dict):
+            if "@value" in item:
+                lexical = item["@value"]
+                if "@language" in item:
+                    return (str(lexical), LANG_STRING, str(item["@language"]))
+                if "@type" in item:
+                    return (_lexical(lexical), _expand_vocab(str(item["@type"])), None)
+                return _plain(lexical)
+            if coercion == "@graph":
+                blank = Resource(None, pointer)
+                self.resources[object()] = blank
+                return blank
+            return self.raw_node(item, pointer)
+        if isinstance(item, list):
+            return None
+        if coercion == "@id" and isinstance(item, str):
+            return self._iri_node(item, pointer.rsplit("/", 1)[0], pointer.rsplit("/", 1)[-1])
+        if item is None:
+            return None
+        if coercion and not coercion.startswith("@"):
+            return (_lexical(item), coercion, None)
+        return _plain(item)
+
+    def raw_node(self, item: dict[str, Any], pointer: str) -> Resource | None:
+        node_id = item.get("id", item.get("@id"))
+        written = item.get("type", item.get("@type"))
+        names = (
+            [written]
+            if isinstance(written, str)
+            else [n for n in written or () if isinstance(n, str)]
+        )
+        res = self.resource(node_id if isinstance(node_id, str) else None, pointer, item)
+        if res is not None:
+            for name in names:
+                iri = _expand_vocab(name)
+                if iri not in res.types:
+                    res.types.append(iri)
+        scope = _scope(tuple(names))
+        for key, value in item.items():
+            if key not in ("id", "type"):
+                self.raw_property(res, key, value, pointer, scope)
+        return res
+
+
+def build_graph(root: ElmNode) -> Graph:
+    """The RDF reading of ``root`` and everything it reaches."""
+    return _Builder().build(root)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One validation result, as a SHACL processor reports it."""
+
+    rule: Rule
+    component: str
+    focus: Resource
+    value: Any = None
+    location: Location | None = None
+    language: str | None = None
+    count: int = 0
+
+
+_INTEGER_LIMITS: dict[str, tuple[int | None, int | None]] = {
+    XSD + "integer": (None, None),
+    XSD + "int": (-(2**31), 2**31 - 1),
+    XSD + "long": (-(2**63), 2**63 - 1),
+    XSD + "positiveInteger": (1, None),
+    XSD + "nonNegativeInteger": (0, None),
+    XSD + "negativeInteger": (None, -1),
+    XSD + "nonPositiveInteger": (None, 0),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _well_typed(lexical: str, datatype: str) -> bool:
+    """Whether a literal of ``datatype`` is well formed (as rdflib reads it)."""
+    if datatype in _INTEGER_LIMITS:
+        try:
+            number = int(lexical)
+        except ValueError:
+            return False
+        low, high = _INTEGER_LIMITS[datatype]
+        return (low is None or number >= low) and (high is None or number <= high)
+    if datatype == XSD + "decimal":
+        try:
+            Decimal(lexical)
+        except (InvalidOperation, ValueError):
+            return False
+        return True
+    if datatype == XSD + "boolean":
+        return lexical in ("true", "false", "1", "0")
+    if datatype == XSD + "dateTime":
+        try:
+            datetime.fromisoformat(
+                lexical.replace("Z", "+00:00") if lexical.endswith("Z") else lexical
+            )
+        except ValueError:
+            return False
+        return True
+    if datatype == XSD + "date":
+        try:
+            date.fromisoformat(lexical[:10])
+        except ValueError:
+            return False
+        return True
+    if datatype == XSD + "duration":
+        from elmkit.model.datatypes import Duration
+
+        try:
+            Duration(lexical)
+        except ValueError:
+            return False
+        return True
+    return True
+
+
+def _datatype_ok(value: Any, datatype: str) -> bool:
+    if type(value) is not tuple:
+        return False
+    lexical, actual, language = value
+    if datatype == LANG_STRING:
+        return language is not None
+    if language is not None:
+        return False
+    return actual == datatype and _well_typed(lexical, actual)
+
+
+def _unique(entries: list[tuple[Any, Location]]) -> list[tuple[Any, Location]]:
+    if len(entries) < 2:
+        return entries
+    out: dict[Any, tuple[Any, Location]] = {}
+    for value, loc in entries:
+        if value not in out:
+            out[value] = (value, loc)
+    return list(out.values())
+
+
+def _number(lexical: str) -> Decimal | None:
+    try:
+        return Decimal(lexical)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+class _Evaluator:
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.memo: dict[tuple[int, str], bool] = {}
+
+    def conforms(self, value: Any, shape_iri: str) -> bool:
+        key = (id(value), shape_iri)
+        found = self.memo.get(key)
+        if found is None:
+            self.memo[key] = True  # recursion guard
+            found = self._conforms(value, self.rules.node_shapes[shape_iri])
+            self.memo[key] = found
+        return found
+
+    def _conforms(self, value: Any, shape: NodeShape) -> bool:
+        types = value.types if isinstance(value, Resource) else _NONE
+        for cls in shape.classes:
+            if cls not in types:
+                return False
+        if shape.alternatives:
+            for kind, ref in shape.alternatives:
+                if kind == "class" and ref in types:
+                    break
+                if kind == "node" and self.conforms(value, ref):
+                    break
+            else:
+                return False
+        return all(self.check(rule, value, None) for rule in shape.rules)
+
+    def check(self, rule: Rule, focus: Any, out: list[Violation] | None) -> bool:
+        """Evaluate one property rule on ``focus``; with ``out=None`` stop at the first failure."""
+        entries = focus.props.get(rule.path) if isinstance(focus, Resource) else None
+        values = _unique(entries) if entries else []
+        ok = True
+        count = len(values)
+        if count < rule.min:
+            if out is None:
+                return False
+            ok = False
+            out.append(Violation(rule, "MinCountConstraintComponent", focus, count=count))
+        if rule.max is not None and count > rule.max:
+            if out is None:
+                return False
+            ok = False
+            out.append(
+                Violation(
+                    rule, "MaxCountConstraintComponent", focus, location=values[0][1], count=count
+                )
+            )
+        for value, loc in values:
+            for component in self._value_failures(rule, value):
+                if out is None:
+                    return False
+                ok = False
+                out.append(Violation(rule, component, focus, value, loc))
+        if rule.has_value is not None and not any(
+            isinstance(v, Resource) and v.iri == rule.has_value for v, _ in values
+        ):
+            if out is None:
+                return False
+            ok = False
+            out.append(Violation(rule, "HasValueConstraintComponent", focus))
+        if rule.unique_lang and count > 1:
+            seen: set[str] = set()
+            duplicates: dict[str, Location] = {}
+            for value, loc in values:
+                if type(value) is tuple and value[2]:
+                    lang = value[2].lower()
+                    if lang in seen:
+                        duplicates.setdefault(lang, loc)
+                    seen.add(lang)
+            for lang, loc in duplicates.items():
+                if out is None:
+                    return False
+                ok = False
+                out.append(
+                    Violation(
+                        rule, "UniqueLangConstraintComponent", focus, location=loc, language=lang
+                    )
+                )
+        return ok
+
+    def _value_failures(self, rule: Rule, value: Any) -> Iterator[str]:
+        if rule.datatype is not None and not _datatype_ok(value, rule.datatype):
+            yield "DatatypeConstraintComponent"
+        if rule.cls is not None and not (isinstance(value, Resource) and rule.cls in value.types):
+            yield "ClassConstraintComponent"
+        if rule.or_classes and not (
+            isinstance(value, Resource) and any(c in value.types for c in rule.or_classes)
+        ):
+            yield "OrConstraintComponent"
+        for shape in rule.node:
+            if not self.conforms(value, shape):
+                yield "NodeConstraintComponent"
+        if rule.node_kind is not None:
+            if isinstance(value, Resource):
+                kind = (
+                    "IRI"
+                    if value.iri is not None and not value.iri.startswith("_:")
+                    else "BlankNode"
+                )
+            else:
+                kind = "Literal"
+            if kind not in rule.node_kind:
+                yield "NodeKindConstraintComponent"
+        if rule.max_inclusive is not None:
+            number = (
+                _number(value[0])
+                if type(value) is tuple and value[2] is None and value[1] != XSD_STRING
+                else None
+            )
+            if number is None or not _well_typed(value[0], value[1]) or number > rule.max_inclusive:
+                yield "MaxInclusiveConstraintComponent"
+
+
+def evaluate(graph: Graph, rules: RuleSet) -> list[Violation]:
+    """Every violation of ``rules`` in ``graph``."""
+    out: list[Violation] = []
+    evaluator = _Evaluator(rules)
+    check = evaluator.check
+    by_class = rules.by_class
+    for res in graph.resources.values():
+        props = res.props
+        for cls in res.types:
+            for rule in by_class.get(cls, _NONE):
+                if rule.min or rule.has_value is not None or rule.path in props:
+                    check(rule, res, out)
+    return out

@@ -1,0 +1,66 @@
+"""edc-ap agrees with pyshacl (official shapes, no inference) on mutated official samples."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("pyshacl")
+pytest.importorskip("pyld")
+
+import edc_oracle
+
+DS = ("generic-no-cv", "generic-full", "accredited", "diploma-supplement")
+CONVERTED = ("generic-no-cv", "generic-full", "converted")
+MANDATE = ("generic-no-cv", "generic-full", "issued-by-mandate")
+
+
+def _report(outcome: edc_oracle.Outcome) -> str:
+    lines = [
+        f"variants {outcome.variants}, loaded {outcome.variants - len(outcome.not_loaded)}, "
+        f"agreements {outcome.agreements}, disagreements {len(outcome.disagreements)}, "
+        f"not loaded (the model's job) {len(outcome.not_loaded)}, pyshacl violations {outcome.violations}"
+    ]
+    lines += outcome.disagreements[:20]
+    return "\n".join(lines)
+
+
+@pytest.mark.oracle
+def test_variant_generation_is_deterministic() -> None:
+    first = [(v.name, v.doc) for v in edc_oracle.variants("rdf-sample-3.2", stride=7)]
+    second = [(v.name, v.doc) for v in edc_oracle.variants("rdf-sample-3.2", stride=7)]
+    assert first == second
+    kinds = {v.name.split()[0] for v in edc_oracle.variants("rdf-sample-3.2")}
+    assert {"drop", "empty", "duplicate", "duplicate-language", "class", "scheme", "blank",
+            "literal-to-node", "node-to-literal", "node-to-iri"} <= kinds
+
+
+@pytest.mark.oracle
+def test_small_sample_agrees_with_pyshacl() -> None:
+    outcome = edc_oracle.run_jobs([("rdf-sample-3.2", None, 12, 0, 10)], workers=1)
+    print(_report(outcome))
+    assert outcome.variants >= 25
+    assert outcome.agreements >= 15
+    assert outcome.violations > 0
+    assert not outcome.disagreements, _report(outcome)
+
+
+@pytest.mark.oracle
+@pytest.mark.slow
+def test_mutation_corpus_agrees_with_pyshacl() -> None:
+    """At least 1,000 variants of the official samples: the same violations as pyshacl."""
+    jobs: list[tuple[str, tuple[str, ...] | None, int, int, int]] = [
+        ("rdf-sample-3.2", None, 1, 0, 10),
+        ("rdf-sample-3.2", DS, 3, 1, 10),
+        ("rdf-sample-3.2", CONVERTED, 9, 2, 10),
+        ("rdf-sample-3.2", MANDATE, 9, 5, 10),
+    ]
+    for source in ("mc-annex1", "cert-of-part", "mc-annex1-signed", "cert-of-part-signed"):
+        jobs += [(source, None, 18, offset, 10) for offset in (0, 9)]
+    jobs.append(("mc-annex1", DS, 60, 3, 10))
+    outcome = edc_oracle.run_jobs(jobs, workers=int(os.environ.get("ELMKIT_ORACLE_WORKERS", "2")))
+    print(_report(outcome))
+    assert outcome.variants >= 1000
+    assert outcome.agreements >= 700
+    assert not outcome.disagreements, _report(outcome)

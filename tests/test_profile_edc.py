@@ -1,0 +1,319 @@
+"""The edc-ap profile: rules equal to the shapes files, findings, stages, messages, docs."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REFERENCE_DIR, REPO_ROOT, SAMPLES_DIR
+from elmkit.errors import ElmError
+from elmkit.model import EuropeanDigitalCredential
+from elmkit.profiles import Report, Severity, Stage, _edc_data, get_profile, run_profiles
+from elmkit.profiles._edc_engine import LAYERS, rule_set
+from elmkit.profiles.edc import AP_IRIS, PROFILES, EdcProfile, rules, rules_markdown
+
+MC = SAMPLES_DIR / "Sample-MC-Annex1-unsigned.jsonld"
+MC_SIGNED = SAMPLES_DIR / "Sample-MC-Annex1-signed.jsonld"
+RDF_SAMPLE = SAMPLES_DIR / "rdf-samples/v3.2/credential-sample.jsonld"
+DOCS = REPO_ROOT / "docs" / "profiles.md"
+
+
+@cache
+def _tool() -> Any:
+    spec = importlib.util.spec_from_file_location("generate_edc_rules", REPO_ROOT / "tools/generate_edc_rules.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@cache
+def _extracted() -> dict[str, Any]:
+    return dict(_tool().extract(REFERENCE_DIR))
+
+
+def _json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if "payload" in data:
+        data = json.loads(data["payload"])
+    return data
+
+
+@cache
+def _mc() -> EuropeanDigitalCredential:
+    return EuropeanDigitalCredential.from_data(_json(MC))
+
+
+def _check(data: dict[str, Any], stage: Stage = Stage.SEALED, profile: str = "edc-ap") -> list[Any]:
+    return list(get_profile(profile).check(EuropeanDigitalCredential.from_data(data), stage=stage))
+
+
+# --------------------------------------------------------------------------- rules = shapes
+
+
+def _canonical(rule: dict[str, Any], layer: str) -> tuple[Any, ...]:
+    return (
+        rule["target"], rule["shape"], rule["source"], rule["path"], rule["min"], rule["max"],
+        rule["datatype"], rule["class"], tuple(rule["or"]), tuple(rule["node"]), rule["node_kind"],
+        rule["unique_lang"], rule["max_inclusive"], rule["has_value"], rule["severity"],
+    )
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_compiled_rules_are_exactly_the_shapes(layer: str) -> None:
+    """The rules elmkit evaluates (model schema + generated data) equal the shapes file's."""
+    expected = {
+        _canonical(r, layer) for r in _extracted()["rules"][layer] if not r["deactivated"]
+    }
+    compiled = [r.canonical() for r in rule_set(LAYERS).rules if r.layer == layer]
+    assert len(compiled) == len(set(compiled))
+    assert set(compiled) == expected
+
+
+def test_node_shapes_are_exactly_the_shapes() -> None:
+    shapes = rule_set(LAYERS).node_shapes
+    extracted = _extracted()["node_shapes"]
+    assert set(shapes) == set(extracted)
+    for iri, shape in extracted.items():
+        compiled = shapes[iri]
+        assert compiled.classes == tuple(shape["class"])
+        assert compiled.alternatives == tuple(shape["or"])
+        assert {r.canonical()[2:] for r in compiled.rules} == {
+            _canonical({**r, "target": "", "shape": ""}, "")[2:] for r in shape["properties"]
+        }
+
+
+def test_generated_data_is_up_to_date() -> None:
+    """The generated module holds what the generator makes of the shapes today."""
+    fresh: dict[str, Any] = {}
+    exec(compile(_tool().render(_extracted()), "_edc_data", "exec"), fresh)
+    for name in ("RULE_KEYS", "PROFILES", "LAYER_RULES", "NODE_SHAPES", "MISSPELT_NODE_KINDS", "CONTEXT"):
+        assert getattr(_edc_data, name) == fresh[name], f"{name} is stale: run tools/generate_edc_rules.py"
+
+
+def test_profiles_follow_the_imports() -> None:
+    assert _edc_data.PROFILES["http://data.europa.eu/snb/model/ap/edc-diploma-supplement"] == (
+        "generic-no-cv", "generic-full", "accredited", "diploma-supplement",
+    )
+    assert EdcProfile("x", "x").layers(["http://data.europa.eu/snb/model/ap/edc-converted"])[-1] == "converted"
+    assert len(rules("edc-accredited")) == len(rules("edc-generic")) + 3
+    with pytest.raises(ElmError):
+        rules("no-such-profile")
+
+
+# --------------------------------------------------------------------------- the samples
+
+
+def test_unsigned_sample_misses_only_what_sealing_adds() -> None:
+    findings = _check(_json(MC))
+    assert {(f.code, f.property) for f in findings} == {
+        ("edc-ap/minCount", "https://www.w3.org/2018/credentials#issued"),
+        ("edc-ap/node", "https://www.w3.org/2018/credentials#issuer"),
+    }
+    issuer = next(f for f in findings if f.code == "edc-ap/node")
+    assert issuer.constraint == "NodeConstraintComponent"
+    assert issuer.source.endswith("/EuropeanDigitalCredential-cred_issuer")
+    assert issuer.value == "urn:epass:org:1"
+    assert issuer.path == "/issuer"
+    assert issuer.severity is Severity.ERROR
+
+
+def test_ready_stage_notes_what_sealing_adds() -> None:
+    findings = _check(_json(MC), Stage.READY)
+    assert findings and all(f.severity is Severity.INFO for f in findings)
+    assert "sealed" in findings[0].message("en") and "sell" in findings[0].message("es")
+
+
+def test_signed_payload_conforms() -> None:
+    assert _check(_json(MC_SIGNED)) == []
+
+
+def test_profile_is_picked_from_credential_schema() -> None:
+    data = _json(MC_SIGNED)
+    data["credentialSchema"] = {"id": "http://data.europa.eu/snb/model/ap/edc-accredited", "type": "ShaclValidator2017"}
+    accredited = {f.source for f in _check(data)}
+    assert any("edc-accredited" in s for s in accredited)
+    assert accredited == {f.source for f in _check(data, profile="edc-accredited")}
+    data["credentialSchema"] = {"id": "http://example.org/other", "type": "ShaclValidator2017"}
+    found = _check(data)
+    assert [f.code for f in found] == ["edc-ap/profile"]
+    assert found[0].severity is Severity.INFO
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+def test_missing_issuer_message_in_english_and_spanish() -> None:
+    data = _json(MC_SIGNED)
+    del data["issuer"]
+    finding = next(f for f in _check(data) if f.property == "https://www.w3.org/2018/credentials#issuer")
+    assert finding.message("en") == "The credential has no issuer (at least 1 is required)."
+    assert finding.message("es") == "La credencial no tiene emisor (se requiere al menos 1)."
+    assert finding.path == "/issuer"
+    assert finding.focus == data["id"]
+    assert finding.constraint == "MinCountConstraintComponent"
+    assert finding.source == "http://data.europa.eu/snb/model/ap/edc-generic-no-cv/EuropeanDigitalCredential-cred_issuer"
+
+
+def test_draft_stage_turns_missing_values_into_warnings() -> None:
+    data = _json(MC_SIGNED)
+    del data["issuer"]
+    findings = _check(data, Stage.DRAFT)
+    assert findings and all(f.severity is Severity.WARNING for f in findings if f.code == "edc-ap/minCount")
+
+
+def test_class_is_read_without_inference() -> None:
+    """A claim the model accepts (any Claim subclass) but the accredited profile does not."""
+    data = _json(MC_SIGNED)
+    claims = data["credentialSubject"]["hasClaim"]
+    claims = claims if isinstance(claims, list) else [claims]
+    activity = {"id": "urn:x:activity", "type": "LearningActivity", "title": {"en": "Lab"}, "awardedBy": claims[0]["awardedBy"]}
+    data["credentialSubject"]["hasClaim"] = [*claims, activity]
+    findings = _check(data, profile="edc-accredited")
+    node = [f for f in findings if f.constraint == "NodeConstraintComponent" and f.value == "urn:x:activity"]
+    assert node and node[0].source.endswith("edc-accredited/Person-elm_hasClaim")
+    assert node[0].path == f"/credentialSubject/hasClaim/{len(claims)}"
+    assert any(f.constraint == "MaxCountConstraintComponent" for f in findings)
+    assert not [f for f in _check(data) if f.value == "urn:x:activity"]
+
+
+def test_concept_from_the_wrong_scheme() -> None:
+    data = _json(MC_SIGNED)
+    data["credentialProfiles"]["inScheme"] = {"id": "http://data.europa.eu/snb/eqf/25831c2", "type": "ConceptScheme"}
+    finding = next(f for f in _check(data) if f.code == "edc-ap/node")
+    assert finding.path == "/credentialProfiles/0"  # a list in the model, as walk() writes it
+    assert "credential types" in finding.message("en")
+    assert "tipos de credencial" in finding.message("es")
+
+
+def test_duplicate_language_and_datatype() -> None:
+    data = _json(MC_SIGNED)
+    data["displayParameter"]["title"] = {"en": ["One", "Two"]}
+    data["validUntil"] = "2030-01-01T00:00:00Z"
+    findings = _check(data)
+    unique = next(f for f in findings if f.code == "edc-ap/uniqueLang")
+    assert unique.path.startswith("/displayParameter/title")
+    assert "'en'" in unique.message("en")
+
+
+def test_literal_where_a_node_is_expected() -> None:
+    data = _json(MC_SIGNED)
+    data["credentialSubject"]["hasClaim"] = {"@value": "a text"}
+    codes = {f.code for f in _check(data)}
+    assert "edc-ap/node" in codes
+
+
+def test_every_finding_has_both_languages_and_a_pointer() -> None:
+    data = _json(MC_SIGNED)
+    del data["validFrom"]
+    data["credentialProfiles"] = "urn:x:not-a-concept"
+    for finding in _check(data):
+        assert finding.message("en") and finding.message("es")
+        assert finding.message("en") != finding.message("es")
+        assert finding.path.startswith("/")
+        assert finding.profile == "edc-ap"
+        assert finding.to_problem("es")["detail"] == finding.message("es")
+
+
+def test_registered_profiles() -> None:
+    names = {p.name for p in PROFILES}
+    assert {"edc-ap", "edc-accredited", "edc-diploma-supplement", "edc-issued-by-mandate", "edc-converted"} <= names
+    assert set(AP_IRIS.values()) - {"edc-generic-no-cv"} <= names
+    report = run_profiles(_mc(), ["edc-ap"], stage=Stage.READY)
+    assert isinstance(report, Report) and report.ok
+
+
+def test_built_in_code_nodes_use_their_default_type() -> None:
+    from elmkit.model import LangText, Note
+
+    data = _json(MC_SIGNED)
+    credential = EuropeanDigitalCredential.from_data(data)
+    before = len(list(get_profile("edc-ap").check(credential, stage=Stage.SEALED)))
+    credential.credential_subject.additional_note.append(Note(note_literal=LangText("x", lang="en")))  # type: ignore[union-attr]
+    assert len(list(get_profile("edc-ap").check(credential, stage=Stage.SEALED))) == before
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def _mutate(data: Any, choices: list[int]) -> Any:
+    """Apply a few structural mutations chosen by ``choices``."""
+    out = copy.deepcopy(data)
+    nodes: list[dict[str, Any]] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, dict):
+            nodes.append(value)
+            for v in value.values():
+                collect(v)
+        elif isinstance(value, list):
+            for v in value:
+                collect(v)
+
+    collect(out)
+    replacements: list[Any] = [None, "", [], {}, {"@value": "x"}, "urn:x:ref", 0, {"en": ["a", "b"]}, {"type": "Note"}]
+    for choice in choices:
+        node = nodes[choice % len(nodes)]
+        keys = [k for k in node if k != "@context"]
+        if not keys:
+            continue
+        key = keys[(choice // 7) % len(keys)]
+        replacement = replacements[(choice // 3) % len(replacements)]
+        if replacement is None:
+            del node[key]
+        else:
+            node[key] = copy.deepcopy(replacement)
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=4))
+def test_never_raises_on_a_loadable_credential(choices: list[int]) -> None:
+    data = _mutate(_json(RDF_SAMPLE), choices)
+    try:
+        credential = EuropeanDigitalCredential.from_data(data)
+    except ElmError:
+        return
+    for stage in Stage:
+        findings = list(get_profile("edc-ap").check(credential, stage=stage))
+        for finding in findings:
+            assert finding.message("en") and finding.message("es")
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def test_docs_list_every_rule() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    match = re.search(r"<!-- edc-rules:start -->\n(.*?)<!-- edc-rules:end -->", text, re.S)
+    assert match, "docs/profiles.md lacks the generated rule list"
+    assert match.group(1) == rules_markdown(), "run: python tools/generate_edc_rules.py REFERENCE_DIR --docs"
+    assert "## EDC application profile" in text
+    assert "## EU micro-credential" in text and "## Spain" in text
+
+
+# --------------------------------------------------------------------------- SHACL backend
+
+
+def test_shacl_backend_reports_pyshacl_results_as_findings() -> None:
+    pytest.importorskip("pyshacl")
+    from elmkit.profiles.shacl import ShaclBackendError, shacl_findings
+
+    shapes = REFERENCE_DIR / "elm/shacl/edc/v3.2/EDC-generic-no-cv.ttl"
+    findings = shacl_findings(_mc(), shapes)
+    assert {(f.property, f.constraint) for f in findings} == {
+        ("https://www.w3.org/2018/credentials#issued", "MinCountConstraintComponent"),
+        ("https://www.w3.org/2018/credentials#issuer", "NodeConstraintComponent"),
+    }
+    assert all(f.profile == "shacl" and f.code.startswith("shacl/") for f in findings)
+    with pytest.raises(ShaclBackendError):
+        shacl_findings(_mc(), 42)
