@@ -1,0 +1,223 @@
+"""Strict JSON reading: no duplicate members, no NaN/Infinity, bounded size and depth.
+
+Python's :mod:`json` silently keeps the last of two equal members and accepts ``NaN``; a
+credential read that way could show one thing and be signed over another, so both are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from elmkit.errors import (
+    DocumentTooLargeError,
+    DuplicateKeyError,
+    ParseError,
+    StructureError,
+    json_pointer,
+)
+
+__all__ = ["DEFAULT_MAX_BYTES", "JsonShape", "JsonSyntaxError", "parse_json", "parse_json_shape"]
+
+#: Largest document read by default (bytes).
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+class JsonSyntaxError(ParseError):
+    """Malformed JSON; ``line`` and ``column`` (1-based) tell where."""
+
+    def __init__(self, message: str, *, line: int, column: int) -> None:
+        super().__init__(f"{message} (line {line}, column {column})")
+        self.line = line
+        self.column = column
+
+
+class _Duplicate(dict[str, Any]):
+    """An object that had a member twice (kept only until the error is raised)."""
+
+    key: str
+
+
+_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.DOTALL)
+
+
+class _NonFinite(Exception):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _find_pointer(value: Any, target: object) -> list[str | int] | None:
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        item, path = stack.pop()
+        if item is target:
+            return path
+        if isinstance(item, dict):
+            stack.extend((v, [*path, k]) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, [*path, i]) for i, v in enumerate(item))
+    return None
+
+
+@dataclass(slots=True)
+class JsonShape:
+    """What parsing learned about a document's shape, at no extra pass."""
+
+    depth: int
+    """Nesting of objects and arrays (a flat object is 1)."""
+    plain: bool
+    """Only plain member names (no ``@`` keywords but ``@context``, no prefixed names), only
+    known class terms as ``type``, no prefixed names as string values."""
+    contexts: int
+    """How many ``@context`` members the document has."""
+
+
+def _decode(data: bytes | str, max_bytes: int) -> str:
+    size = len(data.encode("utf-8")) if isinstance(data, str) and len(data) * 4 > max_bytes else len(data)
+    if size > max_bytes:
+        raise DocumentTooLargeError(f"the document has {size} bytes, more than the limit of {max_bytes}")
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the document is not UTF-8: {exc.reason} at byte {exc.start}") from None
+
+
+def parse_json(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Parse a JSON document strictly.
+
+    Raises :class:`~elmkit.errors.DocumentTooLargeError` beyond ``max_bytes``,
+    :class:`JsonSyntaxError` (a :class:`~elmkit.errors.ParseError`) for malformed JSON or
+    ``NaN``/``Infinity``, :class:`~elmkit.errors.DuplicateKeyError` with the JSON pointer of the
+    repeated member, and :class:`~elmkit.errors.StructureError` for nesting too deep to parse.
+    """
+    return _parse(_decode(data, max_bytes), None)[0]
+
+
+def parse_json_shape(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, JsonShape]:
+    """:func:`parse_json`, also returning the document's :class:`JsonShape`."""
+    from elmkit.serializers.tables import known_type_names
+
+    value, shape = _parse(_decode(data, max_bytes), known_type_names())
+    assert shape is not None
+    return value, shape
+
+
+def _prefixes() -> frozenset[str]:
+    from elmkit.model.schema import NAMESPACES
+
+    return frozenset(NAMESPACES) | {"sec", "cred"}
+
+
+def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | None]:
+    duplicates: list[_Duplicate] = []
+    depths: dict[int, int] = {}
+    prefixes = _prefixes()
+    plain = True
+    contexts = 0
+
+    def prefixed(item: str) -> bool:
+        prefix, _, rest = item.partition(":")
+        return prefix in prefixes and not rest.startswith("//")
+
+    def list_depth(items: list[Any]) -> int:
+        nonlocal plain
+        deepest = 0
+        for item in items:
+            kind = type(item)
+            if kind is dict:
+                depth = depths.get(id(item), 1)
+            elif kind is list:
+                depth = list_depth(item)
+            else:
+                if kind is str and plain and ":" in item and prefixed(item):
+                    plain = False
+                continue
+            if depth > deepest:
+                deepest = depth
+        return deepest + 1
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal plain, contexts
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            marker = _Duplicate(obj)
+            for key, _ in pairs:
+                if key in seen:
+                    marker.key = key
+                    break
+                seen.add(key)
+            duplicates.append(marker)
+            return marker
+        if types is None:
+            return obj
+        if "@context" in obj:
+            contexts += 1
+        if plain:
+            names = "\x00".join(obj)
+            if ("@" in names or ":" in names) and [
+                k for k in obj if k[:1] == "@" or ":" in k
+            ] != ["@context"]:
+                plain = False
+            found = obj.get("type")
+            if found is not None and not (
+                found in types
+                if type(found) is str
+                else type(found) is list and all(type(n) is str and n in types for n in found)
+            ):
+                plain = False
+        deepest = 0
+        for item in obj.values():
+            kind = type(item)
+            if kind is dict:
+                depth = depths.get(id(item), 1)
+            elif kind is list:
+                depth = list_depth(item)
+            else:
+                if kind is str and plain and ":" in item and prefixed(item):
+                    plain = False
+                continue
+            if depth > deepest:
+                deepest = depth
+        depths[id(obj)] = deepest + 1
+        return obj
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+    except _NonFinite as exc:
+        match = next((m for m in _CONSTANT.finditer(text) if m.group(1)), None)
+        line, column = _position(text, match.start(1)) if match else (0, 0)
+        raise JsonSyntaxError(f"{exc} is not a JSON number", line=line, column=column) from None
+    except RecursionError:
+        raise StructureError("the JSON document is nested too deeply to be read") from None
+    if duplicates:
+        first = duplicates[0]
+        where = _find_pointer(value, first) or []
+        raise DuplicateKeyError(
+            f"the member {first.key!r} appears more than once in one object",
+            path=json_pointer([*where, first.key]),
+        )
+    if types is None:
+        return value, None
+    if type(value) is dict:
+        depth = depths.get(id(value), 1)
+    elif type(value) is list:
+        depth = list_depth(value)
+    else:
+        depth = 0
+    return value, JsonShape(depth=depth, plain=plain, contexts=contexts)

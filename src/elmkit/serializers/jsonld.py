@@ -1,0 +1,556 @@
+"""Compact JSON-LD with the standard contexts: writing nodes and reading documents.
+
+Writing builds the compact document straight from the model through precomputed field tables.
+Reading has two roads:
+
+* **fast** — a document whose ``@context`` is exactly the standard pair (W3C credentials v1 and
+  the EDC context, in either order, or the EDC context alone) and that uses only plain terms is
+  given to ``Class.from_data`` as it is;
+* **general** — anything else (other or inline contexts, expanded form, VC v2 documents, prefixed
+  names, aliases…) is expanded by pyld with the offline document loader and converted from
+  expanded form into the same model data.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from elmkit.errors import (
+    ContextError,
+    ElmError,
+    ModelError,
+    ParseError,
+    StructureError,
+    json_pointer,
+)
+from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
+from elmkit.model.text import LangText
+from elmkit.serializers.context import (
+    EDC_CONTEXT_URL,
+    STANDARD_CONTEXT,
+    VC1_CONTEXT_URL,
+    VC2_CONTEXT_URL,
+    DocumentLoader,
+    builtin_context,
+    edc_prefixes,
+    offline_document_loader,
+)
+from elmkit.serializers.expanded import ExpandedReader, pick_root, referenced_ids
+from elmkit.serializers.jsonio import JsonShape
+from elmkit.serializers.tables import (
+    K_IRI,
+    K_LANG,
+    K_LIT,
+    K_NODE,
+    PY_DECIMAL,
+    PY_LEXICAL,
+    PY_STR,
+    SEC_PROOF,
+    class_for_types,
+    known_type_names,
+    table_for,
+)
+
+__all__ = [
+    "expand_document",
+    "is_standard_context",
+    "node_to_jsonld",
+    "pyld_options",
+    "read_jsonld",
+    "scan",
+]
+
+_CREDENTIAL_TYPES = frozenset(
+    {
+        "VerifiableCredential",
+        "VerifiablePresentation",
+        "https://www.w3.org/2018/credentials#VerifiableCredential",
+        "https://www.w3.org/2018/credentials#VerifiablePresentation",
+    }
+)
+_STANDARD_FORMS = (
+    [VC1_CONTEXT_URL, EDC_CONTEXT_URL],
+    [EDC_CONTEXT_URL, VC1_CONTEXT_URL],
+    [EDC_CONTEXT_URL],
+    EDC_CONTEXT_URL,
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing
+
+
+class _Writer:
+    __slots__ = ("active", "max_depth", "sort", "trail")
+
+    def __init__(self, *, sort: bool, max_depth: int) -> None:
+        self.sort = sort
+        self.max_depth = max_depth
+        self.active: set[int] = set()
+        self.trail: list[str | int] = []
+
+    def fail(self, message: str) -> StructureError:
+        return StructureError(message, path=json_pointer(self.trail))
+
+    def node(self, node: ElmNode, *, root: bool = False) -> dict[str, Any] | str:
+        key = id(node)
+        if key in self.active:
+            raise self.fail("the model contains a cycle: a node contains itself")
+        if len(self.trail) > self.max_depth:
+            raise self.fail(f"the model is nested deeper than {self.max_depth} levels")
+        self.active.add(key)
+        table = table_for(type(node))
+        values = node.__dict__
+        out: dict[str, Any] = {}
+        nid = values.get("id")
+        ntype = values.get("type")
+        if nid is not None:
+            out["id"] = nid
+        if ntype is None:
+            default = table.default_type
+            out["type"] = list(default) if type(default) is list else default
+        else:
+            out["type"] = list(ntype) if type(ntype) is list else ntype
+        trail = self.trail
+        if self.sort:
+            rows, fetched = table.sorted_rows, table.sorted_getter(values)
+        else:
+            rows, fetched = table.rows, table.getter(values)
+        for (term, kind, py, is_proof), value in zip(rows, fetched, strict=True):
+            if value is None:
+                continue
+            if kind == K_NODE:
+                if type(value) is list:
+                    count = len(value)
+                    if count == 0:
+                        continue
+                    trail.append(term)
+                    if count == 1:
+                        trail.append(0)
+                        item = value[0]
+                        written: Any = self.node(item) if isinstance(item, ElmNode) else self.value(item)
+                        trail.pop()
+                    else:
+                        written = []
+                        for index, item in enumerate(value):
+                            trail.append(index)
+                            written.append(self.node(item) if isinstance(item, ElmNode) else self.value(item))
+                            trail.pop()
+                    trail.pop()
+                else:
+                    trail.append(term)
+                    written = self.node(value) if isinstance(value, ElmNode) else self.value(value)
+                    trail.pop()
+                out[self.proof_key(node) if is_proof else term] = written
+            elif kind == K_LANG:
+                if type(value) is LangText:
+                    if value:
+                        out[term] = value.to_json()
+                else:
+                    out[term] = self.lang(value, term)
+            elif kind == K_LIT:
+                if type(value) is list:
+                    if not value:
+                        continue
+                    out[term] = (
+                        _literal(value[0], py) if len(value) == 1 else [_literal(v, py) for v in value]
+                    )
+                else:
+                    out[term] = _literal(value, py)
+            elif kind == K_IRI:
+                if type(value) is list:
+                    if not value:
+                        continue
+                    out[term] = str(value[0]) if len(value) == 1 else [str(v) for v in value]
+                else:
+                    out[term] = str(value)
+        extra = node.__pydantic_extra__
+        if extra:
+            for name, item in extra.items():
+                if root and name == "@context":
+                    continue
+                trail.append(name)
+                out[name] = self.plain(item, len(trail))
+                trail.pop()
+            if self.sort:
+                head: dict[str, Any] = {k: out.pop(k) for k in ("id", "type") if k in out}
+                head.update(sorted(out.items()))
+                out = head
+        self.active.discard(key)
+        if not root and ntype is None and nid is not None and len(out) == 2:
+            return str(nid)
+        return out
+
+    def proof_key(self, node: ElmNode) -> str:
+        # "proof" in the W3C context puts the proof in a named graph; the ELM shapes (and the
+        # Commission's RDF sample) use a plain sec:proof statement, which "sec:proof" gives.
+        return "sec:proof" if _CREDENTIAL_TYPES.intersection(node.type_names) else SEC_PROOF
+
+    def value(self, item: Any) -> Any:
+        if isinstance(item, ElmNode):
+            return self.node(item)
+        if isinstance(item, str):
+            return str(item)
+        return self.plain(item, len(self.trail))
+
+    def lang(self, value: Any, term: str) -> Any:
+        try:
+            return LangText(value).to_json() if value else None
+        except ElmError as exc:
+            raise ModelError(f"{term}: {exc.message}", path=json_pointer(self.trail)) from None
+
+    def plain(self, value: Any, depth: int) -> Any:
+        """A JSON copy of an unknown property's value (cycle-safe, depth-bounded)."""
+        kind = type(value)
+        if kind is str or kind is bool or kind is int or value is None:
+            return value
+        if kind is float:
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ModelError("NaN and infinite numbers cannot be written as JSON", path=json_pointer(self.trail))
+            return value
+        if depth > self.max_depth:
+            raise self.fail(f"the data is nested deeper than {self.max_depth} levels")
+        if isinstance(value, ElmNode):
+            return self.node(value)
+        if isinstance(value, LangText):
+            return value.to_json()
+        if isinstance(value, Mapping | list | tuple):
+            key = id(value)
+            if key in self.active:
+                raise self.fail("the data contains a cycle")
+            self.active.add(key)
+            if isinstance(value, Mapping):
+                out: Any = {}
+                for k, v in value.items():
+                    if not isinstance(k, str):
+                        raise ModelError(f"member names must be strings, found {k!r}", path=json_pointer(self.trail))
+                    out[k] = self.plain(v, depth + 1)
+            else:
+                out = [self.plain(v, depth + 1) for v in value]
+            self.active.discard(key)
+            return out
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, datetime | date):
+            return str(getattr(value, "lexical", None) or value.isoformat())
+        if isinstance(value, int | float | Decimal):
+            return str(value) if isinstance(value, Decimal) else value
+        raise ModelError(
+            f"cannot write a {type(value).__name__} value as JSON", path=json_pointer(self.trail)
+        )
+
+
+def _literal(value: Any, py: int) -> Any:
+    if py == PY_LEXICAL:
+        lexical = getattr(value, "lexical", None)
+        if lexical is not None:
+            return lexical
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        return str(value)
+    if py in (PY_STR, PY_DECIMAL):
+        return value if type(value) is str else str(value)
+    return value
+
+
+def node_to_jsonld(
+    node: ElmNode,
+    *,
+    context: bool = True,
+    sort: bool = True,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> dict[str, Any]:
+    """Compact JSON-LD for a node: ``@context`` (standard pair), ``id``, ``type``, then terms.
+
+    Terms come sorted (``sort=False`` keeps the model's field order, then unknown properties in
+    their order); single values are not wrapped in lists; empty values are left out; a node with
+    nothing but an ``id`` is written as the IRI string. Raises
+    :class:`~elmkit.errors.StructureError` for cyclic or too deeply nested models.
+    """
+    if not isinstance(node, ElmNode):
+        raise ModelError(f"expected an ELM node, got {type(node).__name__}")
+    body = _Writer(sort=sort, max_depth=max_depth).node(node, root=True)
+    assert isinstance(body, dict)
+    if not context:
+        return body
+    out: dict[str, Any] = {"@context": list(STANDARD_CONTEXT)}
+    out.update(body)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading
+
+
+def is_standard_context(value: Any) -> bool:
+    """True for the ``@context`` values the fast road reads without a JSON-LD processor."""
+    return any(value == form for form in _STANDARD_FORMS)
+
+
+class _Trail(Exception):
+    def __init__(self, message: str, error: type[ElmError] = StructureError) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = error
+        self.parts: list[str | int] = []
+
+
+@functools.cache
+def _prefixes() -> frozenset[str]:
+    return frozenset(edc_prefixes()) | {"sec", "cred"}
+
+
+def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
+    """Check a parsed document's shape; True when it may take the fast road.
+
+    Raises :class:`~elmkit.errors.StructureError` (with the JSON pointer) for cycles and for
+    nesting deeper than ``max_depth``, and :class:`~elmkit.errors.ModelError` for member names
+    that are not strings or values that are not JSON.
+    """
+    types = known_type_names()
+    prefixes = _prefixes()
+    active: set[int] = set()
+    fast = True
+
+    def plain_string(text: str) -> bool:
+        prefix, _, rest = text.partition(":")
+        return prefix not in prefixes or rest.startswith("//")
+
+    def visit(value: Any, depth: int) -> None:
+        nonlocal fast
+        if depth > max_depth:
+            raise _Trail(f"the document is nested deeper than {max_depth} levels")
+        key = id(value)
+        if key in active:
+            raise _Trail("the document contains a cycle")
+        active.add(key)
+        name: str | int = ""
+        try:
+            if isinstance(value, Mapping):
+                for name, item in value.items():
+                    if type(name) is not str:
+                        raise _Trail(f"member names must be strings, found {name!r}", ModelError)
+                    if fast and (name[:1] == "@" or ":" in name):
+                        fast = depth == 0 and name == "@context"
+                    kind = type(item)
+                    if kind is str:
+                        if fast and ":" in item:
+                            fast = plain_string(item)
+                        if name == "type" and fast:
+                            fast = item in types
+                    elif kind is dict or kind is list:
+                        if name == "type" and fast:
+                            fast = kind is list and all(type(n) is str and n in types for n in item)
+                        visit(item, depth + 1)
+                    elif not (kind is int or kind is bool or kind is float or item is None):
+                        _other(item)
+                        fast = False
+                        if isinstance(item, Mapping | list | tuple):
+                            visit(item, depth + 1)
+            else:
+                for name, item in enumerate(value):  # noqa: B007 (name is reported on errors)
+                    kind = type(item)
+                    if kind is str:
+                        if fast and ":" in item:
+                            fast = plain_string(item)
+                    elif kind is dict or kind is list:
+                        visit(item, depth + 1)
+                    elif not (kind is int or kind is bool or kind is float or item is None):
+                        _other(item)
+                        fast = False
+                        if isinstance(item, Mapping | list | tuple):
+                            visit(item, depth + 1)
+        except _Trail as trail:
+            trail.parts.append(name)
+            raise
+        active.discard(key)
+
+    if not isinstance(document, dict | list):
+        raise ModelError(f"a JSON-LD document is an object or an array, not {type(document).__name__}")
+    try:
+        visit(document, 0)
+    except _Trail as trail:
+        raise trail.error(trail.message, path=json_pointer(reversed(trail.parts))) from None
+    return fast
+
+
+def _other(item: Any) -> None:
+    if not isinstance(item, Mapping | list | tuple | str | int | float):
+        raise _Trail(f"a {type(item).__name__} is not a JSON value", ModelError)
+
+
+def _build(data: dict[str, Any], *, strict: bool) -> ElmNode:
+    types = data.get("type")
+    if types is None:
+        raise ModelError("the document has no type", path="/type")
+    names = [types] if isinstance(types, str) else types
+    cls = class_for_types(names) if isinstance(names, list) else None
+    if cls is None:
+        raise ModelError(f"no ELM class for type {types!r}", path="/type")
+    return cls.from_data(data, strict=strict)
+
+
+def read_jsonld(
+    document: Any,
+    *,
+    strict: bool = False,
+    document_loader: DocumentLoader | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    root: str | None = None,
+    shape: JsonShape | None = None,
+) -> ElmNode:
+    """Read a parsed JSON-LD document (one node, or expanded/``@graph`` form) into the model.
+
+    A node object without ``@context`` is read as if it had the standard one.
+
+    ``shape`` (from :func:`~elmkit.serializers.jsonio.parse_json_shape`) spares a walk over the
+    document; without it the document is checked by :func:`scan`.
+    """
+    if shape is None or shape.depth > max_depth + 1:
+        fast = scan(document, max_depth=max_depth)
+    else:
+        own = 1 if isinstance(document, dict) and "@context" in document else 0
+        fast = shape.plain and shape.contexts == own
+    if isinstance(document, dict):
+        if "@context" not in document:
+            if fast:
+                return _build(document, strict=strict)
+            document = {"@context": list(STANDARD_CONTEXT), **document}
+        elif fast and is_standard_context(document["@context"]):
+            return _build({k: v for k, v in document.items() if k != "@context"}, strict=strict)
+    expanded = expand_document(document, document_loader=document_loader)
+    nodes: list[dict[str, Any]] = []
+    for item in expanded:
+        if isinstance(item, dict) and "@graph" in item and set(item) <= {"@graph", "@id"}:
+            nodes.extend(n for n in item["@graph"] if isinstance(n, dict))
+        elif isinstance(item, dict):
+            nodes.append(item)
+    if not nodes:
+        raise ModelError("the document holds no node once expanded (unknown terms are dropped)")
+    if len(nodes) == 1 and root is None:
+        return _build(ExpandedReader().node(nodes[0]), strict=strict)
+    index = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    if len(index) < len(nodes):
+        unnamed = [n for n in nodes if not isinstance(n.get("@id"), str)]
+        for number, node in enumerate(unnamed):
+            index[f"_:elmkit-top-{number}"] = node
+    chosen = pick_root(index, referenced_ids(nodes), root)
+    return _build(ExpandedReader(index).node(chosen), strict=strict)
+
+
+# ----------------------------------------------------------------------------------------------
+# Expansion (pyld)
+
+
+@functools.cache
+def _shared_cache() -> Any:
+    from pyld.jsonld import LRUCache
+
+    return LRUCache(maxsize=64)
+
+
+def pyld_options(document_loader: DocumentLoader | None = None) -> dict[str, Any]:
+    """pyld options that resolve contexts offline (``document_loader`` for any other URL), with a
+    context cache private to elmkit."""
+    from pyld.context_resolver import ContextResolver
+
+    offline = offline_document_loader(document_loader)
+
+    def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        remote = offline(url, options)
+        if builtin_context(url) is not None:
+            remote["tag"] = "static"
+        return remote
+
+    return {
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(_shared_cache(), loader),
+        "base": "",
+    }
+
+
+def _strip_protected(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_protected(v) for k, v in value.items() if k != "@protected"}
+    if isinstance(value, list):
+        return [_strip_protected(v) for v in value]
+    return value
+
+
+def _relax_v2(document: Any) -> Any:
+    """VC v2 protects ``name`` and ``description``, which the EDC context redefines; in a document
+    that uses both, the EDC terms win (as the EBSI flavour of EDC means them)."""
+    if not isinstance(document, dict):
+        return document
+    ctx = document.get("@context")
+    if not (isinstance(ctx, list) and VC2_CONTEXT_URL in ctx and EDC_CONTEXT_URL in ctx):
+        return document
+    v2 = builtin_context(VC2_CONTEXT_URL)
+    assert v2 is not None
+    relaxed = _strip_protected(v2["@context"])
+    out = dict(document)
+    out["@context"] = [relaxed if c == VC2_CONTEXT_URL else c for c in ctx]
+    return out
+
+
+_CONTEXT_CODES = frozenset(
+    {
+        "loading remote context failed",
+        "invalid remote context",
+        "invalid local context",
+        "protected term redefinition",
+        "context overflow",
+        "recursive context inclusion",
+        "invalid context entry",
+        "invalid term definition",
+        "invalid IRI mapping",
+        "cyclic IRI mapping",
+        "keyword redefinition",
+        "invalid type mapping",
+        "invalid container mapping",
+        "invalid scoped context",
+        "invalid context nullification",
+        "invalid @import value",
+    }
+)
+
+
+def _elm_cause(exc: BaseException) -> ElmError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ElmError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def expand_document(document: Any, *, document_loader: DocumentLoader | None = None) -> list[Any]:
+    """Expand a JSON-LD document with pyld, resolving contexts offline.
+
+    ``document_loader`` is consulted only for contexts elmkit does not hold. Raises
+    :class:`~elmkit.errors.ContextError` (or :class:`~elmkit.errors.NetworkDisabledError`) for
+    contexts that cannot be used and :class:`~elmkit.errors.ParseError` for invalid JSON-LD.
+    """
+    from pyld import jsonld
+
+    options = pyld_options(document_loader)
+    try:
+        result = jsonld.expand(_relax_v2(document), options)
+    except jsonld.JsonLdError as exc:
+        cause = _elm_cause(exc)
+        if cause is not None:
+            raise cause from None
+        code = getattr(exc, "code", None) or ""
+        message = f"{exc.args[0] if exc.args else 'JSON-LD error'} ({code or exc.type})"
+        if code in _CONTEXT_CODES or "context" in code:
+            raise ContextError(f"unusable JSON-LD context: {message}") from None
+        raise ParseError(f"invalid JSON-LD: {message}") from None
+    except RecursionError:
+        raise StructureError("the document is nested too deeply to be expanded") from None
+    return list(result) if isinstance(result, list) else [result]

@@ -1,0 +1,400 @@
+"""RDF: model nodes to rdflib graphs and back; Turtle, N-Triples and RDF/XML text.
+
+The mapping comes from the model's metadata (predicate IRIs, datatypes, language tags) and gives
+the same triples as expanding elmkit's JSON-LD with its own EDC context, with two exceptions
+documented in ``docs/formats.md``: ``proof`` and ``verifiableCredential`` values are linked
+directly (no named graph), and ``xsd:string`` values are plain literals.
+
+RDF/XML is parsed with DTDs refused, so neither external entities nor entity expansion can be
+used against the reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import rdflib
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from elmkit.errors import ModelError, ParseError, StructureError, UnsupportedFormatError
+from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
+from elmkit.model.text import LangText
+from elmkit.serializers.expanded import ExpandedReader, pick_root
+from elmkit.serializers.tables import (
+    K_IRI,
+    K_LANG,
+    K_LIT,
+    K_NODE,
+    PY_BOOL,
+    PY_DECIMAL,
+    PY_LEXICAL,
+    RDF_TYPE,
+    XSD,
+    class_for_types,
+    class_iri_for,
+    table_for,
+)
+
+__all__ = ["from_graph", "parse_rdf", "serialize_graph", "to_graph"]
+
+_RDF_TYPE = URIRef(RDF_TYPE)
+_XSD_STRING = URIRef(XSD + "string")
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_SUBJECT = "urn:x-elmkit:subject"
+_NORMALIZE_LOCK = threading.Lock()
+_RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "rdfxml": "xml"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Model -> graph
+
+
+class _GraphWriter:
+    def __init__(self, max_depth: int) -> None:
+        self.triples: set[tuple[Node, Node, Node]] = set()
+        self.max_depth = max_depth
+        self.done: dict[int, Node] = {}
+        self.active: set[int] = set()
+        self.depth = 0
+
+    def subject_of(self, node: ElmNode) -> Node:
+        nid = node.id
+        if nid is None:
+            return BNode()
+        if nid.startswith("_:"):
+            return BNode(nid[2:])
+        return URIRef(nid)
+
+    def node(self, node: ElmNode) -> Node:
+        key = id(node)
+        found = self.done.get(key)
+        if found is not None:
+            return found
+        if key in self.active:
+            raise StructureError("the model contains a cycle: a node contains itself")
+        if self.depth > self.max_depth:
+            raise StructureError(f"the model is nested deeper than {self.max_depth} levels")
+        subject = self.subject_of(node)
+        table = table_for(type(node))
+        values = node.__dict__
+        extra = node.__pydantic_extra__
+        if (
+            node.type is None
+            and node.id is not None
+            and not extra
+            and all(_empty(values.get(spec.name)) for spec in table.fields)
+        ):
+            self.done[key] = subject
+            return subject
+        self.active.add(key)
+        self.depth += 1
+        add = self.triples.add
+        type_names = node.type_names
+        for name in type_names:
+            iri = class_iri_for(name) or _absolute(name)
+            if iri is not None:
+                add((subject, _RDF_TYPE, URIRef(iri)))
+        for spec in table.fields:
+            value = values.get(spec.name)
+            if _empty(value):
+                continue
+            predicate = URIRef(spec.iri)
+            items = value if isinstance(value, list) else [value]
+            if spec.kind == K_NODE:
+                for item in items:
+                    if isinstance(item, ElmNode):
+                        add((subject, predicate, self.node(item)))
+                    elif isinstance(item, str):
+                        add((subject, predicate, URIRef(item)))
+                    else:
+                        raise ModelError(f"{spec.term}: expected a node, found {type(item).__name__}")
+            elif spec.kind == K_LANG:
+                text = value if isinstance(value, LangText) else LangText(value)
+                for tag, texts in text.items():
+                    for t in texts:
+                        add((subject, predicate, Literal(t, lang=tag)))
+            elif spec.kind == K_LIT:
+                for item in items:
+                    add((subject, predicate, _literal(item, spec.datatype, spec.py)))
+            elif spec.kind == K_IRI:
+                for item in items:
+                    add((subject, predicate, URIRef(str(item))))
+        if extra:
+            self.extras(subject, list(type_names), extra)
+        self.depth -= 1
+        self.active.discard(key)
+        self.done[key] = subject
+        return subject
+
+    def extras(self, subject: Node, types: list[str], extra: dict[str, Any]) -> None:
+        """Unknown properties mean what JSON-LD makes of them: expand them with pyld."""
+        from pyld import jsonld
+
+        from elmkit.serializers.context import STANDARD_CONTEXT
+        from elmkit.serializers.jsonld import _Writer, pyld_options
+
+        writer = _Writer(sort=False, max_depth=self.max_depth)
+        body = {k: writer.plain(v, 1) for k, v in extra.items() if k != "@context"}
+        doc = {"@context": list(STANDARD_CONTEXT), "id": _SUBJECT, "type": types, **body}
+        try:
+            dataset = jsonld.to_rdf(doc, pyld_options())
+        except jsonld.JsonLdError as exc:
+            raise ModelError(f"unknown properties cannot be written as RDF: {exc.args[0]}") from None
+        blanks: dict[str, BNode] = {}
+
+        def term(item: dict[str, Any]) -> Node:
+            if item["type"] == "blank node":
+                return blanks.setdefault(item["value"], BNode())
+            if item["type"] == "IRI":
+                return subject if item["value"] == _SUBJECT else URIRef(item["value"])
+            datatype = item.get("datatype")
+            if item.get("language"):
+                return Literal(item["value"], lang=item["language"])
+            if datatype in (None, str(_XSD_STRING), _RDF_LANGSTRING):
+                return Literal(item["value"])
+            return Literal(item["value"], datatype=URIRef(datatype), normalize=False)
+
+        for triples in dataset.values():
+            for triple in triples:
+                self.triples.add((term(triple["subject"]), term(triple["predicate"]), term(triple["object"])))
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, list | LangText | dict):
+        return len(value) == 0
+    return False
+
+
+def _absolute(name: str) -> str | None:
+    from elmkit.model.schema import NAMESPACES
+
+    prefix, sep, rest = name.partition(":")
+    if not sep:
+        return None
+    if prefix in NAMESPACES and not rest.startswith("//"):
+        return NAMESPACES[prefix] + rest
+    return name
+
+
+def _literal(value: Any, datatype: str | None, py: int) -> Literal:
+    if py == PY_LEXICAL:
+        lexical = getattr(value, "lexical", None)
+        text = lexical if lexical is not None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    elif py == PY_BOOL:
+        text = "true" if value else "false"
+    elif py == PY_DECIMAL or isinstance(value, str):
+        text = str(value)
+    else:
+        text = repr(value) if isinstance(value, float) else str(value)
+    if datatype is None:
+        return Literal(text)
+    return Literal(text, datatype=URIRef(datatype), normalize=False)
+
+
+def to_graph(node: ElmNode, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Graph:
+    """The RDF graph of a node and everything it contains.
+
+    Raises :class:`~elmkit.errors.StructureError` for cyclic or too deeply nested models.
+    """
+    if not isinstance(node, ElmNode):
+        raise ModelError(f"expected an ELM node, got {type(node).__name__}")
+    from elmkit.model.schema import NAMESPACES
+
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in NAMESPACES.items():
+        graph.bind(prefix, namespace)
+    graph.bind("sec", "https://w3id.org/security#")
+    writer = _GraphWriter(max_depth)
+    writer.node(node)
+    graph.addN((s, p, o, graph) for s, p, o in writer.triples)
+    return graph
+
+
+def serialize_graph(graph: Graph, fmt: str) -> str:
+    """Turtle (``turtle``), N-Triples (``nt``) or RDF/XML (``rdfxml``) text of a graph."""
+    name = _RDFLIB_FORMATS.get(fmt)
+    if name is None:
+        raise UnsupportedFormatError(f"unknown RDF format {fmt!r}")
+    try:
+        return str(graph.serialize(format=name))
+    except Exception as exc:  # rdflib raises plain exceptions for unserializable IRIs
+        raise ModelError(f"the graph cannot be written as {fmt}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# Graph -> model
+
+
+def _node_id(term: Node) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def _value(term: Node) -> dict[str, Any]:
+    if isinstance(term, Literal):
+        if term.language:
+            return {"@value": str(term), "@language": term.language}
+        if term.datatype is not None and term.datatype != _XSD_STRING:
+            return {"@value": str(term), "@type": str(term.datatype)}
+        return {"@value": str(term)}
+    return {"@id": _node_id(term)}
+
+
+def _sort_key(value: dict[str, Any]) -> tuple[str, str, str]:
+    if "@id" in value:
+        return ("0", value["@id"], "")
+    return ("1", str(value["@value"]), value.get("@language") or value.get("@type") or "")
+
+
+def _index(graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str], Counter[str]]:
+    index: dict[str, dict[str, Any]] = {}
+    referenced: set[str] = set()
+    blank_refs: Counter[str] = Counter()
+    for s, p, o in graph:
+        sid = _node_id(s)
+        node = index.get(sid)
+        if node is None:
+            node = index[sid] = {"@id": sid}
+        if p == _RDF_TYPE and isinstance(o, URIRef):
+            node.setdefault("@type", []).append(str(o))
+            continue
+        node.setdefault(str(p), []).append(_value(o))
+        if not isinstance(o, Literal):
+            oid = _node_id(o)
+            referenced.add(oid)
+            if isinstance(o, BNode):
+                blank_refs[oid] += 1
+    for node in index.values():
+        for key, values in node.items():
+            if key == "@type":
+                values.sort()
+            elif key != "@id":
+                values.sort(key=_sort_key)
+    return index, referenced, blank_refs
+
+
+def from_graph(graph: Graph, *, root: str | None = None, strict: bool = False) -> ElmNode:
+    """The model node a graph describes, with everything reachable from it.
+
+    ``root`` names the node (an IRI, or ``_:label`` for a blank node); by default it is the only
+    presentation, else the only credential no other node points to, else the only unreferenced
+    node with an ELM type. Multiple values come in a fixed order (RDF has none); statements not
+    reachable from the root are not part of the result.
+    """
+    index, referenced, blank_refs = _index(graph)
+    chosen = pick_root(index, referenced, root)
+    reader = ExpandedReader(index, blank_refs=blank_refs, sort_types=True)
+    data = reader.node(chosen)
+    types = data.get("type")
+    names = [types] if isinstance(types, str) else types if isinstance(types, list) else []
+    cls = class_for_types(names)
+    if cls is None:
+        raise ModelError(f"the root node {chosen.get('@id')!r} has no ELM type", path="/type")
+    return cls.from_data(data, strict=strict)
+
+
+# ----------------------------------------------------------------------------------------------
+# Parsing text
+
+
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@contextlib.contextmanager
+def _lexical_literals() -> Iterator[None]:
+    """Keep literals' lexical forms as written while a parser runs (rdflib rewrites them)."""
+    with _NORMALIZE_LOCK:
+        previous = rdflib.NORMALIZE_LITERALS
+        rdflib.NORMALIZE_LITERALS = False
+        try:
+            yield
+        finally:
+            rdflib.NORMALIZE_LITERALS = previous
+
+
+class _RefuseDoctype:
+    """A SAX lexical handler that stops at any document type declaration."""
+
+    def startDTD(self, name: str, public_id: str | None, system_id: str | None) -> None:
+        raise ParseError("RDF/XML with a document type declaration (DTD) is refused")
+
+    def endDTD(self) -> None:
+        return None
+
+    def startCDATA(self) -> None:
+        return None
+
+    def endCDATA(self) -> None:
+        return None
+
+    def comment(self, content: str) -> None:
+        return None
+
+    def startEntity(self, name: str) -> None:
+        raise ParseError("RDF/XML with entity references is refused")
+
+    def endEntity(self, name: str) -> None:
+        return None
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _parse_rdfxml(data: bytes, graph: Graph) -> None:
+    probe = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else None
+    if _DOCTYPE.search(data) or (probe is not None and _DOCTYPE.search(probe.encode("utf-8"))):
+        raise ParseError("RDF/XML with a document type declaration (DTD) or entities is refused")
+    _sax_parse(data, graph)
+
+
+def _sax_parse(data: bytes, graph: Graph) -> None:
+    """rdflib's RDF/XML parser on a SAX reader that refuses DTDs and external entities."""
+    from xml.sax import SAXException, handler
+
+    from rdflib.parser import InputSource, create_input_source
+    from rdflib.plugins.parsers.rdfxml import create_parser
+
+    source: InputSource = create_input_source(data=data, format="xml")
+    parser = create_parser(source, graph)
+    parser.setFeature(handler.feature_external_ges, False)
+    parser.setFeature(handler.feature_external_pes, False)
+    parser.setProperty(handler.property_lexical_handler, _RefuseDoctype())
+    try:
+        parser.parse(source)
+    except SAXException as exc:
+        raise ParseError(f"malformed RDF/XML: {exc}") from None
+
+
+def parse_rdf(data: bytes | str, fmt: str, *, base: str | None = None) -> Graph:
+    """Parse Turtle (``turtle``), N-Triples (``nt``) or RDF/XML (``rdfxml``) into a graph.
+
+    Literals keep their lexical form. Raises :class:`~elmkit.errors.ParseError` for malformed
+    input and for RDF/XML with a DTD or entities.
+    """
+    graph = Graph()
+    try:
+        with _lexical_literals():
+            if fmt == "rdfxml":
+                _parse_rdfxml(_as_bytes(data), graph)
+            elif fmt in ("turtle", "nt"):
+                text = data if isinstance(data, str) else bytes(data).decode("utf-8-sig")
+                graph.parse(data=text, format=fmt, publicID=base)
+            else:
+                raise UnsupportedFormatError(f"unknown RDF format {fmt!r}")
+    except (ParseError, UnsupportedFormatError):
+        raise
+    except RecursionError:
+        raise StructureError("the RDF document is nested too deeply to be read") from None
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the document is not UTF-8: {exc.reason} at byte {exc.start}") from None
+    except Exception as exc:  # rdflib's parsers raise assorted exception types
+        raise ParseError(f"malformed {fmt}: {exc}") from None
+    return graph

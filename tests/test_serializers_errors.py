@@ -1,0 +1,303 @@
+"""Bad input gives a typed error quickly, with its place; nothing ever reaches the network."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from elmkit.errors import (
+    ContextError,
+    DocumentTooLargeError,
+    DuplicateKeyError,
+    ElmError,
+    ElmValidationError,
+    ModelError,
+    NetworkDisabledError,
+    ParseError,
+    SourceError,
+    StructureError,
+    UnsupportedFormatError,
+)
+from elmkit.model import Concept, LangText, LearningOpportunity, Organisation
+from elmkit.serializers import (
+    EDC_CONTEXT_URL,
+    STANDARD_CONTEXT,
+    JsonSyntaxError,
+    dumps,
+    load,
+    parse_json,
+    to_graph,
+)
+from test_serializers_helpers import JSON_SAMPLES, TURTLE_SAMPLE, credential_of, sample_path
+
+COP = "Sample-CertOfPart-unsigned.jsonld"
+
+
+def test_duplicate_member_is_refused_with_its_pointer() -> None:
+    text = sample_path(COP).read_text()
+    doubled = text.replace('"givenName":{', '"givenName":{"en":"X"},"givenName":{', 1)
+    assert doubled != text
+    with pytest.raises(DuplicateKeyError) as info:
+        load(doubled)
+    assert info.value.path == "/credentialSubject/givenName"
+    with pytest.raises(DuplicateKeyError) as info:
+        parse_json('{"a": [1, {"b": 1, "b": 2}]}')
+    assert info.value.path == "/a/1/b"
+
+
+def test_malformed_json_tells_line_and_column() -> None:
+    with pytest.raises(JsonSyntaxError) as info:
+        load(b'{\n  "id": "urn:x",\n  "type": "Concept",,\n}')
+    assert isinstance(info.value, ParseError)
+    assert (info.value.line, info.value.column) == (3, 21)
+    assert "line 3" in str(info.value)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_refused(constant: str) -> None:
+    with pytest.raises(JsonSyntaxError) as info:
+        load('{"type": "Concept",\n "x": ' + constant + "}")
+    assert info.value.line == 2
+
+
+def test_oversized_documents_are_refused_before_parsing(tmp_path: Path) -> None:
+    with pytest.raises(DocumentTooLargeError):
+        load(sample_path(COP), max_bytes=1000)
+    with pytest.raises(DocumentTooLargeError):
+        load(sample_path(COP).read_bytes(), max_bytes=1000)
+    with pytest.raises(DocumentTooLargeError):
+        load(sample_path(TURTLE_SAMPLE).read_text(), max_bytes=1000, format="turtle")
+    big = tmp_path / "big.json"
+    big.write_bytes(b"[" + b"0," * 600_000 + b"0]")
+    started = time.perf_counter()
+    with pytest.raises(DocumentTooLargeError):
+        load(big, max_bytes=1_000_000)
+    assert time.perf_counter() - started < 5
+
+
+def test_very_deep_json_is_a_structure_error() -> None:
+    with pytest.raises(StructureError):
+        load("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(StructureError):
+        load('{"type": "Concept", "x": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}")
+
+
+def test_deep_but_parseable_json_is_refused_with_the_path() -> None:
+    nested: Any = 1
+    for _ in range(300):
+        nested = {"a": nested}
+    doc = {"@context": list(STANDARD_CONTEXT), "type": "Concept", "x": nested}
+    for source in (doc, json.dumps(doc)):
+        with pytest.raises(StructureError) as info:
+            load(source)
+        assert info.value.path.startswith("/x/a/a/a")
+
+
+def test_cyclic_input_data_is_a_structure_error() -> None:
+    doc: dict[str, Any] = {"type": "Concept", "id": "urn:x:c"}
+    doc["loop"] = {"back": doc}
+    with pytest.raises(StructureError) as info:
+        load(doc)
+    assert info.value.path == "/loop/back"
+
+
+def test_cyclic_models_are_a_structure_error_in_every_format() -> None:
+    opportunity = LearningOpportunity(id="urn:x:lo", title=LangText({"en": "a"}))
+    opportunity.has_part = [opportunity]
+    for fmt in ("jsonld", "turtle"):
+        with pytest.raises(StructureError):
+            dumps(opportunity, fmt)
+    concept = Concept(id="urn:x:c")
+    loop: dict[str, Any] = {}
+    loop["self"] = [loop]
+    concept.__pydantic_extra__ = {"x-loop": loop}
+    with pytest.raises(StructureError) as info:
+        dumps(concept)
+    assert info.value.path.startswith("/x-loop")
+
+
+def test_deep_models_are_a_structure_error() -> None:
+    node = LearningOpportunity(id="urn:x:0")
+    for number in range(1, 400):
+        node = LearningOpportunity(id=f"urn:x:{number}", has_part=[node])
+    with pytest.raises(StructureError):
+        dumps(node)
+    with pytest.raises(StructureError):
+        to_graph(node)
+
+
+def test_wrong_or_missing_type() -> None:
+    with pytest.raises(ModelError) as info:
+        load({"type": "NoSuchClass", "id": "urn:x"})
+    assert info.value.path == "/type"
+    with pytest.raises(ModelError) as info:
+        load({"@context": list(STANDARD_CONTEXT), "id": "urn:x"})
+    assert info.value.path == "/type"
+    doc = credential_of(sample_path(COP))
+    doc["issuer"]["type"] = "Concept"
+    with pytest.raises(ElmValidationError) as info:
+        load(doc)
+    assert info.value.path.startswith("/issuer")
+
+
+def test_unknown_contexts_are_not_fetched() -> None:
+    doc = {"@context": [*STANDARD_CONTEXT, "https://example.org/extra.jsonld"], "id": "urn:x", "type": "Concept"}
+    with pytest.raises(NetworkDisabledError):
+        load(doc)
+    fetched: list[str] = []
+
+    def allowed(url: str, options: dict[str, Any]) -> dict[str, Any]:
+        fetched.append(url)
+        return {"contextUrl": None, "documentUrl": url, "document": {"@context": {"note": "urn:x:note"}}}
+
+    node = load(doc, document_loader=allowed)
+    assert isinstance(node, Concept) and fetched == ["https://example.org/extra.jsonld"]
+
+
+def test_invalid_json_ld_is_a_typed_error() -> None:
+    with pytest.raises(ContextError):
+        load({"@context": 5, "type": "Concept"})
+    with pytest.raises(ContextError):
+        load({"@context": ["https://www.w3.org/2018/credentials/v1", {"id": "urn:x:redefined"}], "type": "Concept"})
+    with pytest.raises(ElmError):
+        load({"@context": EDC_CONTEXT_URL, "@id": 5, "type": "Concept"})
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:skos="http://www.w3.org/2004/02/skos/core#">
+  <skos:Concept rdf:about="urn:x:c"><skos:notation>&lol9;</skos:notation></skos:Concept>
+</rdf:RDF>
+"""
+
+
+def _xxe(target: Path) -> str:
+    return f"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY secret SYSTEM "{target.as_uri()}">]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:skos="http://www.w3.org/2004/02/skos/core#">
+  <skos:Concept rdf:about="urn:x:c"><skos:notation>&secret;</skos:notation></skos:Concept>
+</rdf:RDF>
+"""
+
+
+def test_xml_with_dtd_or_entities_is_refused_quickly(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    cases = [BILLION_LAUGHS, _xxe(secret), BILLION_LAUGHS.replace("<?xml", "\n<?xml", 0)]
+    for text in cases:
+        for source in (text, text.encode(), text.encode("utf-16")):
+            started = time.perf_counter()
+            with pytest.raises(ParseError) as info:
+                load(source, format="xml")
+            assert time.perf_counter() - started < 2
+            assert "TOP-SECRET" not in str(info.value)
+
+
+def test_xml_refusal_does_not_rely_on_the_text_scan(tmp_path: Path) -> None:
+    from rdflib import Graph
+
+    from elmkit.serializers.rdf import _sax_parse
+
+    # The byte scan is only a first line: the SAX reader itself stops every DTD.
+    for text in (BILLION_LAUGHS, _xxe(tmp_path / "secret.txt")):
+        graph = Graph()
+        with pytest.raises(ParseError):
+            _sax_parse(text.encode(), graph)
+        assert len(graph) == 0
+
+
+def test_malformed_rdf_is_a_parse_error() -> None:
+    with pytest.raises(ParseError):
+        load("@prefix x: <urn:x:> .\nx:a x:b", format="turtle")
+    with pytest.raises(ParseError):
+        load("<urn:x:a> <urn:x:b> .", format="nt")
+    with pytest.raises(ParseError):
+        load("<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'><unclosed>")
+
+
+def test_sealed_envelope_with_a_broken_header() -> None:
+    envelope = {"payload": "{}", "signatures": [{"protected": "%%%", "signature": "x"}]}
+    with pytest.raises(ParseError) as info:
+        load(envelope)
+    assert info.value.path == "/signatures/0/protected"
+    header = base64.urlsafe_b64encode(b'{"alg":"RS256"}').decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(json.dumps({"type": "Concept", "id": "urn:x:c"}).encode()).decode().rstrip("=")
+    encoded = load({"payload": payload, "signatures": [{"protected": header, "signature": "x"}]})
+    assert isinstance(encoded, Concept) and encoded.origin.kind == "sealed"
+
+
+def test_other_bad_arguments() -> None:
+    with pytest.raises(SourceError):
+        load("no/such/file.jsonld")
+    with pytest.raises(UnsupportedFormatError):
+        load(b"{}", format="yaml")
+    with pytest.raises(UnsupportedFormatError):
+        dumps(Concept(), "yaml")
+    with pytest.raises(UnsupportedFormatError):
+        dumps(Concept(), "turtle", wrapper=True)
+    with pytest.raises(ModelError):
+        dumps({"type": "Concept"})  # type: ignore[arg-type]
+    with pytest.raises(ModelError):
+        load({"credential": {"type": "Concept"}, "deliveryDetails": "nope"})
+    with pytest.raises(ModelError):
+        load({1: "x", "type": "Concept"})  # type: ignore[dict-item]
+    org = Organisation(id="urn:x:o")
+    org.__pydantic_extra__ = {"x": float("nan")}
+    with pytest.raises(ModelError):
+        dumps(org)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    attempts: list[str] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(repr(args)[:80])
+        raise OSError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    return attempts
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        pytest.param([COP, "Sample-MC-Annex1-signed.jsonld", TURTLE_SAMPLE], id="quick"),
+        pytest.param([*JSON_SAMPLES, TURTLE_SAMPLE], id="every-sample", marks=pytest.mark.slow),
+    ],
+)
+def test_no_socket_is_opened_by_any_load_or_dumps(no_network: list[str], names: list[str]) -> None:
+    for name in names:
+        node = load(sample_path(name))
+        for fmt in ("jsonld", "turtle", "nt", "xml"):
+            load(dumps(node, fmt), format=fmt)
+    doc = credential_of(sample_path(COP))
+    doc["@context"] = ["https://www.w3.org/ns/credentials/v2", EDC_CONTEXT_URL]
+    load(doc)
+    doc["@context"] = [*STANDARD_CONTEXT, {"x": "urn:x:"}]
+    doc["x:extra"] = "value"
+    dumps(load(doc), "turtle")
+    with pytest.raises(NetworkDisabledError):
+        load({"@context": "https://example.org/ctx", "type": "Concept"})
+    assert no_network == []

@@ -1,0 +1,235 @@
+"""JSON-LD: official samples round-trip, both reading roads agree, the shape of the output."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib.compare import isomorphic
+
+from elmkit.errors import UnknownPropertyError
+from elmkit.model import (
+    Concept,
+    ConceptScheme,
+    EuropeanDigitalCredential,
+    EuropeanDigitalPresentation,
+    LangText,
+    Note,
+    Organisation,
+)
+from elmkit.serializers import (
+    EDC_CONTEXT_URL,
+    STANDARD_CONTEXT,
+    VC1_CONTEXT_URL,
+    VC2_CONTEXT_URL,
+    Origin,
+    dumps,
+    edc_context,
+    load,
+    node_to_jsonld,
+)
+from elmkit.serializers.jsonld import expand_document
+from test_serializers_helpers import (
+    JSON_SAMPLES,
+    credential_of,
+    jsonld_graph,
+    official_sample_graph,
+    sample_path,
+)
+
+MC = "Sample-MC-Annex1-unsigned.jsonld"
+COP = "Sample-CertOfPart-unsigned.jsonld"
+RDF_SAMPLE = "rdf-samples/v3.2/credential-sample.jsonld"
+
+
+@pytest.mark.parametrize("name", JSON_SAMPLES)
+def test_sample_load_dumps_gives_an_isomorphic_graph(name: str) -> None:
+    node = load(sample_path(name))
+    assert isinstance(node, EuropeanDigitalCredential)
+    written = json.loads(dumps(node))
+    assert written["@context"] == list(STANDARD_CONTEXT)
+    assert isomorphic(jsonld_graph(written), official_sample_graph(name))
+
+
+@pytest.mark.parametrize("name", [MC, COP])
+def test_sample_output_matches_the_input_json(name: str) -> None:
+    def unwrap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: unwrap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return unwrap(value[0]) if len(value) == 1 else [unwrap(v) for v in value]
+        return value
+
+    original = credential_of(sample_path(name))
+    assert unwrap(json.loads(dumps(load(sample_path(name))))) == unwrap(original)
+
+
+def _variants(doc: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    reordered = copy.deepcopy(doc)
+    reordered["@context"] = [EDC_CONTEXT_URL, VC1_CONTEXT_URL]
+    out["reversed contexts"] = reordered
+    inline = copy.deepcopy(doc)
+    inline["@context"] = [VC1_CONTEXT_URL, edc_context()["@context"]]
+    out["inline context"] = inline
+    out["expanded form"] = expand_document(doc)
+    v2 = copy.deepcopy(doc)
+    v2["@context"] = [VC2_CONTEXT_URL, EDC_CONTEXT_URL]
+    out["vc v2"] = v2
+    aliased = copy.deepcopy(doc)
+    aliased["@context"] = [
+        *doc["@context"],
+        {"awardedTo": {"@id": "https://www.w3.org/2018/credentials#credentialSubject", "@type": "@id"}},
+    ]
+    aliased["awardedTo"] = aliased.pop("credentialSubject")
+    aliased["elm:credentialProfiles"] = aliased.pop("credentialProfiles")
+    aliased["displayParameter"]["dc:title"] = {"@value": "unused", "@language": "en"}
+    aliased["displayParameter"]["http://purl.org/dc/terms/title"] = aliased["displayParameter"].pop("dc:title")
+    out["aliases and prefixed names"] = aliased
+    return out
+
+
+@pytest.mark.parametrize("name", [MC, COP])
+def test_general_road_gives_the_fast_road_model(name: str) -> None:
+    doc = credential_of(sample_path(name))
+    fast = load(doc)
+    for label, variant in _variants(doc).items():
+        other = load(variant)
+        assert isinstance(other, EuropeanDigitalCredential) and isinstance(fast, EuropeanDigitalCredential)
+        if label == "aliases and prefixed names":
+            assert other.display_parameter is not None and fast.display_parameter is not None
+            title = other.display_parameter.title
+            assert title is not None and "unused" in title.get_all("en"), label
+            other.display_parameter.title = fast.display_parameter.title
+        assert other == fast, label
+
+
+def test_rdf_sample_prefixed_proof_reads_into_the_model_and_is_written_back() -> None:
+    node = load(sample_path(RDF_SAMPLE))
+    assert [p.id for p in node.proof] == ["http://example.org/proof1"]  # type: ignore[attr-defined]
+    written = json.loads(dumps(node))
+    assert written["sec:proof"] == {"id": "http://example.org/proof1", "type": "Proof"}
+    assert "proof" not in written
+
+
+def test_origins_tell_the_document_form(tmp_path: Path) -> None:
+    plain = load(sample_path(MC))
+    assert isinstance(plain.origin, Origin)
+    assert (plain.origin.kind, plain.origin.format) == ("document", "jsonld")
+    assert plain.origin.source == sample_path(MC)
+    assert plain.origin.context == list(STANDARD_CONTEXT)
+
+    upload = load(sample_path("Sample-MC-Annex1-unsigned-uploadable.json"))
+    assert upload.origin.kind == "upload"
+    assert upload.origin.delivery_details is None
+    assert upload.id == plain.id
+
+    envelope = json.loads(sample_path("Sample-MC-Annex1-signed.jsonld").read_text())
+    sealed = load(sample_path("Sample-MC-Annex1-signed.jsonld"))
+    assert sealed.origin.kind == "sealed"
+    assert sealed.origin.payload == envelope["payload"].encode("utf-8")
+    assert sealed.origin.envelope == envelope
+    assert sealed.issued is not None  # type: ignore[attr-defined]
+
+    copy_path = tmp_path / "credential.json"
+    copy_path.write_bytes(sample_path(MC).read_bytes())
+    assert load(str(copy_path)).origin.source == copy_path
+
+
+def test_upload_wrapper_round_trip_keeps_delivery_details() -> None:
+    details = {"walletAddress": "ana@example.org"}
+    wrapped = {"credential": credential_of(sample_path(COP)), "deliveryDetails": details}
+    node = load(json.dumps(wrapped).encode())
+    assert node.origin.delivery_details == details
+    again = json.loads(dumps(node, wrapper=True))
+    assert list(again) == ["credential", "deliveryDetails"]
+    assert again["deliveryDetails"] == details
+    assert again["credential"]["@context"] == list(STANDARD_CONTEXT)
+    other = json.loads(dumps(node, wrapper=True, delivery_details={"walletAddress": "x@example.org"}))
+    assert other["deliveryDetails"] == {"walletAddress": "x@example.org"}
+    plain = json.loads(dumps(load(sample_path(COP)), wrapper=True))
+    assert list(plain) == ["credential"]
+
+
+def test_output_order_and_compaction_rules() -> None:
+    scheme = ConceptScheme(id="urn:x:scheme")
+    concept = Concept(
+        id="urn:x:concept",
+        pref_label=LangText({"en": "Level", "es": "Nivel"}),
+        in_scheme=scheme,
+        notation="7",
+    )
+    org = Organisation(
+        id="urn:x:org",
+        legal_name=LangText({"en": "University"}),
+        additional_note=[Note(note_literal=LangText({"en": "a"}))],
+        homepage=[],
+    )
+    doc = node_to_jsonld(concept)
+    assert list(doc) == ["@context", "id", "type", "inScheme", "notation", "prefLabel"]
+    assert doc["inScheme"] == "urn:x:scheme"
+    assert doc["type"] == "Concept"
+    assert doc["prefLabel"] == {"en": "Level", "es": "Nivel"}
+    written = node_to_jsonld(org, context=False)
+    assert "@context" not in written and "homepage" not in written
+    assert written["additionalNote"] == {"type": "Note", "noteLiteral": {"en": "a"}}
+    assert node_to_jsonld(EuropeanDigitalCredential())["type"] == ["VerifiableCredential", "EuropeanDigitalCredential"]
+    unsorted = node_to_jsonld(concept, sort=False, context=False)
+    assert list(unsorted)[:2] == ["id", "type"]
+    assert concept.to_jsonld() == doc
+
+
+def test_text_layout() -> None:
+    node = Concept(id="urn:x:c", pref_label=LangText({"en": "ü"}))
+    assert dumps(node).startswith('{"@context":["https://www.w3.org/2018/credentials/v1",')
+    assert '"ü"' in dumps(node)
+    assert dumps(node, indent=2).count("\n") > 3
+
+
+def test_shared_nodes_are_repeated_in_full() -> None:
+    level = Concept(id="urn:x:eqf6", pref_label=LangText({"en": "Level 6"}), in_scheme=ConceptScheme(id="urn:x:eqf"))
+    org = Organisation(id="urn:x:org", legal_name=LangText({"en": "U"}), dc_type=[level, level])
+    written = node_to_jsonld(org)
+    assert written["dcType"][0] == written["dcType"][1]
+    assert written["dcType"][0]["prefLabel"] == {"en": "Level 6"}
+
+
+def test_unknown_properties_are_written_back_as_they_came() -> None:
+    doc = credential_of(sample_path(COP))
+    doc["issuer"]["x-note"] = [{"deep": [1, 2.5, None, True]}]
+    doc["credentialSubject"]["x-tag"] = "single"
+    node = load(doc)
+    written = json.loads(dumps(node))
+    assert written["issuer"]["x-note"] == [{"deep": [1, 2.5, None, True]}]
+    assert written["credentialSubject"]["x-tag"] == "single"
+    with pytest.raises(UnknownPropertyError) as info:
+        load(doc, strict=True)
+    assert info.value.path in ("/issuer/x-note", "/credentialSubject/x-tag")
+
+
+def test_presentation_round_trip() -> None:
+    credential = load(sample_path(COP))
+    presentation = EuropeanDigitalPresentation(id="urn:x:vp", verifiable_credential=[credential])
+    written = json.loads(dumps(presentation))
+    assert written["type"] == ["VerifiablePresentation", "EuropeanDigitalPresentation"]
+    assert written["verifiableCredential"]["id"] == credential.id
+    again = load(dumps(presentation))
+    assert isinstance(again, EuropeanDigitalPresentation)
+    assert again.verifiable_credential[0] == credential
+
+
+def test_any_node_by_its_type_with_or_without_context() -> None:
+    data = {"id": "urn:x:c", "type": "Concept", "prefLabel": {"en": "A"}}
+    with_context = load({"@context": EDC_CONTEXT_URL, **data})
+    assert isinstance(with_context, Concept)
+    assert load(data) == with_context
+    assert load(json.dumps({"@context": [EDC_CONTEXT_URL], **data})) == with_context
+
+
+def test_missing_context_with_prefixed_names_uses_the_standard_context() -> None:
+    data = {"id": "urn:x:c", "type": "Concept", "skos:prefLabel": {"@value": "A", "@language": "en"}}
+    node = load(data)
+    assert isinstance(node, Concept) and node.pref_label == LangText({"en": "A"})

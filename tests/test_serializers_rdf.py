@@ -1,0 +1,181 @@
+"""RDF: Turtle, N-Triples and RDF/XML round trips, the official Turtle sample, graph mapping."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import rdflib
+from rdflib import RDF, BNode, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from elmkit.errors import ModelError
+from elmkit.model import (
+    Concept,
+    EuropeanDigitalCredential,
+    LangText,
+    LearningAchievementSpecification,
+    Organisation,
+)
+from elmkit.model.base import ElmNode
+from elmkit.serializers import dumps, from_graph, load, offline_document_loader, to_graph
+from test_serializers_helpers import (
+    JSON_SAMPLES,
+    TURTLE_SAMPLE,
+    canonical,
+    jsonld_graph,
+    official_sample_graph,
+    sample_path,
+)
+
+ELM = "http://data.europa.eu/snb/model/elm/"
+FORMATS = ["turtle", "nt", "xml"]
+QUICK = ["Sample-MC-Annex1-unsigned.jsonld", "rdf-samples/v3.2/credential-sample.jsonld"]
+FULL = [pytest.param(n, marks=pytest.mark.slow) for n in JSON_SAMPLES if n not in QUICK]
+
+
+def ordered(value: Any) -> Any:
+    """Model data with every list sorted: RDF keeps no order of multiple values."""
+    if isinstance(value, dict):
+        return {k: ordered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [ordered(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return value
+
+
+def same_model(a: ElmNode, b: ElmNode) -> bool:
+    return type(a) is type(b) and ordered(a.to_jsonld()) == ordered(b.to_jsonld())
+
+
+@pytest.mark.parametrize("name", [*QUICK, *FULL])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_sample_through_rdf_format_gives_an_isomorphic_graph(name: str, fmt: str) -> None:
+    node = load(sample_path(name))
+    text = dumps(node, fmt)
+    again = load(text.encode(), format=fmt)
+    assert again.origin.kind == "rdf"
+    assert isomorphic(jsonld_graph(json.loads(dumps(again))), official_sample_graph(name))
+    assert same_model(again, node)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_format_is_detected_from_the_content(fmt: str) -> None:
+    node = load(sample_path(QUICK[1]))
+    text = dumps(node, fmt)
+    assert same_model(load(text), node)
+    assert same_model(load(text.encode()), node)
+
+
+def test_official_turtle_sample_loads_and_keeps_its_statements() -> None:
+    path = sample_path(TURTLE_SAMPLE)
+    node = load(path)
+    assert isinstance(node, EuropeanDigitalCredential)
+    assert node.id == "http://example.org/credential132"
+    assert str(node.issued) == "2010-01-01T00:00:00Z"
+    original = canonical(rdflib.Graph().parse(path))
+    assert isomorphic(jsonld_graph(json.loads(dumps(node))), original)
+    assert isomorphic(canonical(to_graph(node)), original)
+
+
+@pytest.mark.parametrize("name", QUICK)
+def test_to_graph_means_what_the_jsonld_output_means(name: str) -> None:
+    node = load(sample_path(name))
+    expected = jsonld_graph(json.loads(dumps(node)), offline_document_loader())
+    assert isomorphic(canonical(to_graph(node)), expected)
+    assert same_model(from_graph(to_graph(node)), node)
+
+
+def test_lexical_forms_survive_turtle() -> None:
+    spec = LearningAchievementSpecification(
+        id="urn:x:spec",
+        title=LangText({"ca-ES-valencia": "Títol"}),
+        volume_of_learning="PT60H",
+        date_modified="2023-05-05T07:00:00.000Z",
+    )
+    text = dumps(spec, "turtle")
+    assert '"PT60H"^^xsd:duration' in text
+    assert "2023-05-05T07:00:00.000Z" in text
+    again = load(text, format="turtle")
+    assert again == spec.model_copy(update={"type": "LearningAchievementSpecification"})
+
+
+def test_untyped_and_blank_nodes() -> None:
+    shared = Concept(pref_label=LangText({"en": "shared"}))
+    org = Organisation(id="urn:x:org", legal_name=LangText({"en": "U"}), dc_type=[shared, Concept(pref_label=LangText({"en": "other"}))])
+    graph = to_graph(org)
+    blanks = {s for s in graph.subjects() if isinstance(s, BNode)}
+    assert len(blanks) == 2
+    back = from_graph(graph)
+    assert isinstance(back, Organisation)
+    assert sorted(str(c.pref_label) for c in back.dc_type) == ["other", "shared"]
+    assert all(c.id is None for c in back.dc_type)
+
+    twice = rdflib.Graph()
+    b = BNode()
+    root = URIRef("urn:x:root")
+    twice.add((root, RDF.type, URIRef(ELM + "Organisation")))
+    twice.add((root, URIRef("http://purl.org/dc/terms/type"), b))
+    sub = URIRef("urn:x:sub")
+    twice.add((root, URIRef("http://www.w3.org/ns/org#hasSubOrganization"), sub))
+    twice.add((sub, RDF.type, URIRef(ELM + "Organisation")))
+    twice.add((sub, URIRef("http://purl.org/dc/terms/type"), b))
+    twice.add((b, RDF.type, URIRef("http://www.w3.org/2004/02/skos/core#Concept")))
+    twice.add((b, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("x", lang="en")))
+    node = from_graph(twice)
+    written = json.loads(dumps(node))
+    assert written["dcType"]["id"] == "_:b0"
+    assert isomorphic(canonical(to_graph(load(dumps(node)))), canonical(twice))
+
+
+def test_values_that_do_not_fit_are_kept_under_their_iri() -> None:
+    text = """
+    @prefix elm: <http://data.europa.eu/snb/model/elm/> .
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    <urn:x:spec> a elm:LearningAchievementSpecification ;
+        elm:volumeOfLearning "sixty hours" ;
+        elm:unknownThing <urn:x:other> .
+    <urn:x:other> a elm:Note ; elm:noteLiteral "n"@en .
+    """
+    node = load(text)
+    assert node.volume_of_learning is None  # type: ignore[attr-defined]
+    assert node.model_extra == {
+        f"{ELM}volumeOfLearning": {"@value": "sixty hours"},
+        f"{ELM}unknownThing": {
+            "@id": "urn:x:other",
+            "@type": [f"{ELM}Note"],
+            f"{ELM}noteLiteral": [{"@value": "n", "@language": "en"}],
+        },
+    }
+    assert isomorphic(canonical(to_graph(node)), canonical(rdflib.Graph().parse(data=text, format="turtle")))
+    assert isomorphic(jsonld_graph(json.loads(dumps(node))), canonical(rdflib.Graph().parse(data=text, format="turtle")))
+
+
+def test_root_choice() -> None:
+    text = """
+    @prefix elm: <http://data.europa.eu/snb/model/elm/> .
+    @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+    <urn:x:a> a skos:Concept ; skos:notation "a" .
+    <urn:x:b> a skos:Concept ; skos:notation "b" .
+    """
+    with pytest.raises(ModelError, match="root"):
+        load(text)
+    node = load(text, root="urn:x:b")
+    assert isinstance(node, Concept) and node.notation == "b"
+    with pytest.raises(ModelError):
+        load(text, root="urn:x:missing")
+
+
+def test_cycles_in_graphs_become_references() -> None:
+    text = """
+    @prefix org: <http://www.w3.org/ns/org#> .
+    @prefix elm: <http://data.europa.eu/snb/model/elm/> .
+    <urn:x:p> a elm:EuropeanDigitalCredential ;
+        <https://www.w3.org/2018/credentials#issuer> <urn:x:org> .
+    <urn:x:org> a elm:Organisation ; org:hasSubOrganization <urn:x:sub> .
+    <urn:x:sub> a elm:Organisation ; org:subOrganizationOf <urn:x:org> .
+    """
+    node = load(text)
+    assert node.issuer.has_sub_organization[0].sub_organization_of.id == "urn:x:org"  # type: ignore[attr-defined]
+    assert isomorphic(canonical(to_graph(node)), canonical(rdflib.Graph().parse(data=text, format="turtle")))
