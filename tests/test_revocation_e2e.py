@@ -13,7 +13,13 @@ from typer.testing import CliRunner
 import elmkit
 from elmkit import revocation
 from elmkit.ledger import open_ledger
-from elmkit.microcredentials import LearnerResult, MicroCredential, OrganisationInfo, OutcomeInfo, build_credential
+from elmkit.microcredentials import (
+    LearnerResult,
+    MicroCredential,
+    OrganisationInfo,
+    OutcomeInfo,
+    build_credential,
+)
 from elmkit.model import LangText
 from elmkit.status import FileFetcher
 
@@ -110,6 +116,15 @@ def test_end_to_end_through_the_api(tmp_path: Path, pki: Any) -> None:
     status = payload["credentialStatus"]
     assert status["statusListCredential"] == LIST_URL
     assert "StatusList2021Entry" in status["type"]
+    assert payload["@context"][-1] == "https://w3id.org/vc/status-list/2021/v1"
+    from pyld import jsonld
+
+    from elmkit.serializers import offline_document_loader
+
+    expanded = jsonld.expand(payload, {"documentLoader": offline_document_loader()})
+    entry = expanded[0]["https://www.w3.org/2018/credentials#credentialStatus"][0]
+    assert entry["https://w3id.org/vc/status-list#statusListCredential"] == [{"@id": LIST_URL}]
+    assert "http://data.europa.eu/snb/model/elm/CredentialStatus" in entry["@type"]
 
     status_dir = tmp_path / "status"
     publish(ledger_path, status_dir)

@@ -85,7 +85,7 @@ class ElmNode(BaseModel):
             return value
         raise PydanticCustomError(
             "elm_type",
-            "type {found!r} does not name {expected}",
+            "type {found} does not name {expected}",
             {"found": value, "expected": cls.class_term},
         )
 
@@ -241,7 +241,12 @@ def as_node(value: Any) -> Any:
 
 def as_node_list(value: Any) -> Any:
     """:func:`as_list`, then :func:`as_node` on each item."""
-    if type(value) is list:
+    kind = type(value)
+    if kind is dict:
+        return [value]
+    if kind is str:
+        return [{"id": value}]
+    if kind is list:
         for item in value:
             if type(item) is str:
                 return [as_node(v) for v in value]

@@ -291,3 +291,40 @@ def credentials_v2() -> Json:
     ctx["DataIntegrityProof"] = _v2_data_integrity()
     ctx.update(_v2_jose_terms())
     return {"@context": ctx}
+
+
+STATUS_LIST_NS = "https://w3id.org/vc/status-list#"
+SCHEMA_ORG = "http://schema.org/"
+
+
+def status_list_2021() -> Json:
+    """The StatusList2021 context (``https://w3id.org/vc/status-list/2021/v1``): the status entry
+    of VC data model 1.1 credentials and the list credential, each with type-scoped terms."""
+
+    def term(name: str) -> str:
+        return STATUS_LIST_NS + name
+
+    entry_terms: Json = {
+        **_keywords(version=False),
+        "statusPurpose": term("statusPurpose"),
+        "statusListIndex": term("statusListIndex"),
+        "statusListCredential": _id(term("statusListCredential")),
+    }
+    list_terms: Json = {
+        **_keywords(version=False),
+        "statusPurpose": term("statusPurpose"),
+        "encodedList": term("encodedList"),
+    }
+    credential_terms: Json = {
+        **_keywords(version=False),
+        "description": SCHEMA_ORG + "description",
+        "name": SCHEMA_ORG + "name",
+    }
+    return {
+        "@context": {
+            "@protected": True,
+            "StatusList2021Credential": {"@id": term("StatusList2021Credential"), "@context": credential_terms},
+            "StatusList2021": {"@id": term("StatusList2021"), "@context": list_terms},
+            "StatusList2021Entry": {"@id": term("StatusList2021Entry"), "@context": entry_terms},
+        }
+    }

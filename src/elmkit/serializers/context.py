@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from elmkit.errors import NetworkDisabledError
-from elmkit.serializers._w3c import credentials_v1, credentials_v2
+from elmkit.serializers._w3c import credentials_v1, credentials_v2, status_list_2021
 
 __all__ = [
     "CONTEXT_DEVIATIONS",
     "EDC_CONTEXT_URL",
     "STANDARD_CONTEXT",
+    "STATUS_CONTEXT",
+    "STATUS_ENTRY_TYPES",
+    "STATUS_LIST_2021_URL",
     "VC1_CONTEXT_URL",
     "VC2_CONTEXT_URL",
     "ContextDeviation",
@@ -40,8 +43,14 @@ VC2_CONTEXT_URL = "https://www.w3.org/ns/credentials/v2"
 EDC_CONTEXT_URL = "http://data.europa.eu/snb/model/context/edc-ap"
 #: Other spellings of the EDC context URL that resolve to the same document.
 EDC_CONTEXT_ALIASES = ("https://data.europa.eu/snb/model/context/edc-ap",)
+#: The context of ``StatusList2021Entry`` status entries (VC data model 1.1 credentials).
+STATUS_LIST_2021_URL = "https://w3id.org/vc/status-list/2021/v1"
 #: The ``@context`` elmkit writes on every credential.
 STANDARD_CONTEXT: tuple[str, str] = (VC1_CONTEXT_URL, EDC_CONTEXT_URL)
+#: The ``@context`` of a credential that carries a status list entry.
+STATUS_CONTEXT: tuple[str, str, str] = (VC1_CONTEXT_URL, EDC_CONTEXT_URL, STATUS_LIST_2021_URL)
+#: Type names the status list context defines for credential status entries.
+STATUS_ENTRY_TYPES = frozenset({"StatusList2021Entry"})
 
 #: A pyld document loader: ``loader(url, options) -> remote document``.
 DocumentLoader = Callable[..., dict[str, Any]]
@@ -191,6 +200,7 @@ def _builtin() -> dict[str, dict[str, Any]]:
         VC1_CONTEXT_URL: credentials_v1(),
         VC2_CONTEXT_URL: credentials_v2(),
         EDC_CONTEXT_URL: _generated(),
+        STATUS_LIST_2021_URL: status_list_2021(),
     }
     for alias in EDC_CONTEXT_ALIASES:
         docs[alias] = docs[EDC_CONTEXT_URL]
@@ -206,7 +216,8 @@ def builtin_context(url: str) -> dict[str, Any] | None:
 def offline_document_loader(fallback: DocumentLoader | None = None) -> DocumentLoader:
     """A pyld document loader that never touches the network by itself.
 
-    The W3C credentials contexts (v1, v2) and the EDC context are answered from elmkit's copies.
+    The W3C credentials contexts (v1, v2), the StatusList2021 context and the EDC context are
+    answered from elmkit's copies.
     Any other URL goes to ``fallback`` when given (the caller decides what it may fetch), and
     otherwise raises :class:`~elmkit.errors.NetworkDisabledError`.
     """

@@ -108,9 +108,10 @@ def parse_json(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
 
 def parse_json_shape(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, JsonShape]:
     """:func:`parse_json`, also returning the document's :class:`JsonShape`."""
+    from elmkit.serializers.context import STATUS_ENTRY_TYPES
     from elmkit.serializers.tables import known_type_names
 
-    value, shape = _parse(_decode(data, max_bytes), known_type_names())
+    value, shape = _parse(_decode(data, max_bytes), known_type_names() | STATUS_ENTRY_TYPES)
     assert shape is not None
     return value, shape
 

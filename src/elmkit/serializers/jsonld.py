@@ -32,6 +32,9 @@ from elmkit.model.text import LangText
 from elmkit.serializers.context import (
     EDC_CONTEXT_URL,
     STANDARD_CONTEXT,
+    STATUS_CONTEXT,
+    STATUS_ENTRY_TYPES,
+    STATUS_LIST_2021_URL,
     VC1_CONTEXT_URL,
     VC2_CONTEXT_URL,
     DocumentLoader,
@@ -74,6 +77,7 @@ _CREDENTIAL_TYPES = frozenset(
 )
 _STANDARD_FORMS = (
     [VC1_CONTEXT_URL, EDC_CONTEXT_URL],
+    [VC1_CONTEXT_URL, EDC_CONTEXT_URL, STATUS_LIST_2021_URL],
     [EDC_CONTEXT_URL, VC1_CONTEXT_URL],
     [EDC_CONTEXT_URL],
     EDC_CONTEXT_URL,
@@ -277,9 +281,14 @@ def node_to_jsonld(
     assert isinstance(body, dict)
     if not context:
         return body
-    out: dict[str, Any] = {"@context": list(STANDARD_CONTEXT)}
+    out: dict[str, Any] = {"@context": list(STATUS_CONTEXT if _has_status_entry(node) else STANDARD_CONTEXT)}
     out.update(body)
     return out
+
+
+def _has_status_entry(node: ElmNode) -> bool:
+    status = getattr(node, "credential_status", None)
+    return isinstance(status, ElmNode) and not STATUS_ENTRY_TYPES.isdisjoint(status.type_names)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -311,7 +320,7 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
     nesting deeper than ``max_depth``, and :class:`~elmkit.errors.ModelError` for member names
     that are not strings or values that are not JSON.
     """
-    types = known_type_names()
+    types = known_type_names() | STATUS_ENTRY_TYPES
     prefixes = _prefixes()
     active: set[int] = set()
     fast = True
