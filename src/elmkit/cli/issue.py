@@ -79,7 +79,8 @@ def _summary(console: Console, result: BatchResult) -> None:
         RowState.DUPLICATE: ("duplicate rows", "yellow"),
         RowState.SKIPPED: ("skipped (revoked/suspended)", "yellow"),
     }
-    table = Table(title=f"{result.definition_id}: {result.rows} row(s)", show_header=False)
+    console.print(f"[bold]{result.definition_id}[/]: {result.rows} row(s) read")
+    table = Table(show_header=False)
     table.add_column("state")
     table.add_column("count", justify="right")
     for state, (label, style) in labels.items():
@@ -118,13 +119,16 @@ def _where(console: Console, result: BatchResult) -> None:
     from elmkit.microcredentials.batch import CREDENTIALS_DIR, UPLOAD_DIR
 
     out = result.out_dir
-    console.print(f"  credentials (JSON-LD):     {out / CREDENTIALS_DIR}/")
-    console.print(f"  Europass upload files:     {out / UPLOAD_DIR}/")
-    console.print(f"  manifest:                  {result.manifest_csv}  ·  {result.manifest_json}")
+    console.print(f"  credentials (JSON-LD):     {out / CREDENTIALS_DIR}/", soft_wrap=True)
+    console.print(f"  Europass upload files:     {out / UPLOAD_DIR}/", soft_wrap=True)
+    console.print(
+        f"  manifest:                  {result.manifest_csv}  ·  {result.manifest_json}",
+        soft_wrap=True,
+    )
     if result.bundle is not None:
-        console.print(f"  ZIP bundle:                {result.bundle}")
+        console.print(f"  ZIP bundle:                {result.bundle}", soft_wrap=True)
     if result.ledger:
-        console.print(f"  ledger:                    {result.ledger}")
+        console.print(f"  ledger:                    {result.ledger}", soft_wrap=True)
     pages = "with display pages" if result.images else "without display pages (Europass adds one)"
     console.print(
         f"  {result.issued} credential(s) {pages}; profiles {', '.join(result.profiles)}; "
@@ -265,7 +269,9 @@ def demo(
     """Issue the sample micro-credentials of a fictional Spanish university, offline.
 
     Writes the sample definition and SIS export to OUT/input/, then issues into OUT with a ledger
-    at OUT/ledger.sqlite. Running it again reproduces the same files.
+    at OUT/ledger.sqlite. Running it again reproduces the same files. The sample holds learners
+    who did not pass and one malformed row on purpose; the exit status is 0 when every eligible
+    learner got a valid credential.
     """
     from elmkit.microcredentials.demo import LEDGER_FILE, write_demo_inputs
 
@@ -295,9 +301,9 @@ def demo(
     if first is not None:
         ledger_arg = f" --ledger {out / LEDGER_FILE}"
         console.print("\nNext:")
-        console.print(f"  elmkit history {first['credential_id']}{ledger_arg}")
-        console.print(f"  elmkit ledger{ledger_arg}")
-        console.print(f"  elmkit validate {out / first['file']}")
+        console.print(f"  elmkit history {first['credential_id']}{ledger_arg}", soft_wrap=True)
+        console.print(f"  elmkit ledger{ledger_arg}", soft_wrap=True)
+        console.print(f"  elmkit validate {out / first['file']}", soft_wrap=True)
     from elmkit.microcredentials.manifest import RowState
 
     if result.invalid or result.counts.get(RowState.ERROR, 0):

@@ -1,6 +1,12 @@
 """Issuing micro-credentials from SIS data: definitions, results, eligibility, credentials."""
 
-from elmkit.microcredentials.build import build_credential, credential_id, organisation
+from elmkit.microcredentials.batch import BatchResult, issue_batch
+from elmkit.microcredentials.build import (
+    CredentialFactory,
+    build_credential,
+    credential_id,
+    organisation,
+)
 from elmkit.microcredentials.definition import (
     GradingInfo,
     MicroCredential,
@@ -11,28 +17,36 @@ from elmkit.microcredentials.definition import (
     default_profiles,
     load_definition,
 )
+from elmkit.microcredentials.manifest import ManifestRow, RowState
 from elmkit.microcredentials.records import (
     Eligibility,
     LearnerResult,
     RowError,
     check_eligibility,
+    iter_results,
     read_results,
 )
 
 __all__ = [
+    "BatchResult",
+    "CredentialFactory",
     "Eligibility",
     "GradingInfo",
     "LearnerResult",
+    "ManifestRow",
     "MicroCredential",
     "OrganisationInfo",
     "OutcomeInfo",
     "ProgrammeInfo",
     "QualityAssuranceInfo",
     "RowError",
+    "RowState",
     "build_credential",
     "check_eligibility",
     "credential_id",
     "default_profiles",
+    "issue_batch",
+    "iter_results",
     "load_definition",
     "organisation",
     "read_results",

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, time
 from typing import Any
 
-from elmkit.errors import SourceError
+from elmkit.errors import SourceError, UnknownCodeError
 from elmkit.microcredentials.definition import MicroCredential, OrganisationInfo
 from elmkit.microcredentials.records import LearnerResult
 from elmkit.model import (
@@ -19,6 +19,7 @@ from elmkit.model import (
     DisplayParameter,
     EuropeanDigitalCredential,
     GradingScheme,
+    IndividualDisplay,
     LangText,
     LearningAchievement,
     LearningActivity,
@@ -42,7 +43,7 @@ from elmkit.model import (
 )
 from elmkit.model.datatypes import DateTime, Duration
 
-__all__ = ["CREDENTIAL_NAMESPACE", "build_credential", "credential_id"]
+__all__ = ["CREDENTIAL_NAMESPACE", "PASS_TEXT", "CredentialFactory", "build_credential", "credential_id"]
 
 #: uuid5 namespace of credential ids.
 CREDENTIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:elmkit:credential")
@@ -120,7 +121,7 @@ def organisation(info: OrganisationInfo) -> Organisation:
         org.homepage = [WebResource(id=stable_id(WebResource, key), content_url=info.homepage)]
     if info.email:
         org.contact_point = [
-            ContactPoint(id=stable_id(ContactPoint, key), email_address=[Mailbox(id=f"mailto:{info.email}")])
+            ContactPoint(id=stable_id(ContactPoint, key), email_address=[Mailbox(id=f"mailto:{info.email}", type="Mailbox")])
         ]
     if info.logo is not None:
         try:
@@ -130,7 +131,7 @@ def organisation(info: OrganisationInfo) -> Organisation:
     return org
 
 
-def _specification(definition: MicroCredential, awarding: Organisation) -> Qualification:
+def _specification(definition: MicroCredential) -> Qualification:
     key = f"{definition.id}/v{definition.version}"
     languages = [_concept(vocab.language(tag)) for tag in definition.languages]
     spec = Qualification(
@@ -180,24 +181,191 @@ def _specification(definition: MicroCredential, awarding: Organisation) -> Quali
         if programme.eqf_level is not None:
             parent.eqf_level = _lookup("eqf", str(programme.eqf_level), "part_of.eqf_level")
         spec.is_part_of = [parent]
-    if definition.quality_assurance is not None:
-        _add_quality_assurance(spec, definition, awarding)
+    _add_quality_assurance(spec, definition)
     return spec
 
 
-def _add_quality_assurance(spec: Qualification, definition: MicroCredential, awarding: Organisation) -> None:
+def _add_quality_assurance(spec: Qualification, definition: MicroCredential) -> None:
+    """Annex I element 11: an accreditation when an accrediting body is named, else a typed note."""
     from elmkit.profiles import quality
 
     info = definition.quality_assurance
-    assert info is not None
-    accrediting = organisation(info.accrediting_body) if info.accrediting_body is not None else awarding
-    quality.add_quality_assurance(
-        spec,
-        kind=info.kind,
-        text=info.text,
-        accrediting_agent=accrediting,
-        key=f"{definition.id}/qa",
-    )
+    if info is None:
+        return
+    agent = organisation(info.accrediting_body) if info.accrediting_body is not None else None
+    try:
+        node = quality.add_quality_assurance(
+            spec,
+            kind=info.kind,
+            text=info.text,
+            accrediting_agent=agent,
+            date_issued=info.decision_date,
+        )
+    except UnknownCodeError as exc:
+        raise SourceError(f"field 'quality_assurance.kind': {exc}", path="quality_assurance.kind") from exc
+    node.id = stable_id(type(node), f"{definition.id}/v{definition.version}/qa")
+
+
+#: The grade shown when a learner passed without a numeric grade, by language.
+PASS_TEXT = {"es": "Apto", "ca": "Apte", "eu": "Gai", "gl": "Apto", "pt": "Apto", "en": "Pass"}
+
+
+def _pass_text(lang: str) -> str:
+    return PASS_TEXT.get(lang) or PASS_TEXT.get(lang.split("-", 1)[0].lower()) or PASS_TEXT["en"]
+
+
+class CredentialFactory:
+    """Builds the credentials of one definition; the parts every learner shares (organisations,
+    specifications, concepts) are built once and shared by the credentials it returns.
+
+    Treat the returned credentials as read-only, or build each with :func:`build_credential`.
+    """
+
+    def __init__(self, definition: MicroCredential) -> None:
+        d = definition
+        self.definition = d
+        self.awarding = organisation(d.awarding_body)
+        self.issuer = self.awarding if d.issuer is None else organisation(d.issuer)
+        self.spec = _specification(d)
+        grading = d.grading
+        self.assessment_spec = LearningAssessmentSpecification(
+            id=stable_id(LearningAssessmentSpecification, f"{d.id}/assessment"),
+            title=d.assessment_title or d.title,
+            grading_scheme=GradingScheme(
+                id=stable_id(GradingScheme, f"{d.id}/grading"),
+                title=grading.title,
+                description=grading.description,
+            ),
+        )
+        if d.assessment_type:
+            self.assessment_spec.dc_type = _lookup("assessment-type", d.assessment_type, "assessment_type")
+        self.id_verification = (
+            _lookup("supervision-verification", d.supervision, "supervision") if d.supervision else None
+        )
+        self.activity_spec = LearningActivitySpecification(
+            id=stable_id(LearningActivitySpecification, d.id),
+            title=d.title,
+            mode=self.spec.mode,
+            volume_of_learning=self.spec.volume_of_learning,
+        )
+        self.period: PeriodOfTime | None = None
+        if d.start_date or d.end_date:
+            self.period = PeriodOfTime(id=stable_id(PeriodOfTime, d.id))
+            if d.start_date:
+                self.period.start_date = _datetime(d.start_date)
+            if d.end_date:
+                self.period.end_date = _datetime(d.end_date)
+        self.country = _concept(vocab.country(d.awarding_body.country))
+        self.languages = [_concept(vocab.language(tag)) for tag in d.languages]
+        self.language_nodes = {tag: vocab.language(tag).to_jsonld() for tag in d.languages}
+        self.profiles = [_concept(vocab.credential_profile("Generic"))]
+        self.schema = [ShaclValidator2017(id=EDC_GENERIC_FULL, type="ShaclValidator2017")]
+        self.pass_text = _pass_text(d.primary_language)
+
+    def build(
+        self,
+        learner: LearnerResult,
+        *,
+        valid_from: datetime | None = None,
+        display_images: dict[str, bytes] | None = None,
+    ) -> EuropeanDigitalCredential:
+        """The credential of one learner (see :func:`build_credential`)."""
+        d = self.definition
+        lang = d.primary_language
+        key = f"{d.id}/{learner.learner_id}"
+        awarding = self.awarding
+        process = AwardingProcess(id=stable_id(AwardingProcess, key), awarding_body=[awarding])
+        if learner.assessment_date is not None:
+            process.awarding_date = _datetime(learner.assessment_date)
+
+        grade_text = f"{learner.grade:g}" if learner.grade is not None else self.pass_text
+        assessment = LearningAssessment(
+            id=stable_id(LearningAssessment, key),
+            title=d.assessment_title or d.title,
+            awarded_by=process,
+            assessed_by=[awarding],
+            grade=Note(id=stable_id(Note, f"{key}/grade"), note_literal=LangText({lang: grade_text})),
+            specified_by=self.assessment_spec,
+        )
+        if self.id_verification is not None:
+            assessment.id_verification = self.id_verification
+        if learner.assessment_date is not None:
+            assessment.date_issued = _datetime(learner.assessment_date)
+
+        activity = LearningActivity(
+            id=stable_id(LearningActivity, key),
+            title=d.title,
+            awarded_by=process,
+            specified_by=self.activity_spec,
+        )
+        if self.period is not None:
+            activity.temporal = [self.period]
+        if learner.attendance is not None:
+            activity.level_of_completion = max(1, round(learner.attendance))
+
+        achievement = LearningAchievement(
+            id=stable_id(LearningAchievement, key),
+            title=d.title,
+            awarded_by=process,
+            proven_by=[assessment],
+            influenced_by=[activity],
+            specified_by=self.spec,
+        )
+        if d.ects is not None:
+            achievement.credit_received = self.spec.credit_point
+
+        person = Person(
+            id=stable_id(Person, key),
+            given_name=LangText({lang: learner.given_name}),
+            full_name=LangText({lang: learner.full_name}),
+            has_claim=[achievement],
+        )
+        if learner.family_name:
+            person.family_name = LangText({lang: learner.family_name})
+        if learner.email:
+            person.contact_point = [
+                ContactPoint(
+                    id=stable_id(ContactPoint, key),
+                    email_address=[Mailbox(id=f"mailto:{learner.email}", type="Mailbox")],
+                )
+            ]
+        if learner.national_id:
+            person.national_id = LegalIdentifier(
+                id=stable_id(LegalIdentifier, f"{key}/national-id"),
+                notation=learner.national_id,
+                spatial=self.country,
+            )
+        if learner.date_of_birth is not None:
+            person.date_of_birth = _datetime(learner.date_of_birth)
+
+        display = DisplayParameter(
+            id=stable_id(DisplayParameter, key),
+            title=d.title,
+            description=d.description,
+            language=self.languages,
+            primary_language=self.languages[0],
+        )
+        if display_images:
+            from elmkit.render import individual_display
+
+            display.individual_display = [
+                IndividualDisplay.model_validate(
+                    individual_display(
+                        self.language_nodes.get(tag) or vocab.language(tag).to_jsonld(), image
+                    )
+                )
+                for tag, image in display_images.items()
+            ]
+        when = valid_from or datetime.now(UTC).replace(microsecond=0)
+        return EuropeanDigitalCredential(
+            id=credential_id(d, learner.learner_id),
+            credential_profiles=self.profiles,
+            credential_schema=self.schema,
+            credential_subject=person,
+            issuer=self.issuer,
+            valid_from=_datetime(when),
+            display_parameter=display,
+        )
 
 
 def build_credential(
@@ -208,117 +376,12 @@ def build_credential(
     display_images: dict[str, bytes] | None = None,
 ) -> EuropeanDigitalCredential:
     """One credential for one learner. Ids are derived from the definition and the learner id, so
-    building it again gives the same document (given the same ``valid_from``)."""
-    key = f"{definition.id}/{learner.learner_id}"
-    awarding = organisation(definition.awarding_body)
-    issuer = awarding if definition.issuer is None else organisation(definition.issuer)
-    spec = _specification(definition, awarding)
-    process = AwardingProcess(id=stable_id(AwardingProcess, key), awarding_body=[awarding])
-    if learner.assessment_date is not None:
-        process.awarding_date = _datetime(learner.assessment_date)
+    building it again gives the same document (given the same ``valid_from``).
 
-    grading = definition.grading
-    grade_text = f"{learner.grade:g}" if learner.grade is not None else ("Apto" if definition.primary_language.startswith("es") else "Pass")
-    assessment_spec = LearningAssessmentSpecification(
-        id=stable_id(LearningAssessmentSpecification, f"{definition.id}/assessment"),
-        title=definition.assessment_title or definition.title,
-        grading_scheme=GradingScheme(
-            id=stable_id(GradingScheme, f"{definition.id}/grading"),
-            title=grading.title,
-            description=grading.description,
-        ),
-    )
-    if definition.assessment_type:
-        assessment_spec.dc_type = _lookup("assessment-type", definition.assessment_type, "assessment_type")
-    assessment = LearningAssessment(
-        id=stable_id(LearningAssessment, key),
-        title=definition.assessment_title or definition.title,
-        awarded_by=process,
-        assessed_by=[awarding],
-        grade=Note(id=stable_id(Note, f"{key}/grade"), note_literal=LangText({definition.primary_language: grade_text})),
-        specified_by=assessment_spec,
-    )
-    if definition.supervision:
-        assessment.id_verification = _lookup("supervision-verification", definition.supervision, "supervision")
-    if learner.assessment_date is not None:
-        assessment.date_issued = _datetime(learner.assessment_date)
-
-    activity = LearningActivity(
-        id=stable_id(LearningActivity, key),
-        title=definition.title,
-        awarded_by=process,
-        specified_by=LearningActivitySpecification(
-            id=stable_id(LearningActivitySpecification, definition.id),
-            title=definition.title,
-            mode=spec.mode,
-            volume_of_learning=spec.volume_of_learning,
-        ),
-    )
-    if definition.start_date or definition.end_date:
-        period = PeriodOfTime(id=stable_id(PeriodOfTime, definition.id))
-        if definition.start_date:
-            period.start_date = _datetime(definition.start_date)
-        if definition.end_date:
-            period.end_date = _datetime(definition.end_date)
-        activity.temporal = [period]
-    if learner.attendance is not None:
-        activity.level_of_completion = max(1, round(learner.attendance))
-
-    achievement = LearningAchievement(
-        id=stable_id(LearningAchievement, key),
-        title=definition.title,
-        awarded_by=process,
-        proven_by=[assessment],
-        influenced_by=[activity],
-        specified_by=spec,
-    )
-    if definition.ects is not None:
-        achievement.credit_received = spec.credit_point
-
-    person = Person(
-        id=stable_id(Person, key),
-        given_name=LangText({definition.primary_language: learner.given_name}),
-        full_name=LangText({definition.primary_language: learner.full_name}),
-        has_claim=[achievement],
-    )
-    if learner.family_name:
-        person.family_name = LangText({definition.primary_language: learner.family_name})
-    if learner.email:
-        person.contact_point = [
-            ContactPoint(id=stable_id(ContactPoint, key), email_address=[Mailbox(id=f"mailto:{learner.email}")])
-        ]
-    if learner.national_id:
-        country = definition.awarding_body.country
-        person.national_id = LegalIdentifier(
-            id=stable_id(LegalIdentifier, f"{key}/national-id"),
-            notation=learner.national_id,
-            spatial=_concept(vocab.country(country)),
-        )
-    if learner.date_of_birth is not None:
-        person.date_of_birth = _datetime(learner.date_of_birth)
-
-    languages = [_concept(vocab.language(tag)) for tag in definition.languages]
-    display = DisplayParameter(
-        id=stable_id(DisplayParameter, key),
-        title=definition.title,
-        description=definition.description,
-        language=languages,
-        primary_language=languages[0],
-    )
-    if display_images:
-        from elmkit.render import individual_display
-
-        display.individual_display = [
-            individual_display(_concept(vocab.language(tag)).model_dump(by_alias=True, exclude_none=True), image)
-            for tag, image in display_images.items()
-        ]
-    when = valid_from or datetime.now(UTC).replace(microsecond=0)
-    return EuropeanDigitalCredential(
-        id=credential_id(definition, learner.learner_id),
-        credential_profiles=[_concept(vocab.credential_profile("Generic"))],
-        credential_schema=[ShaclValidator2017(id=EDC_GENERIC_FULL)],
-        credential_subject=person,
-        issuer=issuer,
-        valid_from=_datetime(when),
-        display_parameter=display,
+    ``display_images`` maps language tags to JPEG pages (see :func:`elmkit.render.render_page`);
+    they become ``displayParameter.individualDisplay``. To build many credentials of one
+    definition, :class:`CredentialFactory` is faster.
+    """
+    return CredentialFactory(definition).build(
+        learner, valid_from=valid_from, display_images=display_images
     )

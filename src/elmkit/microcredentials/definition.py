@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from elmkit.errors import SourceError
+from elmkit.errors import LanguageTagError, SourceError
 from elmkit.model.text import LangText, normalize_tag
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "OutcomeInfo",
     "ProgrammeInfo",
     "QualityAssuranceInfo",
+    "default_profiles",
     "load_definition",
 ]
 
@@ -54,7 +55,10 @@ class OrganisationInfo(_Config):
     def _country(cls, value: str) -> str:
         from elmkit.model import vocab
 
-        return vocab.country(value).notation
+        try:
+            return vocab.country(value).notation
+        except LookupError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class OutcomeInfo(_Config):
@@ -129,7 +133,10 @@ class MicroCredential(_Config):
     def _languages(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("at least one language is needed")
-        return list(dict.fromkeys(normalize_tag(tag) for tag in value))
+        try:
+            return list(dict.fromkeys(normalize_tag(tag) for tag in value))
+        except LanguageTagError as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("ects")
     @classmethod
@@ -177,23 +184,28 @@ class MicroCredential(_Config):
 
 
 def default_profiles(definition: MicroCredential) -> tuple[str, ...]:
-    """edc-ap and eu-microcredential, plus es-crue-ruepep for Spanish issuers."""
-    chosen = ["edc-ap", "eu-microcredential"]
+    """``edc-ap`` and ``eu-microcredential``; for Spanish issuers ``edc-ap`` and
+    ``es-crue-ruepep``, which runs the ``eu-microcredential`` checks as well."""
     if definition.issuing_body.country == "ESP" or definition.awarding_body.country == "ESP":
-        chosen = ["edc-ap", "es-crue-ruepep"]
-    return tuple(chosen)
+        return ("edc-ap", "es-crue-ruepep")
+    return ("edc-ap", "eu-microcredential")
 
 
 def _parse_file(path: Path) -> dict[str, Any]:
-    text = path.read_text(encoding="utf-8")
     suffix = path.suffix.lower()
     try:
+        text = path.read_text(encoding="utf-8")
         if suffix == ".toml":
             import tomllib
 
             return tomllib.loads(text)
         if suffix in (".yaml", ".yml"):
-            import yaml
+            try:
+                import yaml
+            except ImportError:
+                raise SourceError(
+                    "reading YAML needs the 'sis' extra: pip install 'elmkit[sis]'", file=str(path)
+                ) from None
 
             data = yaml.safe_load(text)
         elif suffix == ".json":
@@ -228,7 +240,8 @@ def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise SourceError(f"field {where!r}: {first['msg']}{more}", file=file, path=where) from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SourceError(f"field {where!r}: {message}{more}", file=file, path=where) from None
     for org in (definition.awarding_body, definition.issuer):
         if org is not None and org.logo is not None and not org.logo.is_absolute():
             org.logo = base / org.logo

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +18,7 @@ __all__ = [
     "LearnerResult",
     "RowError",
     "check_eligibility",
+    "iter_results",
     "read_results",
 ]
 
@@ -141,9 +141,11 @@ def _header_map(headers: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def _records_from_rows(rows: Iterator[Mapping[str, Any]], *, file: str) -> Iterator[LearnerResult | RowError]:
+def _records_from_rows(
+    rows: Iterator[tuple[int, Mapping[str, Any]]], *, file: str
+) -> Iterator[tuple[int, LearnerResult | RowError]]:
     mapping: dict[str, str] | None = None
-    for number, row in enumerate(rows, start=1):
+    for number, row in rows:
         if mapping is None:
             mapping = _header_map(row.keys())
             missing = {"learner_id", "given_name"} - set(mapping.values())
@@ -151,28 +153,74 @@ def _records_from_rows(rows: Iterator[Mapping[str, Any]], *, file: str) -> Itera
                 raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
         if not any(v not in (None, "") for v in row.values()):
             continue
+        if None in row:
+            learner = row.get(next((k for k, v in mapping.items() if v == "learner_id"), ""))
+            yield number, RowError(
+                number, "more cells than column headings", str(learner) if learner else None
+            )
+            continue
         data = {mapping[k]: v for k, v in row.items() if k in mapping}
         try:
-            yield LearnerResult.model_validate(data)
+            yield number, LearnerResult.model_validate(data)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "row"
             learner = data.get("learner_id")
-            yield RowError(number, f"{where}: {first['msg']}", str(learner) if learner else None)
+            yield number, RowError(number, _row_message(first), str(learner) if learner else None)
 
 
-def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig") if not raw.startswith(b"\xff\xfe") else raw.decode("utf-16")
-    sample = text[:4096]
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """The CSV dialect of a sample; when sniffing fails, the delimiter the heading uses most."""
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
-    yield from csv.DictReader(io.StringIO(text), dialect=dialect)
+        heading = sample.split("\n", 1)[0]
+        delimiter = max(",;\t", key=heading.count)
+
+        class _Dialect(csv.excel):
+            pass
+
+        _Dialect.delimiter = delimiter
+        return _Dialect
 
 
-def _xlsx_rows(path: Path) -> Iterator[dict[str, Any]]:
+def _row_message(error: Mapping[str, Any], default: str = "row") -> str:
+    """``field: problem (value)`` for the first problem of a row."""
+    where = ".".join(str(p) for p in error["loc"]) or default
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if (
+        isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+        and value != ""
+        and repr(value) not in message
+    ):
+        message += f" (got {value!r})"
+    return f"{where}: {message}"
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of a CSV file with their numbers (1 = the line after the heading; blank lines
+    count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM."""
+    with path.open("rb") as raw:
+        head = raw.read(4)
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    with path.open(encoding=encoding, newline="") as handle:
+        try:
+            sample = handle.read(8192)
+            handle.seek(0)
+            reader = csv.DictReader(handle, dialect=_dialect(sample))
+            for row in reader:
+                yield reader.line_num - 1, row
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as 'CSV UTF-8'",
+                file=str(path),
+            ) from None
+        except csv.Error as exc:
+            raise SourceError(f"malformed CSV: {exc}", file=str(path)) from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -182,18 +230,16 @@ def _xlsx_rows(path: Path) -> Iterator[dict[str, Any]]:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         headers = [str(h) if h is not None else "" for h in next(rows, ())]
-        for values in rows:
-            yield {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
+        for number, values in enumerate(rows, start=1):
+            yield number, {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
     finally:
         workbook.close()
 
 
-def read_results(source: str | Path | Iterable[Mapping[str, Any] | LearnerResult]) -> Iterator[LearnerResult | RowError]:
-    """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
-
-    ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records.
-    A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
-    """
+def iter_results(
+    source: str | Path | Iterable[Mapping[str, Any] | LearnerResult],
+) -> Iterator[tuple[int, LearnerResult | RowError]]:
+    """Like :func:`read_results`, with each item's row number (1 = first row after the header)."""
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
@@ -208,16 +254,28 @@ def read_results(source: str | Path | Iterable[Mapping[str, Any] | LearnerResult
         return
     for number, item in enumerate(source, start=1):
         if isinstance(item, LearnerResult):
-            yield item
+            yield number, item
             continue
         try:
-            yield LearnerResult.model_validate(dict(item))
+            yield number, LearnerResult.model_validate(dict(item))
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "record"
-            yield RowError(number, f"{where}: {first['msg']}")
+            learner = dict(item).get("learner_id") if isinstance(item, Mapping) else None
+            yield number, RowError(number, _row_message(first, "record"), str(learner) if learner else None)
         except (TypeError, ValueError) as exc:
-            yield RowError(number, f"not a record: {exc}")
+            yield number, RowError(number, f"not a record: {exc}")
+
+
+def read_results(
+    source: str | Path | Iterable[Mapping[str, Any] | LearnerResult],
+) -> Iterator[LearnerResult | RowError]:
+    """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
+
+    ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records.
+    A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
+    """
+    for _number, item in iter_results(source):
+        yield item
 
 
 def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:

@@ -1,0 +1,784 @@
+"""Issuing a batch: one valid credential per eligible learner, files, manifest, bundle and ledger.
+
+:func:`issue_batch` reads the results as a stream, checks each learner's eligibility, builds the
+credential (deterministic ids), validates it with the chosen profiles and writes its JSON-LD file
+and its Europass upload file. Every input row gets a line in the manifest. Running the same batch
+again produces the same files, byte for byte, and never a second credential for a learner.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from elmkit.errors import ElmError, SourceError
+from elmkit.microcredentials.build import credential_id
+from elmkit.microcredentials.definition import MicroCredential, default_profiles, load_definition
+from elmkit.microcredentials.files import (
+    StagedFiles,
+    remove_stale_temp_files,
+    safe_name,
+    write_zip,
+)
+from elmkit.microcredentials.manifest import ManifestRow, ManifestWriter, RowState
+from elmkit.microcredentials.records import (
+    LearnerResult,
+    RowError,
+    check_eligibility,
+    iter_results,
+)
+
+if TYPE_CHECKING:
+    from elmkit.ledger import LedgerStore
+
+__all__ = [
+    "CREDENTIALS_DIR",
+    "UPLOAD_DIR",
+    "BatchResult",
+    "count_rows",
+    "delivery_details",
+    "file_stem",
+    "issue_batch",
+    "pages_available",
+    "upload_text",
+]
+
+#: Folder (inside the output folder) of the JSON-LD credentials.
+CREDENTIALS_DIR = "credentials"
+#: Folder of the Europass upload files (``{"credential": …, "deliveryDetails": …}``).
+UPLOAD_DIR = "europass"
+#: How many non-issued rows :class:`BatchResult` keeps for display (the manifest has them all).
+MAX_PROBLEMS = 500
+
+ResultSource = str | Path | Iterable[Mapping[str, Any] | LearnerResult]
+Progress = Callable[[ManifestRow], None]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What a batch did: counts per state, where the files are, and the rows that need attention."""
+
+    out_dir: Path
+    definition_id: str
+    profiles: tuple[str, ...]
+    counts: Mapping[RowState, int]
+    manifest_csv: Path
+    manifest_json: Path
+    bundle: Path | None
+    ledger: str | None
+    problems: tuple[ManifestRow, ...]
+    """Rows that were not issued (the first :data:`MAX_PROBLEMS`), in input order."""
+    images: bool
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def issued(self) -> int:
+        return self.counts.get(RowState.ISSUED, 0)
+
+    @property
+    def invalid(self) -> int:
+        return self.counts.get(RowState.INVALID, 0)
+
+    @property
+    def not_eligible(self) -> int:
+        return self.counts.get(RowState.NOT_ELIGIBLE, 0)
+
+    @property
+    def malformed(self) -> int:
+        return self.counts.get(RowState.MALFORMED, 0)
+
+    @property
+    def ok(self) -> bool:
+        """True when every eligible learner got a valid credential and every row could be read."""
+        bad = (RowState.INVALID, RowState.ERROR, RowState.MALFORMED)
+        return not any(self.counts.get(state, 0) for state in bad)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when :attr:`ok`, else 1."""
+        return 0 if self.ok else 1
+
+
+# -- building (runs in the parent or in worker processes) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Config:
+    definition: MicroCredential
+    profiles: tuple[str, ...]
+    stage: str
+    images: bool
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    row: int
+    learner: LearnerResult
+    valid_from: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    row: int
+    ok: bool
+    findings: tuple[dict[str, str], ...] = ()
+    document: bytes = b""
+    upload: bytes = b""
+    error: str = ""
+
+
+def delivery_details(definition: MicroCredential, learner: LearnerResult) -> dict[str, Any]:
+    """The ``deliveryDetails`` of a Europass upload file: the learner's wallet (``walletAddress``)
+    when known, the delivery addresses (``mailto:`` e-mail, wallet URL) and the languages the
+    credential is displayed in."""
+    details: dict[str, Any] = {}
+    if learner.wallet:
+        details["walletAddress"] = learner.wallet
+    addresses = [a for a in (learner.wallet, learner.email) if a]
+    if addresses:
+        details["deliveryAddress"] = [
+            a if a.startswith(("mailto:", "http:", "https:")) else f"mailto:{a}" for a in addresses
+        ]
+    details["displayLanguages"] = list(definition.languages)
+    return details
+
+
+_NO_PAGES_NOTE = (
+    "Issued without display pages: Europass adds a default display when the upload file is "
+    "uploaded; render pages (images=True) before sealing the JSON-LD file yourself."
+)
+
+
+def _display_added_by_europass(finding: Any) -> bool:
+    """The one rule a credential made for Europass upload may break: no display page yet."""
+    return bool(
+        str(finding.path).startswith("/displayParameter/individualDisplay")
+        and str(finding.code).endswith("minCount")
+    )
+
+
+def _finding(finding: Any, lang: str) -> dict[str, str]:
+    return {
+        "code": str(finding.code),
+        "severity": str(finding.severity.value),
+        "path": str(finding.path or ""),
+        "message": str(finding.message(lang)),
+    }
+
+
+class _Builder:
+    """Builds, validates and serialises one credential; one per process."""
+
+    def __init__(self, config: _Config) -> None:
+        from elmkit.microcredentials.build import CredentialFactory
+
+        self.config = config
+        self.definition = config.definition
+        self.factory = CredentialFactory(config.definition)
+        self._logo: bytes | None = None
+        logo = self.definition.awarding_body.logo
+        if config.images and logo is not None:
+            try:
+                self._logo = logo.read_bytes()
+            except OSError as exc:
+                raise SourceError(f"logo cannot be read: {exc}", file=str(logo)) from exc
+
+    def pages(self, learner: LearnerResult, when: datetime, cid: str) -> dict[str, bytes]:
+        """One display page (JPEG) per language of the definition."""
+        from elmkit.render import PageData, render_page
+
+        d = self.definition
+        pages: dict[str, bytes] = {}
+        for lang in d.languages:
+
+            def text(value: Any, lang: str = lang) -> str:
+                return str(value.get(lang) or "") if value is not None else ""
+
+            data = PageData(
+                title=text(d.title),
+                learner_name=learner.full_name,
+                awarding_body=text(d.awarding_body.legal_name),
+                issue_date=when.date(),
+                credential_id=cid,
+                logo=self._logo,
+                ects=float(d.ects) if d.ects is not None else None,
+                workload_hours=d.hours,
+                eqf_level=d.eqf_level,
+                learning_outcomes=[text(o.title) for o in d.learning_outcomes],
+                description=text(d.description) or None,
+            )
+            pages[lang] = render_page(data, language=lang)
+        return pages
+
+    def build(self, job: _Job) -> _Built:
+        from pydantic import ValidationError
+
+        from elmkit.profiles import Severity, validate
+        from elmkit.serializers import dumps
+
+        config = self.config
+        learner = job.learner
+        try:
+            images = (
+                self.pages(
+                    learner, job.valid_from, credential_id(self.definition, learner.learner_id)
+                )
+                if config.images
+                else None
+            )
+            credential = self.factory.build(
+                learner, valid_from=job.valid_from, display_images=images
+            )
+        except SourceError:
+            raise
+        except (ElmError, ValidationError) as exc:
+            return _Built(job.row, False, error=str(exc).splitlines()[0])
+        report = validate(
+            credential, profiles=config.profiles, stage=config.stage, lang=config.lang
+        )
+        findings: list[dict[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        ok = True
+        for f in report.findings:
+            if f.severity is Severity.INFO or (f.code, f.path) in seen:
+                continue
+            seen.add((f.code, f.path))
+            entry = _finding(f, config.lang)
+            if f.severity is Severity.ERROR:
+                if not config.images and _display_added_by_europass(f):
+                    entry["severity"] = Severity.WARNING.value
+                    entry["message"] += " " + _NO_PAGES_NOTE
+                else:
+                    ok = False
+            findings.append(entry)
+        if not ok:
+            return _Built(job.row, False, tuple(findings))
+        document = dumps(credential, format="jsonld")
+        upload = upload_text(document, delivery_details(self.definition, learner))
+        return _Built(job.row, True, tuple(findings), _bytes(document), _bytes(upload))
+
+
+def upload_text(document: str, details: Mapping[str, Any]) -> str:
+    """The Europass upload file for a compact JSON-LD ``document``: the same text as
+    ``dumps(credential, wrapper=True, delivery_details=details)``, without serialising twice."""
+    tail = json.dumps(dict(details), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return '{"credential":' + document + ',"deliveryDetails":' + tail + "}"
+
+
+def _bytes(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("utf-8")
+
+
+_worker: _Builder | None = None
+
+
+def _init_worker(config: _Config) -> None:
+    global _worker
+    _worker = _Builder(config)
+
+
+def _build_chunk(jobs: Sequence[_Job]) -> list[_Built]:
+    if _worker is None:  # pragma: no cover - the pool initializer always runs first
+        raise RuntimeError("worker not initialised")
+    return [_worker.build(job) for job in jobs]
+
+
+# -- the batch (parent process) ------------------------------------------------------------------
+
+
+def file_stem(definition: MicroCredential, learner_id: str) -> str:
+    """The stable file name (without extension) of a learner's credential."""
+    cid = credential_id(definition, learner_id)
+    return f"{safe_name(learner_id)}-{cid.rsplit(':', 1)[-1][:8]}"
+
+
+def pages_available() -> bool:
+    """Whether display pages can be rendered here (Pillow is installed)."""
+    import importlib.util
+
+    return importlib.util.find_spec("PIL") is not None
+
+
+def count_rows(source: str | Path) -> int | None:
+    """How many data rows a results file has (for progress bars); None if unknown."""
+    path = Path(source)
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(path, read_only=True)
+            try:
+                rows = workbook.worksheets[0].max_row
+            finally:
+                workbook.close()
+            return max(0, (rows or 1) - 1)
+        with path.open("rb") as handle:
+            lines = sum(1 for line in handle if line.strip())
+        return max(0, lines - 1)
+    except Exception:
+        return None
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One input row waiting for its manifest line (in input order)."""
+
+    row: int
+    done: ManifestRow | None = None
+    learner: LearnerResult | None = None
+    credential_id: str = ""
+    stem: str = ""
+    valid_from: datetime | None = None
+    claimed: bool = False
+    exported_sha: str | None = None
+
+
+@dataclass(slots=True)
+class _State:
+    counts: dict[RowState, int] = field(default_factory=lambda: {state: 0 for state in RowState})
+    problems: list[ManifestRow] = field(default_factory=list)
+
+
+def _definition_document(definition: MicroCredential) -> dict[str, Any]:
+    """The definition as stored in the ledger: logos by content digest, not by path."""
+    from elmkit.microcredentials.files import sha256_file
+
+    document: dict[str, Any] = definition.model_dump(mode="json", exclude_none=True)
+    for key, org in (("awarding_body", definition.awarding_body), ("issuer", definition.issuer)):
+        if org is not None and org.logo is not None and key in document:
+            try:
+                document[key]["logo"] = {"sha256": sha256_file(org.logo)}
+            except OSError as exc:
+                raise SourceError(f"logo cannot be read: {exc}", file=str(org.logo)) from exc
+    return document
+
+
+class _Batch:
+    def __init__(
+        self,
+        definition: MicroCredential,
+        out_dir: Path,
+        *,
+        config: _Config,
+        ledger: LedgerStore | None,
+        actor: str,
+        valid_from: datetime | None,
+        progress: Progress | None,
+        durable: bool,
+    ) -> None:
+        self.definition = definition
+        self.out = out_dir
+        self.config = config
+        self.ledger = ledger
+        self.actor = actor
+        self.fixed_valid_from = valid_from
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.progress = progress
+        self.durable = durable
+        self.state = _State()
+        self.seen: set[str] = set()
+        self.manifest: ManifestWriter | None = None
+
+    # reading and sorting the rows
+
+    def slots(self, items: Iterator[tuple[int, LearnerResult | RowError]]) -> Iterator[_Slot]:
+        for number, item in items:
+            if isinstance(item, RowError):
+                yield _Slot(
+                    number,
+                    ManifestRow(
+                        number,
+                        RowState.MALFORMED,
+                        learner_id=item.learner_id or "",
+                        reasons=(item.message,),
+                    ),
+                )
+                continue
+            learner = item
+            base = {
+                "learner_id": learner.learner_id,
+                "name": learner.full_name,
+                "email": learner.email or "",
+            }
+            if learner.learner_id in self.seen:
+                yield _Slot(
+                    number,
+                    ManifestRow(
+                        number,
+                        RowState.DUPLICATE,
+                        learner_id=base["learner_id"],
+                        name=base["name"],
+                        email=base["email"],
+                        reasons=("the same learner appears in an earlier row",),
+                    ),
+                )
+                continue
+            self.seen.add(learner.learner_id)
+            eligibility = check_eligibility(self.definition, learner)
+            if not eligibility.eligible:
+                yield _Slot(
+                    number,
+                    ManifestRow(
+                        number,
+                        RowState.NOT_ELIGIBLE,
+                        learner_id=base["learner_id"],
+                        name=base["name"],
+                        email=base["email"],
+                        reasons=eligibility.reasons,
+                    ),
+                )
+                continue
+            cid = credential_id(self.definition, learner.learner_id)
+            yield _Slot(
+                number,
+                learner=learner,
+                credential_id=cid,
+                stem=file_stem(self.definition, learner.learner_id),
+            )
+
+    def prepare(self, slot: _Slot) -> _Job | None:
+        """Decide the credential's validity date from the ledger; None when it must be skipped."""
+        assert slot.learner is not None
+        when = self.fixed_valid_from or self.now
+        if self.ledger is not None:
+            existing = self.ledger.get_credential(slot.credential_id)
+            if existing is not None:
+                slot.claimed = True
+                if existing.state.value in ("revoked", "suspended"):
+                    slot.done = self._row(
+                        slot,
+                        RowState.SKIPPED,
+                        reasons=(f"the credential is {existing.state.value} in the ledger",),
+                    )
+                    return None
+                stored: str | None = None
+                for event in self.ledger.history(slot.credential_id):
+                    if event.event.value == "defined" and stored is None:
+                        stored = event.detail.get("valid_from")
+                    elif event.event.value == "exported":
+                        slot.exported_sha = event.sha256
+                if stored and self.fixed_valid_from is None:
+                    when = datetime.fromisoformat(stored)
+        slot.valid_from = when
+        return _Job(slot.row, slot.learner, when)
+
+    def _row(self, slot: _Slot, state: RowState, **extra: Any) -> ManifestRow:
+        learner = slot.learner
+        assert learner is not None
+        return ManifestRow(
+            slot.row,
+            state,
+            learner_id=learner.learner_id,
+            name=learner.full_name,
+            email=learner.email or "",
+            credential_id=slot.credential_id,
+            **extra,
+        )
+
+    # writing the results of one chunk
+
+    def finish(self, slots: Sequence[_Slot], built: Sequence[_Built]) -> None:
+        from elmkit.ledger import sha256_hex
+
+        by_row = {b.row: b for b in built}
+        staged = StagedFiles(durable=self.durable)
+        issued: list[tuple[_Slot, str, str]] = []
+        for slot in slots:
+            if slot.done is not None:
+                continue
+            result = by_row[slot.row]
+            if result.error:
+                slot.done = self._row(slot, RowState.ERROR, reasons=(result.error,))
+                continue
+            if not result.ok:
+                slot.done = self._row(slot, RowState.INVALID, findings=result.findings)
+                continue
+            file = f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"
+            upload_file = f"{UPLOAD_DIR}/{slot.stem}.json"
+            staged.stage(self.out / file, result.document)
+            staged.stage(self.out / upload_file, result.upload)
+            sha, upload_sha = sha256_hex(result.document), sha256_hex(result.upload)
+            issued.append((slot, sha, upload_sha))
+            slot.done = self._row(
+                slot,
+                RowState.ISSUED,
+                file=file,
+                sha256=sha,
+                upload_file=upload_file,
+                upload_sha256=upload_sha,
+                findings=result.findings,
+            )
+        try:
+            staged.commit()
+        except BaseException:
+            staged.abort()
+            raise
+        if self.ledger is not None and issued:
+            self._record(issued)
+        for slot in slots:
+            assert slot.done is not None
+            self._emit(slot.done)
+
+    def _record(self, issued: Sequence[tuple[_Slot, str, str]]) -> None:
+        ledger = self.ledger
+        assert ledger is not None
+        with ledger.transaction():
+            for slot, sha, upload_sha in issued:
+                assert slot.learner is not None and slot.valid_from is not None
+                path = str((self.out / CREDENTIALS_DIR / f"{slot.stem}.jsonld").resolve())
+                if not slot.claimed:
+                    ledger.claim_credential(
+                        slot.credential_id,
+                        self.definition.id,
+                        slot.learner.learner_id,
+                        actor=self.actor,
+                        detail={"valid_from": slot.valid_from.isoformat()},
+                    )
+                generated = ledger.record(
+                    slot.credential_id,
+                    "generated",
+                    self.actor,
+                    sha256=sha,
+                    detail={"file": f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"},
+                    file_path=path,
+                )
+                if generated is None and slot.exported_sha == upload_sha:
+                    continue
+                ledger.record(
+                    slot.credential_id,
+                    "exported",
+                    self.actor,
+                    sha256=upload_sha,
+                    detail={"format": "europass-upload", "file": f"{UPLOAD_DIR}/{slot.stem}.json"},
+                )
+
+    def _emit(self, row: ManifestRow) -> None:
+        self.state.counts[row.state] += 1
+        if row.state is not RowState.ISSUED and len(self.state.problems) < MAX_PROBLEMS:
+            self.state.problems.append(row)
+        assert self.manifest is not None
+        self.manifest.add(row)
+        if self.progress is not None:
+            self.progress(row)
+
+
+def _chunks(slots: Iterator[_Slot], size: int) -> Iterator[list[_Slot]]:
+    chunk: list[_Slot] = []
+    pending = 0
+    for slot in slots:
+        chunk.append(slot)
+        if slot.done is None:
+            pending += 1
+        if pending >= size or len(chunk) >= size * 4:
+            yield chunk
+            chunk, pending = [], 0
+    if chunk:
+        yield chunk
+
+
+def _open_ledger(ledger: LedgerStore | str | Path | None) -> tuple[LedgerStore | None, bool]:
+    if ledger is None:
+        return None, False
+    if isinstance(ledger, str | Path):
+        from elmkit.ledger import open_ledger
+
+        return open_ledger(ledger), True
+    return ledger, False
+
+
+def issue_batch(
+    definition: MicroCredential | str | Path,
+    results: ResultSource,
+    out_dir: str | Path,
+    *,
+    profiles: Sequence[str] | None = None,
+    stage: str = "ready",
+    ledger: LedgerStore | str | Path | None = None,
+    actor: str = "elmkit",
+    images: bool | None = None,
+    workers: int = 1,
+    zip_bundle: bool = True,
+    valid_from: datetime | None = None,
+    progress: Progress | None = None,
+    lang: str = "en",
+    chunk_size: int | None = None,
+    durable: bool = True,
+) -> BatchResult:
+    """Issue one credential per eligible learner of ``results`` into ``out_dir``.
+
+    ``definition`` is a :class:`MicroCredential` or a definition file; ``results`` a CSV/XLSX file
+    or an iterable of records. Each credential is validated with ``profiles`` (default:
+    :func:`default_profiles`) at ``stage``; invalid ones are reported, not written. Output:
+    ``credentials/*.jsonld``, ``europass/*.json`` (upload files with ``deliveryDetails``),
+    ``manifest.csv``/``manifest.json`` and, with ``zip_bundle``, ``<definition id>.zip``.
+
+    ``ledger`` (a store, or a path to a SQLite file) records ``generated`` and ``exported`` events
+    and keeps each credential's validity date, so a second run reproduces the same bytes. Without
+    a ledger pass ``valid_from`` for reproducible output. ``images=True`` renders a display page
+    per language (needs Pillow), as the EDC profile requires; ``None`` (the default) renders them
+    when Pillow is installed. With ``images=False`` the missing page is reported as a warning:
+    Europass adds a default display to uploaded credentials. ``workers > 1`` builds in that many
+    processes. ``lang`` is the language of the findings' messages. Files are published in chunks
+    of ``chunk_size`` credentials (temporary files, one disk sync, renames); ``durable=False``
+    skips the sync (still atomic if the process dies, not if the machine loses power).
+
+    Raises :class:`~elmkit.errors.SourceError` when the definition or the results file cannot be
+    used; a malformed row never stops the others.
+    """
+    started = time.perf_counter()
+    definition_file = ""
+    if not isinstance(definition, MicroCredential):
+        definition_file = str(definition)
+        definition = load_definition(definition)
+    if valid_from is not None and valid_from.tzinfo is None:
+        raise SourceError("valid_from needs a time zone (e.g. datetime(..., tzinfo=UTC))")
+    chosen = tuple(profiles) if profiles else default_profiles(definition)
+    use_images = pages_available() if images is None else images
+    config = _Config(definition, chosen, stage, use_images, lang)
+    builder = _preflight(config, definition_file)
+    if workers < 1:
+        raise SourceError(f"workers must be at least 1, not {workers}")
+    size = chunk_size or (8 if use_images else 128)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out)
+    store, owned = _open_ledger(ledger)
+    try:
+        if store is not None:
+            _define(store, definition, definition_file)
+        batch = _Batch(
+            definition,
+            out,
+            config=config,
+            ledger=store,
+            actor=actor,
+            valid_from=valid_from,
+            progress=progress,
+            durable=durable,
+        )
+        header = {
+            "definition": definition.id,
+            "version": definition.version,
+            "fingerprint": definition.fingerprint(),
+            "profiles": list(chosen),
+            "stage": stage,
+            "images": use_images,
+        }
+        batch.manifest = ManifestWriter(out, header, durable=durable)
+        try:
+            slots = batch.slots(iter_results(results))
+            if workers == 1:
+                _run_inline(batch, builder, slots, size)
+            else:
+                _run_pool(batch, config, slots, size, workers)
+            summary = {state.value: count for state, count in batch.state.counts.items()}
+            batch.manifest.close(summary)
+        except BaseException:
+            batch.manifest.abort()
+            raise
+    finally:
+        if owned and store is not None:
+            store.close()
+    bundle = None
+    if zip_bundle:
+        bundle = out / f"{safe_name(definition.id)}.zip"
+        write_zip(bundle, _bundle_members(out), durable=durable)
+    return BatchResult(
+        out_dir=out,
+        definition_id=definition.id,
+        profiles=chosen,
+        counts=dict(batch.state.counts),
+        manifest_csv=out / "manifest.csv",
+        manifest_json=out / "manifest.json",
+        bundle=bundle,
+        ledger=None if store is None else str(getattr(store, "path", "")) or None,
+        problems=tuple(batch.state.problems),
+        images=use_images,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _preflight(config: _Config, definition_file: str) -> _Builder:
+    """Build a specimen credential so that definition mistakes stop the batch before it starts."""
+    try:
+        builder = _Builder(config)
+        specimen = LearnerResult(
+            learner_id="specimen", given_name="Ana", family_name="García", passed=True
+        )
+        built = builder.build(_Job(0, specimen, datetime(2000, 1, 1, tzinfo=UTC)))
+    except SourceError as exc:
+        if exc.file or not definition_file:
+            raise
+        raise SourceError(exc.message, file=definition_file, path=exc.path) from exc
+    if built.error:
+        raise SourceError(built.error, file=definition_file)
+    return builder
+
+
+def _define(store: LedgerStore, definition: MicroCredential, definition_file: str) -> None:
+    from elmkit.ledger import ConflictError
+
+    title = definition.title.get(definition.primary_language) or definition.id
+    try:
+        store.define(
+            definition.id,
+            _definition_document(definition),
+            title=str(title),
+            version=definition.version,
+        )
+    except ConflictError:
+        raise SourceError(
+            f"definition {definition.id!r} version {definition.version!r} is already in the "
+            "ledger with different content: give the changed definition a new 'version'",
+            file=definition_file,
+            path="version",
+        ) from None
+
+
+def _run_inline(batch: _Batch, builder: _Builder, slots: Iterator[_Slot], size: int) -> None:
+    for chunk in _chunks(slots, size):
+        jobs = [job for slot in chunk if slot.done is None and (job := batch.prepare(slot))]
+        batch.finish(chunk, [builder.build(job) for job in jobs])
+
+
+def _run_pool(
+    batch: _Batch, config: _Config, slots: Iterator[_Slot], size: int, workers: int
+) -> None:
+    pending: deque[tuple[list[_Slot], Future[list[_Built]] | None]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(config,)
+    ) as pool:
+        for chunk in _chunks(slots, size):
+            jobs = [job for slot in chunk if slot.done is None and (job := batch.prepare(slot))]
+            pending.append((chunk, pool.submit(_build_chunk, jobs) if jobs else None))
+            while len(pending) > workers * 2:
+                done_chunk, future = pending.popleft()
+                batch.finish(done_chunk, future.result() if future is not None else [])
+        while pending:
+            done_chunk, future = pending.popleft()
+            batch.finish(done_chunk, future.result() if future is not None else [])
+
+
+def _bundle_members(out: Path) -> Iterator[tuple[str, Path]]:
+    """Manifests first, then each issued credential's files in input order."""
+    yield "manifest.csv", out / "manifest.csv"
+    yield "manifest.json", out / "manifest.json"
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["state"] == RowState.ISSUED.value:
+                yield row["file"], out / row["file"]
+                yield row["upload_file"], out / row["upload_file"]

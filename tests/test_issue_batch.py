@@ -1,0 +1,491 @@
+"""Issuing a batch end to end: definition and results files in, credentials, manifest, bundle and
+ledger out (real files, a real SQLite ledger)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import shutil
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from elmkit.errors import SourceError
+from elmkit.ledger import open_ledger
+from elmkit.microcredentials import load_definition
+from elmkit.microcredentials.batch import (
+    CREDENTIALS_DIR,
+    UPLOAD_DIR,
+    BatchResult,
+    delivery_details,
+    file_stem,
+    issue_batch,
+)
+from elmkit.microcredentials.build import credential_id
+from elmkit.microcredentials.manifest import RowState
+from test_issue_support import (
+    VALID_FROM,
+    definition_file,
+    demo_inputs,
+    learner_rows,
+    read_manifest,
+    require_serializers,
+    snapshot,
+    write_csv,
+    write_xlsx,
+)
+
+pytestmark = pytest.mark.usefixtures("serializers")
+
+
+@pytest.fixture
+def serializers() -> None:
+    require_serializers()
+
+
+def _issue(definition: Path, results: Path, out: Path, **options: object) -> object:
+    options.setdefault("images", False)
+    options.setdefault("valid_from", VALID_FROM)
+    return issue_batch(definition, results, out, **options)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    definition: Path
+    results: Path
+    out: Path
+    ledger: Path
+    result: BatchResult
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The demo data issued once (without pages, with a ledger) for several tests to inspect."""
+    require_serializers()
+    folder = tmp_path_factory.mktemp("demo")
+    definition, results = demo_inputs(folder / "input")
+    out, ledger = folder / "out", folder / "ledger.sqlite"
+    result = issue_batch(definition, results, out, ledger=ledger, images=False)
+    return DemoRun(definition, results, out, ledger, result)
+
+
+def test_demo_data_end_to_end_with_ledger(demo_run: DemoRun) -> None:
+    definition, results, out, ledger, result = (
+        demo_run.definition,
+        demo_run.results,
+        demo_run.out,
+        demo_run.ledger,
+        demo_run.result,
+    )
+
+    rows = read_manifest(out)
+    with results.open(encoding="utf-8") as handle:
+        data_rows = sum(1 for _ in handle) - 1
+    assert len(rows) == data_rows == result.rows
+    states = {row["state"] for row in rows}
+    assert {"issued", "not-eligible", "malformed"} <= states
+    assert result.issued == sum(row["state"] == "issued" for row in rows) > 30
+    assert result.exit_code == 1  # the demo results hold one malformed row
+
+    malformed = [row for row in rows if row["state"] == "malformed"]
+    assert [row["row"] for row in malformed] == [32]
+    assert "grade" in malformed[0]["reasons"][0]
+    reasons = {r for row in rows if row["state"] == "not-eligible" for r in row["reasons"]}
+    assert any("below the pass mark" in r for r in reasons)
+    assert any("attendance" in r for r in reasons)
+
+    definition_model = load_definition(definition)
+    with open_ledger(ledger) as store:
+        assert [d.definition_id for d in store.definitions()] == [definition_model.id]
+        for row in rows:
+            if row["state"] != "issued":
+                if row["learner_id"]:
+                    cid = credential_id(definition_model, row["learner_id"])
+                    assert store.get_credential(cid) is None
+                continue
+            document = (out / row["file"]).read_bytes()
+            upload = (out / row["upload_file"]).read_bytes()
+            assert hashlib.sha256(document).hexdigest() == row["sha256"]
+            assert hashlib.sha256(upload).hexdigest() == row["upload_sha256"]
+            stored = store.get_credential(row["credential_id"])
+            assert stored is not None and stored.state.value == "exported"
+            assert stored.sha256 == row["sha256"]
+            events = [(e.event.value, e.sha256) for e in store.history(row["credential_id"])]
+            assert events == [
+                ("defined", None),
+                ("generated", row["sha256"]),
+                ("exported", row["upload_sha256"]),
+            ]
+        issued = sum(
+            1 for _ in store.credentials(definition_id=definition_model.id, state="exported")
+        )
+        assert issued == result.issued
+
+
+def test_credential_and_upload_file_contents(demo_run: DemoRun) -> None:
+    out = demo_run.out
+    row = next(r for r in read_manifest(out) if r["state"] == "issued")
+    document = json.loads((out / row["file"]).read_text(encoding="utf-8"))
+    upload = json.loads((out / row["upload_file"]).read_text(encoding="utf-8"))
+    assert document["id"] == row["credential_id"]
+    assert upload["credential"] == document
+    details = upload["deliveryDetails"]
+    assert details["deliveryAddress"] == [f"mailto:{row['email']}"]
+    assert details["displayLanguages"] == ["es", "ca", "en"]
+    name = document["credentialSubject"]["fullName"]
+    assert row["name"] in json.dumps(name, ensure_ascii=False)
+    assert row["file"] == f"{CREDENTIALS_DIR}/{Path(row['file']).name}"
+    assert row["upload_file"].startswith(f"{UPLOAD_DIR}/")
+
+
+def test_xlsx_results_give_the_same_credentials_as_csv(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    rows = learner_rows(6)
+    csv_out, xlsx_out = tmp_path / "csv", tmp_path / "xlsx"
+    _issue(definition, write_csv(tmp_path / "r.csv", rows), csv_out)
+    _issue(definition, write_xlsx(tmp_path / "r.xlsx", rows), xlsx_out)
+    csv_files = {
+        k: v for k, v in snapshot(csv_out).items() if k.startswith((CREDENTIALS_DIR, UPLOAD_DIR))
+    }
+    xlsx_files = {
+        k: v for k, v in snapshot(xlsx_out).items() if k.startswith((CREDENTIALS_DIR, UPLOAD_DIR))
+    }
+    assert len(csv_files) == 12
+    assert csv_files == xlsx_files
+
+
+def test_rerun_is_byte_identical_and_never_duplicates(demo_run: DemoRun, tmp_path: Path) -> None:
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
+    shutil.copytree(demo_run.out, out)
+    shutil.copy(demo_run.ledger, ledger)
+    first = demo_run.result
+    before = snapshot(demo_run.out)
+    assert snapshot(out) == before
+    with open_ledger(ledger) as store:
+        events_before = sum(1 for _ in store.events())
+    second = issue_batch(demo_run.definition, demo_run.results, out, ledger=ledger, images=False)
+    assert snapshot(out) == before
+    assert second.counts == first.counts
+    with open_ledger(ledger) as store:
+        assert sum(1 for _ in store.events()) == events_before
+        learners = [c.learner_id for c in store.credentials()]
+    assert len(learners) == len(set(learners)) == first.issued
+
+
+def test_validity_date_comes_from_the_first_issue(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    ledger = tmp_path / "ledger.sqlite"
+    results = write_csv(tmp_path / "r.csv", learner_rows(2))
+    _issue(definition, results, tmp_path / "a", ledger=ledger, valid_from=VALID_FROM)
+    more = write_csv(tmp_path / "r2.csv", learner_rows(3))
+    before = datetime.now(UTC).replace(microsecond=0)
+    _issue(definition, more, tmp_path / "b", ledger=ledger, valid_from=None)
+    after = datetime.now(UTC)
+    rows = {r["learner_id"]: r for r in read_manifest(tmp_path / "b")}
+    old = json.loads((tmp_path / "b" / rows["E00000"]["file"]).read_text(encoding="utf-8"))
+    new = json.loads((tmp_path / "b" / rows["E00002"]["file"]).read_text(encoding="utf-8"))
+    assert old["validFrom"].startswith("2026-06-22T09:00:00")
+    assert before <= datetime.fromisoformat(new["validFrom"].replace("Z", "+00:00")) <= after
+    assert (tmp_path / "a" / rows["E00000"]["file"]).read_bytes() == (
+        tmp_path / "b" / rows["E00000"]["file"]
+    ).read_bytes()
+
+
+def test_zip_bundle_holds_every_output_and_is_reproducible(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    results = write_csv(tmp_path / "r.csv", learner_rows(4))
+    first = _issue(definition, results, tmp_path / "a")
+    second = _issue(definition, results, tmp_path / "b")
+    bundle_a, bundle_b = first.bundle, second.bundle  # type: ignore[attr-defined]
+    assert bundle_a.read_bytes() == bundle_b.read_bytes()
+    with zipfile.ZipFile(bundle_a) as archive:
+        names = archive.namelist()
+        assert names[:2] == ["manifest.csv", "manifest.json"]
+        assert len(names) == 2 + 4 * 2
+        for name in names:
+            assert archive.read(name) == (tmp_path / "a" / name).read_bytes()
+
+
+def test_malformed_rows_are_reported_with_their_numbers_and_never_stop_the_others(
+    tmp_path: Path,
+) -> None:
+    definition = definition_file(tmp_path)
+    rows = learner_rows(5)
+    rows[1][5] = "excelente"  # not a grade
+    rows[3][7] = "31/02/2026"  # not a date
+    rows.insert(2, ["", "Sin", "Expediente", "", "", "7", "90", ""])  # no learner id
+    rows.append(list(rows[0]))  # the same learner again
+    out = tmp_path / "out"
+    result = _issue(definition, write_csv(tmp_path / "r.csv", rows), out)
+    manifest = read_manifest(out)
+    by_state: dict[str, list[int]] = {}
+    for row in manifest:
+        by_state.setdefault(row["state"], []).append(row["row"])
+    assert by_state["malformed"] == [2, 3, 5]
+    assert by_state["duplicate"] == [7]
+    assert by_state["issued"] == [1, 4, 6]
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    messages = {row["row"]: row["reasons"][0] for row in manifest if row["state"] == "malformed"}
+    assert "grade" in messages[2] and "learner_id" in messages[3] and "date" in messages[5]
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        csv_rows = list(csv.DictReader(handle))
+    assert [int(r["row"]) for r in csv_rows] == [r["row"] for r in manifest]
+    assert [r["state"] for r in csv_rows] == [r["state"] for r in manifest]
+
+
+def test_records_from_an_iterable(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    records = [
+        {
+            "learner_id": "A1",
+            "given_name": "Ona",
+            "family_name": "Bellmunt",
+            "grade": 8,
+            "attendance": 95,
+        },
+        {"learner_id": "A2", "given_name": "Nil", "grade": "tres", "attendance": 95},
+        {"learner_id": "A3", "given_name": "Pau", "passed": False, "attendance": 95},
+    ]
+    result = _issue(definition, records, tmp_path / "out")
+    assert [r["state"] for r in read_manifest(tmp_path / "out")] == [
+        "issued",
+        "malformed",
+        "not-eligible",
+    ]
+    assert result.issued == 1  # type: ignore[attr-defined]
+
+
+def test_invalid_credentials_are_reported_not_written(tmp_path: Path) -> None:
+    # No quality assurance: Annex I element 11 is missing, so every credential is invalid.
+    definition = definition_file(tmp_path, {"quality_assurance": None})
+    out = tmp_path / "out"
+    result = _issue(definition, write_csv(tmp_path / "r.csv", learner_rows(3)), out)
+    assert result.invalid == 3 and result.issued == 0  # type: ignore[attr-defined]
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    rows = read_manifest(out)
+    assert all(row["state"] == "invalid" and row["file"] == "" for row in rows)
+    codes = {f["code"] for row in rows for f in row["findings"] if f["severity"] == "error"}
+    assert any("quality-assurance" in code for code in codes)
+    assert not list((out / CREDENTIALS_DIR).glob("*")) if (out / CREDENTIALS_DIR).exists() else True
+    assert result.problems[0].findings  # type: ignore[attr-defined]
+
+
+def test_no_images_is_accepted_for_europass_upload_with_a_warning(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    out = tmp_path / "out"
+    result = _issue(definition, write_csv(tmp_path / "r.csv", learner_rows(1)), out, images=False)
+    assert result.issued == 1  # type: ignore[attr-defined]
+    (row,) = read_manifest(out)
+    warnings = [
+        f for f in row["findings"] if f["path"].startswith("/displayParameter/individualDisplay")
+    ]
+    assert warnings and all(f["severity"] == "warning" for f in warnings)
+
+
+def test_definition_mistakes_name_the_file_and_the_field(tmp_path: Path) -> None:
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    bad_mode = definition_file(tmp_path, {"mode": "telepathic"}, name="bad-mode.json")
+    with pytest.raises(SourceError) as caught:
+        _issue(bad_mode, results, tmp_path / "out")
+    assert caught.value.file == str(bad_mode) and caught.value.path == "mode"
+    assert "bad-mode.json" in str(caught.value)
+
+    bad_ects = definition_file(tmp_path, {"ects": -3}, name="bad-ects.json")
+    with pytest.raises(SourceError) as caught:
+        _issue(bad_ects, results, tmp_path / "out")
+    assert caught.value.path == "ects" and "bad-ects.json" in str(caught.value)
+
+    toml = tmp_path / "broken.toml"
+    toml.write_text('id = "x"\ntitle = {en = "t"\n', encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        _issue(toml, results, tmp_path / "out")
+    assert "broken.toml" in str(caught.value)
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_unusable_results_file(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    with pytest.raises(SourceError, match="not found"):
+        _issue(definition, tmp_path / "missing.csv", tmp_path / "out")
+    no_ids = write_csv(tmp_path / "no-ids.csv", [["Ana", "8"]], header=("nombre", "nota"))
+    with pytest.raises(SourceError, match="learner_id"):
+        _issue(definition, no_ids, tmp_path / "out")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("expediente;nombre;nota\n1;Begoña;8\n".encode("latin-1"))
+    with pytest.raises(SourceError, match="UTF-8"):
+        _issue(definition, latin1, tmp_path / "out")
+
+
+def test_changed_definition_needs_a_new_version(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    _issue(definition_file(tmp_path), results, tmp_path / "out", ledger=ledger)
+    changed = definition_file(tmp_path, {"hours": 80}, name="changed.json")
+    with pytest.raises(SourceError, match="new 'version'"):
+        _issue(changed, results, tmp_path / "out", ledger=ledger)
+    bumped = definition_file(tmp_path, {"hours": 80, "version": "2"}, name="bumped.json")
+    result = _issue(bumped, results, tmp_path / "out", ledger=ledger)
+    assert result.issued == 1  # type: ignore[attr-defined]
+    with open_ledger(ledger) as store:
+        (credential,) = list(store.credentials())
+        assert [e.event.value for e in store.history(credential.credential_id)] == [
+            "defined",
+            "generated",
+            "exported",
+            "regenerated",
+            "exported",
+        ]
+        assert {d.version for d in store.definitions()} == {"1", "2"}
+
+
+def test_revoked_credentials_are_not_produced_again(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    ledger = tmp_path / "ledger.sqlite"
+    results = write_csv(tmp_path / "r.csv", learner_rows(2))
+    _issue(definition, results, tmp_path / "out", ledger=ledger)
+    cid = credential_id(load_definition(definition), "E00001")
+    with open_ledger(ledger) as store:
+        store.record(cid, "revoked", "registrar")
+    result = _issue(definition, results, tmp_path / "out", ledger=ledger)
+    states = {r["learner_id"]: r["state"] for r in read_manifest(tmp_path / "out")}
+    assert states == {"E00000": "issued", "E00001": "skipped"}
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+
+
+def test_module_of_a_degree_is_part_of_the_programme(tmp_path: Path) -> None:
+    definition = definition_file(
+        tmp_path,
+        {
+            "id": "upvf-grado-infantil-m3",
+            "kind": "module",
+            "ects": 6,
+            "hours": 150,
+            "learning_setting": "formal learning",
+            "part_of": {
+                "title": {
+                    "es": "Grado en Maestro en Educación Infantil",
+                    "ca": "Grau de Mestre en Educació Infantil",
+                    "en": "Bachelor's Degree in Early Childhood Education",
+                },
+                "eqf_level": 6,
+                "ects": 240,
+            },
+        },
+    )
+    out = tmp_path / "out"
+    result = _issue(definition, write_csv(tmp_path / "r.csv", learner_rows(2)), out)
+    assert result.issued == 2, result.problems  # type: ignore[attr-defined]
+    row = read_manifest(out)[0]
+    document = json.loads((out / row["file"]).read_text(encoding="utf-8"))
+    spec = document["credentialSubject"]["hasClaim"]
+    spec = spec[0] if isinstance(spec, list) else spec
+    qualification = spec["specifiedBy"]
+    assert qualification["type"] == "Qualification"
+    assert qualification["isPartialQualification"] is True
+    parent = qualification["isPartOf"]
+    parent = parent[0] if isinstance(parent, list) else parent
+    assert "Grau de Mestre" in json.dumps(parent["title"], ensure_ascii=False)
+    dc_type = qualification["dcType"]
+    dc_type = dc_type[0] if isinstance(dc_type, list) else dc_type
+    assert "Programme module" in json.dumps(dc_type)
+
+
+def test_worker_processes_give_the_same_files(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    results = write_csv(tmp_path / "r.csv", learner_rows(12))
+    _issue(definition, results, tmp_path / "one", workers=1, chunk_size=3)
+    _issue(definition, results, tmp_path / "two", workers=2, chunk_size=3)
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def test_stable_names_and_delivery_details(tmp_path: Path) -> None:
+    definition = load_definition(definition_file(tmp_path))
+    assert file_stem(definition, "E/01 ñ") == file_stem(definition, "E/01 ñ")
+    assert file_stem(definition, "E/01") != file_stem(definition, "E_01")
+    assert "/" not in file_stem(definition, "../../etc/passwd")
+    from elmkit.microcredentials import LearnerResult
+
+    learner = LearnerResult(
+        learner_id="1",
+        given_name="Ona",
+        email="ona@example.org",
+        wallet="https://wallet.example/ona",
+    )
+    details = delivery_details(definition, learner)
+    assert details["deliveryAddress"] == ["https://wallet.example/ona", "mailto:ona@example.org"]
+    assert details["walletAddress"] == "https://wallet.example/ona"
+    assert details["displayLanguages"] == ["es", "ca", "en"]
+    without = delivery_details(definition, LearnerResult(learner_id="2", given_name="Nil"))
+    assert without == {"displayLanguages": ["es", "ca", "en"]}
+
+
+def test_progress_reports_every_row_in_input_order(tmp_path: Path) -> None:
+    definition = definition_file(tmp_path)
+    rows = learner_rows(9)
+    rows[4][5] = "2"
+    seen: list[tuple[int, RowState]] = []
+    _issue(
+        definition,
+        write_csv(tmp_path / "r.csv", rows),
+        tmp_path / "out",
+        chunk_size=2,
+        progress=lambda row: seen.append((row.row, row.state)),
+    )
+    assert [n for n, _ in seen] == list(range(1, 10))
+    assert seen[4][1] is RowState.NOT_ELIGIBLE
+
+
+@pytest.mark.slow
+def test_every_demo_credential_with_pages_passes_edc_ap_at_ready(tmp_path: Path) -> None:
+    pytest.importorskip("PIL")
+    from elmkit.profiles import validate
+
+    definition, results = demo_inputs(tmp_path / "input")
+    out = tmp_path / "out"
+    result = issue_batch(definition, results, out, images=True, workers=2)
+    assert result.images and result.issued == 41 and result.invalid == 0
+    for row in read_manifest(out):
+        if row["state"] != "issued":
+            continue
+        assert not [f for f in row["findings"] if f["severity"] == "error"]
+        report = validate(out / row["file"], profiles=("edc-ap",), stage="ready")
+        assert report.ok, str(report)
+        document = json.loads((out / row["file"]).read_text(encoding="utf-8"))
+        displays = document["displayParameter"]["individualDisplay"]
+        assert len(displays) == 3
+
+
+def test_upload_file_is_exactly_what_dumps_writes(demo_run: DemoRun) -> None:
+    from elmkit.serializers import dumps, load
+
+    row = next(r for r in read_manifest(demo_run.out) if r["state"] == "issued")
+    upload = (demo_run.out / row["upload_file"]).read_text(encoding="utf-8")
+    credential = load(demo_run.out / row["file"])
+    details = json.loads(upload)["deliveryDetails"]
+    assert upload == dumps(credential, wrapper=True, delivery_details=details)
+    assert (demo_run.out / row["file"]).read_text(encoding="utf-8") == dumps(credential)
+
+
+def test_credentials_with_pages_pass_edc_ap_at_ready(tmp_path: Path) -> None:
+    pytest.importorskip("PIL")
+    from elmkit.profiles import validate
+
+    definition = definition_file(tmp_path)
+    out = tmp_path / "out"
+    result = _issue(definition, write_csv(tmp_path / "r.csv", learner_rows(2)), out, images=True)
+    assert result.images and result.issued == 2  # type: ignore[attr-defined]
+    for row in read_manifest(out):
+        assert row["findings"] == []
+        report = validate(out / row["file"], profiles=("edc-ap",), stage="ready")
+        assert report.ok, str(report)
+        document = json.loads((out / row["file"]).read_text(encoding="utf-8"))
+        displays = document["displayParameter"]["individualDisplay"]
+        languages = {d["language"]["id"].rsplit("/", 1)[-1] for d in displays}
+        assert languages == {"SPA", "CAT", "ENG"}
+        image = displays[0]["displayDetail"]["image"]["content"]
+        assert base64.b64decode(image)[:3] == b"\xff\xd8\xff"

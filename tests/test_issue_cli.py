@@ -1,0 +1,190 @@
+"""The ``issue``, ``history``, ``ledger`` and ``demo`` commands: exit codes 0/1/2, messages, output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import elmkit.cli.issue  # noqa: F401  (registers the commands)
+from elmkit.cli import app
+from test_issue_support import (
+    definition_file,
+    learner_rows,
+    read_manifest,
+    require_serializers,
+    write_csv,
+)
+
+runner = CliRunner(env={"COLUMNS": "220"})
+
+#: The ``elmkit`` entry point, run in a fresh interpreter.
+CLI = [sys.executable, "-c", "from elmkit.cli import main; main()"]
+
+
+@pytest.fixture(autouse=True)
+def _serializers() -> None:
+    require_serializers()
+
+
+def _issue(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["issue", *args, "--no-images", "--valid-from", "2026-06-22"])
+    return result.exit_code, result.output
+
+
+def test_issue_exits_0_when_every_eligible_learner_got_a_credential(tmp_path: Path) -> None:
+    rows = learner_rows(3)
+    rows[1][5] = "2"  # did not pass: not an error
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", rows)),
+        "--out",
+        str(tmp_path / "out"),
+    )
+    assert code == 0, output
+    assert "issued" in output and "not eligible" in output
+    assert "below the pass mark" in output
+    assert (tmp_path / "out" / "ledger.sqlite").is_file()
+    assert [r["state"] for r in read_manifest(tmp_path / "out")] == [
+        "issued",
+        "not-eligible",
+        "issued",
+    ]
+
+
+def test_issue_exits_1_for_invalid_credentials_and_malformed_rows(tmp_path: Path) -> None:
+    results = write_csv(tmp_path / "r.csv", learner_rows(2))
+    no_qa = definition_file(tmp_path, {"quality_assurance": None}, name="no-qa.json")
+    code, output = _issue(str(no_qa), str(results), "--out", str(tmp_path / "a"))
+    assert code == 1, output
+    assert "invalid" in output and "quality assurance" in output
+
+    rows = learner_rows(2)
+    rows[0][5] = "muy bien"
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "m.csv", rows)),
+        "--out",
+        str(tmp_path / "b"),
+    )
+    assert code == 1, output
+    assert "malformed" in output
+
+
+def test_issue_exits_2_with_one_clear_line_on_unusable_input(tmp_path: Path) -> None:
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    code, output = _issue(
+        str(tmp_path / "missing.toml"), str(results), "--out", str(tmp_path / "out")
+    )
+    assert code == 2
+    assert "missing.toml" in output and "not found" in output
+    assert "Traceback" not in output
+
+    bad = definition_file(tmp_path, {"awarding_body.country": "Atlantis"}, name="bad.json")
+    code, output = _issue(str(bad), str(results), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "bad.json" in output and "awarding_body.country" in output
+    assert "Traceback" not in output
+    assert len([line for line in output.splitlines() if line.strip()]) <= 3
+
+    code, output = _issue(
+        str(definition_file(tmp_path)), str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o")
+    )
+    assert code == 2 and "nope.csv" in output
+
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(results),
+        "--out",
+        str(tmp_path / "o"),
+        "--profile",
+        "no-such-profile",
+    )
+    assert code == 2 and "no-such-profile" in output
+
+
+def test_history_and_ledger_commands(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ledger = out / "ledger.sqlite"
+    rows = learner_rows(3)
+    rows[2][5] = "1"
+    code, output = _issue(
+        str(definition_file(tmp_path)), str(write_csv(tmp_path / "r.csv", rows)), "--out", str(out)
+    )
+    assert code == 0, output
+    issued = [r for r in read_manifest(out) if r["state"] == "issued"]
+
+    result = runner.invoke(app, ["history", issued[0]["credential_id"], "--ledger", str(ledger)])
+    assert result.exit_code == 0, result.output
+    for event in ("defined", "generated", "exported"):
+        assert event in result.output
+    assert issued[0]["sha256"][:12] in result.output
+
+    by_learner = runner.invoke(app, ["history", issued[1]["learner_id"], "--ledger", str(ledger)])
+    assert by_learner.exit_code == 0 and "exported" in by_learner.output
+
+    unknown = runner.invoke(app, ["history", "urn:credential:nobody", "--ledger", str(ledger)])
+    assert unknown.exit_code == 1 and "no credential" in unknown.output
+
+    summary = runner.invoke(app, ["ledger", "--ledger", str(ledger)])
+    assert summary.exit_code == 0 and "upvf-2026-ia-docencia" in summary.output
+
+    exported = runner.invoke(app, ["ledger", "--state", "exported", "--ledger", str(ledger)])
+    assert exported.exit_code == 0
+    assert all(r["credential_id"] in exported.output for r in issued)
+    assert "2 credential(s)" in exported.output
+
+    mine = runner.invoke(
+        app, ["ledger", "--learner", issued[0]["learner_id"], "--ledger", str(ledger)]
+    )
+    assert mine.exit_code == 0 and issued[0]["credential_id"] in mine.output
+    assert issued[1]["credential_id"] not in mine.output
+
+    bad_state = runner.invoke(app, ["ledger", "--state", "lost", "--ledger", str(ledger)])
+    assert bad_state.exit_code == 2 and "lost" in bad_state.output
+
+    missing = runner.invoke(app, ["ledger", "--ledger", str(tmp_path / "none.sqlite")])
+    assert missing.exit_code == 2 and not (tmp_path / "none.sqlite").exists()
+
+
+def test_demo_in_a_real_process_offline(tmp_path: Path) -> None:
+    out = tmp_path / "elmkit-demo"
+    done = subprocess.run(
+        [*CLI, "demo", "--out", str(out), "--no-images", "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("definition.toml", "learners.csv", "logo.png"):
+        assert (out / "input" / name).is_file()
+    assert (out / "ledger.sqlite").is_file()
+    assert (out / "upvf-2026-ia-docencia.zip").is_file()
+    rows = read_manifest(out)
+    assert len(rows) == 50
+    assert sum(r["state"] == "issued" for r in rows) == 41
+    assert "history" in done.stdout and str(out) in done.stdout.replace("\n", "")
+    first = json.loads((out / rows[0]["file"]).read_bytes())
+    assert first["id"] == rows[0]["credential_id"]
+
+
+@pytest.mark.slow
+def test_demo_again_reproduces_the_same_files(tmp_path: Path) -> None:
+    out = tmp_path / "elmkit-demo"
+    command = [*CLI, "demo", "--out", str(out), "--no-images", "--workers", "2"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = {
+        p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and "sqlite" not in p.name
+    }
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    after = {
+        p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and "sqlite" not in p.name
+    }
+    assert after == before

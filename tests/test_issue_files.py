@@ -1,0 +1,165 @@
+"""Output plumbing of a batch: atomic and staged writes, reproducible ZIPs, the manifest, reading
+SIS exports row by row."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from elmkit.errors import SourceError
+from elmkit.microcredentials.files import (
+    TEMP_PREFIX,
+    AtomicWriter,
+    StagedFiles,
+    atomic_write,
+    remove_stale_temp_files,
+    safe_name,
+    sha256_file,
+    write_zip,
+)
+from elmkit.microcredentials.manifest import ManifestRow, ManifestWriter, RowState, read_manifest
+from elmkit.microcredentials.records import LearnerResult, RowError, iter_results
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(texts)
+def test_safe_names_are_plain_and_stable(text: str) -> None:
+    name = safe_name(text)
+    assert name == safe_name(text)
+    assert name and all(c.isascii() and (c.isalnum() or c in "._-") for c in name)
+    assert not name.startswith(".") and len(name) <= 60
+
+
+def test_atomic_write_replaces_whole_files_and_leaves_nothing_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "file.json"
+    atomic_write(target, b"first")
+    atomic_write(target, b"second")
+    assert target.read_bytes() == b"second"
+    with pytest.raises(RuntimeError), AtomicWriter(target) as out:
+        out.write(b"half of a third")
+        raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"second"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["file.json"]
+    assert sha256_file(target) == "16367aacb67a4a017c8da8ab95682ccb390863780f7114dda0a0e0c55644c7c4"
+
+
+def test_staged_files_appear_only_on_commit(tmp_path: Path) -> None:
+    staged = StagedFiles()
+    staged.stage(tmp_path / "c" / "one.jsonld", b"1")
+    staged.stage(tmp_path / "e" / "one.json", b"2")
+    assert len(staged) == 2
+    visible = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith(TEMP_PREFIX)]
+    assert visible == []
+    staged.commit()
+    assert (tmp_path / "c" / "one.jsonld").read_bytes() == b"1"
+    assert not list(tmp_path.rglob(f"{TEMP_PREFIX}*"))
+
+    aborted = StagedFiles(durable=False)
+    aborted.stage(tmp_path / "c" / "two.jsonld", b"x")
+    aborted.abort()
+    assert not (tmp_path / "c" / "two.jsonld").exists()
+    assert not list(tmp_path.rglob(f"{TEMP_PREFIX}*"))
+
+
+def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:
+    (tmp_path / "credentials").mkdir()
+    stale = tmp_path / "credentials" / f"{TEMP_PREFIX}123-1-x.jsonld.part"
+    stale.write_bytes(b"{half")
+    keep = tmp_path / "credentials" / "x.jsonld"
+    keep.write_bytes(b"{}")
+    assert remove_stale_temp_files(tmp_path) == 1
+    assert not stale.exists() and keep.exists()
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.binary(max_size=2000), min_size=1, max_size=5))
+def test_zip_is_reproducible_and_complete(
+    tmp_path_factory: pytest.TempPathFactory, contents: list[bytes]
+) -> None:
+    folder = tmp_path_factory.mktemp("zip")
+    members = []
+    for i, data in enumerate(contents):
+        path = folder / f"f{i}.json"
+        path.write_bytes(data)
+        members.append((f"dir/f{i}.json", path))
+    write_zip(folder / "a.zip", members)
+    os.utime(members[0][1], (0, 0))  # file times never reach the archive
+    write_zip(folder / "b.zip", members)
+    assert (folder / "a.zip").read_bytes() == (folder / "b.zip").read_bytes()
+    with zipfile.ZipFile(folder / "a.zip") as archive:
+        assert archive.testzip() is None
+        assert [archive.read(name) for name, _ in members] == contents
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(texts, texts, st.lists(texts, max_size=3)), max_size=6))
+def test_manifest_csv_and_json_hold_the_same_rows(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, list[str]]]
+) -> None:
+    folder = tmp_path_factory.mktemp("manifest")
+    writer = ManifestWriter(folder, {"definition": "d"}, durable=False)
+    written = []
+    for n, (learner, name, reasons) in enumerate(rows, start=1):
+        row = ManifestRow(
+            n, RowState.NOT_ELIGIBLE, learner_id=learner, name=name, reasons=tuple(reasons)
+        )
+        writer.add(row)
+        written.append(row)
+    writer.close({"rows": len(rows)})
+    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert data["batch"] == {"definition": "d"} and data["summary"] == {"rows": len(rows)}
+    assert read_manifest(folder / "manifest.json") == [r.to_json() for r in written]
+    with (folder / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        csv_rows = list(csv.DictReader(handle))
+    assert [(r["learner_id"], r["name"]) for r in csv_rows] == [
+        (r.learner_id, r.name) for r in written
+    ]
+
+
+def test_an_aborted_manifest_leaves_the_previous_one(tmp_path: Path) -> None:
+    first = ManifestWriter(tmp_path, {"run": 1}, durable=False)
+    first.add(ManifestRow(1, RowState.ISSUED, learner_id="a"))
+    first.close()
+    before = (tmp_path / "manifest.json").read_bytes()
+    second = ManifestWriter(tmp_path, {"run": 2}, durable=False)
+    second.add(ManifestRow(1, RowState.ISSUED, learner_id="b"))
+    second.abort()
+    assert (tmp_path / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.csv", "manifest.json"]
+
+
+def test_csv_rows_are_numbered_and_read_as_a_stream(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "\ufeffexpediente;nombre;nota\n1;Begoña;8,5\n\n2;Iñaki;ocho\n3;Marçal;7;extra\n4;Ona;6\n",
+        encoding="utf-8",
+    )
+    items = list(iter_results(path))
+    assert [n for n, _ in items] == [1, 3, 4, 5]
+    assert isinstance(items[0][1], LearnerResult) and items[0][1].grade == 8.5
+    assert isinstance(items[1][1], RowError) and "grade" in items[1][1].message
+    assert isinstance(items[2][1], RowError) and "more cells" in items[2][1].message
+    assert items[2][1].learner_id == "3"
+    assert isinstance(items[3][1], LearnerResult)
+
+
+def test_utf16_exports_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes("id\tnombre\tapto\nA1\tLucía\tsí\n".encode("utf-16"))
+    (item,) = [r for _, r in iter_results(path)]
+    assert isinstance(item, LearnerResult) and item.given_name == "Lucía" and item.passed is True
+
+
+def test_not_utf8_is_a_source_error(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes("id;nombre\n1;Begoña\n".encode("cp1252"))
+    with pytest.raises(SourceError, match="UTF-8"):
+        list(iter_results(path))
