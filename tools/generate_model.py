@@ -354,15 +354,16 @@ def generate(classes: dict[str, Cls], meta: dict[str, Any]) -> str:
         "and the EDC JSON-LD context. Do not edit by hand: change the generator and run it again.",
         '"""',
         "",
-        "# ruff: noqa: E501",
         "from __future__ import annotations",
         "",
         "from typing import Annotated, ClassVar",
         "",
         "from pydantic import BeforeValidator, Discriminator, Field, Tag",
         "",
-        "from elmkit.model.base import ElmNode, as_list, as_node, as_node_list, register_class_tags, tag_discriminator",
-        "from elmkit.model.datatypes import AnyUri, Date, DateTime, Duration, Iri, XsdDecimal",
+        "from elmkit.model.base import (",
+        "@BASE@",
+        ")",
+        "from elmkit.model.datatypes import @DATATYPES@",
         "from elmkit.model.text import LangText",
         "",
         "__all__ = [",
@@ -445,7 +446,12 @@ def generate(classes: dict[str, Cls], meta: dict[str, Any]) -> str:
     lines.append("")
     lines.append("register_class_tags([c.class_term for c in ALL_CLASSES])")
     lines.append("")
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    body = text.split("__all__ = [", 1)[1]
+    used = lambda names: ", ".join(n for n in names if re.search(rf"\b{n}\b", body))  # noqa: E731
+    base_names = used(["ElmNode", "as_list", "as_node", "as_node_list", "register_class_tags", "tag_discriminator"])
+    text = text.replace("@BASE@", "".join(f"    {name},\n" for name in base_names.split(", ")).rstrip("\n"))
+    return text.replace("@DATATYPES@", used(["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdDecimal"]))
 
 
 def order_ancestors(classes: dict[str, Cls], iri: str) -> list[str]:

@@ -201,8 +201,11 @@ class Profile(Protocol):
     A profile never raises on a credential that loaded: it reports.
     """
 
-    name: str
-    title: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
 
     def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]: ...
 
