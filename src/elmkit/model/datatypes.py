@@ -41,11 +41,11 @@ class DateTime(datetime):
     @classmethod
     def parse(cls, text: str) -> DateTime:
         if not _DATETIME.fullmatch(text):
-            raise _custom("xsd_datetime", "not an xsd:dateTime: {value!r}", value=text)
+            raise _custom("xsd_datetime", "not an xsd:dateTime: {value}", value=text)
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise _custom("xsd_datetime", "not a valid date and time: {value!r}", value=text) from None
+            raise _custom("xsd_datetime", "not a valid date and time: {value}", value=text) from None
         return cls._wrap(parsed, text)
 
     @classmethod
@@ -108,11 +108,11 @@ class Date(date):
             return out
         if isinstance(value, str):
             if not _DATE.fullmatch(value):
-                raise _custom("xsd_date", "not an xsd:date: {value!r}", value=value)
+                raise _custom("xsd_date", "not an xsd:date: {value}", value=value)
             try:
                 parsed = date.fromisoformat(value[:10] if value[0] != "-" else value)
             except ValueError:
-                raise _custom("xsd_date", "not a valid date: {value!r}", value=value) from None
+                raise _custom("xsd_date", "not a valid date: {value}", value=value) from None
             out = cls(parsed.year, parsed.month, parsed.day)
             out.lexical = value
             return out
@@ -140,7 +140,7 @@ class Duration(str):
 
     def __new__(cls, value: str) -> Self:
         if not isinstance(value, str) or not _DURATION.fullmatch(value):
-            raise ValueError(f"not an ISO 8601 duration: {value!r}")
+            raise ValueError(f"not an ISO 8601 duration: {value}")
         return super().__new__(cls, value)
 
     @classmethod
@@ -201,7 +201,7 @@ class Duration(str):
             return cls.from_timedelta(value)
         if isinstance(value, str) and _DURATION.fullmatch(value):
             return cls(value)
-        raise _custom("xsd_duration", "not an ISO 8601 duration (e.g. PT60H): {value!r}", value=value)
+        raise _custom("xsd_duration", "not an ISO 8601 duration (e.g. PT60H): {value}", value=value)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -234,7 +234,7 @@ class XsdDecimal(Decimal):
                 return out
         except InvalidOperation:
             pass
-        raise _custom("xsd_decimal", "not a decimal number: {value!r}", value=value)
+        raise _custom("xsd_decimal", "not a decimal number: {value}", value=value)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -250,7 +250,7 @@ class XsdDecimal(Decimal):
 
 def _check_iri(value: str) -> str:
     if not _IRI.fullmatch(value):
-        raise _custom("iri", "not an absolute IRI: {value!r}", value=value)
+        raise _custom("iri", "not an absolute IRI: {value}", value=value)
     return value
 
 

@@ -50,6 +50,7 @@ from elmkit.model.text import LangText
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ELEMENTS",
     "EDC_GENERIC_FULL",
     "ConversionIssue",
     "Elmv2Origin",
@@ -72,6 +73,8 @@ EDC_GENERIC_FULL: Final = "http://data.europa.eu/snb/model/ap/edc-generic-full"
 DEFAULT_MAX_BYTES: Final = 20_000_000
 #: Deepest nesting of claims (achievements within achievements, ...) that is converted.
 MAX_CLAIM_DEPTH: Final = 64
+#: Most elements a document may have by default (real v2 credentials have a few thousand).
+DEFAULT_MAX_ELEMENTS: Final = 50_000
 #: Most issues listed for one document; the rest are counted.
 MAX_ISSUES: Final = 10_000
 
@@ -97,8 +100,9 @@ class ConversionIssue:
 
     ``kind`` is ``dropped`` (no ELM 3.2 home: the value is not in the result), ``derived`` (a value
     the profile requires was filled in from other data), ``changed`` (carried over in another form),
-    ``invalid`` (a malformed value, left out) or ``unresolved`` (a reference to nothing).
-    ``path`` locates the v2 element (``/europassCredential/credentialSubject/gender``) and ``line``
+    ``invalid`` (a malformed value, left out), ``unresolved`` (a reference to nothing) or
+    ``missing`` (ELM 3.2 requires it and the v2 document cannot provide it); a last
+    ``more`` entry counts the issues past :data:`MAX_ISSUES`. ``path`` locates the v2 element (``/europassCredential/credentialSubject/gender``) and ``line``
     its line in the document.
     """
 
@@ -192,6 +196,7 @@ def load_elmv2(
     *,
     xsd: str | os.PathLike[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
     strict: bool = False,
 ) -> m.EuropeanDigitalCredential:
     """Read an ELM v2 XML credential as an ELM 3.2 :class:`~elmkit.model.EuropeanDigitalCredential`.
@@ -200,14 +205,18 @@ def load_elmv2(
     file, or the folder of the v2 schemas) the document is first validated; imports are read from
     that folder only. The credential's ``origin`` is an :class:`Elmv2Origin` that lists what did not
     carry over; ``strict=True`` raises :class:`~elmkit.errors.ModelError` instead for malformed
-    values and dangling references.
+    values and dangling references. Documents larger than ``max_bytes`` or with more than
+    ``max_elements`` elements are refused.
 
     Raises :class:`~elmkit.errors.ParseError` (malformed XML: :class:`Elmv2SyntaxError`; a
     ``DOCTYPE``), :class:`~elmkit.errors.DocumentTooLargeError`, :class:`Elmv2SchemaError`,
-    :class:`~elmkit.errors.UnsupportedFormatError` (not an ELM v2 document) and
+    :class:`~elmkit.errors.UnsupportedFormatError` (not an ELM v2 document),
+    :class:`~elmkit.errors.StructureError` (too many elements, claims nested too deeply) and
     :class:`~elmkit.errors.SourceError` (unreadable file).
     """
-    credential, _issues = load_elmv2_report(source, xsd=xsd, max_bytes=max_bytes, strict=strict)
+    credential, _issues = load_elmv2_report(
+        source, xsd=xsd, max_bytes=max_bytes, max_elements=max_elements, strict=strict
+    )
     return credential
 
 
@@ -216,11 +225,15 @@ def load_elmv2_report(
     *,
     xsd: str | os.PathLike[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
     strict: bool = False,
 ) -> tuple[m.EuropeanDigitalCredential, list[ConversionIssue]]:
     """:func:`load_elmv2`, also returning the list of :class:`ConversionIssue`."""
     data, path = _read_source(source, max_bytes)
     root = _parse(data)
+    count = int(root.xpath("count(//*)"))
+    if count > max_elements:
+        raise StructureError(f"the document has {count} elements, more than the limit of {max_elements}")
     validated = False
     if xsd is not None:
         _validate(root, Path(os.fspath(xsd)))
@@ -390,7 +403,7 @@ def _compile_schema(path: Path) -> _Schema:
                 if candidate.is_relative_to(folder):
                     return self.resolve_filename(str(candidate), context) if candidate.is_file() else None
             refused.append(url or "")
-            return self.resolve_empty(context)
+            return self.resolve_string('<refused xmlns="urn:elmkit:refused"/>', context)
 
     parser = _parser()
     parser.resolvers.add(_LocalOnly())
@@ -398,7 +411,7 @@ def _compile_schema(path: Path) -> _Schema:
         doc = etree.fromstring(data, parser, base_url=str(path.resolve())).getroottree()
         schema = etree.XMLSchema(doc)
     except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
-        note = f"; refused to load {', '.join(refused)}" if refused else ""
+        note = f" (only files in its folder are read; refused {', '.join(refused)})" if refused else ""
         raise ParseError(f"the XSD {path.name} cannot be compiled: {exc}{note}") from None
     compiled = _Schema(schema, doc.getroot().get("targetNamespace"), threading.Lock())
     with _SCHEMA_LOCK:
@@ -580,6 +593,7 @@ class _Converter:
             self.credential_id = f"urn:credential:{uuid.uuid5(uuid.NAMESPACE_URL, 'elmv2:' + raw_id)}"
             self.issue("changed", cred, f"the credential id {raw_id!r} is not an IRI; "
                        f"{self.credential_id} is used")
+        self.id_space = uuid.uuid5(uuid.NAMESPACE_URL, self.credential_id)
         self.refs: dict[str, El] = {}
         for section in _children(cred):
             name = _local(section)
@@ -592,6 +606,7 @@ class _Converter:
         self.elements: dict[tuple[str, str], El] = {}
         self.used_refs: set[str] = set()
         self.concepts: dict[str, m.Concept] = {}
+        self.canonical: dict[str, bytes] = {}
         self.depth = 0
         self.default_award: m.AwardingProcess | None = None
         self.issuer: ElmNode | None = None
@@ -614,7 +629,9 @@ class _Converter:
         current = node.__dict__.get(field)
         if isinstance(current, list):
             allowed = _allowed(type(node), field)
-            members = self.members.setdefault((id(node), field), {id(x) for x in current})
+            members = self.members.get((id(node), field))
+            if members is None:
+                members = self.members[(id(node), field)] = {id(x) for x in current}
             for item in value if isinstance(value, list) else [value]:
                 if not isinstance(item, allowed):
                     self.issue("invalid", el, f"a {type(item).__name__} does not fit "
@@ -623,6 +640,14 @@ class _Converter:
                     members.add(id(item))
                     current.append(item)
                     node.__pydantic_fields_set__.add(field)
+            return
+        if current is None and isinstance(value, ElmNode):
+            if not isinstance(value, _allowed(type(node), field)):
+                self.issue("invalid", el, f"a {type(value).__name__} does not fit "
+                           f"{type(node).__name__}.{field}; left out")
+                return
+            node.__dict__[field] = value
+            node.__pydantic_fields_set__.add(field)
             return
         if isinstance(current, LangText) and isinstance(value, LangText):
             new = _merge_text(current, value)
@@ -665,7 +690,7 @@ class _Converter:
             return None
         if _is_iri(raw):
             return raw
-        minted = stable_id(cls, raw, namespace=self.credential_id)
+        minted = stable_id(cls, raw, namespace=self.id_space)
         self.issue("changed", el, f"the id {raw!r} is not an IRI; {minted} is used")
         return minted
 
@@ -678,7 +703,10 @@ class _Converter:
         def canonical(item: El) -> bytes:
             return bytes(re.sub(rb"\s+", b"", etree.tostring(item, method="c14n")))
 
-        if canonical(first) != canonical(again):
+        reference = self.canonical.get(raw)
+        if reference is None:
+            reference = self.canonical[raw] = canonical(first)
+        if reference != canonical(again):
             self.issue("changed", again, f"{raw} appears again with different content; the first "
                        f"occurrence (line {first.sourceline}) is used")
 
@@ -846,19 +874,27 @@ class _Converter:
         self.concepts[uri] = concept
         return concept
 
+    def jurisdiction(self, el: El) -> m.Concept | None:
+        """ELM 3.2 takes jurisdictions from the territorial units list (ATU), which has an entry
+        for each country with the same code; v2 documents used the country list."""
+        concept = self.concept(el)
+        if concept is None or concept.id is None:
+            return concept
+        entry = vocab.find_concept(concept.id)
+        if entry is not None and entry.scheme == vocab.vocabulary("country").iri:
+            unit = vocab.vocabulary("atu").find(entry.notation)
+            if unit is not None and unit.notation == entry.notation:
+                self.issue("changed", el, f"country {entry.notation} is written as the territorial "
+                           f"unit {unit.iri} (ELM 3.2 takes jurisdictions from the ATU list)")
+                return unit.to_concept()
+        return concept
+
     def language(self, el: El) -> m.Concept | None:
         code = _token(el.text)
         try:
             return vocab.language(code).to_concept()
         except (UnknownCodeError, LanguageTagError):
             self.issue("invalid", el, f"{code!r} is not a language of the EU table; left out")
-            return None
-
-    def country_code(self, code: str, el: El) -> m.Concept | None:
-        try:
-            return vocab.country(code).to_concept()
-        except (UnknownCodeError, LanguageTagError):
-            self.issue("invalid", el, f"{code!r} is not a country of the EU table; left out")
             return None
 
     # ------------------------------------------------------------------------------- small nodes
@@ -1374,7 +1410,7 @@ class _Converter:
             "type": _put("dc_type", _Converter.concept),
             "status": _put("entitlement_status", _Converter.concept),
             "limitOrganization": _put("limit_organisation", _Converter.org_ref),
-            "limitJurisdiction": _put("limit_jurisdiction", _Converter.concept),
+            "limitJurisdiction": _put("limit_jurisdiction", _Converter.jurisdiction),
             "limitOccupation": _put("limit_occupation", _Converter.concept),
             "limitNationalOccupation": _put("limit_national_occupation", _Converter.concept),
             "mayResultFrom": _put("entitled_by", lambda c, e: c.resolve(
@@ -1493,7 +1529,7 @@ class _Converter:
             "limitQualification": _put("limit_qualification", qualification),
             "limitField": _put("limit_field", _Converter.concept),
             "limitEQFLevel": _put("limit_eqf_level", _Converter.concept),
-            "limitJurisdiction": _put("limit_jurisdiction", _Converter.concept),
+            "limitJurisdiction": _put("limit_jurisdiction", _Converter.jurisdiction),
             "accreditingAgent": _put("accrediting_agent", _Converter.org_ref),
             "issuedDate": _put("date_issued", _Converter.datetime),
             "reviewDate": _put("review_date", _Converter.datetime),
@@ -1514,11 +1550,8 @@ class _Converter:
             id=self.credential_id,
             credential_schema=[m.ShaclValidator2017(id=EDC_GENERIC_FULL, type="ShaclValidator2017")],
         )
-        display = m.DisplayParameter(id=stable_id(m.DisplayParameter, "display", namespace=self.credential_id))
-        state: dict[str, Any] = {"profile": None}
-
+        display = m.DisplayParameter(id=stable_id(m.DisplayParameter, "display", namespace=self.id_space))
         def profile(c: _Converter, el: El, node: ElmNode) -> None:
-            state["profile"] = el
             concept = c.concept(el)
             if concept is not None and concept.id != _GENERIC_PROFILE:
                 label = concept.pref_label.get("en") if concept.pref_label else concept.id
@@ -1583,7 +1616,7 @@ class _Converter:
             credential.issuance_date = credential.issued
         credential.display_parameter = display
         if not display.individual_display:
-            self.issue("dropped", cred_el, "ELM v2 has no rendered pages: displayParameter has no "
+            self.issue("missing", cred_el, "ELM v2 has no rendered pages: displayParameter has no "
                        "individualDisplay image (render one, then seal)")
         self._unreferenced()
         self._fill_awarding(credential)
@@ -1633,7 +1666,7 @@ class _Converter:
                 if inherited is None:
                     if self.default_award is None:
                         self.default_award = m.AwardingProcess(
-                            id=stable_id(m.AwardingProcess, "issuer", namespace=self.credential_id),
+                            id=stable_id(m.AwardingProcess, "issuer", namespace=self.id_space),
                             awarding_body=[self.issuer],
                         )
                     inherited = self.default_award
@@ -1694,7 +1727,7 @@ class _Converter:
     def _assign_ids(self, credential: ElmNode) -> None:
         for path, node in credential.walk():
             if node.id is None and not isinstance(node, m.Concept | m.ConceptScheme):
-                node.id = stable_id(type(node), path, namespace=self.credential_id)
+                node.id = stable_id(type(node), path, namespace=self.id_space)
 
 
 # ------------------------------------------------------------------------------------- rule sets

@@ -1,0 +1,1075 @@
+"""Legacy ELM v2 (EDCI 1.x) XML credentials read into the ELM 3.2 model.
+
+Expected values are read from the v2 XML with lxml/XPath, never copied from the converter.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from conftest import ELM_DIR
+from elmkit.errors import (
+    DocumentTooLargeError,
+    ElmError,
+    ModelError,
+    ParseError,
+    SourceError,
+    StructureError,
+    UnsupportedFormatError,
+)
+from elmkit.model import EuropeanDigitalCredential, LangText, vocab
+from elmkit.model import classes as m
+from elmkit.serializers.elmv2 import (
+    EDC_GENERIC_FULL,
+    ConversionIssue,
+    Elmv2Origin,
+    Elmv2SchemaError,
+    Elmv2SyntaxError,
+    is_elmv2,
+    load_elmv2,
+    load_elmv2_report,
+)
+
+V2_DIR = ELM_DIR / "samples" / "elm-v2-xml"
+XSD_DIR = ELM_DIR / "xsd" / "elm2-edci-credential"
+SAMPLES = ("EDC_WileECoyote_Simple.xml", "EDC_SampleACT_AA.xml")
+SNB = "http://data.europa.eu/snb"
+CRED = "http://data.europa.eu/europass/model/credentials/w3c#"
+NS = {"e": SNB, "c": CRED}
+ROOT_NS = f'xmlns="{SNB}" xmlns:cred="{CRED}"'
+AUTH = "http://publications.europa.eu/resource/authority"
+SNB_CV = "http://data.europa.eu/snb"
+
+
+# ------------------------------------------------------------------------ a richer v2 document
+
+
+def _t(tag: str, *texts: tuple[str, str], attrs: str = "") -> str:
+    body = "".join(f'<text lang="{lang}" content-type="text/plain">{v}</text>' for lang, v in texts)
+    return f"<{tag}{attrs}>{body}</{tag}>"
+
+
+def _code(tag: str, uri: str, label: str) -> str:
+    base = uri.rstrip().rsplit("/", 1)[0]
+    framework = base if base.startswith(AUTH) else base + "/25831c2"
+    return (f'<{tag} targetFrameworkUrl="{framework}" uri="{uri}">'
+            f"{_t('targetName', ('en', label))}</{tag}>")
+
+
+def _spain(tag: str = "country") -> str:
+    return _code(tag, f"{AUTH}/country/ESP", "Spain")
+
+
+def _org(ident: str, name: str, registration: str, tag: str = "organization") -> str:
+    return (f'<{tag} id="{ident}"><registration spatialID="ES">{registration}</registration>'
+            f"{_t('prefLabel', ('es', name))}<hasLocation><hasAddress>{_spain()}</hasAddress>"
+            f"</hasLocation></{tag}>")
+
+
+def rich_document() -> str:
+    """A v2 credential with achievements, assessments, activities, entitlements, specifications,
+    outcomes, credits, an accreditation, a learning opportunity and an attachment."""
+    course = (
+        '<wasInfluencedBy id="urn:epass:activity:course">'
+        + _t("title", ("es", "Curso académico 2020-2021"))
+        + "<workload>PT1500H</workload>"
+        + "<startedAtTime>2020-09-14T00:00:00+02:00</startedAtTime>"
+        + "<endedAtTime>2021-07-09T00:00:00+02:00</endedAtTime>"
+        + '<directedBy idref="urn:epass:org:faculty"/>'
+        + "<location><id>urn:epass:location:campus</id>"
+        + _t("name", ("es", "Campus de Ejemplo"))
+        + f"<hasAddress>{_spain()}</hasAddress></location>"
+        + '<specifiedBy idref="urn:epass:activitySpec:course"/>'
+        + '<usedLearningOpportunity idref="urn:epass:learningOpportunity:2020"/>'
+        + "</wasInfluencedBy>"
+    )
+    final = (
+        '<wasDerivedFrom id="urn:epass:assessment:final">'
+        + _t("title", ("es", "Evaluación global"))
+        + "<grade>8.4</grade>"
+        + "<shortenedGrading><percentageLower>60</percentageLower>"
+        + "<percentageEqual>10</percentageEqual><percentageHigher>30</percentageHigher>"
+        + "</shortenedGrading>"
+        + "<resultDistribution>"
+        + "<category>" + _t("label", ("es", "Sobresaliente"))
+        + "<minScore>9</minScore><maxScore>10</maxScore><count>4</count></category>"
+        + "<category>" + _t("label", ("es", "Notable"))
+        + "<minScore>7</minScore><maxScore>8.9</maxScore><count>12</count></category>"
+        + "</resultDistribution>"
+        + "<issuedDate>2021-07-10T00:00:00+02:00</issuedDate>"
+        + _code("idVerificationMethod", f"{SNB_CV}/supervision-verification/70be69aaf9",
+                "Supervised with ID Verification")
+        + '<assessedBy idref="urn:epass:org:uni"/>'
+        + '<specifiedBy idref="urn:epass:assessmentSpec:final"/>'
+        + '<hasPart id="urn:epass:assessment:tfm">'
+        + _t("title", ("es", "Trabajo fin de máster"))
+        + "<grade>9.5</grade><issuedDate>2021-07-01T00:00:00+02:00</issuedDate>"
+        + '<assessedBy idref="urn:epass:org:faculty"/></hasPart>'
+        + "</wasDerivedFrom>"
+    )
+    parts = (
+        "<hasPart>"
+        + '<learningAchievement id="urn:epass:learningAchievement:ml">'
+        + '<identifier schemeID="Asignatura">DS-101</identifier>'
+        + _t("title", ("es", "Aprendizaje automático"))
+        + '<wasDerivedFrom id="urn:epass:assessment:ml">'
+        + _t("title", ("es", "Examen de aprendizaje automático"))
+        + "<grade>7.8</grade></wasDerivedFrom>"
+        + '<specifiedBy idref="urn:epass:learningSpec:ml"/></learningAchievement>'
+        + '<learningAchievement id="urn:epass:learningAchievement:stats">'
+        + _t("title", ("es", "Estadística avanzada"))
+        + '<specifiedBy idref="urn:epass:learningSpec:stats"/></learningAchievement>'
+        + "</hasPart>"
+    )
+    master = (
+        '<qualificationAward id="urn:epass:learningAchievement:master">'
+        + '<identifier schemeID="Título">T-DS-2021</identifier>'
+        + _t("title", ("es", "Máster Universitario en Ciencia de Datos"),
+             ("en", "Master's Degree in Data Science"))
+        + _t("description", ("es", "Título oficial de máster."))
+        + "<additionalNote>"
+        + '<text lang="es" content-type="text/plain">Calificación media: notable.</text>'
+        + "<subject>Calificación</subject></additionalNote>"
+        + final + course
+        + '<wasAwardedBy idref="urn:epass:awardingProcess:master"/>'
+        + parts
+        + '<entitlesTo id="urn:epass:entitlement:phd">'
+        + _t("title", ("es", "Acceso a estudios de doctorado"))
+        + "<issuedDate>2021-07-20</issuedDate>"
+        + '<specifiedBy idref="urn:epass:entitlementSpec:phd"/></entitlesTo>'
+        + '<specifiedBy idref="urn:epass:qualification:master"/>'
+        + '<associatedLearningOpportunity idref="urn:epass:learningOpportunity:2020"/>'
+        + "</qualificationAward>"
+    )
+    subject = (
+        '<credentialSubject id="urn:epass:person:lucia">'
+        + '<identifier schemeID="Expediente">EXP-998877</identifier>'
+        + f"<contactPoint><address>{_spain()}</address>"
+        + "<phone><phoneNumber>+34 600 000 000</phoneNumber></phone>"
+        + '<mailBox uri="mailto:lucia.garcia@example.org"/><wallet>wallet-1</wallet></contactPoint>'
+        + '<nationalId schemeAgencyName="Ministerio del Interior" spatialID="ESP">'
+        + "12345678Z</nationalId>"
+        + _t("fullName", ("es", "Lucía García Pérez"))
+        + _t("givenNames", ("es", "Lucía"))
+        + _t("familyName", ("es", "García Pérez"))
+        + "<dateOfBirth>1996-03-05</dateOfBirth>"
+        + _code("gender", f"{AUTH}/human-sex/FEMALE", "female")
+        + _spain("citizenshipCountry")
+        + f"<achievements>{master}</achievements>"
+        + "</credentialSubject>"
+    )
+    qualification = (
+        '<qualification id="urn:epass:qualification:master">'
+        + '<identifier schemeID="RUCT">4316255</identifier>'
+        + _t("title", ("es", "Máster Universitario en Ciencia de Datos"))
+        + _t("definition", ("es", "Programa oficial de 60 créditos."))
+        + _code("hasISCED-FCode", f"{SNB_CV}/isced-f/0613", "Software development")
+        + "<volumeOfLearning>PT1500H</volumeOfLearning>"
+        + "<hasECTSCreditPoints>60</hasECTSCreditPoints>"
+        + "<hasCreditPoints>10</hasCreditPoints>"
+        + _code("language", f"{AUTH}/language/SPA", "Spanish")
+        + _code("learningSettingType", f"{SNB_CV}/learning-setting/6fd4685715 ", "formal learning")
+        + "<duration>P1Y</duration>"
+        + '<learningOutcomes><learningOutcome idref="urn:epass:learningOutcome:models"/>'
+        + '<learningOutcome idref="urn:epass:learningOutcome:ethics"/></learningOutcomes>'
+        + '<learningActivitySpecification idref="urn:epass:activitySpec:course"/>'
+        + '<assessmentSpecification idref="urn:epass:assessmentSpec:final"/>'
+        + '<entitlementSpecification idref="urn:epass:entitlementSpec:phd"/>'
+        + "<awardingOpportunities><awardingOpportunity>"
+        + "<id>urn:epass:awardingOpportunity:madrid</id>"
+        + '<organization idref="urn:epass:org:uni"/>'
+        + _code("location", f"{AUTH}/atu/ESP", "Spain")
+        + "<startedAtTime>2020-09-01T00:00:00+02:00</startedAtTime>"
+        + "</awardingOpportunity></awardingOpportunities>"
+        + "<isPartialQualification>false</isPartialQualification>"
+        + _code("eqfLevel", f"{SNB_CV}/eqf/7", "Level 7")
+        + '<hasAccreditation idref="urn:epass:accreditation:aneca"/>'
+        + "</qualification>"
+    )
+    specs = (
+        "<learningSpecificationReferences>" + qualification
+        + '<learningSpecification id="urn:epass:learningSpec:ml">'
+        + _t("title", ("es", "Aprendizaje automático"))
+        + "<hasECTSCreditPoints>6</hasECTSCreditPoints>"
+        + '<learningOutcomes><learningOutcome idref="urn:epass:learningOutcome:models"/>'
+        + "</learningOutcomes></learningSpecification>"
+        + '<learningSpecification id="urn:epass:learningSpec:stats">'
+        + _t("title", ("es", "Estadística avanzada"))
+        + '<hasCreditPoints schemeID="http://data.europa.eu/europass/educationalCreditPointSystem/'
+        + 'ects">4.5</hasCreditPoints></learningSpecification>'
+        + "</learningSpecificationReferences>"
+        + "<learningOutcomeReferences>"
+        + '<learningOutcome id="urn:epass:learningOutcome:models">'
+        + _t("prefLabel", ("es", "Construir y evaluar modelos predictivos"))
+        + _code("learningOutcomeType", f"{SNB_CV}/skill-type/skill", "skill")
+        + "</learningOutcome>"
+        + '<learningOutcome id="urn:epass:learningOutcome:ethics">'
+        + _t("prefLabel", ("es", "Aplicar principios éticos al uso de datos"))
+        + "</learningOutcome></learningOutcomeReferences>"
+        + "<learningActivitySpecificationReferences>"
+        + '<learningActivitySpecification id="urn:epass:activitySpec:course">'
+        + _t("title", ("es", "Docencia del máster")) + "<workload>PT1500H</workload>"
+        + "</learningActivitySpecification></learningActivitySpecificationReferences>"
+        + "<assessmentSpecificationReferences>"
+        + '<assessmentSpecification id="urn:epass:assessmentSpec:final">'
+        + _t("title", ("es", "Evaluación del máster"))
+        + '<gradingScheme idref="urn:epass:scoringScheme:es"/>'
+        + "</assessmentSpecification></assessmentSpecificationReferences>"
+        + "<entitlementSpecificationReferences>"
+        + '<entitlementSpecification id="urn:epass:entitlementSpec:phd">'
+        + _t("title", ("es", "Acceso a doctorado"))
+        + _code("type", f"{SNB_CV}/entitlement/64aad92881", "learning opportunity")
+        + _code("status", f"{SNB_CV}/entitlement-status/5b8d6b34fb", "prospective")
+        + '<limitOrganization idref="urn:epass:org:uni"/>'
+        + _spain("limitJurisdiction")
+        + "</entitlementSpecification></entitlementSpecificationReferences>"
+    )
+    opportunity = (
+        "<learningOpportunityReferences>"
+        + '<learningOpportunity id="urn:epass:learningOpportunity:2020">'
+        + _t("title", ("es", "Máster en Ciencia de Datos, curso 2020-2021"))
+        + "<startedAtDate>2020-09-14</startedAtDate><endedAtDate>2021-07-09</endedAtDate>"
+        + f'<priceDetails><amount unit="{AUTH}/currency/EUR">3600</amount></priceDetails>'
+        + '<providedBy idref="urn:epass:org:uni"/>'
+        + '<specifiedBy idref="urn:epass:qualification:master"/>'
+        + "</learningOpportunity></learningOpportunityReferences>"
+    )
+    agents = (
+        '<agentReferences><organization id="urn:epass:org:uni">'
+        + '<identifier schemeID="SIIU">028</identifier>'
+        + '<registration spatialID="ES">Q2818014I</registration>'
+        + '<vatIdentifier spatialID="ES">ESQ2818014I</vatIdentifier>'
+        + _t("prefLabel", ("es", "Universidad de Ejemplo"), ("en", "University of Example"))
+        + '<homepage uri="https://www.uni.example"/>'
+        + "<hasLocation><hasAddress>"
+        + _t("fullAddress", ("es", "Calle Mayor 1, 28001 Madrid"))
+        + _spain() + "</hasAddress></hasLocation></organization>"
+        + '<organization id="urn:epass:org:faculty"><registration>FAC-01</registration>'
+        + _t("prefLabel", ("es", "Facultad de Informática"))
+        + f"<hasLocation><hasAddress>{_spain()}</hasAddress></hasLocation>"
+        + '<unitOf idref="urn:epass:org:uni"/></organization></agentReferences>'
+        + '<awardingProcessReferences><awardingProcess id="urn:epass:awardingProcess:master">'
+        + '<awardingBody idref="urn:epass:org:uni"/><date>2021-07-15T00:00:00+02:00</date>'
+        + "</awardingProcess></awardingProcessReferences>"
+        + '<accreditationReferences><accreditation id="urn:epass:accreditation:aneca">'
+        + _code("type", f"{SNB_CV}/accreditation/820101cba6", "Program Quality Assurance")
+        + _t("title", ("es", "Verificación del título"))
+        + _org("urn:epass:org:uni-accredited", "Universidad de Ejemplo", "Q2818014I")
+        + _org("urn:epass:org:agency", "Agencia de Calidad", "Q2800000A", "accreditingAgent")
+        + "<issuedDate>2016-05-10T00:00:00+02:00</issuedDate>"
+        + "</accreditation></accreditationReferences>"
+        + '<scoringSchemeReferences><scoringScheme id="urn:epass:scoringScheme:es">'
+        + _t("title", ("es", "Escala numérica de 0 a 10"))
+        + "</scoringScheme></scoringSchemeReferences>"
+        + '<attachmentList><Attachment id="urn:epass:attachment:1">'
+        + _code("contentType", f"{AUTH}/file-type/PDF", "PDF")
+        + "<content>JVBERi0xLjQK\n        JSVFT0YK</content></Attachment></attachmentList>"
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<europassCredential {ROOT_NS} xsdVersion="0.10.0" '
+        'cred:id="urn:credential:6b1f3c1e-2f55-4d8e-9d4a-5a1c0c8e7b21">\n'
+        '<identifier schemeID="Diploma register">DR-2021-0042</identifier>\n'
+        + _code("type", f"{SNB_CV}/credential/e34929035b", "Generic") + "\n"
+        + "<primaryLanguage>es</primaryLanguage>\n"
+        + "<availableLanguages><language>es</language><language>en</language>"
+        + "</availableLanguages>\n"
+        + "<cred:validFrom>2021-07-15T00:00:00+02:00</cred:validFrom>\n"
+        + "<cred:issued>2021-07-20T10:30:00+02:00</cred:issued>\n"
+        + "<cred:validUntil>2031-07-15T00:00:00+02:00</cred:validUntil>\n"
+        + '<cred:issuer idref="urn:epass:org:uni"/>\n'
+        + _t("title", ("es", "Máster Universitario en Ciencia de Datos"),
+             ("en", "Master's Degree in Data Science")) + "\n"
+        + _t("description", ("es", "ha superado los estudios de")) + "\n"
+        + subject + "\n" + specs + "\n" + opportunity + "\n" + agents + "\n"
+        + "</europassCredential>\n"
+    )
+
+
+RICH = rich_document()
+RICH_BYTES = RICH.encode("utf-8")
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def tree(data: bytes) -> Any:
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def one(root: Any, xpath: str) -> Any:
+    found = root.xpath(xpath, namespaces=NS)
+    assert len(found) == 1, f"{xpath}: {len(found)} matches"
+    return found[0]
+
+
+def texts(element: Any) -> dict[str, str]:
+    return {t.get("lang"): t.text or "" for t in element.xpath("e:text", namespaces=NS)}
+
+
+def as_dict(text: LangText | None) -> dict[str, str]:
+    assert text is not None
+    return {tag: text.get_all(tag)[0] for tag in text}
+
+
+def by_id(root: Any, ident: str) -> Any:
+    return one(root, f"//*[@id='{ident}']")
+
+
+def sample(name: str) -> bytes:
+    return (V2_DIR / name).read_bytes()
+
+
+def run_with_deadline(call: Callable[[], Any], seconds: float = 30.0) -> Any:
+    """Run ``call`` in a thread; fail if it hangs (for inputs that must never block)."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the call blocked"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def check_person(person: m.Person, subject: Any) -> None:
+    for tag, field in (("givenNames", "given_name"), ("familyName", "family_name"),
+                       ("fullName", "full_name")):
+        found = subject.xpath(f"e:{tag}", namespaces=NS)
+        if found:
+            assert as_dict(getattr(person, field)) == texts(found[0])
+    birth = subject.xpath("e:dateOfBirth/text()", namespaces=NS)
+    if birth:
+        assert person.date_of_birth is not None
+        assert person.date_of_birth.date().isoformat() == birth[0].strip()
+    gender = subject.xpath("e:gender/@uri", namespaces=NS)
+    if gender:
+        assert person.gender is not None and person.gender.id == gender[0].strip()
+    assert [c.id for c in person.citizenship_country] == [
+        u.strip() for u in subject.xpath("e:citizenshipCountry/@uri", namespaces=NS)
+    ]
+    mails = subject.xpath("e:contactPoint/e:mailBox/@uri", namespaces=NS)
+    assert [mb.id for cp in person.contact_point for mb in cp.email_address] == mails
+    xml_ids = subject.xpath("e:identifier", namespaces=NS)
+    assert [(i.notation, i.scheme_name) for i in person.identifier] == [
+        (i.text.strip(), i.get("schemeID")) for i in xml_ids
+    ]
+    national = subject.xpath("e:nationalId", namespaces=NS)
+    if national:
+        assert isinstance(person.national_id, m.LegalIdentifier)
+        assert person.national_id.notation == national[0].text.strip()
+        assert person.national_id.spatial is not None
+        assert person.national_id.spatial.id == vocab.country(national[0].get("spatialID")).iri
+
+
+def check_organisation(org: Any, element: Any) -> None:
+    assert isinstance(org, m.Organisation)
+    assert org.id == element.get("id")
+    assert as_dict(org.legal_name) == texts(one(element, "e:prefLabel"))
+    alt = element.xpath("e:altLabel", namespaces=NS)
+    if alt:
+        assert as_dict(org.alt_label) == texts(alt[0])
+    assert org.registration is not None
+    assert org.registration.notation == one(element, "e:registration/text()").strip()
+    countries = element.xpath("e:hasLocation/e:hasAddress/e:country/@uri", namespaces=NS)
+    assert [a.country_code.id for loc in org.location for a in loc.address if a.country_code] == [
+        c.strip() for c in countries
+    ]
+    assert isinstance(org.registration, m.LegalIdentifier) and org.registration.spatial is not None
+    assert [v.notation for v in org.vat_identifier] == [
+        v.text.strip() for v in element.xpath("e:vatIdentifier", namespaces=NS)
+    ]
+    assert [h.content_url for h in org.homepage] == element.xpath("e:homepage/@uri", namespaces=NS)
+    logo = element.xpath("e:logo/e:content/text()", namespaces=NS)
+    if logo:
+        assert org.logo is not None and org.logo.content == "".join(logo[0].split())
+
+
+# ------------------------------------------------------------------------------ the two samples
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_sample_converts_field_by_field(name: str) -> None:
+    data = sample(name)
+    root = tree(data)
+    credential = load_elmv2(V2_DIR / name)
+
+    assert isinstance(credential, EuropeanDigitalCredential)
+    assert credential.id == root.get(f"{{{CRED}}}id")
+    assert [s.id for s in credential.credential_schema] == [EDC_GENERIC_FULL]
+    assert [c.id for c in credential.credential_profiles] == [vocab.credential_profile("Generic").iri]
+    for tag, field in (("validFrom", "valid_from"), ("issued", "issued")):
+        written = one(root, f"c:{tag}/text()").strip()
+        value = getattr(credential, field)
+        assert value == datetime.fromisoformat(written) and str(value) == written
+    assert credential.issuance_date == credential.issued
+
+    display = credential.display_parameter
+    assert display is not None
+    assert as_dict(display.title) == texts(one(root, "e:title"))
+    description = root.xpath("e:description", namespaces=NS)
+    if description:
+        assert as_dict(display.description) == texts(description[0])
+    primary = one(root, "e:primaryLanguage/text()").strip()
+    assert display.primary_language is not None
+    assert display.primary_language.id == vocab.language(primary).iri
+    assert [c.id for c in display.language] == [
+        vocab.language(code.strip()).iri
+        for code in root.xpath("e:availableLanguages/e:language/text()", namespaces=NS)
+    ]
+
+    issuer_ref = one(root, "c:issuer/@idref")
+    check_organisation(credential.issuer, by_id(root, issuer_ref))
+    person = credential.credential_subject
+    assert isinstance(person, m.Person)
+    subject = one(root, "e:credentialSubject")
+    assert person.id == subject.get("id")
+    check_person(person, subject)
+
+    activities = subject.xpath("e:activities/e:activity", namespaces=NS)
+    claims = [c for c in person.has_claim if isinstance(c, m.LearningActivity)]
+    assert [c.id for c in claims] == [a.get("id") for a in activities]
+    for claim, element in zip(claims, activities, strict=True):
+        assert as_dict(claim.title) == texts(one(element, "e:title"))
+        assert as_dict(claim.description) == texts(one(element, "e:description"))
+        period = claim.temporal[0]
+        assert str(period.start_date) == one(element, "e:startedAtTime/text()").strip()
+        assert str(period.end_date) == one(element, "e:endedAtTime/text()").strip()
+        directed = one(element, "e:directedBy/@idref")
+        assert [o.id for o in claim.directed_by] == [directed]
+        assert claim.directed_by[0] is credential.issuer
+        address = one(element, "e:location/e:hasAddress")
+        full_address = claim.location[0].address[0].full_address
+        assert full_address is not None
+        assert as_dict(full_address.note_literal) == texts(
+            one(address, "e:fullAddress"))
+        spec_element = by_id(root, one(element, "e:specifiedBy/@idref"))
+        spec = claim.specified_by
+        assert isinstance(spec, m.LearningActivitySpecification)
+        assert as_dict(spec.title) == texts(one(spec_element, "e:title"))
+        assert [c.id for c in spec.dc_type] == spec_element.xpath("e:type/@uri", namespaces=NS)
+        assert [c.id for c in spec.language] == spec_element.xpath("e:language/@uri", namespaces=NS)
+        assert [c.id for c in spec.mode] == spec_element.xpath("e:mode/@uri", namespaces=NS)
+
+    place = subject.xpath("e:placeOfBirth", namespaces=NS)
+    if place:
+        assert person.place_of_birth is not None
+        assert person.place_of_birth.id == one(place[0], "e:id/text()").strip()
+        code = one(place[0], "e:spatialCode/@uri").strip()
+        assert [c.id for c in person.place_of_birth.spatial_code] == [code]
+        country = person.place_of_birth.address[0].country_code
+        assert country is not None and country.id == code
+
+
+def test_sample_converts_to_loadable_json_ld() -> None:
+    credential = load_elmv2(V2_DIR / "EDC_SampleACT_AA.xml")
+    document = credential.to_jsonld()
+    again = EuropeanDigitalCredential.from_data({k: v for k, v in document.items() if k != "@context"})
+    assert again.to_jsonld() == document
+    assert json.loads(json.dumps(document)) == document
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_conversion_is_deterministic(name: str) -> None:
+    first = load_elmv2(sample(name)).to_jsonld()
+    second = load_elmv2(V2_DIR / name).to_jsonld()
+    assert first == second
+
+
+def test_same_reference_is_the_same_object() -> None:
+    credential = load_elmv2(RICH_BYTES)
+    person = credential.credential_subject
+    assert isinstance(person, m.Person)
+    master = person.has_claim[0]
+    assert isinstance(master, m.LearningAchievement)
+    activity = master.influenced_by[0]
+    assert master.learning_opportunity is not None
+    assert master.learning_opportunity is activity.learning_opportunity
+    assert master.awarded_by is not None and master.awarded_by.awarding_body[0] is credential.issuer
+    assert master.proven_by[0].assessed_by[0] is credential.issuer
+    qualification = master.specified_by
+    assert isinstance(qualification, m.Qualification)
+    machine_learning = master.has_part[0].specified_by
+    assert machine_learning is not None
+    assert machine_learning.learning_outcome[0] is qualification.learning_outcome[0]
+    assert qualification.influenced_by[0] is activity.specified_by
+    assert master.learning_opportunity.learning_achievement_specification is qualification
+    faculty = activity.directed_by[0]
+    assert isinstance(faculty, m.Organisation) and faculty.sub_organization_of is credential.issuer
+
+
+# ------------------------------------------------------------------------- a richer document
+
+
+def test_rich_document_is_valid_v2() -> None:
+    load_elmv2(RICH_BYTES, xsd=XSD_DIR)
+
+
+def test_rich_document_field_by_field() -> None:
+    root = tree(RICH_BYTES)
+    credential, issues = load_elmv2_report(RICH_BYTES)
+    person = credential.credential_subject
+    assert isinstance(person, m.Person)
+    check_person(person, one(root, "e:credentialSubject"))
+    assert [i.notation for i in credential.identifier] == [
+        one(root, "e:identifier/text()").strip()]
+    assert str(credential.valid_until) == one(root, "c:validUntil/text()").strip()
+
+    award_el = one(root, "e:credentialSubject/e:achievements/e:qualificationAward")
+    master = person.has_claim[0]
+    assert isinstance(master, m.LearningAchievement)
+    assert master.id == award_el.get("id")
+    assert as_dict(master.title) == texts(one(award_el, "e:title"))
+    note_el = one(award_el, "e:additionalNote")
+    assert as_dict(master.additional_note[0].note_literal) == texts(note_el)
+    subject = master.additional_note[0].subject
+    assert subject is not None and subject.pref_label is not None
+    assert subject.pref_label.get() == one(note_el, "e:subject/text()")
+
+    # assessments and grades, nested ones included
+    assessments = {a.id: a for a in _walk_claims(master) if isinstance(a, m.LearningAssessment)}
+    for element in root.xpath("//e:wasDerivedFrom | //e:wasDerivedFrom//e:hasPart", namespaces=NS):
+        node = assessments[element.get("id")]
+        assert node.grade is not None
+        assert as_dict(node.grade.note_literal) == {"es": one(element, "e:grade/text()")}
+        assert as_dict(node.title) == texts(one(element, "e:title"))
+        issued = element.xpath("e:issuedDate/text()", namespaces=NS)
+        if issued:
+            assert str(node.date_issued) == issued[0]
+    final = assessments["urn:epass:assessment:final"]
+    grading = one(root, "//e:shortenedGrading")
+    assert final.shortened_grading is not None
+    assert final.shortened_grading.percentage_lower == int(one(grading, "e:percentageLower/text()"))
+    assert final.shortened_grading.percentage_higher == int(
+        one(grading, "e:percentageHigher/text()"))
+    categories = root.xpath("//e:resultDistribution/e:category", namespaces=NS)
+    assert final.result_distribution is not None
+    assert [(c.label, c.minimum_score, c.maximum_score, c.count)
+            for c in final.result_distribution.result_category] == [
+        (texts(one(c, "e:label"))["es"], one(c, "e:minScore/text()"), one(c, "e:maxScore/text()"),
+         int(one(c, "e:count/text()"))) for c in categories]
+    assert final.id_verification is not None
+    assert final.id_verification.id == one(root, "//e:idVerificationMethod/@uri")
+    grading_scheme = final.specified_by.grading_scheme if final.specified_by else None
+    assert grading_scheme is not None
+    assert as_dict(grading_scheme.title) == texts(one(root, "//e:scoringScheme/e:title"))
+
+    # the qualification: credits, EQF, ISCED-F, outcomes, durations
+    qual_el = one(root, "//e:qualification")
+    qualification = master.specified_by
+    assert isinstance(qualification, m.Qualification)
+    assert qualification.id == qual_el.get("id")
+    assert qualification.eqf_level is not None
+    assert qualification.eqf_level.id == one(qual_el, "e:eqfLevel/@uri")
+    assert qualification.eqf_level.id == vocab.eqf(7).iri
+    ects_iri = vocab.credit_system("ECTS").iri
+    ects = [c for c in qualification.credit_point if c.framework and c.framework.id == ects_iri]
+    assert [c.point for c in ects] == [one(qual_el, "e:hasECTSCreditPoints/text()")]
+    assert [c.id for c in qualification.thematic_area] == [one(qual_el, "e:hasISCED-FCode/@uri")]
+    assert qualification.learning_setting is not None
+    assert qualification.learning_setting.id == one(qual_el, "e:learningSettingType/@uri").strip()
+    assert str(qualification.maximum_duration) == one(qual_el, "e:duration/text()")
+    assert str(qualification.volume_of_learning) == one(qual_el, "e:volumeOfLearning/text()")
+    assert qualification.is_partial_qualification is False
+    refs = qual_el.xpath("e:learningOutcomes/e:learningOutcome/@idref", namespaces=NS)
+    assert [lo.id for lo in qualification.learning_outcome] == refs
+    for outcome, ref in zip(qualification.learning_outcome, refs, strict=True):
+        assert as_dict(outcome.title) == texts(one(by_id(root, ref), "e:prefLabel"))
+    assert as_dict(qualification.additional_note[0].note_literal) == texts(
+        one(qual_el, "e:definition"))
+    stats = master.has_part[1].specified_by
+    assert stats is not None
+    stats_el = by_id(root, "urn:epass:learningSpec:stats")
+    assert [(c.framework.id if c.framework else None, c.point) for c in stats.credit_point] == [
+        (vocab.credit_system("ECTS").iri, one(stats_el, "e:hasCreditPoints/text()"))]
+    opportunity = qualification.awarding_opportunity[0]
+    assert opportunity.awarding_body[0] is credential.issuer
+    assert opportunity.location is not None
+    country = opportunity.location.address[0].country_code
+    assert country is not None and country.id == vocab.country("ESP").iri
+
+    # awarding process, activity, entitlement, learning opportunity, accreditation
+    process_el = one(root, "//e:awardingProcess")
+    assert master.awarded_by is not None and master.awarded_by.id == process_el.get("id")
+    assert str(master.awarded_by.awarding_date) == one(process_el, "e:date/text()")
+    activity = master.influenced_by[0]
+    activity_el = one(root, "//e:wasInfluencedBy")
+    assert str(activity.workload) == one(activity_el, "e:workload/text()")
+    assert str(activity.temporal[0].start_date) == one(activity_el, "e:startedAtTime/text()")
+    entitlement = master.entitles_to[0]
+    entitlement_el = one(root, "//e:entitlesTo")
+    assert entitlement.date_issued is not None
+    assert entitlement.date_issued.date().isoformat() == one(entitlement_el, "e:issuedDate/text()")
+    spec = entitlement.specified_by
+    assert spec is not None and spec.entitlement_status is not None
+    assert spec.entitlement_status.id == one(root, "//e:entitlementSpecification/e:status/@uri")
+    assert [c.id for c in spec.limit_jurisdiction] == [vocab.atu("ESP").iri]
+    lopp = master.learning_opportunity
+    lopp_el = one(root, "//e:learningOpportunity[@id]")
+    assert lopp is not None and lopp.price_detail[0].amount is not None
+    assert str(lopp.price_detail[0].amount.value) == one(lopp_el, "e:priceDetails/e:amount/text()")
+    assert lopp.temporal is not None and lopp.temporal.start_date is not None
+    assert lopp.temporal.start_date.date().isoformat() == one(lopp_el, "e:startedAtDate/text()")
+    accreditation = qualification.accreditation[0]
+    assert accreditation.accrediting_agent is not None
+    assert as_dict(accreditation.accrediting_agent.legal_name) == texts(
+        one(root, "//e:accreditingAgent/e:prefLabel"))
+    attachment = credential.attachment[0]
+    assert attachment.content == "".join(one(root, "//e:Attachment/e:content/text()").split())
+    assert attachment.content_encoding is not None
+
+    kinds = {(i.kind, i.path) for i in issues}
+    assert ("dropped", "/europassCredential/credentialSubject/contactPoint/wallet") in kinds
+    credit_issue = "/europassCredential/learningSpecificationReferences/qualification/hasCreditPoints"
+    assert ("dropped", credit_issue) in kinds
+
+
+def _walk_claims(claim: Any) -> list[Any]:
+    out: list[Any] = []
+    stack = [claim]
+    while stack:
+        item = stack.pop()
+        out.append(item)
+        for field in ("has_part", "proven_by", "influenced_by", "entitles_to"):
+            stack.extend(getattr(item, field, None) or [])
+    return out
+
+
+def test_every_claim_has_an_awarding_process() -> None:
+    credential, issues = load_elmv2_report(RICH_BYTES)
+    person = credential.credential_subject
+    assert isinstance(person, m.Person)
+    claims = _walk_claims(person.has_claim[0])
+    assert len(claims) >= 7
+    assert all(c.awarded_by is not None for c in claims)
+    assert any(i.kind == "derived" and "awarding process" in i.message for i in issues)
+
+
+# --------------------------------------------------------------------------- the EDC profile
+
+
+def _errors(credential: EuropeanDigitalCredential) -> list[str]:
+    from elmkit.profiles import validate
+
+    report = validate(credential, profiles=("edc-ap",), stage="ready")
+    return [f.path for f in report.errors]
+
+
+@pytest.mark.parametrize("source", [*SAMPLES, "rich"])
+def test_edc_profile_leaves_only_what_the_source_lacks(source: str) -> None:
+    pytest.importorskip("elmkit.profiles.edc")
+    data = RICH_BYTES if source == "rich" else sample(source)
+    root = tree(data)
+    errors = _errors(load_elmv2(data))
+    assert "/displayParameter/individualDisplay" in errors
+    expected = {"/displayParameter/individualDisplay"}
+    has_claims = root.xpath("e:credentialSubject/*[self::e:achievements or self::e:activities or "
+                            "self::e:entitlements]/*", namespaces=NS)
+    if not has_claims:
+        expected.add("/credentialSubject/hasClaim")
+    assert set(errors) == expected
+
+
+def test_rendered_page_completes_the_profile() -> None:
+    pytest.importorskip("elmkit.profiles.edc")
+    pytest.importorskip("PIL")
+    from datetime import date
+
+    from elmkit.render import PageData, individual_display, render_page
+
+    credential = load_elmv2(V2_DIR / "EDC_SampleACT_AA.xml")
+    display = credential.display_parameter
+    person = credential.credential_subject
+    assert display is not None and isinstance(person, m.Person) and credential.issued is not None
+    assert isinstance(credential.issuer, m.Organisation)
+    for language in display.language:
+        tag = vocab.language_tag(language.id or "")
+        page = PageData(
+            title=str(display.title.get(tag) if display.title else ""),
+            learner_name=str(person.full_name.get(tag) if person.full_name else ""),
+            awarding_body=str(credential.issuer.legal_name.get(tag)
+                              if credential.issuer.legal_name else ""),
+            issue_date=date.fromisoformat(str(credential.issued)[:10]),
+            credential_id=credential.id or "",
+        )
+        node = individual_display(language.to_jsonld(), render_page(page, language=tag))
+        display.individual_display.append(m.IndividualDisplay.from_data(node))
+    assert _errors(credential) == []
+
+
+# ------------------------------------------------------------------------------ hostile input
+
+
+def _entities(body: str) -> bytes:
+    return f'<?xml version="1.0"?>\n{body}\n<europassCredential {ROOT_NS}/>'.encode()
+
+
+def test_billion_laughs_is_refused_before_parsing() -> None:
+    levels = "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    doc = (f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY l0 "ha">{levels}]>'
+           f'<europassCredential {ROOT_NS} cred:id="urn:x">'
+           f'<title><text lang="en" content-type="text/plain">&l9;</text></title>'
+           f"</europassCredential>").encode()
+    with pytest.raises(ParseError, match="DOCTYPE"):
+        run_with_deadline(lambda: load_elmv2(doc))
+
+
+def test_utf16_doctype_is_refused() -> None:
+    doc = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'
+           f"<europassCredential {ROOT_NS}/>").encode("utf-16")
+    with pytest.raises(ParseError, match="DOCTYPE"):
+        load_elmv2(doc)
+
+
+def test_external_entities_read_nothing(tmp_path: Path) -> None:
+    fifo = tmp_path / "secret"
+    os.mkfifo(fifo)  # opening it for reading would block: any read attempt hangs the call
+    documents = [
+        _entities(f'<!DOCTYPE x [<!ENTITY e SYSTEM "file://{fifo}">]>'),
+        _entities(f'<!DOCTYPE europassCredential SYSTEM "{fifo}">'),
+        _entities(f'<!DOCTYPE x [<!ENTITY % p SYSTEM "file://{fifo}"> %p;]>'),
+    ]
+    for doc in documents:
+        with pytest.raises(ParseError, match="DOCTYPE"):
+            run_with_deadline(functools.partial(load_elmv2, doc))
+
+
+def test_nothing_is_fetched_from_the_network() -> None:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.setblocking(False)
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/x"
+    try:
+        for doc in (
+            _entities(f'<!DOCTYPE europassCredential SYSTEM "{url}.dtd">'),
+            _entities(f'<!DOCTYPE x [<!ENTITY % p SYSTEM "{url}.ent"> %p;]>'),
+        ):
+            with pytest.raises(ParseError):
+                run_with_deadline(functools.partial(load_elmv2, doc))
+        xinclude = (f'<europassCredential {ROOT_NS} xmlns:xi="http://www.w3.org/2001/XInclude" '
+                    f'cred:id="urn:x"><xi:include href="{url}" parse="text"/></europassCredential>')
+        _credential, issues = load_elmv2_report(xinclude.encode())
+        assert any(i.path.endswith("/include") and i.kind == "dropped" for i in issues)
+        with pytest.raises(BlockingIOError):
+            server.accept()
+    finally:
+        server.close()
+
+
+def test_malformed_xml_reports_line_and_column() -> None:
+    doc = f'<europassCredential {ROOT_NS}>\n  <title>\n</europassCredential>'.encode()
+    with pytest.raises(Elmv2SyntaxError) as caught:
+        load_elmv2(doc)
+    assert caught.value.line == 3
+    assert caught.value.column > 0
+    assert "line 3" in str(caught.value)
+
+
+@pytest.mark.parametrize("doc", [b"", b"not xml", b"<a><b></a>", b"\xff\xfe\x00"])
+def test_garbage_is_a_parse_error(doc: bytes) -> None:
+    with pytest.raises(ParseError):
+        load_elmv2(doc)
+
+
+def test_other_xml_is_not_an_elmv2_credential() -> None:
+    with pytest.raises(UnsupportedFormatError):
+        load_elmv2(b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>')
+    with pytest.raises(UnsupportedFormatError):
+        load_elmv2(f'<europassCredential xmlns="{SNB}/other"/>'.encode())
+
+
+def test_size_limits(tmp_path: Path) -> None:
+    with pytest.raises(DocumentTooLargeError):
+        load_elmv2(RICH_BYTES, max_bytes=1000)
+    big = tmp_path / "big.xml"
+    big.write_bytes(RICH_BYTES)
+    with pytest.raises(DocumentTooLargeError):
+        load_elmv2(big, max_bytes=1000)
+    with pytest.raises(DocumentTooLargeError):
+        load_elmv2(RICH, max_bytes=1000)
+    many = f"<europassCredential {ROOT_NS}>{'<x/>' * 2000}</europassCredential>".encode()
+    with pytest.raises(StructureError, match="elements"):
+        load_elmv2(many, max_elements=1000)
+
+
+def test_huge_text_node_and_deep_nesting_are_refused() -> None:
+    huge = (f'<europassCredential {ROOT_NS}><title><text lang="en">'
+            + "a" * 11_000_000 + "</text></title></europassCredential>").encode()
+    with pytest.raises(ParseError):
+        load_elmv2(huge, max_bytes=12_000_000)
+    deep = f"<europassCredential {ROOT_NS}>{'<a>' * 400}{'</a>' * 400}</europassCredential>"
+    with pytest.raises(ParseError):
+        load_elmv2(deep.encode())
+
+
+def test_deeply_nested_claims_are_refused() -> None:
+    inner = ""
+    for level in range(80):
+        title = f'<title><text lang="en" content-type="text/plain">{level}</text></title>'
+        part = f"<hasPart>{inner}</hasPart>" if inner else ""
+        inner = (f'<learningAchievement id="urn:a:{level}">{title}{part}'
+                 '<specifiedBy idref="urn:s"/></learningAchievement>')
+    doc = (f'<europassCredential {ROOT_NS} cred:id="urn:x"><credentialSubject id="urn:p">'
+           f"<achievements>{inner}</achievements></credentialSubject></europassCredential>")
+    with pytest.raises(StructureError):
+        load_elmv2(doc.encode())
+
+
+def test_missing_file_is_a_source_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError):
+        load_elmv2(tmp_path / "absent.xml")
+    with pytest.raises(SourceError):
+        load_elmv2(tmp_path)
+
+
+# -------------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_samples_validate_against_their_xsd(name: str) -> None:
+    credential = load_elmv2(V2_DIR / name, xsd=XSD_DIR)
+    origin = credential.origin
+    assert isinstance(origin, Elmv2Origin) and origin.schema_validated
+    load_elmv2(V2_DIR / name, xsd=XSD_DIR / "genericschema_1.2.xsd")
+
+
+def test_without_xsd_nothing_is_validated() -> None:
+    broken = sample("EDC_WileECoyote_Simple.xml").replace(b"<primaryLanguage>en", b"<primaryLanguage>zz")
+    credential = load_elmv2(broken)
+    origin = credential.origin
+    assert isinstance(origin, Elmv2Origin) and not origin.schema_validated
+
+
+def test_invalid_document_is_reported_with_path_and_line() -> None:
+    data = sample("EDC_WileECoyote_Simple.xml")
+    root = tree(data)
+    birth = one(root, "e:credentialSubject/e:dateOfBirth")
+    broken = data.replace(f">{birth.text}<".encode(), b">17/09/1949<")
+    with pytest.raises(Elmv2SchemaError) as caught:
+        load_elmv2(broken, xsd=XSD_DIR)
+    error = caught.value
+    assert isinstance(error, ModelError)
+    assert error.path == "/europassCredential/credentialSubject/dateOfBirth"
+    assert error.line == birth.sourceline
+    assert error.details[0].message.startswith(f"line {birth.sourceline}:")
+
+    missing = data.replace(b"<familyName>", b"<surname>").replace(b"</familyName>", b"</surname>")
+    with pytest.raises(Elmv2SchemaError) as caught:
+        load_elmv2(missing, xsd=XSD_DIR)
+    assert caught.value.path.endswith("/credentialSubject/surname")
+
+
+def test_presentation_is_unwrapped_and_validated() -> None:
+    body = sample("EDC_WileECoyote_Simple.xml").split(b"?>", 1)[1]
+    vp = (b'<verifiablePresentation xmlns="http://data.europa.eu/snb/vp" '
+          b'xmlns:eup="http://data.europa.eu/snb"><type '
+          b'targetFrameworkUrl="http://data.europa.eu/snb/verifiable-presentation/25831c2" '
+          b'uri="http://data.europa.eu/snb/verifiable-presentation/x"><eup:targetName>'
+          b'<eup:text lang="en" content-type="text/plain">Presentation</eup:text>'
+          b"</eup:targetName></type>" + body + b"<proof/></verifiablePresentation>")
+    assert is_elmv2(vp)
+    credential, issues = load_elmv2_report(vp, xsd=XSD_DIR)
+    assert credential.id == tree(sample("EDC_WileECoyote_Simple.xml")).get(f"{{{CRED}}}id")
+    assert {i.path for i in issues if i.kind == "dropped"} >= {
+        "/verifiablePresentation/type", "/verifiablePresentation/proof"}
+    origin = credential.origin
+    assert isinstance(origin, Elmv2Origin) and origin.root == "verifiablePresentation"
+
+
+def test_schema_imports_stay_in_the_schema_folder(tmp_path: Path) -> None:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.setblocking(False)
+    outside = tmp_path / "outside.xsd"
+    outside.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+                       'targetNamespace="urn:o"><xs:simpleType name="T">'
+                       '<xs:restriction base="xs:string"/></xs:simpleType></xs:schema>')
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    main = folder / "main.xsd"
+    port = server.getsockname()[1]
+    main.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:o="urn:o" '
+        f'targetNamespace="{SNB}" elementFormDefault="qualified">'
+        '<xs:import namespace="urn:o" schemaLocation="../outside.xsd"/>'
+        f'<xs:import namespace="urn:n" schemaLocation="http://127.0.0.1:{port}/n.xsd"/>'
+        '<xs:element name="europassCredential" type="o:T"/></xs:schema>')
+    try:
+        with pytest.raises(ParseError, match="cannot be compiled"):
+            load_elmv2(f'<europassCredential xmlns="{SNB}"/>'.encode(), xsd=main)
+        with pytest.raises(BlockingIOError):
+            server.accept()
+    finally:
+        server.close()
+
+
+# ------------------------------------------------------------------------- what is reported
+
+
+def test_display_parts_without_a_home_are_reported() -> None:
+    root = tree(sample("EDC_SampleACT_AA.xml"))
+    _credential, issues = load_elmv2_report(V2_DIR / "EDC_SampleACT_AA.xml")
+    reported = {(i.path, i.line) for i in issues if i.kind == "dropped"}
+    for child in one(root, "e:displayParameters"):
+        name = etree.QName(child).localname
+        assert (f"/europassCredential/displayParameters/{name}", child.sourceline) in reported
+    assert any("individualDisplay" in i.message for i in issues)
+
+
+def test_unknown_elements_are_reported_not_dropped_silently() -> None:
+    data = sample("EDC_WileECoyote_Simple.xml").replace(
+        b"<dateOfBirth>", b"<shoeSize>42</shoeSize><dateOfBirth>")
+    _credential, issues = load_elmv2_report(data)
+    found = [i for i in issues if i.path == "/europassCredential/credentialSubject/shoeSize"]
+    assert len(found) == 1 and found[0].kind == "dropped" and found[0].line
+    assert "shoeSize" in str(found[0])
+
+
+def test_origin_keeps_the_issues(tmp_path: Path) -> None:
+    path = tmp_path / "credential.xml"
+    path.write_bytes(sample("EDC_SampleACT_AA.xml"))
+    credential, issues = load_elmv2_report(str(path))
+    origin = credential.origin
+    assert isinstance(origin, Elmv2Origin)
+    assert list(origin.issues) == issues and all(isinstance(i, ConversionIssue) for i in issues)
+    assert origin.source == path and origin.xsd_version == "0.10.0"
+
+
+def test_dangling_reference_is_reported_or_refused() -> None:
+    data = sample("EDC_SampleACT_AA.xml").replace(
+        b'<specifiedBy idref="urn:epass:learningactivityspec:1"/>',
+        b'<specifiedBy idref="urn:epass:learningactivityspec:404"/>')
+    credential, issues = load_elmv2_report(data)
+    assert any(i.kind == "unresolved" and "404" in i.message for i in issues)
+    person = credential.credential_subject
+    assert isinstance(person, m.Person) and person.has_claim[0].specified_by is None
+    with pytest.raises(ModelError, match="404"):
+        load_elmv2(data, strict=True)
+
+
+def test_ids_that_are_not_iris_get_stable_ones() -> None:
+    data = sample("EDC_WileECoyote_Simple.xml").replace(b"urn:epass:org:1", b"org one")
+    first, issues = load_elmv2_report(data)
+    second = load_elmv2(data)
+    assert first.issuer is not None and first.issuer.id == second.issuer.id  # type: ignore[union-attr]
+    assert first.issuer.id is not None and first.issuer.id.startswith("urn:epass:organisation:")
+    assert any(i.kind == "changed" and "'org one'" in i.message for i in issues)
+
+
+def test_repeated_id_is_one_node() -> None:
+    act = sample("EDC_SampleACT_AA.xml")
+    start = act.index(b'<activity id="urn:epass:activity:1">')
+    end = act.index(b"</activity>") + len(b"</activity>")
+    data = act[:end] + act[start:end] + act[end:]
+    credential, issues = load_elmv2_report(data)
+    person = credential.credential_subject
+    assert isinstance(person, m.Person) and len(person.has_claim) == 1
+    assert not any("different content" in i.message for i in issues)
+
+
+def test_repeated_id_with_other_content_is_reported() -> None:
+    act = sample("EDC_SampleACT_AA.xml")
+    extra = (b'<activity id="urn:epass:activity:1"><title><text lang="en" content-type="text/plain">'
+             b"Another</text></title></activity></activities>")
+    data = act.replace(b"</activities>", extra, 1)
+    credential, issues = load_elmv2_report(data)
+    person = credential.credential_subject
+    assert isinstance(person, m.Person) and len(person.has_claim) == 1
+    assert any(i.kind == "changed" and "different content" in i.message for i in issues)
+
+
+def test_cycles_are_written_in_one_direction() -> None:
+    data = sample("EDC_SampleACT_AA.xml").replace(
+        b"</organization>", b'<unitOf idref="urn:epass:org:1"/></organization>')
+    credential, issues = load_elmv2_report(data)
+    assert isinstance(credential.issuer, m.Organisation)
+    assert credential.issuer.sub_organization_of is None
+    assert any("one direction" in i.message for i in issues)
+    credential.to_jsonld()
+
+
+def test_input_forms() -> None:
+    text = RICH.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+    from_text = load_elmv2(text)
+    assert from_text.to_jsonld() == load_elmv2(RICH_BYTES).to_jsonld()
+    latin = RICH.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').encode("latin-1")
+    assert load_elmv2(latin).to_jsonld() == from_text.to_jsonld()
+    with pytest.raises(UnsupportedFormatError):
+        load_elmv2(42)  # type: ignore[arg-type]
+
+
+def test_is_elmv2_sniffs_the_root_only() -> None:
+    data = sample("EDC_SampleACT_AA.xml")
+    assert is_elmv2(data)
+    assert is_elmv2(data[:700])
+    assert is_elmv2(RICH.encode("utf-16"))
+    assert not is_elmv2((ELM_DIR / "samples" / "official-elm-v3" /
+                         "Sample-MC-Annex1-unsigned.jsonld").read_bytes())
+    assert not is_elmv2(b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>')
+    assert not is_elmv2(b"")
+    assert not is_elmv2("text")  # type: ignore[arg-type]
+
+
+def test_errors_are_typed() -> None:
+    for doc in (b"<", b"<europassCredential/>", _entities("<!DOCTYPE x>")):
+        with pytest.raises(ElmError):
+            load_elmv2(doc)
+
+
+# ------------------------------------------------------------------------ property-based
+
+
+_XML_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+    min_size=1, max_size=40,
+).filter(lambda s: s.strip() == s and s.strip())
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(given_name=_XML_TEXT, grade=_XML_TEXT,
+       points=st.decimals(min_value=0, max_value=1000, places=1, allow_nan=False))
+def test_values_survive_conversion(given_name: str, grade: str, points: Any) -> None:
+    doc = (RICH.replace("<grade>8.4</grade>", f"<grade>{_escape(grade)}</grade>")
+           .replace("Lucía</text></givenNames>", f"{_escape(given_name)}</text></givenNames>")
+           .replace("<hasECTSCreditPoints>60<", f"<hasECTSCreditPoints>{points}<"))
+    root = tree(doc.encode())
+    credential = load_elmv2(doc)
+    person = credential.credential_subject
+    assert isinstance(person, m.Person)
+    assert as_dict(person.given_name) == texts(one(root, "//e:givenNames"))
+    master = person.has_claim[0]
+    assert isinstance(master, m.LearningAchievement)
+    assert master.proven_by[0].grade is not None
+    assert master.proven_by[0].grade.note_literal is not None
+    final = "//e:wasDerivedFrom[@id='urn:epass:assessment:final']"
+    assert master.proven_by[0].grade.note_literal.get() == one(root, f"{final}/e:grade/text()").strip()
+    spec = master.specified_by
+    assert spec is not None
+    assert spec.credit_point[0].point == one(root, "//e:qualification/e:hasECTSCreditPoints/text()")
