@@ -1073,3 +1073,15 @@ def test_values_survive_conversion(given_name: str, grade: str, points: Any) -> 
     spec = master.specified_by
     assert spec is not None
     assert spec.credit_point[0].point == one(root, "//e:qualification/e:hasECTSCreditPoints/text()")
+
+
+def test_elmkit_load_recognises_legacy_xml() -> None:
+    import elmkit
+    from elmkit.errors import UnsupportedFormatError
+
+    sample = ELM_DIR / "samples" / "elm-v2-xml" / "EDC_WileECoyote_Simple.xml"
+    credential = elmkit.load(sample)
+    assert type(credential).__name__ == "EuropeanDigitalCredential"
+    assert credential == elmkit.load(sample.read_bytes(), format="elmv2")
+    with pytest.raises(UnsupportedFormatError):
+        elmkit.dumps(credential, format="elmv2")

@@ -65,3 +65,35 @@ def validate(
     if output is OutputFormat.json:
         typer.echo(json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2))
     raise typer.Exit(status)
+
+
+@app.command()
+def convert(
+    files: Annotated[list[Path], typer.Argument(help="Credentials in any format elmkit reads (incl. legacy ELM v2 XML)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write to")],
+    to: Annotated[str, typer.Option("--to", help="jsonld, turtle, nt or rdfxml")] = "jsonld",
+) -> None:
+    """Convert credentials between formats; legacy ELM v2 XML becomes ELM 3.2."""
+    from rich.console import Console
+
+    from elmkit.errors import ElmError
+    from elmkit.revocation import _write_atomically
+    from elmkit.serializers import dumps, load
+
+    console = Console()
+    suffix = {"jsonld": ".jsonld", "turtle": ".ttl", "nt": ".nt", "rdfxml": ".rdf"}.get(to)
+    if suffix is None:
+        console.print(f"[red]unknown target format {to!r}[/]")
+        raise typer.Exit(2)
+    status = 0
+    for path in files:
+        try:
+            text = dumps(load(path), format=to, indent=2 if to == "jsonld" else None)
+            target = out / (path.stem + suffix)
+            _write_atomically(target, text.encode("utf-8"))
+        except (ElmError, OSError) as exc:
+            console.print(f"[red]{path}: {exc}[/]")
+            status = 2
+            continue
+        console.print(f"{path} -> {target}")
+    raise typer.Exit(status)

@@ -50,6 +50,7 @@ FORMATS: dict[str, str] = {
     "rdf/xml": "rdfxml",
     "xml": "rdfxml",
     "rdf": "rdfxml",
+    "elmv2": "elmv2",
 }
 _SUFFIXES = {
     ".json": "jsonld",
@@ -152,8 +153,9 @@ def load(
     """Read a credential, presentation or any ELM node.
 
     ``source`` is a path (``str`` or ``PathLike``), the document's bytes or text, or parsed JSON.
-    The format is told by ``format`` (``jsonld``, ``turtle``, ``nt``, ``rdfxml``), else by the
-    file suffix, else by the content. The returned node's :attr:`~elmkit.model.ElmNode.origin` is
+    The format is told by ``format`` (``jsonld``, ``turtle``, ``nt``, ``rdfxml``, ``elmv2``), else
+    by the file suffix, else by the content; XML that is a legacy ELM v2 (EDCI 1.x) credential is
+    converted to ELM 3.2 (see :func:`elmkit.serializers.elmv2.load_elmv2`). The returned node's :attr:`~elmkit.model.ElmNode.origin` is
     an :class:`Origin`.
 
     Nothing is fetched: JSON-LD contexts other than the W3C credentials and EDC ones need a
@@ -187,6 +189,12 @@ def load(
         return _load_json(parsed, shape, strict=strict, loader=document_loader, path=path, root=root, max_bytes=max_bytes)
     assert data is not None and fmt is not None
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    if fmt in ("rdfxml", "elmv2") and format != "rdfxml":
+        from elmkit.serializers.elmv2 import is_elmv2, load_elmv2
+
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        if fmt == "elmv2" or is_elmv2(raw):
+            return load_elmv2(raw, max_bytes=max_bytes, strict=strict)
     if size > max_bytes:
         raise DocumentTooLargeError(f"the document has {size} bytes, more than the limit of {max_bytes}")
     from elmkit.serializers.rdf import from_graph as graph_to_node

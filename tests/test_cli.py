@@ -1,0 +1,54 @@
+"""The command line: validate and convert, with their exit statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import ELM_DIR, SAMPLES_DIR
+from typer.testing import CliRunner
+
+from elmkit.cli import _register, app
+
+_register()
+runner = CliRunner()
+SIGNED = SAMPLES_DIR / "Sample-MC-Annex1-signed.jsonld"
+UNSIGNED = SAMPLES_DIR / "Sample-MC-Annex1-unsigned.jsonld"
+
+
+def test_validate_exit_statuses(tmp_path: Path) -> None:
+    valid = runner.invoke(app, ["validate", str(SIGNED), "--profile", "edc-ap", "--stage", "sealed"])
+    assert valid.exit_code == 0, valid.output
+    invalid = runner.invoke(app, ["validate", str(UNSIGNED), "--profile", "edc-ap", "--stage", "sealed"])
+    assert invalid.exit_code == 1, invalid.output
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"a": 1, "a": 2}', encoding="utf-8")
+    unusable = runner.invoke(app, ["validate", str(broken)])
+    assert unusable.exit_code == 2
+    assert "more than once" in unusable.output
+
+
+def test_validate_json_report_in_spanish() -> None:
+    result = runner.invoke(
+        app, ["validate", str(UNSIGNED), "--profile", "edc-ap", "--stage", "sealed", "--format", "json", "--lang", "es"]
+    )
+    report = json.loads(result.output)
+    assert report["ok"] is False
+    assert report["errors"] >= 1
+    problem = report["problems"][0]
+    assert problem["type"].startswith("urn:elmkit:finding:edc-ap/")
+    assert problem["instance"].startswith("/")
+    assert any("emisor" in p["detail"] or "credencial" in p["detail"] for p in report["problems"])
+
+
+def test_unknown_stage_is_unusable_input() -> None:
+    result = runner.invoke(app, ["validate", str(UNSIGNED), "--stage", "final"])
+    assert result.exit_code == 2
+
+
+def test_convert_legacy_xml(tmp_path: Path) -> None:
+    source = ELM_DIR / "samples" / "elm-v2-xml" / "EDC_WileECoyote_Simple.xml"
+    result = runner.invoke(app, ["convert", str(source), "--out", str(tmp_path), "--to", "turtle"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "EDC_WileECoyote_Simple.ttl").read_text(encoding="utf-8")
+    assert "EuropeanDigitalCredential" in text
