@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import ELM_DIR, SAMPLES_DIR
 from typer.testing import CliRunner
 
+from conftest import ELM_DIR, SAMPLES_DIR
 from elmkit.cli import _register, app
 
 _register()
