@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "verify": "elmkit.api",
     "open_ledger": "elmkit.ledger",
     "check_status": "elmkit.status",
+    "load_elmv2": "elmkit.serializers.elmv2",
 }
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "dumps",
     "from_graph",
     "load",
+    "load_elmv2",
     "open_ledger",
     "schema",
     "seal",
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from elmkit.model import LangText, schema
     from elmkit.profiles import Finding, Report, validate
     from elmkit.serializers import dumps, from_graph, load, to_graph
+    from elmkit.serializers.elmv2 import load_elmv2
     from elmkit.status import check_status
 
 
