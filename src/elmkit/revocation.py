@@ -7,8 +7,6 @@ The pieces live in :mod:`elmkit.status` (bitstrings, entries, checks) and :mod:`
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -163,20 +161,9 @@ def publish_status_list(
         data = seal(document, signer, complete=False)
     else:
         data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    from elmkit.microcredentials.files import atomic_write
+
     path = Path(out)
-    _write_atomically(path, data)
-    return PublishedList(path, list_url, purpose, len(indexes), signer is not None)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
+    return PublishedList(path, list_url, purpose, len(indexes), signer is not None)

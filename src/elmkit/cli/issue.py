@@ -218,6 +218,19 @@ def issue(
             formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"],
         ),
     ] = None,
+    seal: Annotated[
+        bool, typer.Option("--seal/--no-seal", help="Seal every issued credential")
+    ] = False,
+    p12: Annotated[Path | None, typer.Option(help="Seal: PKCS#12 file")] = None,
+    key: Annotated[Path | None, typer.Option(help="Seal: PEM private key")] = None,
+    cert: Annotated[Path | None, typer.Option(help="Seal: PEM certificate chain")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Seal: key password", envvar="ELMKIT_SEAL_PASSWORD")
+    ] = None,
+    tsa: Annotated[str | None, typer.Option(help="Seal: RFC 3161 time-stamping URL (B-T)")] = None,
+    status_list_url: Annotated[
+        str | None, typer.Option(help="Seal: give each credential an entry on this status list")
+    ] = None,
 ) -> None:
     """Issue one micro-credential per eligible learner.
 
@@ -248,7 +261,61 @@ def issue(
     )
     _summary(console, result)
     _where(console, result)
-    raise typer.Exit(result.exit_code)
+    status = result.exit_code
+    if seal:
+        status = max(
+            status,
+            _seal(
+                console,
+                result,
+                ledger or out / "ledger.sqlite",
+                p12,
+                key,
+                cert,
+                password,
+                tsa,
+                status_list_url,
+            ),
+        )
+    raise typer.Exit(status)
+
+
+def _seal(
+    console: Console,
+    result: BatchResult,
+    ledger: Path,
+    p12: Path | None,
+    key: Path | None,
+    cert: Path | None,
+    password: str | None,
+    tsa: str | None,
+    status_list_url: str | None,
+) -> int:
+    from elmkit.cli.status import _signer
+    from elmkit.errors import ElmError
+    from elmkit.microcredentials.sealing import seal_batch
+
+    try:
+        signer = _signer(key, cert, p12, password)
+    except (ElmError, OSError, ValueError) as exc:
+        raise _fail(console, f"cannot use the seal: {exc}") from None
+    if signer is None:
+        raise _fail(console, "--seal needs --p12, or --key and --cert")
+    sealed = seal_batch(
+        result.out_dir,
+        signer,
+        ledger=ledger,
+        status_list_url=status_list_url,
+        level="B-T" if tsa else "B-B",
+        tsa=tsa,
+    )
+    console.print(
+        f"sealed: {len(sealed.sealed)} new, {sealed.already} already sealed, "
+        f"{len(sealed.failed)} failed -> {result.out_dir / 'sealed'}/"
+    )
+    for credential_id, reason in sealed.failed[:20]:
+        console.print(f"  [red]{credential_id}[/]: {reason}")
+    return 0 if sealed.ok else 1
 
 
 @app.command()

@@ -35,7 +35,7 @@ def seal(
     from elmkit.api import seal as seal_credential
     from elmkit.cli.status import _signer
     from elmkit.errors import ElmError, SealError
-    from elmkit.revocation import _write_atomically
+    from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import load
 
     console = Console()
@@ -45,7 +45,8 @@ def seal(
             raise ValueError("give --p12, or --key and --cert")
         document = load(credential).to_jsonld()
         sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
-        _write_atomically(out, sealed)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out, sealed)
     except (ElmError, OSError, ValueError) as exc:
         console.print(f"[red]{credential}: {exc}[/]")
         raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None

@@ -77,7 +77,7 @@ def convert(
     from rich.console import Console
 
     from elmkit.errors import ElmError
-    from elmkit.revocation import _write_atomically
+    from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import dumps, load
 
     console = Console()
@@ -90,7 +90,8 @@ def convert(
         try:
             text = dumps(load(path), format=to, indent=2 if to == "jsonld" else None)
             target = out / (path.stem + suffix)
-            _write_atomically(target, text.encode("utf-8"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, text.encode("utf-8"))
         except (ElmError, OSError) as exc:
             console.print(f"[red]{path}: {exc}[/]")
             status = 2

@@ -1,0 +1,80 @@
+"""``elmkit issue --seal``: issue, seal with a status entry, verify; sealing again changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import elmkit
+from elmkit.cli import _register, app
+from elmkit.ledger import open_ledger
+
+_register()
+LIST_URL = "https://credencials.uvallfosca.example/status/rev-1"
+
+
+@pytest.fixture(scope="module")
+def seal_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    from elmkit.sealing import create_test_pki
+
+    folder = tmp_path_factory.mktemp("pki")
+    cif = "Q2500777D"
+    pki = create_test_pki(
+        org_name="Universitat Pública de Vallfosca",
+        organization_identifier=f"VATES-{cif}",
+        country="ES",
+    )
+    p12 = folder / "seal.p12"
+    pki.write_pkcs12(p12, "secret")
+    return p12, pki
+
+
+def test_issue_and_seal_through_the_cli(tmp_path: Path, seal_files: tuple[Path, Any]) -> None:
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    p12, pki = seal_files
+    definition, results = write_demo_inputs(tmp_path / "input")
+    small = tmp_path / "results.csv"
+    lines = results.read_text(encoding="utf-8").splitlines()
+    small.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = [
+        "issue",
+        str(definition),
+        str(small),
+        "--out",
+        str(out),
+        "--seal",
+        "--p12",
+        str(p12),
+        "--password",
+        "secret",
+        "--status-list-url",
+        LIST_URL,
+    ]
+    runner = CliRunner()
+    first = runner.invoke(app, args)
+    sealed_files = sorted((out / "sealed").glob("*.json"))
+    assert sealed_files, first.output
+    assert "sealed:" in first.output
+    envelope = json.loads(sealed_files[0].read_text(encoding="utf-8"))
+    payload = json.loads(envelope["payload"])
+    assert payload["credentialStatus"]["statusListCredential"] == LIST_URL
+    assert payload["issuer"]["eIDASIdentifier"]["notation"] == "VATES-Q2500777D"
+    result = elmkit.verify(sealed_files[0], trust=pki.trust_anchors)
+    seal_step = next(s for s in result.steps if s.step.value == "SEAL")
+    assert seal_step.status.value == "OK", result
+    with open_ledger(out / "ledger.sqlite") as ledger:
+        record = ledger.get_credential(payload["id"])
+        assert record is not None and record.state == "sealed"
+        history = [event.event for event in ledger.history(payload["id"])]
+    assert history.count("sealed") == 1
+
+    before = {p.name: p.read_bytes() for p in sealed_files}
+    again = runner.invoke(app, args)
+    assert "already sealed" in again.output
+    assert {p.name: p.read_bytes() for p in sorted((out / "sealed").glob("*.json"))} == before
