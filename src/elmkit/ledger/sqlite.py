@@ -7,8 +7,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -44,7 +45,7 @@ from elmkit.ledger.model import (
     utc_timestamp,
 )
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "SQLiteLedger"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "NewCredential", "SQLiteLedger"]
 
 Migration = Callable[[sqlite3.Connection], None]
 """Brings a database from the previous schema version to the one it is registered under."""
@@ -152,6 +153,20 @@ MIGRATIONS: Mapping[int, Migration] = {1: _migrate_to_1}
 """Schema migrations by the version they produce; version ``n`` runs on a version ``n-1`` file."""
 
 SCHEMA_VERSION = max(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredential:
+    """One credential for :meth:`SQLiteLedger.claim_many`: what :meth:`~SQLiteLedger.claim_credential`
+    takes, the events to record right after (``(event, sha256, detail)``) and where its file is."""
+
+    credential_id: str
+    learner_id: str
+    detail: Mapping[str, Any] | None = None
+    file_path: str | None = None
+    events: Sequence[tuple[EventType | str, str | None, Mapping[str, Any] | None]] = field(
+        default=()
+    )
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -687,6 +702,124 @@ class SQLiteLedger:
         return Event(
             seq, credential_id, n, event, actor, at, sha256, json.loads(detail), prev_hash, digest
         )
+
+    def claim_many(
+        self,
+        definition_id: str,
+        claims: Sequence[NewCredential],
+        *,
+        actor: str = "elmkit",
+        at: TimeLike | None = None,
+    ) -> set[str]:
+        """Create many credentials with their first events, in one transaction.
+
+        For each claim not yet in the ledger, the result is the same as
+        :meth:`claim_credential` followed by :meth:`record` for each of its ``events``, with fewer
+        statements. Claims whose credential already exists are left untouched and their ids
+        returned, for the caller to handle one by one.
+        """
+        _text(definition_id, "definition_id")
+        _text(actor, "actor")
+        when = utc_timestamp(at)
+        planned: list[tuple[NewCredential, list[tuple[EventType, str | None, str]]]] = []
+        for claim in claims:
+            _text(claim.credential_id, "credential_id")
+            _text(claim.learner_id, "learner_id")
+            _optional_text(claim.file_path, "file_path")
+            events = [
+                (_event_type(kind), check_sha256(digest), _detail(detail))
+                for kind, digest, detail in claim.events
+            ]
+            planned.append((claim, events))
+        if not planned:
+            return set()
+        with self.transaction():
+            db = self._db
+            existing: set[str] = set()
+            ids = [claim.credential_id for claim, _ in planned]
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                existing.update(
+                    row[0]
+                    for row in db.execute(
+                        f"SELECT credential_id FROM credentials WHERE credential_id IN ({marks})",
+                        part,
+                    )
+                )
+            definition = self.get_definition(definition_id)
+            if definition is None:
+                raise UnknownDefinitionError(f"definition {definition_id!r} is not registered")
+            rows: list[tuple[Any, ...]] = []
+            event_rows: list[tuple[Any, ...]] = []
+            seen: set[str] = set()
+            for claim, events in planned:
+                cid = claim.credential_id
+                if cid in existing or cid in seen:
+                    existing.add(cid)
+                    continue
+                seen.add(cid)
+                extra = json.loads(_detail(claim.detail))
+                extra.update(
+                    definition_id=definition_id,
+                    definition_version=definition.version,
+                    learner_id=claim.learner_id,
+                )
+                kind, after = EventType.DEFINED, Derived(CredentialState.DEFINED)
+                steps: list[tuple[EventType, str | None, str, Derived]] = [
+                    (kind, None, canonical_json(extra), after)
+                ]
+                file_path = claim.file_path
+                for kind, digest, detail in events:
+                    plan = plan_event(after, kind, digest, credential_id=cid)
+                    if plan is None:
+                        continue
+                    recorded, after = plan
+                    steps.append((recorded, digest, detail, after))
+                head = GENESIS_HASH
+                for n, (recorded, digest, detail, _after) in enumerate(steps, start=1):
+                    hashed = event_hash(
+                        credential_id=cid,
+                        n=n,
+                        event=recorded.value,
+                        actor=actor,
+                        at=when,
+                        sha256=digest,
+                        detail=detail,
+                        prev_hash=head,
+                    )
+                    event_rows.append(
+                        (cid, n, recorded.value, actor, when, digest, detail, head, hashed)
+                    )
+                    head = hashed
+                rows.append(
+                    (
+                        cid,
+                        definition_id,
+                        definition.version,
+                        claim.learner_id,
+                        after.state.value,
+                        after.resume.value if after.resume else None,
+                        file_path,
+                        after.sha256,
+                        len(steps),
+                        head,
+                        when,
+                        when,
+                    )
+                )
+            db.executemany(
+                "INSERT INTO credentials (credential_id, definition_id, definition_version,"
+                " learner_id, state, resume_state, file_path, sha256, event_count, head,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.executemany(
+                "INSERT INTO events (credential_id, n, event, actor, at, sha256, detail,"
+                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                event_rows,
+            )
+        return existing
 
     def get_credential(self, credential_id: str) -> Credential | None:
         """One credential, or None if the ledger has none with this id."""

@@ -38,6 +38,7 @@ from elmkit.microcredentials.records import (
 
 if TYPE_CHECKING:
     from elmkit.ledger import LedgerStore
+    from elmkit.ledger.sqlite import NewCredential
 
 __all__ = [
     "CREDENTIALS_DIR",
@@ -48,6 +49,7 @@ __all__ = [
     "file_stem",
     "issue_batch",
     "pages_available",
+    "upload_bytes",
     "upload_text",
 ]
 
@@ -187,7 +189,12 @@ class _Builder:
 
         self.config = config
         self.definition = config.definition
+        from elmkit.serializers.jsonld import SharedNodes
+
         self.factory = CredentialFactory(config.definition)
+        # The factory hands every credential the same organisation, specification… objects and
+        # never changes them, so their JSON text is written once per batch.
+        self.shared = SharedNodes(self.factory.shared_nodes())
         self._logo: bytes | None = None
         logo = self.definition.awarding_body.logo
         if config.images and logo is not None:
@@ -227,7 +234,7 @@ class _Builder:
         from pydantic import ValidationError
 
         from elmkit.profiles import Severity, validate
-        from elmkit.serializers import dumps
+        from elmkit.serializers.jsonld import node_to_json
 
         config = self.config
         learner = job.learner
@@ -266,9 +273,9 @@ class _Builder:
             findings.append(entry)
         if not ok:
             return _Built(job.row, False, tuple(findings))
-        document = dumps(credential, format="jsonld")
-        upload = upload_text(document, delivery_details(self.definition, learner))
-        return _Built(job.row, True, tuple(findings), _bytes(document), _bytes(upload))
+        document = node_to_json(credential, shared=self.shared).encode("utf-8")
+        upload = upload_bytes(document, delivery_details(self.definition, learner))
+        return _Built(job.row, True, tuple(findings), document, upload)
 
 
 def upload_text(document: str, details: Mapping[str, Any]) -> str:
@@ -278,8 +285,10 @@ def upload_text(document: str, details: Mapping[str, Any]) -> str:
     return '{"credential":' + document + ',"deliveryDetails":' + tail + "}"
 
 
-def _bytes(value: str | bytes) -> bytes:
-    return value if isinstance(value, bytes) else value.encode("utf-8")
+def upload_bytes(document: bytes, details: Mapping[str, Any]) -> bytes:
+    """:func:`upload_text` for a UTF-8 encoded ``document``, returned encoded."""
+    tail = json.dumps(dict(details), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return b'{"credential":' + document + b',"deliveryDetails":' + tail.encode("utf-8") + b"}"
 
 
 _worker: _Builder | None = None
@@ -536,7 +545,19 @@ class _Batch:
         ledger = self.ledger
         assert ledger is not None
         with ledger.transaction():
-            for slot, sha, upload_sha in issued:
+            rest = issued
+            claim_many = getattr(ledger, "claim_many", None)
+            if claim_many is not None:
+                fresh = [item for item in issued if not item[0].claimed]
+                existing: set[str] = claim_many(
+                    self.definition.id,
+                    [self._new_credential(*item) for item in fresh],
+                    actor=self.actor,
+                )
+                rest = [
+                    item for item in issued if item[0].claimed or item[0].credential_id in existing
+                ]
+            for slot, sha, upload_sha in rest:
                 assert slot.learner is not None and slot.valid_from is not None
                 path = str((self.out / CREDENTIALS_DIR / f"{slot.stem}.jsonld").resolve())
                 if not slot.claimed:
@@ -564,6 +585,27 @@ class _Batch:
                     sha256=upload_sha,
                     detail={"format": "europass-upload", "file": f"{UPLOAD_DIR}/{slot.stem}.json"},
                 )
+
+    def _new_credential(self, slot: _Slot, sha: str, upload_sha: str) -> NewCredential:
+        """A new credential with its ``generated`` and ``exported`` events (see ``_record``)."""
+        from elmkit.ledger.sqlite import NewCredential
+
+        assert slot.learner is not None and slot.valid_from is not None
+        file = f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"
+        return NewCredential(
+            slot.credential_id,
+            slot.learner.learner_id,
+            detail={"valid_from": slot.valid_from.isoformat()},
+            file_path=str((self.out / file).resolve()),
+            events=(
+                ("generated", sha, {"file": file}),
+                (
+                    "exported",
+                    upload_sha,
+                    {"format": "europass-upload", "file": f"{UPLOAD_DIR}/{slot.stem}.json"},
+                ),
+            ),
+        )
 
     def _emit(self, row: ManifestRow) -> None:
         self.state.counts[row.state] += 1

@@ -17,6 +17,7 @@ from elmkit.model import (
     ContactPoint,
     CreditPoint,
     DisplayParameter,
+    ElmNode,
     EuropeanDigitalCredential,
     GradingScheme,
     IndividualDisplay,
@@ -261,6 +262,26 @@ class CredentialFactory:
         self.profiles = [_concept(vocab.credential_profile("Generic"))]
         self.schema = [ShaclValidator2017(id=EDC_GENERIC_FULL, type="ShaclValidator2017")]
         self.pass_text = _pass_text(d.primary_language)
+
+    def shared_nodes(self) -> tuple[ElmNode, ...]:
+        """The nodes every credential of this factory shares (as the same objects); see
+        :class:`elmkit.serializers.jsonld.SharedNodes`."""
+        nodes: list[ElmNode] = [
+            self.awarding,
+            self.issuer,
+            self.spec,
+            self.assessment_spec,
+            self.activity_spec,
+            self.country,
+            *self.languages,
+            *self.profiles,
+            *self.schema,
+        ]
+        if self.id_verification is not None:
+            nodes.append(self.id_verification)
+        if self.period is not None:
+            nodes.append(self.period)
+        return tuple(nodes)
 
     def build(
         self,

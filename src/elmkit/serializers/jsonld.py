@@ -14,7 +14,10 @@ Reading has two roads:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import json
+import re
+import secrets
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -59,8 +62,10 @@ from elmkit.serializers.tables import (
 )
 
 __all__ = [
+    "SharedNodes",
     "expand_document",
     "is_standard_context",
+    "node_to_json",
     "node_to_jsonld",
     "pyld_options",
     "read_jsonld",
@@ -88,14 +93,93 @@ _STANDARD_FORMS = (
 # Writing
 
 
-class _Writer:
-    __slots__ = ("active", "max_depth", "sort", "trail")
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"the node cannot be written as JSON: {exc}") from None
 
-    def __init__(self, *, sort: bool, max_depth: int) -> None:
+
+class _Fragment:
+    """The JSON text of one shared node, valid when written at most ``depth`` levels deep."""
+
+    __slots__ = ("depth", "index", "node", "text", "token")
+
+    def __init__(self, node: ElmNode, index: int, nonce: str) -> None:
+        self.node = node
+        self.index = index
+        self.token = f"\ue000{nonce}{index}\ue001"
+        self.text: str | None = None
+        self.depth = -1
+
+
+class _TokenClash(Exception):
+    """A written string looks like a fragment token: write the document without fragments."""
+
+
+class SharedNodes:
+    """Nodes that many documents written one after the other share (an issuer with its logo,
+    a specification…), each serialised once and then copied into every document as JSON text
+    by :func:`node_to_json`.
+
+    Registers the given nodes and every node they reference, and keeps them alive. The cached
+    text is only right while none of these nodes changes: make one for a batch of documents
+    built from the same unchanged parts, and drop it afterwards.
+    """
+
+    def __init__(self, nodes: Iterable[ElmNode]) -> None:
+        self._nonce = secrets.token_hex(6)
+        self._pattern = re.compile('"\ue000' + self._nonce + '([0-9]+)\ue001"')
+        self._nodes: dict[int, ElmNode] = {}
+        for root in nodes:
+            for _path, node in root.walk():
+                self._nodes.setdefault(id(node), node)
+        self._tables: dict[bool, dict[int, _Fragment]] = {}
+        self._texts: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def _table(self, sort: bool) -> dict[int, _Fragment]:
+        table = self._tables.get(sort)
+        if table is None:
+            table = self._tables[sort] = {}
+            for key, node in self._nodes.items():
+                table[key] = _Fragment(node, len(self._texts), self._nonce)
+                self._texts.append("")
+        return table
+
+    def _fill(self, fragment: _Fragment, text: str) -> None:
+        fragment.text = text
+        self._texts[fragment.index] = text
+
+    def resolve(self, text: str, expected: int) -> str:
+        """``text`` with each of its ``expected`` fragment tokens replaced by the fragment."""
+        texts = self._texts
+        found = 0
+
+        def swap(match: re.Match[str]) -> str:
+            nonlocal found
+            found += 1
+            return texts[int(match[1])]
+
+        out = self._pattern.sub(swap, text)
+        if found != expected:
+            raise _TokenClash
+        return out
+
+
+class _Writer:
+    __slots__ = ("active", "emitted", "fragments", "max_depth", "shared", "sort", "trail")
+
+    def __init__(self, *, sort: bool, max_depth: int, shared: SharedNodes | None = None) -> None:
         self.sort = sort
         self.max_depth = max_depth
         self.active: set[int] = set()
         self.trail: list[str | int] = []
+        self.shared = shared
+        self.fragments = shared._table(sort) if shared is not None else None
+        self.emitted = 0
 
     def fail(self, message: str) -> StructureError:
         return StructureError(message, path=json_pointer(self.trail))
@@ -104,8 +188,30 @@ class _Writer:
         key = id(node)
         if key in self.active:
             raise self.fail("the model contains a cycle: a node contains itself")
-        if len(self.trail) > self.max_depth:
+        depth = len(self.trail)
+        if depth > self.max_depth:
             raise self.fail(f"the model is nested deeper than {self.max_depth} levels")
+        fragments = self.fragments
+        if fragments is not None and not root:
+            fragment = fragments.get(key)
+            if fragment is not None:
+                # A shared node: its text is written once (again only if it now sits deeper
+                # than where it was first written, so that the depth limit still holds).
+                if fragment.text is None or depth > fragment.depth:
+                    shared = self.shared
+                    assert shared is not None
+                    before = self.emitted
+                    text = shared.resolve(
+                        _json_text(self.body(node, key, root)), self.emitted - before
+                    )
+                    shared._fill(fragment, text)
+                    fragment.depth = depth
+                    self.emitted = before
+                self.emitted += 1
+                return fragment.token
+        return self.body(node, key, root)
+
+    def body(self, node: ElmNode, key: int, root: bool) -> dict[str, Any] | str:
         self.active.add(key)
         table = table_for(type(node))
         values = node.__dict__
@@ -284,6 +390,36 @@ def node_to_jsonld(
     out: dict[str, Any] = {"@context": list(STATUS_CONTEXT if _has_status_entry(node) else STANDARD_CONTEXT)}
     out.update(body)
     return out
+
+
+def node_to_json(
+    node: ElmNode,
+    *,
+    sort: bool = True,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    shared: SharedNodes | None = None,
+) -> str:
+    """The compact JSON text of :func:`node_to_jsonld` (with ``@context``), as
+    ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes it.
+
+    With ``shared``, the nodes registered there are serialised once and their text is reused:
+    the same bytes, much faster for documents that repeat large shared parts. Raises
+    :class:`~elmkit.errors.ModelError` for values JSON cannot hold.
+    """
+    if not isinstance(node, ElmNode):
+        raise ModelError(f"expected an ELM node, got {type(node).__name__}")
+    head = list(STATUS_CONTEXT if _has_status_entry(node) else STANDARD_CONTEXT)
+    if shared is not None:
+        writer = _Writer(sort=sort, max_depth=max_depth, shared=shared)
+        try:
+            body = writer.node(node, root=True)
+            assert isinstance(body, dict)
+            return shared.resolve(_json_text({"@context": head, **body}), writer.emitted)
+        except _TokenClash:
+            pass
+    body = _Writer(sort=sort, max_depth=max_depth).node(node, root=True)
+    assert isinstance(body, dict)
+    return _json_text({"@context": head, **body})
 
 
 def _has_status_entry(node: ElmNode) -> bool:
