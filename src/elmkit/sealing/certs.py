@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -30,11 +31,13 @@ __all__ = [
     "QcInfo",
     "SignerInfo",
     "certificate_der",
+    "certificate_digest",
     "der_certificate",
     "is_ca",
     "is_self_signed",
     "issuer_serial_kid",
     "key_usages",
+    "public_key",
     "qc_info",
     "sha256_fingerprint",
     "signer_info",
@@ -51,6 +54,44 @@ QC_TYPE_ESIGN = "0.4.0.1862.1.6.1"
 QC_TYPE_ESEAL = "0.4.0.1862.1.6.2"
 QC_TYPE_WEB = "0.4.0.1862.1.6.3"
 _QC_TYPE_NAMES = {QC_TYPE_ESIGN: "esign", QC_TYPE_ESEAL: "eseal", QC_TYPE_WEB: "web"}
+
+
+_T = TypeVar("_T")
+
+
+class _PerCertificate(Generic[_T]):
+    """A function of one certificate, remembered per certificate object and then per equal
+    certificate. Looking up by identity first avoids hashing the certificate, which costs more
+    than most of what is cached; the object is kept with its value so its id is not reused."""
+
+    def __init__(self, fn: Callable[[x509.Certificate], _T], size: int) -> None:
+        functools.update_wrapper(self, fn)
+        self._by_value = functools.lru_cache(maxsize=size)(fn)
+        self._by_id: dict[int, tuple[x509.Certificate, _T]] = {}
+        self._size = size
+
+    def __call__(self, cert: x509.Certificate) -> _T:
+        entry = self._by_id.get(id(cert))
+        if entry is not None and entry[0] is cert:
+            return entry[1]
+        value = self._by_value(cert)
+        if len(self._by_id) >= self._size:
+            self._by_id.clear()
+        self._by_id[id(cert)] = (cert, value)
+        return value
+
+    def cache_clear(self) -> None:
+        self._by_id.clear()
+        self._by_value.cache_clear()
+
+
+def _per_certificate(
+    size: int,
+) -> Callable[[Callable[[x509.Certificate], _T]], _PerCertificate[_T]]:
+    def decorate(fn: Callable[[x509.Certificate], _T]) -> _PerCertificate[_T]:
+        return _PerCertificate(fn, size)
+
+    return decorate
 
 
 @functools.lru_cache(maxsize=2048)
@@ -74,14 +115,34 @@ def to_asn1(cert: x509.Certificate | bytes) -> asn1_x509.Certificate:
     return _asn1_from_der(cert if isinstance(cert, bytes) else certificate_der(cert))
 
 
-@functools.lru_cache(maxsize=2048)
+@_per_certificate(2048)
 def certificate_der(cert: x509.Certificate) -> bytes:
     """The DER encoding of a certificate (cached)."""
     return cert.public_bytes(Encoding.DER)
 
 
+@_per_certificate(1024)
+def _digests(cert: x509.Certificate) -> dict[str, bytes]:
+    return {}
+
+
+def certificate_digest(cert: x509.Certificate, algorithm: str) -> bytes:
+    """The digest of a certificate's DER encoding with a :mod:`hashlib` algorithm (cached)."""
+    known = _digests(cert)
+    digest = known.get(algorithm)
+    if digest is None:
+        digest = known[algorithm] = hashlib.new(algorithm, certificate_der(cert)).digest()
+    return digest
+
+
 def sha256_fingerprint(cert: x509.Certificate) -> bytes:
-    return hashlib.sha256(certificate_der(cert)).digest()
+    return certificate_digest(cert, "sha256")
+
+
+@_per_certificate(512)
+def public_key(cert: x509.Certificate) -> Any:
+    """The certificate's public key object (cached)."""
+    return cert.public_key()
 
 
 def is_self_signed(cert: x509.Certificate) -> bool:
@@ -98,6 +159,7 @@ def _extension_raw(cert: x509.Certificate, oid: str) -> bytes | None:
     return None
 
 
+@_per_certificate(512)
 def is_ca(cert: x509.Certificate) -> bool:
     """basicConstraints cA=TRUE."""
     try:
@@ -106,6 +168,7 @@ def is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
+@_per_certificate(512)
 def key_usages(cert: x509.Certificate) -> frozenset[str] | None:
     """keyUsage bits by asn1crypto name (``digital_signature``...); ``None`` when absent."""
     try:
@@ -131,9 +194,26 @@ def issuer_serial_kid(cert: x509.Certificate) -> str:
     return b64_encode(value.dump())
 
 
-@functools.lru_cache(maxsize=512)
+@_per_certificate(512)
+def _kid_results(cert: x509.Certificate) -> dict[str, bool | None]:
+    return {}
+
+
 def kid_matches(kid: str, cert: x509.Certificate) -> bool | None:
     """Whether an IssuerSerial ``kid`` names ``cert``; ``None`` when ``kid`` is not one."""
+    known = _kid_results(cert)
+    try:
+        return known[kid]
+    except KeyError:
+        pass
+    result = _kid_matches(kid, cert)
+    if len(known) >= 64:
+        known.clear()
+    known[kid] = result
+    return result
+
+
+def _kid_matches(kid: str, cert: x509.Certificate) -> bool | None:
     from asn1crypto import cms
 
     from ._codec import b64_decode
@@ -177,6 +257,7 @@ class QcInfo:
         }
 
 
+@_per_certificate(512)
 def qc_info(cert: x509.Certificate) -> QcInfo:
     """Read the QcStatements extension; an absent or unreadable extension gives an empty result."""
     raw = _extension_raw(cert, OID_QC_STATEMENTS)
@@ -254,7 +335,7 @@ class SignerInfo:
         }
 
 
-@functools.lru_cache(maxsize=512)
+@_per_certificate(512)
 def signer_info(cert: x509.Certificate) -> SignerInfo:
     subject = cert.subject
     return SignerInfo(

@@ -13,6 +13,7 @@ __all__ = [
     "COUNTRIES",
     "EIDAS_IDENTIFIER_KEYS",
     "complete_credential",
+    "completion_needed",
     "country_concept",
     "format_signing_time",
     "is_credential",
@@ -75,7 +76,8 @@ _COUNTRY_AUTHORITY = "http://publications.europa.eu/resource/authority/country"
 
 def format_signing_time(moment: datetime) -> str:
     """``YYYY-MM-DDThh:mm:ssZ`` in UTC."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def country_concept(alpha2: str) -> dict[str, Any]:
@@ -118,6 +120,16 @@ def is_credential(doc: Mapping[str, Any]) -> bool:
     return isinstance(types, list) and any(
         t in ("VerifiableCredential", "EuropeanDigitalCredential") for t in types
     )
+
+
+def completion_needed(doc: Mapping[str, Any]) -> bool:
+    """Whether :func:`complete_credential` would add anything to ``doc``."""
+    if not is_credential(doc):
+        return False
+    if "issued" not in doc or "issuanceDate" not in doc:
+        return True
+    issuer = doc.get("issuer")
+    return isinstance(issuer, Mapping) and not any(k in issuer for k in EIDAS_IDENTIFIER_KEYS)
 
 
 def complete_credential(

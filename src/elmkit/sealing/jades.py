@@ -6,7 +6,7 @@ Everything here works on the exact strings of the JWS; nothing is re-serialized.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +17,8 @@ from cryptography import x509
 
 from elmkit.errors import DuplicateKeyError, ParseError, VerificationError
 
-from ._codec import b64_decode, b64url_decode, b64url_encode, loads_strict
-from .certs import der_certificate, kid_matches
+from ._codec import b64_decode, b64url_decode, b64url_encode, loads_strict, quote_count
+from .certs import certificate_digest, der_certificate, kid_matches
 from .signers import ALGORITHMS
 
 __all__ = [
@@ -64,7 +64,7 @@ _KNOWN_ETSIU = frozenset(
 )  # fmt: skip
 _REFS = frozenset({"xRefs", "rRefs", "axRefs", "arRefs"})
 _TYP_VALUES = frozenset({"jose", "jose+json", "application/jose", "application/jose+json"})
-_SIGT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_SIGT_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z")
 _DIGEST_NAMES = {
     "S256": "sha256",
     "S384": "sha384",
@@ -152,6 +152,49 @@ def _signature(protected_b64: Any, header: Any, signature_b64: Any) -> JwsSignat
     return JwsSignature(protected_b64, protected, header, signature_b64, sig)
 
 
+_GENERAL_HEAD = '{"payload":"'
+_GENERAL_NEXT = '","signatures":['
+
+
+def _parse_general_fast(text: str) -> dict[str, Any] | None:
+    """The envelope of a JWS laid out as EDC writes it (``{"payload":"...","signatures":[``),
+    read without running the strict parser over the long payload literal; ``None`` when the
+    text must go through the strict parser (another layout, or any error).
+
+    ``pydantic_core`` decodes the text; its ``payload`` is the value of the last such member. A
+    string literal is at least ``len(value) + quotes + backslashes`` long (those are escaped).
+    When ``","signatures":[`` follows at that distance, its first quote closes a literal (inside
+    one, ``"`` is escaped and so cannot be followed by ``,"``; after a closing quote no ``s``
+    can come). That literal is the first one, unless a later ``payload`` member exists, which
+    the cut text below would then hold twice. So when the strict parse of the text with the
+    payload literal cut out finds no duplicate member, it is the envelope without its payload.
+    """
+    from pydantic_core import from_json
+
+    if not text.startswith(_GENERAL_HEAD):
+        return None
+    try:
+        tree = from_json(text, allow_inf_nan=False)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    payload = tree.get("payload") if type(tree) is dict else None
+    if type(payload) is not str:
+        return None
+    end = len(_GENERAL_HEAD) + len(payload) + quote_count(payload)
+    if "\\" in payload:
+        end += payload.count("\\")
+    if not text.startswith(_GENERAL_NEXT, end):
+        return None
+    try:
+        obj = loads_strict(text[: len(_GENERAL_HEAD)] + text[end:], what="the sealed document")
+    except ParseError:
+        return None
+    if type(obj) is not dict or obj.get("payload") != "":
+        return None
+    obj["payload"] = payload
+    return obj
+
+
 def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
     """Parse a JWS in general or flattened JSON serialization, or compact serialization.
 
@@ -170,7 +213,9 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
         stripped = text.strip()
         if not stripped.startswith("{"):
             return _parse_compact(stripped)
-        obj = _loads(stripped, "the sealed document")
+        obj = _parse_general_fast(stripped)
+        if obj is None:
+            obj = _loads(stripped, "the sealed document")
     if not isinstance(obj, Mapping):
         raise JadesError("the sealed document is not a JSON object", code="not-jws")
     payload = obj.get("payload")
@@ -222,10 +267,12 @@ class HeaderInfo:
 
 
 def _parse_sigt(value: Any) -> datetime:
-    if not isinstance(value, str) or not _SIGT_RE.fullmatch(value):
+    match = _SIGT_RE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
         raise JadesError("sigT must be a UTC time YYYY-MM-DDThh:mm:ssZ", code="sigT-format")
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        year, month, day, hour, minute, second = map(int, match.groups())
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as exc:
         raise JadesError(f"sigT is not a valid time: {value}", code="sigT-format") from exc
 
@@ -368,11 +415,16 @@ def _digest_name(value: Any) -> str | None:
     return _DIGEST_NAMES.get(value) if isinstance(value, str) else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _cert_from_b64(value: str) -> x509.Certificate:
+    return der_certificate(b64_decode(value))
+
+
 def _load_cert_b64(value: Any, what: str) -> x509.Certificate:
     if not isinstance(value, str):
         raise JadesError(f"{what} must be a base64 string", code="x5c-invalid")
     try:
-        return der_certificate(b64_decode(value))
+        return _cert_from_b64(value)
     except ValueError as exc:
         raise JadesError(f"{what} is not a base64 DER certificate", code="x5c-invalid") from exc
 
@@ -388,15 +440,13 @@ def x5c_certificates(sig: JwsSignature) -> list[x509.Certificate]:
 
 
 def _reference_matches(cert: x509.Certificate, alg: str, value: Any) -> bool:
-    from .certs import certificate_der
-
     if not isinstance(value, str):
         return False
     try:
         expected = b64url_decode(value)
     except ValueError:
         return False
-    return hashlib.new(alg, certificate_der(cert)).digest() == expected
+    return certificate_digest(cert, alg) == expected
 
 
 def signing_certificate(

@@ -15,16 +15,27 @@ from cryptography import x509
 
 from elmkit.errors import ParseError, SealError
 
-from ._codec import b64_encode, b64url_encode, dumps_compact, escape_json_text, loads_strict
+from ._codec import (
+    b64_encode,
+    b64url_encode,
+    dumps_compact,
+    dumps_payload,
+    escape_json_bytes,
+    escape_json_text,
+    loads_strict,
+)
 from .certs import (
+    _per_certificate,
     certificate_der,
+    certificate_digest,
     is_ca,
     is_self_signed,
     issuer_serial_kid,
     key_usages,
+    public_key,
     signer_info,
 )
-from .eidas import complete_credential, format_signing_time
+from .eidas import complete_credential, completion_needed, format_signing_time
 from .jades import encode_etsiu_component
 from .signers import ALGORITHMS, KeySigner, Signer, check_algorithm, verify_jws_signature
 from .timestamps import HttpTimestampClient, TimestampClient, TimestampError, verify_token
@@ -41,6 +52,17 @@ class SupportsToJsonld(Protocol):
 
 
 CredentialInput = Mapping[str, Any] | str | bytes | SupportsToJsonld
+
+
+def _utf8_text(data: str | bytes) -> str | None:
+    """``data`` as text when it is UTF-8 without a byte order mark, else ``None``."""
+    if isinstance(data, str):
+        return data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if text.startswith("\ufeff") else text
 
 
 def _as_dict(credential: CredentialInput) -> dict[str, Any]:
@@ -67,17 +89,37 @@ def _x5c(chain: Sequence[x509.Certificate]) -> list[str]:
     return [b64_encode(certificate_der(c)) for c in certs]
 
 
+_HEADERS: dict[tuple[int, ...], tuple[tuple[x509.Certificate, ...], tuple[str, str, str]]] = {}
+
+
+def _cert_header(chain: Sequence[x509.Certificate]) -> tuple[str, str, str]:
+    """(kid, x5t#S256, x5c as JSON) for a chain. They only depend on the certificates, so they
+    are remembered per chain of certificate objects (kept, so that their ids stay theirs)."""
+    key = tuple(map(id, chain))
+    entry = _HEADERS.get(key)
+    if entry is not None and all(a is b for a, b in zip(entry[0], chain, strict=True)):
+        return entry[1]
+    value = _chain_header(tuple(chain))
+    if len(_HEADERS) >= 64:
+        _HEADERS.clear()
+    _HEADERS[key] = (tuple(chain), value)
+    return value
+
+
 @functools.lru_cache(maxsize=64)
-def _cert_header(chain: tuple[x509.Certificate, ...]) -> tuple[str, str, str]:
-    """(kid, x5t#S256, x5c as JSON) for a chain, cached: they only depend on the certificates."""
+def _chain_header(chain: tuple[x509.Certificate, ...]) -> tuple[str, str, str]:
     return (
         issuer_serial_kid(chain[0]),
-        b64url_encode(hashlib.sha256(certificate_der(chain[0])).digest()),
+        b64url_encode(certificate_digest(chain[0], "sha256")),
         dumps_compact(_x5c(chain)),
     )
 
 
-@functools.lru_cache(maxsize=64)
+def _algorithm_problem(alg: str, leaf: x509.Certificate) -> str | None:
+    return check_algorithm(alg, public_key(leaf))
+
+
+@_per_certificate(64)
 def _certificate_problem(leaf: x509.Certificate) -> str | None:
     if is_ca(leaf):
         return "the seal certificate is a CA certificate"
@@ -124,8 +166,13 @@ def seal(
     ``credential`` is a JSON-LD dict, JSON text/bytes, or an object with ``to_jsonld()``. With
     ``complete`` (default) the fields EDC adds at sealing are filled when absent: ``issued``,
     ``issuanceDate`` and the issuer's ``eIDASIdentifier`` (from the seal certificate's
-    organizationIdentifier and country). ``pre_seal_check`` then sees the final document; any
-    problem it returns stops sealing with :class:`~elmkit.errors.SealError`.
+    organizationIdentifier and country). ``pre_seal_check`` then sees the final document (it
+    must not change it); any problem it returns stops sealing with
+    :class:`~elmkit.errors.SealError`.
+
+    A dict or model is signed as compact JSON (``json.dumps`` with UTF-8 kept, no spaces). JSON
+    text (UTF-8) that completion leaves unchanged is signed as given, without surrounding
+    whitespace; text that completion changes is re-written compactly.
 
     ``level="B-T"`` adds a signature time-stamp from ``tsa`` (a :class:`TimestampClient`, or a
     URL for :class:`HttpTimestampClient`). ``time_header`` chooses ``sigT`` (EDC) or ``iat``
@@ -151,7 +198,7 @@ def seal(
         if not isinstance(signer, KeySigner):
             raise SealError(f"the signer signs with {signer.algorithm}, not {algorithm}")
         signer = signer.with_algorithm(algorithm)
-    problem = check_algorithm(alg, leaf.public_key())
+    problem = _algorithm_problem(alg, leaf)
     if problem:
         raise SealError(problem)
 
@@ -163,8 +210,10 @@ def seal(
         moment = signing_time.astimezone(UTC).replace(microsecond=0)
 
     _check_certificate(leaf, moment)
-    doc = _as_dict(credential)
-    if complete:
+    text = _utf8_text(credential) if isinstance(credential, (str, bytes)) else None
+    doc = _as_dict(credential if text is None else text)
+    if complete and completion_needed(doc):
+        text = None
         info = signer_info(leaf)
         doc = complete_credential(
             doc,
@@ -177,12 +226,16 @@ def seal(
         if problems:
             raise SealError("the credential is not ready to seal: " + "; ".join(problems))
     try:
-        payload_text = dumps_compact(doc)
-        payload = payload_text.encode("utf-8")
+        if text is None:
+            payload = dumps_payload(doc)
+            literal = escape_json_text(payload)
+        else:
+            payload = text.strip(" \t\n\r").encode("utf-8")
+            literal = escape_json_bytes(payload)
     except (TypeError, ValueError) as exc:
         raise SealError(f"the credential cannot be written as JSON: {exc}") from exc
 
-    kid, x5t, x5c_json = _cert_header(tuple(chain))
+    kid, x5t, x5c_json = _cert_header(chain)
     if time_header == "sigT":
         time_member = f'"sigT":"{format_signing_time(moment)}","crit":["b64","sigT"]'
     else:
@@ -192,13 +245,14 @@ def seal(
         f'"x5c":{x5c_json},"typ":"jose+json","b64":false,{time_member}}}'
     )
     protected_b64 = b64url_encode(header_text.encode("utf-8"))
-    signing_input = protected_b64.encode("ascii") + b"." + payload
+    pieces = (protected_b64.encode("ascii"), b".", payload)
 
-    signature = signer.sign(signing_input)
+    # a KeySigner hashes the pieces where they are; other signers get the joined signing input
+    signature = signer.sign(pieces) if type(signer) is KeySigner else signer.sign(b"".join(pieces))
     if not isinstance(signature, bytes):
         raise SealError("the signer must return bytes")
     if not isinstance(signer, KeySigner) and not verify_jws_signature(
-        leaf.public_key(), alg, signature, signing_input
+        public_key(leaf), alg, signature, pieces
     ):
         raise SealError(
             "the signer's signature does not verify with its certificate "
@@ -218,7 +272,6 @@ def seal(
             raise SealError("the TSA time-stamped another message imprint")
         component = encode_etsiu_component("sigTst", {"tstTokens": [{"val": b64_encode(token)}]})
         unprotected = dumps_compact({"etsiU": [component]})
-    literal = escape_json_text(payload)
     return b"".join(
         (
             b'{"payload":"',

@@ -7,6 +7,7 @@ signing service) can seal EDC credentials.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = [
     "ALGORITHMS",
     "KeySigner",
     "Signer",
+    "SigningInput",
     "default_algorithm",
     "ecdsa_der_to_raw",
     "ecdsa_raw_to_der",
@@ -70,6 +72,22 @@ def _hash_for(alg: str) -> hashes.HashAlgorithm:
     return _HASHES[alg[2:]]()
 
 
+#: The signing input given in pieces (``ASCII(protected)``, ``"."``, payload), so that a long
+#: payload is hashed where it is instead of being copied into one buffer first.
+SigningInput = bytes | Sequence[bytes]
+
+
+def _prepared(alg: str, data: SigningInput) -> tuple[bytes, hashes.HashAlgorithm | utils.Prehashed]:
+    """What to sign or verify: ``data`` itself, or the digest of its pieces (prehashed)."""
+    digest = _hash_for(alg)
+    if isinstance(data, bytes):
+        return data, digest
+    hasher = hashlib.new(digest.name)
+    for piece in data:
+        hasher.update(piece)
+    return hasher.digest(), utils.Prehashed(digest)
+
+
 def default_algorithm(public_key: object) -> str:
     """The JOSE algorithm EDC would use for a key: RS256 for RSA, ES256/384/512 by curve."""
     if isinstance(public_key, rsa.RSAPublicKey):
@@ -114,24 +132,28 @@ def ecdsa_raw_to_der(signature: bytes) -> bytes:
     )
 
 
-def verify_jws_signature(public_key: object, alg: str, signature: bytes, data: bytes) -> bool:
-    """Check a JWS signature value; ``False`` on any mismatch, malformed value or unfit key."""
+def verify_jws_signature(
+    public_key: object, alg: str, signature: bytes, data: SigningInput
+) -> bool:
+    """Check a JWS signature value over ``data`` (the signing input, or its pieces in order);
+    ``False`` on any mismatch, malformed value or unfit key."""
     from cryptography.exceptions import InvalidSignature
 
     if check_algorithm(alg, public_key) is not None:
         return False
-    digest = _hash_for(alg)
+    hash_alg = _hash_for(alg)
+    message, algorithm = _prepared(alg, data)
     try:
         if isinstance(public_key, rsa.RSAPublicKey):
             if alg.startswith("RS"):
-                public_key.verify(signature, data, padding.PKCS1v15(), digest)
+                public_key.verify(signature, message, padding.PKCS1v15(), algorithm)
             else:
-                pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-                public_key.verify(signature, data, pss, digest)
+                pss = padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)
+                public_key.verify(signature, message, pss, algorithm)
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
             if len(signature) != 2 * _CURVES[alg][1]:
                 return False
-            public_key.verify(ecdsa_raw_to_der(signature), data, ec.ECDSA(digest))
+            public_key.verify(ecdsa_raw_to_der(signature), message, ec.ECDSA(algorithm))
         else:
             return False
     except (InvalidSignature, ValueError):
@@ -194,14 +216,16 @@ class KeySigner:
         """The same key and chain with another JOSE algorithm (e.g. PS256 instead of RS256)."""
         return KeySigner(self._key, self._chain, algorithm)
 
-    def sign(self, data: bytes) -> bytes:
-        digest = _hash_for(self._alg)
+    def sign(self, data: SigningInput) -> bytes:
+        """The JWS signature value of ``data`` (the signing input, or its pieces in order)."""
+        hash_alg = _hash_for(self._alg)
+        message, algorithm = _prepared(self._alg, data)
         if isinstance(self._key, rsa.RSAPrivateKey):
             if self._alg.startswith("PS"):
-                pss = padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-                return self._key.sign(data, pss, digest)
-            return self._key.sign(data, padding.PKCS1v15(), digest)
-        return ecdsa_der_to_raw(self._key.sign(data, ec.ECDSA(digest)), self._alg)
+                pss = padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)
+                return self._key.sign(message, pss, algorithm)
+            return self._key.sign(message, padding.PKCS1v15(), algorithm)
+        return ecdsa_der_to_raw(self._key.sign(message, ec.ECDSA(algorithm)), self._alg)
 
     @classmethod
     def from_pkcs12(

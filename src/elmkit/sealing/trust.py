@@ -6,6 +6,7 @@ import asyncio
 import functools
 import hashlib
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -163,18 +164,18 @@ class ChainResult:
 
 class _LRU:
     def __init__(self, size: int) -> None:
-        self._data: OrderedDict[Any, ChainResult] = OrderedDict()
+        self._data: OrderedDict[Any, Any] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> ChainResult | None:
+    def get(self, key: Any) -> Any:
         with self._lock:
             value = self._data.get(key)
             if value is not None:
                 self._data.move_to_end(key)
             return value
 
-    def put(self, key: Any, value: ChainResult) -> None:
+    def put(self, key: Any, value: Any) -> None:
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
@@ -186,20 +187,42 @@ class _LRU:
             self._data.clear()
 
 
+#: Results by their exact inputs, validation time included.
 _CHAIN_CACHE = _LRU(256)
+#: Successful results without revocation data, by their inputs but the time, with the period
+#: in which every certificate of the validated path is valid: the same path validates at any
+#: time in that period (nothing else it is checked against depends on the time).
+_WINDOW_CACHE = _LRU(256)
+_WINDOWS_PER_KEY = 8
 
 
 def clear_caches() -> None:
-    """Forget every cache of the sealing package: parsed certificates, verified time-stamp
-    tokens, loaded trust files and path-validation results (all depend only on their inputs)."""
-    from . import certs, timestamps
+    """Forget every cache of the sealing package: parsed certificates and what was read from
+    them, verified time-stamp tokens, loaded trust files and path-validation results (all depend
+    only on their inputs)."""
+    from . import certs, jades, timestamps
 
     _CHAIN_CACHE.clear()
+    _WINDOW_CACHE.clear()
     _load_file.cache_clear()
     certs.der_certificate.cache_clear()
     certs._asn1_from_der.cache_clear()
     certs._parse_qc.cache_clear()
+    certs.certificate_der.cache_clear()
+    certs._digests.cache_clear()
+    certs.public_key.cache_clear()
+    certs.is_ca.cache_clear()
+    certs.key_usages.cache_clear()
+    certs.qc_info.cache_clear()
+    certs.signer_info.cache_clear()
+    certs._kid_results.cache_clear()
+    jades._cert_from_b64.cache_clear()
     timestamps._verify_token_cached.cache_clear()
+    sealer = sys.modules.get(f"{__package__}.sealer")
+    if sealer is not None:
+        sealer._HEADERS.clear()
+        sealer._chain_header.cache_clear()
+        sealer._certificate_problem.cache_clear()
 
 
 _LOOPS = threading.local()
@@ -237,6 +260,13 @@ def _digest_set(items: Iterable[bytes]) -> frozenset[bytes]:
     return frozenset(hashlib.sha256(i).digest() for i in items)
 
 
+def _window_hit(key: Any, moment: datetime) -> ChainResult | None:
+    for start, end, result in _WINDOW_CACHE.get(key) or ():
+        if start <= moment <= end:
+            return result  # type: ignore[no-any-return]
+    return None
+
+
 def validate_chain(
     cert: x509.Certificate,
     *,
@@ -252,24 +282,31 @@ def validate_chain(
     """Build and validate a path from ``cert`` to an anchor of ``trust`` at ``moment``.
 
     Embedded CRLs/OCSP responses are used for revocation; the network only when
-    ``allow_fetching``. Results without fetching are cached (they depend only on the inputs).
+    ``allow_fetching``. Results without fetching are cached (they depend only on the inputs);
+    a success without revocation data also serves other times at which every certificate of
+    its path is valid.
     """
     inter_der = [certificate_der(c) for c in intermediates]
-    key = (
-        hashlib.sha256(certificate_der(cert)).digest(),
-        _digest_set(inter_der),
+    inputs = (
+        certificate_der(cert),
+        frozenset(inter_der),
         trust.key,
-        moment,
         _digest_set(crls),
         _digest_set(ocsps),
         revocation_mode,
         extended_key_usage,
     )
+    key = (*inputs, moment)
+    timeless = not allow_fetching and not crls and not ocsps
     if not allow_fetching:
         cached = _CHAIN_CACHE.get(key)
         if cached is not None:
-            return cached
-    result = _validate(
+            return cached  # type: ignore[no-any-return]
+        if timeless:
+            hit = _window_hit(inputs, moment)
+            if hit is not None:
+                return hit
+    result, window = _validate(
         cert,
         trust,
         moment,
@@ -282,6 +319,9 @@ def validate_chain(
     )
     if not allow_fetching:
         _CHAIN_CACHE.put(key, result)
+        if timeless and result.ok and window is not None:
+            entries = [(*window, result), *(_WINDOW_CACHE.get(inputs) or ())]
+            _WINDOW_CACHE.put(inputs, entries[:_WINDOWS_PER_KEY])
     return result
 
 
@@ -295,12 +335,14 @@ def _validate(
     revocation_mode: RevocationMode,
     allow_fetching: bool,
     extended_key_usage: frozenset[str],
-) -> ChainResult:
+) -> tuple[ChainResult, tuple[datetime, datetime] | None]:
+    """The result, and on success the period in which every certificate of the path is valid."""
     from pyhanko_certvalidator import CertificateValidator, ValidationContext
     from pyhanko_certvalidator import errors as cv_errors
 
     leaf = to_asn1(cert)
     others = [to_asn1(d) for d in inter_der]
+    failure: ChainResult | None
     try:
         context = ValidationContext(
             trust_roots=list(trust.asn1_anchors()),
@@ -323,22 +365,27 @@ def _validate(
             )
         )
     except cv_errors.PathBuildingError as exc:
-        return ChainResult(False, "untrusted-chain", f"no path to a trust anchor: {exc}")
+        failure = ChainResult(False, "untrusted-chain", f"no path to a trust anchor: {exc}")
     except cv_errors.RevokedError as exc:
-        return ChainResult(False, "certificate-revoked", str(exc))
+        failure = ChainResult(False, "certificate-revoked", str(exc))
     except cv_errors.ExpiredError as exc:
-        return ChainResult(False, "certificate-expired", str(exc))
+        failure = ChainResult(False, "certificate-expired", str(exc))
     except cv_errors.NotYetValidError as exc:
-        return ChainResult(False, "certificate-not-yet-valid", str(exc))
+        failure = ChainResult(False, "certificate-not-yet-valid", str(exc))
     except cv_errors.InsufficientRevinfoError as exc:
-        return ChainResult(False, "revocation-unknown", str(exc))
+        failure = ChainResult(False, "revocation-unknown", str(exc))
     except cv_errors.DisallowedAlgorithmError as exc:
-        return ChainResult(False, "weak-algorithm", str(exc))
+        failure = ChainResult(False, "weak-algorithm", str(exc))
     except (cv_errors.PathValidationError, cv_errors.ValidationError) as exc:
-        return ChainResult(False, "chain-invalid", str(exc))
+        failure = ChainResult(False, "chain-invalid", str(exc))
     except (ValueError, TypeError) as exc:
-        return ChainResult(False, "chain-invalid", f"path validation failed: {exc}")
-    names = tuple(c.subject.human_friendly for c in path.iter_certs(include_root=True))
+        failure = ChainResult(False, "chain-invalid", f"path validation failed: {exc}")
+    else:
+        failure = None
+    if failure is not None:
+        return failure, None
+    certs = list(path.iter_certs(include_root=True))
+    names = tuple(c.subject.human_friendly for c in certs)
     anchor = path.trust_anchor.authority.name.human_friendly
     used = bool(crls or ocsps)
     revocation = (
@@ -346,4 +393,13 @@ def _validate(
         if used
         else ("fetched online" if allow_fetching else "no revocation data embedded (not checked)")
     )
-    return ChainResult(True, path=names, anchor=anchor, revocation=revocation)
+    result = ChainResult(True, path=names, anchor=anchor, revocation=revocation)
+    try:
+        validity = [c["tbs_certificate"]["validity"] for c in certs]
+        starts = [v["not_before"].native for v in validity]
+        ends = [v["not_after"].native for v in validity]
+    except (ValueError, TypeError, KeyError):
+        return result, None
+    if not all(type(t) is datetime and t.tzinfo is not None for t in (*starts, *ends)):
+        return result, None
+    return result, (max(starts), min(ends))

@@ -21,7 +21,7 @@ from elmkit.checks import CheckResult, CheckStatus, Step
 from elmkit.errors import DuplicateKeyError, ElmError, ParseError, VerificationError
 
 from ._codec import loads_strict
-from .certs import SignerInfo, is_ca, key_usages, qc_info, signer_info
+from .certs import SignerInfo, is_ca, key_usages, public_key, qc_info, signer_info
 from .jades import (
     TIMESTAMP_NAMES,
     JadesError,
@@ -41,7 +41,7 @@ from .jades import (
     validation_data,
     x5c_certificates,
 )
-from .signers import check_algorithm, verify_jws_signature
+from .signers import SigningInput, check_algorithm, verify_jws_signature
 from .timestamps import TimestampError, TimestampInfo, verify_token
 from .trust import RevocationMode, TrustStore, load_trust, validate_chain
 
@@ -291,8 +291,9 @@ def _seal_step(
                 "the payload is detached; only enveloping seals are supported",
                 code="detached-unsupported",
             )
+        if info.b64 != out.b64 or not out.payload_bytes:
+            out.payload_bytes = payload_bytes(jws.payload, info.b64)
         out.b64 = info.b64
-        out.payload_bytes = payload_bytes(jws.payload, info.b64)
         components = etsiu_components(sig)
         out.level = level(sig, components)
         out.warnings.extend(
@@ -304,7 +305,7 @@ def _seal_step(
         x5c = x5c_certificates(sig)
         cert = signing_certificate(sig, x5c, vdata.certificates)
         out.cert = cert
-        key = cert.public_key()
+        key = public_key(cert)
         if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
             raise JadesError(
                 f"the RSA key has {key.key_size} bits (2048 at least)", code="weak-key"
@@ -312,7 +313,11 @@ def _seal_step(
         problem = check_algorithm(info.alg, key)
         if problem:
             raise JadesError(problem, code="alg-key-mismatch")
-        data = signing_input(sig, jws.payload, info.b64)
+        data: SigningInput = (
+            (sig.protected_b64.encode("ascii"), b".", out.payload_bytes)
+            if not info.b64
+            else signing_input(sig, jws.payload, info.b64)
+        )
         if not verify_jws_signature(key, info.alg, sig.signature, data):
             raise JadesError(
                 "the seal is broken: the signature does not match the content",
