@@ -52,3 +52,34 @@ def test_convert_legacy_xml(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = (tmp_path / "EDC_WileECoyote_Simple.ttl").read_text(encoding="utf-8")
     assert "EuropeanDigitalCredential" in text
+
+
+def test_seal_and_verify_commands(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from elmkit.sealing import create_test_pki
+
+    pki = create_test_pki(org_name="University of Zed", organization_identifier="VATIE-6543210X", country="IE")
+    p12 = pki.write_pkcs12(tmp_path / "seal.p12", "pw")
+    anchors = tmp_path / "anchors"
+    anchors.mkdir()
+    for i, cert in enumerate(pki.trust_anchors):
+        (anchors / f"{i}.pem").write_bytes(cert.public_bytes(Encoding.PEM))
+    payload = json.loads(json.loads(SIGNED.read_text(encoding="utf-8"))["payload"])
+    source = tmp_path / "credential.jsonld"
+    source.write_text(json.dumps(payload), encoding="utf-8")
+    sealed = tmp_path / "sealed.json"
+    result = runner.invoke(app, ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(sealed)])
+    assert result.exit_code == 0, result.output
+    holder = payload["credentialSubject"]["id"]
+    checked = runner.invoke(
+        app, ["verify", str(sealed), "--trust", str(anchors), "--holder", holder, "--format", "json"]
+    )
+    steps = dict(step["title"].split(": ") for step in json.loads(checked.output)["steps"])
+    assert steps["SEAL"] == steps["FORMAT"] == steps["OWNER"] == "OK", checked.output
+    assert steps["REVOCATION"] == "SKIPPED", "the credential has no status entry"
+    assert checked.exit_code == 1, "partially verified is not verified"
+    untrusted = runner.invoke(app, ["verify", str(sealed), "--holder", holder, "--format", "json"])
+    assert dict(s["title"].split(": ") for s in json.loads(untrusted.output)["steps"])["SEAL"] == "SKIPPED"
+    unsigned = runner.invoke(app, ["seal", str(UNSIGNED), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "x.json")])
+    assert unsigned.exit_code in (0, 1)
