@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from elmkit.model.base import ElmNode
+from elmkit.model.text import LangText
 from elmkit.profiles import _edc_data as data
 
 __all__ = [
@@ -126,6 +127,19 @@ class RuleSet:
     rules: tuple[Rule, ...]
     by_class: dict[str, tuple[Rule, ...]]
     node_shapes: dict[str, NodeShape]
+    checks: dict[str, _ClassChecks] = field(init=False, repr=False, compare=False)
+    """Class IRI -> its rules, compiled."""
+    shape_checks: dict[str, tuple[tuple[str, _Check], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    """Node shape IRI -> ``(property, compiled rule)`` for each of its rules."""
+
+    def __post_init__(self) -> None:
+        self.checks = {cls: _class_checks(rules) for cls, rules in self.by_class.items()}
+        self.shape_checks = {
+            iri: tuple((rule.path, _compile(rule)) for rule in shape.rules)
+            for iri, shape in self.node_shapes.items()
+        }
 
 
 def _term_by_iri() -> dict[str, str]:
@@ -259,25 +273,44 @@ def rule_set(layers: tuple[str, ...]) -> RuleSet:
 # --------------------------------------------------------------------------- the graph
 
 
+#: Where a value is in the credential's JSON: a JSON pointer, or ``(pointer, term, index)``
+#: for ``{pointer}/{term}`` (``index`` None) or ``{pointer}/{term}/{index}``; the strings are
+#: joined only when a finding needs them (see :func:`json_pointer`).
+Pointer = str | tuple["Pointer", str, int | str | None]
+Location = tuple[Pointer, str, int | str | None]
+#: A literal: (lexical form, datatype IRI, language tag or None).
+Literal = tuple[str, str, str | None]
+
+
+def json_pointer(at: Pointer) -> str:
+    """The JSON pointer string of a :data:`Pointer`."""
+    steps: list[str] = []
+    while type(at) is tuple:
+        at, term, index = at
+        steps.append(f"/{term}" if index is None else f"/{term}/{index}")
+    return str(at) + "".join(reversed(steps))
+
+
 class Resource:
     """One RDF node of the credential: an IRI or a blank node, its classes and its values."""
 
-    __slots__ = ("default_types", "iri", "pointer", "props", "types")
+    __slots__ = ("at", "default_types", "iri", "props", "types")
 
-    def __init__(self, iri: str | None, pointer: str) -> None:
+    def __init__(self, iri: str | None, pointer: Pointer) -> None:
         self.iri = iri
-        self.pointer = pointer
+        self.at = pointer
+        """Where the node is first described in the JSON (see :attr:`pointer`)."""
         self.types: list[str] = []
         self.default_types: tuple[str, ...] = ()
-        self.props: dict[str, list[tuple[Any, tuple[str, str, int | str | None]]]] = {}
+        self.props: dict[str, list[tuple[Any, Location]]] = {}
+
+    @property
+    def pointer(self) -> str:
+        """The JSON pointer of the node (the first copy that describes it)."""
+        return json_pointer(self.at)
 
     def __repr__(self) -> str:
         return f"Resource({self.iri or self.pointer!r})"
-
-
-#: A literal: (lexical form, datatype IRI, language tag or None).
-Literal = tuple[str, str, str | None]
-Location = tuple[str, str, int | str | None]
 
 _NONE: tuple[()] = ()
 
@@ -326,6 +359,21 @@ def _plain(value: Any) -> Literal:
     if isinstance(value, float | Decimal):
         return (str(value), XSD + "double", None)
     return (_lexical(value), XSD_STRING, None)
+
+
+# how a field reads: nodes, a language map, typed literals, plain literals, IRIs, @graph
+_NODE, _LANG, _LITERAL, _PLAIN, _IRI, _GRAPH = range(6)
+_MODES = {
+    "node": _NODE,
+    "lang": _LANG,
+    "literal": _LITERAL,
+    "plain": _PLAIN,
+    "iri": _IRI,
+    "graph": _GRAPH,
+}
+
+#: A compiled field: (field name, term, predicate, mode, datatype or coercion).
+_Field = tuple[str, str, str, int, str]
 
 
 @functools.cache
@@ -377,6 +425,67 @@ def _field_plan(model: type[ElmNode], scope: str) -> tuple[tuple[str, str, str, 
     return tuple(plan)
 
 
+class _Reader:
+    """How the fields of one model class, in one context scope, read as RDF.
+
+    ``size`` is the number of fields (a node's ``__dict__`` holds them all); ``blank`` maps
+    every field to ``None``, to complete a ``__dict__`` that lacks some.
+    """
+
+    __slots__ = ("blank", "fields", "size")
+
+    def __init__(self, model: type[ElmNode], scope: str) -> None:
+        self.fields: tuple[_Field, ...] = tuple(
+            (name, term, predicate, _MODES[mode], datatype)
+            for name, term, predicate, mode, datatype in _field_plan(model, scope)
+        )
+        self.size = len(model.model_fields)
+        self.blank: dict[str, Any] = dict.fromkeys(model.model_fields)
+
+
+#: Readers by context scope, then model class.
+_READERS: dict[str, dict[type[ElmNode], _Reader]] = {}
+#: What a node's types say: its class IRIs, its context scope and the readers of that scope.
+_TypeInfo = tuple[tuple[str, ...], str, dict[type[ElmNode], _Reader]]
+#: A written ``type`` (a name or a tuple of names) -> what it says.
+_TYPE_INFO: dict[Any, _TypeInfo] = {}
+#: A model class -> what its default type says, for nodes with content and no ``type``.
+_DEFAULT_INFO: dict[type[ElmNode], _TypeInfo] = {}
+
+
+def _reader(model: type[ElmNode], scope: str, readers: dict[type[ElmNode], _Reader]) -> _Reader:
+    found = readers[model] = _Reader(model, scope)
+    return found
+
+
+def _names_info(names: tuple[str, ...]) -> _TypeInfo:
+    scope = _scope(names) if names else ""
+    iris = tuple(dict.fromkeys(_expand_vocab(name) for name in names))
+    return iris, scope, _READERS.setdefault(scope, {})
+
+
+def _type_info(written: Any) -> _TypeInfo:
+    names: tuple[str, ...] = (written,) if type(written) is str else tuple(written)
+    info = _names_info(names)
+    if len(_TYPE_INFO) < 4096:  # types are few; do not grow without bound on odd input
+        _TYPE_INFO[written if type(written) is str else names] = info
+    return info
+
+
+def _default_info(model: type[ElmNode]) -> _TypeInfo:
+    info = _DEFAULT_INFO[model] = _names_info(_default_names(model))
+    return info
+
+
+def _has_content(node: ElmNode) -> bool:
+    """Whether a node says anything besides its ``id`` and ``type``."""
+    fields_set = node.__pydantic_fields_set__
+    extra = node.__pydantic_extra__
+    return len(fields_set) > ("id" in fields_set) + ("type" in fields_set) or bool(
+        extra and (len(extra) > 1 or "@context" not in extra)
+    )
+
+
 @dataclass(slots=True)
 class Graph:
     """The RDF reading of a credential."""
@@ -415,93 +524,164 @@ class _Builder:
 
     # -- model nodes
     def build(self, root: ElmNode) -> Graph:
+        """Read ``root`` and every node it reaches (depth first, last field first).
+
+        A node with an ``id`` is often written in full several times (an issuer, a concept).
+        A copy equal (``==``) to a *plain* copy read in full before is skipped: it would only
+        repeat values already read, later. A copy is plain when its subtree holds only typed
+        IRI nodes whose values are nodes, text and language maps (``str`` and ``LangText``,
+        what the model validates them to, so that equal values read the same), no unknown
+        properties, no node met twice, and no node left without values unless its class has
+        no fields (reading a copy of it with content would move its pointer). Other copies
+        are read in full; the values read twice are made unique at the end.
+        """
         resources = self.resources
-        seen: dict[int, Resource | None] = {}
+        blanks: dict[int, Resource] = {}  # blank nodes by id() of their model node
         root_res = self.resource(root.id, "", root)
-        seen[id(root)] = root_res
         self.graph.root = root_res
-        stack: list[tuple[ElmNode, str]] = [(root, "")]
+        if root_res is not None and root_res.iri is None:
+            blanks[id(root)] = root_res
+        # (node, its __dict__, its unknown properties, where it is, its RDF node); the end
+        # of the subtree of an IRI node is (node, the count of unplain events, None, None, res)
+        stack: list[tuple[ElmNode, Any, Any, Pointer | None, Resource | None]] = [
+            (root, root.__dict__, root.__pydantic_extra__, "", root_res)
+        ]
         visited: set[int] = set()
+        defaulted: list[Resource] = []
+        # nodes read more than once (copies): their values are made unique at the end
+        merged: dict[Resource, None] = {}
+        # an IRI node -> its first plain copy read in full
+        settled: dict[Resource | None, ElmNode] = {}
+        unplain = 0  # what makes the subtrees being read not plain, counted
         pop = stack.pop
         push = stack.append
+        mark = visited.add
+        type_info = _TYPE_INFO
+        expand_id = _expand_id
         while stack:
-            node, pointer = pop()
+            node, values, extra, pointer, res = pop()
+            if pointer is None:  # the end of a subtree
+                if values == unplain and res not in settled:
+                    settled[res] = node
+                continue
             key = id(node)
             if key in visited:
+                unplain += 1
                 continue
-            visited.add(key)
-            res = seen[key]
-            values = node.__dict__
-            extra = node.__pydantic_extra__
-            fields_set = node.__pydantic_fields_set__
-            content = len(fields_set) > ("id" in fields_set) + ("type" in fields_set) or bool(
-                extra and (len(extra) > 1 or "@context" not in extra)
-            )
+            mark(key)
+            start = unplain
+            if extra:
+                unplain += 1
             model = type(node)
-            written = values.get("type")
-            if written is None:
-                names: tuple[str, ...] = ()
-                effective = _default_names(model) if content else ()
+            if res is None or res.iri is None:
+                unplain += 1
             else:
-                names = (written,) if type(written) is str else tuple(written)
-                effective = names
-            scope = _scope(effective) if effective else ""
+                first = settled.get(res)
+                if (
+                    first is not None
+                    and type(first) is model
+                    and not extra
+                    and values == first.__dict__  # (nested nodes compare with ==)
+                ):
+                    continue  # a copy of a plain node read in full: it adds nothing
+                push((node, start, None, None, res))
+            written = values.get("type")
+            if written is not None:
+                iris, scope, readers = type_info.get(
+                    written if type(written) is str else tuple(written)
+                ) or _type_info(written)
+                defaults: tuple[str, ...] = ()
+            else:
+                unplain += 1
+                if _has_content(node):
+                    iris = ()
+                    defaults, scope, readers = _DEFAULT_INFO.get(model) or _default_info(model)
+                else:
+                    iris, scope, readers = _TYPE_INFO.get(()) or _type_info(())
+                    defaults = ()
             props: dict[str, list[tuple[Any, Location]]] | None = None
             if res is not None:
                 props = res.props
-                types = res.types
-                for name in names:
-                    iri = _expand_vocab(name)
-                    if iri not in types:
-                        types.append(iri)
-                if effective and not names and not res.default_types:
-                    res.default_types = tuple(_expand_vocab(n) for n in effective)
-                if content and not props and res.pointer != pointer:
-                    res.pointer = pointer
-            for name, term, predicate, mode, datatype in _field_plan(model, scope):
-                value = values.get(name)
+                if props:
+                    merged[res] = None
+                if iris:
+                    types = res.types
+                    if not types:
+                        res.types = list(iris)
+                    else:
+                        for iri in iris:
+                            if iri not in types:
+                                types.append(iri)
+                elif defaults and not res.default_types:
+                    res.default_types = defaults
+                    defaulted.append(res)
+                if not props and res.at != pointer and _has_content(node):
+                    res.at = pointer
+            reader = readers.get(model) or _reader(model, scope, readers)
+            if len(values) != reader.size:
+                values = {**reader.blank, **values}
+            for name, term, predicate, mode, datatype in reader.fields:
+                value = values[name]
                 if value is None:
                     continue
-                if mode == "node":
-                    many = type(value) is list
-                    for index, child in enumerate(value if many else (value,)):
-                        child_pointer = f"{pointer}/{term}/{index}" if many else f"{pointer}/{term}"
+                if mode == _NODE:
+                    children: Any
+                    if type(value) is list:
+                        if not value:
+                            continue
+                        many = True
+                        children = value
+                    else:
+                        many = False
+                        children = (value,)
+                    index = -1
+                    for child in children:
+                        index += 1
+                        # where the child is, and where its value is in this node's values
+                        child_pointer: Location = (pointer, term, index if many else None)
                         child_extra = child.__pydantic_extra__
                         if child_extra and "@value" in child_extra:
                             # a JSON-LD value object read as a node: RDF sees a literal
-                            literal = self.raw_value(dict(child_extra), datatype, child_pointer)
+                            unplain += 1
+                            literal = self.raw_value(
+                                dict(child_extra), datatype, json_pointer(child_pointer)
+                            )
                             if props is not None and literal is not None:
-                                props.setdefault(predicate, []).append(
-                                    (literal, (pointer, term, index if many else None))
-                                )
+                                props.setdefault(predicate, []).append((literal, child_pointer))
                             continue
-                        child_key = id(child)
-                        if child_key in seen:
-                            child_res = seen[child_key]
-                        else:
-                            child_id = child.id
-                            if child_id is None:
+                        child_values = child.__dict__
+                        child_id = child_values.get("id")
+                        if child_id is None:
+                            child_res = blanks.get(id(child))
+                            if child_res is None:
                                 child_res = Resource(None, child_pointer)
-                                resources[child_key] = child_res
+                                resources[id(child)] = blanks[id(child)] = child_res
+                        else:
+                            child_iri = expand_id(child_id)
+                            if child_iri is None:
+                                child_res = None
                             else:
-                                child_res = self.resource(child_id, child_pointer, child)
-                            seen[child_key] = child_res
+                                child_res = resources.get(child_iri)
+                                if child_res is None:
+                                    child_res = Resource(child_iri, child_pointer)
+                                    resources[child_iri] = child_res
                         if props is not None and child_res is not None:
-                            entry = (child_res, (pointer, term, index if many else None))
-                            entries = props.get(predicate)
-                            if entries is None:
-                                props[predicate] = [entry]
-                            else:
-                                entries.append(entry)
-                        push((child, child_pointer))
+                            props.setdefault(predicate, []).append((child_res, child_pointer))
+                        push((child, child_values, child_extra, child_pointer, child_res))
                     continue
                 if props is None:
                     continue
-                added: list[tuple[Any, Location]] = []
-                if mode == "lang":
-                    texts_by_tag = getattr(value, "_values", None)
-                    if texts_by_tag is None:
-                        texts_by_tag = dict(value.items())
+                added: list[tuple[Any, Location]]
+                if mode == _LANG:
+                    texts_by_tag: Any
+                    if type(value) is LangText:
+                        texts_by_tag = value._values
+                    else:
+                        unplain += 1
+                        texts_by_tag = getattr(value, "_values", None)
+                        if texts_by_tag is None:
+                            texts_by_tag = dict(value.items())
+                    added = []
                     for tag, texts in texts_by_tag.items():
                         if len(texts) == 1:
                             added.append(((texts[0], LANG_STRING, tag), (pointer, term, tag)))
@@ -510,44 +690,79 @@ class _Builder:
                                 ((text, LANG_STRING, tag), (pointer, term, f"{tag}/{index}"))
                                 for index, text in enumerate(texts)
                             ]
+                    if not added:
+                        continue
+                elif type(value) is list and not value:
+                    continue
+                elif type(value) is str and mode != _GRAPH:
+                    if mode == _IRI:
+                        target = self._iri_node(value, pointer, term)
+                        if target is None:
+                            continue
+                        added = [(target, (pointer, term, None))]
+                    else:  # a literal or plain text
+                        added = [
+                            (
+                                (value, datatype if mode == _LITERAL else XSD_STRING, None),
+                                (pointer, term, None),
+                            )
+                        ]
                 else:
-                    many = type(value) is list
-                    for index, item in enumerate(value if many else (value,)):
-                        loc = (pointer, term, index if many else None)
-                        if mode == "literal":
-                            added.append(((_lexical(item), datatype, None), loc))
-                        elif mode == "plain":
-                            added.append((_plain(item), loc))
-                        elif mode == "graph":
-                            blank = Resource(None, f"{pointer}/{term}/{index}" if many else f"{pointer}/{term}")
-                            resources[object()] = blank
-                            added.append((blank, loc))
-                        elif isinstance(item, str):
-                            target = self._iri_node(item, pointer, term)
-                            if target is not None:
-                                added.append((target, loc))
-                if added:
-                    entries = props.get(predicate)
-                    if entries is None:
-                        props[predicate] = added
-                    else:
-                        entries += added
+                    unplain += 1
+                    added = self.values(mode, value, pointer, term, datatype)
+                    if not added:
+                        continue
+                entries = props.get(predicate)
+                if entries is None:
+                    props[predicate] = added
+                else:
+                    entries += added
             if extra:
                 for key_name, raw in extra.items():
                     if key_name != "@context":
-                        self.raw_property(res, key_name, raw, pointer, scope)
-        for res in resources.values():
-            if not res.types and res.default_types:
+                        self.raw_property(res, key_name, raw, json_pointer(pointer), scope)
+            if props is not None and not props and reader.size > 2:
+                # still without values: a copy with content would move its pointer
+                unplain += 1
+        for res in defaulted:
+            if not res.types:
                 res.types = list(res.default_types)
+        for res in merged:
+            props = res.props
+            for predicate, entries in props.items():
+                if len(entries) > 1:
+                    props[predicate] = _unique(entries)
         return self.graph
 
-    def _iri_node(self, value: str, pointer: str, term: str) -> Resource | None:
+    def values(
+        self, mode: int, value: Any, pointer: Pointer, term: str, datatype: str
+    ) -> list[tuple[Any, Location]]:
+        """The RDF values of a literal, plain, IRI or ``@graph`` field, with their locations."""
+        many = type(value) is list
+        out: list[tuple[Any, Location]] = []
+        for index, item in enumerate(value if many else (value,)):
+            loc: Location = (pointer, term, index if many else None)
+            if mode == _LITERAL:
+                out.append(((_lexical(item), datatype, None), loc))
+            elif mode == _PLAIN:
+                out.append((_plain(item), loc))
+            elif mode == _GRAPH:
+                blank = Resource(None, loc)
+                self.resources[object()] = blank
+                out.append((blank, loc))
+            elif isinstance(item, str):
+                target = self._iri_node(item, pointer, term)
+                if target is not None:
+                    out.append((target, loc))
+        return out
+
+    def _iri_node(self, value: str, pointer: Pointer, term: str) -> Resource | None:
         iri = _expand_id(value)
         if iri is None:
             return None
         res = self.resources.get(iri)
         if res is None:
-            res = self.resources[iri] = Resource(iri, f"{pointer}/{term}")
+            res = self.resources[iri] = Resource(iri, (pointer, term, None))
         return res
 
     # -- raw JSON (properties the model does not know)
@@ -765,7 +980,60 @@ class _Evaluator:
                     break
             else:
                 return False
-        return all(self.check(rule, value, None) for rule in shape.rules)
+        props = value.props if isinstance(value, Resource) else None
+        for path, ok in self.rules.shape_checks[shape.iri]:
+            if not ok(props.get(path) if props is not None else None, self):
+                return False
+        return True
+
+    def value_ok(self, rule: Rule, value: Any) -> bool:
+        """Whether ``value`` meets the value constraints of ``rule``.
+
+        The constraints are tested in the order :meth:`check` reports them, stopping at the
+        first failure (the node shapes conformance is memoised, so the order is observable).
+        """
+        datatype = rule.datatype
+        if datatype is not None:
+            if type(value) is not tuple:
+                return False
+            if datatype == LANG_STRING:
+                if value[2] is None:
+                    return False
+            elif value[2] is not None or value[1] != datatype or not _well_typed(value[0], datatype):
+                return False
+        if rule.cls is not None and not (isinstance(value, Resource) and rule.cls in value.types):
+            return False
+        if rule.or_classes:
+            if not isinstance(value, Resource):
+                return False
+            types = value.types
+            for cls in rule.or_classes:
+                if cls in types:
+                    break
+            else:
+                return False
+        if rule.node:
+            conforms = self.conforms
+            for shape in rule.node:
+                if not conforms(value, shape):
+                    return False
+        node_kind = rule.node_kind
+        if node_kind is not None:
+            if isinstance(value, Resource):
+                iri = value.iri
+                kind = "IRI" if iri is not None and not iri.startswith("_:") else "BlankNode"
+            else:
+                kind = "Literal"
+            if kind not in node_kind:
+                return False
+        limit = rule.max_inclusive
+        if limit is not None:
+            if type(value) is not tuple or value[2] is not None or value[1] == XSD_STRING:
+                return False
+            number = _number(value[0])
+            if number is None or not _well_typed(value[0], value[1]) or number > limit:
+                return False
+        return True
 
     def check(self, rule: Rule, focus: Any, out: list[Violation] | None) -> bool:
         """Evaluate one property rule on ``focus``; with ``out=None`` stop at the first failure."""
@@ -854,15 +1122,198 @@ class _Evaluator:
 
 
 def evaluate(graph: Graph, rules: RuleSet) -> list[Violation]:
-    """Every violation of ``rules`` in ``graph``."""
+    """Every violation of ``rules`` in ``graph``.
+
+    Each rule is first tested by its compiled check, which only tells whether the node
+    passes; a rule the node fails is evaluated again by :meth:`_Evaluator.check` to report
+    its violations. Rules are tested in order, and a compiled check tests what
+    :meth:`_Evaluator.check` does in the same order, so node shapes are first tested (and
+    memoised) in the same order either way.
+    """
     out: list[Violation] = []
     evaluator = _Evaluator(rules)
     check = evaluator.check
-    by_class = rules.by_class
+    checks = rules.checks
     for res in graph.resources.values():
         props = res.props
         for cls in res.types:
-            for rule in by_class.get(cls, _NONE):
-                if rule.min or rule.has_value is not None or rule.path in props:
+            for rule, path, always, ok in checks.get(cls, _NONE):
+                if always:
+                    if not ok(props.get(path), evaluator):
+                        check(rule, res, out)
+                elif path in props and not ok(props[path], evaluator):
                     check(rule, res, out)
     return out
+
+
+#: ``ok(values, evaluator)``: whether the values of a property (``None`` when it has none)
+#: meet a rule.
+_Check = Callable[[list[tuple[Any, "Location"]] | None, "_Evaluator"], bool]
+#: A class's compiled rules: ``(rule, property, whether a node without values can fail it,
+#: check)``, in order.
+_ClassChecks = tuple[tuple[Rule, str, bool, _Check], ...]
+
+
+def _class_checks(rules: tuple[Rule, ...]) -> _ClassChecks:
+    return tuple(
+        (rule, rule.path, bool(rule.min or rule.has_value is not None), _compile(rule))
+        for rule in rules
+    )
+
+
+def _node_kind(value: Any) -> str:
+    if isinstance(value, Resource):
+        iri = value.iri
+        return "IRI" if iri is not None and not iri.startswith("_:") else "BlankNode"
+    return "Literal"
+
+
+def _value_test(rule: Rule) -> Callable[[Any, _Evaluator], bool] | None:
+    """A test of one value against the value constraints of ``rule`` (``None``: no such)."""
+    datatype = rule.datatype
+    cls = rule.cls
+    kinds = (
+        (datatype is not None)
+        + (cls is not None)
+        + bool(rule.or_classes)
+        + len(rule.node)
+        + (rule.node_kind is not None)
+        + (rule.max_inclusive is not None)
+    )
+    if kinds == 0:
+        return None
+    if kinds == 1 and datatype == LANG_STRING:
+
+        def lang_string(value: Any, evaluator: _Evaluator) -> bool:
+            return type(value) is tuple and value[2] is not None
+
+        return lang_string
+    if kinds == 1 and datatype is not None:
+
+        def typed(value: Any, evaluator: _Evaluator) -> bool:
+            return (
+                type(value) is tuple
+                and value[2] is None
+                and value[1] == datatype
+                and _well_typed(value[0], datatype)
+            )
+
+        return typed
+    if kinds == 1 and cls is not None:
+
+        def instance(value: Any, evaluator: _Evaluator) -> bool:
+            return isinstance(value, Resource) and cls in value.types
+
+        return instance
+    if kinds == 1 and rule.or_classes:
+        alternatives = frozenset(rule.or_classes)
+
+        def instance_of_any(value: Any, evaluator: _Evaluator) -> bool:
+            return isinstance(value, Resource) and not alternatives.isdisjoint(value.types)
+
+        return instance_of_any
+    node_kind = rule.node_kind
+    kinds_allowed = frozenset(k for k in ("IRI", "BlankNode", "Literal") if k in (node_kind or ""))
+    if kinds == 1 and node_kind is not None:
+
+        def of_kind(value: Any, evaluator: _Evaluator) -> bool:
+            return _node_kind(value) in kinds_allowed
+
+        return of_kind
+    if kinds == 2 and cls is not None and node_kind is not None:
+
+        def instance_of_kind(value: Any, evaluator: _Evaluator) -> bool:
+            return (
+                isinstance(value, Resource)
+                and cls in value.types
+                and _node_kind(value) in kinds_allowed
+            )
+
+        return instance_of_kind
+    if len(rule.node) == 1 and kinds == 1 + (node_kind is not None):
+        shape = rule.node[0]
+        if node_kind is None:
+
+            def conforms(value: Any, evaluator: _Evaluator) -> bool:
+                return evaluator.conforms(value, shape)
+
+            return conforms
+
+        def conforms_of_kind(value: Any, evaluator: _Evaluator) -> bool:
+            return evaluator.conforms(value, shape) and _node_kind(value) in kinds_allowed
+
+        return conforms_of_kind
+
+    def general(value: Any, evaluator: _Evaluator) -> bool:
+        return evaluator.value_ok(rule, value)
+
+    return general
+
+
+def _compile(rule: Rule) -> _Check:
+    """Whether a property's values pass ``rule``: the constraints in the order
+    :meth:`_Evaluator.check` reports them, stopping at the first failure."""
+    low = rule.min
+    high = rule.max
+    has_value = rule.has_value
+    unique_lang = rule.unique_lang
+    test = _value_test(rule)
+    empty_ok = low == 0 and has_value is None
+    one_ok = low <= 1 and (high is None or high >= 1)
+    if has_value is None and not unique_lang:
+        if test is None:
+
+            def counted(entries: list[tuple[Any, Location]] | None, evaluator: _Evaluator) -> bool:
+                if not entries:
+                    return empty_ok
+                if len(entries) == 1:
+                    return one_ok
+                count = len(_unique(entries))
+                return count >= low and (high is None or count <= high)
+
+            return counted
+
+        def tested(entries: list[tuple[Any, Location]] | None, evaluator: _Evaluator) -> bool:
+            if not entries:
+                return empty_ok
+            if len(entries) == 1:
+                return one_ok and test(entries[0][0], evaluator)
+            values = _unique(entries)
+            count = len(values)
+            if count < low or (high is not None and count > high):
+                return False
+            return all(test(value, evaluator) for value, _ in values)
+
+        return tested
+
+    def general(entries: list[tuple[Any, Location]] | None, evaluator: _Evaluator) -> bool:
+        if not entries:
+            return empty_ok
+        if len(entries) == 1:  # one value: one language too
+            value = entries[0][0]
+            return (
+                one_ok
+                and (test is None or test(value, evaluator))
+                and (has_value is None or (isinstance(value, Resource) and value.iri == has_value))
+            )
+        values = _unique(entries)
+        count = len(values)
+        if count < low or (high is not None and count > high):
+            return False
+        if test is not None:
+            for value, _ in values:
+                if not test(value, evaluator):
+                    return False
+        if has_value is not None:
+            for value, _ in values:
+                if isinstance(value, Resource) and value.iri == has_value:
+                    break
+            else:
+                return False
+        if unique_lang and count > 1:
+            langs = [value[2].lower() for value, _ in values if type(value) is tuple and value[2]]
+            if len(set(langs)) != len(langs):
+                return False
+        return True
+
+    return general

@@ -32,6 +32,7 @@ from elmkit.profiles._edc_engine import (
     Violation,
     build_graph,
     evaluate,
+    json_pointer,
     rule_set,
 )
 from elmkit.profiles.base import Finding, Severity, Stage
@@ -272,7 +273,8 @@ _SHORT = {
 def _pointer(v: Violation) -> str:
     if v.location is None:
         return f"{v.focus.pointer}/{v.rule.term}"
-    base, term, index = v.location
+    at, term, index = v.location
+    base = json_pointer(at)
     return f"{base}/{term}" if index is None else f"{base}/{term}/{index}"
 
 
