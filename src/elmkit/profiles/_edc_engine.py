@@ -30,6 +30,7 @@ __all__ = [
     "Violation",
     "build_graph",
     "evaluate",
+    "json_pointer",
     "rule_set",
 ]
 
@@ -273,9 +274,9 @@ def rule_set(layers: tuple[str, ...]) -> RuleSet:
 # --------------------------------------------------------------------------- the graph
 
 
-#: Where a value is in the credential's JSON: a JSON pointer, or ``(pointer, term, index)``
-#: for ``{pointer}/{term}`` (``index`` None) or ``{pointer}/{term}/{index}``; the strings are
-#: joined only when a finding needs them (see :func:`json_pointer`).
+#: A place in the credential's JSON: a JSON pointer, or ``(pointer, term, index)`` for
+#: ``{pointer}/{term}`` (``index`` None) or ``{pointer}/{term}/{index}``. Reading builds the
+#: tuples; the strings are joined only for findings (see :func:`json_pointer`).
 Pointer = str | tuple["Pointer", str, int | str | None]
 Location = tuple[Pointer, str, int | str | None]
 #: A literal: (lexical form, datatype IRI, language tag or None).
@@ -311,6 +312,7 @@ class Resource:
 
     def __repr__(self) -> str:
         return f"Resource({self.iri or self.pointer!r})"
+
 
 _NONE: tuple[()] = ()
 
@@ -498,6 +500,8 @@ class Graph:
 
 
 class _Builder:
+    """Reads a model tree into a :class:`Graph` (once: make one per tree)."""
+
     def __init__(self) -> None:
         self.graph = Graph()
         self.resources = self.graph.resources
