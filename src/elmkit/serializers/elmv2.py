@@ -272,21 +272,10 @@ def _read_source(source: Any, max_bytes: int) -> tuple[bytes, Path | None]:
         return data, None
     if not isinstance(source, str | os.PathLike):
         raise UnsupportedFormatError(f"cannot read an ELM v2 document from {type(source).__name__}")
+    from elmkit.serializers.formats import read_file
+
     path = Path(os.fspath(source))
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentTooLargeError(f"{path.name} has {size} bytes, more than the limit of {max_bytes}")
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise SourceError("no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise SourceError("is a directory, not a file", file=str(path)) from None
-    except OSError as exc:
-        raise SourceError(f"cannot be read: {exc.strerror}", file=str(path)) from None
-    if len(data) > max_bytes:
-        raise DocumentTooLargeError(f"{path.name} has more than {max_bytes} bytes")
+    data = read_file(path, max_bytes)
     return data, path
 
 

@@ -96,7 +96,8 @@ def _format(name: str | None) -> str | None:
     return found
 
 
-def _read_file(path: Path, max_bytes: int) -> bytes:
+def read_file(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, refusing more than ``max_bytes``; typed errors for missing or unreadable files."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -167,7 +168,7 @@ def load(
     parsed: Any = None
     if isinstance(source, os.PathLike) or (isinstance(source, str) and _is_path(source)):
         path = Path(os.fspath(source))
-        data = _read_file(path, max_bytes)
+        data = read_file(path, max_bytes)
     elif isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
     elif isinstance(source, str):
