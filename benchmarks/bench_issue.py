@@ -120,7 +120,7 @@ def stages(definition_path: Path, folder: Path, count: int = 300) -> dict[str, f
     from elmkit.ledger.sqlite import NewCredential, SQLiteLedger
     from elmkit.microcredentials.batch import _definition_document
     from elmkit.microcredentials.records import iter_results
-    from elmkit.profiles import get_profile, validate
+    from elmkit.profiles import prepare_profiles, validate
     from elmkit.serializers.jsonld import SharedNodes, node_to_json
 
     definition = load_definition(definition_path)
@@ -143,8 +143,9 @@ def stages(definition_path: Path, folder: Path, count: int = 300) -> dict[str, f
     credentials = [factory.build(learner, valid_from=VALID_FROM) for learner in learners]
     timed("build model", t)
     for name in ("edc-ap", "es-crue-ruepep"):
-        profile = get_profile(name)
         t = time.perf_counter()
+        # as a batch does: the shared objects are read and checked once
+        (profile,) = prepare_profiles((name,), factory.shared_nodes())
         for credential in credentials:
             validate(credential, profiles=(profile,), stage="ready")
         timed(f"profile {name}", t)

@@ -250,14 +250,19 @@ def test_records_from_an_iterable(tmp_path: Path) -> None:
         },
         {"learner_id": "A2", "given_name": "Nil", "grade": "tres", "attendance": 95},
         {"learner_id": "A3", "given_name": "Pau", "passed": False, "attendance": 95},
+        # one name only, written as an empty or a null family name
+        {"learner_id": "A4", "given_name": "Ainhoa", "family_name": "", "grade": 7, "attendance": 95},
+        {"learner_id": "A5", "given_name": "Xabier", "family_name": None, "grade": 7, "attendance": 95},
     ]
     result = _issue(definition, records, tmp_path / "out")
     assert [r["state"] for r in read_manifest(tmp_path / "out")] == [
         "issued",
         "malformed",
         "not-eligible",
+        "issued",
+        "issued",
     ]
-    assert result.issued == 1  # type: ignore[attr-defined]
+    assert result.issued == 3  # type: ignore[attr-defined]
 
 
 def test_invalid_credentials_are_reported_not_written(tmp_path: Path) -> None:

@@ -189,12 +189,15 @@ class _Builder:
 
         self.config = config
         self.definition = config.definition
+        from elmkit.profiles import prepare_profiles
         from elmkit.serializers.jsonld import SharedNodes
 
         self.factory = CredentialFactory(config.definition)
         # The factory hands every credential the same organisation, specification… objects and
         # never changes them, so their JSON text is written once per batch.
         self.shared = SharedNodes(self.factory.shared_nodes())
+        # ... and the profiles read and check them once per batch
+        self.profiles = prepare_profiles(config.profiles, self.factory.shared_nodes())
         self._logo: bytes | None = None
         logo = self.definition.awarding_body.logo
         if config.images and logo is not None:
@@ -254,7 +257,7 @@ class _Builder:
         except (ElmError, ValidationError) as exc:
             return _Built(job.row, False, error=str(exc).splitlines()[0])
         report = validate(
-            credential, profiles=config.profiles, stage=config.stage, lang=config.lang
+            credential, profiles=self.profiles, stage=config.stage, lang=config.lang
         )
         findings: list[dict[str, str]] = []
         seen: set[tuple[str, str]] = set()

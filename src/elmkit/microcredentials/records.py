@@ -60,10 +60,15 @@ class LearnerResult(BaseModel):
     assessment_date: date | None = None
     date_of_birth: date | None = None
 
-    @field_validator("email", "national_id", "wallet", "grading_scheme", "family_name", mode="before")
+    @field_validator("email", "national_id", "wallet", "grading_scheme", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("family_name", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
 
     @field_validator("grade", "attendance", mode="before")
     @classmethod

@@ -16,9 +16,11 @@ from elmkit.profiles.base import (
     ProfileError,
     Report,
     Severity,
+    SharedAware,
     Stage,
     available_profiles,
     get_profile,
+    prepare_profiles,
     register_profile,
     run_profiles,
 )
@@ -31,9 +33,11 @@ __all__ = [
     "ProfileError",
     "Report",
     "Severity",
+    "SharedAware",
     "Stage",
     "available_profiles",
     "get_profile",
+    "prepare_profiles",
     "register_profile",
     "validate",
 ]

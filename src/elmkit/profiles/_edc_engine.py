@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -27,6 +27,7 @@ __all__ = [
     "Resource",
     "Rule",
     "RuleSet",
+    "SharedGraph",
     "Violation",
     "build_graph",
     "evaluate",
@@ -315,6 +316,7 @@ class Resource:
 
 
 _NONE: tuple[()] = ()
+_UNREAD = object()
 
 
 @functools.lru_cache(maxsize=8192)
@@ -494,17 +496,41 @@ class Graph:
 
     resources: dict[Any, Resource] = field(default_factory=dict)
     root: Resource | None = None
+    shared: SharedGraph | None = None
+    """The shared reading the nodes not in :attr:`resources` come from (see
+    :class:`SharedGraph`)."""
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())
 
 
-class _Builder:
-    """Reads a model tree into a :class:`Graph` (once: make one per tree)."""
+class _Collision(Exception):
+    """A node of the tree has the IRI of a shared node: the shared reading does not apply."""
 
-    def __init__(self) -> None:
-        self.graph = Graph()
+
+class _Builder:
+    """Reads a model tree into a :class:`Graph` (once: make one per tree).
+
+    With ``shared``, the shared objects are not read again: their nodes are linked from the
+    shared reading, and a new node with the IRI of a shared one raises :class:`_Collision`.
+    With ``objects``, every model node read is recorded there with its RDF node.
+    """
+
+    def __init__(
+        self,
+        shared: SharedGraph | None = None,
+        objects: dict[int, Resource | None] | None = None,
+    ) -> None:
+        self.graph = Graph(shared=shared)
         self.resources = self.graph.resources
+        self.shared = shared
+        self.objects = objects
+
+    def _new(self, iri: str, pointer: Pointer) -> Resource:
+        if self.shared is not None and iri in self.shared.resources:
+            raise _Collision(iri)
+        found = self.resources[iri] = Resource(iri, pointer)
+        return found
 
     def resource(self, node_id: str | None, pointer: str, anonymous: object) -> Resource | None:
         if node_id is None:
@@ -516,7 +542,7 @@ class _Builder:
             return None
         found = self.resources.get(iri)
         if found is None:
-            found = self.resources[iri] = Resource(iri, pointer)
+            found = self._new(iri, pointer)
         return found
 
     def add(self, res: Resource, predicate: str, value: Any, loc: Location) -> None:
@@ -539,17 +565,28 @@ class _Builder:
         no fields (reading a copy of it with content would move its pointer). Other copies
         are read in full; the values read twice are made unique at the end.
         """
+        self.graph.root = self.read((root,))
+        return self.graph
+
+    def read(self, roots: Sequence[ElmNode]) -> Resource | None:
+        """Read ``roots`` and every node they reach (see :meth:`build`); returns the first
+        root's RDF node."""
         resources = self.resources
         blanks: dict[int, Resource] = {}  # blank nodes by id() of their model node
-        root_res = self.resource(root.id, "", root)
-        self.graph.root = root_res
-        if root_res is not None and root_res.iri is None:
-            blanks[id(root)] = root_res
         # (node, its __dict__, its unknown properties, where it is, its RDF node); the end
         # of the subtree of an IRI node is (node, the count of unplain events, None, None, res)
-        stack: list[tuple[ElmNode, Any, Any, Pointer | None, Resource | None]] = [
-            (root, root.__dict__, root.__pydantic_extra__, "", root_res)
-        ]
+        stack: list[tuple[ElmNode, Any, Any, Pointer | None, Resource | None]] = []
+        first_root: Resource | None = None
+        for index, root in enumerate(reversed(roots)):
+            root_res = self.resource(root.id, "", root)
+            if root_res is not None and root_res.iri is None:
+                blanks[id(root)] = root_res
+            stack.append((root, root.__dict__, root.__pydantic_extra__, "", root_res))
+            if index == len(roots) - 1:
+                first_root = root_res
+        objects = self.objects
+        shared_objects = self.shared.objects if self.shared is not None else None
+        new = self._new
         visited: set[int] = set()
         defaulted: list[Resource] = []
         # nodes read more than once (copies): their values are made unique at the end
@@ -573,6 +610,8 @@ class _Builder:
                 unplain += 1
                 continue
             mark(key)
+            if objects is not None:
+                objects[key] = res
             start = unplain
             if extra:
                 unplain += 1
@@ -653,6 +692,14 @@ class _Builder:
                             if props is not None and literal is not None:
                                 props.setdefault(predicate, []).append((literal, child_pointer))
                             continue
+                        if shared_objects is not None:
+                            linked = shared_objects.get(id(child), _UNREAD)
+                            if linked is not _UNREAD:  # read once, with the shared nodes
+                                if props is not None and linked is not None:
+                                    props.setdefault(predicate, []).append(
+                                        (linked, child_pointer)
+                                    )
+                                continue
                         child_values = child.__dict__
                         child_id = child_values.get("id")
                         if child_id is None:
@@ -667,8 +714,7 @@ class _Builder:
                             else:
                                 child_res = resources.get(child_iri)
                                 if child_res is None:
-                                    child_res = Resource(child_iri, child_pointer)
-                                    resources[child_iri] = child_res
+                                    child_res = new(child_iri, child_pointer)
                         if props is not None and child_res is not None:
                             props.setdefault(predicate, []).append((child_res, child_pointer))
                         push((child, child_values, child_extra, child_pointer, child_res))
@@ -736,7 +782,7 @@ class _Builder:
             for predicate, entries in props.items():
                 if len(entries) > 1:
                     props[predicate] = _unique(entries)
-        return self.graph
+        return first_root
 
     def values(
         self, mode: int, value: Any, pointer: Pointer, term: str, datatype: str
@@ -766,6 +812,11 @@ class _Builder:
             return None
         res = self.resources.get(iri)
         if res is None:
+            shared = self.shared
+            if shared is not None:
+                res = shared.resources.get(iri)
+                if res is not None:  # a reference to a shared node
+                    return res
             res = self.resources[iri] = Resource(iri, (pointer, term, None))
         return res
 
@@ -854,9 +905,87 @@ class _Builder:
         return res
 
 
-def build_graph(root: ElmNode) -> Graph:
-    """The RDF reading of ``root`` and everything it reaches."""
+def build_graph(root: ElmNode, shared: SharedGraph | None = None) -> Graph:
+    """The RDF reading of ``root`` and everything it reaches.
+
+    With ``shared`` the nodes of the shared objects are taken from its reading, not read again
+    (the graph then holds only the others, and :attr:`Graph.shared` is set), unless a node of
+    ``root`` has the IRI of a shared node: then everything is read.
+    """
+    if shared is not None:
+        try:
+            return _Builder(shared).build(root)
+        except _Collision:
+            pass
     return _Builder().build(root)
+
+
+class SharedGraph:
+    """The RDF reading of subtrees that many credentials share as the same Python objects
+    (the organisations, specifications and concepts of a batch), read once.
+
+    A credential read with it (:func:`build_graph`) holds only its own nodes, linked to the
+    shared ones. That is exact when the shared nodes are the same in every credential: the
+    shared objects must not change while it is in use, no other node of a credential may have
+    the IRI of a shared node (such credentials are read in full), and the shared reading must
+    be acyclic and have no violations of its own (:meth:`clean`; otherwise credentials are
+    read in full). The conformance of shared nodes to node shapes is then remembered across
+    credentials.
+    """
+
+    __slots__ = ("_clean", "_roots", "acyclic", "graph", "memo", "objects", "resource_ids", "resources")
+
+    def __init__(self, roots: Iterable[ElmNode]) -> None:
+        # the roots, each once; they keep the objects (and so their id()) alive
+        self._roots = tuple({id(root): root for root in roots}.values())
+        self.objects: dict[int, Resource | None] = {}
+        builder = _Builder(objects=self.objects)
+        builder.read(self._roots)
+        self.graph = builder.graph
+        self.resources = builder.resources
+        self.resource_ids = frozenset(id(res) for res in self.resources.values())
+        self.memo: dict[tuple[int, str], bool] = {}
+        self.acyclic = _acyclic(self.resources.values())
+        self._clean: dict[tuple[str, ...], bool] = {}
+
+    def clean(self, rules: RuleSet) -> bool:
+        """Whether credentials may be read with the shared reading under ``rules``."""
+        found = self._clean.get(rules.layers)
+        if found is None:
+            found = self.acyclic and not evaluate(self.graph, rules)
+            self._clean[rules.layers] = found
+        return found
+
+
+def _acyclic(resources: Iterable[Resource]) -> bool:
+    """Whether no node reaches itself through its values."""
+    state: dict[int, bool] = {}  # False: being visited; True: done
+    for start in resources:
+        if id(start) in state:
+            continue
+        state[id(start)] = False
+        stack: list[tuple[Resource, Iterator[Any]]] = [(start, _targets(start))]
+        while stack:
+            res, targets = stack[-1]
+            for target in targets:
+                seen = state.get(id(target))
+                if seen is False:
+                    return False
+                if seen is None:
+                    state[id(target)] = False
+                    stack.append((target, _targets(target)))
+                    break
+            else:
+                state[id(res)] = True
+                stack.pop()
+    return True
+
+
+def _targets(res: Resource) -> Iterator[Resource]:
+    for entries in res.props.values():
+        for value, _ in entries:
+            if isinstance(value, Resource):
+                yield value
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -958,17 +1087,26 @@ def _number(lexical: str) -> Decimal | None:
 
 
 class _Evaluator:
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, shared: SharedGraph | None = None) -> None:
         self.rules = rules
         self.memo: dict[tuple[int, str], bool] = {}
+        # the conformance of shared nodes, kept across credentials
+        self.shared_memo: dict[tuple[int, str], bool] = shared.memo if shared else {}
+        self.shared_ids: frozenset[int] = shared.resource_ids if shared else frozenset()
 
     def conforms(self, value: Any, shape_iri: str) -> bool:
         key = (id(value), shape_iri)
-        found = self.memo.get(key)
+        memo = self.memo
+        found = memo.get(key)
         if found is None:
-            self.memo[key] = True  # recursion guard
+            if key[0] in self.shared_ids:
+                memo = self.shared_memo
+                found = memo.get(key)
+                if found is not None:
+                    return found
+            memo[key] = True  # recursion guard
             found = self._conforms(value, self.rules.node_shapes[shape_iri])
-            self.memo[key] = found
+            memo[key] = found
         return found
 
     def _conforms(self, value: Any, shape: NodeShape) -> bool:
@@ -1135,7 +1273,7 @@ def evaluate(graph: Graph, rules: RuleSet) -> list[Violation]:
     memoised) in the same order either way.
     """
     out: list[Violation] = []
-    evaluator = _Evaluator(rules)
+    evaluator = _Evaluator(rules, graph.shared)
     check = evaluator.check
     checks = rules.checks
     for res in graph.resources.values():

@@ -22,9 +22,11 @@ __all__ = [
     "ProfileError",
     "Report",
     "Severity",
+    "SharedAware",
     "Stage",
     "available_profiles",
     "get_profile",
+    "prepare_profiles",
     "register_profile",
 ]
 
@@ -208,6 +210,34 @@ class Profile(Protocol):
     def title(self) -> str: ...
 
     def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]: ...
+
+
+@runtime_checkable
+class SharedAware(Protocol):
+    """A profile that can check many credentials sharing objects faster (optional).
+
+    ``prepare(shared)`` returns the profile for credentials that hold the objects ``shared``
+    (organisations, specifications, concepts) as the same, unchanging Python objects; its
+    findings must be exactly those of :meth:`Profile.check`.
+    """
+
+    def prepare(self, shared: Sequence[ElmNode]) -> Profile: ...
+
+
+def prepare_profiles(
+    profiles: Sequence[str | Profile], shared: Sequence[ElmNode]
+) -> tuple[Profile, ...]:
+    """``profiles`` ready for many credentials that share the objects ``shared``.
+
+    Profiles that implement :class:`SharedAware` read and check the shared objects once; the
+    others are returned as they are. The shared objects must not change while the returned
+    profiles are used.
+    """
+    out: list[Profile] = []
+    for item in profiles:
+        profile = get_profile(item) if isinstance(item, str) else item
+        out.append(profile.prepare(shared) if isinstance(profile, SharedAware) else profile)
+    return tuple(out)
 
 
 _registry: dict[str, Profile] = {}

@@ -23,19 +23,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from elmkit.model.base import ElmNode
 from elmkit.profiles._edc_engine import (
     LAYERS,
     NO_CV,
     Resource,
     Rule,
     RuleSet,
+    SharedGraph,
     Violation,
     build_graph,
     evaluate,
     json_pointer,
     rule_set,
 )
-from elmkit.profiles.base import Finding, Severity, Stage
+from elmkit.profiles.base import Finding, Profile, Severity, Stage
 
 __all__ = [
     "AP_IRIS",
@@ -336,7 +338,16 @@ class EdcProfile:
 
     def check(self, credential: Any, *, stage: Stage) -> Iterable[Finding]:
         """Findings for ``credential`` at ``stage`` (never raises on a loaded credential)."""
-        graph = build_graph(credential)
+        return self._check(credential, stage, None)
+
+    def prepare(self, shared: Sequence[ElmNode]) -> Profile:
+        """This profile for many credentials that share the objects ``shared`` (unchanged
+        while it is used): they are read and checked once, and each credential's findings
+        are the same as :meth:`check` gives."""
+        return _PreparedEdc(self, SharedGraph(shared))
+
+    def _check(self, credential: Any, stage: Stage, shared: SharedGraph | None) -> list[Finding]:
+        graph = build_graph(credential, shared)
         schemas: list[str] = []
         root = graph.root
         if root is not None:
@@ -364,8 +375,29 @@ class EdcProfile:
                     profile=self.name,
                 )
             )
+        if graph.shared is not None and not graph.shared.clean(ruleset):
+            graph = build_graph(credential)
         findings.extend(_finding(v, ruleset, stage, self.name) for v in evaluate(graph, ruleset))
         return findings
+
+
+@dataclass(frozen=True, slots=True)
+class _PreparedEdc:
+    """An :class:`EdcProfile` with the reading of the objects many credentials share."""
+
+    profile: EdcProfile
+    shared: SharedGraph
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def title(self) -> str:
+        return self.profile.title
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        return self.profile._check(credential, stage, self.shared)
 
 
 PROFILES: tuple[EdcProfile, ...] = (

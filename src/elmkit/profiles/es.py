@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
@@ -29,13 +29,14 @@ from elmkit.model.classes import (
 )
 from elmkit.model.text import LangText
 from elmkit.profiles._ids import check_nif, check_personal_id
-from elmkit.profiles.base import Finding, Severity, Stage
+from elmkit.profiles.base import Finding, Profile, Severity, Stage
 from elmkit.profiles.eu import (
     ECTS,
     AchievementParts,
     CredentialParts,
     EuMicroCredentialProfile,
     Findings,
+    PreparedProfile,
     Rule,
     as_stage,
     concept_id,
@@ -47,6 +48,7 @@ from elmkit.profiles.eu import (
     property_iri,
 )
 from elmkit.profiles.eu import RULES as EU_RULES
+from elmkit.profiles.quality import SharedIndex
 
 __all__ = [
     "CO_OFFICIAL_TAGS",
@@ -347,6 +349,14 @@ class SpanishMicroCredentialProfile:
         return (*EU_RULES, *RULES) if self.include_eu else tuple(RULES)
 
     def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        return self._check(credential, stage, None)
+
+    def prepare(self, shared: Sequence[ElmNode]) -> Profile:
+        """This profile for many credentials that share the objects ``shared`` (unchanged
+        while it is used); the findings are those of :meth:`check`."""
+        return PreparedProfile(self, SharedIndex(shared))
+
+    def _check(self, credential: ElmNode, stage: Stage, shared: SharedIndex | None) -> list[Finding]:
         stage = as_stage(stage)
         eu = EuMicroCredentialProfile()
         eu_out = Findings(eu.name, EU_RULES)
@@ -357,13 +367,13 @@ class SpanishMicroCredentialProfile:
         parts: CredentialParts | None = None
         if self.include_eu:
             try:
-                parts = eu.run(credential, stage, eu_out)
+                parts = eu.run(credential, stage, eu_out, shared)
             except Exception as exc:  # a profile reports, it never raises on a loaded credential
                 eu_out.add(
                     "eu-mc/check-failed", Severity.ERROR, error=f"{type(exc).__name__}: {exc}"
                 )
         try:
-            self._run(parts or credential_parts(credential), stage, out)
+            self._run(parts or credential_parts(credential, shared), stage, out)
         except Exception as exc:  # a profile reports, it never raises on a loaded credential
             out.add("es/check-failed", Severity.ERROR, error=f"{type(exc).__name__}: {exc}")
         return [*eu_out.findings, *out.findings] if self.include_eu else out.findings

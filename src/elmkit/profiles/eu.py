@@ -13,11 +13,11 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Protocol
 
 from elmkit.model.base import ElmNode
 from elmkit.model.classes import (
@@ -42,8 +42,13 @@ from elmkit.model.classes import (
     VerifiableCredential,
 )
 from elmkit.model.text import LangText
-from elmkit.profiles.base import Finding, ProfileError, Severity, Stage
-from elmkit.profiles.quality import NodeIndex, find_all_quality_assurance, is_quality_assurance_note
+from elmkit.profiles.base import Finding, Profile, ProfileError, Severity, Stage
+from elmkit.profiles.quality import (
+    NodeIndex,
+    SharedIndex,
+    find_all_quality_assurance,
+    is_quality_assurance_note,
+)
 
 __all__ = [
     "ELEMENTS",
@@ -470,9 +475,11 @@ class CredentialParts:
                     yield f"{parts.spec_path}/influencedBy/{i}", linked
 
 
-def credential_parts(credential: VerifiableCredential) -> CredentialParts:
+def credential_parts(
+    credential: VerifiableCredential, shared: SharedIndex | None = None
+) -> CredentialParts:
     """Find the learner, the achievements and their specifications of a credential."""
-    index = NodeIndex(credential)
+    index = NodeIndex(credential, shared)
     subject = index.resolve(credential.credential_subject)
     parts = CredentialParts(credential=credential, index=index, subject=subject)
     if isinstance(subject, Person):
@@ -532,6 +539,39 @@ class Findings:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedProfile:
+    """A micro-credential profile with the index of the objects many credentials share."""
+
+    profile: EuMicroCredentialProfile | SharedChecker
+    shared: SharedIndex
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def title(self) -> str:
+        return self.profile.title
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        return self.profile._check(credential, stage, self.shared)
+
+
+class SharedChecker(Protocol):
+    """A profile whose checks can use a :class:`SharedIndex`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    def _check(
+        self, credential: ElmNode, stage: Stage, shared: SharedIndex | None
+    ) -> list[Finding]: ...
+
+
 # --- the profile -------------------------------------------------------------------------------
 
 
@@ -550,20 +590,34 @@ class EuMicroCredentialProfile:
         return tuple(RULES)
 
     def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        return self._check(credential, stage, None)
+
+    def prepare(self, shared: Sequence[ElmNode]) -> Profile:
+        """This profile for many credentials that share the objects ``shared`` (unchanged
+        while it is used); the findings are those of :meth:`check`."""
+        return PreparedProfile(self, SharedIndex(shared))
+
+    def _check(self, credential: ElmNode, stage: Stage, shared: SharedIndex | None) -> list[Finding]:
         checked_stage = as_stage(stage)
         out = Findings(self.name, RULES)
         try:
-            self.run(credential, checked_stage, out)
+            self.run(credential, checked_stage, out, shared)
         except Exception as exc:  # a profile reports, it never raises on a loaded credential
             out.add("eu-mc/check-failed", Severity.ERROR, error=f"{type(exc).__name__}: {exc}")
         return out.findings
 
-    def run(self, credential: ElmNode, stage: Stage, out: Findings) -> CredentialParts | None:
+    def run(
+        self,
+        credential: ElmNode,
+        stage: Stage,
+        out: Findings,
+        shared: SharedIndex | None = None,
+    ) -> CredentialParts | None:
         """Add the findings for ``credential`` to ``out``; returns what was found in it."""
         if not isinstance(credential, VerifiableCredential):
             out.add("eu-mc/not-a-credential", Severity.ERROR, kind=type(credential).__name__)
             return None
-        parts = credential_parts(credential)
+        parts = credential_parts(credential, shared)
         missing = missing_severity(stage)
         self._learner(parts, missing, out)
         self._issuer_country(parts, missing, out)

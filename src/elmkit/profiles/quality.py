@@ -25,7 +25,7 @@ The ELM has no property named "quality assurance". elmkit accepts four represent
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
@@ -59,6 +59,7 @@ __all__ = [
     "NodeIndex",
     "QualityAssurance",
     "Representation",
+    "SharedIndex",
     "add_quality_assurance",
     "find_all_quality_assurance",
     "find_quality_assurance",
@@ -174,29 +175,104 @@ def is_quality_assurance_note(note: ElmNode | None) -> bool:
     return any(scheme.id == ACCREDITATION_SCHEME for scheme in subject.in_scheme)
 
 
+class _Collision(Exception):
+    """A node has the id of a shared node."""
+
+
+def _index(
+    roots: Iterable[ElmNode],
+    by_id: dict[str, ElmNode],
+    skip: frozenset[int] | set[int] = frozenset(),
+    taken: dict[str, ElmNode] | None = None,
+    seen: set[int] | None = None,
+) -> set[int]:
+    """Add the nodes reachable from ``roots`` to ``by_id`` (the most complete node per id);
+    objects in ``skip`` are not entered, an id in ``taken`` raises :class:`_Collision`.
+    Returns the ``id()`` of every node entered."""
+    seen = set() if seen is None else seen
+    stack: list[ElmNode] = list(roots)
+    while stack:
+        node = stack.pop()
+        key = id(node)
+        if key in seen or key in skip:
+            continue
+        seen.add(key)
+        node_id = node.id
+        if isinstance(node_id, str):
+            if taken is not None and node_id in taken:
+                raise _Collision(node_id)
+            known = by_id.get(node_id)
+            if known is None or len(node.model_fields_set) > len(known.model_fields_set):
+                by_id[node_id] = node
+        for value in node.__dict__.values():
+            if isinstance(value, ElmNode):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ElmNode))
+    return seen
+
+
+class SharedIndex:
+    """The nodes of objects that many credentials share (the same, unchanging objects), by id,
+    indexed once for :class:`NodeIndex`.
+
+    It is used only when every shared object with a given id is equal to the others with it,
+    so that which of them a reference resolves to makes no difference.
+    """
+
+    __slots__ = ("_roots", "by_id", "objects", "usable")
+
+    def __init__(self, roots: Iterable[ElmNode]) -> None:
+        self._roots = tuple(roots)  # keeps the objects (and so their id()) alive
+        self.by_id: dict[str, ElmNode] = {}
+        self.objects = frozenset(_index(self._roots, self.by_id))
+        first: dict[str, ElmNode] = {}
+        self.usable = True
+        for node in _nodes(self._roots):
+            if isinstance(node.id, str):
+                other = first.setdefault(node.id, node)
+                if other is not node and other != node:
+                    self.usable = False
+                    break
+
+
+def _nodes(roots: Iterable[ElmNode]) -> Iterator[ElmNode]:
+    """Every node reachable from ``roots``, each once."""
+    seen: set[int] = set()
+    stack: list[ElmNode] = list(roots)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        for value in node.__dict__.values():
+            if isinstance(value, ElmNode):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ElmNode))
+
+
 class NodeIndex:
-    """Nodes of a tree by ``id``, so that references (nodes with only an ``id``) can be followed."""
+    """Nodes of a tree by ``id``, so that references (nodes with only an ``id``) can be followed.
+
+    With ``shared`` (see :class:`SharedIndex`) the shared objects are not walked again.
+    """
 
     __slots__ = ("_by_id",)
 
-    def __init__(self, root: ElmNode) -> None:
+    def __init__(self, root: ElmNode, shared: SharedIndex | None = None) -> None:
+        if shared is not None and shared.usable:
+            own: dict[str, ElmNode] = {}
+            try:
+                _index((root,), own, skip=shared.objects, taken=shared.by_id)
+            except _Collision:
+                pass
+            else:
+                self._by_id = {**shared.by_id, **own}
+                return
         by_id: dict[str, ElmNode] = {}
-        seen: set[int] = set()
-        stack: list[ElmNode] = [root]
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node.id, str):
-                known = by_id.get(node.id)
-                if known is None or len(node.model_fields_set) > len(known.model_fields_set):
-                    by_id[node.id] = node
-            for value in node.__dict__.values():
-                if isinstance(value, ElmNode):
-                    stack.append(value)
-                elif type(value) is list:
-                    stack.extend(item for item in value if isinstance(item, ElmNode))
+        _index((root,), by_id)
         self._by_id = by_id
 
     def resolve(self, node: ElmNode | None) -> ElmNode | None:
