@@ -205,7 +205,7 @@ def test_zip_bundle_holds_every_output_and_is_reproducible(tmp_path: Path) -> No
     assert bundle_a.read_bytes() == bundle_b.read_bytes()
     with zipfile.ZipFile(bundle_a) as archive:
         names = archive.namelist()
-        assert names[:2] == ["manifest.csv", "manifest.json"]
+        assert names[-2:] == ["manifest.csv", "manifest.json"]  # written last
         assert len(names) == 2 + 4 * 2
         for name in names:
             assert archive.read(name) == (tmp_path / "a" / name).read_bytes()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from elmkit.microcredentials.files import (
     TEMP_PREFIX,
     AtomicWriter,
     StagedFiles,
+    ZipBundle,
     atomic_write,
     remove_stale_temp_files,
     safe_name,
@@ -70,13 +73,45 @@ def test_staged_files_appear_only_on_commit(tmp_path: Path) -> None:
 
 
 def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:
-    (tmp_path / "credentials").mkdir()
-    stale = tmp_path / "credentials" / f"{TEMP_PREFIX}123-1-x.jsonld.part"
-    stale.write_bytes(b"{half")
-    keep = tmp_path / "credentials" / "x.jsonld"
-    keep.write_bytes(b"{}")
-    assert remove_stale_temp_files(tmp_path) == 1
-    assert not stale.exists() and keep.exists()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / "credentials").mkdir()
+        folder = tmp_path / "credentials"
+        stale = folder / f"{TEMP_PREFIX}{dead.pid}-1-x.jsonld.part"
+        unnamed = folder / f"{TEMP_PREFIX}abcdef.part"
+        busy = folder / f"{TEMP_PREFIX}{running.pid}-1-y.jsonld.part"
+        mine = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-bundle.zip.part"
+        for temp in (stale, unnamed, busy, mine):
+            temp.write_bytes(b"{half")
+        keep = folder / "x.jsonld"
+        keep.write_bytes(b"{}")
+        # files of processes still writing (another batch into the same folder) are kept
+        assert remove_stale_temp_files(tmp_path) == 2
+        assert not stale.exists() and not unnamed.exists()
+        assert busy.exists() and mine.exists() and keep.exists()
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_zip_bundle_written_in_steps_is_published_only_when_closed(tmp_path: Path) -> None:
+    source = tmp_path / "on-disk.json"
+    source.write_bytes(b'{"b": 2}')
+    bundle = ZipBundle(tmp_path / "b.zip", durable=False)
+    bundle.add("a.json", b'{"a": 1}')
+    bundle.add_file("b.json", source)
+    assert not (tmp_path / "b.zip").exists()
+    bundle.close()
+    with zipfile.ZipFile(tmp_path / "b.zip") as archive:
+        assert archive.namelist() == ["a.json", "b.json"]
+        assert archive.read("b.json") == b'{"b": 2}'
+    dropped = ZipBundle(tmp_path / "c.zip", durable=False)
+    dropped.add("a.json", b"{}")
+    dropped.abort()
+    assert not (tmp_path / "c.zip").exists()
+    assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
 
 
 @settings(max_examples=20, deadline=None)

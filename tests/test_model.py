@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ from elmkit.model import (
     new_id,
     stable_id,
 )
+from elmkit.model.ids import ELMKIT_NAMESPACE
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -177,6 +179,10 @@ def test_ids() -> None:
     assert a != stable_id(LearningAchievement, "learner-8/course-3")
     assert a != stable_id(LearningAchievement, "learner-7/course-3", namespace="https://uni.example/")
 
+    # the uuid5 the standard library mints
+    known = uuid.uuid5(ELMKIT_NAMESPACE, "learningAchievement/learner-7/course-3")
+    assert a == f"urn:epass:learningAchievement:{known}"
+
     def build() -> Person:
         return Person(has_claim=[LearningAchievement(title=LangText({"en": "A"}))])
 
@@ -255,3 +261,9 @@ def test_random_invalid_data_raises_only_elm_errors(data: dict[str, Any]) -> Non
         Person.from_data(data)
     except ElmError as exc:
         assert exc.path is not None
+
+
+@given(key=st.text(max_size=60), namespace=st.uuids())
+def test_stable_ids_are_standard_uuid5(key: str, namespace: uuid.UUID) -> None:
+    minted = stable_id("person", key, namespace=namespace)
+    assert minted == f"urn:epass:person:{uuid.uuid5(namespace, f'person/{key}')}"

@@ -8,7 +8,6 @@ again produces the same files, byte for byte, and never a second credential for 
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections import deque
@@ -24,9 +23,9 @@ from elmkit.microcredentials.build import credential_id
 from elmkit.microcredentials.definition import MicroCredential, default_profiles, load_definition
 from elmkit.microcredentials.files import (
     StagedFiles,
+    ZipBundle,
     remove_stale_temp_files,
     safe_name,
-    write_zip,
 )
 from elmkit.microcredentials.manifest import ManifestRow, ManifestWriter, RowState
 from elmkit.microcredentials.records import (
@@ -403,6 +402,8 @@ class _Batch:
         self.state = _State()
         self.seen: set[str] = set()
         self.manifest: ManifestWriter | None = None
+        #: the ZIP bundle, filled as credentials are published
+        self.bundle: ZipBundle | None = None
 
     # reading and sorting the rows
 
@@ -538,6 +539,12 @@ class _Batch:
         except BaseException:
             staged.abort()
             raise
+        if self.bundle is not None:
+            for slot, _sha, _upload_sha in issued:
+                built_result = by_row[slot.row]
+                assert slot.done is not None
+                self.bundle.add(slot.done.file, built_result.document)
+                self.bundle.add(slot.done.upload_file, built_result.upload)
         if self.ledger is not None and issued:
             self._record(issued)
         for slot in slots:
@@ -724,6 +731,9 @@ def issue_batch(
             "images": use_images,
         }
         batch.manifest = ManifestWriter(out, header, durable=durable)
+        bundle = out / f"{safe_name(definition.id)}.zip" if zip_bundle else None
+        if bundle is not None:
+            batch.bundle = ZipBundle(bundle, durable=durable)
         try:
             slots = batch.slots(iter_results(results))
             if workers == 1:
@@ -732,16 +742,18 @@ def issue_batch(
                 _run_pool(batch, config, slots, size, workers)
             summary = {state.value: count for state, count in batch.state.counts.items()}
             batch.manifest.close(summary)
+            if batch.bundle is not None:
+                batch.bundle.add_file("manifest.csv", out / "manifest.csv")
+                batch.bundle.add_file("manifest.json", out / "manifest.json")
+                batch.bundle.close()
         except BaseException:
             batch.manifest.abort()
+            if batch.bundle is not None:
+                batch.bundle.abort()
             raise
     finally:
         if owned and store is not None:
             store.close()
-    bundle = None
-    if zip_bundle:
-        bundle = out / f"{safe_name(definition.id)}.zip"
-        write_zip(bundle, _bundle_members(out), durable=durable)
     return BatchResult(
         out_dir=out,
         definition_id=definition.id,
@@ -816,14 +828,3 @@ def _run_pool(
         while pending:
             done_chunk, future = pending.popleft()
             batch.finish(done_chunk, future.result() if future is not None else [])
-
-
-def _bundle_members(out: Path) -> Iterator[tuple[str, Path]]:
-    """Manifests first, then each issued credential's files in input order."""
-    yield "manifest.csv", out / "manifest.csv"
-    yield "manifest.json", out / "manifest.json"
-    with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["state"] == RowState.ISSUED.value:
-                yield row["file"], out / row["file"]
-                yield row["upload_file"], out / row["upload_file"]

@@ -24,6 +24,7 @@ __all__ = [
     "ZIP_DATE_TIME",
     "AtomicWriter",
     "StagedFiles",
+    "ZipBundle",
     "atomic_write",
     "remove_stale_temp_files",
     "safe_name",
@@ -72,7 +73,7 @@ class AtomicWriter:
         self.path = Path(path)
         self.durable = durable
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=self.path.parent)
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(), suffix=".part", dir=self.path.parent)
         self._temp = Path(name)
         self._file: IO[bytes] = os.fdopen(fd, "wb")
         self._done = False
@@ -190,12 +191,38 @@ class StagedFiles:
         self._pending.clear()
 
 
+def _temp_prefix() -> str:
+    """The prefix of this process's temporary files: it names the process that writes them."""
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # exists, owned by someone else (or an unusable number: keep the file)
+    except OSError:
+        return True
+    return True
+
+
 def remove_stale_temp_files(folder: Path) -> int:
-    """Delete temporary files left in ``folder`` (and its sub-folders) by an interrupted run."""
+    """Delete temporary files left in ``folder`` (and its sub-folders) by an interrupted run.
+
+    Files of a process that is still running (another batch writing into the same folder, or
+    this one) are kept.
+    """
     removed = 0
     if not folder.is_dir():
         return 0
     for temp in folder.rglob(f"{TEMP_PREFIX}*"):
+        owner = temp.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and _process_alive(int(owner)):
+            continue
         with contextlib.suppress(OSError):
             temp.unlink()
             removed += 1
@@ -216,30 +243,69 @@ def _chunks(path: Path) -> Iterator[bytes]:
         yield from iter(lambda: handle.read(1 << 20), b"")
 
 
+class ZipBundle:
+    """A reproducible ZIP written member by member into a temporary file and published
+    atomically by :meth:`close` (an interrupted run leaves no partial archive).
+
+    Members get a fixed timestamp and permissions and keep the order they are added in, so the
+    same members always give the same archive bytes.
+    """
+
+    def __init__(self, path: Path, *, durable: bool = True) -> None:
+        self._writer = AtomicWriter(path, durable=durable)
+        self._archive = zipfile.ZipFile(
+            self._writer.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
+        )
+        self.count = 0
+
+    @staticmethod
+    def _info(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        for attr in ("compress_level", "_compresslevel"):  # 3.13+, then older versions
+            if hasattr(info, attr):
+                setattr(info, attr, 1)
+                break
+        info.external_attr = 0o644 << 16
+        info.create_system = 3
+        return info
+
+    def add(self, name: str, data: bytes) -> None:
+        """Add a member from bytes in memory."""
+        self._archive.writestr(self._info(name), data)
+        self.count += 1
+
+    def add_file(self, name: str, source: Path) -> None:
+        """Add a member from a file, streamed (never loaded whole)."""
+        with self._archive.open(self._info(name), "w") as member:
+            for block in _chunks(source):
+                member.write(block)
+        self.count += 1
+
+    def close(self) -> None:
+        """Finish the archive and move it into place."""
+        self._archive.close()
+        self._writer.commit()
+
+    def abort(self) -> None:
+        """Drop the archive."""
+        with contextlib.suppress(Exception):
+            self._archive.close()
+        self._writer.abort()
+
+
 def write_zip(path: Path, members: Iterable[tuple[str, Path]], *, durable: bool = True) -> int:
     """Write a reproducible ZIP of ``(name in archive, file)`` pairs atomically; returns the count.
 
     Members are stored in the order given with a fixed timestamp and permissions, so the same
     files always give the same archive bytes. Files are streamed, never loaded whole.
     """
-    count = 0
-    with (
-        AtomicWriter(path, durable=durable) as out,
-        zipfile.ZipFile(
-            out.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
-        ) as archive,
-    ):
+    bundle = ZipBundle(path, durable=durable)
+    try:
         for name, source in members:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            for attr in ("compress_level", "_compresslevel"):  # 3.13+, then older versions
-                if hasattr(info, attr):
-                    setattr(info, attr, 1)
-                    break
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            with archive.open(info, "w") as member:
-                for block in _chunks(source):
-                    member.write(block)
-            count += 1
-    return count
+            bundle.add_file(name, source)
+    except BaseException:
+        bundle.abort()
+        raise
+    bundle.close()
+    return bundle.count

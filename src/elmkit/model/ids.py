@@ -6,6 +6,7 @@ so that issuing the same credential again never changes its ids.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import TypeVar
 
@@ -33,7 +34,18 @@ def new_id(cls: type[ElmNode] | str) -> str:
 def stable_id(cls: type[ElmNode] | str, key: str, *, namespace: uuid.UUID | str = ELMKIT_NAMESPACE) -> str:
     """A deterministic id: the same class, key and namespace always give the same id."""
     ns = namespace if isinstance(namespace, uuid.UUID) else uuid.uuid5(uuid.NAMESPACE_URL, namespace)
-    return f"urn:epass:{id_prefix(cls)}:{uuid.uuid5(ns, f'{id_prefix(cls)}/{key}')}"
+    prefix = id_prefix(cls)
+    return f"urn:epass:{prefix}:{_uuid5(ns.bytes, f'{prefix}/{key}')}"
+
+
+def _uuid5(namespace: bytes, name: str) -> str:
+    """``str(uuid.uuid5(namespace, name))``, without building UUID objects (ids are minted
+    by the thousand in a batch)."""
+    digest = bytearray(hashlib.sha1(namespace + name.encode("utf-8"), usedforsecurity=False).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest[:16].hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def assign_ids(node: N, *, key: str | None = None, namespace: uuid.UUID | str = ELMKIT_NAMESPACE) -> N:

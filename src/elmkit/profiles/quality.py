@@ -25,6 +25,7 @@ The ELM has no property named "quality assurance". elmkit accepts four represent
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -179,36 +180,56 @@ class _Collision(Exception):
     """A node has the id of a shared node."""
 
 
+@functools.cache
+def _node_fields(model: type[ElmNode]) -> tuple[str, ...]:
+    """The fields of ``model`` that can hold nodes."""
+    names: list[str] = []
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        meta = extra.get("elm") if isinstance(extra, dict) else None
+        if not isinstance(meta, dict) or meta.get("kind") == "node":
+            names.append(name)
+    return tuple(names)
+
+
 def _index(
     roots: Iterable[ElmNode],
     by_id: dict[str, ElmNode],
     skip: frozenset[int] | set[int] = frozenset(),
     taken: dict[str, ElmNode] | None = None,
-    seen: set[int] | None = None,
 ) -> set[int]:
     """Add the nodes reachable from ``roots`` to ``by_id`` (the most complete node per id);
     objects in ``skip`` are not entered, an id in ``taken`` raises :class:`_Collision`.
     Returns the ``id()`` of every node entered."""
-    seen = set() if seen is None else seen
-    stack: list[ElmNode] = list(roots)
+    seen: set[int] = set()
+    stack: list[object] = list(roots)
+    pop = stack.pop
+    push = stack.append
+    extend = stack.extend
     while stack:
-        node = stack.pop()
+        node = pop()
         key = id(node)
-        if key in seen or key in skip:
+        if key in seen or key in skip or not isinstance(node, ElmNode):
             continue
         seen.add(key)
-        node_id = node.id
+        values = node.__dict__
+        node_id = values.get("id")
         if isinstance(node_id, str):
             if taken is not None and node_id in taken:
                 raise _Collision(node_id)
             known = by_id.get(node_id)
-            if known is None or len(node.model_fields_set) > len(known.model_fields_set):
+            if known is None or len(node.__pydantic_fields_set__) > len(
+                known.__pydantic_fields_set__
+            ):
                 by_id[node_id] = node
-        for value in node.__dict__.values():
-            if isinstance(value, ElmNode):
-                stack.append(value)
-            elif type(value) is list:
-                stack.extend(item for item in value if isinstance(item, ElmNode))
+        for name in _node_fields(type(node)):
+            value = values.get(name)
+            if value is None:
+                continue
+            if type(value) is list:
+                extend(value)
+            else:
+                push(value)
     return seen
 
 
@@ -277,10 +298,17 @@ class NodeIndex:
 
     def resolve(self, node: ElmNode | None) -> ElmNode | None:
         """The most complete node with the same ``id`` (``node`` itself when it has no id)."""
-        if node is None or not isinstance(node.id, str):
+        if node is None:
             return node
-        found = self._by_id.get(node.id)
-        if found is None or len(found.model_fields_set) <= len(node.model_fields_set):
+        node_id = node.__dict__.get("id")
+        if not isinstance(node_id, str):
+            return node
+        found = self._by_id.get(node_id)
+        if (
+            found is None
+            or found is node
+            or len(found.__pydantic_fields_set__) <= len(node.__pydantic_fields_set__)
+        ):
             return node
         return found
 
