@@ -494,3 +494,15 @@ def test_credentials_with_pages_pass_edc_ap_at_ready(tmp_path: Path) -> None:
         assert languages == {"SPA", "CAT", "ENG"}
         image = displays[0]["displayDetail"]["image"]["content"]
         assert base64.b64decode(image)[:3] == b"\xff\xd8\xff"
+
+
+def test_profiles_are_given_by_name(tmp_path: Path) -> None:
+    from elmkit.profiles import ProfileError, get_profile
+
+    definition = definition_file(tmp_path)
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    with pytest.raises(ProfileError, match="register_profile"):
+        _issue(definition, results, tmp_path / "out", profiles=[get_profile("edc-ap")])
+    with pytest.raises(ProfileError, match="unknown profile"):
+        _issue(definition, results, tmp_path / "out2", profiles=["no-such-profile"])
+    assert not (tmp_path / "out2" / "manifest.json").exists()

@@ -698,6 +698,14 @@ def issue_batch(
     if valid_from is not None and valid_from.tzinfo is None:
         raise SourceError("valid_from needs a time zone (e.g. datetime(..., tzinfo=UTC))")
     chosen = tuple(profiles) if profiles else default_profiles(definition)
+    for item in chosen:
+        if not isinstance(item, str):
+            from elmkit.profiles import ProfileError
+
+            raise ProfileError(
+                f"issue_batch takes profile names, not {item!r}: register the profile with "
+                "elmkit.profiles.register_profile and pass its name"
+            )
     use_images = pages_available() if images is None else images
     config = _Config(definition, chosen, stage, use_images, lang)
     builder = _preflight(config, definition_file)
