@@ -217,6 +217,23 @@ def _font(path: Path, size: int) -> FreeTypeFont:
         raise FontError(f"cannot load font {path}: {exc}") from exc
 
 
+_Widths = dict[tuple[str, int, bool], float]
+_Wrapped = dict[tuple[str, int, bool, int, int], tuple[tuple[str, ...], bool]]
+_MEASURED: dict[FontSet, tuple[_Widths, _Wrapped]] = {}
+_MEASURED_LIMIT = 100_000
+"""Entries kept per font set before the memory of measurements starts again."""
+
+
+def _measured(fonts: FontSet) -> tuple[_Widths, _Wrapped]:
+    """Text widths and wrapped lines measured with ``fonts`` (they depend on nothing else)."""
+    found = _MEASURED.get(fonts)
+    if found is None or len(found[0]) + len(found[1]) > _MEASURED_LIMIT:
+        if len(_MEASURED) >= 8:
+            _MEASURED.clear()
+        found = _MEASURED[fonts] = ({}, {})
+    return found
+
+
 class _Builder:
     """Places text on a page of a given width; all distances scale with the width."""
 
@@ -227,8 +244,8 @@ class _Builder:
         self.fonts = fonts
         self.texts: list[TextBox] = []
         self.rules: list[Box] = []
-        self._widths: dict[tuple[str, int, bool], float] = {}
-        self._wrapped: dict[tuple[str, int, bool, int, int], tuple[tuple[str, ...], bool]] = {}
+        # shared by every page drawn with these fonts: a batch measures the same texts again
+        self._widths, self._wrapped = _measured(fonts)
 
     def px(self, value: float) -> int:
         return max(1, round(value * self.scale))
