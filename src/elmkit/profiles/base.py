@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Finding",
+    "PreparedProfile",
     "Profile",
     "ProfileError",
     "Report",
@@ -222,6 +223,38 @@ class SharedAware(Protocol):
     """
 
     def prepare(self, shared: Sequence[ElmNode]) -> Profile: ...
+
+
+class SharedChecker(Protocol):
+    """A profile whose check can use what it read of the objects many credentials share."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    def _check(self, credential: ElmNode, stage: Stage, shared: Any) -> list[Finding]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedProfile:
+    """A profile bound to what it read of the objects many credentials share (what
+    :meth:`SharedAware.prepare` returns for the built-in profiles)."""
+
+    profile: SharedChecker
+    shared: Any
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def title(self) -> str:
+        return self.profile.title
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        return self.profile._check(credential, stage, self.shared)
 
 
 def prepare_profiles(

@@ -37,7 +37,7 @@ from elmkit.profiles._edc_engine import (
     json_pointer,
     rule_set,
 )
-from elmkit.profiles.base import Finding, Profile, Severity, Stage
+from elmkit.profiles.base import Finding, PreparedProfile, Profile, Severity, Stage
 
 __all__ = [
     "AP_IRIS",
@@ -344,7 +344,7 @@ class EdcProfile:
         """This profile for many credentials that share the objects ``shared`` (unchanged
         while it is used): they are read and checked once, and each credential's findings
         are the same as :meth:`check` gives."""
-        return _PreparedEdc(self, SharedGraph(shared))
+        return PreparedProfile(self, SharedGraph(shared))
 
     def _check(self, credential: Any, stage: Stage, shared: SharedGraph | None) -> list[Finding]:
         graph = build_graph(credential, shared)
@@ -379,25 +379,6 @@ class EdcProfile:
             graph = build_graph(credential)
         findings.extend(_finding(v, ruleset, stage, self.name) for v in evaluate(graph, ruleset))
         return findings
-
-
-@dataclass(frozen=True, slots=True)
-class _PreparedEdc:
-    """An :class:`EdcProfile` with the reading of the objects many credentials share."""
-
-    profile: EdcProfile
-    shared: SharedGraph
-
-    @property
-    def name(self) -> str:
-        return self.profile.name
-
-    @property
-    def title(self) -> str:
-        return self.profile.title
-
-    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
-        return self.profile._check(credential, stage, self.shared)
 
 
 PROFILES: tuple[EdcProfile, ...] = (

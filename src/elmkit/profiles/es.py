@@ -29,14 +29,13 @@ from elmkit.model.classes import (
 )
 from elmkit.model.text import LangText
 from elmkit.profiles._ids import check_nif, check_personal_id
-from elmkit.profiles.base import Finding, Profile, Severity, Stage
+from elmkit.profiles.base import Finding, PreparedProfile, Profile, Severity, Stage
 from elmkit.profiles.eu import (
     ECTS,
     AchievementParts,
     CredentialParts,
     EuMicroCredentialProfile,
     Findings,
-    PreparedProfile,
     Rule,
     as_stage,
     concept_id,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Final, Protocol
+from typing import Final
 
 from elmkit.model.base import ElmNode
 from elmkit.model.classes import (
@@ -42,7 +42,14 @@ from elmkit.model.classes import (
     VerifiableCredential,
 )
 from elmkit.model.text import LangText
-from elmkit.profiles.base import Finding, Profile, ProfileError, Severity, Stage
+from elmkit.profiles.base import (
+    Finding,
+    PreparedProfile,
+    Profile,
+    ProfileError,
+    Severity,
+    Stage,
+)
 from elmkit.profiles.quality import (
     NodeIndex,
     SharedIndex,
@@ -537,39 +544,6 @@ class Findings:
                 value=value,
             )
         )
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedProfile:
-    """A micro-credential profile with the index of the objects many credentials share."""
-
-    profile: EuMicroCredentialProfile | SharedChecker
-    shared: SharedIndex
-
-    @property
-    def name(self) -> str:
-        return self.profile.name
-
-    @property
-    def title(self) -> str:
-        return self.profile.title
-
-    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
-        return self.profile._check(credential, stage, self.shared)
-
-
-class SharedChecker(Protocol):
-    """A profile whose checks can use a :class:`SharedIndex`."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
-
-    def _check(
-        self, credential: ElmNode, stage: Stage, shared: SharedIndex | None
-    ) -> list[Finding]: ...
 
 
 # --- the profile -------------------------------------------------------------------------------
