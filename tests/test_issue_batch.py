@@ -506,3 +506,38 @@ def test_profiles_are_given_by_name(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="unknown profile"):
         _issue(definition, results, tmp_path / "out2", profiles=["no-such-profile"])
     assert not (tmp_path / "out2" / "manifest.json").exists()
+
+
+def test_a_failing_zip_loses_no_ledger_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from elmkit.microcredentials.files import ZipBundle
+
+    definition = definition_file(tmp_path)
+    results = write_csv(tmp_path / "r.csv", learner_rows(4))
+    real_add = ZipBundle.add
+    calls = 0
+
+    def disk_full_on_the_third(self: ZipBundle, name: str, data: bytes) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_add(self, name, data)
+
+    monkeypatch.setattr(ZipBundle, "add", disk_full_on_the_third)
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
+    with pytest.raises(OSError, match="No space"):
+        issue_batch(definition, results, out, ledger=ledger, images=False, chunk_size=2)
+    published = {p: p.read_bytes() for p in (out / CREDENTIALS_DIR).glob("*.jsonld")}
+    assert published  # the first chunk was published before the archive failed
+    with open_ledger(ledger) as store:  # ... and recorded
+        for data in published.values():
+            credential_id_ = json.loads(data)["id"]
+            assert store.get_credential(credential_id_) is not None
+    assert not (out / "manifest.json").exists() and not (out / "upvf-2026-ia-docencia.zip").exists()
+    monkeypatch.setattr(ZipBundle, "add", real_add)
+    # run again later: the ledger knew every published credential, so its bytes are the same
+    result = issue_batch(definition, results, out, ledger=ledger, images=False, chunk_size=2)
+    assert result.issued == 4
+    assert all(path.read_bytes() == data for path, data in published.items())

@@ -82,15 +82,21 @@ def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:
         stale = folder / f"{TEMP_PREFIX}{dead.pid}-1-x.jsonld.part"
         unnamed = folder / f"{TEMP_PREFIX}abcdef.part"
         busy = folder / f"{TEMP_PREFIX}{running.pid}-1-y.jsonld.part"
-        mine = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-bundle.zip.part"
-        for temp in (stale, unnamed, busy, mine):
+        mine = AtomicWriter(tmp_path / "bundle.zip")  # this process's own, still open
+        # a killed earlier run that had this process's id (as in a container, where the
+        # process is often number 1 every time)
+        earlier = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-0000ffff-bundle.zip.part"
+        for temp in (stale, unnamed, busy, earlier):
             temp.write_bytes(b"{half")
         keep = folder / "x.jsonld"
         keep.write_bytes(b"{}")
         # files of processes still writing (another batch into the same folder) are kept
-        assert remove_stale_temp_files(tmp_path) == 2
-        assert not stale.exists() and not unnamed.exists()
-        assert busy.exists() and mine.exists() and keep.exists()
+        assert remove_stale_temp_files(tmp_path) == 3
+        assert not stale.exists() and not unnamed.exists() and not earlier.exists()
+        assert busy.exists() and keep.exists()
+        mine.write(b"PK")
+        mine.commit()
+        assert (tmp_path / "bundle.zip").read_bytes() == b"PK"
     finally:
         running.kill()
         running.wait()

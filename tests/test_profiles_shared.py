@@ -9,6 +9,9 @@ with the plain ones, and show that the shared reading is really used when it app
 from __future__ import annotations
 
 import copy
+import io
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,8 @@ from hypothesis import strategies as st
 
 from elmkit.microcredentials import LearnerResult, load_definition
 from elmkit.microcredentials.build import CredentialFactory
-from elmkit.model.classes import Organisation
+from elmkit.model.base import same_node
+from elmkit.model.classes import Concept, Organisation
 from elmkit.model.text import LangText
 from elmkit.profiles import Profile, Stage, get_profile, prepare_profiles
 from elmkit.profiles._edc_engine import SharedGraph, build_graph, rule_set
@@ -53,6 +57,17 @@ def module(tmp_path_factory: pytest.TempPathFactory) -> CredentialFactory:
     )
 
 
+def _tiny_jpeg() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), (255, 255, 255)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+_JPEG = _tiny_jpeg()
+
+
 def _same_findings(credential: Any, shared: Any, stages: tuple[Stage, ...] = tuple(Stage)) -> None:
     prepared = prepare_profiles(PROFILES, shared)
     for stage in stages:
@@ -80,12 +95,17 @@ learners = st.builds(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(learner=learners, degree_module=st.booleans())
+@given(learner=learners, degree_module=st.booleans(), pages=st.booleans())
 def test_random_learners_get_the_same_findings(
-    course: CredentialFactory, module: CredentialFactory, learner: LearnerResult, degree_module: bool
+    course: CredentialFactory,
+    module: CredentialFactory,
+    learner: LearnerResult,
+    degree_module: bool,
+    pages: bool,
 ) -> None:
     factory = module if degree_module else course
-    credential = factory.build(learner, valid_from=WHEN)
+    images = {tag: _JPEG for tag in factory.definition.languages} if pages else None
+    credential = factory.build(learner, valid_from=WHEN, display_images=images)
     _same_findings(credential, factory.shared_nodes())
 
 
@@ -94,15 +114,18 @@ def test_the_shared_reading_is_used_for_batch_credentials(course: CredentialFact
     shared = SharedGraph(course.shared_nodes())
     graph = build_graph(credential, shared)
     assert graph.shared is shared
-    assert shared.acyclic
+    assert shared.usable
     assert shared.clean(rule_set(get_profile("edc-ap").layers([])))  # type: ignore[attr-defined]
     full = build_graph(credential)
     assert len(graph.resources) < len(full.resources) / 2
     assert set(graph.resources) <= set(full.resources)
     index = SharedIndex(course.shared_nodes())
     assert index.usable
-    # the learner's own nodes are all that is walked; the shared ones come from the index
-    assert NodeIndex(credential, index)._by_id == NodeIndex(credential)._by_id
+    # the learner's own nodes are all that is walked; the shared ones come from the index,
+    # which also knows shared nodes this credential does not hold (no display pages here)
+    fast, full_index = NodeIndex(credential, index)._by_id, NodeIndex(credential)._by_id
+    assert set(full_index) < set(fast)
+    assert all(same_node(fast[key], node) for key, node in full_index.items())
 
 
 def test_a_node_with_the_iri_of_a_shared_node_is_read_in_full(course: CredentialFactory) -> None:
@@ -143,7 +166,7 @@ def test_a_cycle_among_shared_nodes_is_read_in_full(tmp_path: Path) -> None:
     parent = Organisation(id="urn:epass:org:parent", legal_name=LangText({"en": "Parent"}))
     parent.has_sub_organization = [factory.awarding]  # type: ignore[attr-defined]
     factory.awarding.has_sub_organization = [parent]  # type: ignore[attr-defined]
-    assert not SharedGraph(factory.shared_nodes()).acyclic
+    assert not SharedGraph(factory.shared_nodes()).usable
     credential = factory.build(LearnerResult(learner_id="C1", given_name="Lucía"), valid_from=WHEN)
     _same_findings(credential, factory.shared_nodes())
 
@@ -172,3 +195,94 @@ def test_profiles_without_prepare_are_used_as_they_are(course: CredentialFactory
     assert prepared[1] is plain
     assert prepared[0] is not get_profile("edc-ap")
     assert prepared[0].name == "edc-ap"
+
+
+def test_unequal_shared_copies_of_one_iri_are_read_in_full(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    # the awarding body's address country and the learners' national-id country are two
+    # objects with one IRI; a broken copy must not be hidden by the other one
+    country = factory.awarding.location[0].address[0].country_code  # type: ignore[index]
+    assert country is not factory.country and country.id == factory.country.id
+    country.in_scheme = []
+    assert not SharedGraph(factory.shared_nodes()).usable
+    credential = factory.build(LearnerResult(learner_id="E1", given_name="Nuria"), valid_from=WHEN)
+    full = list(get_profile("edc-ap").check(credential, stage=Stage.READY))
+    assert any("countryCode" in f.path for f in full)
+    _same_findings(credential, factory.shared_nodes())
+
+
+def test_a_string_reference_to_a_shared_iri_is_read_in_full(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    partner = copy.deepcopy(factory.awarding)
+    partner.id = "urn:epass:organisation:partner"
+    shared = (*factory.shared_nodes(), partner)
+    credential = factory.build(LearnerResult(learner_id="E2", given_name="Nuria"), valid_from=WHEN)
+    person = credential.credential_subject
+    person.type = ["Person", "Organisation"]  # type: ignore[union-attr]
+    # an unknown property that the context reads as an IRI: a bare node in a full reading
+    person.__pydantic_extra__["subOrganizationOf"] = partner.id  # type: ignore[union-attr, index]
+    assert build_graph(credential, SharedGraph(shared)).shared is None
+    _same_findings(credential, shared)
+
+
+def _check_with(profile: Profile) -> Any:
+    def check(credential: Any) -> list[Any]:
+        return list(profile.check(credential, stage=Stage.READY))
+
+    return check
+
+
+def test_prepared_profiles_give_the_same_findings_from_many_threads(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    # learners' national ids in a "country" outside the countries vocabulary: a finding that
+    # depends on the conformance of a shared node, remembered across credentials
+    factory.country = Concept(id="http://example.org/not-a-country", pref_label=LangText({"en": "X"}))
+    credential = factory.build(
+        LearnerResult(learner_id="E3", given_name="Nuria", national_id="1234"), valid_from=WHEN
+    )
+    expected = list(get_profile("edc-ap").check(credential, stage=Stage.READY))
+    assert any("nationalID/spatial" in f.path for f in expected)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(40):
+            (prepared,) = prepare_profiles(["edc-ap"], factory.shared_nodes())
+            with ThreadPoolExecutor(4) as pool:
+                runs = list(pool.map(_check_with(prepared), [credential] * 8))
+            assert all(run == expected for run in runs)
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_credentials_with_display_pages_use_the_shared_reading(course: CredentialFactory) -> None:
+    pages = {tag: _JPEG for tag in course.definition.languages}
+    credential = course.build(
+        LearnerResult(learner_id="E4", given_name="Jordi", national_id="12345678Z"),
+        valid_from=WHEN,
+        display_images=pages,
+    )
+    assert build_graph(credential, SharedGraph(course.shared_nodes())).shared is not None
+    index = SharedIndex(course.shared_nodes())
+    assert index.usable
+    _same_findings(credential, course.shared_nodes())
+
+
+def test_a_profile_with_another_prepare_method_is_used_as_it_is(course: CredentialFactory) -> None:
+    class Prepares:
+        name = "prepares"
+        title = "A third-party profile with its own prepare()"
+
+        def prepare(self) -> None:
+            raise AssertionError("not the shared-objects hook")
+
+        def check(self, credential: Any, *, stage: Stage) -> list[Any]:
+            return []
+
+    profile = Prepares()
+    assert prepare_profiles([profile], iter(course.shared_nodes())) == (profile,)
+    # a one-shot iterable of shared nodes serves every profile
+    fast = prepare_profiles(["edc-ap", "es-crue-ruepep"], iter(course.shared_nodes()))
+    credential = course.build(LearnerResult(learner_id="F1", given_name="Ona"), valid_from=WHEN)
+    for one in fast:
+        assert one.shared.usable  # type: ignore[attr-defined]
+    assert build_graph(credential, fast[0].shared).shared is not None  # type: ignore[attr-defined]

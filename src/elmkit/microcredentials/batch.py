@@ -539,14 +539,14 @@ class _Batch:
         except BaseException:
             staged.abort()
             raise
-        if self.bundle is not None:
+        if self.ledger is not None and issued:
+            self._record(issued)
+        if self.bundle is not None:  # after the ledger: a failure here loses no record
             for slot, _sha, _upload_sha in issued:
                 built_result = by_row[slot.row]
                 assert slot.done is not None
                 self.bundle.add(slot.done.file, built_result.document)
                 self.bundle.add(slot.done.upload_file, built_result.upload)
-        if self.ledger is not None and issued:
-            self._record(issued)
         for slot in slots:
             assert slot.done is not None
             self._emit(slot.done)
@@ -740,9 +740,9 @@ def issue_batch(
         }
         batch.manifest = ManifestWriter(out, header, durable=durable)
         bundle = out / f"{safe_name(definition.id)}.zip" if zip_bundle else None
-        if bundle is not None:
-            batch.bundle = ZipBundle(bundle, durable=durable)
         try:
+            if bundle is not None:
+                batch.bundle = ZipBundle(bundle, durable=durable)
             slots = batch.slots(iter_results(results))
             if workers == 1:
                 _run_inline(batch, builder, slots, size)

@@ -259,9 +259,32 @@ class CredentialFactory:
         self.country = _concept(vocab.country(d.awarding_body.country))
         self.languages = [_concept(vocab.language(tag)) for tag in d.languages]
         self.language_nodes = {tag: vocab.language(tag).to_jsonld() for tag in d.languages}
+        self.language_by_tag = dict(zip(d.languages, self.languages, strict=True))
+        # the concepts of every page image
+        self.base64 = _concept(vocab.content_encoding("base64"))
+        self.jpeg = _concept(vocab.file_type("JPEG"))
         self.profiles = [_concept(vocab.credential_profile("Generic"))]
         self.schema = [ShaclValidator2017(id=EDC_GENERIC_FULL, type="ShaclValidator2017")]
         self.pass_text = _pass_text(d.primary_language)
+
+    def _individual_display(self, tag: str, image: bytes) -> IndividualDisplay:
+        """The display of one page, holding the factory's language and media concepts."""
+        from elmkit.render import individual_display
+
+        language = self.language_by_tag.get(tag)
+        node = IndividualDisplay.model_validate(
+            individual_display(
+                self.language_nodes.get(tag) or vocab.language(tag).to_jsonld(), image
+            )
+        )
+        if language is not None:
+            node.language = language
+        for detail in node.display_detail:
+            media = detail.image
+            if media is not None:
+                media.content_encoding = self.base64
+                media.content_type = self.jpeg
+        return node
 
     def shared_nodes(self) -> tuple[ElmNode, ...]:
         """The nodes every credential of this factory shares (as the same objects); see
@@ -276,6 +299,8 @@ class CredentialFactory:
             *self.languages,
             *self.profiles,
             *self.schema,
+            self.base64,
+            self.jpeg,
         ]
         if self.id_verification is not None:
             nodes.append(self.id_verification)
@@ -367,15 +392,8 @@ class CredentialFactory:
             primary_language=self.languages[0],
         )
         if display_images:
-            from elmkit.render import individual_display
-
             display.individual_display = [
-                IndividualDisplay.model_validate(
-                    individual_display(
-                        self.language_nodes.get(tag) or vocab.language(tag).to_jsonld(), image
-                    )
-                )
-                for tag, image in display_images.items()
+                self._individual_display(tag, image) for tag, image in display_images.items()
             ]
         when = valid_from or datetime.now(UTC).replace(microsecond=0)
         return EuropeanDigitalCredential(

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import re
+import secrets
 import tempfile
 import unicodedata
 import zipfile
@@ -143,7 +144,7 @@ class StagedFiles:
     def __init__(self, *, durable: bool = True) -> None:
         self.durable = durable
         self._pending: list[tuple[Path, Path]] = []
-        self._pid = os.getpid()
+        self._prefix = _temp_prefix()
         self._counter = 0
 
     def __len__(self) -> int:
@@ -152,7 +153,7 @@ class StagedFiles:
     def stage(self, path: Path, data: bytes) -> None:
         """Write ``data`` to a temporary file beside ``path``."""
         self._counter += 1
-        temp = path.with_name(f"{TEMP_PREFIX}{self._pid}-{self._counter}-{path.name}.part")
+        temp = path.with_name(f"{self._prefix}{self._counter}-{path.name}.part")
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         except FileNotFoundError:
@@ -191,14 +192,16 @@ class StagedFiles:
         self._pending.clear()
 
 
+#: Tells this process's temporary files from those a killed process with the same id left.
+_RUN = secrets.token_hex(4)
+
+
 def _temp_prefix() -> str:
     """The prefix of this process's temporary files: it names the process that writes them."""
-    return f"{TEMP_PREFIX}{os.getpid()}-"
+    return f"{TEMP_PREFIX}{os.getpid()}-{_RUN}-"
 
 
 def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -220,9 +223,13 @@ def remove_stale_temp_files(folder: Path) -> int:
     if not folder.is_dir():
         return 0
     for temp in folder.rglob(f"{TEMP_PREFIX}*"):
-        owner = temp.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-        if owner.isdigit() and _process_alive(int(owner)):
-            continue
+        owner, _, rest = temp.name[len(TEMP_PREFIX) :].partition("-")
+        if owner.isdigit():
+            if int(owner) == os.getpid():
+                if rest.startswith(f"{_RUN}-"):
+                    continue  # this process's own (another batch of it may be writing)
+            elif _process_alive(int(owner)):
+                continue
         with contextlib.suppress(OSError):
             temp.unlink()
             removed += 1

@@ -24,6 +24,7 @@ __all__ = [
     "as_node",
     "as_node_list",
     "check_structure",
+    "same_node",
     "tag_discriminator",
 ]
 
@@ -159,6 +160,16 @@ class ElmNode(BaseModel):
         from elmkit.serializers.jsonld import node_to_jsonld
 
         return node_to_jsonld(self, **options)
+
+
+def same_node(one: ElmNode, other: ElmNode) -> bool:
+    """Whether two nodes are copies of each other: the same class, equal values (unknown
+    properties included) and the same fields set."""
+    return one is other or (
+        type(one) is type(other)
+        and one.__pydantic_fields_set__ == other.__pydantic_fields_set__
+        and one == other
+    )
 
 
 def _split(path: str) -> list[str]:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from elmkit.model.base import ElmNode
+from elmkit.model.base import ElmNode, same_node
 from elmkit.model.text import LangText
 from elmkit.profiles import _edc_data as data
 
@@ -520,11 +520,16 @@ class _Builder:
         self,
         shared: SharedGraph | None = None,
         objects: dict[int, Resource | None] | None = None,
+        strings: set[str] | None = None,
     ) -> None:
         self.graph = Graph(shared=shared)
         self.resources = self.graph.resources
         self.shared = shared
         self.objects = objects
+        self.strings = strings
+        """The IRIs referenced by strings (when given)."""
+        self.described: dict[str, list[ElmNode]] = {}
+        """With ``objects``: the model nodes read for each IRI."""
 
     def _new(self, iri: str, pointer: Pointer) -> Resource:
         if self.shared is not None and iri in self.shared.resources:
@@ -585,7 +590,9 @@ class _Builder:
             if index == len(roots) - 1:
                 first_root = root_res
         objects = self.objects
-        shared_objects = self.shared.objects if self.shared is not None else None
+        shared = self.shared
+        shared_objects = shared.objects if shared is not None else None
+        described = self.described
         new = self._new
         visited: set[int] = set()
         defaulted: list[Resource] = []
@@ -612,6 +619,8 @@ class _Builder:
             mark(key)
             if objects is not None:
                 objects[key] = res
+                if res is not None and res.iri is not None:
+                    described.setdefault(res.iri, []).append(node)
             start = unplain
             if extra:
                 unplain += 1
@@ -714,6 +723,15 @@ class _Builder:
                             else:
                                 child_res = resources.get(child_iri)
                                 if child_res is None:
+                                    if shared is not None and child_iri in shared.resources:
+                                        # an equal copy of a shared node adds nothing to it
+                                        if not shared.same_as_shared(child_iri, child):
+                                            raise _Collision(child_iri)
+                                        if props is not None:
+                                            props.setdefault(predicate, []).append(
+                                                (shared.resources[child_iri], child_pointer)
+                                            )
+                                        continue
                                     child_res = new(child_iri, child_pointer)
                         if props is not None and child_res is not None:
                             props.setdefault(predicate, []).append((child_res, child_pointer))
@@ -810,13 +828,14 @@ class _Builder:
         iri = _expand_id(value)
         if iri is None:
             return None
+        if self.strings is not None:
+            self.strings.add(iri)
         res = self.resources.get(iri)
         if res is None:
-            shared = self.shared
-            if shared is not None:
-                res = shared.resources.get(iri)
-                if res is not None:  # a reference to a shared node
-                    return res
+            if self.shared is not None and iri in self.shared.resources:
+                # whether the credential also holds a description of the node decides what
+                # the reference reaches: read everything
+                raise _Collision(iri)
             res = self.resources[iri] = Resource(iri, (pointer, term, None))
         return res
 
@@ -909,10 +928,10 @@ def build_graph(root: ElmNode, shared: SharedGraph | None = None) -> Graph:
     """The RDF reading of ``root`` and everything it reaches.
 
     With ``shared`` the nodes of the shared objects are taken from its reading, not read again
-    (the graph then holds only the others, and :attr:`Graph.shared` is set), unless a node of
-    ``root`` has the IRI of a shared node: then everything is read.
+    (the graph then holds only the others, and :attr:`Graph.shared` is set), unless that is not
+    exact (see :class:`SharedGraph`): then everything is read.
     """
-    if shared is not None:
+    if shared is not None and shared.usable:
         try:
             return _Builder(shared).build(root)
         except _Collision:
@@ -925,36 +944,63 @@ class SharedGraph:
     (the organisations, specifications and concepts of a batch), read once.
 
     A credential read with it (:func:`build_graph`) holds only its own nodes, linked to the
-    shared ones. That is exact when the shared nodes are the same in every credential: the
-    shared objects must not change while it is in use, no other node of a credential may have
-    the IRI of a shared node (such credentials are read in full), and the shared reading must
-    be acyclic and have no violations of its own (:meth:`clean`; otherwise credentials are
-    read in full). The conformance of shared nodes to node shapes is then remembered across
-    credentials.
+    shared ones. That is exact when a shared node reads the same whichever of its copies a
+    credential reaches, and the same as in the shared reading: the shared objects must not
+    change while it is in use; the shared objects with one IRI must be equal (:attr:`usable`),
+    and no IRI may be both described by a shared object and referenced by a string in one;
+    a node of a credential with the IRI of a shared node must be equal to it, and a credential
+    may not reference a shared IRI by a string (otherwise the credential is read in full); the
+    shared reading must be acyclic and have no violations of its own (:meth:`clean`). The
+    conformance of shared nodes to node shapes is then remembered across credentials.
     """
 
-    __slots__ = ("_clean", "_roots", "acyclic", "graph", "memo", "objects", "resource_ids", "resources")
+    __slots__ = (
+        "_clean",
+        "_roots",
+        "by_iri",
+        "graph",
+        "memo",
+        "objects",
+        "resource_ids",
+        "resources",
+        "usable",
+    )
 
     def __init__(self, roots: Iterable[ElmNode]) -> None:
         # the roots, each once; they keep the objects (and so their id()) alive
         self._roots = tuple({id(root): root for root in roots}.values())
         self.objects: dict[int, Resource | None] = {}
-        builder = _Builder(objects=self.objects)
+        strings: set[str] = set()
+        builder = _Builder(objects=self.objects, strings=strings)
         builder.read(self._roots)
         self.graph = builder.graph
         self.resources = builder.resources
         self.resource_ids = frozenset(id(res) for res in self.resources.values())
         self.memo: dict[tuple[int, str], bool] = {}
-        self.acyclic = _acyclic(self.resources.values())
+        #: one shared object per IRI (every other one with that IRI is equal to it)
+        self.by_iri: dict[str, ElmNode] = {}
+        usable = _acyclic(self.resources.values()) and strings.isdisjoint(builder.described)
+        for iri, nodes in builder.described.items():
+            first = self.by_iri[iri] = nodes[0]
+            if usable and any(not same_node(first, other) for other in nodes[1:]):
+                usable = False
+        self.usable = usable
+        """Whether credentials can be read with the shared reading at all."""
         self._clean: dict[tuple[str, ...], bool] = {}
+
+    def same_as_shared(self, iri: str, node: ElmNode) -> bool:
+        """Whether ``node`` is a copy of the shared node ``iri`` (it reads the same)."""
+        found = self.by_iri.get(iri)
+        return found is not None and same_node(found, node)
 
     def clean(self, rules: RuleSet) -> bool:
         """Whether credentials may be read with the shared reading under ``rules``."""
         found = self._clean.get(rules.layers)
         if found is None:
-            found = self.acyclic and not evaluate(self.graph, rules)
+            found = self.usable and not evaluate(self.graph, rules)
             self._clean[rules.layers] = found
         return found
+
 
 
 def _acyclic(resources: Iterable[Resource]) -> bool:
@@ -1099,14 +1145,16 @@ class _Evaluator:
         memo = self.memo
         found = memo.get(key)
         if found is None:
-            if key[0] in self.shared_ids:
-                memo = self.shared_memo
-                found = memo.get(key)
+            shared = key[0] in self.shared_ids
+            if shared:
+                found = self.shared_memo.get(key)
                 if found is not None:
                     return found
-            memo[key] = True  # recursion guard
+            memo[key] = True  # recursion guard (never seen by other users of shared_memo)
             found = self._conforms(value, self.rules.node_shapes[shape_iri])
             memo[key] = found
+            if shared:  # final: the shared reading is acyclic
+                self.shared_memo[key] = found
         return found
 
     def _conforms(self, value: Any, shape: NodeShape) -> bool:

@@ -217,12 +217,12 @@ class Profile(Protocol):
 class SharedAware(Protocol):
     """A profile that can check many credentials sharing objects faster (optional).
 
-    ``prepare(shared)`` returns the profile for credentials that hold the objects ``shared``
-    (organisations, specifications, concepts) as the same, unchanging Python objects; its
-    findings must be exactly those of :meth:`Profile.check`.
+    ``with_shared(shared)`` returns the profile for credentials that hold the objects
+    ``shared`` (organisations, specifications, concepts) as the same, unchanging Python
+    objects; its findings must be exactly those of :meth:`Profile.check`.
     """
 
-    def prepare(self, shared: Sequence[ElmNode]) -> Profile: ...
+    def with_shared(self, shared: Sequence[ElmNode]) -> Profile: ...
 
 
 class SharedChecker(Protocol):
@@ -240,7 +240,7 @@ class SharedChecker(Protocol):
 @dataclass(frozen=True, slots=True)
 class PreparedProfile:
     """A profile bound to what it read of the objects many credentials share (what
-    :meth:`SharedAware.prepare` returns for the built-in profiles)."""
+    :meth:`SharedAware.with_shared` returns for the built-in profiles)."""
 
     profile: SharedChecker
     shared: Any
@@ -258,7 +258,7 @@ class PreparedProfile:
 
 
 def prepare_profiles(
-    profiles: Sequence[str | Profile], shared: Sequence[ElmNode]
+    profiles: Sequence[str | Profile], shared: Iterable[ElmNode]
 ) -> tuple[Profile, ...]:
     """``profiles`` ready for many credentials that share the objects ``shared``.
 
@@ -266,10 +266,11 @@ def prepare_profiles(
     others are returned as they are. The shared objects must not change while the returned
     profiles are used.
     """
+    nodes = tuple(shared)
     out: list[Profile] = []
     for item in profiles:
         profile = get_profile(item) if isinstance(item, str) else item
-        out.append(profile.prepare(shared) if isinstance(profile, SharedAware) else profile)
+        out.append(profile.with_shared(nodes) if isinstance(profile, SharedAware) else profile)
     return tuple(out)
 
 

@@ -340,7 +340,7 @@ class EdcProfile:
         """Findings for ``credential`` at ``stage`` (never raises on a loaded credential)."""
         return self._check(credential, stage, None)
 
-    def prepare(self, shared: Sequence[ElmNode]) -> Profile:
+    def with_shared(self, shared: Sequence[ElmNode]) -> Profile:
         """This profile for many credentials that share the objects ``shared`` (unchanged
         while it is used): they are read and checked once, and each credential's findings
         are the same as :meth:`check` gives."""

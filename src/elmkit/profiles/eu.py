@@ -566,7 +566,7 @@ class EuMicroCredentialProfile:
     def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
         return self._check(credential, stage, None)
 
-    def prepare(self, shared: Sequence[ElmNode]) -> Profile:
+    def with_shared(self, shared: Sequence[ElmNode]) -> Profile:
         """This profile for many credentials that share the objects ``shared`` (unchanged
         while it is used); the findings are those of :meth:`check`."""
         return PreparedProfile(self, SharedIndex(shared))

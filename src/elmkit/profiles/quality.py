@@ -35,7 +35,7 @@ from typing import Final, Literal
 from pydantic import ValidationError
 
 from elmkit.errors import ModelError, UnknownCodeError
-from elmkit.model.base import ElmNode, validation_error
+from elmkit.model.base import ElmNode, same_node, validation_error
 from elmkit.model.classes import (
     Accreditation,
     AwardingProcess,
@@ -216,6 +216,8 @@ def _index(
         node_id = values.get("id")
         if isinstance(node_id, str):
             if taken is not None and node_id in taken:
+                if same_node(taken[node_id], node):
+                    continue  # a copy of a shared node: indexed with them
                 raise _Collision(node_id)
             known = by_id.get(node_id)
             if known is None or len(node.__pydantic_fields_set__) > len(
@@ -237,8 +239,10 @@ class SharedIndex:
     """The nodes of objects that many credentials share (the same, unchanging objects), by id,
     indexed once for :class:`NodeIndex`.
 
-    It is used only when every shared object with a given id is equal to the others with it,
-    so that which of them a reference resolves to makes no difference.
+    It is used only when every shared object with a given id is a copy of the others with it,
+    so that which of them a reference resolves to makes no difference; a credential node with
+    the id of a shared node must be a copy of it too (otherwise the credential is walked in
+    full).
     """
 
     __slots__ = ("_roots", "by_id", "objects", "usable")
@@ -252,9 +256,10 @@ class SharedIndex:
         for node in _nodes(self._roots):
             if isinstance(node.id, str):
                 other = first.setdefault(node.id, node)
-                if other is not node and other != node:
+                if not same_node(other, node):
                     self.usable = False
                     break
+
 
 
 def _nodes(roots: Iterable[ElmNode]) -> Iterator[ElmNode]:
