@@ -102,10 +102,13 @@ def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:
         running.wait()
 
 
-def test_zip_bundle_written_in_steps_is_published_only_when_closed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("background", [False, True])
+def test_zip_bundle_written_in_steps_is_published_only_when_closed(
+    tmp_path: Path, background: bool
+) -> None:
     source = tmp_path / "on-disk.json"
     source.write_bytes(b'{"b": 2}')
-    bundle = ZipBundle(tmp_path / "b.zip", durable=False)
+    bundle = ZipBundle(tmp_path / "b.zip", durable=False, background=background)
     bundle.add("a.json", b'{"a": 1}')
     bundle.add_file("b.json", source)
     assert not (tmp_path / "b.zip").exists()
@@ -113,7 +116,7 @@ def test_zip_bundle_written_in_steps_is_published_only_when_closed(tmp_path: Pat
     with zipfile.ZipFile(tmp_path / "b.zip") as archive:
         assert archive.namelist() == ["a.json", "b.json"]
         assert archive.read("b.json") == b'{"b": 2}'
-    dropped = ZipBundle(tmp_path / "c.zip", durable=False)
+    dropped = ZipBundle(tmp_path / "c.zip", durable=False, background=background)
     dropped.add("a.json", b"{}")
     dropped.abort()
     assert not (tmp_path / "c.zip").exists()
@@ -204,3 +207,30 @@ def test_not_utf8_is_a_source_error(tmp_path: Path) -> None:
     path.write_bytes("id;nombre\n1;Begoña\n".encode("cp1252"))
     with pytest.raises(SourceError, match="UTF-8"):
         list(iter_results(path))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.binary(max_size=70_000), min_size=1, max_size=12))
+def test_zip_bundle_in_the_background_writes_the_same_bytes(
+    tmp_path_factory: pytest.TempPathFactory, contents: list[bytes]
+) -> None:
+    folder = tmp_path_factory.mktemp("zip")
+    for background in (False, True):
+        bundle = ZipBundle(folder / f"{background}.zip", durable=False, background=background)
+        for i, data in enumerate(contents):
+            bundle.add(f"m/{i}.json", data)
+        bundle.close()
+    assert (folder / "False.zip").read_bytes() == (folder / "True.zip").read_bytes()
+
+
+def test_zip_bundle_failure_in_the_background_reaches_the_caller(tmp_path: Path) -> None:
+    bundle = ZipBundle(tmp_path / "b.zip", durable=False, background=True)
+    bundle.add("a.json", b"{}")
+    bundle.add_file("gone.json", tmp_path / "no-such-file.json")
+    with pytest.raises(FileNotFoundError):
+        for _ in range(10_000):  # the failure is raised by a later add, or by close
+            bundle.add("more.json", b"{}")
+        bundle.close()
+    bundle.abort()
+    assert not (tmp_path / "b.zip").exists()
+    assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))

@@ -742,7 +742,7 @@ def issue_batch(
         bundle = out / f"{safe_name(definition.id)}.zip" if zip_bundle else None
         try:
             if bundle is not None:
-                batch.bundle = ZipBundle(bundle, durable=durable)
+                batch.bundle = ZipBundle(bundle, durable=durable, background=True)
             slots = batch.slots(iter_results(results))
             if workers == 1:
                 _run_inline(batch, builder, slots, size)

@@ -8,12 +8,14 @@ are removed by :func:`remove_stale_temp_files`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import os
 import re
 import secrets
 import tempfile
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -255,15 +257,29 @@ class ZipBundle:
     atomically by :meth:`close` (an interrupted run leaves no partial archive).
 
     Members get a fixed timestamp and permissions and keep the order they are added in, so the
-    same members always give the same archive bytes.
+    same members always give the same archive bytes. With ``background=True`` members are
+    compressed and written by a thread of their own (compression runs beside the caller on
+    another core); a failure there is raised by the next :meth:`add` or by :meth:`close`.
     """
 
-    def __init__(self, path: Path, *, durable: bool = True) -> None:
+    _QUEUE_BYTES = 32 << 20
+    """How much member data may wait for the background writer."""
+
+    def __init__(self, path: Path, *, durable: bool = True, background: bool = False) -> None:
         self._writer = AtomicWriter(path, durable=durable)
         self._archive = zipfile.ZipFile(
             self._writer.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
         )
         self.count = 0
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._dropped = False
+        if background:
+            self._pending: collections.deque[tuple[str, bytes | Path] | None] = collections.deque()
+            self._waiting = 0  # bytes queued
+            self._ready = threading.Condition()
+            self._thread = threading.Thread(target=self._drain, name="elmkit-zip", daemon=True)
+            self._thread.start()
 
     @staticmethod
     def _info(name: str) -> zipfile.ZipInfo:
@@ -279,23 +295,79 @@ class ZipBundle:
 
     def add(self, name: str, data: bytes) -> None:
         """Add a member from bytes in memory."""
-        self._archive.writestr(self._info(name), data)
-        self.count += 1
+        self._put(name, data, len(data))
 
     def add_file(self, name: str, source: Path) -> None:
         """Add a member from a file, streamed (never loaded whole)."""
-        with self._archive.open(self._info(name), "w") as member:
-            for block in _chunks(source):
-                member.write(block)
+        self._put(name, source, 0)
+
+    def _put(self, name: str, content: bytes | Path, size: int) -> None:
         self.count += 1
+        if self._thread is None:
+            self._write(name, content)
+            return
+        with self._ready:
+            while self._waiting > self._QUEUE_BYTES and self._error is None:
+                self._ready.wait()
+            self._raise_failure()
+            self._pending.append((name, content))
+            self._waiting += size
+            self._ready.notify_all()
+
+    def _write(self, name: str, content: bytes | Path) -> None:
+        if isinstance(content, bytes):
+            self._archive.writestr(self._info(name), content)
+            return
+        with self._archive.open(self._info(name), "w") as member:
+            for block in _chunks(content):
+                member.write(block)
+
+    def _drain(self) -> None:
+        while True:
+            with self._ready:
+                while not self._pending:
+                    self._ready.wait()
+                item = self._pending.popleft()
+            if item is None:
+                return
+            name, content = item
+            try:
+                if self._error is None and not self._dropped:
+                    self._write(name, content)
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+            with self._ready:
+                self._waiting -= len(content) if isinstance(content, bytes) else 0
+                self._ready.notify_all()
+
+    def _raise_failure(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _stop(self) -> None:
+        thread = self._thread
+        if thread is not None:
+            self._thread = None
+            with self._ready:
+                self._pending.append(None)
+                self._ready.notify_all()
+            thread.join()
 
     def close(self) -> None:
         """Finish the archive and move it into place."""
-        self._archive.close()
+        self._stop()
+        try:
+            self._raise_failure()
+            self._archive.close()
+        except BaseException:
+            self.abort()
+            raise
         self._writer.commit()
 
     def abort(self) -> None:
         """Drop the archive."""
+        self._dropped = True
+        self._stop()
         with contextlib.suppress(Exception):
             self._archive.close()
         self._writer.abort()
