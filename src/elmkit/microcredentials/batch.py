@@ -742,7 +742,9 @@ def issue_batch(
         bundle = out / f"{safe_name(definition.id)}.zip" if zip_bundle else None
         try:
             if bundle is not None:
-                batch.bundle = ZipBundle(bundle, durable=durable, background=True)
+                # a thread compresses beside the batch; not beside worker processes, which
+                # are forked (a process with threads should not fork)
+                batch.bundle = ZipBundle(bundle, durable=durable, background=workers == 1)
             slots = batch.slots(iter_results(results))
             if workers == 1:
                 _run_inline(batch, builder, slots, size)
