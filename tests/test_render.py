@@ -757,3 +757,81 @@ def test_display_nodes_reject_bad_input() -> None:
         individual_display(concept, jpeg, page=True)
     with pytest.raises(ModelError):
         individual_display({"type": "Concept"}, jpeg)
+
+
+_NAMES = [
+    "Núria Puig i Serra",
+    "Iñaki Ibáñez Muñoz",
+    "Marcel·lí Al·lès Caçador",
+    "Xosé Castañer",
+    "Àlex Peña",
+    "Maria Lluïsa Puigcorbé i Cortès-Ferrà de la Vall d’Àneu " * 3,
+    "J",
+]
+
+
+@needs_pil
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    learners=st.lists(
+        st.tuples(
+            st.sampled_from(_NAMES) | _texts,
+            st.sampled_from([date(2026, 6, 22), date(2027, 1, 9)]),
+            st.sampled_from([7, 10**12]),
+        ),
+        min_size=2,
+        max_size=4,
+    ),
+    language=st.sampled_from(["ca", "eu", "es"]),
+    logo=st.booleans(),
+)
+def test_pages_drawn_on_a_kept_background_are_the_pages_drawn_whole(
+    learners: list[tuple[str, date, int]], language: str, logo: bool
+) -> None:
+    from elmkit.render import page as page_module
+
+    course = _long_page(_logo_png(300, 120) if logo else None)
+    pages = [
+        PageData(
+            title=course.title[:120],
+            learner_name=name,
+            awarding_body=course.awarding_body[:80],
+            logo=course.logo,
+            issue_date=day,
+            ects=course.ects,
+            workload_hours=course.workload_hours,
+            eqf_level=course.eqf_level,
+            learning_outcomes=course.learning_outcomes[:4],
+            credential_id=f"urn:epass:credential:{number}",
+        )
+        for name, day, number in learners
+    ]
+    page_module._BACKGROUNDS.clear()
+    kept = [render_page(data, language=language, width_px=700) for data in pages]
+    limit = page_module._BACKGROUNDS_KEPT
+    page_module._BACKGROUNDS.clear()
+    page_module._BACKGROUNDS_KEPT = 0
+    try:
+        whole = [render_page(data, language=language, width_px=700) for data in pages]
+    finally:
+        page_module._BACKGROUNDS_KEPT = limit
+    assert kept == whole
+
+
+@needs_pil
+def test_a_batch_of_pages_reuses_its_background() -> None:
+    from elmkit.render import page as page_module
+
+    page_module._BACKGROUNDS.clear()
+    drawn = [render_page(_short_page(learner_name=name), language="ca") for name in _NAMES[:4]]
+    (entry,) = page_module._BACKGROUNDS.values()
+    assert entry.image is not None
+    roles = {text.role for text in entry.drawn}
+    assert "learner_name" not in roles and "credential_id" in roles  # the same id every time
+    limit = page_module._BACKGROUNDS_KEPT
+    page_module._BACKGROUNDS_KEPT = 0
+    try:
+        whole = [render_page(_short_page(learner_name=name), language="ca") for name in _NAMES[:4]]
+    finally:
+        page_module._BACKGROUNDS_KEPT = limit
+    assert drawn == whole

@@ -7,6 +7,7 @@ Pillow and encodes it as a JPEG. The same input always gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import unicodedata
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from elmkit.errors import ModelError
 from elmkit.render.errors import FontError, InvalidImageError, RenderError, RenderUnavailableError
@@ -819,6 +820,111 @@ def layout_page(
     return _build(data, language, width_px, labels, fonts)[0]
 
 
+@dataclass(slots=True)
+class _Background:
+    """A page's frame, rules, logo and the texts that the last pages of its kind shared."""
+
+    last: tuple[TextBox, ...]
+    drawn: tuple[TextBox, ...] = ()
+    """The texts drawn on :attr:`image`, in the order they were drawn."""
+    image: Image | None = None
+
+
+_BACKGROUNDS: dict[tuple[Any, ...], _Background] = {}
+_BACKGROUNDS_KEPT = 8
+"""Kinds of page whose background is kept (one per definition and language in a batch)."""
+
+
+def _base(
+    layout: PageLayout, logo: Image | None, logo_size: tuple[int, int] | None, fonts: FontSet,
+    texts: Sequence[TextBox],
+) -> Image:  # fmt: skip
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    page = PILImage.new("RGB", (layout.width, layout.height), _WHITE)
+    draw = ImageDraw.Draw(page)
+    outer, inner = layout.frame_boxes
+    scale = layout.width / _BASE_WIDTH
+    draw.rectangle(outer, outline=_NAVY, width=max(2, round(8 * scale)))
+    draw.rectangle(inner, outline=_GOLD, width=max(1, round(2 * scale)))
+    for rule in layout.rules:
+        draw.rectangle((rule[0], rule[1], rule[2] - 1, rule[3] - 1), fill=_GOLD)
+    if logo is not None and layout.logo_box is not None and logo_size is not None:
+        resized = logo.resize(logo_size, PILImage.Resampling.LANCZOS)
+        page.paste(resized, layout.logo_box[:2])
+    _draw(page, texts, fonts)
+    return page
+
+
+def _draw(page: Image, texts: Sequence[TextBox], fonts: FontSet) -> None:
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(page)
+    for text in texts:
+        font = _font(fonts.bold if text.bold else fonts.regular, text.size)
+        draw.text((text.x, text.y), text.text, font=font, fill=text.color)
+
+
+def _apart(one: Sequence[TextBox], other: Sequence[TextBox]) -> bool:
+    """Whether no ink of ``one`` comes within a pixel of ink of ``other``."""
+    for a in one:
+        ax0, ay0, ax1, ay1 = a.box
+        for b in other:
+            bx0, by0, bx1, by1 = b.box
+            if ax0 <= bx1 + 1 and bx0 <= ax1 + 1 and ay0 <= by1 + 1 and by0 <= ay1 + 1:
+                return False
+    return True
+
+
+def _pixels(
+    layout: PageLayout,
+    logo: Image | None,
+    logo_size: tuple[int, int] | None,
+    fonts: FontSet,
+    logo_bytes: bytes | None,
+) -> Image:
+    """The drawn page. Pages of one kind (the same frame, rules and logo) are mostly the same
+    text: what the last two of a kind shared is kept drawn, and a page whose other texts keep
+    clear of it starts from a copy of it. Texts that do not touch are drawn the same in any
+    order, so the pixels are those of drawing the whole page."""
+    key = (
+        layout.width,
+        layout.height,
+        layout.frame_boxes,
+        layout.rules,
+        layout.logo_box,
+        logo_size,
+        hashlib.sha256(logo_bytes).digest() if logo_bytes is not None and logo is not None else None,
+        fonts,
+    )
+    texts = layout.texts
+    entry = _BACKGROUNDS.get(key)
+    if entry is not None and entry.image is not None:
+        drawn = set(entry.drawn)
+        rest = [text for text in texts if text not in drawn]
+        kept = tuple(text for text in texts if text in drawn)
+        if kept == entry.drawn and _apart(rest, kept):
+            page = entry.image.copy()
+            _draw(page, rest, fonts)
+            return page
+    page = _base(layout, logo, logo_size, fonts, texts)
+    if _BACKGROUNDS_KEPT <= 0:
+        return page
+    if entry is None:
+        if len(_BACKGROUNDS) >= _BACKGROUNDS_KEPT:
+            _BACKGROUNDS.pop(next(iter(_BACKGROUNDS)))
+        _BACKGROUNDS[key] = _Background(last=texts)
+        return page
+    previous = set(entry.last)
+    shared = [text for text in texts if text in previous]
+    entry.last = texts
+    if shared and _apart([t for t in texts if t not in previous], shared):
+        entry.image = _base(layout, logo, logo_size, fonts, shared)
+        entry.drawn = tuple(shared)
+    return page
+
+
 def render_page(
     data: PageData,
     *,
@@ -844,24 +950,7 @@ def render_page(
     ):
         raise RenderError(f"max_bytes must be a positive integer or None, not {max_bytes!r}")
     layout, logo, logo_size = _build(data, language, width_px, labels, fonts)
-    from PIL import Image as PILImage
-    from PIL import ImageDraw
-
-    fonts = fonts or default_fonts()
-    page = PILImage.new("RGB", (layout.width, layout.height), _WHITE)
-    draw = ImageDraw.Draw(page)
-    outer, inner = layout.frame_boxes
-    scale = layout.width / _BASE_WIDTH
-    draw.rectangle(outer, outline=_NAVY, width=max(2, round(8 * scale)))
-    draw.rectangle(inner, outline=_GOLD, width=max(1, round(2 * scale)))
-    for rule in layout.rules:
-        draw.rectangle((rule[0], rule[1], rule[2] - 1, rule[3] - 1), fill=_GOLD)
-    if logo is not None and layout.logo_box is not None and logo_size is not None:
-        resized = logo.resize(logo_size, PILImage.Resampling.LANCZOS)
-        page.paste(resized, layout.logo_box[:2])
-    for text in layout.texts:
-        font = _font(fonts.bold if text.bold else fonts.regular, text.size)
-        draw.text((text.x, text.y), text.text, font=font, fill=text.color)
+    page = _pixels(layout, logo, logo_size, fonts or default_fonts(), data.logo)
     dpi = round(layout.width / (297 / 25.4))
     smallest = b""
     for q in range(quality, 49, -5):
