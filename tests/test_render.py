@@ -825,8 +825,8 @@ def test_a_batch_of_pages_reuses_its_background() -> None:
     page_module._BACKGROUNDS.clear()
     drawn = [render_page(_short_page(learner_name=name), language="ca") for name in _NAMES[:4]]
     (entry,) = page_module._BACKGROUNDS.values()
-    assert entry.image is not None
-    roles = {text.role for text in entry.drawn}
+    assert entry.kept is not None
+    roles = {text.role for text in entry.kept[0]}
     assert "learner_name" not in roles and "credential_id" in roles  # the same id every time
     limit = page_module._BACKGROUNDS_KEPT
     page_module._BACKGROUNDS_KEPT = 0

@@ -825,9 +825,9 @@ class _Background:
     """A page's frame, rules, logo and the texts that the last pages of its kind shared."""
 
     last: tuple[TextBox, ...]
-    drawn: tuple[TextBox, ...] = ()
-    """The texts drawn on :attr:`image`, in the order they were drawn."""
-    image: Image | None = None
+    kept: tuple[tuple[TextBox, ...], Image] | None = None
+    """The background and the texts drawn on it, in the order they were drawn (replaced as
+    one value, so that a page drawn in another thread never pairs one with the other's)."""
 
 
 _BACKGROUNDS: dict[tuple[Any, ...], _Background] = {}
@@ -900,12 +900,13 @@ def _pixels(
     )
     texts = layout.texts
     entry = _BACKGROUNDS.get(key)
-    if entry is not None and entry.image is not None:
-        drawn = set(entry.drawn)
-        rest = [text for text in texts if text not in drawn]
-        kept = tuple(text for text in texts if text in drawn)
-        if kept == entry.drawn and _apart(rest, kept):
-            page = entry.image.copy()
+    background = entry.kept if entry is not None else None
+    if background is not None:
+        drawn, image = background
+        on_it = set(drawn)
+        rest = [text for text in texts if text not in on_it]
+        if tuple(text for text in texts if text in on_it) == drawn and _apart(rest, drawn):
+            page = image.copy()
             _draw(page, rest, fonts)
             return page
     page = _base(layout, logo, logo_size, fonts, texts)
@@ -920,8 +921,7 @@ def _pixels(
     shared = [text for text in texts if text in previous]
     entry.last = texts
     if shared and _apart([t for t in texts if t not in previous], shared):
-        entry.image = _base(layout, logo, logo_size, fonts, shared)
-        entry.drawn = tuple(shared)
+        entry.kept = (tuple(shared), _base(layout, logo, logo_size, fonts, shared))
     return page
 
 
