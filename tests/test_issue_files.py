@@ -234,3 +234,13 @@ def test_zip_bundle_failure_in_the_background_reaches_the_caller(tmp_path: Path)
     bundle.abort()
     assert not (tmp_path / "b.zip").exists()
     assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_zip_bundle_takes_any_bytes_like_data(tmp_path: Path, background: bool) -> None:
+    with ZipBundle(tmp_path / "b.zip", durable=False, background=background) as bundle:
+        bundle.add("a.json", bytearray(b'{"a": 1}'))
+        bundle.add("b.json", memoryview(b'{"b": 2}'))
+    with zipfile.ZipFile(tmp_path / "b.zip") as archive:
+        assert archive.read("a.json") == b'{"a": 1}' and archive.read("b.json") == b'{"b": 2}'
+    assert bundle.count == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -267,3 +269,27 @@ def test_random_invalid_data_raises_only_elm_errors(data: dict[str, Any]) -> Non
 def test_stable_ids_are_standard_uuid5(key: str, namespace: uuid.UUID) -> None:
     minted = stable_id("person", key, namespace=namespace)
     assert minted == f"urn:epass:person:{uuid.uuid5(namespace, f'person/{key}')}"
+
+
+@given(moment=st.datetimes(timezones=st.just(UTC)), zulu=st.booleans())
+def test_dates_keep_their_lexical_form_through_copies_and_pickles(
+    moment: datetime, zulu: bool
+) -> None:
+    text = moment.isoformat()
+    if zulu:
+        text = text.replace("+00:00", "Z")
+    values: list[Any] = [DateTime.coerce(text), Date.coerce(moment.date().isoformat() + "+02:00")]
+    for value in values:
+        for again in (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))):
+            assert type(again) is type(value)
+            assert again == value and again.lexical == value.lexical
+
+
+def test_a_deep_copied_credential_is_checked_like_the_original() -> None:
+    credential = EuropeanDigitalCredential.from_data(sample("Sample-MC-Annex1-unsigned.jsonld"))
+    copied = copy.deepcopy(credential)
+    from elmkit.profiles import validate
+
+    assert validate(copied, profiles=("edc-ap",)).findings == validate(
+        credential, profiles=("edc-ap",)
+    ).findings

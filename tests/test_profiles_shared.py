@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from elmkit.microcredentials import LearnerResult, load_definition
 from elmkit.microcredentials.build import CredentialFactory
 from elmkit.model.base import same_node
-from elmkit.model.classes import Concept, Organisation
+from elmkit.model.classes import Concept, Organisation, PeriodOfTime
 from elmkit.model.text import LangText
 from elmkit.profiles import Profile, Stage, get_profile, prepare_profiles
 from elmkit.profiles._edc_engine import SharedGraph, build_graph, rule_set
@@ -286,3 +286,30 @@ def test_a_profile_with_another_prepare_method_is_used_as_it_is(course: Credenti
     for one in fast:
         assert one.shared.usable  # type: ignore[attr-defined]
     assert build_graph(credential, fast[0].shared).shared is not None  # type: ignore[attr-defined]
+
+
+def test_copies_that_compare_equal_but_read_differently_are_read_in_full(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    period = factory.period
+    assert period is not None and period.start_date is not None
+    data = period.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    data["startDate"] = period.start_date.lexical.replace("Z", "+00:00")
+    copy_ = PeriodOfTime.model_validate(data)
+    assert copy_ == period  # the same instant: Python sees no difference
+    assert not same_node(copy_, period)  # RDF does: another lexical form
+    credential = factory.build(LearnerResult(learner_id="G1", given_name="Núria"), valid_from=WHEN)
+    achievement = credential.credential_subject.has_claim[0]  # type: ignore[union-attr, index]
+    activity = achievement.influenced_by[0]  # type: ignore[union-attr]
+    activity.temporal = [period, copy_]  # type: ignore[union-attr]
+    full = list(get_profile("edc-ap").check(credential, stage=Stage.READY))
+    assert any("temporal/1/startDate" in f.path for f in full)
+    _same_findings(credential, factory.shared_nodes())
+    # 1 and True in an unknown property: equal in Python, an integer and a boolean in RDF
+    partial = "http://data.europa.eu/snb/model/elm/isPartialQualification"
+    spec = factory.spec
+    spec.__pydantic_extra__[partial] = True  # type: ignore[index]
+    other = spec.model_copy()
+    other.__pydantic_extra__ = {**(spec.__pydantic_extra__ or {}), partial: 1}
+    assert other == spec and not same_node(other, spec)
+    achievement.specified_by = other  # type: ignore[union-attr]
+    _same_findings(credential, factory.shared_nodes())

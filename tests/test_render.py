@@ -835,3 +835,32 @@ def test_a_batch_of_pages_reuses_its_background() -> None:
     finally:
         page_module._BACKGROUNDS_KEPT = limit
     assert drawn == whole
+
+
+@needs_pil
+def test_pages_drawn_from_many_threads_are_the_pages_drawn_whole() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from elmkit.render import page as page_module
+
+    jobs = [
+        (_short_page(learner_name=name), width)
+        for name in _NAMES[:3]
+        for width in (600, 640, 680, 720, 760, 800, 840, 880, 920, 960)
+    ]
+    interval = sys.getswitchinterval()
+    page_module._BACKGROUNDS.clear()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            drawn = list(pool.map(lambda job: render_page(job[0], language="ca", width_px=job[1]), jobs))
+    finally:
+        sys.setswitchinterval(interval)
+    limit = page_module._BACKGROUNDS_KEPT
+    page_module._BACKGROUNDS_KEPT = 0
+    try:
+        whole = [render_page(data, language="ca", width_px=width) for data, width in jobs]
+    finally:
+        page_module._BACKGROUNDS_KEPT = limit
+    assert drawn == whole
+    assert len(page_module._BACKGROUNDS) <= limit

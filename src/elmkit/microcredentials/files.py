@@ -260,6 +260,7 @@ class ZipBundle:
     same members always give the same archive bytes. With ``background=True`` members are
     compressed and written by a thread of their own (compression runs beside the caller on
     another core); a failure there is raised by the next :meth:`add` or by :meth:`close`.
+    Always end with :meth:`close` or :meth:`abort` (or use it as a context manager).
     """
 
     _QUEUE_BYTES = 32 << 20
@@ -275,7 +276,9 @@ class ZipBundle:
         self._error: BaseException | None = None
         self._dropped = False
         if background:
-            self._pending: collections.deque[tuple[str, bytes | Path] | None] = collections.deque()
+            self._pending: collections.deque[
+                tuple[str, bytes | bytearray | memoryview | Path, int] | None
+            ] = collections.deque()
             self._waiting = 0  # bytes queued
             self._ready = threading.Condition()
             self._thread = threading.Thread(target=self._drain, name="elmkit-zip", daemon=True)
@@ -293,29 +296,31 @@ class ZipBundle:
         info.create_system = 3
         return info
 
-    def add(self, name: str, data: bytes) -> None:
+    def add(self, name: str, data: bytes | bytearray | memoryview) -> None:
         """Add a member from bytes in memory."""
-        self._put(name, data, len(data))
+        content = bytes(data) if self._thread is not None and not isinstance(data, bytes) else data
+        self._put(name, content, len(content))
 
     def add_file(self, name: str, source: Path) -> None:
         """Add a member from a file, streamed (never loaded whole)."""
-        self._put(name, source, 0)
+        self._put(name, Path(source), 0)
 
-    def _put(self, name: str, content: bytes | Path, size: int) -> None:
-        self.count += 1
+    def _put(self, name: str, content: bytes | bytearray | memoryview | Path, size: int) -> None:
         if self._thread is None:
             self._write(name, content)
+            self.count += 1
             return
         with self._ready:
             while self._waiting > self._QUEUE_BYTES and self._error is None:
                 self._ready.wait()
             self._raise_failure()
-            self._pending.append((name, content))
+            self._pending.append((name, content, size))
             self._waiting += size
+            self.count += 1
             self._ready.notify_all()
 
-    def _write(self, name: str, content: bytes | Path) -> None:
-        if isinstance(content, bytes):
+    def _write(self, name: str, content: bytes | bytearray | memoryview | Path) -> None:
+        if not isinstance(content, Path):
             self._archive.writestr(self._info(name), content)
             return
         with self._archive.open(self._info(name), "w") as member:
@@ -330,14 +335,14 @@ class ZipBundle:
                 item = self._pending.popleft()
             if item is None:
                 return
-            name, content = item
+            name, content, size = item
             try:
                 if self._error is None and not self._dropped:
                     self._write(name, content)
             except BaseException as exc:  # handed to the caller's thread
                 self._error = exc
             with self._ready:
-                self._waiting -= len(content) if isinstance(content, bytes) else 0
+                self._waiting -= size
                 self._ready.notify_all()
 
     def _raise_failure(self) -> None:
@@ -371,6 +376,15 @@ class ZipBundle:
         with contextlib.suppress(Exception):
             self._archive.close()
         self._writer.abort()
+
+    def __enter__(self) -> ZipBundle:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def write_zip(path: Path, members: Iterable[tuple[str, Path]], *, durable: bool = True) -> int:

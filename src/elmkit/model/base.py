@@ -163,13 +163,18 @@ class ElmNode(BaseModel):
 
 
 def same_node(one: ElmNode, other: ElmNode) -> bool:
-    """Whether two nodes are copies of each other: the same class, equal values (unknown
-    properties included) and the same fields set."""
-    return one is other or (
-        type(one) is type(other)
-        and one.__pydantic_fields_set__ == other.__pydantic_fields_set__
-        and one == other
-    )
+    """Whether two nodes are copies of each other: the same class and the same JSON (lexical
+    forms, unknown properties and the fields set at every level included), so that they also
+    mean the same RDF. Python equality is not enough: ``1 == True``, and a date-time compares
+    by instant whatever its lexical form."""
+    if one is other:
+        return True
+    if type(one) is not type(other) or one != other:
+        return False
+    try:
+        return one.model_dump_json(exclude_unset=True) == other.model_dump_json(exclude_unset=True)
+    except ValueError:  # values JSON cannot hold: not provably the same
+        return False
 
 
 def _split(path: str) -> list[str]:

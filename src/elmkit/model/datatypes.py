@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, SupportsIndex
 
 from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -37,6 +37,10 @@ class DateTime(datetime):
     """An ``xsd:dateTime`` value that remembers its lexical form."""
 
     lexical: str
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        # copies and pickles keep the lexical form (datetime's own would drop it)
+        return (_datetime_from, (self.lexical,))
 
     @classmethod
     def parse(cls, text: str) -> DateTime:
@@ -84,6 +88,14 @@ class DateTime(datetime):
         return {"type": "string", "format": "date-time"}
 
 
+def _datetime_from(lexical: str) -> DateTime:
+    return DateTime.parse(lexical)
+
+
+def _date_from(lexical: str) -> Date:
+    return Date.coerce(lexical)
+
+
 def _format_datetime(value: datetime) -> str:
     text = value.isoformat()
     if value.tzinfo is not None and value.utcoffset() == timedelta(0):
@@ -95,6 +107,9 @@ class Date(date):
     """An ``xsd:date`` value that remembers its lexical form."""
 
     lexical: str
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        return (_date_from, (self.lexical,))
 
     @classmethod
     def coerce(cls, value: Any) -> Date:

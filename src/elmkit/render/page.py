@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -833,6 +834,9 @@ class _Background:
 _BACKGROUNDS: dict[tuple[Any, ...], _Background] = {}
 _BACKGROUNDS_KEPT = 8
 """Kinds of page whose background is kept (one per definition and language in a batch)."""
+_BACKGROUND_PIXELS = 24_000_000
+"""At most this many pixels of kept backgrounds (about 70 MB; eight A4 pages at 150 dpi)."""
+_BACKGROUNDS_LOCK = threading.Lock()
 
 
 def _base(
@@ -910,12 +914,14 @@ def _pixels(
             _draw(page, rest, fonts)
             return page
     page = _base(layout, logo, logo_size, fonts, texts)
-    if _BACKGROUNDS_KEPT <= 0:
+    limit = min(_BACKGROUNDS_KEPT, _BACKGROUND_PIXELS // (layout.width * layout.height))
+    if limit <= 0:
         return page
     if entry is None:
-        if len(_BACKGROUNDS) >= _BACKGROUNDS_KEPT:
-            _BACKGROUNDS.pop(next(iter(_BACKGROUNDS)))
-        _BACKGROUNDS[key] = _Background(last=texts)
+        with _BACKGROUNDS_LOCK:
+            while len(_BACKGROUNDS) >= limit:
+                _BACKGROUNDS.pop(next(iter(_BACKGROUNDS)))
+            _BACKGROUNDS[key] = _Background(last=texts)
         return page
     previous = set(entry.last)
     shared = [text for text in texts if text in previous]
