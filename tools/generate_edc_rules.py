@@ -18,6 +18,7 @@ the constraints of the shapes files.
 from __future__ import annotations
 
 import json
+import runpy
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,23 +37,12 @@ SHAPES = {
 }
 SH_NODEKIND_MISSPELT = rdflib.URIRef(str(SH) + "nodekind")
 
-#: Prefixes used to name anonymous property shapes (``<node shape>#<prefix>:<local>``).
+#: Prefixes used to name anonymous property shapes (``<node shape>#<prefix>:<local>``): the
+#: model's namespace table (read as a file: the tool runs without elmkit installed) and ``sec``.
 CURIE_PREFIXES = {
-    "cred": "https://www.w3.org/2018/credentials#",
-    "elm": "http://data.europa.eu/snb/model/elm/",
-    "adms": "http://www.w3.org/ns/adms#",
-    "dc": "http://purl.org/dc/terms/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "org": "http://www.w3.org/ns/org#",
-    "rov": "http://www.w3.org/ns/regorg#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "person": "http://www.w3.org/ns/person#",
-    "clv": "http://data.europa.eu/m8g/",
-    "locn": "http://www.w3.org/ns/locn#",
-    "vc": "http://data.europa.eu/snb/model/w3c/vc/",
+    **runpy.run_path(str(Path(__file__).resolve().parents[1] / "src/elmkit/model/namespaces.py"))[
+        "NAMESPACES"
+    ],
     "sec": "https://w3id.org/security#",
 }
 

@@ -29,14 +29,6 @@ CONTEXTS = {
     "http://data.europa.eu/snb/model/context/edc-ap": ELM_DIR / "context/v3.2/edc-ap-context.jsonld",
     "https://www.w3.org/2018/credentials/v1": REFERENCE_DIR / "w3c/credentials-v1.jsonld",
 }
-SHAPE_FILES = {
-    "generic-no-cv": "EDC-generic-no-cv.ttl",
-    "generic-full": "EDC-generic-full.ttl",
-    "accredited": "EDC-accredited.ttl",
-    "converted": "EDC-converted.ttl",
-    "diploma-supplement": "EDC-diplomaSupplement.ttl",
-    "issued-by-mandate": "EDC-issuedByMandate.ttl",
-}
 MARKER = "urn:x-oracle:pointer"
 PROTECTED = frozenset(
     rule[12]
@@ -261,7 +253,7 @@ class Oracle:
 
         graph = rdflib.Graph()
         for layer in self.layers:
-            graph.parse(SHAPES_DIR / SHAPE_FILES[layer])
+            graph.parse(SHAPES_DIR / tool().SHAPES[layer])
         self.shapes = graph
         self.contexts = {url: json.loads(Path(path).read_text(encoding="utf-8")) for url, path in CONTEXTS.items()}
 

@@ -60,10 +60,20 @@ AP_IRIS: dict[str, str] = {
     AP + "edc-converted": "edc-converted",
 }
 
-_ISSUED = NO_CV + "EuropeanDigitalCredential-cred_issued"
 _ISSUER_SHAPE = NO_CV + "IssuerNodeShape"
-_EIDAS = "http://data.europa.eu/snb/model/elm/eidasLegalIdentifier"
-_SCHEMA = "https://www.w3.org/2018/credentials#credentialSchema"
+
+
+@functools.cache
+def _property(class_name: str, term: str) -> tuple[str, str]:
+    """The IRI and the property shape of a property, from the model's metadata."""
+    from elmkit.model import schema
+
+    found = schema()[class_name].property(term)
+    return found.iri, found.shape
+
+
+def _schema_iri() -> str:
+    return _property("EuropeanDigitalCredential", "credentialSchema")[0]
 
 _SEVERITY = {"Violation": Severity.ERROR, "Warning": Severity.WARNING, "Info": Severity.INFO}
 
@@ -149,7 +159,7 @@ def _messages(v: Violation, ruleset: RuleSet, sealing_only: bool) -> dict[str, s
     the_es = _the(gender, cls_es)
     of_es = _of_the(gender, cls_es)
     component = v.component
-    if sealing_only and rule.source == _ISSUED:
+    if sealing_only and rule.source == _property("EuropeanDigitalCredential", "issued")[1]:
         return {
             "en": f"The credential has no {prop_en} yet: it is added when the credential is sealed.",
             "es": "La credencial aún no tiene fecha de emisión: se añade al sellarla.",
@@ -281,11 +291,12 @@ def _pointer(v: Violation) -> str:
 
 
 def _sealing_only(v: Violation) -> bool:
-    if v.rule.source == _ISSUED and v.component == "MinCountConstraintComponent":
+    if v.rule.source == _property("EuropeanDigitalCredential", "issued")[1] and v.component == "MinCountConstraintComponent":
         return True
     if v.component == "NodeConstraintComponent" and _ISSUER_SHAPE in v.rule.node:
         value = v.value
-        return isinstance(value, Resource) and not value.props.get(_EIDAS)
+        eidas = _property("Organisation", "eIDASIdentifier")[0]
+        return isinstance(value, Resource) and not value.props.get(eidas)
     return False
 
 
@@ -351,7 +362,7 @@ class EdcProfile:
         schemas: list[str] = []
         root = graph.root
         if root is not None:
-            for value, _ in root.props.get(_SCHEMA, ()):
+            for value, _ in root.props.get(_schema_iri(), ()):
                 if isinstance(value, Resource) and value.iri:
                     schemas.append(value.iri)
         layers = self.layers(schemas)
@@ -370,7 +381,7 @@ class EdcProfile:
                     },
                     path="/credentialSchema",
                     focus=root.iri if root is not None else None,
-                    property=_SCHEMA,
+                    property=_schema_iri(),
                     source=AP + "edc-generic-full",
                     profile=self.name,
                 )

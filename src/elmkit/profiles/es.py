@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Final
 
@@ -29,13 +29,14 @@ from elmkit.model.classes import (
 )
 from elmkit.model.text import LangText
 from elmkit.profiles._ids import check_nif, check_personal_id
-from elmkit.profiles.base import Finding, PreparedProfile, Profile, Severity, Stage
+from elmkit.profiles.base import Finding, Severity, Stage
 from elmkit.profiles.eu import (
     ECTS,
     AchievementParts,
     CredentialParts,
     EuMicroCredentialProfile,
     Findings,
+    IndexedProfile,
     Rule,
     as_stage,
     concept_id,
@@ -325,7 +326,7 @@ def _text_codes(text: LangText | None) -> Iterator[str]:
 # --- the profile -------------------------------------------------------------------------------
 
 
-class SpanishMicroCredentialProfile:
+class SpanishMicroCredentialProfile(IndexedProfile):
     """EU micro-credential checks plus the rules for Spanish universities.
 
     ``europass``: the credential is meant for Europass (warn when it only has co-official
@@ -346,14 +347,6 @@ class SpanishMicroCredentialProfile:
     def codes(self) -> tuple[str, ...]:
         """Every finding code this profile can report (the EU ones included)."""
         return (*EU_RULES, *RULES) if self.include_eu else tuple(RULES)
-
-    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
-        return self._check(credential, stage, None)
-
-    def with_shared(self, shared: Sequence[ElmNode]) -> Profile:
-        """This profile for many credentials that share the objects ``shared`` (unchanged
-        while it is used); the findings are those of :meth:`check`."""
-        return PreparedProfile(self, SharedIndex(shared))
 
     def _check(self, credential: ElmNode, stage: Stage, shared: SharedIndex | None) -> list[Finding]:
         stage = as_stage(stage)

@@ -549,7 +549,26 @@ class Findings:
 # --- the profile -------------------------------------------------------------------------------
 
 
-class EuMicroCredentialProfile:
+class IndexedProfile:
+    """What the micro-credential profiles share: a check that follows references through a
+    :class:`NodeIndex`, which a batch builds once for the objects its credentials share."""
+
+    name: str
+    title: str
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        return self._check(credential, stage, None)
+
+    def with_shared(self, shared: Sequence[ElmNode]) -> Profile:
+        """This profile for many credentials that share the objects ``shared`` (unchanged
+        while it is used); the findings are those of :meth:`check`."""
+        return PreparedProfile(self, SharedIndex(shared))
+
+    def _check(self, credential: ElmNode, stage: Stage, shared: SharedIndex | None) -> list[Finding]:
+        raise NotImplementedError
+
+
+class EuMicroCredentialProfile(IndexedProfile):
     """Annex I of the Council Recommendation on micro-credentials (2022/C 243/02)."""
 
     name = "eu-microcredential"
@@ -562,14 +581,6 @@ class EuMicroCredentialProfile:
     def codes(self) -> tuple[str, ...]:
         """Every finding code this profile can report."""
         return tuple(RULES)
-
-    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
-        return self._check(credential, stage, None)
-
-    def with_shared(self, shared: Sequence[ElmNode]) -> Profile:
-        """This profile for many credentials that share the objects ``shared`` (unchanged
-        while it is used); the findings are those of :meth:`check`."""
-        return PreparedProfile(self, SharedIndex(shared))
 
     def _check(self, credential: ElmNode, stage: Stage, shared: SharedIndex | None) -> list[Finding]:
         checked_stage = as_stage(stage)

@@ -340,6 +340,17 @@ def _accreditation(
     )
 
 
+def _accreditations(
+    items: Iterable[ElmNode], path: str, representation: Representation, index: NodeIndex
+) -> list[QualityAssurance]:
+    """The QA statements of the ``accreditation`` values of the node at ``path``."""
+    return [
+        qa
+        for i, item in enumerate(items)
+        if (qa := _accreditation(item, f"{path}/accreditation/{i}", representation, index))
+    ]
+
+
 def _notes(notes: Iterable[Note], path: str, index: NodeIndex) -> list[QualityAssurance]:
     found: list[QualityAssurance] = []
     for i, item in enumerate(notes):
@@ -368,15 +379,7 @@ def _for_organisation(org: ElmNode | None, path: str, index: NodeIndex) -> list[
     node = index.resolve(org)
     if not isinstance(node, Organisation):
         return []
-    found = [
-        qa
-        for i, item in enumerate(node.accreditation)
-        if (
-            qa := _accreditation(
-                item, f"{path}/accreditation/{i}", "awarding-body-accreditation", index
-            )
-        )
-    ]
+    found = _accreditations(node.accreditation, path, "awarding-body-accreditation", index)
     return found + _notes(node.additional_note, path, index)
 
 
@@ -386,15 +389,7 @@ def _for_specification(spec: ElmNode | None, path: str, index: NodeIndex) -> lis
         return []
     found: list[QualityAssurance] = []
     if isinstance(node, Qualification):
-        found += [
-            qa
-            for i, item in enumerate(node.accreditation)
-            if (
-                qa := _accreditation(
-                    item, f"{path}/accreditation/{i}", "specification-accreditation", index
-                )
-            )
-        ]
+        found += _accreditations(node.accreditation, path, "specification-accreditation", index)
     return found + _notes(node.additional_note, path, index)
 
 

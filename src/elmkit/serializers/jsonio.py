@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +134,8 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
         prefix, _, rest = item.partition(":")
         return prefix in prefixes and not rest.startswith("//")
 
-    def list_depth(items: list[Any]) -> int:
+    def list_depth(items: Iterable[Any]) -> int:
+        """How deep a list (or an object's values) nests, one level for itself."""
         nonlocal plain
         deepest = 0
         for item in items:
@@ -180,20 +182,7 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
                 else type(found) is list and all(type(n) is str and n in types for n in found)
             ):
                 plain = False
-        deepest = 0
-        for item in obj.values():
-            kind = type(item)
-            if kind is dict:
-                depth = depths.get(id(item), 1)
-            elif kind is list:
-                depth = list_depth(item)
-            else:
-                if kind is str and plain and ":" in item and prefixed(item):
-                    plain = False
-                continue
-            if depth > deepest:
-                deepest = depth
-        depths[id(obj)] = deepest + 1
+        depths[id(obj)] = list_depth(obj.values())
         return obj
 
     try:
