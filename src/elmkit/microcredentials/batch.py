@@ -194,9 +194,10 @@ class _Builder:
         self.factory = CredentialFactory(config.definition)
         # The factory hands every credential the same organisation, specification… objects and
         # never changes them, so their JSON text is written once per batch.
-        self.shared = SharedNodes(self.factory.shared_nodes())
+        shared = self.factory.shared_nodes()
+        self.shared = SharedNodes(shared)
         # ... and the profiles read and check them once per batch
-        self.profiles = prepare_profiles(config.profiles, self.factory.shared_nodes())
+        self.profiles = prepare_profiles(config.profiles, shared)
         self._logo: bytes | None = None
         logo = self.definition.awarding_body.logo
         if config.images and logo is not None:

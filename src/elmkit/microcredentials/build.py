@@ -258,7 +258,6 @@ class CredentialFactory:
                 self.period.end_date = _datetime(d.end_date)
         self.country = _concept(vocab.country(d.awarding_body.country))
         self.languages = [_concept(vocab.language(tag)) for tag in d.languages]
-        self.language_nodes = {tag: vocab.language(tag).to_jsonld() for tag in d.languages}
         self.language_by_tag = dict(zip(d.languages, self.languages, strict=True))
         # the concepts of every page image
         self.base64 = _concept(vocab.content_encoding("base64"))
@@ -273,9 +272,7 @@ class CredentialFactory:
 
         language = self.language_by_tag.get(tag)
         node = IndividualDisplay.model_validate(
-            individual_display(
-                self.language_nodes.get(tag) or vocab.language(tag).to_jsonld(), image
-            )
+            individual_display(vocab.language(tag).to_jsonld(), image)
         )
         if language is not None:
             node.language = language
