@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 
 from elmkit.errors import UnknownPropertyError
@@ -31,7 +33,8 @@ from elmkit.serializers import (
     load,
     node_to_jsonld,
 )
-from elmkit.serializers.jsonld import expand_document
+from elmkit.serializers.jsonio import parse_json_shape
+from elmkit.serializers.jsonld import expand_document, scan
 from test_serializers_helpers import (
     JSON_SAMPLES,
     credential_of,
@@ -233,3 +236,59 @@ def test_missing_context_with_prefixed_names_uses_the_standard_context() -> None
     data = {"id": "urn:x:c", "type": "Concept", "skos:prefLabel": {"@value": "A", "@language": "en"}}
     node = load(data)
     assert isinstance(node, Concept) and node.pref_label == LangText({"en": "A"})
+
+
+def _roads(document: dict[str, Any]) -> tuple[bool, bool]:
+    """Whether the parser's one-pass shape and :func:`scan` let ``document`` take the fast road."""
+    _, shape = parse_json_shape(json.dumps(document))
+    own = 1 if "@context" in document else 0
+    return shape.plain and shape.contexts == own, scan(document)
+
+
+def test_a_literal_that_looks_like_a_compact_iri_keeps_the_fast_road() -> None:
+    concept = Concept(
+        type="Concept",
+        id="urn:uuid:f728b4fa-4248-5e3a-0a5d-2f346baa9455",
+        pref_label=LangText({"en": "x", "es": "y", "ca-ES-valencia": "z"}),
+        notation="dc:",
+    )
+    text = dumps(concept)
+    assert _roads(json.loads(text)) == (True, True)
+    again = load(text)
+    assert again == concept and dumps(again) == text
+    assert list(again.pref_label or {}) == ["en", "es", "ca-ES-valencia"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("id", "dc:concept"), ("inScheme", "dc:scheme"), ("inScheme", ["dc:scheme"])],
+)
+def test_a_compact_iri_where_an_iri_is_expected_takes_the_general_road(member: str, value: Any) -> None:
+    document = {
+        "@context": list(STANDARD_CONTEXT),
+        "id": "urn:uuid:f728b4fa-4248-5e3a-0a5d-2f346baa9455",
+        "type": "Concept",
+        "prefLabel": {"en": "x"},
+        member: value,
+    }
+    assert _roads(document) == (False, False)
+    written = json.loads(dumps(load(document)))
+    assert "http://purl.org/dc/terms/" in json.dumps(written[member])
+
+
+_NAMES = st.sampled_from(["id", "type", "inScheme", "notation", "prefLabel", "en", "issuer", "title"])
+_STRINGS = st.sampled_from(["dc:x", "dc://x", "skos:y", "urn:uuid:1", "Concept", "plain", "elm:", "x:y"])
+_documents = st.recursive(
+    _STRINGS | st.integers(0, 3) | st.none(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_NAMES, _documents, min_size=1, max_size=5))
+def test_parser_and_scan_agree_on_the_road(document: dict[str, Any]) -> None:
+    with_context = {"@context": list(STANDARD_CONTEXT), **document}
+    for candidate in (document, with_context):
+        by_parser, by_scan = _roads(candidate)
+        assert by_parser == by_scan, candidate

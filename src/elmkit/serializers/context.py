@@ -207,6 +207,56 @@ def _builtin() -> dict[str, dict[str, Any]]:
     return docs
 
 
+@functools.cache
+def standard_term_kinds() -> tuple[frozenset[str], frozenset[str]]:
+    """What the standard contexts (with the status list one) declare, for telling plain documents
+    apart: the prefixes a compact IRI may use, and the terms whose string values are IRIs
+    (``@type: @id`` or ``@vocab``, and ``id``), in any scoped context.
+
+    A string with a known prefix changes meaning under expansion only in those terms; elsewhere it
+    stays a literal.
+    """
+    prefixes: set[str] = set()
+    iri_terms: set[str] = {"id", "@id"}
+
+    def visit(context: Any) -> None:
+        if isinstance(context, list):
+            for item in context:
+                visit(item)
+            return
+        if not isinstance(context, dict):
+            return
+        for term, definition in context.items():
+            if isinstance(definition, str) and definition.endswith(("/", "#")):
+                prefixes.add(term)
+            elif isinstance(definition, dict):
+                if definition.get("@prefix") is True:
+                    prefixes.add(term)
+                if definition.get("@type") in ("@id", "@vocab"):
+                    iri_terms.add(term)
+                visit(definition.get("@context"))
+
+    for url in STATUS_CONTEXT:
+        visit(_builtin()[url]["@context"])
+    return frozenset(prefixes), frozenset(iri_terms)
+
+
+def holds_compact_iri(value: Any) -> bool:
+    """Whether ``value`` (a string, or lists of them) holds a compact IRI with a standard prefix,
+    which expansion would turn into a full IRI where an IRI is expected."""
+    prefixes = standard_term_kinds()[0]
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is list:
+            pending.extend(item)
+        elif type(item) is str and ":" in item:
+            prefix, _, rest = item.partition(":")
+            if prefix in prefixes and not rest.startswith("//"):
+                return True
+    return False
+
+
 def builtin_context(url: str) -> dict[str, Any] | None:
     """A fresh copy of the context document elmkit holds for ``url``, or ``None``."""
     doc = _builtin().get(url)

@@ -79,7 +79,7 @@ class JsonShape:
     """Nesting of objects and arrays (a flat object is 1)."""
     plain: bool
     """Only plain member names (no ``@`` keywords but ``@context``, no prefixed names), only
-    known class terms as ``type``, no prefixed names as string values."""
+    known class terms as ``type``, no compact IRIs as values of IRI-valued terms."""
     contexts: int
     """How many ``@context`` members the document has."""
 
@@ -117,26 +117,18 @@ def parse_json_shape(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -
     return value, shape
 
 
-def _prefixes() -> frozenset[str]:
-    from elmkit.model.schema import NAMESPACES
-
-    return frozenset(NAMESPACES) | {"sec", "cred"}
-
-
 def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | None]:
     duplicates: list[_Duplicate] = []
     depths: dict[int, int] = {}
-    prefixes = _prefixes()
     plain = True
     contexts = 0
+    if types is not None:
+        from elmkit.serializers.context import holds_compact_iri, standard_term_kinds
 
-    def prefixed(item: str) -> bool:
-        prefix, _, rest = item.partition(":")
-        return prefix in prefixes and not rest.startswith("//")
+        iri_terms = standard_term_kinds()[1]
 
     def list_depth(items: Iterable[Any]) -> int:
         """How deep a list (or an object's values) nests, one level for itself."""
-        nonlocal plain
         deepest = 0
         for item in items:
             kind = type(item)
@@ -145,8 +137,6 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
             elif kind is list:
                 depth = list_depth(item)
             else:
-                if kind is str and plain and ":" in item and prefixed(item):
-                    plain = False
                 continue
             if depth > deepest:
                 deepest = depth
@@ -176,13 +166,29 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
             ] != ["@context"]:
                 plain = False
             found = obj.get("type")
-            if found is not None and not (
+            unknown_type = found is not None and not (
                 found in types
                 if type(found) is str
                 else type(found) is list and all(type(n) is str and n in types for n in found)
-            ):
+            )
+            if unknown_type:
                 plain = False
-        depths[id(obj)] = list_depth(obj.values())
+        deepest = 0
+        for name, item in pairs:
+            kind = type(item)
+            if kind is dict:
+                depth = depths.get(id(item), 1)
+            elif kind is list:
+                depth = list_depth(item)
+                if plain and name in iri_terms and holds_compact_iri(item):
+                    plain = False
+            else:
+                if kind is str and plain and ":" in item and name in iri_terms and holds_compact_iri(item):
+                    plain = False
+                continue
+            if depth > deepest:
+                deepest = depth
+        depths[id(obj)] = deepest + 1
         return obj
 
     try:

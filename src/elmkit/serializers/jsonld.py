@@ -42,8 +42,9 @@ from elmkit.serializers.context import (
     VC2_CONTEXT_URL,
     DocumentLoader,
     builtin_context,
-    edc_prefixes,
+    holds_compact_iri,
     offline_document_loader,
+    standard_term_kinds,
 )
 from elmkit.serializers.expanded import ExpandedReader, pick_root, referenced_ids
 from elmkit.serializers.jsonio import JsonShape
@@ -444,11 +445,6 @@ class _Trail(Exception):
         self.parts: list[str | int] = []
 
 
-@functools.cache
-def _prefixes() -> frozenset[str]:
-    return frozenset(edc_prefixes()) | {"sec", "cred"}
-
-
 def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
     """Check a parsed document's shape; True when it may take the fast road.
 
@@ -457,13 +453,13 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
     that are not strings or values that are not JSON.
     """
     types = known_type_names() | STATUS_ENTRY_TYPES
-    prefixes = _prefixes()
+    iri_terms = standard_term_kinds()[1]
     active: set[int] = set()
     fast = True
 
-    def plain_string(text: str) -> bool:
-        prefix, _, rest = text.partition(":")
-        return prefix not in prefixes or rest.startswith("//")
+    def plain_iris(name: str | int, item: Any) -> bool:
+        """False when ``item``, under the term ``name``, holds a compact IRI to expand."""
+        return name not in iri_terms or not holds_compact_iri(item)
 
     def visit(value: Any, depth: int) -> None:
         nonlocal fast
@@ -484,14 +480,19 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
                     kind = type(item)
                     if kind is str:
                         if fast and ":" in item:
-                            fast = plain_string(item)
+                            fast = plain_iris(name, item)
                         if name == "type" and fast:
                             fast = item in types
                     elif kind is dict or kind is list:
                         if name == "type" and fast:
                             fast = kind is list and all(type(n) is str and n in types for n in item)
+                        if kind is list and fast:
+                            fast = plain_iris(name, item)
                         visit(item, depth + 1)
-                    elif not (kind is int or kind is bool or kind is float or item is None):
+                    elif kind is int or kind is bool or kind is float or item is None:
+                        if name == "type" and item is not None:
+                            fast = False
+                    else:
                         _other(item)
                         fast = False
                         if isinstance(item, Mapping | list | tuple):
@@ -499,12 +500,9 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
             else:
                 for name, item in enumerate(value):  # noqa: B007 (name is reported on errors)
                     kind = type(item)
-                    if kind is str:
-                        if fast and ":" in item:
-                            fast = plain_string(item)
-                    elif kind is dict or kind is list:
+                    if kind is dict or kind is list:
                         visit(item, depth + 1)
-                    elif not (kind is int or kind is bool or kind is float or item is None):
+                    elif not (kind is str or kind is int or kind is bool or kind is float or item is None):
                         _other(item)
                         fast = False
                         if isinstance(item, Mapping | list | tuple):
