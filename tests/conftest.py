@@ -1,10 +1,18 @@
-"""Shared test fixtures: where the reference material lives."""
+"""Shared test fixtures: where the reference material lives; hypothesis settings."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# In continuous integration the examples depend only on the commit, so a run that passed
+# before a change lands passes again; local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"
