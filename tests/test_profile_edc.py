@@ -205,6 +205,20 @@ def test_duplicate_language_and_datatype() -> None:
     assert "'en'" in unique.message("en")
 
 
+def test_text_without_a_language_is_reported_where_the_document_has_it() -> None:
+    data = _json(MC_SIGNED)
+    data["displayParameter"]["title"] = "A title"
+    data["credentialSubject"]["hasClaim"]["title"] = {"en": "Title", "@none": "Untagged"}
+    data["validUntil"] = "2030-01-01T00:00:00Z"
+    findings = [f for f in _check(data) if f.code == "edc-ap/datatype"]
+    assert {f.path for f in findings} == {
+        "/displayParameter/title",
+        "/credentialSubject/hasClaim/0/title/@none",
+    }
+    assert all(f.severity is Severity.ERROR and "language" in f.message("en") for f in findings)
+    assert {f.value for f in findings} == {"A title", "Untagged"}
+
+
 def test_literal_where_a_node_is_expected() -> None:
     data = _json(MC_SIGNED)
     data["credentialSubject"]["hasClaim"] = {"@value": "a text"}

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elmkit.model import (
+    NO_LANGUAGE,
     Amount,
     Concept,
     ConceptScheme,
@@ -30,7 +31,7 @@ from elmkit.model import (
 from elmkit.model.base import ElmNode
 from elmkit.serializers import dumps, load
 
-TAGS = ["en", "es", "ca-ES-valencia", "eu", "de-AT", "fr"]
+TAGS = ["en", "es", "ca-ES-valencia", "eu", "de-AT", "fr", NO_LANGUAGE]
 # XML 1.0 cannot carry control characters or noncharacters; everything else is fair game.
 text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn")), max_size=12

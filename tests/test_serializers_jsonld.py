@@ -14,6 +14,7 @@ from rdflib.compare import isomorphic
 
 from elmkit.errors import UnknownPropertyError
 from elmkit.model import (
+    NO_LANGUAGE,
     Concept,
     ConceptScheme,
     EuropeanDigitalCredential,
@@ -276,7 +277,7 @@ def test_a_compact_iri_where_an_iri_is_expected_takes_the_general_road(member: s
     assert "http://purl.org/dc/terms/" in json.dumps(written[member])
 
 
-_NAMES = st.sampled_from(["id", "type", "inScheme", "notation", "prefLabel", "en", "issuer", "title"])
+_NAMES = st.sampled_from(["id", "type", "inScheme", "notation", "prefLabel", "en", "@none", "issuer", "title"])
 _STRINGS = st.sampled_from(["dc:x", "dc://x", "skos:y", "urn:uuid:1", "Concept", "plain", "elm:", "x:y"])
 _documents = st.recursive(
     _STRINGS | st.integers(0, 3) | st.none(),
@@ -292,3 +293,26 @@ def test_parser_and_scan_agree_on_the_road(document: dict[str, Any]) -> None:
     for candidate in (document, with_context):
         by_parser, by_scan = _roads(candidate)
         assert by_parser == by_scan, candidate
+
+
+def test_texts_without_a_language_read_the_same_on_every_road() -> None:
+    document = {
+        "@context": list(STANDARD_CONTEXT),
+        "id": "urn:uuid:f728b4fa-4248-5e3a-0a5d-2f346baa9455",
+        "type": "Concept",
+        "definition": {"fr": "définition", "@none": "untagged", "en": "definition"},
+        "prefLabel": "Plain",
+    }
+    assert _roads(document) == (True, True)
+    fast = load(document)
+    assert fast.pref_label == LangText({NO_LANGUAGE: "Plain"})  # type: ignore[attr-defined]
+    assert list(fast.definition or {}) == ["fr", NO_LANGUAGE, "en"]  # type: ignore[attr-defined]
+    assert json.loads(dumps(fast)) == document
+    inline = {**document, "@context": [VC1_CONTEXT_URL, edc_context()["@context"]]}
+    assert _roads(inline)[1] is False
+    assert load(inline) == fast
+    turtle = dumps(fast, "turtle")
+    assert '"Plain"' in turtle and '"Plain"@' not in turtle
+    assert load(turtle, format="turtle") == fast
+    for misplaced in ({**document, "@none": "x"}, {**document, "notation": {"@none": "x"}}):
+        assert _roads(misplaced) == (False, False)

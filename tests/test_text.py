@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elmkit.errors import LanguageTagError
-from elmkit.model import LangText
+from elmkit.model import NO_LANGUAGE, Concept, LangText
 from elmkit.model.text import default_language, normalize_tag, set_default_language, set_fallbacks
 
 SPANISH = ["es", "ca", "ca-ES-valencia", "eu", "gl", "oc-aranes"]
@@ -97,3 +97,32 @@ def test_fallback_always_answers_from_present_languages(wanted: str, values: dic
     present = [t for t in chain if t in values]
     if present:
         assert text.resolve(wanted) == present[0]
+
+
+def test_texts_without_a_language() -> None:
+    text = LangText({"es": "Curso", NO_LANGUAGE: ["Course", "Kurs"]})
+    assert text.languages == ("es",)
+    assert text.untagged == ("Course", "Kurs")
+    assert NO_LANGUAGE in text and text[NO_LANGUAGE] == ("Course", "Kurs")
+    assert text.get("es") == "Curso"
+    assert text.get("fr") == "Course"  # an untagged text before any other language
+    assert text.to_json() == {"es": "Curso", NO_LANGUAGE: ["Course", "Kurs"]}
+    assert text.to_jsonld() == text.to_json()
+    assert LangText({NO_LANGUAGE: "Course"}).to_jsonld() == "Course"
+    assert LangText({NO_LANGUAGE: ["a", "b"]}).to_jsonld() == ["a", "b"]
+    assert LangText(text.to_json()) == text
+    assert text.with_text(NO_LANGUAGE, "Other").untagged == ("Other",)
+    with pytest.raises(LanguageTagError):
+        normalize_tag(NO_LANGUAGE)
+
+
+def test_a_document_string_has_no_language_but_a_python_string_has_the_default() -> None:
+    data = {"type": "Concept", "prefLabel": "Label", "definition": ["one", "two"]}
+    read = Concept.from_data(data)
+    assert read.pref_label == LangText({NO_LANGUAGE: "Label"})
+    assert read.definition is not None and read.definition.untagged == ("one", "two")
+    built = Concept(type="Concept", pref_label="Label")
+    assert built.pref_label == LangText({default_language(): "Label"})
+    assert Concept.model_validate({"type": "Concept", "prefLabel": "Label"}).pref_label == LangText(
+        {default_language(): "Label"}
+    )

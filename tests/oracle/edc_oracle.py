@@ -15,7 +15,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,13 +180,17 @@ def mutations(doc: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
                     elif kind == "empty-language":
                         first = next(iter(value))
                         target[key] = {**value, first: ""}
+                    elif kind == "untagged":
+                        target[key] = next(iter(value.values()))
+                    elif kind == "mixed-untagged":
+                        target[key] = {**value, "@none": "untagged"}
 
                 return apply
 
             kinds = ["drop"]
             if _is_lang_key(key):
                 if isinstance(value, dict) and value:
-                    kinds += ["empty", "duplicate-language", "empty-language"]
+                    kinds += ["empty", "duplicate-language", "empty-language", "untagged", "mixed-untagged"]
             elif isinstance(value, dict | list):
                 kinds += ["empty", "duplicate", "node-to-literal", "node-to-iri"]
             elif isinstance(value, str):
@@ -444,6 +448,13 @@ def run_job(job: tuple[str, tuple[str, ...] | None, int, int, int]) -> Outcome:
     the same shapes).
     """
     source, layers, stride, offset, batch_size = job
+    return check_variants(variants(source, stride=stride, offset=offset), layers, batch_size)
+
+
+def check_variants(
+    chosen: Iterable[Variant], layers: tuple[str, ...] | None, batch_size: int = 10
+) -> Outcome:
+    """Validate variants both ways, ``batch_size`` of them per pyshacl run."""
     outcome = Outcome()
     pending: list[tuple[str, Variant, set[tuple[str, str, str, str]]]] = []
     oracles: dict[tuple[str, ...], Oracle] = {}
@@ -470,7 +481,7 @@ def run_job(job: tuple[str, tuple[str, ...] | None, int, int, int]) -> Outcome:
                     )
         pending.clear()
 
-    for index, variant in enumerate(variants(source, stride=stride, offset=offset)):
+    for index, variant in enumerate(chosen):
         outcome.variants += 1
         mine = elmkit_results(variant.doc, layers)
         if mine is None:

@@ -33,7 +33,7 @@ def test_variant_generation_is_deterministic() -> None:
     assert first == second
     kinds = {v.name.split()[0] for v in edc_oracle.variants("rdf-sample-3.2")}
     assert {"drop", "empty", "duplicate", "duplicate-language", "class", "scheme", "blank",
-            "literal-to-node", "node-to-literal", "node-to-iri"} <= kinds
+            "literal-to-node", "node-to-literal", "node-to-iri", "untagged", "mixed-untagged"} <= kinds
 
 
 @pytest.mark.oracle
@@ -43,6 +43,22 @@ def test_small_sample_agrees_with_pyshacl() -> None:
     assert outcome.variants >= 25
     assert outcome.agreements >= 15
     assert outcome.violations > 0
+    assert not outcome.disagreements, _report(outcome)
+
+
+@pytest.mark.oracle
+def test_texts_without_a_language_agree_with_pyshacl() -> None:
+    """A plain string where a language map belongs, or an ``@none`` entry beside the tagged
+    texts: the same ``rdf:langString`` violations as pyshacl, for every text of a sample."""
+    chosen = [
+        v for v in edc_oracle.variants("mc-annex1") if v.name.split()[0] in ("untagged", "mixed-untagged")
+    ]
+    outcome = edc_oracle.check_variants(chosen, None)
+    print(_report(outcome))
+    assert outcome.variants >= 40
+    assert outcome.agreements == outcome.variants - len(outcome.not_loaded)
+    assert not outcome.not_loaded
+    assert outcome.violations >= outcome.variants
     assert not outcome.disagreements, _report(outcome)
 
 

@@ -12,7 +12,7 @@ from elmkit.model.classes import __all__ as _class_names
 from elmkit.model.datatypes import AnyUri, Date, DateTime, Duration, Iri, XsdDecimal
 from elmkit.model.ids import assign_ids, new_id, stable_id
 from elmkit.model.schema import ClassInfo, ModelSchema, PropertyInfo, schema
-from elmkit.model.text import LangText, set_default_language, set_fallbacks
+from elmkit.model.text import NO_LANGUAGE, LangText, set_default_language, set_fallbacks
 
 __all__ = [
     "ALL_CLASSES",
@@ -24,6 +24,7 @@ __all__ = [
     "Duration",
     "ElmNode",
     "Iri",
+    "NO_LANGUAGE",
     "LangText",
     "ModelSchema",
     "PropertyInfo",

@@ -16,6 +16,7 @@ from elmkit.errors import (
     UnknownPropertyError,
     json_pointer,
 )
+from elmkit.model.text import JSONLD_CONTEXT
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
@@ -32,6 +33,7 @@ _origins: dict[int, tuple[weakref.ref[Any], Any]] = {}
 
 #: Deepest nesting of JSON objects/arrays accepted when building the model from data.
 DEFAULT_MAX_DEPTH = 128
+_DOCUMENT = {JSONLD_CONTEXT: True}
 
 
 class ElmNode(BaseModel):
@@ -107,6 +109,9 @@ class ElmNode(BaseModel):
     ) -> Self:
         """Build a node from parsed JSON-LD (compacted with the EDC context).
 
+        A plain string where a language map is expected is a text without a language, as JSON-LD
+        reads it (see :data:`~elmkit.model.text.NO_LANGUAGE`).
+
         Raises :class:`~elmkit.errors.ElmValidationError` listing every value that does not fit,
         :class:`~elmkit.errors.StructureError` for cyclic or too deep data (pydantic's own guard
         applies by default; a smaller ``max_depth`` is checked before validation) and, with
@@ -115,7 +120,7 @@ class ElmNode(BaseModel):
         if max_depth != DEFAULT_MAX_DEPTH:
             check_structure(data, max_depth=max_depth)
         try:
-            node = cls.model_validate(data)
+            node = cls.model_validate(data, context=_DOCUMENT)
         except ValidationError as exc:
             raise validation_error(exc) from None
         if strict:

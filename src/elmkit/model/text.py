@@ -23,12 +23,20 @@ from elmkit.errors import LanguageTagError
 
 __all__ = [
     "DEFAULT_FALLBACKS",
+    "NO_LANGUAGE",
     "LangText",
     "default_language",
     "normalize_tag",
     "set_default_language",
     "set_fallbacks",
 ]
+
+#: The key of texts that carry no language tag (JSON-LD 1.1's ``@none``). A document may hold
+#: them (``"title": "Course"``); EDC wants every text tagged, and ``edc-ap`` says so.
+NO_LANGUAGE = "@none"
+#: What a validation context says when the data is a JSON-LD document: a plain string there is
+#: a text without a language, not a text in the default language.
+JSONLD_CONTEXT = "jsonld"
 
 #: Extra languages tried, in order, after a tag and its shorter forms. The generic tail
 #: (``en``, then any language present) always follows.
@@ -87,6 +95,10 @@ def normalize_tag(tag: str) -> str:
 _TAG_SHAPE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*|[xX](-[A-Za-z0-9]{1,8})+")
 
 
+def _key(tag: str) -> str:
+    return tag if tag == NO_LANGUAGE else normalize_tag(tag)
+
+
 def _shorter_forms(tag: str) -> Iterator[str]:
     parts = tag.split("-")
     for end in range(len(parts) - 1, 0, -1):
@@ -98,7 +110,8 @@ class LangText(Mapping[str, tuple[str, ...]]):
 
     Build it from a mapping (``{"es": "Título", "ca": ["a", "b"]}``), from another
     :class:`LangText`, or from a plain string in the default language (``lang=`` overrides it).
-    Tags are validated and normalised; empty strings are kept (validation reports them).
+    Tags are validated and normalised; empty strings are kept (validation reports them). Texts
+    without a language, as documents may hold them, are kept under :data:`NO_LANGUAGE`.
     """
 
     __slots__ = ("_values",)
@@ -120,7 +133,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
             for tag, value in values.items():
                 if type(value) is not str or type(tag) is not str:
                     break
-                fast[normalize_tag(tag)] = (value,)
+                fast[tag if tag == NO_LANGUAGE else normalize_tag(tag)] = (value,)
             else:
                 if len(fast) == len(values):
                     self._values = fast
@@ -134,7 +147,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
         if not isinstance(values, Mapping):
             raise LanguageTagError(f"multilingual text must be a mapping of language tags, got {type(values).__name__}")
         for tag, value in values.items():
-            key = normalize_tag(tag)
+            key = _key(tag)
             if isinstance(value, str):
                 items: tuple[str, ...] = (value,)
             elif isinstance(value, list | tuple):
@@ -148,7 +161,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
     # Mapping protocol
     def __getitem__(self, tag: str) -> tuple[str, ...]:
         try:
-            return self._values[normalize_tag(tag)]
+            return self._values[_key(tag)]
         except LanguageTagError:
             raise KeyError(tag) from None
 
@@ -162,7 +175,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
         if not isinstance(tag, str):
             return False
         try:
-            return normalize_tag(tag) in self._values
+            return _key(tag) in self._values
         except LanguageTagError:
             return False
 
@@ -187,8 +200,13 @@ class LangText(Mapping[str, tuple[str, ...]]):
 
     @property
     def languages(self) -> tuple[str, ...]:
-        """The language tags present, in insertion order."""
-        return tuple(self._values)
+        """The language tags present, in insertion order (not :data:`NO_LANGUAGE`)."""
+        return tuple(tag for tag in self._values if tag != NO_LANGUAGE)
+
+    @property
+    def untagged(self) -> tuple[str, ...]:
+        """The texts that carry no language tag."""
+        return self._values.get(NO_LANGUAGE, ())
 
     def fallback_chain(self, tag: str, chain: Sequence[str] | None = None) -> list[str]:
         """The tags :meth:`get` tries for ``tag``, most preferred first."""
@@ -218,6 +236,8 @@ class LangText(Mapping[str, tuple[str, ...]]):
         for key in self._values:
             if key.lower().split("-")[0] == base:
                 return key
+        if NO_LANGUAGE in self._values:
+            return NO_LANGUAGE
         return next(iter(self._values))
 
     def get(  # type: ignore[override]
@@ -231,22 +251,33 @@ class LangText(Mapping[str, tuple[str, ...]]):
 
     def get_all(self, tag: str) -> tuple[str, ...]:
         """Every text in exactly ``tag`` (no fallback)."""
-        return self._values.get(normalize_tag(tag), ())
+        return self._values.get(_key(tag), ())
 
     def with_text(self, tag: str, text: str) -> LangText:
         """A copy with ``text`` set (replacing) for ``tag``."""
         copy = LangText(self)
-        copy._values[normalize_tag(tag)] = (text,)
+        copy._values[_key(tag)] = (text,)
         return copy
 
     def to_json(self) -> dict[str, str | list[str]]:
         """The JSON-LD language map: one string per language, or a list when there are several."""
         return {k: v[0] if len(v) == 1 else list(v) for k, v in self._values.items()}
 
+    def to_jsonld(self) -> dict[str, str | list[str]] | str | list[str]:
+        """The compact JSON-LD value: the language map, or the plain string(s) when no text has a
+        language (which any JSON-LD processor reads back as texts without a language)."""
+        values = self._values
+        if len(values) == 1 and NO_LANGUAGE in values:
+            texts = values[NO_LANGUAGE]
+            return texts[0] if len(texts) == 1 else list(texts)
+        return self.to_json()
+
     @classmethod
-    def _validate(cls, value: Any) -> LangText:
+    def _validate(cls, value: Any, info: core_schema.ValidationInfo) -> LangText:
         if type(value) is LangText:
             return value
+        if (type(value) is str or type(value) is list) and info.context and info.context.get(JSONLD_CONTEXT):
+            value = {NO_LANGUAGE: value}
         try:
             return cls(value)
         except LanguageTagError as exc:
@@ -254,7 +285,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
+        return core_schema.with_info_plain_validator_function(
             cls._validate,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 lambda v: v.to_json(), when_used="always"

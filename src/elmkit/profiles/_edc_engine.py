@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from elmkit.model.base import ElmNode, same_node
-from elmkit.model.text import LangText
+from elmkit.model.text import NO_LANGUAGE, LangText
 from elmkit.profiles import _edc_data as data
 
 __all__ = [
@@ -353,6 +353,22 @@ def _lexical(value: Any) -> str:
     if isinstance(lexical, str):
         return lexical
     return str(value)
+
+
+def _untagged(
+    texts: tuple[str, ...], pointer: Pointer, term: str, alone: bool
+) -> list[tuple[Any, Location]]:
+    """Texts without a language: plain ``xsd:string`` literals, located where the document has
+    them (a plain string or array when they are the only texts, else the ``@none`` entry)."""
+    if alone:
+        if len(texts) == 1:
+            return [(_plain(texts[0]), (pointer, term, None))]
+        return [(_plain(text), (pointer, term, index)) for index, text in enumerate(texts)]
+    if len(texts) == 1:
+        return [(_plain(texts[0]), (pointer, term, NO_LANGUAGE))]
+    return [
+        (_plain(text), (pointer, term, f"{NO_LANGUAGE}/{index}")) for index, text in enumerate(texts)
+    ]
 
 
 def _plain(value: Any) -> Literal:
@@ -751,7 +767,9 @@ class _Builder:
                             texts_by_tag = dict(value.items())
                     added = []
                     for tag, texts in texts_by_tag.items():
-                        if len(texts) == 1:
+                        if tag == NO_LANGUAGE:
+                            added += _untagged(texts, pointer, term, len(texts_by_tag) == 1)
+                        elif len(texts) == 1:
                             added.append(((texts[0], LANG_STRING, tag), (pointer, term, tag)))
                         else:
                             added += [
@@ -867,7 +885,7 @@ class _Builder:
                         self.add(
                             res,
                             predicate,
-                            (text, LANG_STRING, tag),
+                            (text, LANG_STRING, tag) if tag != NO_LANGUAGE else _plain(text),
                             (pointer, key, tag if len(items) == 1 else f"{tag}/{index}"),
                         )
             return

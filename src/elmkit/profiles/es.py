@@ -317,7 +317,7 @@ def _concept_code(concept: ElmNode | None) -> str | None:
 
 
 def _text_codes(text: LangText | None) -> Iterator[str]:
-    for tag in text or ():
+    for tag in text.languages if text is not None else ():
         code = _tag_code(tag)
         if code is not None:
             yield code

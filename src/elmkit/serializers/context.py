@@ -207,17 +207,26 @@ def _builtin() -> dict[str, dict[str, Any]]:
     return docs
 
 
-@functools.cache
-def standard_term_kinds() -> tuple[frozenset[str], frozenset[str]]:
-    """What the standard contexts (with the status list one) declare, for telling plain documents
-    apart: the prefixes a compact IRI may use, and the terms whose string values are IRIs
-    (``@type: @id`` or ``@vocab``, and ``id``), in any scoped context.
+@dataclass(frozen=True, slots=True)
+class TermKinds:
+    """What the standard contexts (with the status list one) declare, in any scoped context, for
+    telling plain documents apart."""
 
-    A string with a known prefix changes meaning under expansion only in those terms; elsewhere it
-    stays a literal.
-    """
+    prefixes: frozenset[str]
+    """Prefixes a compact IRI may use."""
+    iri_terms: frozenset[str]
+    """Terms whose string values are IRIs (``@type: @id`` or ``@vocab``, and ``id``): a string
+    with a known prefix changes meaning under expansion only there."""
+    language_maps: frozenset[str]
+    """Terms whose object values are language maps (``@container: @language``)."""
+
+
+@functools.cache
+def standard_term_kinds() -> TermKinds:
+    """The :class:`TermKinds` of the standard contexts."""
     prefixes: set[str] = set()
     iri_terms: set[str] = {"id", "@id"}
+    language_maps: set[str] = set()
 
     def visit(context: Any) -> None:
         if isinstance(context, list):
@@ -234,17 +243,19 @@ def standard_term_kinds() -> tuple[frozenset[str], frozenset[str]]:
                     prefixes.add(term)
                 if definition.get("@type") in ("@id", "@vocab"):
                     iri_terms.add(term)
+                if definition.get("@container") == "@language":
+                    language_maps.add(term)
                 visit(definition.get("@context"))
 
     for url in STATUS_CONTEXT:
         visit(_builtin()[url]["@context"])
-    return frozenset(prefixes), frozenset(iri_terms)
+    return TermKinds(frozenset(prefixes), frozenset(iri_terms), frozenset(language_maps))
 
 
 def holds_compact_iri(value: Any) -> bool:
     """Whether ``value`` (a string, or lists of them) holds a compact IRI with a standard prefix,
     which expansion would turn into a full IRI where an IRI is expected."""
-    prefixes = standard_term_kinds()[0]
+    prefixes = standard_term_kinds().prefixes
     pending = [value]
     while pending:
         item = pending.pop()

@@ -23,6 +23,7 @@ from typing import Any
 
 from elmkit.errors import ModelError, StructureError
 from elmkit.model.base import ElmNode
+from elmkit.model.text import NO_LANGUAGE
 from elmkit.serializers.tables import (
     K_IRI,
     K_LANG,
@@ -83,6 +84,19 @@ def _root_classes() -> tuple[frozenset[str], frozenset[str]]:
     )
     credentials = frozenset(c.class_iri for c in ALL_CLASSES if issubclass(c, VerifiableCredential))
     return presentations, credentials
+
+
+def _text_language(value: Any) -> str | None:
+    """The key a value object takes in a language map: its language, :data:`NO_LANGUAGE` for a
+    plain string (``xsd:string``), ``None`` when it is no text."""
+    if type(value) is not dict or type(value.get("@value")) is not str:
+        return None
+    if len(value) == 2:
+        tag = value.get("@language")
+        if isinstance(tag, str):
+            return tag
+        return NO_LANGUAGE if value.get("@type") == _XSD_STRING else None
+    return NO_LANGUAGE if len(value) == 1 else None
 
 
 def _is_ref(value: Any) -> bool:
@@ -251,15 +265,11 @@ class ExpandedReader:
         if kind == K_LANG:
             texts: dict[str, list[str]] = {}
             for v in values:
-                if (
-                    type(v) is dict
-                    and isinstance(v.get("@language"), str)
-                    and type(v.get("@value")) is str
-                    and len(v) == 2
-                ):
-                    texts.setdefault(v["@language"], []).append(v["@value"])
-                else:
+                tag = _text_language(v)
+                if tag is None:
                     misfits.append(v)
+                else:
+                    texts.setdefault(tag, []).append(v["@value"])
             fit: Any = {k: vs[0] if len(vs) == 1 else vs for k, vs in texts.items()} or None
             return fit, misfits
         items: list[Any] = []
@@ -316,14 +326,10 @@ class ExpandedReader:
         if container == "@language":
             texts: dict[str, list[str]] = {}
             for v in values:
-                if not (
-                    type(v) is dict
-                    and len(v) == 2
-                    and isinstance(v.get("@language"), str)
-                    and type(v.get("@value")) is str
-                ):
+                tag = _text_language(v)
+                if tag is None:
                     return _MISFIT
-                texts.setdefault(v["@language"], []).append(v["@value"])
+                texts.setdefault(tag, []).append(v["@value"])
             return {k: vs[0] if len(vs) == 1 else vs for k, vs in texts.items()}
         if container is not None:
             return _MISFIT

@@ -78,8 +78,9 @@ class JsonShape:
     depth: int
     """Nesting of objects and arrays (a flat object is 1)."""
     plain: bool
-    """Only plain member names (no ``@`` keywords but ``@context``, no prefixed names), only
-    known class terms as ``type``, no compact IRIs as values of IRI-valued terms."""
+    """Only plain member names (no ``@`` keywords but ``@context``, and ``@none`` in language
+    maps; no prefixed names), only known class terms as ``type``, no compact IRIs as values of
+    IRI-valued terms."""
     contexts: int
     """How many ``@context`` members the document has."""
 
@@ -125,15 +126,20 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
     if types is not None:
         from elmkit.serializers.context import holds_compact_iri, standard_term_kinds
 
-        iri_terms = standard_term_kinds()[1]
+        kinds = standard_term_kinds()
+        iri_terms, language_maps = kinds.iri_terms, kinds.language_maps
+    untagged: set[int] = set()
 
     def list_depth(items: Iterable[Any]) -> int:
         """How deep a list (or an object's values) nests, one level for itself."""
+        nonlocal plain
         deepest = 0
         for item in items:
             kind = type(item)
             if kind is dict:
                 depth = depths.get(id(item), 1)
+                if untagged and id(item) in untagged:
+                    plain = False
             elif kind is list:
                 depth = list_depth(item)
             else:
@@ -161,10 +167,12 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
             contexts += 1
         if plain:
             names = "\x00".join(obj)
-            if ("@" in names or ":" in names) and [
-                k for k in obj if k[:1] == "@" or ":" in k
-            ] != ["@context"]:
-                plain = False
+            if "@" in names or ":" in names:
+                special = [k for k in obj if k[:1] == "@" or ":" in k]
+                if special == ["@none"]:
+                    untagged.add(id(obj))
+                elif special != ["@context"]:
+                    plain = False
             found = obj.get("type")
             unknown_type = found is not None and not (
                 found in types
@@ -178,6 +186,8 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
             kind = type(item)
             if kind is dict:
                 depth = depths.get(id(item), 1)
+                if untagged and id(item) in untagged and name not in language_maps:
+                    plain = False
             elif kind is list:
                 depth = list_depth(item)
                 if plain and name in iri_terms and holds_compact_iri(item):
@@ -212,6 +222,8 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
         return value, None
     if type(value) is dict:
         depth = depths.get(id(value), 1)
+        if id(value) in untagged:
+            plain = False
     elif type(value) is list:
         depth = list_depth(value)
     else:

@@ -260,7 +260,7 @@ class _Writer:
             elif kind == K_LANG:
                 if type(value) is LangText:
                     if value:
-                        out[term] = value.to_json()
+                        out[term] = value.to_jsonld()
                 else:
                     out[term] = self.lang(value, term)
             elif kind == K_LIT:
@@ -310,7 +310,7 @@ class _Writer:
 
     def lang(self, value: Any, term: str) -> Any:
         try:
-            return LangText(value).to_json() if value else None
+            return LangText(value).to_jsonld() if value else None
         except ElmError as exc:
             raise ModelError(f"{term}: {exc.message}", path=json_pointer(self.trail)) from None
 
@@ -328,7 +328,7 @@ class _Writer:
         if isinstance(value, ElmNode):
             return self.node(value)
         if isinstance(value, LangText):
-            return value.to_json()
+            return value.to_jsonld()
         if isinstance(value, Mapping | list | tuple):
             key = id(value)
             if key in self.active:
@@ -453,7 +453,8 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
     that are not strings or values that are not JSON.
     """
     types = known_type_names() | STATUS_ENTRY_TYPES
-    iri_terms = standard_term_kinds()[1]
+    kinds = standard_term_kinds()
+    iri_terms, language_maps = kinds.iri_terms, kinds.language_maps
     active: set[int] = set()
     fast = True
 
@@ -461,7 +462,7 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
         """False when ``item``, under the term ``name``, holds a compact IRI to expand."""
         return name not in iri_terms or not holds_compact_iri(item)
 
-    def visit(value: Any, depth: int) -> None:
+    def visit(value: Any, depth: int, language_map: bool = False) -> None:
         nonlocal fast
         if depth > max_depth:
             raise _Trail(f"the document is nested deeper than {max_depth} levels")
@@ -476,7 +477,7 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
                     if type(name) is not str:
                         raise _Trail(f"member names must be strings, found {name!r}", ModelError)
                     if fast and (name[:1] == "@" or ":" in name):
-                        fast = depth == 0 and name == "@context"
+                        fast = (depth == 0 and name == "@context") or (language_map and name == "@none")
                     kind = type(item)
                     if kind is str:
                         if fast and ":" in item:
@@ -488,7 +489,7 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
                             fast = kind is list and all(type(n) is str and n in types for n in item)
                         if kind is list and fast:
                             fast = plain_iris(name, item)
-                        visit(item, depth + 1)
+                        visit(item, depth + 1, kind is dict and name in language_maps)
                     elif kind is int or kind is bool or kind is float or item is None:
                         if name == "type" and item is not None:
                             fast = False

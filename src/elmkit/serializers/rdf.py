@@ -24,7 +24,7 @@ from rdflib.term import Node
 
 from elmkit.errors import ModelError, ParseError, StructureError, UnsupportedFormatError
 from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
-from elmkit.model.text import LangText
+from elmkit.model.text import NO_LANGUAGE, LangText
 from elmkit.serializers.expanded import ExpandedReader, pick_root
 from elmkit.serializers.tables import (
     K_IRI,
@@ -117,8 +117,9 @@ class _GraphWriter:
             elif spec.kind == K_LANG:
                 text = value if isinstance(value, LangText) else LangText(value)
                 for tag, texts in text.items():
+                    language = None if tag == NO_LANGUAGE else tag
                     for t in texts:
-                        add((subject, predicate, Literal(t, lang=tag)))
+                        add((subject, predicate, Literal(t, lang=language)))
             elif spec.kind == K_LIT:
                 for item in items:
                     add((subject, predicate, _literal(item, spec.datatype, spec.py)))
