@@ -276,7 +276,11 @@ class LangText(Mapping[str, tuple[str, ...]]):
     def _validate(cls, value: Any, info: core_schema.ValidationInfo) -> LangText:
         if type(value) is LangText:
             return value
-        if (type(value) is str or type(value) is list) and info.context and info.context.get(JSONLD_CONTEXT):
+        if (
+            (type(value) is str or (type(value) is list and all(type(v) is str for v in value)))
+            and info.context
+            and info.context.get(JSONLD_CONTEXT)
+        ):
             value = {NO_LANGUAGE: value}
         try:
             return cls(value)
