@@ -188,3 +188,90 @@ def test_demo_again_reproduces_the_same_files(tmp_path: Path) -> None:
         p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and "sqlite" not in p.name
     }
     assert after == before
+
+
+def _events(ledger: Path, credential_id: str) -> list[tuple[str, str, str | None]]:
+    from elmkit.ledger import open_ledger
+
+    with open_ledger(ledger) as store:
+        return [(e.event.value, e.actor, e.sha256) for e in store.history(credential_id)]
+
+
+def test_record_hand_offs_from_a_manifest_ids_or_a_definition(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ledger = out / "ledger.sqlite"
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", learner_rows(3))),
+        "--out",
+        str(out),
+    )
+    assert code == 0, output
+    issued = [r for r in read_manifest(out) if r["state"] == "issued"]
+    first, second, third = (r["credential_id"] for r in issued)
+
+    uploaded = runner.invoke(
+        app,
+        ["record", "uploaded", "--manifest", str(out / "manifest.csv"), "--actor", "registrar",
+         "--note", "Europass batch upload", "--ledger", str(ledger)],
+    )
+    assert uploaded.exit_code == 0, uploaded.output
+    assert "3 credential(s)" in uploaded.output
+    for row in issued:
+        assert _events(ledger, row["credential_id"])[-1] == ("uploaded", "registrar", row["upload_sha256"])
+
+    sent = runner.invoke(
+        app,
+        ["record", "sent", issued[0]["learner_id"], "--file", str(out / issued[0]["file"]),
+         "--ledger", str(ledger)],
+    )
+    assert sent.exit_code == 0, sent.output
+    assert _events(ledger, first)[-1] == ("sent", "elmkit", issued[0]["sha256"])
+
+    by_definition = runner.invoke(
+        app,
+        ["record", "downloaded", "--definition", "upvf-2026-ia-docencia", "--state", "uploaded",
+         "--ledger", str(ledger)],
+    )
+    assert by_definition.exit_code == 0, by_definition.output
+    assert "2 credential(s)" in by_definition.output
+    assert [_events(ledger, c)[-1][0] for c in (first, second, third)] == ["sent", "downloaded", "downloaded"]
+    history = runner.invoke(app, ["history", second, "--ledger", str(ledger)])
+    assert "uploaded" in history.output and "downloaded" in history.output
+
+
+def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) -> None:
+    from elmkit import revocation
+    from elmkit.ledger import open_ledger
+
+    out = tmp_path / "out"
+    ledger = out / "ledger.sqlite"
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", learner_rows(2))),
+        "--out",
+        str(out),
+    )
+    assert code == 0, output
+    first, second = (r["credential_id"] for r in read_manifest(out) if r["state"] == "issued")
+    with open_ledger(ledger) as store:
+        revocation.revoke(store, second, reason="test", actor="registrar")
+    before = {c: _events(ledger, c) for c in (first, second)}
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["record", *args, "--ledger", str(ledger)])
+        return result.exit_code, result.output
+
+    code, output = run("sent", first, second)  # the revoked one cannot be sent
+    assert code == 1 and "revoked" in output and "nothing was recorded" in output
+    code, output = run("revoked", first)
+    assert code == 2 and "revoke and suspend" in output
+    code, output = run("sealed", first)
+    assert code == 2 and "--file" in output
+    code, output = run("sent", first, "--manifest", str(out / "manifest.json"))
+    assert code == 2 and "one way" in output
+    code, output = run("sent", "urn:credential:nobody")
+    assert code == 1 and "no credential" in output
+    code, output = run("sent", first, second, "--file", str(out / "manifest.json"))
+    assert code == 2 and "exactly one" in output
+    assert {c: _events(ledger, c) for c in (first, second)} == before

@@ -1,4 +1,4 @@
-"""``elmkit issue``, ``elmkit demo``, ``elmkit history`` and ``elmkit ledger``."""
+"""``elmkit issue``, ``elmkit demo``, ``elmkit history``, ``elmkit ledger`` and ``elmkit record``."""
 
 from __future__ import annotations
 
@@ -413,18 +413,7 @@ def history(
 
     console = _console()
     with _open_existing(console, ledger) as store:
-        if store.get_credential(credential_id) is None:
-            found = list(store.credentials(learner_id=credential_id))
-            if len(found) != 1:
-                if found:
-                    console.print(f"learner {credential_id} has {len(found)} credentials:")
-                    for item in found:
-                        console.print(
-                            f"  {item.credential_id}  {item.definition_id}  {item.state.value}"
-                        )
-                    raise typer.Exit(1)
-                raise _fail(console, f"no credential {credential_id!r} in {ledger}", 1)
-            credential_id = found[0].credential_id
+        credential_id = _credential_of(console, store, credential_id, ledger)
         console.print(history_table(credential_history(store, credential_id)))
 
 
@@ -477,3 +466,128 @@ def ledger_command(
                 item.updated_at.replace("T", " ").removesuffix("Z")[:19],
             )
         console.print(table)
+
+
+#: The hand-offs that happen outside elmkit and can be recorded by hand.
+RECORDABLE = ("exported", "downloaded", "uploaded", "sealed", "sent")
+
+
+def _manifest_targets(console: Console, path: Path, event: str) -> list[tuple[str, str | None]]:
+    """``(credential id, sha256)`` of every issued row of a batch manifest (JSON or CSV); the
+    Europass upload file's digest for ``uploaded``, the JSON-LD file's otherwise."""
+    import csv
+    import json
+
+    from elmkit.microcredentials.manifest import RowState
+
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows: list[dict[str, str]] = list(csv.DictReader(handle))
+        else:
+            rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise _fail(console, f"cannot read the manifest {path}: {exc}") from None
+    key = "upload_sha256" if event == "uploaded" else "sha256"
+    targets = []
+    for row in rows:
+        if not isinstance(row, dict) or row.get("state") != RowState.ISSUED.value:
+            continue
+        credential_id = row.get("credential_id")
+        if not credential_id:
+            raise _fail(console, f"{path}: an issued row has no credential id (row {row.get('row')})")
+        targets.append((str(credential_id), row.get(key) or None))
+    return targets
+
+
+@app.command()
+def record(
+    event: Annotated[str, typer.Argument(help=f"What happened: {', '.join(RECORDABLE)}")],
+    credential_ids: Annotated[
+        list[str] | None, typer.Argument(help="Credential ids (or learner ids)")
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="Every credential a batch issued (its manifest.json or manifest.csv)"),
+    ] = None,
+    definition: Annotated[
+        str | None, typer.Option(help="Every credential of this definition (see --state)")
+    ] = None,
+    state: Annotated[
+        str | None, typer.Option(help="With --definition: only credentials in this state")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(help="The document concerned, whose sha256 is recorded (one credential)"),
+    ] = None,
+    actor: Annotated[str, typer.Option(help="Who did it (recorded in the ledger)")] = "elmkit",
+    note: Annotated[str | None, typer.Option(help="A note kept with the event")] = None,
+    ledger: Annotated[
+        Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
+    ] = Path("ledger.sqlite"),
+) -> None:
+    """Record what happened to credentials outside elmkit (uploaded to Europass, sent to the
+    learner…). All events are recorded, or none."""
+    from elmkit.errors import ElmError
+    from elmkit.ledger import sha256_hex
+
+    console = _console()
+    if event not in RECORDABLE:
+        raise _fail(
+            console,
+            f"cannot record {event!r} by hand: choose one of {', '.join(RECORDABLE)} "
+            "(revoke and suspend have commands of their own)",
+        )
+    chosen = [bool(credential_ids), manifest is not None, definition is not None]
+    if sum(chosen) != 1:
+        raise _fail(console, "name the credentials one way: ids, --manifest or --definition")
+    if state is not None and definition is None:
+        raise _fail(console, "--state goes with --definition")
+    digest: str | None = None
+    if file is not None:
+        if manifest is not None or definition is not None or len(credential_ids or ()) != 1:
+            raise _fail(console, "--file goes with exactly one credential id")
+        try:
+            digest = sha256_hex(file.read_bytes())
+        except OSError as exc:
+            raise _fail(console, f"cannot read {file}: {exc.strerror or exc}") from None
+    elif event == "sealed" and manifest is None:
+        raise _fail(console, "'sealed' needs the sealed document: --file SEALED.json")
+    detail = {"note": note} if note else None
+    with _open_existing(console, ledger) as store:
+        try:
+            if manifest is not None:
+                targets = _manifest_targets(console, manifest, event)
+            elif definition is not None:
+                targets = [
+                    (c.credential_id, None)
+                    for c in store.credentials(definition_id=definition, state=state)
+                ]
+            else:
+                targets = [
+                    (_credential_of(console, store, item, ledger), digest)
+                    for item in credential_ids or ()
+                ]
+            if not targets:
+                raise _fail(console, "no credential matches", 1)
+            with store.transaction():
+                for credential_id, sha in targets:
+                    store.record(credential_id, event, actor, sha, detail)
+        except ElmError as exc:
+            raise _fail(console, f"{exc} (nothing was recorded)", 1) from None
+    console.print(f"recorded {event!r} for {len(targets)} credential(s) in {ledger}")
+
+
+def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path) -> str:
+    """The credential ``name`` is, or the only credential of the learner ``name``."""
+    if store.get_credential(name) is not None:
+        return name
+    found = list(store.credentials(learner_id=name))
+    if len(found) == 1:
+        return found[0].credential_id
+    if found:
+        console.print(f"learner {name} has {len(found)} credentials:")
+        for item in found:
+            console.print(f"  {item.credential_id}  {item.definition_id}  {item.state.value}")
+        raise typer.Exit(1)
+    raise _fail(console, f"no credential {name!r} in {ledger}", 1)
