@@ -197,17 +197,22 @@ def _events(ledger: Path, credential_id: str) -> list[tuple[str, str, str | None
         return [(e.event.value, e.actor, e.sha256) for e in store.history(credential_id)]
 
 
-def test_record_hand_offs_from_a_manifest_ids_or_a_definition(tmp_path: Path) -> None:
+def _issued(tmp_path: Path, count: int) -> tuple[Path, list[dict[str, str]]]:
+    """Issue ``count`` credentials into ``tmp_path/out``: the folder and the issued rows."""
     out = tmp_path / "out"
-    ledger = out / "ledger.sqlite"
     code, output = _issue(
         str(definition_file(tmp_path)),
-        str(write_csv(tmp_path / "r.csv", learner_rows(3))),
+        str(write_csv(tmp_path / "r.csv", learner_rows(count))),
         "--out",
         str(out),
     )
     assert code == 0, output
-    issued = [r for r in read_manifest(out) if r["state"] == "issued"]
+    return out, [r for r in read_manifest(out) if r["state"] == "issued"]
+
+
+def test_record_hand_offs_from_a_manifest_ids_or_a_definition(tmp_path: Path) -> None:
+    out, issued = _issued(tmp_path, 3)
+    ledger = out / "ledger.sqlite"
     first, second, third = (r["credential_id"] for r in issued)
 
     uploaded = runner.invoke(
@@ -244,16 +249,9 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     from elmkit import revocation
     from elmkit.ledger import open_ledger
 
-    out = tmp_path / "out"
+    out, issued = _issued(tmp_path, 2)
     ledger = out / "ledger.sqlite"
-    code, output = _issue(
-        str(definition_file(tmp_path)),
-        str(write_csv(tmp_path / "r.csv", learner_rows(2))),
-        "--out",
-        str(out),
-    )
-    assert code == 0, output
-    first, second = (r["credential_id"] for r in read_manifest(out) if r["state"] == "issued")
+    first, second = (r["credential_id"] for r in issued)
     with open_ledger(ledger) as store:
         revocation.revoke(store, second, reason="test", actor="registrar")
     before = {c: _events(ledger, c) for c in (first, second)}
