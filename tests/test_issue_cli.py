@@ -218,12 +218,17 @@ def test_record_hand_offs_from_a_manifest_ids_or_a_definition(tmp_path: Path) ->
     uploaded = runner.invoke(
         app,
         ["record", "uploaded", "--manifest", str(out / "manifest.csv"), "--actor", "registrar",
-         "--note", "Europass batch upload", "--ledger", str(ledger)],
+         "--note", "Europass batch upload", "--at", "2026-06-23T10:30:00", "--ledger", str(ledger)],
     )
     assert uploaded.exit_code == 0, uploaded.output
     assert "3 credential(s)" in uploaded.output
     for row in issued:
         assert _events(ledger, row["credential_id"])[-1] == ("uploaded", "registrar", row["upload_sha256"])
+    from elmkit.ledger import open_ledger
+
+    with open_ledger(ledger) as store:
+        last = store.history(first)[-1]
+    assert last.at.startswith("2026-06-23T10:30:00") and last.detail == {"note": "Europass batch upload"}
 
     sent = runner.invoke(
         app,

@@ -522,12 +522,21 @@ def record(
     ] = None,
     actor: Annotated[str, typer.Option(help="Who did it (recorded in the ledger)")] = "elmkit",
     note: Annotated[str | None, typer.Option(help="A note kept with the event")] = None,
+    at: Annotated[
+        datetime | None,
+        typer.Option(
+            help="When it happened (ISO 8601, UTC) [default: now]",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"],
+        ),
+    ] = None,
     ledger: Annotated[
         Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
     ] = Path("ledger.sqlite"),
 ) -> None:
     """Record what happened to credentials outside elmkit (uploaded to Europass, sent to the
     learner…). All events are recorded, or none."""
+    from datetime import UTC
+
     from elmkit.errors import ElmError
     from elmkit.ledger import sha256_hex
 
@@ -554,6 +563,7 @@ def record(
     elif event == "sealed" and manifest is None:
         raise _fail(console, "'sealed' needs the sealed document: --file SEALED.json")
     detail = {"note": note} if note else None
+    when = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
     with _open_existing(console, ledger) as store:
         try:
             if manifest is not None:
@@ -572,7 +582,7 @@ def record(
                 raise _fail(console, "no credential matches", 1)
             with store.transaction():
                 for credential_id, sha in targets:
-                    store.record(credential_id, event, actor, sha, detail)
+                    store.record(credential_id, event, actor, sha, detail, when)
         except ElmError as exc:
             raise _fail(console, f"{exc} (nothing was recorded)", 1) from None
     console.print(f"recorded {event!r} for {len(targets)} credential(s) in {ledger}")
