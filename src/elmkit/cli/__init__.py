@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 
 import typer
 
@@ -13,6 +14,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+#: Date-time formats of the options that take one (ISO 8601; a time without zone is UTC).
+DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """``value``, in UTC when it names no time zone."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
 
 #: Modules that add their commands to :data:`app` when imported.
 COMMAND_MODULES = (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import app
+from elmkit.cli import DATETIME_FORMATS, app, as_utc
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -215,7 +215,7 @@ def issue(
         datetime | None,
         typer.Option(
             help="Validity start of new credentials (ISO 8601, UTC) [default: first issue time]",
-            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"],
+            formats=DATETIME_FORMATS,
         ),
     ] = None,
     seal: Annotated[
@@ -237,14 +237,8 @@ def issue(
     Exit status: 0 every eligible learner got a valid credential; 1 some credentials were invalid
     or some rows could not be read (see the manifest); 2 the definition or results are unusable.
     """
-    from datetime import UTC
-
     console = _console()
-    when = (
-        valid_from.replace(tzinfo=UTC)
-        if valid_from is not None and valid_from.tzinfo is None
-        else valid_from
-    )
+    when = as_utc(valid_from)
     result = _run_batch(
         console,
         definition,
@@ -526,7 +520,7 @@ def record(
         datetime | None,
         typer.Option(
             help="When it happened (ISO 8601, UTC) [default: now]",
-            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"],
+            formats=DATETIME_FORMATS,
         ),
     ] = None,
     ledger: Annotated[
@@ -535,8 +529,6 @@ def record(
 ) -> None:
     """Record what happened to credentials outside elmkit (uploaded to Europass, sent to the
     learner…). All events are recorded, or none."""
-    from datetime import UTC
-
     from elmkit.errors import ElmError
     from elmkit.ledger import sha256_hex
 
@@ -563,7 +555,7 @@ def record(
     elif event == "sealed" and manifest is None:
         raise _fail(console, "'sealed' needs the sealed document: --file SEALED.json")
     detail = {"note": note} if note else None
-    when = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+    when = as_utc(at)
     with _open_existing(console, ledger) as store:
         try:
             if manifest is not None:

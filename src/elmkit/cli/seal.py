@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from elmkit.cli import app
+from elmkit.cli import app, as_utc
 
 
 class OutputFormat(StrEnum):
@@ -64,8 +64,6 @@ def verify(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
 ) -> None:
     """Verify sealed credentials. Exit status: 0 verified, 1 failed or partially verified, 2 unusable."""
-    from datetime import UTC
-
     from rich.console import Console
 
     from elmkit.api import verify as verify_credential
@@ -81,7 +79,7 @@ def verify(
         from elmkit.status import CachingFetcher, HttpFetcher
 
         fetcher = CachingFetcher(HttpFetcher())
-    when = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+    when = as_utc(at)
     anchors: list[Path] | None = list(trust) if trust else None
     status = 0
     outputs = []
