@@ -79,6 +79,11 @@ def test_seal_and_verify_commands(tmp_path: Path) -> None:
     assert steps["SEAL"] == steps["FORMAT"] == steps["OWNER"] == "OK", checked.output
     assert steps["REVOCATION"] == "SKIPPED", "the credential has no status entry"
     assert checked.exit_code == 1, "partially verified is not verified"
+    before = runner.invoke(
+        app, ["verify", str(sealed), "--trust", str(anchors), "--at", "1999-01-01", "--format", "json"]
+    )
+    steps_before = dict(s["title"].split(": ") for s in json.loads(before.output)["steps"])
+    assert steps_before["VALIDITY"] == "ERROR" and before.exit_code == 1, before.output
     untrusted = runner.invoke(app, ["verify", str(sealed), "--holder", holder, "--format", "json"])
     assert dict(s["title"].split(": ") for s in json.loads(untrusted.output)["steps"])["SEAL"] == "SKIPPED"
     unsigned = runner.invoke(app, ["seal", str(UNSIGNED), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "x.json")])
