@@ -36,14 +36,14 @@ PY_TYPES = {
     RDF_HTML: "str",
     str(XSD.dateTime): "DateTime",
     str(XSD.date): "Date",
-    str(XSD.integer): "int",
-    str(XSD.int): "int",
-    str(XSD.positiveInteger): "int",
-    str(XSD.nonNegativeInteger): "int",
+    str(XSD.integer): "XsdInteger",
+    str(XSD.int): "XsdInteger",
+    str(XSD.positiveInteger): "XsdInteger",
+    str(XSD.nonNegativeInteger): "XsdInteger",
     str(XSD.decimal): "XsdDecimal",
     str(XSD.double): "float",
     str(XSD.float): "float",
-    str(XSD.boolean): "bool",
+    str(XSD.boolean): "XsdBoolean",
     str(XSD.duration): "Duration",
     str(XSD.anyURI): "AnyUri",
 }
@@ -350,7 +350,9 @@ def generate(classes: dict[str, Cls], meta: dict[str, Any]) -> str:
         "from elmkit.model.base import (",
         "@BASE@",
         ")",
-        "from elmkit.model.datatypes import @DATATYPES@",
+        "from elmkit.model.datatypes import (",
+        "@DATATYPES@",
+        ")",
         "from elmkit.model.text import LangText",
         "",
         "__all__ = [",
@@ -438,7 +440,8 @@ def generate(classes: dict[str, Cls], meta: dict[str, Any]) -> str:
     used = lambda names: ", ".join(n for n in names if re.search(rf"\b{n}\b", body))  # noqa: E731
     base_names = used(["ElmNode", "as_list", "as_node", "as_node_list", "register_class_tags", "tag_discriminator"])
     text = text.replace("@BASE@", "".join(f"    {name},\n" for name in base_names.split(", ")).rstrip("\n"))
-    return text.replace("@DATATYPES@", used(["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdDecimal"]))
+    datatypes = used(["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdBoolean", "XsdDecimal", "XsdInteger"])
+    return text.replace("@DATATYPES@", "".join(f"    {name},\n" for name in datatypes.split(", ")).rstrip("\n"))
 
 
 def order_ancestors(classes: dict[str, Cls], iri: str) -> list[str]:

@@ -184,6 +184,14 @@ def mutations(doc: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
                         target[key] = next(iter(value.values()))
                     elif kind == "mixed-untagged":
                         target[key] = {**value, "@none": "untagged"}
+                    elif kind == "not-a-boolean":
+                        target[key] = "yes"
+                    elif kind == "number-for-boolean":
+                        target[key] = 1
+                    elif kind == "boolean-for-number":
+                        target[key] = True
+                    elif kind == "double-for-integer":
+                        target[key] = float(value)
 
                 return apply
 
@@ -195,6 +203,10 @@ def mutations(doc: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
                 kinds += ["empty", "duplicate", "node-to-literal", "node-to-iri"]
             elif isinstance(value, str):
                 kinds += ["empty", "duplicate", "literal-to-node"]
+            elif isinstance(value, bool):
+                kinds += ["not-a-boolean", "number-for-boolean"]
+            elif isinstance(value, int):
+                kinds += ["boolean-for-number", "double-for-integer"]
             for kind in kinds:
                 yield f"{kind} {pointer}/{key}", pointer, op(kind)
         if "type" in node:

@@ -33,7 +33,8 @@ def test_variant_generation_is_deterministic() -> None:
     assert first == second
     kinds = {v.name.split()[0] for v in edc_oracle.variants("rdf-sample-3.2")}
     assert {"drop", "empty", "duplicate", "duplicate-language", "class", "scheme", "blank",
-            "literal-to-node", "node-to-literal", "node-to-iri", "untagged", "mixed-untagged"} <= kinds
+            "literal-to-node", "node-to-literal", "node-to-iri", "untagged", "mixed-untagged",
+            "boolean-for-number", "double-for-integer"} <= kinds
 
 
 @pytest.mark.oracle
@@ -59,6 +60,25 @@ def test_texts_without_a_language_agree_with_pyshacl() -> None:
     assert outcome.agreements == outcome.variants - len(outcome.not_loaded)
     assert not outcome.not_loaded
     assert outcome.violations >= outcome.variants
+    assert not outcome.disagreements, _report(outcome)
+
+
+@pytest.mark.oracle
+def test_literals_of_another_datatype_are_refused_or_agree_with_pyshacl() -> None:
+    """``true`` for a page number, ``"yes"`` or 1 for a boolean: JSON-LD reads them as other
+    datatypes, which the shapes reject; the model refuses them (a typed error with the path)
+    rather than reading a value the document does not hold."""
+    kinds = ("not-a-boolean", "number-for-boolean", "boolean-for-number", "double-for-integer")
+    chosen = [
+        v
+        for source in edc_oracle.SOURCES
+        for v in edc_oracle.variants(source)
+        if v.name.split()[0] in kinds
+    ]
+    outcome = edc_oracle.check_variants(chosen, None)
+    print(_report(outcome))
+    assert {v.name.split()[0] for v in chosen} == set(kinds)
+    assert outcome.variants >= 12 and len(outcome.not_loaded) == outcome.variants
     assert not outcome.disagreements, _report(outcome)
 
 

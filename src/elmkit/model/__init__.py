@@ -9,7 +9,16 @@ from elmkit.model.base import ElmNode
 from elmkit.model.classes import *  # noqa: F403
 from elmkit.model.classes import ALL_CLASSES, EXTRA_TERMS
 from elmkit.model.classes import __all__ as _class_names
-from elmkit.model.datatypes import AnyUri, Date, DateTime, Duration, Iri, XsdDecimal
+from elmkit.model.datatypes import (
+    AnyUri,
+    Date,
+    DateTime,
+    Duration,
+    Iri,
+    XsdBoolean,
+    XsdDecimal,
+    XsdInteger,
+)
 from elmkit.model.ids import assign_ids, new_id, stable_id
 from elmkit.model.schema import ClassInfo, ModelSchema, PropertyInfo, schema
 from elmkit.model.text import NO_LANGUAGE, LangText, set_default_language, set_fallbacks
@@ -28,7 +37,9 @@ __all__ = [
     "LangText",
     "ModelSchema",
     "PropertyInfo",
+    "XsdBoolean",
     "XsdDecimal",
+    "XsdInteger",
     "assign_ids",
     "class_for",
     "new_id",

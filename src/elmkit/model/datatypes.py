@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Self, SupportsIndex
 
-from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-__all__ = ["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdDecimal"]
+__all__ = ["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdBoolean", "XsdDecimal", "XsdInteger"]
 
 _DATETIME = re.compile(
     r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
@@ -27,6 +27,9 @@ _DURATION = re.compile(
     r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
 )
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+_INTEGER = re.compile(r"[+-]?\d+")
+_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+_XSD_WHITESPACE = " \t\n\r"
 
 
 def _custom(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
@@ -273,3 +276,37 @@ def _check_iri(value: str) -> str:
 Iri = Annotated[str, AfterValidator(_check_iri)]
 #: An ``xsd:anyURI`` literal.
 AnyUri = Annotated[str, AfterValidator(_check_iri)]
+
+
+def _xsd_integer(value: Any) -> Any:
+    """A JSON integer, or a string in the ``xsd:integer`` lexical space; not a boolean or a
+    fractional number, which JSON-LD would read as another datatype."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str):
+        text = value.strip(_XSD_WHITESPACE)
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        raise _custom("xsd_integer", "not an integer: '{value}'", value=value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    raise _custom("xsd_integer", "an integer is expected, got {kind}", kind=type(value).__name__)
+
+
+def _xsd_boolean(value: Any) -> Any:
+    """A JSON boolean, or ``true``, ``false``, ``1`` or ``0`` as a string (the ``xsd:boolean``
+    lexical space); ``"yes"`` or the number 1 are not booleans to JSON-LD."""
+    if type(value) is bool:
+        return value
+    if isinstance(value, str):
+        found = _BOOLEANS.get(value.strip(_XSD_WHITESPACE))
+        if found is not None:
+            return found
+        raise _custom("xsd_boolean", "not a boolean (true, false, 1 or 0): '{value}'", value=value)
+    raise _custom("xsd_boolean", "a boolean is expected, got {kind}", kind=type(value).__name__)
+
+
+#: An ``xsd:integer`` (or one of its subtypes; their ranges are the profiles' to check).
+XsdInteger = Annotated[int, BeforeValidator(_xsd_integer)]
+#: An ``xsd:boolean``.
+XsdBoolean = Annotated[bool, BeforeValidator(_xsd_boolean)]
