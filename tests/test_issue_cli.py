@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -171,6 +172,9 @@ def test_demo_in_a_real_process_offline(tmp_path: Path) -> None:
     assert "history" in done.stdout and str(out) in done.stdout.replace("\n", "")
     first = json.loads((out / rows[0]["file"]).read_bytes())
     assert first["id"] == rows[0]["credential_id"]
+    advice = next(line for line in done.stdout.splitlines() if "elmkit record" in line)
+    recorded = runner.invoke(app, shlex.split(advice.split("#")[0])[1:])
+    assert recorded.exit_code == 0 and "41 credential(s)" in recorded.output, recorded.output
 
 
 @pytest.mark.slow

@@ -365,6 +365,11 @@ def demo(
         console.print(f"  elmkit history {first['credential_id']}{ledger_arg}", soft_wrap=True)
         console.print(f"  elmkit ledger{ledger_arg}", soft_wrap=True)
         console.print(f"  elmkit validate {out / first['file']}", soft_wrap=True)
+        console.print(
+            f"  elmkit record uploaded --manifest {result.manifest_csv}{ledger_arg}"
+            "   # once uploaded to Europass",
+            soft_wrap=True,
+        )
     from elmkit.microcredentials.manifest import RowState
 
     if result.invalid or result.counts.get(RowState.ERROR, 0):
