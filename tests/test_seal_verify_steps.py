@@ -334,3 +334,22 @@ def test_paths_with_dots_are_paths_and_unsigned_compact_is_refused(
     header = b64url_encode(b'{"alg":"none","sigT":"2024-01-01T00:00:00Z"}')
     unsigned = f"{header}.{b64url_encode(b'{}')}."
     assert verify(unsigned).step(Step.SEAL).code == "alg-none"
+
+
+def test_format_step_names_each_value_that_does_not_read() -> None:
+    from elmkit.api import format_check
+    from elmkit.api import verify as verify_credential
+
+    doc = credential()
+    doc["credentialSubject"]["givenName"] = {"en_GB": "Ana"}
+    doc["credentialSubject"]["familyName"] = {"es": 5}
+    problems = format_check(doc)
+    by_path = dict(line.split(": ", 1) for line in problems)
+    assert set(by_path) == {"/credentialSubject/givenName", "/credentialSubject/familyName"}
+    assert "'en_GB'" in by_path["/credentialSubject/givenName"]
+    result = verify_credential(_seal(doc), trust=ec_pki().trust_anchors)
+    step = result.step(Step.FORMAT)
+    assert step.status is CheckStatus.ERROR and step.code == "invalid"
+    assert step.detail["problems"] == format_check(doc)
+    assert all("problem(s) in ELM data" not in line for line in step.detail["problems"])
+    assert result.step(Step.SEAL).ok

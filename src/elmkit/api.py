@@ -24,27 +24,23 @@ def _credential(document: Mapping[str, Any]) -> Any:
 
 
 def pre_seal_check(document: Mapping[str, Any], profiles: Sequence[str] = ("edc-ap",)) -> list[str]:
-    """Problems that forbid sealing: errors of ``profiles`` at the ``sealed`` stage."""
-    from elmkit.errors import ElmError
+    """Problems that forbid sealing: errors of ``profiles`` at the ``sealed`` stage, or why the
+    document does not read into the model (one line per value, with its path)."""
+    from elmkit.errors import ElmError, ElmValidationError
     from elmkit.profiles import validate
 
     try:
         report = validate(_credential(document), profiles=profiles, stage="sealed")
+    except ElmValidationError as exc:
+        return [f"{d.path or '/'}: {d.message}" for d in exc.details]
     except ElmError as exc:
-        return [f"{exc.path or '/'}: {exc}"]
+        return [f"{exc.path or '/'}: {exc.message}"]
     return [f"{f.path or '/'}: {f.message()}" for f in report.errors]
 
 
 def format_check(document: Mapping[str, Any]) -> list[str]:
     """The FORMAT step: the profile that the credential's ``credentialSchema`` names."""
-    from elmkit.errors import ElmError
-    from elmkit.profiles import validate
-
-    try:
-        report = validate(_credential(document), profiles=("edc-ap",), stage="sealed")
-    except ElmError as exc:
-        return [f"{exc.path or '/'}: {exc}"]
-    return [f"{f.path or '/'}: {f.message()}" for f in report.errors]
+    return pre_seal_check(document, ("edc-ap",))
 
 
 def status_checker(fetcher: Any, *, envelope_trust: Any = None) -> Any:
