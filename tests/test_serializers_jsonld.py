@@ -316,3 +316,17 @@ def test_texts_without_a_language_read_the_same_on_every_road() -> None:
     assert load(turtle, format="turtle") == fast
     for misplaced in ({**document, "@none": "x"}, {**document, "notation": {"@none": "x"}}):
         assert _roads(misplaced) == (False, False)
+
+
+def test_a_w3c_proof_stays_a_named_graph_and_sec_proof_a_plain_statement() -> None:
+    doc = credential_of(sample_path(MC))
+    proof = {"id": "urn:x:proof1", "type": "Proof"}
+    graph_form = load({**doc, "proof": proof}, strict=True)
+    assert isinstance(graph_form, EuropeanDigitalCredential)
+    assert graph_form.proof == [] and (graph_form.model_extra or {})["proof"] == proof
+    assert json.loads(dumps(graph_form))["proof"] == proof
+    plain = load({**doc, "sec:proof": proof})
+    assert isinstance(plain, EuropeanDigitalCredential) and [p.id for p in plain.proof] == ["urn:x:proof1"]
+    assert json.loads(dumps(plain))["sec:proof"] == proof
+    assert isomorphic(jsonld_graph(json.loads(dumps(graph_form))), jsonld_graph({**doc, "proof": proof}))
+    assert isomorphic(jsonld_graph(json.loads(dumps(plain))), jsonld_graph({**doc, "sec:proof": proof}))

@@ -179,3 +179,18 @@ def test_cycles_in_graphs_become_references() -> None:
     node = load(text)
     assert node.issuer.has_sub_organization[0].sub_organization_of.id == "urn:x:org"  # type: ignore[attr-defined]
     assert isomorphic(canonical(to_graph(node)), canonical(rdflib.Graph().parse(data=text, format="turtle")))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", QUICK)
+def test_rdf_round_trip_keeps_every_profile_finding(name: str, fmt: str) -> None:
+    from elmkit.profiles import get_profile
+
+    profile = get_profile("edc-ap")
+    original = load(sample_path(name))
+    again = load(dumps(original, fmt), format=fmt)
+
+    def findings(node: ElmNode) -> list[tuple[str, str | None, str | None]]:
+        return sorted((f.code, f.focus, f.property) for f in profile.check(node, stage="sealed"))
+
+    assert findings(again) == findings(original)

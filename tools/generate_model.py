@@ -24,6 +24,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 RDF_LANGSTRING = str(RDF.langString)
 RDF_HTML = str(RDF.HTML)
 SH_NODEKIND_LOWER = rdflib.URIRef(str(SH) + "nodekind")
+SEC_PROOF = "https://w3id.org/security#proof"
 
 NAMESPACES: dict[str, str] = {
     **runpy.run_path(str(Path(__file__).resolve().parents[1] / "src/elmkit/model/namespaces.py"))["NAMESPACES"],
@@ -363,7 +364,9 @@ def generate(classes: dict[str, Cls], meta: dict[str, Any]) -> str:
     lines.append("")
 
     for cls in ordered:
-        supers = [classes[s].name for s in cls.supers] or ["ElmNode"]
+        # credentials and presentations: proof fields are plain sec:proof statements
+        holds_proofs = any(p.path == SEC_PROOF for p in cls.props.values())
+        supers = [classes[s].name for s in cls.supers] or ["ProofHolder" if holds_proofs else "ElmNode"]
         inherited: dict[str, Prop] = {}
         for s in cls.supers:
             for anc in reversed(order_ancestors(classes, s)):
@@ -438,7 +441,7 @@ def generate(classes: dict[str, Cls], meta: dict[str, Any]) -> str:
     text = "\n".join(lines)
     body = text.split("__all__ = [", 1)[1]
     used = lambda names: ", ".join(n for n in names if re.search(rf"\b{n}\b", body))  # noqa: E731
-    base_names = used(["ElmNode", "as_list", "as_node", "as_node_list", "register_class_tags", "tag_discriminator"])
+    base_names = used(["ElmNode", "ProofHolder", "as_list", "as_node", "as_node_list", "register_class_tags", "tag_discriminator"])
     text = text.replace("@BASE@", "".join(f"    {name},\n" for name in base_names.split(", ")).rstrip("\n"))
     datatypes = used(["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdBoolean", "XsdDecimal", "XsdInteger"])
     return text.replace("@DATATYPES@", "".join(f"    {name},\n" for name in datatypes.split(", ")).rstrip("\n"))

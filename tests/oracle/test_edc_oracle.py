@@ -83,6 +83,39 @@ def test_literals_of_another_datatype_are_refused_or_agree_with_pyshacl() -> Non
 
 
 @pytest.mark.oracle
+def test_both_forms_of_a_proof_agree_with_pyshacl() -> None:
+    """``sec:proof`` (a plain statement, as the ELM shapes want) and the W3C ``proof`` member (a
+    named graph in JSON-LD): the same findings as pyshacl, read directly or through ``load``."""
+    import json
+
+    from elmkit.model import EuropeanDigitalCredential
+    from elmkit.model.base import SEC_PROOF
+    from elmkit.profiles import get_profile
+    from elmkit.serializers import load
+
+    base = edc_oracle.load_source("mc-annex1")
+    chosen = []
+    for key in ("proof", "sec:proof"):
+        doc = json.loads(json.dumps(base))
+        doc[key] = {"id": "urn:x:proof1", "type": "Proof"}
+        chosen.append(edc_oracle.Variant("mc-annex1", f"{key} member", doc, ""))
+    outcome = edc_oracle.check_variants(chosen, None)
+    assert outcome.agreements == 2, _report(outcome)
+    profile = get_profile("edc-ap")
+    for variant in chosen:
+        direct = EuropeanDigitalCredential.from_data(variant.doc)
+        loaded = load(variant.doc)
+        assert [f.code for f in profile.check(loaded, stage="sealed")] == [
+            f.code for f in profile.check(direct, stage="sealed")
+        ], variant.name
+    rdf_sample = load(edc_oracle.SOURCES["rdf-sample-3.2"])
+    assert isinstance(rdf_sample, EuropeanDigitalCredential) and rdf_sample.proof
+    assert not [
+        f for f in profile.check(rdf_sample, stage="sealed") if f.property == SEC_PROOF
+    ]
+
+
+@pytest.mark.oracle
 @pytest.mark.slow
 def test_mutation_corpus_agrees_with_pyshacl() -> None:
     """At least 1,000 variants of the official samples: the same violations as pyshacl."""

@@ -6,7 +6,15 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from elmkit.errors import (
@@ -20,7 +28,9 @@ from elmkit.model.text import JSONLD_CONTEXT
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
+    "SEC_PROOF",
     "ElmNode",
+    "ProofHolder",
     "as_list",
     "as_node",
     "as_node_list",
@@ -34,6 +44,9 @@ _origins: dict[int, tuple[weakref.ref[Any], Any]] = {}
 #: Deepest nesting of JSON objects/arrays accepted when building the model from data.
 DEFAULT_MAX_DEPTH = 128
 _DOCUMENT = {JSONLD_CONTEXT: True}
+#: The predicate of proofs. The model's ``proof`` fields are plain ``sec:proof`` statements, as
+#: the ELM shapes want them; the W3C ``proof`` term puts its proofs in a named graph instead.
+SEC_PROOF = "https://w3id.org/security#proof"
 
 
 class ElmNode(BaseModel):
@@ -62,6 +75,8 @@ class ElmNode(BaseModel):
     default_type: ClassVar[str | tuple[str, ...]] = ""
     #: IRI of the application-profile shape the class comes from.
     shape_iri: ClassVar[str] = ""
+    #: Document members kept as they came (in ``model_extra``) although a context defines them.
+    kept_members: ClassVar[frozenset[str]] = frozenset()
 
     id: str | None = None
     type: str | list[str] | None = None
@@ -106,11 +121,14 @@ class ElmNode(BaseModel):
         *,
         strict: bool = False,
         max_depth: int = DEFAULT_MAX_DEPTH,
+        compact: bool = True,
     ) -> Self:
         """Build a node from parsed JSON-LD (compacted with the EDC context).
 
-        A plain string where a language map is expected is a text without a language, as JSON-LD
-        reads it (see :data:`~elmkit.model.text.NO_LANGUAGE`).
+        Read as JSON-LD reads it: a plain string where a language map is expected is a text
+        without a language (see :data:`~elmkit.model.text.NO_LANGUAGE`), and a W3C ``proof``
+        member is a named graph (see :class:`ProofHolder`). ``compact=False`` takes data already
+        in the model's own terms (as the expanded JSON-LD and RDF readers give it).
 
         Raises :class:`~elmkit.errors.ElmValidationError` listing every value that does not fit,
         :class:`~elmkit.errors.StructureError` for cyclic or too deep data (pydantic's own guard
@@ -120,7 +138,7 @@ class ElmNode(BaseModel):
         if max_depth != DEFAULT_MAX_DEPTH:
             check_structure(data, max_depth=max_depth)
         try:
-            node = cls.model_validate(data, context=_DOCUMENT)
+            node = cls.model_validate(data, context=_DOCUMENT if compact else None)
         except ValidationError as exc:
             raise validation_error(exc) from None
         if strict:
@@ -157,7 +175,7 @@ class ElmNode(BaseModel):
         """``(json pointer, property)`` for every property not in the model, in this tree."""
         for path, node in self.walk():
             for key in node.model_extra or {}:
-                if key != "@context":
+                if key != "@context" and key not in node.kept_members:
                     yield json_pointer([*_split(path), key]), key
 
     def to_jsonld(self, **options: Any) -> dict[str, Any]:
@@ -165,6 +183,26 @@ class ElmNode(BaseModel):
         from elmkit.serializers.jsonld import node_to_jsonld
 
         return node_to_jsonld(self, **options)
+
+
+class ProofHolder(ElmNode):
+    """A credential or presentation: ``proof`` holds plain ``sec:proof`` statements (what elmkit
+    writes). A document's W3C ``proof`` member, which JSON-LD reads as a named graph, is kept as
+    it came, in ``model_extra``, so that it means, validates and is written back the same."""
+
+    kept_members: ClassVar[frozenset[str]] = frozenset({"proof"})
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_graph_proofs(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
+    ) -> Self:
+        if not (type(data) is dict and "proof" in data and info.context and info.context.get(JSONLD_CONTEXT)):
+            return handler(data)
+        node = handler({key: value for key, value in data.items() if key != "proof"})
+        if node.__pydantic_extra__ is not None:
+            node.__pydantic_extra__["proof"] = data["proof"]
+        return node
 
 
 def same_node(one: ElmNode, other: ElmNode) -> bool:

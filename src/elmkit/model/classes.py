@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag
 
 from elmkit.model.base import (
     ElmNode,
+    ProofHolder,
     as_list,
     as_node,
     as_node_list,
@@ -291,7 +292,7 @@ class DisplayParameter(ElmNode):
     title: LangText | None = Field(None, alias='title', description='The title of the European Digital Credential. One value per language is permitted.', json_schema_extra={'elm': {'owner': 'DisplayParameter', 'iri': 'http://purl.org/dc/terms/title', 'term': 'title', 'min': 1, 'max': None, 'kind': 'lang', 'datatype': 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString', 'classes': [], 'node_shapes': [], 'node_kind': None, 'unique_lang': True, 'max_inclusive': None, 'severity': 'Violation', 'deactivated': False, 'shape': 'http://data.europa.eu/snb/model/ap/edc-generic-no-cv/DisplayParameter-dc_title', 'label': 'title', 'context': 'edc', 'jsonld': {'@container': '@language'}}})
 
 
-class VerifiableCredential(ElmNode):
+class VerifiableCredential(ProofHolder):
     """A Verifiable Credential. This is the superclass of European Digital credential for Learning."""
 
     class_iri: ClassVar[str] = 'https://www.w3.org/2018/credentials#VerifiableCredential'
@@ -339,7 +340,7 @@ class EuropeanDigitalCredential(VerifiableCredential):
     valid_until: DateTime | None = Field(None, alias='validUntil', description='The date and time, when the credential expires (automatic invalidation). This property is inherited from Verifiable Credential.', json_schema_extra={'elm': {'owner': 'EuropeanDigitalCredential', 'iri': 'https://www.w3.org/2018/credentials#validUntil', 'term': 'validUntil', 'min': 0, 'max': 1, 'kind': 'literal', 'datatype': 'http://www.w3.org/2001/XMLSchema#dateTime', 'classes': [], 'node_shapes': [], 'node_kind': None, 'unique_lang': False, 'max_inclusive': None, 'severity': 'Violation', 'deactivated': False, 'shape': 'http://data.europa.eu/snb/model/ap/edc-generic-no-cv/EuropeanDigitalCredential-cred_validUntil', 'label': 'valid until', 'context': 'vc1', 'jsonld': {'@type': 'xsd:dateTime'}}})
 
 
-class VerifiablePresentation(ElmNode):
+class VerifiablePresentation(ProofHolder):
     """A verifiable presentation of a set of credentials. A composition of a set of credentials that can be presented to and verified by a verifier."""
 
     class_iri: ClassVar[str] = 'https://www.w3.org/2018/credentials#VerifiablePresentation'

@@ -200,9 +200,7 @@ def schema() -> ModelSchema:
     infos: dict[str, ClassInfo] = {}
     by_iri = {c.class_iri: c for c in generated.ALL_CLASSES}
     for model in generated.ALL_CLASSES:
-        supers = tuple(
-            base.__name__ for base in model.__bases__ if issubclass(base, ElmNode) and base is not ElmNode
-        )
+        supers = tuple(base.__name__ for base in model.__bases__ if base in generated.ALL_CLASSES)
         subs = tuple(c.__name__ for c in generated.ALL_CLASSES if model in c.__bases__)
         infos[model.__name__] = ClassInfo(
             name=model.__name__,

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from elmkit.model.base import ElmNode, same_node
+from elmkit.model.base import SEC_PROOF, ElmNode, same_node
 from elmkit.model.text import NO_LANGUAGE, LangText
 from elmkit.profiles import _edc_data as data
 
@@ -428,7 +428,7 @@ def _field_plan(model: type[ElmNode], scope: str) -> tuple[tuple[str, str, str, 
         if fact is None:
             continue  # the contexts do not define the term: JSON-LD drops the value
         predicate, coercion = fact
-        if coercion == "@graph":
+        if coercion == "@graph" and predicate != SEC_PROOF:
             mode = "graph"
         elif kind == "node":
             mode = "node"

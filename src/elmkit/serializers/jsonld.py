@@ -527,7 +527,7 @@ def _other(item: Any) -> None:
         raise _Trail(f"a {type(item).__name__} is not a JSON value", ModelError)
 
 
-def _build(data: dict[str, Any], *, strict: bool) -> ElmNode:
+def _build(data: dict[str, Any], *, strict: bool, compact: bool = True) -> ElmNode:
     types = data.get("type")
     if types is None:
         raise ModelError("the document has no type", path="/type")
@@ -535,7 +535,7 @@ def _build(data: dict[str, Any], *, strict: bool) -> ElmNode:
     cls = class_for_types(names) if isinstance(names, list) else None
     if cls is None:
         raise ModelError(f"no ELM class for type {types!r}", path="/type")
-    return cls.from_data(data, strict=strict)
+    return cls.from_data(data, strict=strict, compact=compact)
 
 
 def read_jsonld(
@@ -576,14 +576,14 @@ def read_jsonld(
     if not nodes:
         raise ModelError("the document holds no node once expanded (unknown terms are dropped)")
     if len(nodes) == 1 and root is None:
-        return _build(ExpandedReader().node(nodes[0]), strict=strict)
+        return _build(ExpandedReader().node(nodes[0]), strict=strict, compact=False)
     index = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
     if len(index) < len(nodes):
         unnamed = [n for n in nodes if not isinstance(n.get("@id"), str)]
         for number, node in enumerate(unnamed):
             index[f"_:elmkit-top-{number}"] = node
     chosen = pick_root(index, referenced_ids(nodes), root)
-    return _build(ExpandedReader(index).node(chosen), strict=strict)
+    return _build(ExpandedReader(index).node(chosen), strict=strict, compact=False)
 
 
 # ----------------------------------------------------------------------------------------------

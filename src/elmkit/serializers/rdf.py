@@ -298,7 +298,7 @@ def from_graph(graph: Graph, *, root: str | None = None, strict: bool = False) -
     cls = class_for_types(names)
     if cls is None:
         raise ModelError(f"the root node {chosen.get('@id')!r} has no ELM type", path="/type")
-    return cls.from_data(data, strict=strict)
+    return cls.from_data(data, strict=strict, compact=False)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from elmkit.model.base import ElmNode
+from elmkit.model.base import SEC_PROOF, ElmNode
 
 __all__ = [
     "RDF_HTML",
@@ -34,7 +34,6 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_HTML = "http://www.w3.org/1999/02/22-rdf-syntax-ns#HTML"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-SEC_PROOF = "https://w3id.org/security#proof"
 
 # How a literal's Python value is written and read back.
 PY_STR, PY_INT, PY_BOOL, PY_FLOAT, PY_LEXICAL, PY_DECIMAL = range(6)
