@@ -330,3 +330,12 @@ def test_a_w3c_proof_stays_a_named_graph_and_sec_proof_a_plain_statement() -> No
     assert json.loads(dumps(plain))["sec:proof"] == proof
     assert isomorphic(jsonld_graph(json.loads(dumps(graph_form))), jsonld_graph({**doc, "proof": proof}))
     assert isomorphic(jsonld_graph(json.loads(dumps(plain))), jsonld_graph({**doc, "sec:proof": proof}))
+
+
+def test_a_value_where_a_node_belongs_is_written_back_as_it_came() -> None:
+    doc = credential_of(sample_path(MC))
+    doc["issuer"]["eIDASIdentifier"] = {"@value": "not a node"}
+    node = EuropeanDigitalCredential.from_data(doc)
+    written = json.loads(dumps(node))
+    assert written["issuer"]["eIDASIdentifier"] == {"@value": "not a node"}
+    assert isomorphic(jsonld_graph(written), jsonld_graph(doc))

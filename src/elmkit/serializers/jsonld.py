@@ -222,8 +222,10 @@ class _Writer:
         if nid is not None:
             out["id"] = nid
         if ntype is None:
-            default = table.default_type
-            out["type"] = list(default) if type(default) is list else default
+            extra = node.__pydantic_extra__
+            if not (extra and "@value" in extra):  # a value object read where a node belongs
+                default = table.default_type
+                out["type"] = list(default) if type(default) is list else default
         else:
             out["type"] = list(ntype) if type(ntype) is list else ntype
         trail = self.trail
