@@ -24,6 +24,7 @@ from test_serializers_helpers import (
     JSON_SAMPLES,
     TURTLE_SAMPLE,
     canonical,
+    credential_of,
     jsonld_graph,
     official_sample_graph,
     sample_path,
@@ -194,3 +195,25 @@ def test_rdf_round_trip_keeps_every_profile_finding(name: str, fmt: str) -> None
         return sorted((f.code, f.focus, f.property) for f in profile.check(node, stage="sealed"))
 
     assert findings(again) == findings(original)
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ({"@value": "not a node"}, Literal("not a node")),
+        ({"@value": "texte", "@language": "fr"}, Literal("texte", lang="fr")),
+        ({"@value": "7", "@type": "xsd:integer"}, Literal("7", datatype=rdflib.XSD.integer)),
+        ({"@value": True}, Literal(True)),
+    ],
+)
+def test_a_value_where_a_node_belongs_is_the_same_literal_in_rdf(value: dict[str, Any], literal: Literal) -> None:
+    doc = credential_of(sample_path(QUICK[0]))
+    assert "eIDASIdentifier" not in doc["issuer"]
+    without = to_graph(EuropeanDigitalCredential.from_data(doc))
+    doc["issuer"]["eIDASIdentifier"] = value
+    node = EuropeanDigitalCredential.from_data(doc)
+    issuer = URIRef(doc["issuer"]["id"])
+    expected = {(issuer, URIRef(ELM + "eidasLegalIdentifier"), literal)}
+    assert set(to_graph(node)) - set(without) == expected
+    again = load(dumps(node, "turtle"), format="turtle")
+    assert isomorphic(to_graph(again), to_graph(node))

@@ -76,6 +76,12 @@ class _GraphWriter:
         found = self.done.get(key)
         if found is not None:
             return found
+        extra = node.__pydantic_extra__
+        if node.type is None and node.id is None and extra and "@value" in extra:
+            literal = _value_object(extra)
+            values = node.__dict__
+            if literal is not None and all(_empty(values.get(s.name)) for s in table_for(type(node)).fields):
+                return literal  # a value read where a node belongs
         if key in self.active:
             raise StructureError("the model contains a cycle: a node contains itself")
         if self.depth > self.max_depth:
@@ -172,6 +178,22 @@ def _empty(value: Any) -> bool:
     if isinstance(value, list | LangText | dict):
         return len(value) == 0
     return False
+
+
+def _value_object(value: dict[str, Any]) -> Literal | None:
+    """The literal a simple JSON-LD value object stands for, or ``None``."""
+    lexical, language, datatype = value["@value"], value.get("@language"), value.get("@type")
+    if not set(value) <= {"@value", "@language", "@type"} or (language and datatype):
+        return None
+    try:
+        if isinstance(language, str):
+            return Literal(str(lexical), lang=language) if isinstance(lexical, str) else None
+        if isinstance(datatype, str):
+            iri = _absolute(datatype)
+            return Literal(str(lexical), datatype=URIRef(iri)) if iri is not None else None
+    except ValueError:
+        return None
+    return Literal(lexical) if isinstance(lexical, str | bool | int | float) else None
 
 
 def _absolute(name: str) -> str | None:
