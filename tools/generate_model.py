@@ -24,12 +24,12 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 RDF_LANGSTRING = str(RDF.langString)
 RDF_HTML = str(RDF.HTML)
 SH_NODEKIND_LOWER = rdflib.URIRef(str(SH) + "nodekind")
-SEC_PROOF = "https://w3id.org/security#proof"
 
 NAMESPACES: dict[str, str] = {
     **runpy.run_path(str(Path(__file__).resolve().parents[1] / "src/elmkit/model/namespaces.py"))["NAMESPACES"],
     "sec": "https://w3id.org/security#",
 }
+SEC_PROOF = NAMESPACES["sec"] + "proof"
 
 PY_TYPES = {
     str(XSD.string): "str",

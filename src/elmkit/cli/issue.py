@@ -377,9 +377,14 @@ def demo(
 
 
 def _manifest_rows(result: BatchResult) -> list[dict[str, str]]:
+    return _csv_rows(result.manifest_csv)
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a manifest CSV."""
     import csv
 
-    with result.manifest_csv.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -474,17 +479,10 @@ RECORDABLE = ("exported", "downloaded", "uploaded", "sealed", "sent")
 def _manifest_targets(console: Console, path: Path, event: str) -> list[tuple[str, str | None]]:
     """``(credential id, sha256)`` of every issued row of a batch manifest (JSON or CSV); the
     Europass upload file's digest for ``uploaded``, the JSON-LD file's otherwise."""
-    import csv
-    import json
-
-    from elmkit.microcredentials.manifest import RowState
+    from elmkit.microcredentials.manifest import RowState, read_manifest
 
     try:
-        if path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8", newline="") as handle:
-                rows: list[dict[str, str]] = list(csv.DictReader(handle))
-        else:
-            rows = json.loads(path.read_text(encoding="utf-8"))["rows"]
+        rows = _csv_rows(path) if path.suffix.lower() == ".csv" else read_manifest(path)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(console, f"cannot read the manifest {path}: {exc}") from None
     key = "upload_sha256" if event == "uploaded" else "sha256"

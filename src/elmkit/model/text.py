@@ -133,7 +133,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
             for tag, value in values.items():
                 if type(value) is not str or type(tag) is not str:
                     break
-                fast[tag if tag == NO_LANGUAGE else normalize_tag(tag)] = (value,)
+                fast[_key(tag)] = (value,)
             else:
                 if len(fast) == len(values):
                     self._values = fast

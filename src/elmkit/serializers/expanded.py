@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from elmkit.errors import ModelError, StructureError
-from elmkit.model.base import SEC_PROOF, ElmNode
+from elmkit.model.base import ElmNode
 from elmkit.model.text import NO_LANGUAGE
 from elmkit.serializers.tables import (
     K_IRI,
@@ -286,8 +286,7 @@ class ExpandedReader:
                 if type(v) is not dict or "@value" in v or "@list" in v or "@set" in v:
                     misfits.append(v)
                 elif "@graph" in v and set(v) <= {"@graph", "@id", "@index"}:
-                    if spec.iri == SEC_PROOF:
-                        # the model's proofs are plain statements, not named graphs
+                    if spec.plain_proof:
                         misfits.append(v)
                         continue
                     graph = v["@graph"] if isinstance(v["@graph"], list) else [v["@graph"]]

@@ -72,6 +72,11 @@ class FieldSpec:
     """The W3C context puts the values in a named graph (``@container: @graph``)."""
     range: tuple[str, ...]
 
+    @property
+    def plain_proof(self) -> bool:
+        """The model's proofs: plain ``sec:proof`` statements, although the W3C term is a graph."""
+        return self.graph and self.iri == SEC_PROOF
+
 
 @dataclass(frozen=True, slots=True)
 class ClassTable:
@@ -136,7 +141,7 @@ def table_for(cls: type[ElmNode]) -> ClassTable:
     ordered = sorted(specs, key=lambda s: s.term)
 
     def rows(items: list[FieldSpec]) -> tuple[tuple[str, int, int, bool], ...]:
-        return tuple((s.term, s.kind, s.py, s.graph and s.iri == SEC_PROOF) for s in items)
+        return tuple((s.term, s.kind, s.py, s.plain_proof) for s in items)
 
     def getter(items: list[FieldSpec]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         if not items:
