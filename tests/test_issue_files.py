@@ -244,3 +244,49 @@ def test_zip_bundle_takes_any_bytes_like_data(tmp_path: Path, background: bool) 
     with zipfile.ZipFile(tmp_path / "b.zip") as archive:
         assert archive.read("a.json") == b'{"a": 1}' and archive.read("b.json") == b'{"b": 2}'
     assert bundle.count == 2
+
+
+def test_zip_bundle_writes_what_zipfile_writes(tmp_path: Path) -> None:
+    members = [(f"credentials/{i:03d}.jsonld", os.urandom(i * 37) * 3) for i in range(60)]
+    with ZipBundle(tmp_path / "bundle.zip", durable=False) as bundle:
+        for name, data in members:
+            bundle.add(name, data)
+    with zipfile.ZipFile(tmp_path / "plain.zip", "w") as archive:
+        for name, data in members:
+            archive.writestr(ZipBundle._info(name), data)
+    assert (tmp_path / "bundle.zip").read_bytes() == (tmp_path / "plain.zip").read_bytes()
+    assert not list(tmp_path.glob(f"{TEMP_PREFIX}*"))
+
+
+def _traced_after(bundle: ZipBundle, start: int, stop: int) -> int:
+    import tracemalloc
+
+    for i in range(start, stop):
+        bundle.add(f"credentials/{i:08d}-learner.jsonld", b"{}")
+    return tracemalloc.get_traced_memory()[0]
+
+
+def test_zip_bundle_memory_does_not_grow_with_its_members(tmp_path: Path) -> None:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with ZipBundle(tmp_path / "many.zip", durable=False) as bundle:
+            first = _traced_after(bundle, 0, 2_000)
+            later = _traced_after(bundle, 2_000, 12_000)
+    finally:
+        tracemalloc.stop()
+    # an in-memory member list would hold about 4 MB more for the 10,000 later members
+    assert later - first < 256 * 1024
+    with zipfile.ZipFile(tmp_path / "many.zip") as archive:
+        names = archive.namelist()
+    assert len(names) == 12_000 and names[-1] == "credentials/00011999-learner.jsonld"
+
+
+@pytest.mark.slow
+def test_zip_bundle_of_more_members_than_a_plain_zip_holds(tmp_path: Path) -> None:
+    with ZipBundle(tmp_path / "zip64.zip", durable=False, background=True) as bundle:
+        for i in range(70_000):
+            bundle.add(f"m/{i}", b"")
+    with zipfile.ZipFile(tmp_path / "zip64.zip") as archive:
+        assert len(archive.infolist()) == 70_000 and archive.testzip() is None

@@ -9,6 +9,7 @@ again produces the same files, byte for byte, and never a second credential for 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -393,6 +394,8 @@ class _Batch:
     ) -> None:
         self.definition = definition
         self.out = out_dir
+        self._out_text = os.fspath(out_dir)
+        self._resolved_out: str | None = None
         self.config = config
         self.ledger = ledger
         self.actor = actor
@@ -522,8 +525,8 @@ class _Batch:
                 continue
             file = f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"
             upload_file = f"{UPLOAD_DIR}/{slot.stem}.json"
-            staged.stage(self.out / file, result.document)
-            staged.stage(self.out / upload_file, result.upload)
+            staged.stage(os.path.join(self._out_text, file), result.document)
+            staged.stage(os.path.join(self._out_text, upload_file), result.upload)
             sha, upload_sha = sha256_hex(result.document), sha256_hex(result.upload)
             issued.append((slot, sha, upload_sha))
             slot.done = self._row(
@@ -570,7 +573,7 @@ class _Batch:
                 ]
             for slot, sha, upload_sha in rest:
                 assert slot.learner is not None and slot.valid_from is not None
-                path = str((self.out / CREDENTIALS_DIR / f"{slot.stem}.jsonld").resolve())
+                path = self._absolute(f"{CREDENTIALS_DIR}/{slot.stem}.jsonld")
                 if not slot.claimed:
                     ledger.claim_credential(
                         slot.credential_id,
@@ -597,6 +600,12 @@ class _Batch:
                     detail={"format": "europass-upload", "file": f"{UPLOAD_DIR}/{slot.stem}.json"},
                 )
 
+    def _absolute(self, file: str) -> str:
+        """The absolute path of an output file (the folder is resolved once per batch)."""
+        if self._resolved_out is None:
+            self._resolved_out = str(self.out.resolve())
+        return os.path.join(self._resolved_out, file)
+
     def _new_credential(self, slot: _Slot, sha: str, upload_sha: str) -> NewCredential:
         """A new credential with its ``generated`` and ``exported`` events (see ``_record``)."""
         from elmkit.ledger.sqlite import NewCredential
@@ -607,7 +616,7 @@ class _Batch:
             slot.credential_id,
             slot.learner.learner_id,
             detail={"valid_from": slot.valid_from.isoformat()},
-            file_path=str((self.out / file).resolve()),
+            file_path=self._absolute(file),
             events=(
                 ("generated", sha, {"file": file}),
                 (

@@ -12,6 +12,7 @@ import collections
 import contextlib
 import hashlib
 import os
+import pickle
 import re
 import secrets
 import tempfile
@@ -51,7 +52,7 @@ def safe_name(text: str, *, max_length: int = 60) -> str:
     return cleaned[:max_length] or "x"
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync_dir(folder: str | os.PathLike[str]) -> None:
     """Make a rename in ``folder`` durable (a no-op where directories cannot be opened)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -145,21 +146,23 @@ class StagedFiles:
 
     def __init__(self, *, durable: bool = True) -> None:
         self.durable = durable
-        self._pending: list[tuple[Path, Path]] = []
+        self._pending: list[tuple[str, str]] = []
         self._prefix = _temp_prefix()
         self._counter = 0
 
     def __len__(self) -> int:
         return len(self._pending)
 
-    def stage(self, path: Path, data: bytes) -> None:
+    def stage(self, path: str | os.PathLike[str], data: bytes) -> None:
         """Write ``data`` to a temporary file beside ``path``."""
         self._counter += 1
-        temp = path.with_name(f"{self._prefix}{self._counter}-{path.name}.part")
+        target = os.fspath(path)
+        folder, name = os.path.split(target)
+        temp = os.path.join(folder, f"{self._prefix}{self._counter}-{name}.part")
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder or ".", exist_ok=True)
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             view = memoryview(data)
@@ -169,7 +172,7 @@ class StagedFiles:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        self._pending.append((temp, path))
+        self._pending.append((temp, target))
 
     def commit(self) -> None:
         """Make every staged file durable, then move each into place."""
@@ -177,20 +180,20 @@ class StagedFiles:
             return
         if self.durable and hasattr(os, "sync"):
             os.sync()
-        folders: set[Path] = set()
+        folders: set[str] = set()
         for temp, path in self._pending:
             os.replace(temp, path)
-            folders.add(path.parent)
+            folders.add(os.path.dirname(path))
         self._pending.clear()
         if self.durable:
             for folder in sorted(folders):
-                _fsync_dir(folder)
+                _fsync_dir(folder or ".")
 
     def abort(self) -> None:
         """Delete every staged temporary file."""
         for temp, _path in self._pending:
             with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+                os.unlink(temp)
         self._pending.clear()
 
 
@@ -252,18 +255,58 @@ def _chunks(path: Path) -> Iterator[bytes]:
         yield from iter(lambda: handle.read(1 << 20), b"")
 
 
+class _SpilledMembers(list[zipfile.ZipInfo]):
+    """The member list of a ZIP being written, kept in an unnamed temporary file instead of in
+    memory, so that an archive of any number of members is written in constant memory.
+
+    :mod:`zipfile` only appends to this list while writing, counts it, and reads it once in
+    order when :meth:`zipfile.ZipFile.close` writes the central directory.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self._file = tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=folder)  # noqa: SIM115 (closed by close())
+        self._count = 0
+
+    def append(self, info: zipfile.ZipInfo) -> None:
+        pickle.dump(info, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[zipfile.ZipInfo]:
+        self._file.seek(0)
+        for _ in range(self._count):
+            info: zipfile.ZipInfo = pickle.load(self._file)
+            yield info
+        self._file.seek(0, os.SEEK_END)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _UnkeptNames(dict[str, zipfile.ZipInfo]):
+    """The archive's name index, left empty: members are found through no name while writing."""
+
+    def __setitem__(self, name: str, info: zipfile.ZipInfo) -> None:
+        return None
+
+
 class ZipBundle:
     """A reproducible ZIP written member by member into a temporary file and published
     atomically by :meth:`close` (an interrupted run leaves no partial archive).
 
     Members get a fixed timestamp and permissions and keep the order they are added in, so the
-    same members always give the same archive bytes. With ``background=True`` members are
+    same members always give the same archive bytes. The list of members waits in a temporary
+    file for the central directory, so memory does not grow with the number of members; member
+    names are not checked for repeats (give each member its own name). With ``background=True`` members are
     compressed and written by a thread of their own (compression runs beside the caller on
     another core); a failure there is raised by the next :meth:`add` or by :meth:`close`.
     Always end with :meth:`close` or :meth:`abort` (or use it as a context manager).
     """
 
-    _QUEUE_BYTES = 32 << 20
+    _QUEUE_BYTES = 8 << 20
     """How much member data may wait for the background writer."""
 
     def __init__(self, path: Path, *, durable: bool = True, background: bool = False) -> None:
@@ -271,6 +314,9 @@ class ZipBundle:
         self._archive = zipfile.ZipFile(
             self._writer.file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
         )
+        self._members = _SpilledMembers(self._writer.path.parent)
+        self._archive.filelist = self._members
+        self._archive.NameToInfo = _UnkeptNames()
         self.count = 0
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -367,6 +413,8 @@ class ZipBundle:
         except BaseException:
             self.abort()
             raise
+        finally:
+            self._members.close()
         self._writer.commit()
 
     def abort(self) -> None:
@@ -375,6 +423,7 @@ class ZipBundle:
         self._stop()
         with contextlib.suppress(Exception):
             self._archive.close()
+        self._members.close()
         self._writer.abort()
 
     def __enter__(self) -> ZipBundle:
