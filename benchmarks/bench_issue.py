@@ -10,8 +10,8 @@ everything ``elmkit issue`` does (SQLite ledger, ZIP bundle compressed by a thre
 files synced to disk) and with just the credentials and their files on one core (no ledger, no
 ZIP, atomic writes not synced).
 Printed: credentials per second at two batch sizes, peak memory (``ru_maxrss`` of the process
-after each size, and ``tracemalloc`` peaks on two smaller batches) to show memory does not grow
-with N, the share of each stage, display pages measured on ``--images-n`` learners and
+after each size, and ``tracemalloc`` peaks on three smaller batches, with the growth per added
+learner) to show memory does not grow with N, the share of each stage, display pages measured on ``--images-n`` learners and
 extrapolated, and the baseline (the same credentials compacted with pyld and validated with
 pyshacl against the official EDC shapes) measured on ``--baseline-n`` credentials and
 extrapolated. Aim: 1,000 credentials per second on one core without pages.
@@ -118,6 +118,10 @@ def run_batch(
         **options,
     )
     return result.issued, time.perf_counter() - start
+
+
+#: Batch sizes whose peak memory is traced (with everything ``elmkit issue`` does).
+TRACED_SIZES = (300, 1200, 4800)
 
 
 def traced_peak(definition: Path, results: Path, folder: Path) -> float:
@@ -279,7 +283,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="elmkit-bench-") as tmp:
         folder = Path(tmp)
         definition, _ = write_demo_inputs(folder / "input")
-        for n in {args.small, args.n, 50, 300, 1200, args.images_n}:
+        for n in {args.small, args.n, 50, *TRACED_SIZES, args.images_n}:
             write_results(folder / f"r{n}.csv", n)
 
         run_batch(definition, folder / "r50.csv", folder / "warm", images=False)  # imports, schemas
@@ -304,10 +308,13 @@ def main() -> None:
                     f"{rates[pipeline, n]:7.0f} credentials/s   ({seconds / issued * 1000:.2f} ms "
                     f"each, {cpu / issued * 1000:.2f} ms CPU; process maxrss {maxrss_mb():.0f} MB)"
                 )
-        small_peak = traced_peak(definition, folder / "r300.csv", folder / "t300")
-        big_peak = traced_peak(definition, folder / "r1200.csv", folder / "t1200")
+        peaks = {n: traced_peak(definition, folder / f"r{n}.csv", folder / f"t{n}") for n in TRACED_SIZES}
+        first, last = TRACED_SIZES[0], TRACED_SIZES[-1]
+        growth = (peaks[last] - peaks[first]) * 1e6 / (last - first)
         print(
-            f"  tracemalloc peak: N=300 {small_peak:.1f} MB, N=1200 {big_peak:.1f} MB (flat when equal)"
+            "  tracemalloc peak (everything): "
+            + ", ".join(f"N={n} {peak:.1f} MB" for n, peak in peaks.items())
+            + f"; {growth:+.0f} bytes per added learner"
         )
 
         if args.workers > 1:
