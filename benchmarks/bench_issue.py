@@ -314,7 +314,7 @@ def main() -> None:
         print(
             "  tracemalloc peak (everything): "
             + ", ".join(f"N={n} {peak:.1f} MB" for n, peak in peaks.items())
-            + f"; {growth:+.0f} bytes per added learner"
+            + f"; {growth:+.0f} bytes per added learner\n    (what grows: the learner ids kept to spot a repeated row, and caches up to their bound)"
         )
 
         if args.workers > 1:
