@@ -307,11 +307,15 @@ def _tag_code(tag: str) -> str | None:
 
 
 def _concept_code(concept: ElmNode | None) -> str | None:
+    iri = concept_id(concept)
+    return None if iri is None else _language_notation(iri)
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_notation(iri: str) -> str | None:
+    """The code of a language concept IRI, or None when it names no language."""
     from elmkit.model import vocab
 
-    iri = concept_id(concept)
-    if iri is None:
-        return None
     entry = vocab.vocabulary("language").find(iri)
     return entry.notation if entry is not None else None
 
