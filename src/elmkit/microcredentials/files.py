@@ -287,7 +287,7 @@ class _SpilledMembers(list[zipfile.ZipInfo]):
 
 
 class _UnkeptNames(dict[str, zipfile.ZipInfo]):
-    """The archive's name index, left empty: members are found through no name while writing."""
+    """The archive's index of members by name, kept empty: a bundle is written, never read."""
 
     def __setitem__(self, name: str, info: zipfile.ZipInfo) -> None:
         return None
@@ -299,10 +299,11 @@ class ZipBundle:
 
     Members get a fixed timestamp and permissions and keep the order they are added in, so the
     same members always give the same archive bytes. The list of members waits in a temporary
-    file for the central directory, so memory does not grow with the number of members; member
-    names are not checked for repeats (give each member its own name). With ``background=True`` members are
-    compressed and written by a thread of their own (compression runs beside the caller on
-    another core); a failure there is raised by the next :meth:`add` or by :meth:`close`.
+    file for the central directory, so memory does not grow with the number of members; names
+    are not checked for repeats (give each member its own name). With ``background=True``
+    members are compressed and written by a thread of their own (compression runs beside the
+    caller on another core); a failure there is raised by the next :meth:`add` or by
+    :meth:`close`.
     Always end with :meth:`close` or :meth:`abort` (or use it as a context manager).
     """
 
