@@ -202,6 +202,43 @@ def test_utf16_exports_are_read(tmp_path: Path) -> None:
     assert isinstance(item, LearnerResult) and item.given_name == "Lucía" and item.passed is True
 
 
+def _damaged_sheet(path: Path, rows: int) -> Path:
+    """An XLSX of ``rows`` learners whose sheet XML stops in the middle of its last rows."""
+    from test_issue_support import learner_rows, write_xlsx
+
+    write_xlsx(path, learner_rows(rows))
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    members["xl/worksheets/sheet1.xml"] = sheet[: sheet.index(b"<row ", len(sheet) // 2) + 20]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_unreadable_workbooks_are_source_errors(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    garbage = tmp_path / "garbage.xlsx"
+    garbage.write_text("expediente;nombre\n1;Begoña\n", encoding="utf-8")
+    foreign = tmp_path / "foreign.xlsx"
+    with zipfile.ZipFile(foreign, "w") as archive:
+        archive.writestr("notes.txt", "not a workbook")
+    for path in (garbage, foreign):
+        with pytest.raises(SourceError, match="not a readable XLSX workbook") as caught:
+            list(iter_results(path))
+        assert caught.value.file == str(path)
+
+    damaged = _damaged_sheet(tmp_path / "damaged.xlsx", 12)
+    read: list[int] = []
+    with pytest.raises(SourceError, match=r"cannot be read at the row after row \d+") as caught:
+        for number, item in iter_results(damaged):
+            assert isinstance(item, LearnerResult)
+            read.append(number)
+    assert caught.value.file == str(damaged)
+    assert read == list(range(1, len(read) + 1)) and 0 < len(read) < 12
+
+
 def test_not_utf8_is_a_source_error(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes("id;nombre\n1;Begoña\n".encode("cp1252"))

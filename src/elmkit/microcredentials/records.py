@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -225,18 +227,52 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raise SourceError(f"malformed CSV: {exc}", file=str(path)) from None
 
 
+#: What a damaged or foreign file raises while openpyxl reads it.
+_WORKBOOK_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+    SyntaxError,  # XML parse errors
+    EOFError,
+)
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise SourceError("reading XLSX needs the 'sis' extra: pip install 'elmkit[sis]'", file=str(path)) from exc
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    errors = (*_WORKBOOK_ERRORS, InvalidFileException)
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        headers = [str(h) if h is not None else "" for h in next(rows, ())]
-        for number, values in enumerate(rows, start=1):
-            yield number, {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except errors as exc:
+        raise SourceError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=str(path)) from exc
+    try:
+        if not workbook.worksheets:
+            raise SourceError("the workbook has no worksheet", file=str(path))
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows, None)
+            except errors as exc:
+                where = "its header row" if number == 0 else f"the row after row {number}"
+                raise SourceError(
+                    f"the workbook cannot be read at {where} ({type(exc).__name__}: {exc})",
+                    file=str(path),
+                ) from exc
+            if values is None:
+                return
+            if number == 0:
+                headers = [str(h) if h is not None else "" for h in values]
+            else:
+                yield number, {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
+            number += 1
     finally:
         workbook.close()
 
