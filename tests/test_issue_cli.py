@@ -108,6 +108,23 @@ def test_issue_exits_2_with_one_clear_line_on_unusable_input(tmp_path: Path) -> 
     assert code == 2 and "no-such-profile" in output
 
 
+def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
+    tmp_path: Path,
+) -> None:
+    damaged = tmp_path / "results.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not really a workbook")
+    code, output = _issue(str(definition_file(tmp_path)), str(damaged), "--out", str(tmp_path / "o"))
+    assert code == 2 and "results.xlsx" in output and "not a readable XLSX workbook" in output
+    assert "Traceback" not in output
+
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    (tmp_path / "taken").write_text("a file, not a folder")
+    code, output = _issue(str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "taken"))
+    assert code == 2 and "taken" in output and "not a folder" in output
+    assert "Traceback" not in output
+    assert (tmp_path / "taken").read_text() == "a file, not a folder"
+
+
 def test_history_and_ledger_commands(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ledger = out / "ledger.sqlite"

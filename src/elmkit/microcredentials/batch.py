@@ -724,7 +724,14 @@ def issue_batch(
     size = chunk_size or (8 if use_images else 128)
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise SourceError("the output path is not a folder", file=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SourceError(
+            f"the output folder cannot be created: {exc.strerror or exc}", file=str(out)
+        ) from exc
     remove_stale_temp_files(out)
     store, owned = _open_ledger(ledger)
     try:
