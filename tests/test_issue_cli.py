@@ -117,6 +117,14 @@ def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
     assert code == 2 and "results.xlsx" in output and "not a readable XLSX workbook" in output
     assert "Traceback" not in output
 
+    late = write_csv(tmp_path / "late.csv", learner_rows(300))
+    data = late.read_bytes()
+    cut = data.rindex(b"\n", 0, len(data) - 200)
+    late.write_bytes(data[:cut] + b"\xe9" + data[cut:])
+    code, output = _issue(str(definition_file(tmp_path)), str(late), "--out", str(tmp_path / "l"))
+    assert code == 2 and "late.csv" in output and "not UTF-8 text at line" in output
+    assert not (tmp_path / "l").exists()  # nothing issued before the problem was found
+
     results = write_csv(tmp_path / "r.csv", learner_rows(1))
     (tmp_path / "taken").write_text("a file, not a folder")
     code, output = _issue(str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "taken"))

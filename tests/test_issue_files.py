@@ -327,3 +327,60 @@ def test_zip_bundle_of_more_members_than_a_plain_zip_holds(tmp_path: Path) -> No
             bundle.add(f"m/{i}", b"")
     with zipfile.ZipFile(tmp_path / "zip64.zip") as archive:
         assert len(archive.infolist()) == 70_000 and archive.testzip() is None
+
+
+def test_spreadsheet_numbers_are_read_as_the_ids_they_show(tmp_path: Path) -> None:
+    from test_issue_support import write_xlsx
+
+    rows = [[202501000, "Núria", "Puig", "", 12345678, "8,5", "", ""]]
+    rows.append([202501001.0, "Jordi", "Vidal", "", "", 7, "", ""])
+    items = [item for _, item in iter_results(write_xlsx(tmp_path / "r.xlsx", rows))]
+    assert [type(item) for item in items] == [LearnerResult, LearnerResult]
+    assert [item.learner_id for item in items if isinstance(item, LearnerResult)] == [
+        "202501000",
+        "202501001",
+    ]
+    assert isinstance(items[0], LearnerResult) and items[0].national_id == "12345678"
+
+
+def test_a_learner_field_given_by_two_columns_is_refused(tmp_path: Path) -> None:
+    from test_issue_support import write_xlsx
+
+    path = tmp_path / "r.csv"
+    path.write_text("expediente;nombre;Nombre;nota\n1;Ona;Anna;7\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="'nombre' and 'Nombre' both give the given name"):
+        list(iter_results(path))
+    workbook = write_xlsx(tmp_path / "r.xlsx", [[1, "Ona", "Anna"]], ("id", "nombre", "nom"))
+    with pytest.raises(SourceError, match="both give the given name"):
+        list(iter_results(workbook))
+
+
+def test_a_bad_byte_near_the_end_stops_before_the_first_row(tmp_path: Path) -> None:
+    lines = ["expediente;nombre;nota"] + [f"{i};Ona;7" for i in range(1, 301)]
+    data = "\n".join(lines).encode("utf-8") + b"\n"
+    bad_at = data.index(b"250;Ona")
+    path = tmp_path / "r.csv"
+    path.write_bytes(data[:bad_at] + b"\xff" + data[bad_at:])
+    rows = iter_results(path)
+    with pytest.raises(SourceError, match=r"not UTF-8 text at line 251 \(.* at byte " + str(bad_at)):
+        next(rows)
+
+    quoted = tmp_path / "q.csv"
+    quoted.write_text("\n".join([*lines[:200], '7;"Ona', *lines[200:]]), encoding="utf-8")
+    with pytest.raises(SourceError, match="malformed CSV at line"):
+        csv.field_size_limit(40)
+        try:
+            next(iter_results(quoted))
+        finally:
+            csv.field_size_limit(131072)
+
+
+def test_a_workbook_without_a_worksheet_is_a_source_error(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    workbook.create_chartsheet()
+    workbook.save(tmp_path / "chart.xlsx")
+    with pytest.raises(SourceError) as caught:
+        list(iter_results(tmp_path / "chart.xlsx"))
+    assert caught.value.file == str(tmp_path / "chart.xlsx")

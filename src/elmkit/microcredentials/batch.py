@@ -8,6 +8,7 @@ again produces the same files, byte for byte, and never a second credential for 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -723,6 +724,10 @@ def issue_batch(
         raise SourceError(f"workers must be at least 1, not {workers}")
     size = chunk_size or (8 if use_images else 128)
 
+    # the first row is read before anything is written: a results file that cannot be used at
+    # all (missing, not a table, wrong encoding anywhere in it) stops the batch here
+    rows = iter_results(results)
+    first = list(itertools.islice(rows, 1))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise SourceError("the output path is not a folder", file=str(out))
@@ -762,7 +767,7 @@ def issue_batch(
                 # a thread compresses beside the batch; not beside worker processes, which
                 # are forked (a process with threads should not fork)
                 batch.bundle = ZipBundle(bundle, durable=durable, background=workers == 1)
-            slots = batch.slots(iter_results(results))
+            slots = batch.slots(itertools.chain(first, rows))
             if workers == 1:
                 _run_inline(batch, builder, slots, size)
             else:

@@ -62,6 +62,20 @@ class LearnerResult(BaseModel):
     assessment_date: date | None = None
     date_of_birth: date | None = None
 
+    @field_validator(
+        "learner_id", "given_name", "family_name", "national_id", "grading_scheme", mode="before"
+    )
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        """A spreadsheet number (``202501000``, or ``202501000.0``) read as the text it shows."""
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return value
+
     @field_validator("email", "national_id", "wallet", "grading_scheme", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
@@ -148,6 +162,22 @@ def _header_map(headers: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
+def _check_headings(headings: Iterable[str | None], file: str) -> None:
+    """Refuse a heading that names a learner field twice (which column would count?)."""
+    lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+    seen: dict[str, str] = {}
+    for heading in headings:
+        name = lookup.get(_fold(heading or ""))
+        if name is None:
+            continue
+        if name in seen:
+            raise SourceError(
+                f"columns {seen[name]!r} and {heading!r} both give the {name.replace('_', ' ')}",
+                file=file,
+            )
+        seen[name] = str(heading)
+
+
 def _records_from_rows(
     rows: Iterator[tuple[int, Mapping[str, Any]]], *, file: str
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
@@ -207,24 +237,61 @@ def _row_message(error: Mapping[str, Any], default: str = "row") -> str:
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows of a CSV file with their numbers (1 = the line after the heading; blank lines
-    count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM."""
+    count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
+
+    The whole file is checked (encoding and CSV syntax) before the first row is given, so a
+    problem near its end stops a batch before anything is issued."""
     with path.open("rb") as raw:
         head = raw.read(4)
     encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    _check_encoding(path, encoding)
     with path.open(encoding=encoding, newline="") as handle:
+        dialect = _dialect(handle.read(8192))
+        handle.seek(0)
+        checker = csv.reader(handle, dialect=dialect)
         try:
-            sample = handle.read(8192)
-            handle.seek(0)
-            reader = csv.DictReader(handle, dialect=_dialect(sample))
-            for row in reader:
-                yield reader.line_num - 1, row
+            for _ in checker:
+                pass
+        except csv.Error as exc:
+            raise SourceError(
+                f"malformed CSV at line {checker.line_num}: {exc}", file=str(path)
+            ) from None
+        handle.seek(0)
+        reader = csv.DictReader(handle, dialect=dialect)
+        _check_headings(reader.fieldnames or (), str(path))
+        for row in reader:
+            yield reader.line_num - 1, row
+
+
+def _check_encoding(path: Path, encoding: str) -> None:
+    """Raise :class:`SourceError` with the line of the first byte that is not ``encoding``."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = lines = 0
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                at = max(0, exc.start - pending)
+                line = lines + chunk.count(b"\n", 0, at) + 1
+                raise SourceError(
+                    f"not {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} text at line {line} "
+                    f"({exc.reason} at byte {offset + at}); save the file as 'CSV UTF-8'",
+                    file=str(path),
+                ) from None
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             raise SourceError(
-                f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as 'CSV UTF-8'",
+                f"not {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} text: the file ends "
+                f"inside a character ({exc.reason}); save the file as 'CSV UTF-8'",
                 file=str(path),
             ) from None
-        except csv.Error as exc:
-            raise SourceError(f"malformed CSV: {exc}", file=str(path)) from None
 
 
 #: What a damaged or foreign file raises while openpyxl reads it.
@@ -237,6 +304,7 @@ _WORKBOOK_ERRORS: tuple[type[Exception], ...] = (
     TypeError,
     SyntaxError,  # XML parse errors
     EOFError,
+    AttributeError,  # parts of an unexpected kind (a chart sheet first, …)
 )
 
 
@@ -270,6 +338,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 return
             if number == 0:
                 headers = [str(h) if h is not None else "" for h in values]
+                _check_headings(headers, str(path))
             else:
                 yield number, {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
             number += 1
