@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -311,6 +312,37 @@ def test_definition_mistakes_name_the_file_and_the_field(tmp_path: Path) -> None
         _issue(toml, results, tmp_path / "out")
     assert "broken.toml" in str(caught.value)
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "reason"),
+    [
+        ({"awarding_body.homepage": "www.uni.example"}, "awarding_body.homepage", "https://"),
+        ({"hours": float("inf")}, "hours", "finite"),
+        ({"hours": float("nan")}, "hours", "finite"),
+        ({"hours": 1e30}, "hours", "less than or equal"),
+        ({"grading.pass_mark": float("nan")}, "grading.pass_mark", "finite"),
+        ({"title": {"es": [], "ca": [], "en": []}}, "title", "no text"),
+    ],
+)
+def test_definition_values_that_cannot_make_a_credential(
+    tmp_path: Path, changes: dict[str, Any], path: str, reason: str
+) -> None:
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    bad = definition_file(tmp_path, changes, name="bad.json")
+    with pytest.raises(SourceError, match=reason) as caught:
+        _issue(bad, results, tmp_path / "out")
+    assert caught.value.file == str(bad) and caught.value.path == path
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_language_given_an_empty_list_has_no_text(tmp_path: Path) -> None:
+    from elmkit.model.text import LangText
+
+    assert LangText({"ca": [], "es": "Curs"}) == LangText({"es": "Curs"})
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    definition = definition_file(tmp_path, {"description": {"ca": [], "es": "Curso"}})
+    assert _issue(definition, results, tmp_path / "out").counts[RowState.ISSUED] == 1
 
 
 def test_unusable_results_file(tmp_path: Path) -> None:

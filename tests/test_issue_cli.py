@@ -126,6 +126,11 @@ def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
     assert not (tmp_path / "l").exists()  # nothing issued before the problem was found
 
     results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    code, output = _issue(
+        str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "s"), "--stage", "final"
+    )
+    assert code == 2 and "unknown stage 'final'" in output and "Traceback" not in output
+
     (tmp_path / "taken").write_text("a file, not a folder")
     code, output = _issue(str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "taken"))
     assert code == 2 and "taken" in output and "not a folder" in output

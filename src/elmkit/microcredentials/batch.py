@@ -717,6 +717,12 @@ def issue_batch(
                 f"issue_batch takes profile names, not {item!r}: register the profile with "
                 "elmkit.profiles.register_profile and pass its name"
             )
+    from elmkit.profiles import Stage
+
+    if stage not in {s.value for s in Stage}:
+        raise SourceError(
+            f"unknown stage {stage!r}: use {', '.join(s.value for s in Stage)}", path="stage"
+        )
     use_images = pages_available() if images is None else images
     config = _Config(definition, chosen, stage, use_images, lang)
     builder = _preflight(config, definition_file)

@@ -32,7 +32,9 @@ __all__ = [
 
 
 class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, arbitrary_types_allowed=True, allow_inf_nan=False
+    )
 
 
 class OrganisationInfo(_Config):
@@ -49,6 +51,13 @@ class OrganisationInfo(_Config):
     email: str | None = None
     logo: Path | None = Field(None, description="PNG or JPEG file (relative to the definition file)")
     id: str | None = Field(None, description="A stable IRI for the organisation; derived when absent")
+
+    @field_validator("homepage")
+    @classmethod
+    def _homepage(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("https://", "http://")):
+            raise ValueError(f"not a web address starting with https:// or http://: {value!r}")
+        return value
 
     @field_validator("country")
     @classmethod
@@ -107,7 +116,7 @@ class MicroCredential(_Config):
     languages: list[str] = Field(description="Languages to issue in; the first is the primary one")
     learning_outcomes: list[OutcomeInfo] = Field(default_factory=list)
     ects: Decimal | None = None
-    hours: float | None = Field(None, description="Notional workload in hours")
+    hours: float | None = Field(None, gt=0, le=100_000, description="Notional workload in hours")
     eqf_level: int | None = None
     nqf_level: str | None = Field(None, description="NQF level concept IRI or code (e.g. MECES)")
     assessment_type: str | None = Field(None, description="Europass assessment type: code or English label")
@@ -143,6 +152,13 @@ class MicroCredential(_Config):
     def _ects(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and value <= 0:
             raise ValueError("ECTS credits must be positive")
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: LangText) -> LangText:
+        if not any(text.strip() for texts in value.values() for text in texts):
+            raise ValueError("the title has no text in any language")
         return value
 
     @model_validator(mode="after")

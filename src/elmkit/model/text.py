@@ -156,7 +156,8 @@ class LangText(Mapping[str, tuple[str, ...]]):
                 items = tuple(value)
             else:
                 raise LanguageTagError(f"value for language {tag!r} must be a string or a list of strings")
-            self._values[key] = self._values.get(key, ()) + items
+            if items:  # an empty list holds no text (JSON-LD drops it too)
+                self._values[key] = self._values.get(key, ()) + items
 
     # Mapping protocol
     def __getitem__(self, tag: str) -> tuple[str, ...]:
