@@ -332,6 +332,10 @@ CASES: dict[str, Case] = {
     "alg for another key type": Case(
         unsigned_header_change(lambda h: h.update(alg="ES256")), Step.SEAL, "alg-key-mismatch"
     ),
+    "typ not a string": Case(
+        header_change(lambda h: h.update(typ=["jose+json"])), Step.SEAL, "typ-type"
+    ),
+    "cty not a string": Case(header_change(lambda h: h.update(cty={})), Step.SEAL, "cty-type"),
     "x5t mismatch": Case(
         header_change(
             lambda h: h.update({"x5t#S256": b64url_encode(hashlib.sha256(b"x").digest())})

@@ -167,6 +167,10 @@ def test_invalid_json_ld_is_a_typed_error() -> None:
         load({"@context": ["https://www.w3.org/2018/credentials/v1", {"id": "urn:x:redefined"}], "type": "Concept"})
     with pytest.raises(ElmError):
         load({"@context": EDC_CONTEXT_URL, "@id": 5, "type": "Concept"})
+    # pyld raises a bare ValueError for a relative context IRI without a base
+    for context in ("foo", {"@import": "foo"}):
+        with pytest.raises(ParseError, match="relative IRI 'foo'"):
+            load({"@context": context, "type": "VerifiableCredential"})
 
 
 BILLION_LAUGHS = """<?xml version="1.0"?>

@@ -405,6 +405,9 @@ def check_headers(sig: JwsSignature) -> HeaderInfo:
     if sig.has("sigPId"):
         _check_sigpid(sig.get("sigPId"))
         warnings.append("the signature policy (sigPId) was not checked")
+    for name in ("typ", "cty"):
+        if sig.has(name) and not isinstance(sig.get(name), str):
+            raise JadesError(f"{name} must be a string", code=f"{name}-type")
     typ = sig.get("typ")
     if typ is not None and typ not in _TYP_VALUES:
         warnings.append(f"unusual typ {typ!r}")

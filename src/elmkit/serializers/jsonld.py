@@ -699,4 +699,6 @@ def expand_document(document: Any, *, document_loader: DocumentLoader | None = N
         raise ParseError(f"invalid JSON-LD: {message}") from None
     except RecursionError:
         raise StructureError("the document is nested too deeply to be expanded") from None
+    except (ValueError, TypeError) as exc:  # pyld lets some IRI errors through unwrapped
+        raise ParseError(f"invalid JSON-LD: {exc}") from None
     return list(result) if isinstance(result, list) else [result]

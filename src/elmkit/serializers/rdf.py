@@ -153,6 +153,8 @@ class _GraphWriter:
             dataset = jsonld.to_rdf(doc, pyld_options())
         except jsonld.JsonLdError as exc:
             raise ModelError(f"unknown properties cannot be written as RDF: {exc.args[0]}") from None
+        except (ValueError, TypeError) as exc:  # pyld lets some IRI errors through unwrapped
+            raise ModelError(f"unknown properties cannot be written as RDF: {exc}") from None
         blanks: dict[str, BNode] = {}
 
         def term(item: dict[str, Any]) -> Node:
