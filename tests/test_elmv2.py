@@ -948,6 +948,16 @@ def test_unknown_elements_are_reported_not_dropped_silently() -> None:
     assert "shoeSize" in str(found[0])
 
 
+@pytest.mark.parametrize("number", ["NaN", "INF", "-Infinity", "sNaN"])
+def test_numbers_that_are_not_finite_are_reported_and_left_out(number: str) -> None:
+    data = RICH.replace('EUR">3600<', f'EUR">{number}<').replace(
+        "<hasECTSCreditPoints>6<", f"<hasECTSCreditPoints>{number}<"
+    )
+    _credential, issues = load_elmv2_report(data.encode("utf-8"))
+    found = [str(i) for i in issues if i.kind == "invalid" and repr(number) in str(i)]
+    assert len(found) == 2 and any("amount" in text for text in found)
+
+
 def test_origin_keeps_the_issues(tmp_path: Path) -> None:
     path = tmp_path / "credential.xml"
     path.write_bytes(sample("EDC_SampleACT_AA.xml"))

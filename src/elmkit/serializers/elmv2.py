@@ -491,6 +491,14 @@ def _path(el: El, positions: dict[Any, dict[Any, str]] | None = None) -> str:
     return "/" + "/".join(reversed(parts))
 
 
+def _finite_decimal(text: str) -> bool:
+    """Whether ``text`` is a finite decimal number (not NaN or Infinity, which XSD also spells)."""
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
+
+
 def _token(value: str | None) -> str:
     return _SPACE.sub(" ", value).strip() if value else ""
 
@@ -1335,9 +1343,7 @@ class _Converter:
 
     def credit(self, el: El, system: str | None) -> m.CreditPoint | None:
         point = _token(el.text)
-        try:
-            Decimal(point)
-        except InvalidOperation:
+        if not _finite_decimal(point):
             self.issue("invalid", el, f"{point!r} is not a number of credit points; left out")
             return None
         scheme = _token(el.get("schemeID"))
@@ -1475,7 +1481,8 @@ class _Converter:
             value = _token(e.text)
             unit = _token(e.get("unit"))
             try:
-                Decimal(value)
+                if not _finite_decimal(value):
+                    raise InvalidOperation(value)
                 currency = vocab.currency(unit).to_concept()
             except (InvalidOperation, UnknownCodeError):
                 c.issue("invalid", e, f"amount {value!r} {unit!r} is not a number and a currency; left out")
