@@ -138,6 +138,33 @@ def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
     assert (tmp_path / "taken").read_text() == "a file, not a folder"
 
 
+def test_a_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    out = tmp_path / "out"
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", learner_rows(2))),
+        "--out",
+        str(out),
+    )
+    assert code == 0, output
+    issued = [r["credential_id"] for r in read_manifest(out) if r["state"] == "issued"]
+    with sqlite3.connect(out / "ledger.sqlite") as db:
+        db.execute("UPDATE credentials SET state = 'bogus' WHERE credential_id = ?", (issued[0],))
+        db.execute(
+            "UPDATE credentials SET state = CAST(x'ff' AS TEXT) WHERE credential_id = ?",
+            (issued[1],),
+        )
+    ledger = str(out / "ledger.sqlite")
+    for command in (["history", issued[0]], ["history", issued[1]], ["ledger"]):
+        result = runner.invoke(app, [*command, "--ledger", ledger])
+        assert result.exit_code == 2, (command, result.output)
+        assert "ledger.sqlite" in result.output and "Traceback" not in result.output
+    revoked = runner.invoke(app, ["revoke", issued[0], "--ledger", str(tmp_path / "r.csv")])
+    assert revoked.exit_code == 2 and "Traceback" not in revoked.output
+
+
 def test_history_and_ledger_commands(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ledger = out / "ledger.sqlite"

@@ -401,6 +401,9 @@ def _open_existing(console: Console, path: Path) -> Iterator[LedgerStore]:
         raise _fail(console, str(exc)) from None
     try:
         yield store
+    except ElmError as exc:  # a ledger that cannot be read (damaged file, unknown values)
+        message = str(exc)
+        raise _fail(console, message if str(path) in message else f"{path}: {message}") from None
     finally:
         store.close()
 

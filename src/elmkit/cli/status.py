@@ -28,7 +28,12 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
         console.print(f"[red]no ledger at {ledger_path}[/]")
         raise typer.Exit(2)
     try:
-        with open_ledger(ledger_path) as ledger:
+        store = open_ledger(ledger_path)
+    except ElmError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    try:
+        with store as ledger:
             if kind == "revoke":
                 revocation.revoke(ledger, credential_id, reason=reason or "", actor=actor)
             elif kind == "suspend":

@@ -343,9 +343,11 @@ class SQLiteLedger:
                     f"{what}: ledger {self.path} stayed locked by another writer for more than "
                     f"{self.busy_timeout:g}s"
                 ) from exc
-            raise LedgerError(f"{what}: {exc}") from exc
+            raise LedgerError(f"{what} {self.path}: {exc}") from exc
         except sqlite3.Error as exc:
-            raise LedgerError(f"{what}: {exc}") from exc
+            raise LedgerError(f"{what} {self.path}: {exc}") from exc
+        except UnicodeDecodeError as exc:  # text sqlite cannot decode: a damaged file
+            raise LedgerError(f"{what} {self.path}: it holds text that is not UTF-8 ({exc.reason})") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -404,7 +406,8 @@ class SQLiteLedger:
                     yield db
             finally:
                 if db.in_transaction:
-                    db.execute("COMMIT")
+                    with self._errors("cannot read the ledger"):
+                        db.execute("COMMIT")
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock, self._errors("cannot read the ledger"):
