@@ -78,3 +78,30 @@ def test_issue_and_seal_through_the_cli(tmp_path: Path, seal_files: tuple[Path, 
     again = runner.invoke(app, args)
     assert "already sealed" in again.output
     assert {p.name: p.read_bytes() for p in sorted((out / "sealed").glob("*.json"))} == before
+
+
+@pytest.mark.parametrize(
+    "seal_options",
+    [["--password", "wrong"], [], ["--p12-garbage"]],
+    ids=["wrong password", "no key", "not a PKCS#12 file"],
+)
+def test_a_seal_that_cannot_be_used_stops_before_anything_is_issued(
+    tmp_path: Path, seal_files: tuple[Path, Any], seal_options: list[str]
+) -> None:
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    p12, _pki = seal_files
+    definition, results = write_demo_inputs(tmp_path / "input")
+    if seal_options == ["--password", "wrong"]:
+        seal_options = ["--p12", str(p12), *seal_options]
+    elif seal_options == ["--p12-garbage"]:
+        garbage = tmp_path / "seal.p12"
+        garbage.write_bytes(b"not a PKCS#12 file")
+        seal_options = ["--p12", str(garbage), "--password", "secret"]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["issue", str(definition), str(results), "--out", str(out), "--seal", *seal_options]
+    )
+    assert result.exit_code == 2, result.output
+    assert "seal" in result.output and "Traceback" not in result.output
+    assert not out.exists()

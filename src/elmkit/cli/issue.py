@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from elmkit.ledger import LedgerStore
     from elmkit.microcredentials.batch import BatchResult
     from elmkit.microcredentials.manifest import ManifestRow
+    from elmkit.sealing.signers import Signer
 
 #: Rows listed under the summary (the manifest has every row).
 SHOWN_PROBLEMS = 40
@@ -239,6 +240,7 @@ def issue(
     """
     console = _console()
     when = as_utc(valid_from)
+    signer = _load_signer(console, p12, key, cert, password) if seal else None
     result = _run_batch(
         console,
         definition,
@@ -256,38 +258,20 @@ def issue(
     _summary(console, result)
     _where(console, result)
     status = result.exit_code
-    if seal:
+    if signer is not None:
         status = max(
             status,
-            _seal(
-                console,
-                result,
-                ledger or out / "ledger.sqlite",
-                p12,
-                key,
-                cert,
-                password,
-                tsa,
-                status_list_url,
-            ),
+            _seal(console, result, ledger or out / "ledger.sqlite", signer, tsa, status_list_url),
         )
     raise typer.Exit(status)
 
 
-def _seal(
-    console: Console,
-    result: BatchResult,
-    ledger: Path,
-    p12: Path | None,
-    key: Path | None,
-    cert: Path | None,
-    password: str | None,
-    tsa: str | None,
-    status_list_url: str | None,
-) -> int:
+def _load_signer(
+    console: Console, p12: Path | None, key: Path | None, cert: Path | None, password: str | None
+) -> Signer:
+    """The seal's signer, loaded before anything is issued (a wrong password stops at once)."""
     from elmkit.cli.status import _signer
     from elmkit.errors import ElmError
-    from elmkit.microcredentials.sealing import seal_batch
 
     try:
         signer = _signer(key, cert, p12, password)
@@ -295,6 +279,19 @@ def _seal(
         raise _fail(console, f"cannot use the seal: {exc}") from None
     if signer is None:
         raise _fail(console, "--seal needs --p12, or --key and --cert")
+    return signer
+
+
+def _seal(
+    console: Console,
+    result: BatchResult,
+    ledger: Path,
+    signer: Signer,
+    tsa: str | None,
+    status_list_url: str | None,
+) -> int:
+    from elmkit.microcredentials.sealing import seal_batch
+
     sealed = seal_batch(
         result.out_dir,
         signer,

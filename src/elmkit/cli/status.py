@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elmkit.cli import app
+
+if TYPE_CHECKING:
+    from elmkit.sealing.signers import KeySigner
 
 status_list = typer.Typer(help="Status lists (W3C Bitstring Status List) for revocation and suspension.")
 app.add_typer(status_list, name="status-list")
@@ -115,7 +118,9 @@ def publish(
     console.print(f"{result.path}: {result.purpose} list, {result.set_indexes} index(es) set, {sealed}")
 
 
-def _signer(key: Path | None, cert: Path | None, p12: Path | None, password: str | None) -> object | None:
+def _signer(
+    key: Path | None, cert: Path | None, p12: Path | None, password: str | None
+) -> KeySigner | None:
     if p12 is not None:
         from elmkit.sealing import signer_from_pkcs12
 
