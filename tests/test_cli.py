@@ -88,3 +88,25 @@ def test_seal_and_verify_commands(tmp_path: Path) -> None:
     assert dict(s["title"].split(": ") for s in json.loads(untrusted.output)["steps"])["SEAL"] == "SKIPPED"
     unsigned = runner.invoke(app, ["seal", str(UNSIGNED), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "x.json")])
     assert unsigned.exit_code in (0, 1)
+
+
+def test_seal_key_problems_are_unusable_input_named_by_file(tmp_path: Path) -> None:
+    from elmkit.sealing import create_test_pki
+
+    p12 = create_test_pki().write_pkcs12(tmp_path / "seal.p12", "pw")
+    garbage = tmp_path / "garbage.p12"
+    garbage.write_bytes(b"not PKCS#12")
+    payload = json.loads(json.loads(SIGNED.read_text(encoding="utf-8"))["payload"])
+    source = tmp_path / "credential.jsonld"
+    source.write_text(json.dumps(payload), encoding="utf-8")
+    for options in (["--p12", str(p12), "--password", "wrong"], ["--p12", str(garbage)], []):
+        result = runner.invoke(app, ["seal", str(source), *options, "-o", str(tmp_path / "s.json")])
+        assert result.exit_code == 2, (options, result.output)
+        assert "Traceback" not in result.output
+        if options:
+            assert options[1] in result.output.replace("\n", "")
+    (tmp_path / "taken").mkdir()
+    result = runner.invoke(
+        app, ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "taken")]
+    )
+    assert result.exit_code == 2 and "taken" in result.output and ".elmkit-tmp" not in result.output

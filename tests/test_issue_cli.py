@@ -131,6 +131,11 @@ def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
     )
     assert code == 2 and "unknown stage 'final'" in output and "Traceback" not in output
 
+    (tmp_path / "blocked" / "manifest.csv").mkdir(parents=True)
+    code, output = _issue(str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "blocked"))
+    assert code == 2 and "manifest.csv" in output.replace("\n", "") and ".elmkit-tmp" not in output
+    assert not (tmp_path / "blocked" / "credentials").exists()
+
     (tmp_path / "taken").write_text("a file, not a folder")
     code, output = _issue(str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "taken"))
     assert code == 2 and "taken" in output and "not a folder" in output

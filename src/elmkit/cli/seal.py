@@ -41,8 +41,13 @@ def seal(
     console = Console()
     try:
         signer = _signer(key, cert, p12, password)
-        if signer is None:
-            raise ValueError("give --p12, or --key and --cert")
+    except (ElmError, OSError, ValueError) as exc:
+        console.print(f"[red]{p12 or key or cert}: {exc}[/]")
+        raise typer.Exit(2) from None
+    if signer is None:
+        console.print("[red]give --p12, or --key and --cert[/]")
+        raise typer.Exit(2)
+    try:
         document = load(credential).to_jsonld()
         sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
         out.parent.mkdir(parents=True, exist_ok=True)

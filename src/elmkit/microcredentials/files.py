@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import hashlib
 import os
 import pickle
@@ -76,6 +77,8 @@ class AtomicWriter:
     def __init__(self, path: str | os.PathLike[str], *, durable: bool = True) -> None:
         self.path = Path(path)
         self.durable = durable
+        if self.path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=_temp_prefix(), suffix=".part", dir=self.path.parent)
         self._temp = Path(name)
@@ -182,7 +185,10 @@ class StagedFiles:
             os.sync()
         folders: set[str] = set()
         for temp, path in self._pending:
-            os.replace(temp, path)
+            try:
+                os.replace(temp, path)
+            except OSError as exc:  # name the file that was meant, not the temporary one
+                raise type(exc)(exc.errno, exc.strerror, path) from None
             folders.add(os.path.dirname(path))
         self._pending.clear()
         if self.durable:
