@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import ELM_DIR, SAMPLES_DIR
@@ -110,3 +112,14 @@ def test_seal_key_problems_are_unusable_input_named_by_file(tmp_path: Path) -> N
         app, ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "taken")]
     )
     assert result.exit_code == 2 and "taken" in result.output and ".elmkit-tmp" not in result.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_files_that_never_end_are_refused_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    for command in (["verify", str(fifo)], ["validate", str(fifo)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2 and "not a regular file" in " ".join(result.output.split())
+    sealing = runner.invoke(app, ["seal", str(SIGNED), "--p12", str(fifo), "-o", str(tmp_path / "x")])
+    assert sealing.exit_code == 2 and "not a regular file" in " ".join(sealing.output.split())

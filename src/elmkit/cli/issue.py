@@ -551,6 +551,8 @@ def record(
     if file is not None:
         if manifest is not None or definition is not None or len(credential_ids or ()) != 1:
             raise _fail(console, "--file goes with exactly one credential id")
+        if not file.is_file():
+            raise _fail(console, f"{file}: not a regular file")
         try:
             digest = sha256_hex(file.read_bytes())
         except OSError as exc:

@@ -8,10 +8,31 @@ other case, and every error, goes through :mod:`json` so that results and messag
 from __future__ import annotations
 
 import binascii
+import errno
 import json
+import os
+import stat
 from typing import Any
 
 from elmkit.errors import DuplicateKeyError, ParseError
+
+#: Largest sealed document read from a file (twice the largest credential read elsewhere).
+MAX_SEALED_BYTES = 40_000_000
+#: Largest key, certificate or trust file read.
+MAX_KEY_FILE_BYTES = 4_000_000
+
+
+def read_bounded(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """A regular file's bytes; :class:`OSError` for anything else (a FIFO or device would block
+    or never end) and for a file larger than ``max_bytes``."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO opens at once
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(errno.EFBIG, f"larger than {max_bytes:,} bytes", os.fspath(path))
+    return data
 
 __all__ = [
     "b64_decode",

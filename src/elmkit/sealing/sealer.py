@@ -16,6 +16,7 @@ from cryptography import x509
 from elmkit.errors import ParseError, SealError
 
 from ._codec import (
+    MAX_SEALED_BYTES,
     b64_encode,
     b64url_encode,
     dumps_compact,
@@ -23,6 +24,7 @@ from ._codec import (
     escape_json_bytes,
     escape_json_text,
     loads_strict,
+    read_bounded,
 )
 from .certs import (
     _per_certificate,
@@ -299,7 +301,7 @@ def seal_file(
 
     src = Path(source)
     try:
-        data = src.read_bytes()
+        data = read_bounded(src, MAX_SEALED_BYTES)
     except OSError as exc:
         raise SealError(f"cannot read {src}: {exc.strerror or exc}") from exc
     sealed = seal(data, signer, **options)

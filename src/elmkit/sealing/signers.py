@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from elmkit.errors import SealError
 
+from ._codec import MAX_KEY_FILE_BYTES, read_bounded
+
 __all__ = [
     "ALGORITHMS",
     "KeySigner",
@@ -296,7 +298,7 @@ def _read_source(source: bytes | str | os.PathLike[str], what: str) -> bytes:
         return source.encode("ascii")
     path = Path(source)
     try:
-        return path.read_bytes()
+        return read_bounded(path, MAX_KEY_FILE_BYTES)
     except OSError as exc:
         raise SealError(f"cannot read {what} file {path}: {exc.strerror or exc}") from exc
 

@@ -19,6 +19,7 @@ from cryptography import x509
 
 from elmkit.errors import VerificationError
 
+from ._codec import MAX_KEY_FILE_BYTES, read_bounded
 from .certs import certificate_der, der_certificate, is_ca, to_asn1
 
 __all__ = [
@@ -52,7 +53,7 @@ def _certs_from_bytes(data: bytes, origin: str) -> list[x509.Certificate]:
 @functools.lru_cache(maxsize=128)
 def _load_file(path: str, mtime_ns: int, size: int) -> tuple[x509.Certificate, ...]:
     try:
-        data = Path(path).read_bytes()
+        data = read_bounded(path, MAX_KEY_FILE_BYTES)
     except OSError as exc:
         raise VerificationError(f"cannot read trust file {path}: {exc.strerror or exc}") from exc
     return tuple(_certs_from_bytes(data, path))

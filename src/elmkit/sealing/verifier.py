@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from elmkit.checks import CheckResult, CheckStatus, Step
 from elmkit.errors import DuplicateKeyError, ElmError, ParseError, VerificationError
 
-from ._codec import loads_strict
+from ._codec import MAX_SEALED_BYTES, loads_strict, read_bounded
 from .certs import SignerInfo, is_ca, key_usages, public_key, qc_info, signer_info
 from .jades import (
     TIMESTAMP_NAMES,
@@ -177,7 +177,7 @@ def _read(data: Any) -> bytes | str | Mapping[str, Any]:
     if isinstance(data, str | os.PathLike):
         path = Path(data)
         try:
-            return path.read_bytes()
+            return read_bounded(path, MAX_SEALED_BYTES)
         except OSError as exc:
             raise VerificationError(f"cannot read {path}: {exc.strerror or exc}") from exc
     raise VerificationError(

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,12 @@ def _format(name: str | None) -> str | None:
 def read_file(path: Path, max_bytes: int) -> bytes:
     """A file's bytes, refusing more than ``max_bytes``; typed errors for missing or unreadable files."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise SourceError("is not a regular file", file=str(path))
+        size = info.st_size
         if size > max_bytes:
             raise DocumentTooLargeError(f"{path.name} has {size} bytes, more than the limit of {max_bytes}")
         with path.open("rb") as handle:
