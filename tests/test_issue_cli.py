@@ -344,3 +344,24 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     code, output = run("sent", first, second, "--file", str(out / "manifest.json"))
     assert code == 2 and "exactly one" in output
     assert {c: _events(ledger, c) for c in (first, second)} == before
+
+
+def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path: Path) -> None:
+    import elmkit.cli.status  # noqa: F401  (registers revoke)
+
+    out = tmp_path / "out"
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", learner_rows(2))),
+        "--out",
+        str(out),
+    )
+    assert code == 0, output
+    learner = next(r for r in read_manifest(out) if r["state"] == "issued")
+    result = runner.invoke(
+        app,
+        ["revoke", learner["learner_id"], "--reason", "withdrawn"],
+        env={"ELMKIT_LEDGER": str(out / "ledger.sqlite")},
+    )
+    assert result.exit_code == 0, result.output
+    assert learner["credential_id"] in result.output and "revoked" in result.output

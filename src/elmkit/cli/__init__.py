@@ -15,6 +15,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+#: Environment variable naming the ledger file for every command that takes ``--ledger``.
+LEDGER_ENV = "ELMKIT_LEDGER"
+
 #: Date-time formats of the options that take one (ISO 8601; a time without zone is UTC).
 DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import DATETIME_FORMATS, app, as_utc
+from elmkit.cli import DATETIME_FORMATS, LEDGER_ENV, app, as_utc
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 #: Rows listed under the summary (the manifest has every row).
 SHOWN_PROBLEMS = 40
-LEDGER_ENV = "ELMKIT_LEDGER"
 
 
 def _console() -> Console:

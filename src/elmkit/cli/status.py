@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import app
+from elmkit.cli import LEDGER_ENV, app
 
 if TYPE_CHECKING:
     from elmkit.sealing.signers import KeySigner
@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 status_list = typer.Typer(help="Status lists (W3C Bitstring Status List) for revocation and suspension.")
 app.add_typer(status_list, name="status-list")
 
-LedgerOption = Annotated[Path, typer.Option("--ledger", help="Ledger file (SQLite)")]
+LedgerOption = Annotated[
+    Path, typer.Option("--ledger", help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
+]
+CredentialArgument = Annotated[
+    str, typer.Argument(help="Credential id (or a learner id with exactly one credential)")
+]
 ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (recorded in the ledger)")]
 
 
@@ -35,8 +40,11 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
     except ElmError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
+    from elmkit.cli.issue import _credential_of
+
     try:
         with store as ledger:
+            credential_id = _credential_of(console, ledger, credential_id, ledger_path)
             if kind == "revoke":
                 revocation.revoke(ledger, credential_id, reason=reason or "", actor=actor)
             elif kind == "suspend":
@@ -53,9 +61,9 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
 
 @app.command()
 def revoke(
-    credential_id: str,
+    credential_id: CredentialArgument,
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the ledger)")],
-    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    ledger: LedgerOption = Path("ledger.sqlite"),
     actor: ActorOption = "elmkit",
 ) -> None:
     """Revoke a credential (permanent)."""
@@ -64,9 +72,9 @@ def revoke(
 
 @app.command()
 def suspend(
-    credential_id: str,
+    credential_id: CredentialArgument,
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the ledger)")],
-    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    ledger: LedgerOption = Path("ledger.sqlite"),
     actor: ActorOption = "elmkit",
 ) -> None:
     """Suspend a credential (reversible)."""
@@ -75,9 +83,9 @@ def suspend(
 
 @app.command()
 def unsuspend(
-    credential_id: str,
+    credential_id: CredentialArgument,
     reason: Annotated[str | None, typer.Option("--reason")] = None,
-    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    ledger: LedgerOption = Path("ledger.sqlite"),
     actor: ActorOption = "elmkit",
 ) -> None:
     """Lift a suspension."""
@@ -88,7 +96,7 @@ def unsuspend(
 def publish(
     list_url: Annotated[str, typer.Option("--list-url", help="Public URL where the list will be published")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write")],
-    ledger: LedgerOption = Path("elmkit-ledger.sqlite"),
+    ledger: LedgerOption = Path("ledger.sqlite"),
     purpose: Annotated[str, typer.Option(help="revocation or suspension")] = "revocation",
     issuer: Annotated[str | None, typer.Option(help="Issuer id (default: from the definitions in the ledger)")] = None,
     key: Annotated[Path | None, typer.Option(help="PEM private key of the seal")] = None,
