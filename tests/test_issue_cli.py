@@ -143,24 +143,11 @@ def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
     assert (tmp_path / "taken").read_text() == "a file, not a folder"
 
 
-def _issued(tmp_path: Path, count: int) -> Path:
-    """The output folder of a batch of ``count`` learners who all passed."""
-    out = tmp_path / "out"
-    code, output = _issue(
-        str(definition_file(tmp_path)),
-        str(write_csv(tmp_path / "r.csv", learner_rows(count))),
-        "--out",
-        str(out),
-    )
-    assert code == 0, output
-    return out
-
-
 def test_a_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
     import sqlite3
 
-    out = _issued(tmp_path, 2)
-    issued = [r["credential_id"] for r in read_manifest(out) if r["state"] == "issued"]
+    out, rows = _issued(tmp_path, 2)
+    issued = [row["credential_id"] for row in rows]
     with sqlite3.connect(out / "ledger.sqlite") as db:
         db.execute("UPDATE credentials SET state = 'bogus' WHERE credential_id = ?", (issued[0],))
         db.execute(
@@ -355,8 +342,8 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
 def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path: Path) -> None:
     import elmkit.cli.status  # noqa: F401  (registers revoke)
 
-    out = _issued(tmp_path, 2)
-    learner = next(r for r in read_manifest(out) if r["state"] == "issued")
+    out, rows = _issued(tmp_path, 2)
+    learner = rows[0]
     result = runner.invoke(
         app,
         ["revoke", learner["learner_id"], "--reason", "withdrawn"],
