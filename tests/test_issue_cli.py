@@ -159,6 +159,10 @@ def test_a_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
         result = runner.invoke(app, [*command, "--ledger", ledger])
         assert result.exit_code == 2, (command, result.output)
         assert "ledger.sqlite" in result.output and "Traceback" not in result.output
+    (tmp_path / "empty.sqlite").touch()
+    empty = runner.invoke(app, ["ledger", "--ledger", str(tmp_path / "empty.sqlite")])
+    assert empty.exit_code == 2 and "empty" in empty.output
+    assert (tmp_path / "empty.sqlite").stat().st_size == 0
     revoked = runner.invoke(app, ["revoke", issued[0], "--ledger", str(tmp_path / "r.csv")])
     assert revoked.exit_code == 2 and "Traceback" not in revoked.output
 
@@ -332,6 +336,13 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     assert code == 2 and "--file" in output
     code, output = run("sent", first, "--manifest", str(out / "manifest.json"))
     assert code == 2 and "one way" in output
+    code, output = run("sent", "--definition", "x", "--state", "bogus")
+    assert code == 2 and "unknown state 'bogus'" in output
+    for i, text in enumerate(("[]", "{}", "null", '{"rows": [1, 2]}', '{"rows": [{"state": "issued"}]}')):
+        (tmp_path / f"m{i}.json").write_text(text, encoding="utf-8")
+        code, output = run("sent", "--manifest", str(tmp_path / f"m{i}.json"))
+        assert code == 2 and f"m{i}.json" in output and "Traceback" not in output, output
+        assert ("no credential id" if i == 4 else "not a batch manifest") in " ".join(output.split())
     code, output = run("sent", "urn:credential:nobody")
     assert code == 1 and "no credential" in output
     code, output = run("sent", first, second, "--file", str(out / "manifest.json"))

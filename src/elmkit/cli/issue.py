@@ -391,6 +391,8 @@ def _open_existing(console: Console, path: Path) -> Iterator[LedgerStore]:
 
     if not path.is_file():
         raise _fail(console, f"no ledger at {path} (use --ledger PATH or set {LEDGER_ENV})")
+    if path.stat().st_size == 0:  # opening would make it a ledger: reading must change nothing
+        raise _fail(console, f"{path} is empty, not a ledger")
     try:
         store = open_ledger(path)
     except ElmError as exc:
@@ -480,18 +482,25 @@ def _manifest_targets(console: Console, path: Path, event: str) -> list[tuple[st
     Europass upload file's digest for ``uploaded``, the JSON-LD file's otherwise."""
     from elmkit.microcredentials.manifest import RowState, read_manifest
 
+    not_a_manifest = f"{path}: not a batch manifest (manifest.json or manifest.csv of elmkit issue)"
+    if not path.is_file():
+        raise _fail(console, f"{path}: no such file")
     try:
         rows = _csv_rows(path) if path.suffix.lower() == ".csv" else read_manifest(path)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _fail(console, f"cannot read the manifest {path}: {exc}") from None
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise _fail(console, not_a_manifest) from None
+    except OSError as exc:
+        raise _fail(console, f"cannot read the manifest {path}: {exc.strerror or exc}") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise _fail(console, not_a_manifest)
     key = "upload_sha256" if event == "uploaded" else "sha256"
     targets = []
-    for row in rows:
-        if not isinstance(row, dict) or row.get("state") != RowState.ISSUED.value:
+    for number, row in enumerate(rows, start=1):
+        if row.get("state") != RowState.ISSUED.value:
             continue
         credential_id = row.get("credential_id")
         if not credential_id:
-            raise _fail(console, f"{path}: an issued row has no credential id (row {row.get('row')})")
+            raise _fail(console, f"{path}: issued row {row.get('row') or number} has no credential id")
         targets.append((str(credential_id), row.get(key) or None))
     return targets
 
@@ -532,7 +541,7 @@ def record(
     """Record what happened to credentials outside elmkit (uploaded to Europass, sent to the
     learner…). All events are recorded, or none."""
     from elmkit.errors import ElmError
-    from elmkit.ledger import sha256_hex
+    from elmkit.ledger import CredentialState, sha256_hex
 
     console = _console()
     if event not in RECORDABLE:
@@ -546,6 +555,9 @@ def record(
         raise _fail(console, "name the credentials one way: ids, --manifest or --definition")
     if state is not None and definition is None:
         raise _fail(console, "--state goes with --definition")
+    known = [s.value for s in CredentialState]
+    if state is not None and state not in known:
+        raise _fail(console, f"unknown state {state!r}: use one of {', '.join(known)}")
     digest: str | None = None
     if file is not None:
         if manifest is not None or definition is not None or len(credential_ids or ()) != 1:
