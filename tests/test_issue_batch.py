@@ -336,6 +336,20 @@ def test_definition_values_that_cannot_make_a_credential(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("images", [False, True])
+def test_a_logo_that_is_not_an_image_is_named(tmp_path: Path, images: bool) -> None:
+    if images:
+        pytest.importorskip("PIL")
+    logo = tmp_path / "logo.png"
+    logo.write_text("not an image", encoding="utf-8")
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    definition = definition_file(tmp_path, {"awarding_body.logo": str(logo)})
+    with pytest.raises(SourceError, match="logo is not a PNG or JPEG image") as caught:
+        _issue(definition, results, tmp_path / "out", images=images)
+    assert caught.value.file == str(logo)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_language_given_an_empty_list_has_no_text(tmp_path: Path) -> None:
     from elmkit.model.text import LangText
 

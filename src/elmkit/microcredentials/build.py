@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import Any
 
 from elmkit.errors import SourceError, UnknownCodeError
@@ -87,14 +88,39 @@ def _datetime(value: Any) -> DateTime:
     return DateTime.coerce(datetime.combine(value, time(0, 0), tzinfo=UTC))
 
 
+#: The largest logo file embedded in credentials.
+MAX_LOGO_FILE_BYTES = 10 * 1024 * 1024
+
+
 def _media(data: bytes, *, key: str) -> MediaObject:
-    kind = "PNG" if data.startswith(b"\x89PNG") else "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "PNG"
+    elif data.startswith(b"\xff\xd8\xff"):
+        kind = "JPEG"
+    else:
+        raise ValueError("not a PNG or JPEG image")
     return MediaObject(
         id=stable_id(MediaObject, key),
         content=base64.b64encode(data).decode("ascii"),
         content_encoding=_concept(vocab.content_encoding("base64")),
         content_type=_concept(vocab.file_type(kind)),
     )
+
+
+def _logo_bytes(path: Path) -> bytes:
+    """A logo file's bytes; :class:`SourceError` naming the file when it cannot be a logo."""
+    if not path.is_file():
+        raise SourceError("logo not found (or not a regular file)", file=str(path))
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_LOGO_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SourceError(f"logo cannot be read: {exc.strerror or exc}", file=str(path)) from exc
+    if len(data) > MAX_LOGO_FILE_BYTES:
+        raise SourceError(f"logo is larger than {MAX_LOGO_FILE_BYTES:,} bytes", file=str(path))
+    if not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        raise SourceError("logo is not a PNG or JPEG image", file=str(path))
+    return data
 
 
 def organisation(info: OrganisationInfo) -> Organisation:
@@ -125,10 +151,7 @@ def organisation(info: OrganisationInfo) -> Organisation:
             ContactPoint(id=stable_id(ContactPoint, key), email_address=[Mailbox(id=f"mailto:{info.email}", type="Mailbox")])
         ]
     if info.logo is not None:
-        try:
-            org.logo = _media(info.logo.read_bytes(), key=f"{key}/logo")
-        except OSError as exc:
-            raise SourceError(f"logo cannot be read: {exc}", file=str(info.logo)) from exc
+        org.logo = _media(_logo_bytes(info.logo), key=f"{key}/logo")
     return org
 
 

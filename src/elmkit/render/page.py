@@ -478,6 +478,8 @@ def _load_logo(data: bytes) -> Image:
             return image.convert("RGB")
     except InvalidImageError:
         raise
+    except PILImage.UnidentifiedImageError as exc:
+        raise InvalidImageError("logo is not a PNG or JPEG image") from exc
     except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as exc:
         raise InvalidImageError(f"logo is not a readable PNG or JPEG image: {exc}") from exc
 
