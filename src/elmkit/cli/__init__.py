@@ -22,6 +22,13 @@ LEDGER_ENV = "ELMKIT_LEDGER"
 DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]
 
 
+def describe_error(exc: BaseException) -> str:
+    """A one-line message for an error: an OS error as "reason: file", not "[Errno N] …"."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """``value``, in UTC when it names no time zone."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import DATETIME_FORMATS, LEDGER_ENV, app, as_utc
+from elmkit.cli import DATETIME_FORMATS, LEDGER_ENV, app, as_utc, describe_error
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -174,7 +174,7 @@ def _run_batch(
     except ElmError as exc:
         raise _fail(console, str(exc)) from None
     except OSError as exc:
-        raise _fail(console, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        raise _fail(console, describe_error(exc)) from None
 
 
 @app.command()

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from elmkit.cli import app, as_utc
+from elmkit.cli import app, as_utc, describe_error
 
 
 class OutputFormat(StrEnum):
@@ -42,7 +42,7 @@ def seal(
     try:
         signer = _signer(key, cert, p12, password)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{p12 or key or cert}: {exc}[/]")
+        console.print(f"[red]{p12 or key or cert}: {describe_error(exc)}[/]")
         raise typer.Exit(2) from None
     if signer is None:
         console.print("[red]give --p12, or --key and --cert[/]")
@@ -50,10 +50,9 @@ def seal(
     try:
         document = load(credential).to_jsonld()
         sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
-        out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(out, sealed)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{credential}: {exc}[/]")
+        console.print(f"[red]{credential}: {describe_error(exc)}[/]")
         raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None
     console.print(f"sealed {credential} -> {out}")
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import LEDGER_ENV, app
+from elmkit.cli import LEDGER_ENV, app, describe_error
 
 if TYPE_CHECKING:
     from elmkit.sealing.signers import KeySigner
@@ -120,7 +120,7 @@ def publish(
         with open_ledger(ledger) as store:
             result = revocation.publish_status_list(store, list_url, out, issuer=issuer, purpose=purpose, signer=signer)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"[red]{describe_error(exc)}[/]")
         raise typer.Exit(2) from None
     sealed = "sealed" if result.sealed else "unsealed"
     console.print(f"{result.path}: {result.purpose} list, {result.set_indexes} index(es) set, {sealed}")

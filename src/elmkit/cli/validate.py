@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from elmkit.cli import app
+from elmkit.cli import app, describe_error
 
 
 class OutputFormat(StrEnum):
@@ -90,10 +90,9 @@ def convert(
         try:
             text = dumps(load(path), format=to, indent=2 if to == "jsonld" else None)
             target = out / (path.stem + suffix)
-            target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, text.encode("utf-8"))
         except (ElmError, OSError) as exc:
-            console.print(f"[red]{path}: {exc}[/]")
+            console.print(f"[red]{path}: {describe_error(exc)}[/]")
             status = 2
             continue
         console.print(f"{path} -> {target}")

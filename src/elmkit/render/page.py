@@ -458,7 +458,7 @@ class _Builder:
 
 def _load_logo(data: bytes) -> Image:
     from PIL import Image as PILImage
-    from PIL import ImageOps
+    from PIL import ImageOps, UnidentifiedImageError
 
     if len(data) > MAX_LOGO_BYTES:
         raise InvalidImageError(f"logo is larger than {MAX_LOGO_BYTES} bytes")
@@ -478,7 +478,7 @@ def _load_logo(data: bytes) -> Image:
             return image.convert("RGB")
     except InvalidImageError:
         raise
-    except PILImage.UnidentifiedImageError as exc:
+    except UnidentifiedImageError as exc:
         raise InvalidImageError("logo is not a PNG or JPEG image") from exc
     except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as exc:
         raise InvalidImageError(f"logo is not a readable PNG or JPEG image: {exc}") from exc
