@@ -180,3 +180,21 @@ def test_end_to_end_through_the_cli(tmp_path: Path, pki: Any) -> None:
     assert failed.exit_code == 1, failed.output
     report = json.loads(failed.output)
     assert report["verdict"] == "failed"
+
+
+def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki: Any) -> None:
+    _sealed, _credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    other_list = "https://credentials.example.org/status/empty"
+    with open_ledger(ledger_path) as ledger:
+        with pytest.raises(ValueError, match="issued by .*, not urn:example:someone-else"):
+            revocation.publish_status_list(
+                ledger, LIST_URL, tmp_path / "a.json", issuer="urn:example:someone-else"
+            )
+        with pytest.raises(ValueError, match="absolute IRI"):
+            revocation.publish_status_list(ledger, LIST_URL, tmp_path / "b.json", issuer="not an iri")
+        with pytest.raises(ValueError, match="no credential in the ledger has an entry"):
+            revocation.publish_status_list(ledger, other_list, tmp_path / "c.json")
+        empty = revocation.publish_status_list(
+            ledger, other_list, tmp_path / "d.json", issuer="https://uni.example.org"
+        )
+    assert empty.set_indexes == 0 and not (tmp_path / "a.json").exists()

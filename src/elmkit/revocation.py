@@ -7,6 +7,7 @@ The pieces live in :mod:`elmkit.status` (bitstrings, entries, checks) and :mod:`
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +86,9 @@ def unsuspend(ledger: LedgerStore, credential_id: str, *, reason: str | None = N
     _record(ledger, credential_id, "unsuspended", actor, reason)
 
 
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
+
+
 def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
     """The issuer id of the credentials on a list, from the definitions the ledger keeps.
 
@@ -146,10 +150,24 @@ def publish_status_list(
     found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
     list is sealed as a JAdES envelope.
     """
+    found = issuer_for_list(ledger, list_url)
     if issuer is None:
-        issuer = issuer_for_list(ledger, list_url)
-        if issuer is None:
-            raise ValueError(f"cannot tell the issuer of {list_url} from the ledger: pass issuer=")
+        if found is None:
+            if next(iter(ledger.status_entries(list_url)), None) is None:
+                raise ValueError(
+                    f"no credential in the ledger has an entry on {list_url} (credentials get "
+                    "one when sealed with a status list URL); give the issuer to publish it empty"
+                )
+            raise ValueError(f"cannot tell the issuer of {list_url} from the ledger: give it")
+        issuer = found
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or not _ABSOLUTE_IRI.match(issuer_id):
+        raise ValueError(f"the issuer must be an absolute IRI, not {issuer_id!r}")
+    if found is not None and issuer_id != found:
+        raise ValueError(
+            f"the credentials on {list_url} were issued by {found}, not {issuer_id}: verifiers "
+            "would reject the list"
+        )
     indexes = ledger.revoked_indexes(list_url, purpose)
     bits = StatusList.from_indexes(indexes, size=size)
     document = status_list_credential(
