@@ -186,7 +186,7 @@ def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki
     _sealed, _credential_id, ledger_path = issue_and_seal(tmp_path, pki)
     other_list = "https://credentials.example.org/status/empty"
     with open_ledger(ledger_path) as ledger:
-        with pytest.raises(ValueError, match="issued by .*, not urn:example:someone-else"):
+        with pytest.raises(ValueError, match=r"issued by .*, not urn:example:someone-else"):
             revocation.publish_status_list(
                 ledger, LIST_URL, tmp_path / "a.json", issuer="urn:example:someone-else"
             )
