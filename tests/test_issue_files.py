@@ -384,3 +384,18 @@ def test_a_workbook_without_a_worksheet_is_a_source_error(tmp_path: Path) -> Non
     with pytest.raises(SourceError) as caught:
         list(iter_results(tmp_path / "chart.xlsx"))
     assert caught.value.file == str(tmp_path / "chart.xlsx")
+
+
+def test_headings_are_checked_even_without_rows(tmp_path: Path) -> None:
+    from test_issue_support import write_xlsx
+
+    cases = {"empty.csv": "", "blank.csv": "\n\n", "one-column.csv": "a\n", "foreign.csv": "foo;bar\n"}
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        expected = "empty" if name in ("empty.csv", "blank.csv") else "missing column"
+        with pytest.raises(SourceError, match=expected):
+            list(iter_results(tmp_path / name))
+    with pytest.raises(SourceError, match="missing column"):
+        list(iter_results(write_xlsx(tmp_path / "r.xlsx", [], ("foo", "bar"))))
+    (tmp_path / "header-only.csv").write_text("expediente;nombre\n", encoding="utf-8")
+    assert list(iter_results(tmp_path / "header-only.csv")) == []

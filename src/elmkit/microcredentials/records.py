@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -162,8 +162,11 @@ def _header_map(headers: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def _check_headings(headings: Iterable[str | None], file: str) -> None:
-    """Refuse a heading that names a learner field twice (which column would count?)."""
+def _check_headings(headings: Sequence[str | None], file: str) -> None:
+    """Refuse a heading row without the learner's id and given name, or that names a learner
+    field twice (which column would count?)."""
+    if not any(headings):
+        raise SourceError("the file is empty: no heading row", file=file)
     lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
     seen: dict[str, str] = {}
     for heading in headings:
@@ -176,6 +179,9 @@ def _check_headings(headings: Iterable[str | None], file: str) -> None:
                 file=file,
             )
         seen[name] = str(heading)
+    missing = {"learner_id", "given_name"} - set(seen)
+    if missing:
+        raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
 
 
 def _records_from_rows(
@@ -258,7 +264,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             ) from None
         handle.seek(0)
         reader = csv.DictReader(handle, dialect=dialect)
-        _check_headings(reader.fieldnames or (), str(path))
+        _check_headings(list(reader.fieldnames or ()), str(path))
         for row in reader:
             yield reader.line_num - 1, row
 
@@ -335,6 +341,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     file=str(path),
                 ) from exc
             if values is None:
+                if number == 0:
+                    _check_headings([], str(path))
                 return
             if number == 0:
                 headers = [str(h) if h is not None else "" for h in values]
