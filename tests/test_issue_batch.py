@@ -306,6 +306,12 @@ def test_definition_mistakes_name_the_file_and_the_field(tmp_path: Path) -> None
         _issue(bad_ects, results, tmp_path / "out")
     assert caught.value.path == "ects" and "bad-ects.json" in str(caught.value)
 
+    yaml_file = tmp_path / "broken.yaml"
+    yaml_file.write_text('id: x\ntitle: {en: "t"\n  bad: [\n', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"at line 3, column 3$") as caught:
+        _issue(yaml_file, results, tmp_path / "out")
+    assert "\n" not in str(caught.value) and "<unicode string>" not in str(caught.value)
+
     toml = tmp_path / "broken.toml"
     toml.write_text('id = "x"\ntitle = {en = "t"\n', encoding="utf-8")
     with pytest.raises(SourceError) as caught:

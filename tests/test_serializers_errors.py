@@ -167,6 +167,9 @@ def test_invalid_json_ld_is_a_typed_error() -> None:
         load({"@context": ["https://www.w3.org/2018/credentials/v1", {"id": "urn:x:redefined"}], "type": "Concept"})
     with pytest.raises(ElmError):
         load({"@context": EDC_CONTEXT_URL, "@id": 5, "type": "Concept"})
+    for scalar in (b"null", b"5", b'"https://example.org/doc.jsonld"'):
+        with pytest.raises(ParseError, match="an object or an array"):
+            load(scalar, format="jsonld")
     # pyld raises a bare ValueError for a relative context IRI without a base
     for context in ("foo", {"@import": "foo"}):
         with pytest.raises(ParseError, match="relative IRI 'foo'"):

@@ -207,6 +207,15 @@ def default_profiles(definition: MicroCredential) -> tuple[str, ...]:
     return ("edc-ap", "eu-microcredential")
 
 
+def _one_line(exc: Exception) -> str:
+    """A parser's message on one line: YAML's problem and where (line and column from 1)."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(problem, str) and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(exc).split())
+
+
 def _parse_file(path: Path) -> dict[str, Any]:
     suffix = path.suffix.lower()
     try:
@@ -231,7 +240,7 @@ def _parse_file(path: Path) -> dict[str, Any]:
     except SourceError:
         raise
     except Exception as exc:
-        raise SourceError(f"cannot parse: {exc}", file=str(path)) from exc
+        raise SourceError(f"cannot parse: {_one_line(exc)}", file=str(path)) from exc
     if not isinstance(data, dict):
         raise SourceError("the definition must be a mapping of fields", file=str(path))
     return data

@@ -193,6 +193,9 @@ def load(
         if parsed is None:
             assert data is not None
             parsed, shape = parse_json_shape(data, max_bytes=max_bytes)
+            if not isinstance(parsed, dict | list):
+                kind = "null" if parsed is None else type(parsed).__name__
+                raise ParseError(f"a JSON-LD document is an object or an array, not {kind}")
         return _load_json(parsed, shape, strict=strict, loader=document_loader, path=path, root=root, max_bytes=max_bytes)
     assert data is not None and fmt is not None
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
