@@ -43,6 +43,11 @@ def test_validate_json_report_in_spanish() -> None:
     assert any("emisor" in p["detail"] or "credencial" in p["detail"] for p in report["problems"])
 
 
+def test_a_malformed_message_language_is_unusable_input() -> None:
+    result = runner.invoke(app, ["validate", str(UNSIGNED), "--lang", "!!"])
+    assert result.exit_code == 2 and "malformed language tag" in result.output
+
+
 def test_unknown_stage_is_unusable_input() -> None:
     result = runner.invoke(app, ["validate", str(UNSIGNED), "--stage", "final"])
     assert result.exit_code == 2

@@ -130,6 +130,10 @@ def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
         str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "s"), "--stage", "final"
     )
     assert code == 2 and "unknown stage 'final'" in output and "Traceback" not in output
+    code, output = _issue(
+        str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "s"), "--lang", "!!"
+    )
+    assert code == 2 and "malformed language tag" in output and not (tmp_path / "s").exists()
 
     (tmp_path / "blocked" / "manifest.csv").mkdir(parents=True)
     code, output = _issue(str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "blocked"))

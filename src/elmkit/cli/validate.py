@@ -31,6 +31,7 @@ def validate(
     from rich.console import Console
 
     from elmkit.errors import ElmError
+    from elmkit.model.text import normalize_tag
     from elmkit.profiles import DEFAULT_PROFILES, Stage
     from elmkit.profiles import validate as run
     from elmkit.serializers import load
@@ -41,6 +42,11 @@ def validate(
         chosen_stage = Stage(stage)
     except ValueError:
         console.print(f"[red]unknown stage {stage!r}[/] (draft, ready or sealed)")
+        raise typer.Exit(2) from None
+    try:
+        normalize_tag(lang)
+    except ElmError as exc:
+        console.print(f"[red]--lang: {exc}[/]")
         raise typer.Exit(2) from None
     status = 0
     results: list[dict[str, object]] = []

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from elmkit.errors import ElmError, SourceError
+from elmkit.errors import ElmError, LanguageTagError, SourceError
 from elmkit.microcredentials.build import credential_id
 from elmkit.microcredentials.definition import MicroCredential, default_profiles, load_definition
 from elmkit.microcredentials.files import (
@@ -36,6 +36,7 @@ from elmkit.microcredentials.records import (
     check_eligibility,
     iter_results,
 )
+from elmkit.model.text import normalize_tag
 
 if TYPE_CHECKING:
     from elmkit.ledger import LedgerStore
@@ -723,6 +724,10 @@ def issue_batch(
         raise SourceError(
             f"unknown stage {stage!r}: use {', '.join(s.value for s in Stage)}", path="stage"
         )
+    try:
+        normalize_tag(lang)
+    except LanguageTagError as exc:
+        raise SourceError(f"lang: {exc.message}", path="lang") from None
     use_images = pages_available() if images is None else images
     config = _Config(definition, chosen, stage, use_images, lang)
     builder = _preflight(config, definition_file)
