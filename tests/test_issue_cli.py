@@ -6,6 +6,7 @@ import json
 import shlex
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -281,11 +282,16 @@ def test_record_hand_offs_from_a_manifest_ids_or_a_definition(tmp_path: Path) ->
     out, issued = _issued(tmp_path, 3)
     ledger = out / "ledger.sqlite"
     first, second, third = (r["credential_id"] for r in issued)
+    upload_time = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    too_early = runner.invoke(
+        app, ["record", "uploaded", first, "--at", "2020-01-01", "--ledger", str(ledger)]
+    )
+    assert too_early.exit_code == 1 and "before" in too_early.output
 
     uploaded = runner.invoke(
         app,
         ["record", "uploaded", "--manifest", str(out / "manifest.csv"), "--actor", "registrar",
-         "--note", "Europass batch upload", "--at", "2026-06-23T10:30:00", "--ledger", str(ledger)],
+         "--note", "Europass batch upload", "--at", upload_time, "--ledger", str(ledger)],
     )
     assert uploaded.exit_code == 0, uploaded.output
     assert "3 credential(s)" in uploaded.output
@@ -295,7 +301,7 @@ def test_record_hand_offs_from_a_manifest_ids_or_a_definition(tmp_path: Path) ->
 
     with open_ledger(ledger) as store:
         last = store.history(first)[-1]
-    assert last.at.startswith("2026-06-23T10:30:00") and last.detail == {"note": "Europass batch upload"}
+    assert last.at.startswith(upload_time) and last.detail == {"note": "Europass batch upload"}
 
     sent = runner.invoke(
         app,

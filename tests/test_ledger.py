@@ -205,12 +205,16 @@ def test_record_rejects_bad_input(ledger: LedgerStore) -> None:
 
 
 def test_times_are_normalised_to_utc(ledger: LedgerStore) -> None:
-    issue(ledger, "c1")
+    assert ledger.claim_credential("c1", DEF, "learner-c1", at="2025-05-31T00:00:00Z")
+    ledger.record("c1", "generated", "batch", sha256=sha("c1"), at="2025-05-31T01:00:00Z")
     madrid = timezone(timedelta(hours=2))
     event = ledger.record("c1", "sealed", "sealer", at=datetime(2025, 6, 1, 10, 30, tzinfo=madrid))
     assert event is not None and event.at == "2025-06-01T08:30:00.000000Z"
     event = ledger.record("c1", "sent", "mailer", at="2025-06-01T09:00:00+00:00")
     assert event is not None and event.at == "2025-06-01T09:00:00.000000Z"
+    with pytest.raises(LedgerError, match="before c1 entered the ledger"):
+        ledger.record("c1", "uploaded", "registrar", at="2025-05-30T23:59:59Z")
+    assert kinds(ledger, "c1")[-1] == "sent"
 
 
 # --- claiming and definitions -----------------------------------------------------------------

@@ -628,12 +628,17 @@ class SQLiteLedger:
         when = utc_timestamp(at)
         with self.transaction():
             row = self._db.execute(
-                "SELECT state, resume_state, sha256, event_count, head FROM credentials"
-                " WHERE credential_id = ?",
+                "SELECT state, resume_state, sha256, event_count, head, created_at"
+                " FROM credentials WHERE credential_id = ?",
                 (credential_id,),
             ).fetchone()
             if row is None:
                 raise UnknownCredentialError(f"no credential {credential_id!r} in the ledger")
+            if when < row["created_at"]:
+                raise LedgerError(
+                    f"{kind.value} at {when} would be before {credential_id} entered the ledger "
+                    f"({row['created_at']})"
+                )
             current = Derived(
                 _state(row["state"]),
                 _state(row["resume_state"]) if row["resume_state"] else None,
