@@ -43,6 +43,14 @@ def test_validate_json_report_in_spanish() -> None:
     assert any("emisor" in p["detail"] or "credencial" in p["detail"] for p in report["problems"])
 
 
+def test_verify_calls_what_is_not_a_seal_unusable(tmp_path: Path) -> None:
+    for name, data in (("empty.json", b""), ("array.json", b"[1]"), ("garbage.bin", b"\x00\x01")):
+        (tmp_path / name).write_bytes(data)
+    for path in (*sorted(tmp_path.iterdir()), UNSIGNED):
+        result = runner.invoke(app, ["verify", str(path)])
+        assert result.exit_code == 2 and "failed" in result.output, (path, result.output)
+
+
 def test_a_malformed_message_language_is_unusable_input() -> None:
     result = runner.invoke(app, ["validate", str(UNSIGNED), "--lang", "!!"])
     assert result.exit_code == 2 and "malformed language tag" in result.output

@@ -67,7 +67,8 @@ def verify(
     allow_network: Annotated[bool, typer.Option(help="Fetch status lists over HTTPS")] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
 ) -> None:
-    """Verify sealed credentials. Exit status: 0 verified, 1 failed or partially verified, 2 unusable."""
+    """Verify sealed credentials. Exit status: 0 verified, 1 failed or partially verified, 2 unusable
+    (unreadable, or not a sealed document at all)."""
     from rich.console import Console
 
     from elmkit.api import verify as verify_credential
@@ -94,7 +95,9 @@ def verify(
             console.print(f"[red]{path}: unusable: {exc}[/]")
             status = 2
             continue
-        if result.verdict != "verified" and status == 0:
+        if any(step.code == "not-jws" for step in result.steps):
+            status = 2  # not a sealed document at all: nothing to verify
+        elif result.verdict != "verified" and status == 0:
             status = 1
         if output is OutputFormat.json:
             outputs.append({"file": str(path), **result.to_dict()})
