@@ -49,6 +49,8 @@ def test_verify_calls_what_is_not_a_seal_unusable(tmp_path: Path) -> None:
     for path in (*sorted(tmp_path.iterdir()), UNSIGNED):
         result = runner.invoke(app, ["verify", str(path)])
         assert result.exit_code == 2 and "failed" in result.output, (path, result.output)
+    missing = runner.invoke(app, ["verify", str(UNSIGNED), "--status-dir", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "not a folder" in missing.output
 
 
 def test_a_malformed_message_language_is_unusable_input() -> None:

@@ -136,6 +136,11 @@ def test_issue_exits_2_for_a_damaged_workbook_or_an_output_that_is_a_file(
     )
     assert code == 2 and "malformed language tag" in output and not (tmp_path / "s").exists()
 
+    code, output = _issue(str(tmp_path), str(results), "--out", str(tmp_path / "d"))
+    assert code == 2 and "definition file not a regular file" in output
+    code, output = _issue(str(definition_file(tmp_path)), str(tmp_path), "--out", str(tmp_path / "d"))
+    assert code == 2 and "results file not a regular file" in output
+
     (tmp_path / "blocked" / "manifest.csv").mkdir(parents=True)
     code, output = _issue(str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "blocked"))
     assert code == 2 and "manifest.csv" in output.replace("\n", "") and ".elmkit-tmp" not in output

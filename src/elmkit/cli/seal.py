@@ -79,6 +79,9 @@ def verify(
     if status_dir is not None:
         from elmkit.status import FileFetcher
 
+        if not status_dir.is_dir():
+            console.print(f"[red]--status-dir {status_dir}: not a folder[/]")
+            raise typer.Exit(2)
         fetcher = FileFetcher(directory=status_dir)
     elif allow_network:
         from elmkit.status import CachingFetcher, HttpFetcher

@@ -257,7 +257,8 @@ def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
     else:
         path = Path(source)
         if not path.is_file():
-            raise SourceError("definition file not found", file=str(path))
+            problem = "not found" if not path.exists() else "not a regular file"
+            raise SourceError(f"definition file {problem}", file=str(path))
         data, file, base = _parse_file(path), str(path), path.parent
     try:
         definition = MicroCredential.model_validate(data)

@@ -361,7 +361,8 @@ def iter_results(
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
-            raise SourceError("results file not found", file=str(path))
+            problem = "not found" if not path.exists() else "not a regular file"
+            raise SourceError(f"results file {problem}", file=str(path))
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
             yield from _records_from_rows(_xlsx_rows(path), file=str(path))
