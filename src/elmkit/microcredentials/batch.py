@@ -720,10 +720,12 @@ def issue_batch(
             )
     from elmkit.profiles import Stage
 
-    if stage not in {s.value for s in Stage}:
+    try:
+        Stage(stage)
+    except ValueError:
         raise SourceError(
-            f"unknown stage {stage!r}: use {', '.join(s.value for s in Stage)}", path="stage"
-        )
+            f"unknown stage {stage!r}: use {', '.join(Stage)}", path="stage"
+        ) from None
     try:
         normalize_tag(lang)
     except LanguageTagError as exc:

@@ -92,12 +92,18 @@ def _datetime(value: Any) -> DateTime:
 MAX_LOGO_FILE_BYTES = 10 * 1024 * 1024
 
 
-def _media(data: bytes, *, key: str) -> MediaObject:
+def _image_kind(data: bytes) -> str | None:
+    """``PNG`` or ``JPEG`` by the file's signature; None for anything else."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        kind = "PNG"
-    elif data.startswith(b"\xff\xd8\xff"):
-        kind = "JPEG"
-    else:
+        return "PNG"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    return None
+
+
+def _media(data: bytes, *, key: str) -> MediaObject:
+    kind = _image_kind(data)
+    if kind is None:
         raise ValueError("not a PNG or JPEG image")
     return MediaObject(
         id=stable_id(MediaObject, key),
@@ -118,7 +124,7 @@ def _logo_bytes(path: Path) -> bytes:
         raise SourceError(f"logo cannot be read: {exc.strerror or exc}", file=str(path)) from exc
     if len(data) > MAX_LOGO_FILE_BYTES:
         raise SourceError(f"logo is larger than {MAX_LOGO_FILE_BYTES:,} bytes", file=str(path))
-    if not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+    if _image_kind(data) is None:
         raise SourceError("logo is not a PNG or JPEG image", file=str(path))
     return data
 

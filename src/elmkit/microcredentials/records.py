@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -152,8 +153,14 @@ def _fold(text: str) -> str:
     return plain.strip().lower().replace(" ", "_")
 
 
+@functools.cache
+def _field_by_alias() -> dict[str, str]:
+    """Each accepted column heading (folded) with the field it gives."""
+    return {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+
+
 def _header_map(headers: Iterable[str]) -> dict[str, str]:
-    lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+    lookup = _field_by_alias()
     mapping: dict[str, str] = {}
     for header in headers:
         name = lookup.get(_fold(header or ""))
@@ -167,7 +174,7 @@ def _check_headings(headings: Sequence[str | None], file: str) -> None:
     field twice (which column would count?)."""
     if not any(headings):
         raise SourceError("the file is empty: no heading row", file=file)
-    lookup = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+    lookup = _field_by_alias()
     seen: dict[str, str] = {}
     for heading in headings:
         name = lookup.get(_fold(heading or ""))
