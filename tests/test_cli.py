@@ -44,13 +44,23 @@ def test_validate_json_report_in_spanish() -> None:
 
 
 def test_verify_calls_what_is_not_a_seal_unusable(tmp_path: Path) -> None:
-    for name, data in (("empty.json", b""), ("array.json", b"[1]"), ("garbage.bin", b"\x00\x01")):
+    image = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe"  # not UTF-8, not JSON
+    for name, data in (("empty.json", b""), ("array.json", b"[1]"), ("garbage.bin", b"\x00\x01"), ("logo.png", image)):
         (tmp_path / name).write_bytes(data)
     for path in (*sorted(tmp_path.iterdir()), UNSIGNED):
         result = runner.invoke(app, ["verify", str(path)])
         assert result.exit_code == 2 and "failed" in result.output, (path, result.output)
     missing = runner.invoke(app, ["verify", str(UNSIGNED), "--status-dir", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "not a folder" in missing.output
+
+
+def test_verify_fails_a_seal_with_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
+    data = bytearray(SIGNED.read_bytes())
+    data[data.index(b"credentialSubject")] = 0xFF  # a seal, tampered: failed, not unusable
+    damaged = tmp_path / "damaged.json"
+    damaged.write_bytes(bytes(data))
+    result = runner.invoke(app, ["verify", str(damaged)])
+    assert result.exit_code == 1 and "not UTF-8" in result.output, result.output
 
 
 def test_a_malformed_message_language_is_unusable_input() -> None:

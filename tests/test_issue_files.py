@@ -384,6 +384,7 @@ def test_a_workbook_without_a_worksheet_is_a_source_error(tmp_path: Path) -> Non
     with pytest.raises(SourceError) as caught:
         list(iter_results(tmp_path / "chart.xlsx"))
     assert caught.value.file == str(tmp_path / "chart.xlsx")
+    assert "AttributeError" not in str(caught.value)
 
 
 def test_headings_are_checked_even_without_rows(tmp_path: Path) -> None:

@@ -194,6 +194,8 @@ def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki
             revocation.publish_status_list(ledger, LIST_URL, tmp_path / "b.json", issuer="not an iri")
         with pytest.raises(ValueError, match="no credential in the ledger has an entry"):
             revocation.publish_status_list(ledger, other_list, tmp_path / "c.json")
+        with pytest.raises(ValueError, match="unknown purpose 'bogus'"):
+            revocation.publish_status_list(ledger, other_list, tmp_path / "c.json", purpose="bogus")
         empty = revocation.publish_status_list(
             ledger, other_list, tmp_path / "d.json", issuer="https://uni.example.org"
         )

@@ -150,6 +150,8 @@ def publish_status_list(
     found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
     list is sealed as a JAdES envelope.
     """
+    if purpose not in tuple(StatusPurpose):
+        raise ValueError(f"unknown purpose {purpose!r}: revocation or suspension")
     found = issuer_for_list(ledger, list_url)
     if issuer is None:
         if found is None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="elmkit",
@@ -27,6 +31,20 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
     return str(exc)
+
+
+def make_console() -> Console:
+    """The console commands print to: emoji codes and highlighting off, so values print as given."""
+    from rich.console import Console
+
+    return Console(highlight=False, emoji=False)
+
+
+def literal(value: object) -> str:
+    """``value`` as console markup that prints exactly as written (its brackets are not styles)."""
+    from rich.markup import escape
+
+    return escape(str(value))
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import DATETIME_FORMATS, LEDGER_ENV, app, as_utc, describe_error
+from elmkit.cli import (
+    DATETIME_FORMATS,
+    LEDGER_ENV,
+    app,
+    as_utc,
+    describe_error,
+    literal,
+    make_console,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,14 +33,8 @@ if TYPE_CHECKING:
 SHOWN_PROBLEMS = 40
 
 
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)
-
-
 def _fail(console: Console, message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    console.print(f"[bold red]error:[/] {literal(message)}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -79,7 +81,7 @@ def _summary(console: Console, result: BatchResult) -> None:
         RowState.DUPLICATE: ("duplicate rows", "yellow"),
         RowState.SKIPPED: ("skipped (revoked/suspended)", "yellow"),
     }
-    console.print(f"[bold]{result.definition_id}[/]: {result.rows} row(s) read")
+    console.print(f"[bold]{literal(result.definition_id)}[/]: {result.rows} row(s) read")
     table = Table(show_header=False)
     table.add_column("state")
     table.add_column("count", justify="right")
@@ -106,32 +108,34 @@ def _summary(console: Console, result: BatchResult) -> None:
                 if row.state in (RowState.INVALID, RowState.ERROR, RowState.MALFORMED)
                 else "yellow"
             )
-            detail.add_row(str(row.row), who, f"[{style}]{row.state.value}[/]", "\n".join(why))
+            detail.add_row(
+                str(row.row), literal(who), f"[{style}]{row.state.value}[/]", literal("\n".join(why))
+            )
         console.print(detail)
         hidden = sum(
             count for state, count in result.counts.items() if state is not RowState.ISSUED
         ) - min(len(result.problems), SHOWN_PROBLEMS)
         if hidden > 0:
-            console.print(f"… and {hidden} more: see {result.manifest_csv}")
+            console.print(f"… and {hidden} more: see {literal(result.manifest_csv)}")
 
 
 def _where(console: Console, result: BatchResult) -> None:
     from elmkit.microcredentials.batch import CREDENTIALS_DIR, UPLOAD_DIR
 
     out = result.out_dir
-    console.print(f"  credentials (JSON-LD):     {out / CREDENTIALS_DIR}/", soft_wrap=True)
-    console.print(f"  Europass upload files:     {out / UPLOAD_DIR}/", soft_wrap=True)
+    console.print(f"  credentials (JSON-LD):     {literal(out / CREDENTIALS_DIR)}/", soft_wrap=True)
+    console.print(f"  Europass upload files:     {literal(out / UPLOAD_DIR)}/", soft_wrap=True)
     console.print(
-        f"  manifest:                  {result.manifest_csv}  ·  {result.manifest_json}",
+        f"  manifest:                  {literal(result.manifest_csv)}  ·  {literal(result.manifest_json)}",
         soft_wrap=True,
     )
     if result.bundle is not None:
-        console.print(f"  ZIP bundle:                {result.bundle}", soft_wrap=True)
+        console.print(f"  ZIP bundle:                {literal(result.bundle)}", soft_wrap=True)
     if result.ledger:
-        console.print(f"  ledger:                    {result.ledger}", soft_wrap=True)
+        console.print(f"  ledger:                    {literal(result.ledger)}", soft_wrap=True)
     pages = "with display pages" if result.images else "without display pages (Europass adds one)"
     console.print(
-        f"  {result.issued} credential(s) {pages}; profiles {', '.join(result.profiles)}; "
+        f"  {result.issued} credential(s) {pages}; profiles {literal(', '.join(result.profiles))}; "
         f"{result.seconds:.1f}s"
     )
 
@@ -237,7 +241,7 @@ def issue(
     Exit status: 0 every eligible learner got a valid credential; 1 some credentials were invalid
     or some rows could not be read (see the manifest); 2 the definition or results are unusable.
     """
-    console = _console()
+    console = make_console()
     when = as_utc(valid_from)
     signer = _load_signer(console, p12, key, cert, password) if seal else None
     result = _run_batch(
@@ -301,10 +305,10 @@ def _seal(
     )
     console.print(
         f"sealed: {len(sealed.sealed)} new, {sealed.already} already sealed, "
-        f"{len(sealed.failed)} failed -> {result.out_dir / 'sealed'}/"
+        f"{len(sealed.failed)} failed -> {literal(result.out_dir / 'sealed')}/"
     )
     for credential_id, reason in sealed.failed[:20]:
-        console.print(f"  [red]{credential_id}[/]: {reason}")
+        console.print(f"  [red]{literal(credential_id)}[/]: {literal(reason)}")
     return 0 if sealed.ok else 1
 
 
@@ -332,12 +336,12 @@ def demo(
     """
     from elmkit.microcredentials.demo import LEDGER_FILE, write_demo_inputs
 
-    console = _console()
+    console = make_console()
     try:
         definition, results = write_demo_inputs(out / "input")
     except OSError as exc:
         raise _fail(console, f"cannot write the demo inputs to {out}: {exc}") from None
-    console.print(f"[bold]elmkit demo[/]: sample inputs in {out / 'input'}/")
+    console.print(f"[bold]elmkit demo[/]: sample inputs in {literal(out / 'input')}/")
     result = _run_batch(
         console,
         definition,
@@ -356,13 +360,13 @@ def demo(
     _where(console, result)
     first = next((row for row in _manifest_rows(result) if row.get("state") == "issued"), None)
     if first is not None:
-        ledger_arg = f" --ledger {out / LEDGER_FILE}"
+        ledger_arg = literal(f" --ledger {out / LEDGER_FILE}")
         console.print("\nNext:")
-        console.print(f"  elmkit history {first['credential_id']}{ledger_arg}", soft_wrap=True)
+        console.print(f"  elmkit history {literal(first['credential_id'])}{ledger_arg}", soft_wrap=True)
         console.print(f"  elmkit ledger{ledger_arg}", soft_wrap=True)
-        console.print(f"  elmkit validate {out / first['file']}", soft_wrap=True)
+        console.print(f"  elmkit validate {literal(out / first['file'])}", soft_wrap=True)
         console.print(
-            f"  elmkit record uploaded --manifest {result.manifest_csv}{ledger_arg}"
+            f"  elmkit record uploaded --manifest {literal(result.manifest_csv)}{ledger_arg}"
             "   # once uploaded to Europass",
             soft_wrap=True,
         )
@@ -416,7 +420,7 @@ def history(
     """Show everything the ledger knows about one credential."""
     from elmkit.ledger import credential_history, history_table
 
-    console = _console()
+    console = make_console()
     with _open_existing(console, ledger) as store:
         credential_id = _credential_of(console, store, credential_id, ledger)
         console.print(history_table(credential_history(store, credential_id)))
@@ -445,7 +449,7 @@ def ledger_command(
     from elmkit.errors import ElmError
     from elmkit.ledger import ledger_summary, summary_table
 
-    console = _console()
+    console = make_console()
     with _open_existing(console, ledger) as store:
         if learner is None and definition is None and state is None:
             console.print(summary_table(ledger_summary(store)))
@@ -463,9 +467,9 @@ def ledger_command(
             table.add_column(column)
         for item in rows[:limit]:
             table.add_row(
-                item.credential_id,
-                item.learner_id,
-                f"{item.definition_id}@{item.definition_version}",
+                literal(item.credential_id),
+                literal(item.learner_id),
+                literal(f"{item.definition_id}@{item.definition_version}"),
                 item.state.value,
                 str(item.event_count),
                 item.updated_at.replace("T", " ").removesuffix("Z")[:19],
@@ -543,7 +547,7 @@ def record(
     from elmkit.errors import ElmError
     from elmkit.ledger import CredentialState, sha256_hex
 
-    console = _console()
+    console = make_console()
     if event not in RECORDABLE:
         raise _fail(
             console,
@@ -593,7 +597,7 @@ def record(
                     store.record(credential_id, event, actor, sha, detail, when)
         except ElmError as exc:
             raise _fail(console, f"{exc} (nothing was recorded)", 1) from None
-    console.print(f"recorded {event!r} for {len(targets)} credential(s) in {ledger}")
+    console.print(f"recorded {literal(repr(event))} for {len(targets)} credential(s) in {literal(ledger)}")
 
 
 def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path) -> str:
@@ -604,8 +608,8 @@ def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path
     if len(found) == 1:
         return found[0].credential_id
     if found:
-        console.print(f"learner {name} has {len(found)} credentials:")
+        console.print(f"learner {literal(name)} has {len(found)} credentials:")
         for item in found:
-            console.print(f"  {item.credential_id}  {item.definition_id}  {item.state.value}")
+            console.print(literal(f"  {item.credential_id}  {item.definition_id}  {item.state.value}"))
         raise typer.Exit(1)
     raise _fail(console, f"no credential {name!r} in {ledger}", 1)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from elmkit.cli import app, as_utc, describe_error
+from elmkit.cli import app, as_utc, describe_error, literal, make_console
 
 
 class OutputFormat(StrEnum):
@@ -30,19 +30,17 @@ def seal(
     check: Annotated[bool, typer.Option(help="Require edc-ap at the sealed stage before sealing")] = True,
 ) -> None:
     """Seal a credential with a JAdES seal as Europass EDC does."""
-    from rich.console import Console
-
     from elmkit.api import seal as seal_credential
     from elmkit.cli.status import _signer
     from elmkit.errors import ElmError, SealError
     from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import load
 
-    console = Console()
+    console = make_console()
     try:
         signer = _signer(key, cert, p12, password)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{p12 or key or cert}: {describe_error(exc)}[/]")
+        console.print(f"[red]{literal(p12 or key or cert)}: {literal(describe_error(exc))}[/]")
         raise typer.Exit(2) from None
     if signer is None:
         console.print("[red]give --p12, or --key and --cert[/]")
@@ -52,9 +50,9 @@ def seal(
         sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
         atomic_write(out, sealed)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{credential}: {describe_error(exc)}[/]")
+        console.print(f"[red]{literal(credential)}: {literal(describe_error(exc))}[/]")
         raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None
-    console.print(f"sealed {credential} -> {out}")
+    console.print(literal(f"sealed {credential} -> {out}"))
 
 
 @app.command()
@@ -69,18 +67,16 @@ def verify(
 ) -> None:
     """Verify sealed credentials. Exit status: 0 verified, 1 failed or partially verified, 2 unusable
     (unreadable, or not a sealed document at all)."""
-    from rich.console import Console
-
     from elmkit.api import verify as verify_credential
     from elmkit.errors import ElmError
 
-    console = Console()
+    console = make_console()
     fetcher: object | None = None
     if status_dir is not None:
         from elmkit.status import FileFetcher
 
         if not status_dir.is_dir():
-            console.print(f"[red]--status-dir {status_dir}: not a folder[/]")
+            console.print(f"[red]--status-dir {literal(status_dir)}: not a folder[/]")
             raise typer.Exit(2)
         fetcher = FileFetcher(directory=status_dir)
     elif allow_network:
@@ -95,7 +91,7 @@ def verify(
         try:
             result = verify_credential(path, trust=anchors, at=when, holder=holder, fetcher=fetcher)
         except (ElmError, OSError) as exc:
-            console.print(f"[red]{path}: unusable: {exc}[/]")
+            console.print(f"[red]{literal(path)}: unusable: {literal(describe_error(exc))}[/]")
             status = 2
             continue
         if any(step.code == "not-jws" for step in result.steps):
@@ -105,10 +101,10 @@ def verify(
         if output is OutputFormat.json:
             outputs.append({"file": str(path), **result.to_dict()})
         else:
-            console.print(f"[bold]{path}[/]: {result.verdict}")
+            console.print(f"[bold]{literal(path)}[/]: {result.verdict}")
             for step in result.steps:
                 colour = {"OK": "green", "ERROR": "red", "SKIPPED": "yellow"}[step.status.value]
-                console.print(f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {step.reason}")
+                console.print(f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {literal(step.reason)}")
     if output is OutputFormat.json:
         typer.echo(json.dumps(outputs if len(outputs) != 1 else outputs[0], ensure_ascii=False, indent=2, default=str))
     raise typer.Exit(status)

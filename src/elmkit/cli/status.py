@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import LEDGER_ENV, app, describe_error
+from elmkit.cli import LEDGER_ENV, app, describe_error, literal, make_console
 
 if TYPE_CHECKING:
     from elmkit.sealing.signers import KeySigner
@@ -25,20 +25,18 @@ ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (record
 
 
 def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason: str | None) -> None:
-    from rich.console import Console
-
     from elmkit import revocation
     from elmkit.errors import ElmError
     from elmkit.ledger import open_ledger
 
-    console = Console()
+    console = make_console()
     if not ledger_path.is_file():
-        console.print(f"[red]no ledger at {ledger_path}[/]")
+        console.print(f"[red]no ledger at {literal(ledger_path)}[/]")
         raise typer.Exit(2)
     try:
         store = open_ledger(ledger_path)
     except ElmError as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"[red]{literal(exc)}[/]")
         raise typer.Exit(2) from None
     from elmkit.cli.issue import _credential_of
 
@@ -54,9 +52,9 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
             record = ledger.get_credential(credential_id)
             state = record.state if record is not None else 'unknown'
     except ElmError as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"[red]{literal(exc)}[/]")
         raise typer.Exit(1) from None
-    console.print(f"{credential_id}: [bold]{state}[/] (publish the status list to make it visible)")
+    console.print(f"{literal(credential_id)}: [bold]{state}[/] (publish the status list to make it visible)")
 
 
 @app.command()
@@ -105,25 +103,23 @@ def publish(
     password: Annotated[str | None, typer.Option(help="Password of the key or PKCS#12", envvar="ELMKIT_SEAL_PASSWORD")] = None,
 ) -> None:
     """Write the status list credential, sealed when a seal is given."""
-    from rich.console import Console
-
     from elmkit import revocation
     from elmkit.errors import ElmError
     from elmkit.ledger import open_ledger
 
-    console = Console()
+    console = make_console()
     if not ledger.is_file():
-        console.print(f"[red]no ledger at {ledger}[/]")
+        console.print(f"[red]no ledger at {literal(ledger)}[/]")
         raise typer.Exit(2)
     try:
         signer = _signer(key, cert, p12, password)
         with open_ledger(ledger) as store:
             result = revocation.publish_status_list(store, list_url, out, issuer=issuer, purpose=purpose, signer=signer)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{describe_error(exc)}[/]")
+        console.print(f"[red]{literal(describe_error(exc))}[/]")
         raise typer.Exit(2) from None
     sealed = "sealed" if result.sealed else "unsealed"
-    console.print(f"{result.path}: {result.purpose} list, {result.set_indexes} index(es) set, {sealed}")
+    console.print(literal(f"{result.path}: {result.purpose} list, {result.set_indexes} index(es) set, {sealed}"))
 
 
 def _signer(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from elmkit.cli import app, describe_error
+from elmkit.cli import app, describe_error, literal, make_console
 
 
 class OutputFormat(StrEnum):
@@ -28,25 +28,23 @@ def validate(
     lang: Annotated[str, typer.Option(help="Language of the messages (en, es)")] = "en",
 ) -> None:
     """Validate credentials. Exit status: 0 valid, 1 invalid, 2 unusable input."""
-    from rich.console import Console
-
     from elmkit.errors import ElmError
     from elmkit.model.text import normalize_tag
     from elmkit.profiles import DEFAULT_PROFILES, Stage
     from elmkit.profiles import validate as run
     from elmkit.serializers import load
 
-    console = Console()
+    console = make_console()
     profiles = tuple(profile) if profile else DEFAULT_PROFILES
     try:
         chosen_stage = Stage(stage)
     except ValueError:
-        console.print(f"[red]unknown stage {stage!r}[/] (draft, ready or sealed)")
+        console.print(f"[red]unknown stage {literal(repr(stage))}[/] (draft, ready or sealed)")
         raise typer.Exit(2) from None
     try:
         normalize_tag(lang)
     except ElmError as exc:
-        console.print(f"[red]--lang: {exc}[/]")
+        console.print(f"[red]--lang: {literal(exc)}[/]")
         raise typer.Exit(2) from None
     status = 0
     results: list[dict[str, object]] = []
@@ -59,14 +57,14 @@ def validate(
             if output is OutputFormat.json:
                 results.append({"file": str(path), "error": str(exc), "path": exc.path})
             else:
-                console.print(f"[red]{path}: unusable: {exc}[/]")
+                console.print(f"[red]{literal(path)}: unusable: {literal(exc)}[/]")
             continue
         if not report.ok and status == 0:
             status = 1
         if output is OutputFormat.json:
             results.append({"file": str(path), **report.to_json(lang)})
         else:
-            console.print(f"[bold]{path}[/]")
+            console.print(f"[bold]{literal(path)}[/]")
             console.print(report.rich_table(lang))
     if output is OutputFormat.json:
         typer.echo(json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2))
@@ -80,16 +78,14 @@ def convert(
     to: Annotated[str, typer.Option("--to", help="jsonld, turtle, nt or rdfxml")] = "jsonld",
 ) -> None:
     """Convert credentials between formats; legacy ELM v2 XML becomes ELM 3.2."""
-    from rich.console import Console
-
     from elmkit.errors import ElmError
     from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import dumps, load
 
-    console = Console()
+    console = make_console()
     suffix = {"jsonld": ".jsonld", "turtle": ".ttl", "nt": ".nt", "rdfxml": ".rdf"}.get(to)
     if suffix is None:
-        console.print(f"[red]unknown target format {to!r}[/]")
+        console.print(f"[red]unknown target format {literal(repr(to))}[/]")
         raise typer.Exit(2)
     status = 0
     for path in files:
@@ -98,8 +94,8 @@ def convert(
             target = out / (path.stem + suffix)
             atomic_write(target, text.encode("utf-8"))
         except (ElmError, OSError) as exc:
-            console.print(f"[red]{path}: {describe_error(exc)}[/]")
+            console.print(f"[red]{literal(path)}: {literal(describe_error(exc))}[/]")
             status = 2
             continue
-        console.print(f"{path} -> {target}")
+        console.print(literal(f"{path} -> {target}"))
     raise typer.Exit(status)

@@ -107,14 +107,15 @@ def _short(digest: str | None) -> str:
 
 def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
     """A ``rich`` table of a credential's events, oldest first."""
+    from rich.markup import escape
     from rich.table import Table
 
     events = history.events if isinstance(history, CredentialHistory) else tuple(history)
     table = Table(title="Credential history", show_lines=False)
     if isinstance(history, CredentialHistory):
         credential = history.credential
-        table.title = f"{credential.credential_id}: {credential.state.value}"
-        table.caption = (
+        table.title = escape(f"{credential.credential_id}: {credential.state.value}")
+        table.caption = escape(
             f"learner {credential.learner_id} · definition {credential.definition_id}"
             f"@{credential.definition_version}"
         )
@@ -132,9 +133,9 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
             str(event.n),
             event.at.replace("T", " ").removesuffix("Z"),
             event.event.value,
-            event.actor,
+            escape(event.actor),
             _short(event.sha256),
-            detail,
+            escape(detail),
             style=_EVENT_STYLES.get(event.event),
         )
     return table
@@ -142,6 +143,7 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
 
 def summary_table(summary: LedgerSummary) -> Table:
     """A ``rich`` table of credentials per definition and state (states in use only)."""
+    from rich.markup import escape
     from rich.table import Table
 
     states = [state for state, count in summary.counts.items() if count] or [
@@ -155,8 +157,8 @@ def summary_table(summary: LedgerSummary) -> Table:
     table.add_column("total", justify="right", style="bold")
     for definition in summary.definitions:
         table.add_row(
-            definition.definition_id,
-            definition.title,
+            escape(definition.definition_id),
+            escape(definition.title),
             *(str(definition.counts.get(state, 0)) for state in states),
             str(definition.total),
         )
@@ -172,6 +174,7 @@ def summary_table(summary: LedgerSummary) -> Table:
 
 def integrity_table(report: IntegrityReport) -> Table:
     """A ``rich`` table of the problems ``verify_integrity`` found (empty when all is well)."""
+    from rich.markup import escape
     from rich.table import Table
 
     verdict = "intact" if report.ok else f"{len(report.problems)} problem(s)"
@@ -185,5 +188,5 @@ def integrity_table(report: IntegrityReport) -> Table:
     table.add_column("problem", overflow="fold")
     for problem in report.problems:
         seq = "" if problem.seq is None else str(problem.seq)
-        table.add_row(problem.kind, problem.credential_id, seq, problem.message)
+        table.add_row(problem.kind, escape(problem.credential_id), seq, escape(problem.message))
     return table

@@ -321,6 +321,13 @@ _WORKBOOK_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def _workbook_problem(exc: BaseException) -> str:
+    """What went wrong inside a workbook, in words (openpyxl's own errors say little)."""
+    if isinstance(exc, AttributeError):
+        return "a part of an unexpected kind, such as a chart sheet"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         from openpyxl import load_workbook
@@ -332,7 +339,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except errors as exc:
-        raise SourceError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=str(path)) from exc
+        raise SourceError(f"not a readable XLSX workbook ({_workbook_problem(exc)})", file=str(path)) from exc
     try:
         if not workbook.worksheets:
             raise SourceError("the workbook has no worksheet", file=str(path))
@@ -344,7 +351,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             except errors as exc:
                 where = "its header row" if number == 0 else f"the row after row {number}"
                 raise SourceError(
-                    f"the workbook cannot be read at {where} ({type(exc).__name__}: {exc})",
+                    f"the workbook cannot be read at {where} ({_workbook_problem(exc)})",
                     file=str(path),
                 ) from exc
             if values is None:

@@ -167,10 +167,11 @@ class Report:
 
     def rich_table(self, lang: str | None = None) -> Table:
         """A ``rich`` table of the findings."""
+        from rich.markup import escape
         from rich.table import Table
 
         language = lang or self.lang
-        table = Table(title=("valid" if self.ok else "invalid") + f" — {', '.join(self.profiles)}")
+        table = Table(title=("valid" if self.ok else "invalid") + f" — {escape(', '.join(self.profiles))}")
         table.add_column("severity")
         table.add_column("where")
         table.add_column("message")
@@ -178,7 +179,10 @@ class Report:
         styles = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
         for f in self.findings:
             table.add_row(
-                f"[{styles[f.severity]}]{f.severity.value}[/]", f.path or "/", f.message(language), f.source or f.code
+                f"[{styles[f.severity]}]{f.severity.value}[/]",
+                escape(f.path or "/"),
+                escape(f.message(language)),
+                escape(f.source or f.code),
             )
         return table
 

@@ -207,6 +207,8 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as exc:
+                if not data.lstrip().startswith(b"{"):  # neither JSON nor compact (ASCII) JWS
+                    raise JadesError("not a JWS: the file is not UTF-8 text", code="not-jws") from exc
                 raise JadesError("the sealed document is not UTF-8 text", code="not-utf8") from exc
         else:
             text = data

@@ -1,0 +1,102 @@
+"""Values from the command line and from files print as written: brackets are not styles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+import elmkit.cli.issue  # registers the commands
+import elmkit.cli.seal
+import elmkit.cli.status
+import elmkit.cli.validate  # noqa: F401
+from elmkit.cli import app, literal
+from test_issue_support import definition_file, learner_rows, require_serializers, write_csv
+
+runner = CliRunner(env={"COLUMNS": "400"})
+
+#: Text that rich would take as markup: a closing tag with nothing open, a style, an emoji code.
+AWKWARD = ["[/]", "[red]x", ":smile:", "a\\"]
+#: The same, as parts of file names (which cannot hold "/").
+AWKWARD_NAMES = ["[red]x", ":smile:", "a\\", "[b"]
+
+
+@pytest.fixture(autouse=True)
+def _serializers() -> None:
+    require_serializers()
+
+
+@pytest.mark.parametrize("value", [*AWKWARD, "[bold]ok[/bold]", "\\[x]"])
+def test_literal_prints_exactly_the_value(value: str) -> None:
+    from rich.console import Console
+
+    console = Console(emoji=False, highlight=False, width=200, record=True)
+    console.print(f"[red]{literal(value)}[/] end")
+    assert console.export_text() == f"{value} end\n"
+
+
+def _issue(folder: Path, rows: list[list[Any]], results: str, *options: str) -> Result:
+    definition = definition_file(folder)
+    csv = write_csv(folder / results, rows)
+    command = ["issue", str(definition), str(csv), *options, "--no-images", "--valid-from", "2026-06-22"]
+    return runner.invoke(app, command)
+
+
+def test_issue_summary_prints_awkward_grades_and_names(tmp_path: Path) -> None:
+    rows = learner_rows(3)
+    rows[0][5] = "[/]"  # a grade nobody can read: a malformed row, listed in the summary
+    rows[1][1] = "[red]Núria"
+    rows[1][5] = "2"  # not eligible, listed with its name
+    result = _issue(tmp_path, rows, "r[bold].csv", "--out", str(tmp_path / "out[red]"))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1, result.output  # the malformed row
+    assert "'[/]'" in result.output or "[/]" in result.output
+    assert "[red]Núria" in result.output
+    assert f"{tmp_path / 'out[red]'}" in result.output.replace("\n", "")
+
+
+@pytest.mark.parametrize("value", AWKWARD_NAMES)
+def test_unusable_files_are_named_as_written(tmp_path: Path, value: str) -> None:
+    missing = tmp_path / f"credential{value}.jsonld"
+    for command in (["validate"], ["verify"], ["convert", "--out", str(tmp_path)]):
+        result = runner.invoke(app, [*command, str(missing)])
+        assert result.exit_code == 2, (command, result.output)
+        assert isinstance(result.exception, SystemExit), result.output
+        assert str(missing) in result.output.replace("\n", ""), (command, result.output)
+
+
+def test_validate_prints_awkward_finding_paths(tmp_path: Path, reference_dir: Path) -> None:
+    sample = reference_dir / "elm/samples/official-elm-v3/Sample-MC-Annex1-unsigned.jsonld"
+    document = json.loads(sample.read_text(encoding="utf-8"))
+    document["credentialSubject"]["id"] = "urn:x:[/]"
+    target = tmp_path / "c[red].jsonld"
+    target.write_text(json.dumps(document), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(target)])
+    assert isinstance(result.exception, SystemExit), result.output
+    assert f"{target}" in result.output.replace("\n", "")
+
+
+def test_ledger_commands_print_awkward_ids(tmp_path: Path) -> None:
+    rows = learner_rows(2)
+    rows[0][0] = "[/]E1"
+    ledger = tmp_path / "ledger.sqlite"
+    issued = _issue(tmp_path, rows, "r.csv", "--out", str(tmp_path / "out"), "--ledger", str(ledger))
+    assert issued.exit_code == 0, issued.output
+    listed = runner.invoke(app, ["ledger", "--ledger", str(ledger), "--learner", "[/]E1"])
+    assert listed.exit_code == 0, listed.output
+    assert "[/]E1" in listed.output
+    history = runner.invoke(app, ["history", "[/]E1", "--ledger", str(ledger)])
+    assert history.exit_code == 0, history.output
+    assert "learner [/]E1" in history.output
+    revoked = runner.invoke(
+        app, ["revoke", "[/]E1", "--reason", "[red]copied[/red]", "--ledger", str(ledger)]
+    )
+    assert revoked.exit_code == 0, revoked.output
+    history = runner.invoke(app, ["history", "[/]E1", "--ledger", str(ledger)])
+    assert "[red]copied[/red]" in history.output.replace("\n", "")
+    missing = runner.invoke(app, ["revoke", "[red]nobody", "--reason", "x", "--ledger", str(ledger)])
+    assert missing.exit_code == 1, missing.output
+    assert "[red]nobody" in missing.output
