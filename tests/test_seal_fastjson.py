@@ -1,10 +1,11 @@
 """The fast JSON paths of sealing and verification give exactly what the reference paths give.
 
 Reading: ``loads_strict`` parses with ``pydantic_core`` and proves the absence of duplicate
-members by counting; the sealed-envelope reader cuts the payload literal out before the strict
-parse. Both are compared with the reference (``json.loads`` with a hook that names duplicates)
+members by re-writing (text exactly as orjson writes the tree) or by counting; the
+sealed-envelope reader re-writes too, or cuts the payload literal out before the strict parse. Both are compared with the reference (``json.loads`` with a hook that names duplicates)
 on generated JSON text in every layout and escaping, with and without duplicate members, and on
-mutated (mostly invalid) text. Writing: ``dumps_payload`` is compared with ``json.dumps``.
+mutated (mostly invalid) text. Writing: ``dumps_payload`` is compared with ``json.dumps`` (floats
+may be spelled otherwise but read back the same).
 Then the sealing/verification behaviours built on them: JSON text sealed as given, signing-time
 formatting, and path-validation results reused only inside the certificates' validity.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -30,12 +32,12 @@ from elmkit.sealing._codec import (
     _loads_checked,
     _loads_fast,
     dumps_compact,
+    dumps_envelope,
     dumps_payload,
-    escape_json_bytes,
     loads_strict,
 )
 from elmkit.sealing.eidas import format_signing_time
-from elmkit.sealing.jades import JadesError, parse_jws
+from elmkit.sealing.jades import JadesError, _written_envelope, parse_jws
 from elmkit.sealing.trust import validate_chain
 from test_seal_support import credential, ec_pki, mc_sample, rsa_pki
 
@@ -361,6 +363,7 @@ def _check_envelope(payload: str, style: Style, layout: str) -> None:
     else:
         reference = _outcome(parse_jws, document)
     assert fast == reference, text
+    assert _outcome(parse_jws, text.encode("utf-8")) == reference, text
 
 
 @_QUICK
@@ -390,13 +393,24 @@ def test_sealed_samples_read_the_same_either_way() -> None:
 
 def test_duplicate_payload_member_after_a_valid_one_is_an_envelope_error() -> None:
     sealed, _ = _sealed_parts()
+    assert _written_envelope(sealed) is not None, "elmkit's own seals take the short road"
     text = sealed.decode("utf-8")
     doctored = text[:-1] + ',"payload":"{}"}'
-    with pytest.raises(JadesError) as info:
-        parse_jws(doctored)
-    assert info.value.code == "duplicate-member"
-    result = verify(doctored, trust=ec_pki().trust_anchors)
-    assert result.step(Step.SEAL).code == "duplicate-member"
+    for data in (doctored, doctored.encode("utf-8")):
+        with pytest.raises(JadesError) as info:
+            parse_jws(data)
+        assert info.value.code == "duplicate-member"
+        result = verify(data, trust=ec_pki().trust_anchors)
+        assert result.step(Step.SEAL).code == "duplicate-member"
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a":1,"a":1}', '{"a":{"b":[]},"a":{"b":[]}}', '[{"x":"y","x":"y"}]', '{"":0,"":0}']
+)
+def test_compact_text_with_equal_duplicates_is_not_taken_for_written_form(text: str) -> None:
+    assert _loads_fast(text) is _MISSING and _loads_fast(text.encode()) is _MISSING
+    with pytest.raises(DuplicateKeyError):
+        loads_strict(text.encode())
 
 
 def test_payload_with_duplicate_members_fails_format_whatever_its_escaping() -> None:
@@ -406,6 +420,7 @@ def test_payload_with_duplicate_members_fails_format_whatever_its_escaping() -> 
     for literal in (
         json.dumps(payload),
         json.dumps(payload, ensure_ascii=True).replace("/", "\\/"),
+        json.dumps('{"a":1,"b":{"c":"x","c":"x"}}'),
     ):
         text = '{"payload":' + literal + ',"signatures":' + json.dumps(envelope["signatures"]) + "}"
         result = verify(text)
@@ -419,6 +434,10 @@ def test_payload_with_duplicate_members_fails_format_whatever_its_escaping() -> 
 
 class Colour(enum.IntEnum):
     RED = 1
+
+
+class Shade(enum.Enum):
+    DARK = ("dark", 2)
 
 
 class Name(str):
@@ -437,6 +456,8 @@ _exotic = (
             (1, 2),
             {1, 2},
             Colour.RED,
+            Shade.DARK,
+            uuid.UUID("12345678-1234-5678-1234-567812345678"),
             Name("subclass"),
             "\ud800",
         ]
@@ -452,11 +473,38 @@ def _writable(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 _writer_values = st.recursive(_leaves | _exotic, _writable, max_leaves=20)
 
 
-def _check_writer(value: Any) -> None:
-    def reference() -> bytes:
-        return dumps_compact(value).encode("utf-8")
+def _extras(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
-    assert _outcome_any(dumps_payload, value) == _outcome_any(reference)
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(k) or _has_float(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
+
+
+def _check_writer(value: Any) -> None:
+    """The payload writer gives json.dumps's text (enums as values, UUIDs as text), or its error;
+    a float may be spelled otherwise (``0.00001`` for ``1e-05``) but reads back the same."""
+
+    def reference() -> bytes:
+        return json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_extras
+        ).encode("utf-8")
+
+    written, expected = _outcome_any(dumps_payload, value), _outcome_any(reference)
+    if written[0] == expected[0] == "ok" and _has_float(value):
+        assert json.loads(written[1]) == json.loads(expected[1])
+    else:
+        assert written == expected
 
 
 @_QUICK
@@ -496,6 +544,8 @@ def _outcome_any(fn: Any, *args: Any) -> tuple[str, Any]:
         {"s": Name("str subclass")},
         {Name("key subclass"): 1},
         {"e": Colour.RED},
+        {"e": [Shade.DARK], "big": 2**64},
+        {"u": uuid.UUID(int=7)},
         {"d": datetime(2024, 1, 1, tzinfo=UTC)},
         {"u": "\ud800"},
         ["\x00\x1f\x7f\u2028", "é😀", '"\\/'],
@@ -522,15 +572,23 @@ def test_payload_writer_matches_json_on_the_official_sample() -> None:
 
 
 @given(st.text())
-def test_any_json_text_escapes_like_json_dumps(text: str) -> None:
-    data = text.encode("utf-8", "surrogatepass")
+def test_the_envelope_carries_any_payload_text_exactly(text: str) -> None:
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    body = escape_json_bytes(json.dumps(text, indent=1, ensure_ascii=False).encode("utf-8"))
-    document = json.dumps(text, indent=1, ensure_ascii=False)
-    assert json.loads(b'"' + body + b'"') == document
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # lone surrogates: sealing refuses them
+    envelope = dumps_envelope(text, "e30", {}, "c2ln")
+    assert json.loads(envelope)["payload"] == text
+    assert envelope == dumps_compact(json.loads(envelope)).encode("utf-8")
+
+
+def test_payload_writer_refuses_what_json_refuses_with_its_words() -> None:
+    for value in ({"a": None, "b": [float("nan")]}, [float("-inf")], float("nan")):
+        with pytest.raises(ValueError, match="Out of range float values"):
+            dumps_payload(value)
+    with pytest.raises(TypeError, match="Decimal"):
+        dumps_payload({"a": None, "d": Decimal("1.5")})
+    assert json.loads(dumps_payload({"a": 1e-05, "b": None})) == {"a": 1e-05, "b": None}
 
 
 # --- sealing JSON text, signing time, chain results -----------------------------------------

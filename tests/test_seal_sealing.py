@@ -32,7 +32,7 @@ from elmkit.sealing import (
     verify,
     verify_files,
 )
-from elmkit.sealing._codec import b64url_decode, b64url_encode, dumps_compact, escape_json_text
+from elmkit.sealing._codec import b64url_decode, b64url_encode, dumps_compact, dumps_envelope
 from elmkit.sealing.jades import etsiu_components, parse_jws
 from test_seal_support import (
     credential,
@@ -428,15 +428,19 @@ _json_values = st.recursive(
 )
 
 
-@given(_json_values)
-def test_payload_literal_equals_json_dumps(value: Any) -> None:
+@given(_json_values, st.sampled_from([{}, {"etsiU": ["eyJ4IjoxfQ"]}]))
+def test_envelope_equals_json_dumps(value: Any, header: dict[str, Any]) -> None:
     text = dumps_compact(value)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return  # lone surrogates: sealing refuses them
-    literal = b'"' + escape_json_text(text.encode("utf-8")) + b'"'
-    assert literal == json.dumps(text, ensure_ascii=False).encode("utf-8")
+    envelope = {
+        "payload": text,
+        "signatures": [{"protected": "eyJhbGciOiJSUzI1NiJ9", "header": header, "signature": "c2ln"}],
+    }
+    written = dumps_envelope(text, "eyJhbGciOiJSUzI1NiJ9", header, "c2ln")
+    assert written == dumps_compact(envelope).encode("utf-8")
 
 
 @given(st.binary(max_size=200))

@@ -1,8 +1,9 @@
 """Strict base64/base64url and JSON helpers shared by sealing and verification.
 
-JSON is read and written on a fast path (``pydantic_core``, already a dependency through
-pydantic) whenever that path provably gives the same result as the standard library; every
-other case, and every error, goes through :mod:`json` so that results and messages are the same.
+JSON is read with ``pydantic_core`` (already a dependency through pydantic) whenever that provably
+gives what the standard library gives, and written with orjson (the standard library's text but
+for the spelling of some floats); every other case, and every error, goes through :mod:`json` so
+that results and messages are the same.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ import errno
 import json
 import os
 import stat
+from enum import Enum
+from math import isfinite
 from typing import Any
+from uuid import UUID
+
+import orjson
 
 from elmkit.errors import DuplicateKeyError, ParseError
 
@@ -40,9 +46,9 @@ __all__ = [
     "b64url_decode",
     "b64url_encode",
     "dumps_compact",
+    "dumps_envelope",
     "dumps_payload",
-    "escape_json_bytes",
-    "escape_json_text",
+    "is_written_form",
     "loads_strict",
     "quote_count",
 ]
@@ -192,19 +198,32 @@ def _loads_fast(text: str | bytes) -> Any:
     the text must go through the reference parser (any error, or a duplicate).
 
     ``pydantic_core`` keeps the last of duplicate members, like :func:`json.loads` without a
-    hook, so duplicates are found by counting: each member name and each string value is one
-    string literal of the text; a dropped duplicate loses its name (and maybe string values)
-    from the parsed tree, never adds any. Equal counts mean no member was dropped.
+    hook. Text that is exactly what orjson writes for the parsed tree has none, since a tree's
+    objects have no duplicate members (:func:`is_written_form`). Otherwise duplicates are found
+    by counting: each member name and each string value is one string literal of the text; a
+    dropped duplicate loses its name (and maybe string values) from the parsed tree, never adds
+    any. Equal counts mean no member was dropped.
     """
     from pydantic_core import from_json
 
     try:
-        tree = from_json(text, allow_inf_nan=False)
+        tree = from_json(text, allow_inf_nan=False, cache_strings="keys")
     except (ValueError, TypeError, RecursionError):
         return _MISSING
-    if _string_count(tree) != _literal_count(text):
-        return _MISSING
-    return tree
+    if is_written_form(tree, text) or _string_count(tree) == _literal_count(text):
+        return tree
+    return _MISSING
+
+
+def is_written_form(tree: Any, text: str | bytes) -> bool:
+    """Whether ``text`` is exactly the compact JSON orjson writes for ``tree``."""
+    try:
+        written = orjson.dumps(tree)
+    except TypeError:  # integers beyond 64 bits, nesting deeper than orjson goes
+        return False
+    if isinstance(text, str):
+        return written == text.encode("utf-8", "surrogatepass")
+    return written == text
 
 
 def loads_strict(text: str | bytes, *, what: str = "JSON") -> Any:
@@ -224,81 +243,75 @@ def dumps_compact(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-_INT_LIMIT = 1 << 64
-#: Values with more containers than this (or a cycle, which has no end) are left to ``json``.
-_CONTAINER_BUDGET = 1 << 17
+#: What orjson leaves to :func:`_not_json` (and so to :mod:`json`): dates, dataclasses and
+#: subclasses of built-in types, which :mod:`json` writes its own way or refuses.
+_ORJSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 
 
-def _plain_json(root: Any) -> bool:
-    """Whether ``root`` is a tree of exact ``dict`` (string keys), ``list``, ``str``, ``bool``,
-    ``None`` and 64-bit ``int``: a value that ``json`` and ``pydantic_core`` write alike."""
-    kind = type(root)
-    if kind is not dict and kind is not list:
-        return False
+def _not_json(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def _has_non_finite(root: Any) -> bool:
+    """Whether a value (a float, or a tree of dicts, lists and tuples) holds NaN or an infinity."""
+    if type(root) is float:
+        return not isfinite(root)
     stack = [root]
     pop, push = stack.pop, stack.append
-    budget = _CONTAINER_BUDGET
     while stack:
-        budget -= 1
-        if not budget:
-            return False
         node = pop()
-        if type(node) is dict:
-            for key, value in node.items():
-                if type(key) is not str:
-                    return False
-                kind = type(value)
-                if kind is str or kind is bool or value is None:
-                    continue
-                if kind is dict or kind is list:
-                    push(value)
-                elif kind is not int or not -_INT_LIMIT < value < _INT_LIMIT:
-                    return False
-        else:
-            for value in node:
-                kind = type(value)
-                if kind is str or kind is bool or value is None:
-                    continue
-                if kind is dict or kind is list:
-                    push(value)
-                elif kind is not int or not -_INT_LIMIT < value < _INT_LIMIT:
-                    return False
-    return True
+        kind = type(node)
+        if kind is not dict and kind is not list and kind is not tuple:
+            continue
+        for value in node.values() if kind is dict else node:
+            kind = type(value)
+            if kind is float:
+                if not isfinite(value):
+                    return True
+            elif kind is dict or kind is list or kind is tuple:
+                push(value)
+    return False
+
+
+def _json_extras(value: Any) -> Any:
+    """What orjson writes and :mod:`json` does not: enum members and UUIDs."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def dumps_payload(obj: Any) -> bytes:
-    """``dumps_compact(obj).encode("utf-8")``, computed faster when ``obj`` is plain JSON.
+    """Compact JSON (UTF-8 kept, no spaces, members in order) of a JSON value, as UTF-8 bytes.
 
-    Raises what :func:`dumps_compact` and UTF-8 encoding raise for values they refuse.
+    orjson writes it; what orjson refuses (integers beyond 64 bits, keys that are not text,
+    subclasses of built-in types, dates, sets, ``Decimal``, cycles) goes to :func:`json.dumps`,
+    which writes it or raises its usual ``TypeError``/``ValueError``. NaN and infinities are
+    refused. Finite floats are written in their shortest round-trip form (``1e-05`` may read
+    ``0.00001``); enum members as their values and UUIDs as their text.
     """
-    if _plain_json(obj):
-        from pydantic_core import to_json
-
-        try:
-            return to_json(obj)
-        except ValueError:
-            pass
-    return dumps_compact(obj).encode("utf-8")
-
-
-def escape_json_bytes(data: bytes) -> bytes:
-    """The body of the JSON string literal for valid UTF-8 JSON text (any layout).
-
-    Valid JSON text has no raw control characters but the whitespace tab, line feed and carriage
-    return; when it has none of those either, :func:`escape_json_text` is enough.
-    """
-    if b"\n" in data or b"\r" in data or b"\t" in data:
-        return json.dumps(data.decode("utf-8"), ensure_ascii=False)[1:-1].encode("utf-8")
-    return escape_json_text(data)
+    try:
+        data = orjson.dumps(obj, default=_not_json, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError included
+        data = None
+    # orjson writes NaN and infinities as null; the reverse search is the faster one here
+    if data is not None and (data.rfind(b"null") < 0 or not _has_non_finite(obj)):
+        return data
+    return json.dumps(
+        obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_extras
+    ).encode("utf-8")
 
 
-def escape_json_text(data: bytes) -> bytes:
-    """The body of the JSON string literal for UTF-8 JSON text made by :func:`dumps_compact`.
-
-    Such text has no raw control characters (the encoder escaped them), so only backslash and
-    quote need escaping: ``b'"' + escape_json_text(t.encode()) + b'"'`` equals
-    ``json.dumps(t, ensure_ascii=False).encode()``, at a fraction of the cost.
-    """
-    if b"\\" in data:
-        data = data.replace(b"\\", b"\\\\")
-    return data.replace(b'"', b'\\"')
+def dumps_envelope(payload: str, protected: str, header: dict[str, Any], signature: str) -> bytes:
+    """The sealed document: JWS JSON general serialization with one signature, compact."""
+    return orjson.dumps(
+        {
+            "payload": payload,
+            "signatures": [{"protected": protected, "header": header, "signature": signature}],
+        }
+    )

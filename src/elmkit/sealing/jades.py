@@ -17,7 +17,14 @@ from cryptography import x509
 
 from elmkit.errors import DuplicateKeyError, ParseError, VerificationError
 
-from ._codec import b64_decode, b64url_decode, b64url_encode, loads_strict, quote_count
+from ._codec import (
+    b64_decode,
+    b64url_decode,
+    b64url_encode,
+    is_written_form,
+    loads_strict,
+    quote_count,
+)
 from .certs import certificate_digest, der_certificate, kid_matches
 from .signers import ALGORITHMS
 
@@ -195,6 +202,20 @@ def _parse_general_fast(text: str) -> dict[str, Any] | None:
     return obj
 
 
+def _written_envelope(data: bytes) -> dict[str, Any] | None:
+    """The envelope, when ``data`` is exactly what orjson writes for it (as elmkit seals): such
+    text has no duplicate member, so no strict parse is needed; ``None`` otherwise."""
+    from pydantic_core import from_json
+
+    if not data.startswith(b'{"payload":"'):
+        return None
+    try:
+        tree = from_json(data, allow_inf_nan=False, cache_strings="keys")
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return tree if type(tree) is dict and is_written_form(tree, data) else None
+
+
 def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
     """Parse a JWS in general or flattened JSON serialization, or compact serialization.
 
@@ -202,6 +223,8 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
     """
     if isinstance(data, Mapping):
         obj: Any = data
+    elif isinstance(data, bytes) and (obj := _written_envelope(data)) is not None:
+        pass
     else:
         if isinstance(data, bytes):
             try:

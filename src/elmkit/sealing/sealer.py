@@ -20,9 +20,8 @@ from ._codec import (
     b64_encode,
     b64url_encode,
     dumps_compact,
+    dumps_envelope,
     dumps_payload,
-    escape_json_bytes,
-    escape_json_text,
     loads_strict,
     read_bounded,
 )
@@ -172,9 +171,11 @@ def seal(
     must not change it); any problem it returns stops sealing with
     :class:`~elmkit.errors.SealError`.
 
-    A dict or model is signed as compact JSON (``json.dumps`` with UTF-8 kept, no spaces). JSON
-    text (UTF-8) that completion leaves unchanged is signed as given, without surrounding
-    whitespace; text that completion changes is re-written compactly.
+    A dict or model is signed as compact JSON: UTF-8 kept, no spaces, members in order (the text
+    ``json.dumps`` writes, but that a float may be spelled ``0.00001`` for ``1e-05``); values
+    that are not JSON, NaN and infinities included, are refused. JSON text (UTF-8) that
+    completion leaves unchanged is signed as given, without surrounding whitespace; text that
+    completion changes is re-written compactly.
 
     ``level="B-T"`` adds a signature time-stamp from ``tsa`` (a :class:`TimestampClient`, or a
     URL for :class:`HttpTimestampClient`). ``time_header`` chooses ``sigT`` (EDC) or ``iat``
@@ -230,10 +231,10 @@ def seal(
     try:
         if text is None:
             payload = dumps_payload(doc)
-            literal = escape_json_text(payload)
+            text = payload.decode("utf-8")
         else:
-            payload = text.strip(" \t\n\r").encode("utf-8")
-            literal = escape_json_bytes(payload)
+            text = text.strip(" \t\n\r")
+            payload = text.encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise SealError(f"the credential cannot be written as JSON: {exc}") from exc
 
@@ -262,7 +263,7 @@ def seal(
         )
     signature_b64 = b64url_encode(signature)
 
-    unprotected = "{}"
+    unprotected: dict[str, Any] = {}
     if level == "B-T" and client is not None:
         imprint = hashlib.sha256(signature_b64.encode("ascii")).digest()
         token = client.timestamp(imprint, "sha256")
@@ -273,20 +274,8 @@ def seal(
         if tst.imprint != imprint or tst.imprint_algorithm != "sha256":
             raise SealError("the TSA time-stamped another message imprint")
         component = encode_etsiu_component("sigTst", {"tstTokens": [{"val": b64_encode(token)}]})
-        unprotected = dumps_compact({"etsiU": [component]})
-    return b"".join(
-        (
-            b'{"payload":"',
-            literal,
-            b'","signatures":[{"protected":"',
-            protected_b64.encode("ascii"),
-            b'","header":',
-            unprotected.encode("utf-8"),
-            b',"signature":"',
-            signature_b64.encode("ascii"),
-            b'"}]}',
-        )
-    )
+        unprotected = {"etsiU": [component]}
+    return dumps_envelope(text, protected_b64, unprotected, signature_b64)
 
 
 def seal_file(

@@ -404,9 +404,7 @@ def _format_step(
     if seal.payload is None or not seal.payload_bytes:
         return _skipped(Step.FORMAT, "no-payload", "no payload could be read from the seal"), None
     try:
-        doc = loads_strict(
-            seal.payload if not seal.b64 else seal.payload_bytes, what="the credential"
-        )
+        doc = loads_strict(seal.payload_bytes, what="the credential")
     except DuplicateKeyError as exc:
         return _error(Step.FORMAT, "duplicate-member", f"corrupted: {exc}"), None
     except ParseError as exc:
