@@ -31,6 +31,22 @@ def test_malformed_tags(bad: str) -> None:
         LangText({bad: "x"})
 
 
+@pytest.mark.parametrize(
+    ("locale", "tag"),
+    [
+        ("es_ES", "es-ES"),
+        ("ca_ES.UTF-8@valencia", "ca-ES-valencia"),
+        ("gl_ES.utf8", "gl-ES"),
+        ("eu_ES@euro", "eu-ES"),
+        ("es_419", "es-419"),
+    ],
+)
+def test_a_posix_locale_name_is_refused_with_the_tag_to_write(locale: str, tag: str) -> None:
+    with pytest.raises(LanguageTagError, match=f"the language tag is {tag}\\)$"):
+        normalize_tag(locale)
+    assert normalize_tag(tag) == tag
+
+
 def test_valencian_falls_back_to_catalan_then_spanish() -> None:
     text = LangText({"ca": "Títol", "es": "Título", "en": "Title"})
     assert text.get("ca-ES-valencia") == "Títol"

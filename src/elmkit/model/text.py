@@ -75,6 +75,24 @@ def default_language() -> str:
     return _default_language.get()
 
 
+#: A POSIX locale name (``ca_ES.UTF-8@valencia``), as systems and SIS exports often give one.
+_POSIX_LOCALE = re.compile(r"([A-Za-z]{2,3})(?:_([A-Za-z]{2}|[0-9]{3}))?(?:\.[\w-]+)?(?:@(\w+))?")
+
+
+def _posix_hint(tag: object) -> str:
+    """For a POSIX locale name, the BCP 47 tag to write instead."""
+    if not isinstance(tag, str) or not ("_" in tag or "@" in tag or "." in tag):
+        return ""
+    match = _POSIX_LOCALE.fullmatch(tag)
+    if match is None:
+        return ""
+    language, region, variant = match.groups()
+    parts = [language.lower(), *([region.upper()] if region else [])]
+    if variant and len(variant) >= 5:
+        parts.append(variant.lower())
+    return f" (a POSIX locale name? the language tag is {'-'.join(parts)})"
+
+
 @functools.lru_cache(maxsize=4096)
 def normalize_tag(tag: str) -> str:
     """Validate a BCP 47 tag and return its normal form (``EN-gb`` -> ``en-GB``).
@@ -85,7 +103,7 @@ def normalize_tag(tag: str) -> str:
     from langcodes.tag_parser import LanguageTagError as _LangcodesTagError
 
     if not isinstance(tag, str) or len(tag) > 64 or not _TAG_SHAPE.fullmatch(tag):
-        raise LanguageTagError(f"malformed language tag {tag!r}")
+        raise LanguageTagError(f"malformed language tag {tag!r}{_posix_hint(tag)}")
     try:
         return str(langcodes.standardize_tag(tag))
     except (_LangcodesTagError, ValueError) as exc:
