@@ -148,3 +148,18 @@ def test_files_that_never_end_are_refused_not_read(tmp_path: Path) -> None:
         assert result.exit_code == 2 and "not a regular file" in " ".join(result.output.split())
     sealing = runner.invoke(app, ["seal", str(SIGNED), "--p12", str(fifo), "-o", str(tmp_path / "x")])
     assert sealing.exit_code == 2 and "not a regular file" in " ".join(sealing.output.split())
+
+
+def test_a_sealed_file_over_the_bound_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from elmkit.sealing._codec import MAX_SEALED_BYTES, read_bounded
+
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_SEALED_BYTES * 5)  # sparse: no disk used, nothing worth reading
+    result = runner.invoke(app, ["verify", str(huge)])
+    assert result.exit_code == 2 and "larger than" in " ".join(result.output.split()), result.output
+    small = tmp_path / "small.json"
+    small.write_bytes(b"0123456789")
+    assert read_bounded(small, 10) == b"0123456789"
+    with pytest.raises(OSError, match="larger than 9 bytes"):
+        read_bounded(small, 9)
