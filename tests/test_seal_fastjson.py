@@ -583,7 +583,12 @@ def test_the_envelope_carries_any_payload_text_exactly(text: str) -> None:
 
 
 def test_payload_writer_refuses_what_json_refuses_with_its_words() -> None:
-    for value in ({"a": None, "b": [float("nan")]}, [float("-inf")], float("nan")):
+    class Odd(enum.Enum):
+        NAN = float("nan")
+        DEEP = ("x", {"y": float("inf")})
+
+    cases = ({"a": None, "b": [float("nan")]}, [float("-inf")], float("nan"), [Odd.NAN, Odd.DEEP])
+    for value in (*cases, [Odd.DEEP]):
         with pytest.raises(ValueError, match="Out of range float values"):
             dumps_payload(value)
     with pytest.raises(TypeError, match="Decimal"):

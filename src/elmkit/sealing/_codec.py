@@ -260,23 +260,21 @@ def _not_json(value: Any) -> Any:
 
 
 def _has_non_finite(root: Any) -> bool:
-    """Whether a value (a float, or a tree of dicts, lists and tuples) holds NaN or an infinity."""
-    if type(root) is float:
-        return not isfinite(root)
-    stack = [root]
+    """Whether a value orjson wrote (floats, enum members, dicts, lists, tuples) holds NaN or an
+    infinity."""
+    stack: list[Any] = [(root,)]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
-        kind = type(node)
-        if kind is not dict and kind is not list and kind is not tuple:
-            continue
-        for value in node.values() if kind is dict else node:
+        for value in node.values() if type(node) is dict else node:
             kind = type(value)
             if kind is float:
                 if not isfinite(value):
                     return True
             elif kind is dict or kind is list or kind is tuple:
                 push(value)
+            elif kind is not str and isinstance(value, Enum):
+                push((value.value,))
     return False
 
 
