@@ -13,7 +13,7 @@ import elmkit.cli.issue  # registers the commands
 import elmkit.cli.seal
 import elmkit.cli.status
 import elmkit.cli.validate  # noqa: F401
-from elmkit.cli import app, literal
+from elmkit.cli import app, show
 from test_issue_support import definition_file, learner_rows, require_serializers, write_csv
 
 runner = CliRunner(env={"COLUMNS": "400"})
@@ -21,7 +21,7 @@ runner = CliRunner(env={"COLUMNS": "400"})
 #: Text that rich would take as markup: a closing tag with nothing open, a style, an emoji code.
 AWKWARD = ["[/]", "[red]x", ":smile:", "a\\"]
 #: The same, as parts of file names (which cannot hold "/").
-AWKWARD_NAMES = ["[red]x", ":smile:", "a\\", "[b"]
+AWKWARD_NAMES = ["[red]x", ":smile:", "a\\", "b\\\\", "c\\\\\\", "[b"]
 
 
 @pytest.fixture(autouse=True)
@@ -29,13 +29,17 @@ def _serializers() -> None:
     require_serializers()
 
 
-@pytest.mark.parametrize("value", [*AWKWARD, "[bold]ok[/bold]", "\\[x]"])
-def test_literal_prints_exactly_the_value(value: str) -> None:
+@pytest.mark.parametrize(
+    "value", [*AWKWARD, "[bold]ok[/bold]", "\\[x]", "b\\\\", "c\\\\\\", "\\", "{}", "x[/]\\"]
+)
+def test_show_prints_values_exactly_in_the_template_style(value: str) -> None:
     from rich.console import Console
 
-    console = Console(emoji=False, highlight=False, width=200, record=True)
-    console.print(f"[red]{literal(value)}[/] end")
-    assert console.export_text() == f"{value} end\n"
+    console = Console(width=300, record=True, color_system="standard", force_terminal=True)
+    show(console, "[red]{}[/] then {} end", value, value)
+    assert console.export_text(clear=False) == f"{value} then {value} end\n"
+    styled = console.export_text(styles=True)
+    assert styled.startswith("\x1b[31m" + value) and f"then {value} end" in styled
 
 
 def _issue(folder: Path, rows: list[list[Any]], results: str, *options: str) -> Result:
@@ -92,11 +96,13 @@ def test_ledger_commands_print_awkward_ids(tmp_path: Path) -> None:
     assert history.exit_code == 0, history.output
     assert "learner [/]E1" in history.output
     revoked = runner.invoke(
-        app, ["revoke", "[/]E1", "--reason", "[red]copied[/red]", "--ledger", str(ledger)]
+        app,
+        ["revoke", "[/]E1", "--reason", "[red]copied[/red]", "--actor", "ops\\\\", "--ledger", str(ledger)],
     )
     assert revoked.exit_code == 0, revoked.output
     history = runner.invoke(app, ["history", "[/]E1", "--ledger", str(ledger)])
     assert "[red]copied[/red]" in history.output.replace("\n", "")
+    assert "ops\\\\ " in history.output
     missing = runner.invoke(app, ["revoke", "[red]nobody", "--reason", "x", "--ledger", str(ledger)])
     assert missing.exit_code == 1, missing.output
     assert "[red]nobody" in missing.output

@@ -684,3 +684,24 @@ def test_verification_is_the_same_cold_and_warm() -> None:
     again = verify(other_time, trust=trust)
     assert again.step(Step.SEAL).ok
     assert again.step(Step.SEAL).detail["chain"] == cold.step(Step.SEAL).detail["chain"]
+
+
+def test_a_lower_integer_digit_limit_is_honoured_like_json() -> None:
+    import sys
+
+    saved = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(1000)
+    try:
+        with pytest.raises(ParseError, match="not valid JSON"):
+            loads_strict("1" * 2000)
+        assert loads_strict("1" * 900) == int("1" * 900)
+    finally:
+        sys.set_int_max_str_digits(saved)
+
+
+def test_a_changed_bytearray_is_counted_again() -> None:
+    text = bytearray(b'{"a":1,"b":"c"}' + b" " * 5000)
+    assert loads_strict(text) == {"a": 1, "b": "c"}
+    text[:] = b'{"a":1,"a":2,"b":"c"}' + b" " * 5000
+    with pytest.raises(DuplicateKeyError):
+        loads_strict(text)

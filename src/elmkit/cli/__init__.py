@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 app = typer.Typer(
     name="elmkit",
@@ -40,11 +41,29 @@ def make_console() -> Console:
     return Console(highlight=False, emoji=False)
 
 
-def literal(value: object) -> str:
-    """``value`` as console markup that prints exactly as written (its brackets are not styles)."""
-    from rich.markup import escape
+def show(console: Console, template: str, *values: object, **options: Any) -> None:
+    """Print console markup ``template`` with each ``{}`` replaced by the next value, printed
+    exactly as written: brackets, backslashes and emoji codes in values are not markup."""
+    from rich.text import Text
 
-    return escape(str(value))
+    text = Text.from_markup(template, emoji=False)
+    plain = text.plain
+    line = Text()
+    start = 0
+    for value in values:
+        slot = plain.index("{}", start)
+        line.append_text(text[start:slot])
+        line.append(str(value), style=text.get_style_at_offset(console, slot))
+        start = slot + 2
+    line.append_text(text[start:])
+    console.print(line, **options)
+
+
+def cell(value: object) -> Text:
+    """A table cell printed exactly as written (not markup)."""
+    from rich.text import Text
+
+    return Text(str(value))
 
 
 def as_utc(value: datetime | None) -> datetime | None:

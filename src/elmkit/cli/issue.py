@@ -16,9 +16,10 @@ from elmkit.cli import (
     LEDGER_ENV,
     app,
     as_utc,
+    cell,
     describe_error,
-    literal,
     make_console,
+    show,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ SHOWN_PROBLEMS = 40
 
 
 def _fail(console: Console, message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {literal(message)}", soft_wrap=True)
+    show(console, "[bold red]error:[/] {}", message, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -81,7 +82,7 @@ def _summary(console: Console, result: BatchResult) -> None:
         RowState.DUPLICATE: ("duplicate rows", "yellow"),
         RowState.SKIPPED: ("skipped (revoked/suspended)", "yellow"),
     }
-    console.print(f"[bold]{literal(result.definition_id)}[/]: {result.rows} row(s) read")
+    show(console, "[bold]{}[/]: {} row(s) read", result.definition_id, result.rows)
     table = Table(show_header=False)
     table.add_column("state")
     table.add_column("count", justify="right")
@@ -109,34 +110,41 @@ def _summary(console: Console, result: BatchResult) -> None:
                 else "yellow"
             )
             detail.add_row(
-                str(row.row), literal(who), f"[{style}]{row.state.value}[/]", literal("\n".join(why))
+                str(row.row), cell(who), f"[{style}]{row.state.value}[/]", cell("\n".join(why))
             )
         console.print(detail)
         hidden = sum(
             count for state, count in result.counts.items() if state is not RowState.ISSUED
         ) - min(len(result.problems), SHOWN_PROBLEMS)
         if hidden > 0:
-            console.print(f"… and {hidden} more: see {literal(result.manifest_csv)}")
+            show(console, "… and {} more: see {}", hidden, result.manifest_csv)
 
 
 def _where(console: Console, result: BatchResult) -> None:
     from elmkit.microcredentials.batch import CREDENTIALS_DIR, UPLOAD_DIR
 
     out = result.out_dir
-    console.print(f"  credentials (JSON-LD):     {literal(out / CREDENTIALS_DIR)}/", soft_wrap=True)
-    console.print(f"  Europass upload files:     {literal(out / UPLOAD_DIR)}/", soft_wrap=True)
-    console.print(
-        f"  manifest:                  {literal(result.manifest_csv)}  ·  {literal(result.manifest_json)}",
+    show(console, "  credentials (JSON-LD):     {}/", out / CREDENTIALS_DIR, soft_wrap=True)
+    show(console, "  Europass upload files:     {}/", out / UPLOAD_DIR, soft_wrap=True)
+    show(
+        console,
+        "  manifest:                  {}  ·  {}",
+        result.manifest_csv,
+        result.manifest_json,
         soft_wrap=True,
     )
     if result.bundle is not None:
-        console.print(f"  ZIP bundle:                {literal(result.bundle)}", soft_wrap=True)
+        show(console, "  ZIP bundle:                {}", result.bundle, soft_wrap=True)
     if result.ledger:
-        console.print(f"  ledger:                    {literal(result.ledger)}", soft_wrap=True)
+        show(console, "  ledger:                    {}", result.ledger, soft_wrap=True)
     pages = "with display pages" if result.images else "without display pages (Europass adds one)"
-    console.print(
-        f"  {result.issued} credential(s) {pages}; profiles {literal(', '.join(result.profiles))}; "
-        f"{result.seconds:.1f}s"
+    show(
+        console,
+        "  {} credential(s) {}; profiles {}; {}s",
+        result.issued,
+        pages,
+        ", ".join(result.profiles),
+        f"{result.seconds:.1f}",
     )
 
 
@@ -303,12 +311,16 @@ def _seal(
         level="B-T" if tsa else "B-B",
         tsa=tsa,
     )
-    console.print(
-        f"sealed: {len(sealed.sealed)} new, {sealed.already} already sealed, "
-        f"{len(sealed.failed)} failed -> {literal(result.out_dir / 'sealed')}/"
+    show(
+        console,
+        "sealed: {} new, {} already sealed, {} failed -> {}/",
+        len(sealed.sealed),
+        sealed.already,
+        len(sealed.failed),
+        result.out_dir / "sealed",
     )
     for credential_id, reason in sealed.failed[:20]:
-        console.print(f"  [red]{literal(credential_id)}[/]: {literal(reason)}")
+        show(console, "  [red]{}[/]: {}", credential_id, reason)
     return 0 if sealed.ok else 1
 
 
@@ -341,7 +353,7 @@ def demo(
         definition, results = write_demo_inputs(out / "input")
     except OSError as exc:
         raise _fail(console, f"cannot write the demo inputs to {out}: {exc}") from None
-    console.print(f"[bold]elmkit demo[/]: sample inputs in {literal(out / 'input')}/")
+    show(console, "[bold]elmkit demo[/]: sample inputs in {}/", out / "input")
     result = _run_batch(
         console,
         definition,
@@ -360,14 +372,16 @@ def demo(
     _where(console, result)
     first = next((row for row in _manifest_rows(result) if row.get("state") == "issued"), None)
     if first is not None:
-        ledger_arg = literal(f" --ledger {out / LEDGER_FILE}")
+        ledger_arg = f" --ledger {out / LEDGER_FILE}"
         console.print("\nNext:")
-        console.print(f"  elmkit history {literal(first['credential_id'])}{ledger_arg}", soft_wrap=True)
-        console.print(f"  elmkit ledger{ledger_arg}", soft_wrap=True)
-        console.print(f"  elmkit validate {literal(out / first['file'])}", soft_wrap=True)
-        console.print(
-            f"  elmkit record uploaded --manifest {literal(result.manifest_csv)}{ledger_arg}"
-            "   # once uploaded to Europass",
+        show(console, "  elmkit history {}{}", first["credential_id"], ledger_arg, soft_wrap=True)
+        show(console, "  elmkit ledger{}", ledger_arg, soft_wrap=True)
+        show(console, "  elmkit validate {}", out / first["file"], soft_wrap=True)
+        show(
+            console,
+            "  elmkit record uploaded --manifest {}{}   # once uploaded to Europass",
+            result.manifest_csv,
+            ledger_arg,
             soft_wrap=True,
         )
     from elmkit.microcredentials.manifest import RowState
@@ -467,9 +481,9 @@ def ledger_command(
             table.add_column(column)
         for item in rows[:limit]:
             table.add_row(
-                literal(item.credential_id),
-                literal(item.learner_id),
-                literal(f"{item.definition_id}@{item.definition_version}"),
+                cell(item.credential_id),
+                cell(item.learner_id),
+                cell(f"{item.definition_id}@{item.definition_version}"),
                 item.state.value,
                 str(item.event_count),
                 item.updated_at.replace("T", " ").removesuffix("Z")[:19],
@@ -597,7 +611,7 @@ def record(
                     store.record(credential_id, event, actor, sha, detail, when)
         except ElmError as exc:
             raise _fail(console, f"{exc} (nothing was recorded)", 1) from None
-    console.print(f"recorded {literal(repr(event))} for {len(targets)} credential(s) in {literal(ledger)}")
+    show(console, "recorded {} for {} credential(s) in {}", repr(event), len(targets), ledger)
 
 
 def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path) -> str:
@@ -608,8 +622,8 @@ def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path
     if len(found) == 1:
         return found[0].credential_id
     if found:
-        console.print(f"learner {literal(name)} has {len(found)} credentials:")
+        show(console, "learner {} has {} credentials:", name, len(found))
         for item in found:
-            console.print(literal(f"  {item.credential_id}  {item.definition_id}  {item.state.value}"))
+            show(console, "  {}  {}  {}", item.credential_id, item.definition_id, item.state.value)
         raise typer.Exit(1)
     raise _fail(console, f"no credential {name!r} in {ledger}", 1)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from elmkit.cli import app, as_utc, describe_error, literal, make_console
+from elmkit.cli import app, as_utc, describe_error, make_console, show
 
 
 class OutputFormat(StrEnum):
@@ -40,7 +40,7 @@ def seal(
     try:
         signer = _signer(key, cert, p12, password)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{literal(p12 or key or cert)}: {literal(describe_error(exc))}[/]")
+        show(console, "[red]{}: {}[/]", p12 or key or cert, describe_error(exc))
         raise typer.Exit(2) from None
     if signer is None:
         console.print("[red]give --p12, or --key and --cert[/]")
@@ -50,9 +50,9 @@ def seal(
         sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
         atomic_write(out, sealed)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{literal(credential)}: {literal(describe_error(exc))}[/]")
+        show(console, "[red]{}: {}[/]", credential, describe_error(exc))
         raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None
-    console.print(literal(f"sealed {credential} -> {out}"))
+    show(console, "sealed {} -> {}", credential, out)
 
 
 @app.command()
@@ -76,7 +76,7 @@ def verify(
         from elmkit.status import FileFetcher
 
         if not status_dir.is_dir():
-            console.print(f"[red]--status-dir {literal(status_dir)}: not a folder[/]")
+            show(console, "[red]--status-dir {}: not a folder[/]", status_dir)
             raise typer.Exit(2)
         fetcher = FileFetcher(directory=status_dir)
     elif allow_network:
@@ -91,7 +91,7 @@ def verify(
         try:
             result = verify_credential(path, trust=anchors, at=when, holder=holder, fetcher=fetcher)
         except (ElmError, OSError) as exc:
-            console.print(f"[red]{literal(path)}: unusable: {literal(describe_error(exc))}[/]")
+            show(console, "[red]{}: unusable: {}[/]", path, describe_error(exc))
             status = 2
             continue
         if any(step.code == "not-jws" for step in result.steps):
@@ -101,10 +101,10 @@ def verify(
         if output is OutputFormat.json:
             outputs.append({"file": str(path), **result.to_dict()})
         else:
-            console.print(f"[bold]{literal(path)}[/]: {result.verdict}")
+            show(console, "[bold]{}[/]: {}", path, result.verdict)
             for step in result.steps:
                 colour = {"OK": "green", "ERROR": "red", "SKIPPED": "yellow"}[step.status.value]
-                console.print(f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {literal(step.reason)}")
+                show(console, f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {{}}", step.reason)
     if output is OutputFormat.json:
         typer.echo(json.dumps(outputs if len(outputs) != 1 else outputs[0], ensure_ascii=False, indent=2, default=str))
     raise typer.Exit(status)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import LEDGER_ENV, app, describe_error, literal, make_console
+from elmkit.cli import LEDGER_ENV, app, describe_error, make_console, show
 
 if TYPE_CHECKING:
     from elmkit.sealing.signers import KeySigner
@@ -31,12 +31,12 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
 
     console = make_console()
     if not ledger_path.is_file():
-        console.print(f"[red]no ledger at {literal(ledger_path)}[/]")
+        show(console, "[red]no ledger at {}[/]", ledger_path)
         raise typer.Exit(2)
     try:
         store = open_ledger(ledger_path)
     except ElmError as exc:
-        console.print(f"[red]{literal(exc)}[/]")
+        show(console, "[red]{}[/]", exc)
         raise typer.Exit(2) from None
     from elmkit.cli.issue import _credential_of
 
@@ -52,9 +52,9 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
             record = ledger.get_credential(credential_id)
             state = record.state if record is not None else 'unknown'
     except ElmError as exc:
-        console.print(f"[red]{literal(exc)}[/]")
+        show(console, "[red]{}[/]", exc)
         raise typer.Exit(1) from None
-    console.print(f"{literal(credential_id)}: [bold]{state}[/] (publish the status list to make it visible)")
+    show(console, "{}: [bold]{}[/] (publish the status list to make it visible)", credential_id, state)
 
 
 @app.command()
@@ -109,17 +109,17 @@ def publish(
 
     console = make_console()
     if not ledger.is_file():
-        console.print(f"[red]no ledger at {literal(ledger)}[/]")
+        show(console, "[red]no ledger at {}[/]", ledger)
         raise typer.Exit(2)
     try:
         signer = _signer(key, cert, p12, password)
         with open_ledger(ledger) as store:
             result = revocation.publish_status_list(store, list_url, out, issuer=issuer, purpose=purpose, signer=signer)
     except (ElmError, OSError, ValueError) as exc:
-        console.print(f"[red]{literal(describe_error(exc))}[/]")
+        show(console, "[red]{}[/]", describe_error(exc))
         raise typer.Exit(2) from None
     sealed = "sealed" if result.sealed else "unsealed"
-    console.print(literal(f"{result.path}: {result.purpose} list, {result.set_indexes} index(es) set, {sealed}"))
+    show(console, "{}: {} list, {} index(es) set, {}", result.path, result.purpose, result.set_indexes, sealed)
 
 
 def _signer(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from elmkit.cli import app, describe_error, literal, make_console
+from elmkit.cli import app, describe_error, make_console, show
 
 
 class OutputFormat(StrEnum):
@@ -39,12 +39,12 @@ def validate(
     try:
         chosen_stage = Stage(stage)
     except ValueError:
-        console.print(f"[red]unknown stage {literal(repr(stage))}[/] (draft, ready or sealed)")
+        show(console, "[red]unknown stage {}[/] (draft, ready or sealed)", repr(stage))
         raise typer.Exit(2) from None
     try:
         normalize_tag(lang)
     except ElmError as exc:
-        console.print(f"[red]--lang: {literal(exc)}[/]")
+        show(console, "[red]--lang: {}[/]", exc)
         raise typer.Exit(2) from None
     status = 0
     results: list[dict[str, object]] = []
@@ -57,14 +57,14 @@ def validate(
             if output is OutputFormat.json:
                 results.append({"file": str(path), "error": str(exc), "path": exc.path})
             else:
-                console.print(f"[red]{literal(path)}: unusable: {literal(exc)}[/]")
+                show(console, "[red]{}: unusable: {}[/]", path, exc)
             continue
         if not report.ok and status == 0:
             status = 1
         if output is OutputFormat.json:
             results.append({"file": str(path), **report.to_json(lang)})
         else:
-            console.print(f"[bold]{literal(path)}[/]")
+            show(console, "[bold]{}[/]", path)
             console.print(report.rich_table(lang))
     if output is OutputFormat.json:
         typer.echo(json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2))
@@ -85,7 +85,7 @@ def convert(
     console = make_console()
     suffix = {"jsonld": ".jsonld", "turtle": ".ttl", "nt": ".nt", "rdfxml": ".rdf"}.get(to)
     if suffix is None:
-        console.print(f"[red]unknown target format {literal(repr(to))}[/]")
+        show(console, "[red]unknown target format {}[/]", repr(to))
         raise typer.Exit(2)
     status = 0
     for path in files:
@@ -94,8 +94,8 @@ def convert(
             target = out / (path.stem + suffix)
             atomic_write(target, text.encode("utf-8"))
         except (ElmError, OSError) as exc:
-            console.print(f"[red]{literal(path)}: {literal(describe_error(exc))}[/]")
+            show(console, "[red]{}: {}[/]", path, describe_error(exc))
             status = 2
             continue
-        console.print(literal(f"{path} -> {target}"))
+        show(console, "{} -> {}", path, target)
     raise typer.Exit(status)

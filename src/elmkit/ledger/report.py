@@ -107,15 +107,15 @@ def _short(digest: str | None) -> str:
 
 def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
     """A ``rich`` table of a credential's events, oldest first."""
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     events = history.events if isinstance(history, CredentialHistory) else tuple(history)
     table = Table(title="Credential history", show_lines=False)
     if isinstance(history, CredentialHistory):
         credential = history.credential
-        table.title = escape(f"{credential.credential_id}: {credential.state.value}")
-        table.caption = escape(
+        table.title = Text(f"{credential.credential_id}: {credential.state.value}")
+        table.caption = Text(
             f"learner {credential.learner_id} · definition {credential.definition_id}"
             f"@{credential.definition_version}"
         )
@@ -133,9 +133,9 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
             str(event.n),
             event.at.replace("T", " ").removesuffix("Z"),
             event.event.value,
-            escape(event.actor),
+            Text(event.actor),
             _short(event.sha256),
-            escape(detail),
+            Text(detail),
             style=_EVENT_STYLES.get(event.event),
         )
     return table
@@ -143,8 +143,8 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
 
 def summary_table(summary: LedgerSummary) -> Table:
     """A ``rich`` table of credentials per definition and state (states in use only)."""
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     states = [state for state, count in summary.counts.items() if count] or [
         CredentialState.DEFINED
@@ -157,8 +157,8 @@ def summary_table(summary: LedgerSummary) -> Table:
     table.add_column("total", justify="right", style="bold")
     for definition in summary.definitions:
         table.add_row(
-            escape(definition.definition_id),
-            escape(definition.title),
+            Text(definition.definition_id),
+            Text(definition.title),
             *(str(definition.counts.get(state, 0)) for state in states),
             str(definition.total),
         )
@@ -174,8 +174,8 @@ def summary_table(summary: LedgerSummary) -> Table:
 
 def integrity_table(report: IntegrityReport) -> Table:
     """A ``rich`` table of the problems ``verify_integrity`` found (empty when all is well)."""
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     verdict = "intact" if report.ok else f"{len(report.problems)} problem(s)"
     table = Table(
@@ -188,5 +188,5 @@ def integrity_table(report: IntegrityReport) -> Table:
     table.add_column("problem", overflow="fold")
     for problem in report.problems:
         seq = "" if problem.seq is None else str(problem.seq)
-        table.add_row(problem.kind, escape(problem.credential_id), seq, escape(problem.message))
+        table.add_row(problem.kind, Text(problem.credential_id), seq, Text(problem.message))
     return table

@@ -167,11 +167,11 @@ class Report:
 
     def rich_table(self, lang: str | None = None) -> Table:
         """A ``rich`` table of the findings."""
-        from rich.markup import escape
         from rich.table import Table
+        from rich.text import Text
 
         language = lang or self.lang
-        table = Table(title=("valid" if self.ok else "invalid") + f" — {escape(', '.join(self.profiles))}")
+        table = Table(title=Text(("valid" if self.ok else "invalid") + f" — {', '.join(self.profiles)}"))
         table.add_column("severity")
         table.add_column("where")
         table.add_column("message")
@@ -180,9 +180,9 @@ class Report:
         for f in self.findings:
             table.add_row(
                 f"[{styles[f.severity]}]{f.severity.value}[/]",
-                escape(f.path or "/"),
-                escape(f.message(language)),
-                escape(f.source or f.code),
+                Text(f.path or "/"),
+                Text(f.message(language)),
+                Text(f.source or f.code),
             )
         return table
 

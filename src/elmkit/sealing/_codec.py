@@ -13,6 +13,7 @@ import errno
 import json
 import os
 import stat
+import sys
 from enum import Enum
 from math import isfinite
 from typing import Any
@@ -169,7 +170,7 @@ def quote_count(text: str | bytes) -> int:
     if last[0] is text:
         return last[1]
     count = text.count(b'"') if isinstance(text, (bytes, bytearray)) else text.count('"')
-    if len(text) >= _REMEMBER_FROM:
+    if len(text) >= _REMEMBER_FROM and type(text) in (str, bytes):  # unchangeable texts only
         _last_count = (text, count)
     return count
 
@@ -194,6 +195,8 @@ def _literal_count(text: str | bytes) -> int:
 
 
 _MISSING = object()
+#: The longest integer (in digits) pydantic_core reads, whatever the interpreter's own limit.
+_PARSER_INT_DIGITS = 4300
 
 
 def _loads_fast(text: str | bytes) -> Any:
@@ -209,6 +212,8 @@ def _loads_fast(text: str | bytes) -> Any:
     """
     from pydantic_core import from_json
 
+    if 0 < sys.get_int_max_str_digits() < _PARSER_INT_DIGITS:
+        return _MISSING  # json refuses integers that pydantic_core reads
     try:
         tree = from_json(text, allow_inf_nan=False, cache_strings="keys")
     except (ValueError, TypeError, RecursionError):
