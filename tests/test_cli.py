@@ -163,3 +163,23 @@ def test_a_sealed_file_over_the_bound_is_refused_before_it_is_read(tmp_path: Pat
     assert read_bounded(small, 10) == b"0123456789"
     with pytest.raises(OSError, match="larger than 9 bytes"):
         read_bounded(small, 9)
+
+
+@pytest.mark.parametrize("package", ["cryptography", "orjson"])
+def test_sealing_without_its_extra_says_which_extra_to_install(tmp_path: Path, package: str) -> None:
+    import subprocess
+    import sys
+
+    hide = f"import sys; sys.modules[{package!r}] = None"  # as if it were not installed
+    run = f"{hide}; from elmkit.cli import main; main()"
+    for command in (["verify", str(SIGNED)], ["seal", str(UNSIGNED), "--p12", "x", "-o", "y"]):
+        done = subprocess.run(
+            [sys.executable, "-c", run, *command], capture_output=True, text=True, timeout=120
+        )
+        output = " ".join((done.stdout + done.stderr).split())
+        assert done.returncode == 2, output
+        assert f"pip install 'elmkit[seal]' ({package} is not installed)" in output, output
+        assert "Traceback" not in output
+    check = f"{hide}\ntry:\n import elmkit.sealing\nexcept ImportError as e:\n print(type(e).__name__)"
+    found = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert found.stdout.strip() == "MissingExtraError"

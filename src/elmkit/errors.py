@@ -17,6 +17,7 @@ __all__ = [
     "ElmValidationError",
     "ErrorDetail",
     "LanguageTagError",
+    "MissingExtraError",
     "ModelError",
     "NetworkDisabledError",
     "ParseError",
@@ -132,6 +133,18 @@ class SourceError(ElmError):
             part for part in (file, f"row {row}" if row is not None else "") if part
         )
         super().__init__(f"{where}: {message}" if where else message, path=path)
+
+
+class MissingExtraError(ElmError, ImportError):  # type: ignore[misc]  # "path" in both bases
+    """A feature needs an optional extra that is not installed."""
+
+    def __init__(self, feature: str, extra: str, missing: str) -> None:
+        self.extra = extra
+        self.missing = missing
+        super().__init__(
+            f"{feature} needs the '{extra}' extra: pip install 'elmkit[{extra}]' "
+            f"({missing} is not installed)"
+        )
 
 
 class SealError(ElmError):

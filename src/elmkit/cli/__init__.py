@@ -87,5 +87,11 @@ def _register() -> None:
 
 def main() -> None:
     """Entry point of the ``elmkit`` script."""
+    from elmkit.errors import MissingExtraError
+
     _register()
-    app()
+    try:
+        app()
+    except MissingExtraError as exc:
+        show(make_console(), "[bold red]error:[/] {}", exc, soft_wrap=True)
+        raise SystemExit(2) from None

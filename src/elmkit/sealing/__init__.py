@@ -1,8 +1,9 @@
 """Sealing and verifying credentials as Europass EDC does: JAdES baseline signatures in JWS JSON
 serialization with an unencoded payload.
 
-Needs the ``seal`` extra (``cryptography``, ``asn1crypto``; ``pyhanko-certvalidator`` for
-certificate chains). Submodules are imported on first use::
+Needs the ``seal`` extra (``cryptography``, ``asn1crypto``, ``orjson``; ``pyhanko-certvalidator``
+for certificate chains): without it, importing this package raises
+:class:`~elmkit.errors.MissingExtraError`. Submodules are imported on first use::
 
     from elmkit.sealing import seal, verify, create_test_pki
 """
@@ -10,7 +11,17 @@ certificate chains). Submodules are imported on first use::
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
+
+from elmkit.errors import MissingExtraError
+
+#: The packages of the ``seal`` extra, by the name they are imported as.
+SEAL_EXTRA = ("cryptography", "asn1crypto", "orjson", "pyhanko_certvalidator")
+
+for _package in SEAL_EXTRA:
+    if importlib.util.find_spec(_package) is None:
+        raise MissingExtraError("sealing and verifying", "seal", _package)
 
 if TYPE_CHECKING:
     from .certs import QcInfo, SignerInfo
