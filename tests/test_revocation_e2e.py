@@ -200,3 +200,31 @@ def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki
             ledger, other_list, tmp_path / "d.json", issuer="https://uni.example.org"
         )
     assert empty.set_indexes == 0 and not (tmp_path / "a.json").exists()
+
+
+def test_the_issuer_is_found_for_a_definition_with_a_logo(tmp_path: Path, pki: Any) -> None:
+    from elmkit.microcredentials.batch import _definition_document, definition_from_document
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    logo = write_demo_inputs(tmp_path / "demo")[0].parent / "logo.png"
+    course = definition().model_copy(
+        update={"awarding_body": definition().awarding_body.model_copy(update={"logo": logo})}
+    )
+    stored = _definition_document(course)  # as a batch keeps it: the logo by its digest
+    assert set(stored["awarding_body"]["logo"]) == {"sha256"}
+    assert definition_from_document(stored).awarding_body.logo is None
+    learner = LearnerResult(learner_id="L1", given_name="Ana", family_name="Vidal", passed=True)
+    credential = build_credential(course, learner, valid_from=datetime(2026, 12, 1, tzinfo=UTC))
+    assert credential.id is not None
+    with open_ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.define(course.id, stored, title="IA")
+        ledger.claim_credential(credential.id, course.id, learner.learner_id)
+        revocation.assign_status(credential, ledger, LIST_URL)
+        issuer = revocation.issuer_for_list(ledger, LIST_URL)
+        assert issuer is not None and issuer == credential.issuer.id
+        with pytest.raises(ValueError, match="not urn:example:other"):
+            revocation.publish_status_list(
+                ledger, LIST_URL, tmp_path / "list.json", issuer="urn:example:other"
+            )
+        published = revocation.publish_status_list(ledger, LIST_URL, tmp_path / "list.json")
+    assert published.set_indexes == 0

@@ -97,7 +97,8 @@ def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
     """
     from pydantic import ValidationError
 
-    from elmkit.microcredentials import MicroCredential, organisation
+    from elmkit.microcredentials import organisation
+    from elmkit.microcredentials.batch import definition_from_document
 
     issuers: set[str] = set()
     seen: set[tuple[str, str]] = set()
@@ -110,7 +111,7 @@ def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
         if definition is None:
             return None
         try:
-            course = MicroCredential.model_validate(definition.document)
+            course = definition_from_document(definition.document)
         except ValidationError:
             return None
         issuer_id = organisation(course.issuing_body).id

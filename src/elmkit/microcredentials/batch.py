@@ -381,6 +381,16 @@ def _definition_document(definition: MicroCredential) -> dict[str, Any]:
     return document
 
 
+def definition_from_document(document: Mapping[str, Any]) -> MicroCredential:
+    """The definition a ledger keeps (see :func:`_definition_document`), without its logos: they
+    are kept by content digest, and the file they came from may be gone."""
+    fields = dict(document)
+    for key in ("awarding_body", "issuer"):
+        if isinstance(fields.get(key), Mapping):
+            fields[key] = {name: value for name, value in fields[key].items() if name != "logo"}
+    return MicroCredential.model_validate(fields)
+
+
 class _Batch:
     def __init__(
         self,
