@@ -556,6 +556,19 @@ def test_references_by_id_are_followed(sample: dict[str, Any]) -> None:
     assert check(credential) == []
 
 
+def test_objects_with_the_same_id_are_one_node(sample: dict[str, Any]) -> None:
+    credential = load(copy.deepcopy(sample))  # issuer and awarding body: separate objects
+    body = credential.credential_subject.has_claim[0].awarded_by.awarding_body[0]
+    assert body is not credential.issuer and body.id == credential.issuer.id
+    agency = Organisation(id="urn:epass:org:agency")
+    add_quality_assurance(credential.issuer, kind="institutional", accrediting_agent=agency)
+    found = find_all_quality_assurance(credential)
+    assert [qa.representation for qa in found] == ["awarding-body-accreditation"]
+    assert check(credential) == []
+    add_quality_assurance(body, kind="institutional", accrediting_agent=agency)
+    assert len(find_all_quality_assurance(credential)) == 2, "two accreditations, each once"
+
+
 def test_issuer_country_must_be_a_known_country(sample: dict[str, Any]) -> None:
     data = copy.deepcopy(sample)
     for org in nodes_with_id(data, "urn:epass:org:1"):

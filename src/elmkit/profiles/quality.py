@@ -197,10 +197,12 @@ def _index(
     by_id: dict[str, ElmNode],
     skip: frozenset[int] | set[int] = frozenset(),
     taken: dict[str, ElmNode] | None = None,
+    twins: dict[str, list[ElmNode]] | None = None,
 ) -> set[int]:
-    """Add the nodes reachable from ``roots`` to ``by_id`` (the most complete node per id);
-    objects in ``skip`` are not entered, an id in ``taken`` raises :class:`_Collision`.
-    Returns the ``id()`` of every node entered."""
+    """Add the nodes reachable from ``roots`` to ``by_id`` (the most complete node per id), and
+    to ``twins`` every object of an id that several objects have; objects in ``skip`` are not
+    entered, an id in ``taken`` raises :class:`_Collision`. Returns the ``id()`` of every node
+    entered."""
     seen: set[int] = set()
     stack: list[object] = list(roots)
     pop = stack.pop
@@ -220,6 +222,8 @@ def _index(
                     continue  # a copy of a shared node: indexed with them
                 raise _Collision(node_id)
             known = by_id.get(node_id)
+            if known is not None and twins is not None:
+                twins.setdefault(node_id, [known]).append(node)
             if known is None or len(node.__pydantic_fields_set__) > len(
                 known.__pydantic_fields_set__
             ):
@@ -285,20 +289,21 @@ class NodeIndex:
     With ``shared`` (see :class:`SharedIndex`) the shared objects are not walked again.
     """
 
-    __slots__ = ("_by_id",)
+    __slots__ = ("_by_id", "_twins")
 
     def __init__(self, root: ElmNode, shared: SharedIndex | None = None) -> None:
+        self._twins: dict[str, list[ElmNode]] = {}
         if shared is not None and shared.usable:
             own: dict[str, ElmNode] = {}
             try:
-                _index((root,), own, skip=shared.objects, taken=shared.by_id)
+                _index((root,), own, skip=shared.objects, taken=shared.by_id, twins=self._twins)
             except _Collision:
-                pass
+                self._twins.clear()
             else:
                 self._by_id = {**shared.by_id, **own}
                 return
         by_id: dict[str, ElmNode] = {}
-        _index((root,), by_id)
+        _index((root,), by_id, twins=self._twins)
         self._by_id = by_id
 
     def resolve(self, node: ElmNode | None) -> ElmNode | None:
@@ -316,6 +321,30 @@ class NodeIndex:
         ):
             return node
         return found
+
+    def every(self, node: ElmNode | None) -> tuple[ElmNode, ...]:
+        """``node`` as :meth:`resolve` gives it, then every other object with its ``id``: one
+        node in JSON-LD, but separate objects in memory (a credential's issuer and the awarding
+        body of its achievement, say), each of which may have been given properties."""
+        first = self.resolve(node)
+        if first is None:
+            return ()
+        node_id = first.__dict__.get("id")
+        twins = self._twins.get(node_id, ()) if isinstance(node_id, str) else ()
+        return (first, *(twin for twin in twins if twin is not first))
+
+
+def _distinct(found: list[QualityAssurance]) -> list[QualityAssurance]:
+    """``found`` without statements seen twice through objects with the same ``id``."""
+    seen: set[object] = set()
+    kept = []
+    for qa in found:
+        node_id = qa.node.__dict__.get("id")
+        key = (qa.representation, node_id if isinstance(node_id, str) else id(qa.node))
+        if key not in seen:
+            seen.add(key)
+            kept.append(qa)
+    return kept
 
 
 def _accreditation(
@@ -376,21 +405,22 @@ def _notes(notes: Iterable[Note], path: str, index: NodeIndex) -> list[QualityAs
 
 
 def _for_organisation(org: ElmNode | None, path: str, index: NodeIndex) -> list[QualityAssurance]:
-    node = index.resolve(org)
-    if not isinstance(node, Organisation):
-        return []
-    found = _accreditations(node.accreditation, path, "awarding-body-accreditation", index)
-    return found + _notes(node.additional_note, path, index)
+    found: list[QualityAssurance] = []
+    for node in index.every(org):
+        if isinstance(node, Organisation):
+            found += _accreditations(node.accreditation, path, "awarding-body-accreditation", index)
+            found += _notes(node.additional_note, path, index)
+    return _distinct(found)
 
 
 def _for_specification(spec: ElmNode | None, path: str, index: NodeIndex) -> list[QualityAssurance]:
-    node = index.resolve(spec)
-    if not isinstance(node, LearningAchievementSpecification):
-        return []
     found: list[QualityAssurance] = []
-    if isinstance(node, Qualification):
-        found += _accreditations(node.accreditation, path, "specification-accreditation", index)
-    return found + _notes(node.additional_note, path, index)
+    for node in index.every(spec):
+        if isinstance(node, Qualification):
+            found += _accreditations(node.accreditation, path, "specification-accreditation", index)
+        if isinstance(node, LearningAchievementSpecification):
+            found += _notes(node.additional_note, path, index)
+    return _distinct(found)
 
 
 def _for_achievement(ach: ElmNode | None, path: str, index: NodeIndex) -> list[QualityAssurance]:
