@@ -219,6 +219,7 @@ def test_malformed_rows_are_reported_with_their_numbers_and_never_stop_the_other
     rows = learner_rows(5)
     rows[1][5] = "excelente"  # not a grade
     rows[3][7] = "31/02/2026"  # not a date
+    rows[4][5] = "nan"  # not a grade either: it compares as passing with every mark
     rows.insert(2, ["", "Sin", "Expediente", "", "", "7", "90", ""])  # no learner id
     rows.append(list(rows[0]))  # the same learner again
     out = tmp_path / "out"
@@ -227,12 +228,13 @@ def test_malformed_rows_are_reported_with_their_numbers_and_never_stop_the_other
     by_state: dict[str, list[int]] = {}
     for row in manifest:
         by_state.setdefault(row["state"], []).append(row["row"])
-    assert by_state["malformed"] == [2, 3, 5]
+    assert by_state["malformed"] == [2, 3, 5, 6]
     assert by_state["duplicate"] == [7]
-    assert by_state["issued"] == [1, 4, 6]
+    assert by_state["issued"] == [1, 4]
     assert result.exit_code == 1  # type: ignore[attr-defined]
     messages = {row["row"]: row["reasons"][0] for row in manifest if row["state"] == "malformed"}
     assert "grade" in messages[2] and "learner_id" in messages[3] and "date" in messages[5]
+    assert "finite" in messages[6]
     with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))
     assert [int(r["row"]) for r in csv_rows] == [r["row"] for r in manifest]
@@ -329,6 +331,18 @@ def test_definition_mistakes_name_the_file_and_the_field(tmp_path: Path) -> None
         ({"hours": 1e30}, "hours", "less than or equal"),
         ({"grading.pass_mark": float("nan")}, "grading.pass_mark", "finite"),
         ({"title": {"es": [], "ca": [], "en": []}}, "title", "no text"),
+        ({"start_date": 0}, "start_date", "not a date"),
+        ({"eqf_level": True}, "eqf_level", "yes/no value"),
+        ({"eqf_level": 9}, "eqf_level", "less than or equal to 8"),
+        ({"hours": True}, "hours", "yes/no value"),
+        ({"min_attendance": True}, "min_attendance", "yes/no value"),
+        ({"ects": 1e30}, "ects", "less than or equal"),
+        ({"grading.max_grade": 0}, "grading.max_grade", "greater than 0"),
+        ({"grading.pass_mark": -1}, "grading.pass_mark", "greater than or equal to 0"),
+        ({"grading.pass_mark": 11}, "grading", "nobody could pass"),
+        ({"id": ""}, "id", "at least 1 character"),
+        ({"id": "  "}, "id", "pattern"),
+        ({"awarding_body.email": "x"}, "awarding_body.email", "not an e-mail address"),
     ],
 )
 def test_definition_values_that_cannot_make_a_credential(
@@ -593,3 +607,12 @@ def test_a_failing_zip_loses_no_ledger_record(tmp_path: Path, monkeypatch: pytes
     result = issue_batch(definition, results, out, ledger=ledger, images=False, chunk_size=2)
     assert result.issued == 4
     assert all(path.read_bytes() == data for path, data in published.items())
+
+
+@pytest.mark.parametrize("grade", ["nan", "NaN", "inf", True, False])
+def test_a_grade_that_is_not_a_finite_number_is_a_malformed_row(grade: Any) -> None:
+    from elmkit.microcredentials import read_results
+    from elmkit.microcredentials.records import RowError
+
+    (row,) = read_results([{"learner_id": "L1", "given_name": "Ana", "grade": grade}])
+    assert isinstance(row, RowError) and row.message.startswith("grade:")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -37,6 +38,24 @@ class _Config(BaseModel):
     )
 
 
+def _no_flag(value: Any) -> Any:
+    """Refuse a yes/no value where a number is expected (``true`` would read as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"a yes/no value is not a number: {value!r}")
+    return value
+
+
+def _calendar_date(value: Any) -> Any:
+    """Refuse a number where a date is expected (``0`` would read as 1970-01-01)."""
+    if isinstance(value, bool | int | float | Decimal):
+        raise ValueError(f"not a date (YYYY-MM-DD): {value!r}")
+    return value
+
+
+#: The shape of an e-mail address: something, one @, a domain with a dot.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 class OrganisationInfo(_Config):
     """An awarding body or issuer."""
 
@@ -57,6 +76,13 @@ class OrganisationInfo(_Config):
     def _homepage(cls, value: str | None) -> str | None:
         if value is not None and not value.lower().startswith(("https://", "http://")):
             raise ValueError(f"not a web address starting with https:// or http://: {value!r}")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.fullmatch(value):
+            raise ValueError(f"not an e-mail address: {value!r}")
         return value
 
     @field_validator("country")
@@ -83,8 +109,10 @@ class ProgrammeInfo(_Config):
 
     title: LangText
     id: str | None = None
-    eqf_level: int | None = None
-    ects: Decimal | None = None
+    eqf_level: int | None = Field(None, ge=1, le=8)
+    ects: Decimal | None = Field(None, gt=0, le=1000)
+
+    _numbers = field_validator("eqf_level", "ects", mode="before")(_no_flag)
 
 
 class QualityAssuranceInfo(_Config):
@@ -101,23 +129,38 @@ class GradingInfo(_Config):
 
     title: LangText = Field(default_factory=lambda: LangText({"en": "Grading scale 0-10"}))
     description: LangText | None = None
-    pass_mark: float | None = Field(5.0, description="Minimum grade to pass; None: use the pass flag only")
-    max_grade: float = 10.0
+    pass_mark: float | None = Field(
+        5.0, ge=0, description="Minimum grade to pass; None: use the pass flag only"
+    )
+    max_grade: float = Field(10.0, gt=0)
+
+    _numbers = field_validator("pass_mark", "max_grade", mode="before")(_no_flag)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> GradingInfo:
+        if self.pass_mark is not None and self.pass_mark > self.max_grade:
+            raise ValueError(
+                f"the pass mark {self.pass_mark:g} is above the highest grade {self.max_grade:g}: "
+                "nobody could pass"
+            )
+        return self
 
 
 class MicroCredential(_Config):
     """A micro-credential definition: a short course, or a module of a degree programme."""
 
-    id: str = Field(description="Stable key of the definition, e.g. 'uni-2026-ia-basica'")
+    id: str = Field(
+        min_length=1, pattern=r"\S", description="Stable key of the definition, e.g. 'uni-2026-ia-basica'"
+    )
     version: str = "1"
     kind: Literal["course", "module"] = "course"
     title: LangText
     description: LangText | None = None
     languages: list[str] = Field(description="Languages to issue in; the first is the primary one")
     learning_outcomes: list[OutcomeInfo] = Field(default_factory=list)
-    ects: Decimal | None = None
+    ects: Decimal | None = Field(None, le=1000)
     hours: float | None = Field(None, gt=0, le=100_000, description="Notional workload in hours")
-    eqf_level: int | None = None
+    eqf_level: int | None = Field(None, ge=1, le=8)
     nqf_level: str | None = Field(None, description="NQF level concept IRI or code (e.g. MECES)")
     assessment_type: str | None = Field(None, description="Europass assessment type: code or English label")
     assessment_title: LangText | None = None
@@ -136,6 +179,9 @@ class MicroCredential(_Config):
     start_date: date | None = None
     end_date: date | None = None
     min_attendance: float | None = Field(None, ge=0, le=100, description="Minimum attendance in %")
+
+    _numbers = field_validator("ects", "hours", "eqf_level", "min_attendance", mode="before")(_no_flag)
+    _dates_given = field_validator("start_date", "end_date", mode="before")(_calendar_date)
 
     @field_validator("languages")
     @classmethod

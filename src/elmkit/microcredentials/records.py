@@ -48,7 +48,7 @@ _FALSE = {"0", "false", "no", "n", "no apto", "no apte", "suspenso", "fail", "fa
 class LearnerResult(BaseModel):
     """One learner's result in a course."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, allow_inf_nan=False)
 
     learner_id: str = Field(min_length=1)
     given_name: str = Field(min_length=1)
@@ -90,6 +90,8 @@ class LearnerResult(BaseModel):
     @field_validator("grade", "attendance", mode="before")
     @classmethod
     def _number(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"a yes/no value is not a number: {value!r}")
         if isinstance(value, str):
             value = value.strip().replace(",", ".").rstrip("%")
             return None if value == "" else value
