@@ -843,3 +843,13 @@ def test_documented_transition_table_matches_the_rules() -> None:
     assert documented == {
         event.value: frozenset(s.value for s in states) for event, states in ALLOWED_FROM.items()
     }
+
+
+@pytest.mark.parametrize("name", [None, 5, "", "   ", b"ledger.sqlite"])
+def test_open_ledger_refuses_what_names_no_ledger(
+    name: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LedgerError, match="named by a path or URL"):
+        open_ledger(name)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == [], "no file named after the value"

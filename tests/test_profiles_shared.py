@@ -313,3 +313,26 @@ def test_copies_that_compare_equal_but_read_differently_are_read_in_full(tmp_pat
     assert other == spec and not same_node(other, spec)
     achievement.specified_by = other  # type: ignore[union-attr]
     _same_findings(credential, factory.shared_nodes())
+
+
+def test_validate_arguments_are_checked_before_any_work(tmp_path: Path) -> None:
+    import elmkit
+    from elmkit.errors import LanguageTagError
+    from elmkit.profiles import ProfileError
+
+    sample = Path(__file__).resolve().parents[2] / (
+        "shared/reference/elm/samples/official-elm-v3/Sample-MC-Annex1-unsigned.jsonld"
+    )
+    assert elmkit.validate(sample, "edc-ap").profiles == ("edc-ap",), "one name is one profile"
+    assert elmkit.validate(sample, stage=Stage.DRAFT).stage is Stage.DRAFT
+    missing = tmp_path / "not-read.jsonld"  # arguments fail first: the file is never opened
+    for options, message in (
+        ({"stage": "final"}, "unknown stage 'final'"),
+        ({"stage": None}, "unknown stage None"),
+        ({"profiles": None}, "not None"),
+        ({"profiles": (5,)}, "not 5"),
+    ):
+        with pytest.raises(ProfileError, match=message):
+            elmkit.validate(missing, **options)
+    with pytest.raises(LanguageTagError):
+        elmkit.validate(missing, lang="!!")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -204,9 +205,11 @@ def open_ledger(url_or_path: str | Path) -> LedgerStore:
     """
     from elmkit.ledger.sqlite import SQLiteLedger
 
-    if isinstance(url_or_path, Path):
-        return SQLiteLedger(url_or_path)
-    text = str(url_or_path)
+    if isinstance(url_or_path, os.PathLike):
+        return SQLiteLedger(Path(url_or_path))
+    if not isinstance(url_or_path, str) or not url_or_path.strip():
+        raise LedgerError(f"a ledger is named by a path or URL, not {url_or_path!r}")
+    text = url_or_path
     if text[:7].lower() == "sqlite:":
         return SQLiteLedger(_sqlite_path(text))
     scheme, sep, _ = text.partition("://")

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from elmkit.profiles.base import (
@@ -60,15 +60,39 @@ def validate(
     runs and its results are added to the report.
     """
     from elmkit.model.base import ElmNode
+    from elmkit.model.text import normalize_tag
 
+    chosen = _stage(stage)
+    names = _profiles(profiles)
+    normalize_tag(lang)
     credential = obj if isinstance(obj, ElmNode) else _load(obj)
-    report = run_profiles(credential, profiles, stage=Stage(stage), lang=lang)
+    report = run_profiles(credential, names, stage=chosen, lang=lang)
     if shacl is not None:
         from elmkit.profiles.shacl import shacl_findings
 
         report.findings.extend(shacl_findings(credential, shacl))
         report.profiles = (*report.profiles, "shacl")
     return report
+
+
+def _stage(stage: object) -> Stage:
+    if isinstance(stage, str) and stage in tuple(Stage):
+        return Stage(stage)
+    known = ", ".join(item.value for item in Stage)
+    raise ProfileError(f"unknown stage {stage!r}: one of {known}")
+
+
+def _profiles(profiles: object) -> tuple[str | Profile, ...]:
+    """The profiles asked for; one name alone is one profile (not its letters)."""
+    if isinstance(profiles, str | Profile):
+        return (profiles,)
+    if not isinstance(profiles, Iterable):
+        raise ProfileError(f"profiles are names or Profile objects, not {profiles!r}")
+    chosen = tuple(profiles)
+    for item in chosen:
+        if not isinstance(item, str | Profile):
+            raise ProfileError(f"a profile is a name or a Profile object, not {item!r}")
+    return chosen
 
 
 def _load(obj: Any) -> Any:
