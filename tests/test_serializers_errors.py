@@ -308,3 +308,32 @@ def test_no_socket_is_opened_by_any_load_or_dumps(no_network: list[str], names: 
     with pytest.raises(NetworkDisabledError):
         load({"@context": "https://example.org/ctx", "type": "Concept"})
     assert no_network == []
+
+
+@pytest.mark.parametrize(
+    ("document", "pointer"),
+    [
+        ('{"type": "Person", "dateOfBirth": "a\\ud800"}', "/dateOfBirth"),
+        ('{"type": "Person", "givenName": {"en": "a\\uDFFFb"}}', "/givenName/en"),
+        ('{"type": "Person", "a\\ud800": 1}', "/a\ud800"),
+        ({"type": "Person", "givenName": {"es": ["ok", "x\udc00"]}}, "/givenName/es/1"),
+        ('{"type": "Person", "givenName": {"en": "a\ud800"}}', "/givenName/en"),  # raw, in a str
+    ],
+)
+def test_a_lone_surrogate_is_refused_on_load_with_its_pointer(document: Any, pointer: str) -> None:
+    with pytest.raises(ParseError, match="lone UTF-16 surrogate") as caught:
+        load(document)
+    assert caught.value.path == pointer
+
+
+def test_a_surrogate_pair_written_as_escapes_is_one_character() -> None:
+    person = load('{"type": "Person", "givenName": {"en": "\\ud83d\\ude00"}}')
+    assert person.given_name.get("en") == "😀"  # type: ignore[attr-defined]
+
+
+def test_a_model_built_with_a_lone_surrogate_gets_a_typed_error() -> None:
+    from elmkit.errors import ElmValidationError
+    from elmkit.model import Person
+
+    with pytest.raises(ElmValidationError, match="lone UTF-16 surrogate"):
+        Person.from_data({"dateOfBirth": "a\ud800"})

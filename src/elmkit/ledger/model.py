@@ -300,11 +300,13 @@ class IntegrityReport:
 def canonical_json(value: Any) -> str:
     """The canonical JSON text used for hashing and storage: sorted keys, no spaces, UTF-8."""
     try:
-        return json.dumps(
+        text = json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
-    except (TypeError, ValueError) as exc:
+        text.encode("utf-8")  # a lone surrogate is no Unicode text
+    except (TypeError, ValueError, RecursionError) as exc:
         raise LedgerError(f"value is not JSON-serialisable: {exc}") from exc
+    return text
 
 
 def sha256_hex(data: bytes) -> str:

@@ -265,9 +265,14 @@ def validation_error(exc: ValidationError) -> ElmValidationError | StructureErro
     Cycles and excessive nesting become a :class:`~elmkit.errors.StructureError`.
     """
     tags = frozenset(_CLASS_TAGS)
+    try:
+        errors = exc.errors(include_url=False)
+    except UnicodeEncodeError:  # a message quoting a value that is no Unicode text
+        unicode = "a text holds a lone UTF-16 surrogate, which is not Unicode"
+        return ElmValidationError([ErrorDetail(path="", message=unicode, kind="unicode")])
     details = [
         ErrorDetail(path=_loc_to_pointer(err["loc"], tags), message=err["msg"], kind=err["type"])
-        for err in exc.errors(include_url=False)
+        for err in errors
     ]
     for detail in details:
         if detail.kind in _STRUCTURE_ERRORS:

@@ -29,7 +29,13 @@ from elmkit.errors import (
 )
 from elmkit.model.base import ElmNode
 from elmkit.serializers.context import DocumentLoader
-from elmkit.serializers.jsonio import DEFAULT_MAX_BYTES, JsonShape, parse_json, parse_json_shape
+from elmkit.serializers.jsonio import (
+    DEFAULT_MAX_BYTES,
+    JsonShape,
+    check_unicode,
+    parse_json,
+    parse_json_shape,
+)
 from elmkit.serializers.jsonld import node_to_jsonld, read_jsonld
 
 if TYPE_CHECKING:
@@ -190,7 +196,9 @@ def load(
         fmt = _sniff(data)
     if parsed is not None or fmt == "jsonld":
         shape: JsonShape | None = None
-        if parsed is None:
+        if parsed is not None:
+            check_unicode(parsed)
+        else:
             assert data is not None
             parsed, shape = parse_json_shape(data, max_bytes=max_bytes)
             if not isinstance(parsed, dict | list):

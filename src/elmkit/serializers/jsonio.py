@@ -97,6 +97,61 @@ def _decode(data: bytes | str, max_bytes: int) -> str:
         raise ParseError(f"the document is not UTF-8: {exc.reason} at byte {exc.start}") from None
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate_path(value: Any) -> str | None:
+    """The JSON pointer of the first member name or string in ``value`` that holds a UTF-16
+    surrogate code point (no Unicode character, so no UTF-8 either), or None."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    seen: set[int] = set()
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return json_pointer(where)
+            continue
+        if id(node) in seen:  # shared, or a cycle
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    return json_pointer((*where, key))
+                stack.append((item, (*where, key)))
+        elif isinstance(node, list | tuple):
+            stack.extend((item, (*where, i)) for i, item in enumerate(node))
+    return None
+
+
+def _writes_as_utf8(value: Any) -> bool:
+    """Whether ``value`` is JSON whose every text is UTF-8 (one fast pass, in Rust)."""
+    from pydantic_core import PydanticSerializationError, to_json
+
+    try:
+        to_json(value)
+    except (PydanticSerializationError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def check_unicode(value: Any, text: str | None = None) -> None:
+    """Refuse JSON whose strings hold a lone UTF-16 surrogate (``"\\ud800"``): no Unicode text.
+
+    With ``text`` (the JSON it was parsed from) the values are looked at only when the text
+    could hold one.
+    """
+    if text is not None:
+        if not _SURROGATE_ESCAPE.search(text) and (text.isascii() or not _SURROGATE.search(text)):
+            return
+    elif _writes_as_utf8(value):
+        return
+    where = surrogate_path(value)
+    if where is not None:
+        raise ParseError("a text holds a lone UTF-16 surrogate, which is not Unicode", path=where)
+
+
 def parse_json(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Parse a JSON document strictly.
 
@@ -105,7 +160,10 @@ def parse_json(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     ``NaN``/``Infinity``, :class:`~elmkit.errors.DuplicateKeyError` with the JSON pointer of the
     repeated member, and :class:`~elmkit.errors.StructureError` for nesting too deep to parse.
     """
-    return _parse(_decode(data, max_bytes), None)[0]
+    text = _decode(data, max_bytes)
+    value = _parse(text, None)[0]
+    check_unicode(value, text)
+    return value
 
 
 def parse_json_shape(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Any, JsonShape]:
@@ -113,8 +171,10 @@ def parse_json_shape(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -
     from elmkit.serializers.context import STATUS_ENTRY_TYPES
     from elmkit.serializers.tables import known_type_names
 
-    value, shape = _parse(_decode(data, max_bytes), known_type_names() | STATUS_ENTRY_TYPES)
+    text = _decode(data, max_bytes)
+    value, shape = _parse(text, known_type_names() | STATUS_ENTRY_TYPES)
     assert shape is not None
+    check_unicode(value, text)
     return value, shape
 
 
