@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 import elmkit
 from elmkit import revocation
+from elmkit.errors import ElmError
 from elmkit.ledger import open_ledger
 from elmkit.microcredentials import (
     LearnerResult,
@@ -228,3 +229,16 @@ def test_the_issuer_is_found_for_a_definition_with_a_logo(tmp_path: Path, pki: A
             )
         published = revocation.publish_status_list(ledger, LIST_URL, tmp_path / "list.json")
     assert published.set_indexes == 0
+
+
+def test_status_entries_refuse_what_they_cannot_give(tmp_path: Path) -> None:
+    from elmkit.model import EuropeanDigitalCredential
+
+    with open_ledger(tmp_path / "ledger.sqlite") as ledger:
+        with pytest.raises(revocation.RevocationError, match="needs an id"):
+            revocation.assign_status(EuropeanDigitalCredential(), ledger, LIST_URL)
+        credential = EuropeanDigitalCredential(id="urn:credential:1")
+        with pytest.raises(revocation.RevocationError, match="unknown purpose 'nope'"):
+            revocation.assign_status(credential, ledger, LIST_URL, purpose="nope")
+        with pytest.raises(ElmError):
+            revocation.publish_status_list(ledger, LIST_URL, tmp_path / "list.json")

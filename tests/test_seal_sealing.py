@@ -461,3 +461,16 @@ def test_any_credential_round_trips(extra: dict[str, Any]) -> None:
     result = verify(sealed, trust=ec_pki().trust_anchors)
     assert result.step(Step.SEAL).ok
     assert result.credential == doc
+
+
+def test_arguments_of_the_wrong_kind_are_typed_errors() -> None:
+    from elmkit.errors import VerificationError
+    from elmkit.sealing import verify
+
+    doc = credential()
+    with pytest.raises(SealError, match="NoneType is not a signer"):
+        seal(doc, None)  # type: ignore[arg-type]
+    with pytest.raises(SealError, match="timezone-aware datetime, not '2020'"):
+        seal(doc, ec_pki().signer(), signing_time="2020")  # type: ignore[arg-type]
+    with pytest.raises(VerificationError, match="timezone-aware datetime, not '2020'"):
+        verify(seal(doc, ec_pki().signer()), at="2020")  # type: ignore[arg-type]

@@ -253,3 +253,12 @@ def test_from_bytes_and_equality() -> None:
     assert repr(status_list) == "StatusList(size=131072, set=2)"
     with pytest.raises(StatusListError):
         StatusList.from_bytes(bytes(10))
+
+
+def test_a_list_larger_than_any_decoded_one_is_refused_before_it_is_made() -> None:
+    from elmkit.status import DEFAULT_MAX_SIZE, StatusListError
+
+    with pytest.raises(StatusListError, match="above the maximum") as caught:
+        StatusList(2**40)
+    assert caught.value.code == "too-long"
+    assert len(StatusList(DEFAULT_MAX_SIZE).to_bytes()) == DEFAULT_MAX_SIZE // 8

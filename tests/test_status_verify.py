@@ -651,3 +651,10 @@ def test_broken_required_list_fields_never_give_ok(field_path: tuple[str, ...], 
 def test_random_bytes_as_list_never_escape(data: bytes) -> None:
     result = _check(_credential(status_entry(REVOCATION_URL, 5)), {REVOCATION_URL: data})
     assert result.status is not CheckStatus.OK
+
+
+def test_a_time_that_is_not_a_datetime_is_a_typed_error() -> None:
+    from elmkit.status import StatusListError, check_status
+
+    with pytest.raises(StatusListError, match="'at' must be a datetime"):
+        check_status({"id": "urn:x"}, fetcher=None, at="2020")  # type: ignore[arg-type]

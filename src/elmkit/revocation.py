@@ -22,6 +22,7 @@ from elmkit.status import (
     STATUS_LIST_2021_CONTEXT,
     RandomIndexAllocator,
     StatusList,
+    StatusListError,
     status_entry,
     status_list_credential,
 )
@@ -29,6 +30,7 @@ from elmkit.status import (
 __all__ = [
     "STATUS_ENTRY_CONTEXT",
     "PublishedList",
+    "RevocationError",
     "assign_status",
     "issuer_for_list",
     "publish_status_list",
@@ -36,6 +38,12 @@ __all__ = [
     "suspend",
     "unsuspend",
 ]
+
+class RevocationError(StatusListError, ValueError):
+    """A status entry cannot be given, or a status list cannot be published, as asked."""
+
+    default_code = "revocation"
+
 
 #: The context an ELM 3.2 (VC data model 1.1) credential needs for its status entry terms.
 STATUS_ENTRY_CONTEXT = STATUS_LIST_2021_CONTEXT
@@ -56,7 +64,9 @@ def assign_status(
     The credential must already be claimed in the ledger.
     """
     if credential.id is None:
-        raise ValueError("the credential needs an id before it gets a status entry")
+        raise RevocationError("the credential needs an id before it gets a status entry")
+    if purpose not in tuple(StatusPurpose):
+        raise RevocationError(f"unknown purpose {purpose!r}: revocation or suspension")
     store = LedgerIndexStore(ledger, list_url, StatusPurpose(purpose))
     index = store.held_by(credential.id)
     if index is None:
@@ -152,22 +162,22 @@ def publish_status_list(
     list is sealed as a JAdES envelope.
     """
     if purpose not in tuple(StatusPurpose):
-        raise ValueError(f"unknown purpose {purpose!r}: revocation or suspension")
+        raise RevocationError(f"unknown purpose {purpose!r}: revocation or suspension")
     found = issuer_for_list(ledger, list_url)
     if issuer is None:
         if found is None:
             if next(iter(ledger.status_entries(list_url)), None) is None:
-                raise ValueError(
+                raise RevocationError(
                     f"no credential in the ledger has an entry on {list_url} (credentials get "
                     "one when sealed with a status list URL); give the issuer to publish it empty"
                 )
-            raise ValueError(f"cannot tell the issuer of {list_url} from the ledger: give it")
+            raise RevocationError(f"cannot tell the issuer of {list_url} from the ledger: give it")
         issuer = found
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if not isinstance(issuer_id, str) or not _ABSOLUTE_IRI.match(issuer_id):
-        raise ValueError(f"the issuer must be an absolute IRI, not {issuer_id!r}")
+        raise RevocationError(f"the issuer must be an absolute IRI, not {issuer_id!r}")
     if found is not None and issuer_id != found:
-        raise ValueError(
+        raise RevocationError(
             f"the credentials on {list_url} were issued by {found}, not {issuer_id}: verifiers "
             "would reject the list"
         )

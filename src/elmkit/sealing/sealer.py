@@ -188,6 +188,11 @@ def seal(
     client = _resolve_tsa(tsa)
     if level == "B-T" and client is None:
         raise SealError("level B-T needs a time-stamping authority (tsa=...)")
+    if not isinstance(signer, Signer):
+        raise SealError(
+            f"{type(signer).__name__} is not a signer: it needs certificate_chain, algorithm and "
+            "sign() (see elmkit.sealing.Signer)"
+        )
     chain = list(signer.certificate_chain)
     if not chain:
         raise SealError("the signer has no certificate")
@@ -207,8 +212,8 @@ def seal(
 
     if signing_time is None:
         moment = datetime.now(UTC).replace(microsecond=0)
-    elif signing_time.tzinfo is None:
-        raise SealError("signing_time must be timezone-aware")
+    elif not isinstance(signing_time, datetime) or signing_time.tzinfo is None:
+        raise SealError(f"signing_time must be a timezone-aware datetime, not {signing_time!r}")
     else:
         moment = signing_time.astimezone(UTC).replace(microsecond=0)
 

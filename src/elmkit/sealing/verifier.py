@@ -562,8 +562,8 @@ def verify(
     """
     if at is None:
         at = datetime.now(UTC)
-    elif at.tzinfo is None:
-        raise VerificationError("'at' must be timezone-aware")
+    elif not isinstance(at, datetime) or at.tzinfo is None:
+        raise VerificationError(f"'at' must be a timezone-aware datetime, not {at!r}")
     store = load_trust(trust) if trust is not None else None
     raw = _read(data)
     seal = _seal_step(raw, store, revocation_mode, allow_fetching)

@@ -105,7 +105,12 @@ class StatusList:
     __slots__ = ("_bits",)
 
     def __init__(self, size: int = MIN_SIZE, *, min_size: int = MIN_SIZE) -> None:
-        self._bits = bytearray(_check_size(size, min_size) // 8)
+        if _check_size(size, min_size) > DEFAULT_MAX_SIZE:
+            raise StatusListError(
+                f"list size {size} is above the maximum of {DEFAULT_MAX_SIZE} entries",
+                code="too-long",
+            )
+        self._bits = bytearray(size // 8)
 
     @classmethod
     def from_bytes(cls, data: bytes, *, min_size: int = MIN_SIZE) -> StatusList:

@@ -393,6 +393,8 @@ def check_status(
     problems come back as ERROR or SKIPPED results with a ``code`` and a reason.
     """
     when = at if at is not None else datetime.now(UTC)
+    if not isinstance(when, datetime):
+        raise StatusListError(f"'at' must be a datetime, not {at!r}", code="bad-argument")
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     if not isinstance(credential, Mapping):
