@@ -337,3 +337,28 @@ def test_a_model_built_with_a_lone_surrogate_gets_a_typed_error() -> None:
 
     with pytest.raises(ElmValidationError, match="lone UTF-16 surrogate"):
         Person.from_data({"dateOfBirth": "a\ud800"})
+
+
+@pytest.mark.parametrize("length", [200, 1000])
+def test_a_long_chain_of_references_is_a_structure_error(length: int) -> None:
+    nodes = [
+        {
+            "id": f"urn:org:{i}",
+            "type": "Organisation",
+            "legalName": {"en": f"Unit {i}"},
+            **({"hasSubOrganization": [{"id": f"urn:org:{i + 1}"}]} if i < length - 1 else {}),
+        }
+        for i in range(length)
+    ]
+    document = {"@context": list(STANDARD_CONTEXT), "@graph": nodes}
+    with pytest.raises(StructureError, match="deeper than 128 levels"):
+        load(document, root="urn:org:0")
+
+
+def test_a_long_chain_of_references_in_turtle_is_a_structure_error() -> None:
+    lines = ["@prefix org: <http://www.w3.org/ns/org#> .", "@prefix skos: <http://www.w3.org/2004/02/skos/core#> ."]
+    for i in range(1000):
+        more = f" ; org:hasSubOrganization <urn:org:{i + 1}>" if i < 999 else ""
+        lines.append(f'<urn:org:{i}> a org:Organization ; skos:prefLabel "Unit {i}"@en{more} .')
+    with pytest.raises(StructureError, match="deeper than 128 levels"):
+        load("\n".join(lines), format="turtle", root="urn:org:0")

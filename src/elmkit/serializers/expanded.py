@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from elmkit.errors import ModelError, StructureError
-from elmkit.model.base import ElmNode
+from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
 from elmkit.model.text import NO_LANGUAGE
 from elmkit.serializers.tables import (
     K_IRI,
@@ -181,6 +181,7 @@ class ExpandedReader:
         self.sort_types = sort_types
         self.max_nodes = max_nodes
         self.count = 0
+        self.depth = 0
         self.active: set[str] = set()
         self.labels: dict[str, str] = {}
 
@@ -211,6 +212,20 @@ class ExpandedReader:
     def node(self, node: Mapping[str, Any], hint: type[ElmNode] | None = None) -> dict[str, Any]:
         """Compact model data for one node object (and everything it embeds)."""
         self._tick()
+        self._deeper()
+        try:
+            return self._node(node, hint)
+        finally:
+            self.depth -= 1
+
+    def _deeper(self) -> None:
+        if self.depth >= DEFAULT_MAX_DEPTH:
+            raise StructureError(
+                f"nodes are nested (or refer to one another) deeper than {DEFAULT_MAX_DEPTH} levels"
+            )
+        self.depth += 1
+
+    def _node(self, node: Mapping[str, Any], hint: type[ElmNode] | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         nid = node.get("@id")
         if isinstance(nid, str):
@@ -373,6 +388,13 @@ class ExpandedReader:
 
     def _generic_node(self, node: Mapping[str, Any]) -> dict[str, Any]:
         self._tick()
+        self._deeper()
+        try:
+            return self._generic_members(node)
+        finally:
+            self.depth -= 1
+
+    def _generic_members(self, node: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         nid = node.get("@id")
         if isinstance(nid, str):
