@@ -106,3 +106,18 @@ def test_ledger_commands_print_awkward_ids(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["revoke", "[red]nobody", "--reason", "x", "--ledger", str(ledger)])
     assert missing.exit_code == 1, missing.output
     assert "[red]nobody" in missing.output
+
+
+def test_help_texts_hold_no_markup_that_the_help_screen_would_swallow() -> None:
+    import re
+
+    import typer.main
+
+    command = typer.main.get_command(app)
+    tag = re.compile(r"\[[a-z#/@][^\[\]]*\]")  # what rich reads as a style tag
+    for name, sub in command.commands.items():  # type: ignore[attr-defined]
+        subs = getattr(sub, "commands", {name: sub})
+        for cmd in subs.values():
+            for param in cmd.params:
+                text = getattr(param, "help", None) or ""
+                assert not tag.search(text), (name, param.name, text)

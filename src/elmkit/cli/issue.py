@@ -209,14 +209,14 @@ def issue(
     ledger: Annotated[
         Path | None,
         typer.Option(
-            help="Issuance ledger (SQLite file) [default: OUT/ledger.sqlite]", envvar=LEDGER_ENV
+            help="Issuance ledger (SQLite file; default: OUT/ledger.sqlite)", envvar=LEDGER_ENV
         ),
     ] = None,
     images: Annotated[
         bool | None,
         typer.Option(
             "--images/--no-images",
-            help="Render a display page per language (needs Pillow) [default: when Pillow is installed]",
+            help="Render a display page per language (needs Pillow) (default: when Pillow is installed)",
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
@@ -226,7 +226,7 @@ def issue(
     valid_from: Annotated[
         datetime | None,
         typer.Option(
-            help="Validity start of new credentials (ISO 8601, UTC) [default: first issue time]",
+            help="Validity start of new credentials (ISO 8601, UTC) (default: first issue time)",
             formats=DATETIME_FORMATS,
         ),
     ] = None,
@@ -332,7 +332,7 @@ def demo(
     images: Annotated[
         bool | None,
         typer.Option(
-            "--images/--no-images", help="Render display pages [default: when Pillow is installed]"
+            "--images/--no-images", help="Render display pages (default: when Pillow is installed)"
         ),
     ] = None,
     workers: Annotated[
@@ -548,7 +548,7 @@ def record(
     at: Annotated[
         datetime | None,
         typer.Option(
-            help="When it happened (ISO 8601, UTC) [default: now]",
+            help="When it happened (ISO 8601, UTC) (default: now)",
             formats=DATETIME_FORMATS,
         ),
     ] = None,
