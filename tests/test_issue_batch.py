@@ -616,3 +616,32 @@ def test_a_grade_that_is_not_a_finite_number_is_a_malformed_row(grade: Any) -> N
 
     (row,) = read_results([{"learner_id": "L1", "given_name": "Ana", "grade": grade}])
     assert isinstance(row, RowError) and row.message.startswith("grade:")
+
+
+def test_arguments_of_the_wrong_kind_stop_the_batch_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    from elmkit.microcredentials import load_definition, read_results
+
+    course = load_definition(definition_file(tmp_path))
+    rows = [{"learner_id": "L1", "given_name": "Ana", "grade": "8"}]
+    out = tmp_path / "out"
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"valid_from": "2026-01-01"}, "valid_from is a datetime"),
+        ({"actor": 5}, "actor names who issues"),
+        ({"actor": " "}, "actor names who issues"),
+        ({"workers": "2"}, "workers is a number"),
+    ]
+    for options, message in cases:
+        with pytest.raises(SourceError, match=message):
+            issue_batch(course, rows, out, ledger=tmp_path / "ledger.sqlite", **options)
+        assert not out.exists() and not (tmp_path / "ledger.sqlite").exists()
+    for results in (None, 5, b"a,b"):
+        with pytest.raises(SourceError, match="results are a CSV/XLSX file or an iterable"):
+            issue_batch(course, results, out)  # type: ignore[arg-type]
+        assert not out.exists()
+    with pytest.raises(SourceError, match="not NoneType"):
+        list(read_results(None))  # type: ignore[arg-type]
+    for source in (None, 5, []):
+        with pytest.raises(SourceError, match="a definition is a file or a mapping"):
+            load_definition(source)  # type: ignore[arg-type]

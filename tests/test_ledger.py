@@ -853,3 +853,12 @@ def test_open_ledger_refuses_what_names_no_ledger(
     with pytest.raises(LedgerError, match="named by a path or URL"):
         open_ledger(name)  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == [], "no file named after the value"
+
+
+def test_a_status_index_store_takes_a_known_purpose_given_as_text(ledger: LedgerStore) -> None:
+    from elmkit.ledger.status import LedgerIndexStore
+
+    store = LedgerIndexStore(ledger, "https://example.org/status/1", "suspension")  # type: ignore[arg-type]
+    assert store.purpose is StatusPurpose.SUSPENSION
+    with pytest.raises(LedgerError, match="unknown status purpose 'nope'"):
+        LedgerIndexStore(ledger, "https://example.org/status/1", "nope")  # type: ignore[arg-type]

@@ -362,3 +362,17 @@ def test_a_long_chain_of_references_in_turtle_is_a_structure_error() -> None:
         lines.append(f'<urn:org:{i}> a org:Organization ; skos:prefLabel "Unit {i}"@en{more} .')
     with pytest.raises(StructureError, match="deeper than 128 levels"):
         load("\n".join(lines), format="turtle", root="urn:org:0")
+
+
+def test_root_is_honoured_for_a_single_node_document_too() -> None:
+    document = json.loads(sample_path(COP).read_text(encoding="utf-8"))
+    assert load(document, root=document["id"]).id == document["id"]
+    for root in ("urn:nope", document["credentialSubject"]["id"]):  # absent; not top-level
+        with pytest.raises(ModelError, match="no top-level node"):
+            load(document, root=root)
+    with pytest.raises(UnsupportedFormatError, match="root must be"):
+        load(document, root=5)  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedFormatError, match="max_bytes must be"):
+        load(document, max_bytes="x")  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedFormatError, match="unknown format 5"):
+        load(document, format=5)  # type: ignore[arg-type]

@@ -30,6 +30,11 @@ class LedgerIndexStore:
     list_url: str
     purpose: StatusPurpose = StatusPurpose.REVOCATION
 
+    def __post_init__(self) -> None:
+        if self.purpose not in tuple(StatusPurpose):
+            raise LedgerError(f"unknown status purpose {self.purpose!r}: revocation or suspension")
+        object.__setattr__(self, "purpose", StatusPurpose(self.purpose))
+
     def used_indexes(self) -> set[int]:
         """Every index of the list already reserved (for any purpose)."""
         return self.ledger.used_indexes(self.list_url)

@@ -717,8 +717,14 @@ def issue_batch(
     if not isinstance(definition, MicroCredential):
         definition_file = str(definition)
         definition = load_definition(definition)
-    if valid_from is not None and valid_from.tzinfo is None:
-        raise SourceError("valid_from needs a time zone (e.g. datetime(..., tzinfo=UTC))")
+    if valid_from is not None and (not isinstance(valid_from, datetime) or valid_from.tzinfo is None):
+        raise SourceError(
+            f"valid_from is a datetime with a time zone (datetime(..., tzinfo=UTC)), not {valid_from!r}"
+        )
+    if not isinstance(actor, str) or not actor.strip():
+        raise SourceError(f"actor names who issues, as text, not {actor!r}")
+    if not isinstance(workers, int) or isinstance(workers, bool):
+        raise SourceError(f"workers is a number of processes, not {workers!r}")
     chosen = tuple(profiles) if profiles else default_profiles(definition)
     for item in chosen:
         if not isinstance(item, str):

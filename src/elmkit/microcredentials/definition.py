@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -300,6 +301,8 @@ def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
     """
     if isinstance(source, Mapping):
         data, file, base = dict(source), "", Path.cwd()
+    elif not isinstance(source, str | os.PathLike):
+        raise SourceError(f"a definition is a file or a mapping, not {type(source).__name__}")
     else:
         path = Path(source)
         if not path.is_file():

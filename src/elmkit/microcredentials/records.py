@@ -387,6 +387,10 @@ def iter_results(
         else:
             raise SourceError(f"unknown results format {suffix!r} (use .csv or .xlsx)", file=str(path))
         return
+    if not isinstance(source, Iterable) or isinstance(source, bytes | Mapping):
+        raise SourceError(
+            f"results are a CSV/XLSX file or an iterable of records, not {type(source).__name__}"
+        )
     for number, item in enumerate(source, start=1):
         if isinstance(item, LearnerResult):
             yield number, item

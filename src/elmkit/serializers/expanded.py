@@ -132,7 +132,7 @@ def pick_root(index: Mapping[str, dict[str, Any]], referenced: set[str], root: s
     """
     if root is not None:
         if root not in index:
-            raise ModelError(f"the data has no node {root!r}")
+            raise ModelError(f"the data has no top-level node {root!r}")
         return index[root]
     if not index:
         raise ModelError("the data holds no node")

@@ -95,7 +95,7 @@ class Origin:
 def _format(name: str | None) -> str | None:
     if name is None:
         return None
-    found = FORMATS.get(name.lower())
+    found = FORMATS.get(name.lower()) if isinstance(name, str) else None
     if found is None:
         raise UnsupportedFormatError(
             f"unknown format {name!r}; use one of {', '.join(sorted(set(FORMATS.values())))}"
@@ -175,6 +175,10 @@ def load(
     ``document_loader`` that resolves them. ``strict`` refuses properties the model does not
     know. ``root`` picks the node of a multi-node document or graph (by its IRI).
     """
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        raise UnsupportedFormatError(f"max_bytes must be a positive integer, not {max_bytes!r}")
+    if root is not None and not isinstance(root, str):
+        raise UnsupportedFormatError(f"root must be a node's IRI, not {root!r}")
     path: Path | None = None
     data: bytes | str | None = None
     parsed: Any = None

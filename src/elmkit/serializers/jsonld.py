@@ -561,6 +561,8 @@ def read_jsonld(
     else:
         own = 1 if isinstance(document, dict) and "@context" in document else 0
         fast = shape.plain and shape.contexts == own
+    if root is not None and not (isinstance(document, dict) and document.get("id") == root):
+        fast = False  # the general road finds the named node, or says it is not there
     if isinstance(document, dict):
         if "@context" not in document:
             if fast:
