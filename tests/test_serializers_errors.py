@@ -376,3 +376,17 @@ def test_root_is_honoured_for_a_single_node_document_too() -> None:
         load(document, max_bytes="x")  # type: ignore[arg-type]
     with pytest.raises(UnsupportedFormatError, match="unknown format 5"):
         load(document, format=5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", ["a b", "<urn:x> <urn:y>", "", "urn:x\n", 'urn:"x"', "urn:{x}"])
+def test_an_id_that_is_no_iri_is_refused_with_its_pointer(bad: str) -> None:
+    document = {"type": "Person", "givenName": {"en": "Ana"}, "identifier": [{"id": bad}]}
+    with pytest.raises(ElmValidationError) as caught:
+        load(document)
+    (detail,) = caught.value.details
+    assert detail.path == "/identifier/0/id" and "no spaces" in detail.message
+
+
+@pytest.mark.parametrize("good", ["urn:epass:person:1", "_:b0", "https://example.org/a?b=c#d", "urn:é"])
+def test_iris_and_blank_labels_are_ids(good: str) -> None:
+    assert load({"type": "Person", "id": good}).id == good

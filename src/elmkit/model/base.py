@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     ModelWrapValidatorHandler,
+    StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -49,6 +50,11 @@ _DOCUMENT = {JSONLD_CONTEXT: True}
 SEC_PROOF = "https://w3id.org/security#proof"
 
 
+#: A node's ``id``: an IRI or a blank node label, so no space, control character or any of
+#: ``<>"{}|\^``` (checked by pydantic-core's own regex engine).
+NodeId = Annotated[str, StringConstraints(pattern=r'^[^\x00-\x20<>"{}|\\^`\x7f]+$')]
+
+
 class ElmNode(BaseModel):
     """Base class of every ELM node: an optional ``id`` and its ``type``.
 
@@ -78,7 +84,7 @@ class ElmNode(BaseModel):
     #: Document members kept as they came (in ``model_extra``) although a context defines them.
     kept_members: ClassVar[frozenset[str]] = frozenset()
 
-    id: str | None = None
+    id: NodeId | None = None
     type: str | list[str] | None = None
 
     @property
@@ -259,6 +265,14 @@ _CLASS_TAGS: set[str] = set()
 _STRUCTURE_ERRORS = {"recursion_loop": "the data contains a cycle", "recursion_depth_exceeded": "the data is nested too deeply"}
 
 
+_NODE_ID = "an id is an IRI or a blank node label: no spaces, control characters or <>\"{}|\\^`"
+
+
+def _is_id_error(err: Any) -> bool:
+    loc = err["loc"]
+    return err["type"] == "string_pattern_mismatch" and bool(loc) and loc[-1] == "id"
+
+
 def validation_error(exc: ValidationError) -> ElmValidationError | StructureError:
     """Turn pydantic's error into an :class:`ElmValidationError` with JSON pointers.
 
@@ -271,7 +285,11 @@ def validation_error(exc: ValidationError) -> ElmValidationError | StructureErro
         unicode = "a text holds a lone UTF-16 surrogate, which is not Unicode"
         return ElmValidationError([ErrorDetail(path="", message=unicode, kind="unicode")])
     details = [
-        ErrorDetail(path=_loc_to_pointer(err["loc"], tags), message=err["msg"], kind=err["type"])
+        ErrorDetail(
+            path=_loc_to_pointer(err["loc"], tags),
+            message=_NODE_ID if _is_id_error(err) else err["msg"],
+            kind=err["type"],
+        )
         for err in errors
     ]
     for detail in details:
