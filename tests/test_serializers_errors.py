@@ -390,3 +390,11 @@ def test_an_id_that_is_no_iri_is_refused_with_its_pointer(bad: str) -> None:
 @pytest.mark.parametrize("good", ["urn:epass:person:1", "_:b0", "https://example.org/a?b=c#d", "urn:é"])
 def test_iris_and_blank_labels_are_ids(good: str) -> None:
     assert load({"type": "Person", "id": good}).id == good
+
+
+@pytest.mark.parametrize(("given", "words"), [("Concept", "a Concept is not"), ("Note", "a Note is not")])
+def test_a_node_of_a_class_the_property_does_not_take_is_named(given: str, words: str) -> None:
+    with pytest.raises(ElmValidationError) as caught:
+        load({"type": "EuropeanDigitalCredential", "credentialSubject": {"type": given}})
+    (detail,) = [d for d in caught.value.details if d.path == "/credentialSubject"]
+    assert words in detail.message and "discriminator" not in detail.message

@@ -268,9 +268,22 @@ _STRUCTURE_ERRORS = {"recursion_loop": "the data contains a cycle", "recursion_d
 _NODE_ID = "an id is an IRI or a blank node label: no spaces, control characters or <>\"{}|\\^`"
 
 
-def _is_id_error(err: Any) -> bool:
+def _message(err: Any) -> str:
+    """pydantic's message, in the model's words where pydantic's would puzzle."""
     loc = err["loc"]
-    return err["type"] == "string_pattern_mismatch" and bool(loc) and loc[-1] == "id"
+    if err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        return _NODE_ID
+    if err["type"] == "union_tag_not_found":
+        given = err.get("input")
+        named: object = None
+        if isinstance(given, ElmNode):
+            named = given.class_term or type(given).__name__
+        elif isinstance(given, Mapping):
+            named = given.get("type")
+        if named:
+            return f"a {named} is not what this property takes"
+        return "this value has no type this property takes"
+    return str(err["msg"])
 
 
 def validation_error(exc: ValidationError) -> ElmValidationError | StructureError:
@@ -285,11 +298,7 @@ def validation_error(exc: ValidationError) -> ElmValidationError | StructureErro
         unicode = "a text holds a lone UTF-16 surrogate, which is not Unicode"
         return ElmValidationError([ErrorDetail(path="", message=unicode, kind="unicode")])
     details = [
-        ErrorDetail(
-            path=_loc_to_pointer(err["loc"], tags),
-            message=_NODE_ID if _is_id_error(err) else err["msg"],
-            kind=err["type"],
-        )
+        ErrorDetail(path=_loc_to_pointer(err["loc"], tags), message=_message(err), kind=err["type"])
         for err in errors
     ]
     for detail in details:

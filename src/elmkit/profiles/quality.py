@@ -406,21 +406,23 @@ def _notes(notes: Iterable[Note], path: str, index: NodeIndex) -> list[QualityAs
 
 def _for_organisation(org: ElmNode | None, path: str, index: NodeIndex) -> list[QualityAssurance]:
     found: list[QualityAssurance] = []
-    for node in index.every(org):
+    nodes = index.every(org)
+    for node in nodes:
         if isinstance(node, Organisation):
             found += _accreditations(node.accreditation, path, "awarding-body-accreditation", index)
             found += _notes(node.additional_note, path, index)
-    return _distinct(found)
+    return _distinct(found) if len(nodes) > 1 else found
 
 
 def _for_specification(spec: ElmNode | None, path: str, index: NodeIndex) -> list[QualityAssurance]:
     found: list[QualityAssurance] = []
-    for node in index.every(spec):
+    nodes = index.every(spec)
+    for node in nodes:
         if isinstance(node, Qualification):
             found += _accreditations(node.accreditation, path, "specification-accreditation", index)
         if isinstance(node, LearningAchievementSpecification):
             found += _notes(node.additional_note, path, index)
-    return _distinct(found)
+    return _distinct(found) if len(nodes) > 1 else found
 
 
 def _for_achievement(ach: ElmNode | None, path: str, index: NodeIndex) -> list[QualityAssurance]:
