@@ -345,7 +345,10 @@ def main() -> None:
             issued, seconds, _ = run_batch(
                 definition, folder / f"r{args.images_n}.csv", folder / "img", images=True
             )
-            images_per = seconds / issued
+            images_per = seconds / issued if issued else None
+            if images_per is None:
+                print(f"\ndisplay pages: no credential issued among N={args.images_n}, not measured")
+        if images_per is not None:
             print(
                 f"\nwith display pages (3 languages), measured on N={args.images_n}: "
                 f"{images_per * 1000:.0f} ms each = {1 / images_per:.1f} credentials/s; "
