@@ -6,7 +6,7 @@ import copy
 import json
 import pickle
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -200,6 +200,9 @@ def test_datatypes_keep_lexical_form() -> None:
     assert value == datetime(2023, 5, 5, 7, tzinfo=UTC)
     assert DateTime.coerce(datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)).lexical == "2024-01-02T03:04:05Z"
     assert Date.coerce("2024-02-29").lexical == "2024-02-29"
+    odd = datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=5, minutes=30, seconds=7)))
+    assert DateTime.coerce(odd).lexical == "2026-01-01T06:29:53Z", "an offset xsd cannot write"
+    assert DateTime.coerce(odd) == odd, "the same instant"
     assert Duration("PT60H").hours == 60
     assert Duration.from_timedelta(timedelta(hours=1, minutes=30)) == "PT1H30M"
     assert Duration("P2M").has_calendar_part

@@ -100,6 +100,9 @@ def _date_from(lexical: str) -> Date:
 
 
 def _format_datetime(value: datetime) -> str:
+    offset = value.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        value = value.astimezone(UTC)  # xsd:dateTime offsets are whole minutes: the same instant in UTC
     text = value.isoformat()
     if value.tzinfo is not None and value.utcoffset() == timedelta(0):
         text = text.removesuffix("+00:00") + "Z"
