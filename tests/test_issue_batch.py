@@ -370,6 +370,14 @@ def test_a_logo_that_is_not_an_image_is_named(tmp_path: Path, images: bool) -> N
     assert not (tmp_path / "out").exists()
 
 
+def test_an_email_left_empty_is_no_address(tmp_path: Path) -> None:
+    from elmkit.microcredentials import load_definition
+
+    for given, kept in (("", None), ("  ", None), (" info@uni.example ", "info@uni.example")):
+        course = load_definition(definition_file(tmp_path, {"awarding_body.email": given}))
+        assert course.awarding_body.email == kept
+
+
 def test_a_language_given_an_empty_list_has_no_text(tmp_path: Path) -> None:
     from elmkit.model.text import LangText
 

@@ -82,9 +82,11 @@ class OrganisationInfo(_Config):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not _EMAIL.fullmatch(value):
+        if value is None or not value.strip():
+            return None  # left empty: no address
+        if not _EMAIL.fullmatch(value.strip()):
             raise ValueError(f"not an e-mail address: {value!r}")
-        return value
+        return value.strip()
 
     @field_validator("country")
     @classmethod
