@@ -376,6 +376,9 @@ def test_an_email_left_empty_is_no_address(tmp_path: Path) -> None:
     for given, kept in (("", None), ("  ", None), (" info@uni.example ", "info@uni.example")):
         course = load_definition(definition_file(tmp_path, {"awarding_body.email": given}))
         assert course.awarding_body.email == kept
+    blanks = {f"awarding_body.{name}": " " for name in ("region", "address", "homepage", "id")}
+    body = load_definition(definition_file(tmp_path, blanks)).awarding_body
+    assert (body.region, body.address, body.homepage, body.id) == (None, None, None, None)
 
 
 def test_a_language_given_an_empty_list_has_no_text(tmp_path: Path) -> None:

@@ -72,6 +72,11 @@ class OrganisationInfo(_Config):
     logo: Path | None = Field(None, description="PNG or JPEG file (relative to the definition file)")
     id: str | None = Field(None, description="A stable IRI for the organisation; derived when absent")
 
+    @field_validator("region", "address", "vat_id", "eidas_id", "homepage", "id", mode="before")
+    @classmethod
+    def _blank_is_absent(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("homepage")
     @classmethod
     def _homepage(cls, value: str | None) -> str | None:
