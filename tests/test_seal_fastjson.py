@@ -28,7 +28,7 @@ from elmkit.checks import CheckStatus, Step
 from elmkit.errors import DuplicateKeyError, ParseError, SealError
 from elmkit.sealing import clear_caches, load_trust, seal, verify
 from elmkit.sealing._codec import (
-    _MISSING,
+    NOT_PARSED,
     _loads_checked,
     _loads_fast,
     dumps_compact,
@@ -247,7 +247,7 @@ def _check_parse(tree: Any, style: Style, raw: bool) -> None:
 def _check_fast_path_taken(tree: Any, style: Style) -> None:
     """Without duplicates, the fast path itself gives the answer (no fallback)."""
     text = Writer(style).document(tree)
-    assert _loads_fast(text) is not _MISSING, text
+    assert _loads_fast(text) is not NOT_PARSED, text
     _assert_same_outcome(text)
 
 
@@ -408,7 +408,7 @@ def test_duplicate_payload_member_after_a_valid_one_is_an_envelope_error() -> No
     "text", ['{"a":1,"a":1}', '{"a":{"b":[]},"a":{"b":[]}}', '[{"x":"y","x":"y"}]', '{"":0,"":0}']
 )
 def test_compact_text_with_equal_duplicates_is_not_taken_for_written_form(text: str) -> None:
-    assert _loads_fast(text) is _MISSING and _loads_fast(text.encode()) is _MISSING
+    assert _loads_fast(text) is NOT_PARSED and _loads_fast(text.encode()) is NOT_PARSED
     with pytest.raises(DuplicateKeyError):
         loads_strict(text.encode())
 

@@ -7,7 +7,6 @@ The pieces live in :mod:`elmkit.status` (bitstrings, entries, checks) and :mod:`
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from elmkit.ledger import LedgerStore
 from elmkit.ledger.model import StatusPurpose
 from elmkit.ledger.status import LedgerIndexStore
 from elmkit.model import CredentialStatus, EuropeanDigitalCredential
+from elmkit.model.datatypes import is_iri
 from elmkit.status import (
     MIN_SIZE,
     STATUS_LIST_2021_CONTEXT,
@@ -65,9 +65,7 @@ def assign_status(
     """
     if credential.id is None:
         raise RevocationError("the credential needs an id before it gets a status entry")
-    if purpose not in tuple(StatusPurpose):
-        raise RevocationError(f"unknown purpose {purpose!r}: revocation or suspension")
-    store = LedgerIndexStore(ledger, list_url, StatusPurpose(purpose))
+    store = LedgerIndexStore(ledger, list_url, _purpose(purpose))
     index = store.held_by(credential.id)
     if index is None:
         index = RandomIndexAllocator(store, size).allocate(reserve=store.reserver(credential.id))
@@ -96,7 +94,10 @@ def unsuspend(ledger: LedgerStore, credential_id: str, *, reason: str | None = N
     _record(ledger, credential_id, "unsuspended", actor, reason)
 
 
-_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
+def _purpose(purpose: str) -> StatusPurpose:
+    if purpose not in tuple(StatusPurpose):
+        raise RevocationError(f"unknown purpose {purpose!r}: revocation or suspension")
+    return StatusPurpose(purpose)
 
 
 def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
@@ -161,8 +162,7 @@ def publish_status_list(
     found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
     list is sealed as a JAdES envelope.
     """
-    if purpose not in tuple(StatusPurpose):
-        raise RevocationError(f"unknown purpose {purpose!r}: revocation or suspension")
+    _purpose(purpose)
     found = issuer_for_list(ledger, list_url)
     if issuer is None:
         if found is None:
@@ -174,7 +174,7 @@ def publish_status_list(
             raise RevocationError(f"cannot tell the issuer of {list_url} from the ledger: give it")
         issuer = found
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if not isinstance(issuer_id, str) or not _ABSOLUTE_IRI.match(issuer_id):
+    if not is_iri(issuer_id):
         raise RevocationError(f"the issuer must be an absolute IRI, not {issuer_id!r}")
     if found is not None and issuer_id != found:
         raise RevocationError(

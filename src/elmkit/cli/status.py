@@ -26,22 +26,12 @@ ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (record
 
 def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason: str | None) -> None:
     from elmkit import revocation
+    from elmkit.cli.issue import _credential_of, _open_existing
     from elmkit.errors import ElmError
-    from elmkit.ledger import open_ledger
 
     console = make_console()
-    if not ledger_path.is_file():
-        show(console, "[red]no ledger at {}[/]", ledger_path)
-        raise typer.Exit(2)
-    try:
-        store = open_ledger(ledger_path)
-    except ElmError as exc:
-        show(console, "[red]{}[/]", exc)
-        raise typer.Exit(2) from None
-    from elmkit.cli.issue import _credential_of
-
-    try:
-        with store as ledger:
+    with _open_existing(console, ledger_path) as ledger:
+        try:
             credential_id = _credential_of(console, ledger, credential_id, ledger_path)
             if kind == "revoke":
                 revocation.revoke(ledger, credential_id, reason=reason or "", actor=actor)
@@ -50,10 +40,10 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
             else:
                 revocation.unsuspend(ledger, credential_id, reason=reason, actor=actor)
             record = ledger.get_credential(credential_id)
-            state = record.state if record is not None else 'unknown'
-    except ElmError as exc:
-        show(console, "[red]{}[/]", exc)
-        raise typer.Exit(1) from None
+            state = record.state if record is not None else "unknown"
+        except ElmError as exc:
+            show(console, "[red]{}[/]", exc)
+            raise typer.Exit(1) from None
     show(console, "{}: [bold]{}[/] (publish the status list to make it visible)", credential_id, state)
 
 
@@ -104,20 +94,17 @@ def publish(
 ) -> None:
     """Write the status list credential, sealed when a seal is given."""
     from elmkit import revocation
+    from elmkit.cli.issue import _open_existing
     from elmkit.errors import ElmError
-    from elmkit.ledger import open_ledger
 
     console = make_console()
-    if not ledger.is_file():
-        show(console, "[red]no ledger at {}[/]", ledger)
-        raise typer.Exit(2)
-    try:
-        signer = _signer(key, cert, p12, password)
-        with open_ledger(ledger) as store:
+    with _open_existing(console, ledger) as store:
+        try:
+            signer = _signer(key, cert, p12, password)
             result = revocation.publish_status_list(store, list_url, out, issuer=issuer, purpose=purpose, signer=signer)
-    except (ElmError, OSError, ValueError) as exc:
-        show(console, "[red]{}[/]", describe_error(exc))
-        raise typer.Exit(2) from None
+        except (ElmError, OSError, ValueError) as exc:
+            show(console, "[red]{}[/]", describe_error(exc))
+            raise typer.Exit(2) from None
     sealed = "sealed" if result.sealed else "unsealed"
     show(console, "{}: {} list, {} index(es) set, {}", result.path, result.purpose, result.set_indexes, sealed)
 

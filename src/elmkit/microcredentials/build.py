@@ -10,6 +10,7 @@ from typing import Any
 
 from elmkit.errors import SourceError, UnknownCodeError
 from elmkit.microcredentials.definition import MicroCredential, OrganisationInfo
+from elmkit.microcredentials.files import require_file
 from elmkit.microcredentials.records import LearnerResult
 from elmkit.model import (
     Address,
@@ -115,8 +116,7 @@ def _media(data: bytes, *, key: str) -> MediaObject:
 
 def _logo_bytes(path: Path) -> bytes:
     """A logo file's bytes; :class:`SourceError` naming the file when it cannot be a logo."""
-    if not path.is_file():
-        raise SourceError("logo not found (or not a regular file)", file=str(path))
+    require_file(path, "logo")
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_LOGO_FILE_BYTES + 1)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from elmkit.errors import LanguageTagError, SourceError
+from elmkit.microcredentials.files import require_file
 from elmkit.model.text import LangText, normalize_tag
 
 __all__ = [
@@ -39,7 +40,7 @@ class _Config(BaseModel):
     )
 
 
-def _no_flag(value: Any) -> Any:
+def refuse_yes_no(value: Any) -> Any:
     """Refuse a yes/no value where a number is expected (``true`` would read as 1)."""
     if isinstance(value, bool):
         raise ValueError(f"a yes/no value is not a number: {value!r}")
@@ -72,7 +73,9 @@ class OrganisationInfo(_Config):
     logo: Path | None = Field(None, description="PNG or JPEG file (relative to the definition file)")
     id: str | None = Field(None, description="A stable IRI for the organisation; derived when absent")
 
-    @field_validator("region", "address", "vat_id", "eidas_id", "homepage", "id", mode="before")
+    @field_validator(
+        "region", "address", "vat_id", "eidas_id", "homepage", "email", "id", mode="before"
+    )
     @classmethod
     def _blank_is_absent(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -87,11 +90,9 @@ class OrganisationInfo(_Config):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None  # left empty: no address
-        if not _EMAIL.fullmatch(value.strip()):
+        if value is not None and not _EMAIL.fullmatch(value.strip()):
             raise ValueError(f"not an e-mail address: {value!r}")
-        return value.strip()
+        return value.strip() if value is not None else None
 
     @field_validator("country")
     @classmethod
@@ -120,7 +121,7 @@ class ProgrammeInfo(_Config):
     eqf_level: int | None = Field(None, ge=1, le=8)
     ects: Decimal | None = Field(None, gt=0, le=1000)
 
-    _numbers = field_validator("eqf_level", "ects", mode="before")(_no_flag)
+    _numbers = field_validator("eqf_level", "ects", mode="before")(refuse_yes_no)
 
 
 class QualityAssuranceInfo(_Config):
@@ -142,7 +143,7 @@ class GradingInfo(_Config):
     )
     max_grade: float = Field(10.0, gt=0)
 
-    _numbers = field_validator("pass_mark", "max_grade", mode="before")(_no_flag)
+    _numbers = field_validator("pass_mark", "max_grade", mode="before")(refuse_yes_no)
 
     @model_validator(mode="after")
     def _reachable(self) -> GradingInfo:
@@ -188,7 +189,7 @@ class MicroCredential(_Config):
     end_date: date | None = None
     min_attendance: float | None = Field(None, ge=0, le=100, description="Minimum attendance in %")
 
-    _numbers = field_validator("ects", "hours", "eqf_level", "min_attendance", mode="before")(_no_flag)
+    _numbers = field_validator("ects", "hours", "eqf_level", "min_attendance", mode="before")(refuse_yes_no)
     _dates_given = field_validator("start_date", "end_date", mode="before")(_calendar_date)
 
     @field_validator("languages")
@@ -312,9 +313,7 @@ def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
         raise SourceError(f"a definition is a file or a mapping, not {type(source).__name__}")
     else:
         path = Path(source)
-        if not path.is_file():
-            problem = "not found" if not path.exists() else "not a regular file"
-            raise SourceError(f"definition file {problem}", file=str(path))
+        require_file(path, "definition file")
         data, file, base = _parse_file(path), str(path), path.parent
     try:
         definition = MicroCredential.model_validate(data)

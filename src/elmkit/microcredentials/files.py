@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
+from elmkit.errors import SourceError
+
 __all__ = [
     "TEMP_PREFIX",
     "ZIP_DATE_TIME",
@@ -32,6 +34,7 @@ __all__ = [
     "ZipBundle",
     "atomic_write",
     "remove_stale_temp_files",
+    "require_file",
     "safe_name",
     "sha256_file",
     "write_zip",
@@ -44,6 +47,14 @@ TEMP_PREFIX = ".elmkit-tmp-"
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def require_file(path: Path, what: str) -> None:
+    """Raise :class:`~elmkit.errors.SourceError` naming ``path`` when it is missing or is not a
+    regular file (a folder, a device)."""
+    if not path.is_file():
+        problem = "not found" if not path.exists() else "not a regular file"
+        raise SourceError(f"{what} {problem}", file=str(path))
 
 
 def safe_name(text: str, *, max_length: int = 60) -> str:

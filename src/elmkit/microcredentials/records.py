@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from elmkit.errors import SourceError
+from elmkit.microcredentials.definition import refuse_yes_no
+from elmkit.microcredentials.files import require_file
 
 __all__ = [
     "Eligibility",
@@ -90,8 +92,7 @@ class LearnerResult(BaseModel):
     @field_validator("grade", "attendance", mode="before")
     @classmethod
     def _number(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError(f"a yes/no value is not a number: {value!r}")
+        refuse_yes_no(value)
         if isinstance(value, str):
             value = value.strip().replace(",", ".").rstrip("%")
             return None if value == "" else value
@@ -376,9 +377,7 @@ def iter_results(
     """Like :func:`read_results`, with each item's row number (1 = first row after the header)."""
     if isinstance(source, str | Path):
         path = Path(source)
-        if not path.is_file():
-            problem = "not found" if not path.exists() else "not a regular file"
-            raise SourceError(f"results file {problem}", file=str(path))
+        require_file(path, "results file")
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
             yield from _records_from_rows(_xlsx_rows(path), file=str(path))

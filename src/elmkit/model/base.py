@@ -25,6 +25,7 @@ from elmkit.errors import (
     UnknownPropertyError,
     json_pointer,
 )
+from elmkit.model.datatypes import IRI_EXCLUDED
 from elmkit.model.text import JSONLD_CONTEXT
 
 __all__ = [
@@ -51,8 +52,8 @@ SEC_PROOF = "https://w3id.org/security#proof"
 
 
 #: A node's ``id``: an IRI or a blank node label, so no space, control character or any of
-#: ``<>"{}|\^``` (checked by pydantic-core's own regex engine).
-NodeId = Annotated[str, StringConstraints(pattern=r'^[^\x00-\x20<>"{}|\\^`\x7f]+$')]
+#: the characters IRIs exclude (checked by pydantic-core's own regex engine).
+NodeId = Annotated[str, StringConstraints(pattern=rf"^[^\x00-\x20\x7f{IRI_EXCLUDED}]+$")]
 
 
 class ElmNode(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Self, SupportsIndex
+from typing import Annotated, Any, Self, SupportsIndex, TypeGuard
 
 from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -26,7 +26,10 @@ _DURATION = re.compile(
     r"-?P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
     r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
 )
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+#: Characters an IRI cannot hold besides spaces and controls (RFC 3987), as the body of a
+#: regular-expression character class.
+IRI_EXCLUDED = r'<>"{}|\\^`'
+_IRI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:[^\s{IRI_EXCLUDED}]*")
 _INTEGER = re.compile(r"[+-]?\d+")
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 _XSD_WHITESPACE = " \t\n\r"
@@ -269,8 +272,13 @@ class XsdDecimal(Decimal):
         return {"type": "string", "pattern": r"^[+-]?(\d+(\.\d*)?|\.\d+)$"}
 
 
+def is_iri(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is an absolute IRI (``http://…``, ``urn:…``, ``mailto:…``)."""
+    return isinstance(value, str) and _IRI.fullmatch(value) is not None
+
+
 def _check_iri(value: str) -> str:
-    if not _IRI.fullmatch(value):
+    if not is_iri(value):
         raise _custom("iri", "not an absolute IRI: {value}", value=value)
     return value
 

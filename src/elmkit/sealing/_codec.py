@@ -54,6 +54,7 @@ __all__ = [
     "dumps_payload",
     "is_written_form",
     "loads_strict",
+    "parse_fast",
     "quote_count",
 ]
 
@@ -158,21 +159,9 @@ def _string_count(tree: Any) -> int:
     return count
 
 
-_last_count: tuple[str | bytes, int] = ("", 0)
-_REMEMBER_FROM = 4096
-
-
 def quote_count(text: str | bytes) -> int:
-    """How many ``"`` characters ``text`` has. The count of the last long text is remembered:
-    the payload of a seal is measured when the envelope is read and again when it is parsed."""
-    global _last_count
-    last = _last_count
-    if last[0] is text:
-        return last[1]
-    count = text.count(b'"') if isinstance(text, (bytes, bytearray)) else text.count('"')
-    if len(text) >= _REMEMBER_FROM and type(text) in (str, bytes):  # unchangeable texts only
-        _last_count = (text, count)
-    return count
+    """How many ``"`` characters ``text`` has."""
+    return text.count(b'"') if isinstance(text, (bytes, bytearray)) else text.count('"')
 
 
 def _literal_count(text: str | bytes) -> int:
@@ -194,13 +183,28 @@ def _literal_count(text: str | bytes) -> int:
     return quotes // 2
 
 
-_MISSING = object()
+#: What :func:`parse_fast` and :func:`_loads_fast` give for text they leave to the strict parser.
+NOT_PARSED: Any = object()
 #: The longest integer (in digits) pydantic_core reads, whatever the interpreter's own limit.
 _PARSER_INT_DIGITS = 4300
 
 
+def parse_fast(text: str | bytes) -> Any:
+    """``pydantic_core``'s parse of JSON ``text`` (duplicate members not checked: the last one
+    wins), or :data:`NOT_PARSED` when it refuses the text or might read a number otherwise than
+    :mod:`json` would."""
+    from pydantic_core import from_json
+
+    if 0 < sys.get_int_max_str_digits() < _PARSER_INT_DIGITS:
+        return NOT_PARSED  # json refuses integers that pydantic_core reads
+    try:
+        return from_json(text, allow_inf_nan=False, cache_strings="keys")
+    except (ValueError, TypeError, RecursionError):
+        return NOT_PARSED
+
+
 def _loads_fast(text: str | bytes) -> Any:
-    """Parse with ``pydantic_core`` and prove there is no duplicate member; ``_MISSING`` when
+    """Parse with ``pydantic_core`` and prove there is no duplicate member; :data:`NOT_PARSED` when
     the text must go through the reference parser (any error, or a duplicate).
 
     ``pydantic_core`` keeps the last of duplicate members, like :func:`json.loads` without a
@@ -210,17 +214,12 @@ def _loads_fast(text: str | bytes) -> Any:
     dropped duplicate loses its name (and maybe string values) from the parsed tree, never adds
     any. Equal counts mean no member was dropped.
     """
-    from pydantic_core import from_json
-
-    if 0 < sys.get_int_max_str_digits() < _PARSER_INT_DIGITS:
-        return _MISSING  # json refuses integers that pydantic_core reads
-    try:
-        tree = from_json(text, allow_inf_nan=False, cache_strings="keys")
-    except (ValueError, TypeError, RecursionError):
-        return _MISSING
+    tree = parse_fast(text)
+    if tree is NOT_PARSED:
+        return NOT_PARSED
     if is_written_form(tree, text) or _string_count(tree) == _literal_count(text):
         return tree
-    return _MISSING
+    return NOT_PARSED
 
 
 def is_written_form(tree: Any, text: str | bytes) -> bool:
@@ -241,7 +240,7 @@ def loads_strict(text: str | bytes, *, what: str = "JSON") -> Any:
     :class:`~elmkit.errors.DuplicateKeyError` or :class:`~elmkit.errors.ParseError`.
     """
     tree = _loads_fast(text)
-    if tree is _MISSING:
+    if tree is NOT_PARSED:
         return _loads_checked(text, what)
     return tree
 

@@ -23,6 +23,7 @@ from ._codec import (
     b64url_encode,
     is_written_form,
     loads_strict,
+    parse_fast,
     quote_count,
 )
 from .certs import certificate_digest, der_certificate, kid_matches
@@ -176,14 +177,9 @@ def _parse_general_fast(text: str) -> dict[str, Any] | None:
     the cut text below would then hold twice. So when the strict parse of the text with the
     payload literal cut out finds no duplicate member, it is the envelope without its payload.
     """
-    from pydantic_core import from_json
-
     if not text.startswith(_GENERAL_HEAD):
         return None
-    try:
-        tree = from_json(text, allow_inf_nan=False)
-    except (ValueError, TypeError, RecursionError):
-        return None
+    tree = parse_fast(text)
     payload = tree.get("payload") if type(tree) is dict else None
     if type(payload) is not str:
         return None
@@ -205,14 +201,9 @@ def _parse_general_fast(text: str) -> dict[str, Any] | None:
 def _written_envelope(data: bytes) -> dict[str, Any] | None:
     """The envelope, when ``data`` is exactly what orjson writes for it (as elmkit seals): such
     text has no duplicate member, so no strict parse is needed; ``None`` otherwise."""
-    from pydantic_core import from_json
-
     if not data.startswith(b'{"payload":"'):
         return None
-    try:
-        tree = from_json(data, allow_inf_nan=False, cache_strings="keys")
-    except (ValueError, TypeError, RecursionError):
-        return None
+    tree = parse_fast(data)
     return tree if type(tree) is dict and is_written_form(tree, data) else None
 
 

@@ -197,10 +197,17 @@ class ExpandedReader:
             label = self.labels[blank] = f"_:b{len(self.labels)}"
         return label
 
-    def _tick(self) -> None:
+    def _enter(self) -> None:
+        """One more node read: within the node budget, and one level deeper (the caller steps
+        back out with ``self.depth -= 1``)."""
         self.count += 1
         if self.count > self.max_nodes:
             raise StructureError(f"the data expands to more than {self.max_nodes} nodes")
+        if self.depth >= DEFAULT_MAX_DEPTH:
+            raise StructureError(
+                f"nodes are nested (or refer to one another) deeper than {DEFAULT_MAX_DEPTH} levels"
+            )
+        self.depth += 1
 
     def type_names(self, node: Mapping[str, Any]) -> list[str]:
         types = node.get("@type") or []
@@ -211,19 +218,11 @@ class ExpandedReader:
 
     def node(self, node: Mapping[str, Any], hint: type[ElmNode] | None = None) -> dict[str, Any]:
         """Compact model data for one node object (and everything it embeds)."""
-        self._tick()
-        self._deeper()
+        self._enter()
         try:
             return self._node(node, hint)
         finally:
             self.depth -= 1
-
-    def _deeper(self) -> None:
-        if self.depth >= DEFAULT_MAX_DEPTH:
-            raise StructureError(
-                f"nodes are nested (or refer to one another) deeper than {DEFAULT_MAX_DEPTH} levels"
-            )
-        self.depth += 1
 
     def _node(self, node: Mapping[str, Any], hint: type[ElmNode] | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -387,8 +386,7 @@ class ExpandedReader:
         return self._generic_node(value)
 
     def _generic_node(self, node: Mapping[str, Any]) -> dict[str, Any]:
-        self._tick()
-        self._deeper()
+        self._enter()
         try:
             return self._generic_members(node)
         finally:
