@@ -1,7 +1,7 @@
 """Sealing and verifying credentials as Europass EDC does: JAdES baseline signatures in JWS JSON
 serialization with an unencoded payload.
 
-Needs the ``seal`` extra (``cryptography``, ``asn1crypto``, ``orjson``; ``pyhanko-certvalidator``
+Needs the ``seal`` extra (``cryptography``, ``asn1crypto``, ``orjson``, ``jiter``; ``pyhanko-certvalidator``
 for certificate chains): without it, importing this package raises
 :class:`~elmkit.errors.MissingExtraError`. Submodules are imported on first use::
 
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from elmkit.errors import MissingExtraError
 
 #: The packages of the ``seal`` extra, by the name they are imported as.
-SEAL_EXTRA = ("cryptography", "asn1crypto", "orjson", "pyhanko_certvalidator")
+SEAL_EXTRA = ("cryptography", "asn1crypto", "orjson", "jiter", "pyhanko_certvalidator")
 
 for _package in SEAL_EXTRA:
     if importlib.util.find_spec(_package) is None:

@@ -1,7 +1,7 @@
 """Strict base64/base64url and JSON helpers shared by sealing and verification.
 
-JSON is read with ``pydantic_core`` (already a dependency through pydantic) whenever that provably
-gives what the standard library gives, and written with orjson (the standard library's text but
+JSON is read with jiter whenever that provably gives what the standard library gives, and
+written with orjson (the standard library's text but
 for the spelling of some floats); every other case, and every error, goes through :mod:`json` so
 that results and messages are the same.
 """
@@ -19,6 +19,7 @@ from math import isfinite
 from typing import Any
 from uuid import UUID
 
+import jiter
 import orjson
 
 from elmkit.errors import DuplicateKeyError, ParseError
@@ -55,7 +56,6 @@ __all__ = [
     "is_written_form",
     "loads_strict",
     "parse_fast",
-    "quote_count",
 ]
 
 _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
@@ -136,90 +136,42 @@ def _loads_checked(text: str | bytes, what: str) -> Any:
         raise ParseError(f"{what} is not valid JSON: {exc}") from exc
 
 
-def _string_count(tree: Any) -> int:
-    """How many strings a parsed JSON value holds: member names plus string values."""
-    if type(tree) is str:
-        return 1
-    count = 0
-    stack = [tree]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if type(node) is dict:
-            count += len(node)
-            node = node.values()
-        elif type(node) is not list:
-            continue
-        for value in node:
-            kind = type(value)
-            if kind is str:
-                count += 1
-            elif kind is dict or kind is list:
-                push(value)
-    return count
-
-
-def quote_count(text: str | bytes) -> int:
-    """How many ``"`` characters ``text`` has."""
-    return text.count(b'"') if isinstance(text, (bytes, bytearray)) else text.count('"')
-
-
-def _literal_count(text: str | bytes) -> int:
-    """How many string literals valid JSON ``text`` holds.
-
-    Every ``"`` of JSON text delimits a string literal unless it is escaped. Removing the
-    escaped backslashes (``\\\\``, paired from the left as the grammar pairs them) leaves each
-    remaining backslash at the start of a one-character escape, so what is left of ``\\"`` is
-    exactly the escaped quotes.
-    """
-    quotes = quote_count(text)
-    if isinstance(text, (bytes, bytearray)):
-        if b"\\" in text:
-            rest = text.replace(b"\\\\", b"") if b"\\\\" in text else text
-            quotes -= rest.count(b'\\"')
-    elif "\\" in text:
-        rest_s = text.replace("\\\\", "") if "\\\\" in text else text
-        quotes -= rest_s.count('\\"')
-    return quotes // 2
-
-
 #: What :func:`parse_fast` and :func:`_loads_fast` give for text they leave to the strict parser.
 NOT_PARSED: Any = object()
-#: The longest integer (in digits) pydantic_core reads, whatever the interpreter's own limit.
+#: The longest integer (in digits) jiter reads, whatever the interpreter's own limit.
 _PARSER_INT_DIGITS = 4300
 
 
-def parse_fast(text: str | bytes) -> Any:
-    """``pydantic_core``'s parse of JSON ``text`` (duplicate members not checked: the last one
-    wins), or :data:`NOT_PARSED` when it refuses the text or might read a number otherwise than
-    :mod:`json` would."""
-    from pydantic_core import from_json
+def parse_fast(text: str | bytes, *, unique: bool = False) -> Any:
+    """jiter's parse of JSON ``text``, or :data:`NOT_PARSED` when it refuses the text or might
+    read a number otherwise than :mod:`json` would.
 
+    Duplicate members are refused with ``unique`` (jiter then checks every object's names:
+    cheap for a few long members, costly for many short ones); otherwise the last one wins.
+    """
     if 0 < sys.get_int_max_str_digits() < _PARSER_INT_DIGITS:
-        return NOT_PARSED  # json refuses integers that pydantic_core reads
+        return NOT_PARSED  # json refuses integers that jiter reads
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
     try:
-        return from_json(text, allow_inf_nan=False, cache_strings="keys")
+        return jiter.from_json(
+            data, allow_inf_nan=False, cache_mode="all", catch_duplicate_keys=unique
+        )
     except (ValueError, TypeError, RecursionError):
         return NOT_PARSED
 
 
 def _loads_fast(text: str | bytes) -> Any:
-    """Parse with ``pydantic_core`` and prove there is no duplicate member; :data:`NOT_PARSED` when
-    the text must go through the reference parser (any error, or a duplicate).
+    """Parse with jiter and prove there is no duplicate member; :data:`NOT_PARSED` when the
+    text must go through the reference parser (any error, or a duplicate).
 
-    ``pydantic_core`` keeps the last of duplicate members, like :func:`json.loads` without a
-    hook. Text that is exactly what orjson writes for the parsed tree has none, since a tree's
-    objects have no duplicate members (:func:`is_written_form`). Otherwise duplicates are found
-    by counting: each member name and each string value is one string literal of the text; a
-    dropped duplicate loses its name (and maybe string values) from the parsed tree, never adds
-    any. Equal counts mean no member was dropped.
+    Text that is exactly what orjson writes for the parsed tree has no duplicate member, since
+    a tree's objects have none (:func:`is_written_form`); proving that costs one write, less
+    than jiter's own check of every member name. Other text is parsed again with that check.
     """
     tree = parse_fast(text)
-    if tree is NOT_PARSED:
-        return NOT_PARSED
-    if is_written_form(tree, text) or _string_count(tree) == _literal_count(text):
+    if tree is NOT_PARSED or is_written_form(tree, text):
         return tree
-    return NOT_PARSED
+    return parse_fast(text, unique=True)
 
 
 def is_written_form(tree: Any, text: str | bytes) -> bool:

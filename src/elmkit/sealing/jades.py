@@ -18,13 +18,12 @@ from cryptography import x509
 from elmkit.errors import DuplicateKeyError, ParseError, VerificationError
 
 from ._codec import (
+    NOT_PARSED,
     b64_decode,
     b64url_decode,
     b64url_encode,
-    is_written_form,
     loads_strict,
     parse_fast,
-    quote_count,
 )
 from .certs import certificate_digest, der_certificate, kid_matches
 from .signers import ALGORITHMS
@@ -160,53 +159,6 @@ def _signature(protected_b64: Any, header: Any, signature_b64: Any) -> JwsSignat
     return JwsSignature(protected_b64, protected, header, signature_b64, sig)
 
 
-_GENERAL_HEAD = '{"payload":"'
-_GENERAL_NEXT = '","signatures":['
-
-
-def _parse_general_fast(text: str) -> dict[str, Any] | None:
-    """The envelope of a JWS laid out as EDC writes it (``{"payload":"...","signatures":[``),
-    read without running the strict parser over the long payload literal; ``None`` when the
-    text must go through the strict parser (another layout, or any error).
-
-    ``pydantic_core`` decodes the text; its ``payload`` is the value of the last such member. A
-    string literal is at least ``len(value) + quotes + backslashes`` long (those are escaped).
-    When ``","signatures":[`` follows at that distance, its first quote closes a literal (inside
-    one, ``"`` is escaped and so cannot be followed by ``,"``; after a closing quote no ``s``
-    can come). That literal is the first one, unless a later ``payload`` member exists, which
-    the cut text below would then hold twice. So when the strict parse of the text with the
-    payload literal cut out finds no duplicate member, it is the envelope without its payload.
-    """
-    if not text.startswith(_GENERAL_HEAD):
-        return None
-    tree = parse_fast(text)
-    payload = tree.get("payload") if type(tree) is dict else None
-    if type(payload) is not str:
-        return None
-    end = len(_GENERAL_HEAD) + len(payload) + quote_count(payload)
-    if "\\" in payload:
-        end += payload.count("\\")
-    if not text.startswith(_GENERAL_NEXT, end):
-        return None
-    try:
-        obj = loads_strict(text[: len(_GENERAL_HEAD)] + text[end:], what="the sealed document")
-    except ParseError:
-        return None
-    if type(obj) is not dict or obj.get("payload") != "":
-        return None
-    obj["payload"] = payload
-    return obj
-
-
-def _written_envelope(data: bytes) -> dict[str, Any] | None:
-    """The envelope, when ``data`` is exactly what orjson writes for it (as elmkit seals): such
-    text has no duplicate member, so no strict parse is needed; ``None`` otherwise."""
-    if not data.startswith(b'{"payload":"'):
-        return None
-    tree = parse_fast(data)
-    return tree if type(tree) is dict and is_written_form(tree, data) else None
-
-
 def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
     """Parse a JWS in general or flattened JSON serialization, or compact serialization.
 
@@ -214,8 +166,8 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
     """
     if isinstance(data, Mapping):
         obj: Any = data
-    elif isinstance(data, bytes) and (obj := _written_envelope(data)) is not None:
-        pass
+    elif isinstance(data, bytes) and (obj := parse_fast(data, unique=True)) is not NOT_PARSED:
+        pass  # read with every object's member names checked: cheap for an envelope
     else:
         if isinstance(data, bytes):
             try:
@@ -229,8 +181,8 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
         stripped = text.strip()
         if not stripped.startswith("{"):
             return _parse_compact(stripped)
-        obj = _parse_general_fast(stripped)
-        if obj is None:
+        obj = parse_fast(stripped, unique=True)
+        if obj is NOT_PARSED:  # the strict parser's error, or its reading of a lone surrogate
             obj = _loads(stripped, "the sealed document")
     if not isinstance(obj, Mapping):
         raise JadesError("the sealed document is not a JSON object", code="not-jws")
