@@ -629,6 +629,42 @@ def test_a_grade_that_is_not_a_finite_number_is_a_malformed_row(grade: Any) -> N
     assert isinstance(row, RowError) and row.message.startswith("grade:")
 
 
+@pytest.mark.parametrize("field", ["assessment_date", "date_of_birth"])
+@pytest.mark.parametrize("value", [0, 45321, 45321.0, 1_700_000_000, True])
+def test_a_number_where_a_result_date_belongs_is_a_malformed_row(field: str, value: Any) -> None:
+    from elmkit.microcredentials import read_results
+    from elmkit.microcredentials.records import RowError
+
+    (row,) = read_results([{"learner_id": "L1", "given_name": "Ana", field: value}])
+    assert isinstance(row, RowError), row  # not a day of 1970 (or of 2023, from a timestamp)
+    assert row.message.startswith(f"{field}:") and "is a number" in row.message
+
+
+def test_workbook_dates_are_read_from_date_cells_and_refused_from_number_cells(
+    tmp_path: Path,
+) -> None:
+    from datetime import date, datetime
+
+    from openpyxl import Workbook
+
+    from elmkit.microcredentials import read_results
+    from elmkit.microcredentials.records import LearnerResult, RowError
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["learner_id", "given_name", "grade", "assessment_date"])
+    sheet.append(["L1", "Ana", 8, datetime(2026, 6, 30)])
+    sheet.append(["L2", "Joan", 7, "30/06/2026"])
+    sheet.append(["L3", "Miren", 9, 46203])  # the serial number of a date, in a number cell
+    path = tmp_path / "results.xlsx"
+    book.save(path)
+    first, second, third = read_results(path)
+    assert isinstance(first, LearnerResult) and first.assessment_date == date(2026, 6, 30)
+    assert isinstance(second, LearnerResult) and second.assessment_date == date(2026, 6, 30)
+    assert isinstance(third, RowError) and third.row == 3 and "is a number" in third.message
+
+
 def test_arguments_of_the_wrong_kind_stop_the_batch_before_anything_is_written(
     tmp_path: Path,
 ) -> None:

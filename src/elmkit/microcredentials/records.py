@@ -125,6 +125,11 @@ class LearnerResult(BaseModel):
                 except ValueError:
                     continue
             raise ValueError(f"not a date (YYYY-MM-DD or DD/MM/YYYY): {value!r}")
+        if isinstance(value, (int, float)):  # bool included; pydantic would read 0 as 1970-01-01
+            raise ValueError(
+                f"not a date: {value!r} is a number (a spreadsheet date cell must be formatted "
+                "as a date, or hold YYYY-MM-DD text)"
+            )
         return value
 
     @property
