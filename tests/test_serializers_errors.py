@@ -22,6 +22,7 @@ from elmkit.errors import (
     ParseError,
     SourceError,
     StructureError,
+    UnknownPropertyError,
     UnsupportedFormatError,
 )
 from elmkit.model import Concept, LangText, LearningOpportunity, Organisation
@@ -398,3 +399,68 @@ def test_a_node_of_a_class_the_property_does_not_take_is_named(given: str, words
         load({"type": "EuropeanDigitalCredential", "credentialSubject": {"type": given}})
     (detail,) = [d for d in caught.value.details if d.path == "/credentialSubject"]
     assert words in detail.message and "discriminator" not in detail.message
+
+
+_PERSON = "http://data.europa.eu/snb/model/elm/Person"
+
+
+def _person_with_relative_ids() -> dict[str, Any]:
+    return {
+        "id": "person-1",
+        "type": "Person",
+        "givenName": {"en": "Ana"},
+        "location": {"id": "../campus", "type": "Location", "geographicName": {"en": "Campus"}},
+    }
+
+
+@pytest.mark.parametrize("extra_context", [False, True])  # the fast road, then the general one
+def test_relative_ids_stay_as_written_on_every_json_ld_road(extra_context: bool) -> None:
+    document = _person_with_relative_ids()
+    context: list[Any] = list(STANDARD_CONTEXT)
+    if extra_context:
+        context.append({"ex": "http://example.org/ns#"})
+    person = load({"@context": context, **document})
+    assert person.id == "person-1"
+    assert person.location.id == "../campus"  # type: ignore[attr-defined]
+
+
+def test_a_relative_type_is_named_as_written_in_errors() -> None:
+    document = {"@context": [*STANDARD_CONTEXT, {"ex": "http://example.org/ns#"}], "id": "urn:p:1"}
+    document.update(type="Person", location={"id": "urn:l:1", "type": "Nope"})
+    with pytest.raises(ElmValidationError, match="type Nope does not name Location"):
+        load(document)
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "rdfxml"])
+def test_relative_ids_survive_rdf_and_come_back_as_written(fmt: str) -> None:
+    person = load(_person_with_relative_ids())
+    text = dumps(person, format="xml" if fmt == "rdfxml" else fmt)
+    again = load(text, format=fmt)
+    assert again.id == "person-1" and again.location.id == "../campus"  # type: ignore[attr-defined]
+    assert "file:" not in dumps(again, format="jsonld")  # never the reader's current directory
+
+
+@pytest.mark.parametrize("reference", ["p1", "#me", "?v=2", "a/b/../c", "../../up"])
+def test_relative_turtle_iris_without_a_base_stay_relative(reference: str) -> None:
+    assert load(f"<{reference}> a <{_PERSON}> .", format="turtle").id == reference
+
+
+@pytest.mark.parametrize("reference", ["/root", "//host/x", "../" * 9 + "x"])
+def test_relative_turtle_iris_that_cannot_stay_relative_need_a_base(reference: str) -> None:
+    with pytest.raises(ParseError, match="needs a base"):
+        load(f"<{reference}> a <{_PERSON}> .", format="turtle")
+    base = "@base <https://uni.example/people/> . "
+    assert load(f"{base}<{reference}> a <{_PERSON}> .", format="turtle").id.startswith("https://")
+
+
+def test_strict_refuses_members_no_context_defines_on_the_general_road_too() -> None:
+    context = [*STANDARD_CONTEXT, {"ex": "http://example.org/ns#"}]
+    document = {"@context": context, "id": "urn:p:1", "type": "Person", "givenName": {"en": "Ana"}}
+    document["hasClaim"] = [{"id": "urn:c:1", "type": "LearningAchievement", "nickname": "x"}]
+    assert load(document).id == "urn:p:1"  # not strict: JSON-LD expansion drops the member
+    with pytest.raises(UnknownPropertyError, match="'nickname'") as caught:
+        load(document, strict=True)
+    assert caught.value.path == "/hasClaim/0/nickname"
+    # a term the document's own context maps to null is dropped on purpose
+    quiet = {**document, "@context": [*context, {"nickname": None}]}
+    assert load(quiet, strict=True).id == "urn:p:1"

@@ -28,6 +28,7 @@ from elmkit.errors import (
     ModelError,
     ParseError,
     StructureError,
+    UnknownPropertyError,
     json_pointer,
 )
 from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
@@ -570,7 +571,7 @@ def read_jsonld(
             document = {"@context": list(STANDARD_CONTEXT), **document}
         elif fast and is_standard_context(document["@context"]):
             return _build({k: v for k, v in document.items() if k != "@context"}, strict=strict)
-    expanded = expand_document(document, document_loader=document_loader)
+    expanded = expand_document(document, document_loader=document_loader, strict=strict)
     nodes: list[dict[str, Any]] = []
     for item in expanded:
         if isinstance(item, dict) and "@graph" in item and set(item) <= {"@graph", "@id"}:
@@ -617,7 +618,7 @@ def pyld_options(document_loader: DocumentLoader | None = None) -> dict[str, Any
     return {
         "documentLoader": loader,
         "contextResolver": ContextResolver(_shared_cache(), loader),
-        "base": "",
+        "base": None,  # relative IRIs stay as written ("" would resolve them against example.org)
     }
 
 
@@ -678,18 +679,43 @@ def _elm_cause(exc: BaseException) -> ElmError | None:
     return None
 
 
-def expand_document(document: Any, *, document_loader: DocumentLoader | None = None) -> list[Any]:
+def _member_pointer(document: Any, name: str) -> str | None:
+    """The JSON pointer of the first member called ``name`` in ``document`` (depth first)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        value, trail = stack.pop()
+        if isinstance(value, dict):
+            if name in value:
+                return json_pointer((*trail, name))
+            stack.extend((item, (*trail, key)) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((item, (*trail, index)) for index, item in reversed(list(enumerate(value))))
+    return None
+
+
+def expand_document(
+    document: Any, *, document_loader: DocumentLoader | None = None, strict: bool = False
+) -> list[Any]:
     """Expand a JSON-LD document with pyld, resolving contexts offline.
 
     ``document_loader`` is consulted only for contexts elmkit does not hold. Raises
     :class:`~elmkit.errors.ContextError` (or :class:`~elmkit.errors.NetworkDisabledError`) for
     contexts that cannot be used and :class:`~elmkit.errors.ParseError` for invalid JSON-LD.
+    Expansion drops members that no context defines; with ``strict`` the first of them is an
+    :class:`~elmkit.errors.UnknownPropertyError` instead (a term a context maps to ``null`` is
+    dropped on purpose, and stays dropped).
     """
     from pyld import jsonld
 
     options = pyld_options(document_loader)
+    dropped: list[str] = []
+
+    def on_dropped(name: str | None) -> None:
+        if name is not None and name not in dropped:
+            dropped.append(name)
+
     try:
-        result = jsonld.expand(_relax_v2(document), options)
+        result = jsonld.expand(_relax_v2(document), options, on_property_dropped=on_dropped)
     except jsonld.JsonLdError as exc:
         cause = _elm_cause(exc)
         if cause is not None:
@@ -703,4 +729,9 @@ def expand_document(document: Any, *, document_loader: DocumentLoader | None = N
         raise StructureError("the document is nested too deeply to be expanded") from None
     except (ValueError, TypeError) as exc:  # pyld lets some IRI errors through unwrapped
         raise ParseError(f"invalid JSON-LD: {exc}") from None
+    if strict and dropped:
+        raise UnknownPropertyError(
+            f"unknown property {dropped[0]!r}: no context defines it",
+            path=_member_pointer(document, dropped[0]) or "",
+        )
     return list(result) if isinstance(result, list) else [result]
