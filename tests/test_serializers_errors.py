@@ -464,3 +464,11 @@ def test_strict_refuses_members_no_context_defines_on_the_general_road_too() -> 
     # a term the document's own context maps to null is dropped on purpose
     quiet = {**document, "@context": [*context, {"nickname": None}]}
     assert load(quiet, strict=True).id == "urn:p:1"
+
+
+def test_n_triples_refuses_relative_iris_instead_of_writing_invalid_lines() -> None:
+    person = load(_person_with_relative_ids())
+    with pytest.raises(ModelError, match=r"N-Triples has no relative IRIs, and '\.\./campus'"):
+        dumps(person, format="nt")
+    absolute = load({**_person_with_relative_ids(), "id": "urn:p:1", "location": None})
+    assert load(dumps(absolute, format="nt"), format="nt").id == "urn:p:1"

@@ -24,6 +24,7 @@ from rdflib.term import Node
 
 from elmkit.errors import ModelError, ParseError, StructureError, UnsupportedFormatError
 from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
+from elmkit.model.datatypes import is_iri
 from elmkit.model.text import NO_LANGUAGE, LangText
 from elmkit.serializers.expanded import ExpandedReader, pick_root
 from elmkit.serializers.tables import (
@@ -248,6 +249,16 @@ def serialize_graph(graph: Graph, fmt: str) -> str:
     name = _RDFLIB_FORMATS.get(fmt)
     if name is None:
         raise UnsupportedFormatError(f"unknown RDF format {fmt!r}")
+    if fmt == "nt":
+        relative = min(
+            (str(t) for triple in graph for t in triple if type(t) is URIRef and not is_iri(t)),
+            default=None,
+        )
+        if relative is not None:
+            raise ModelError(
+                f"N-Triples has no relative IRIs, and {relative!r} is one: give the node an "
+                "absolute id, or write Turtle, RDF/XML or JSON-LD"
+            )
     try:
         return str(graph.serialize(format=name))
     except Exception as exc:  # rdflib raises plain exceptions for unserializable IRIs
