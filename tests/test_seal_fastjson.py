@@ -706,3 +706,12 @@ def test_a_changed_bytearray_is_read_again() -> None:
     text[:] = b'{"a":1,"a":2,"b":"c"}' + b" " * 5000
     with pytest.raises(DuplicateKeyError):
         loads_strict(text)
+
+
+def test_only_the_types_json_reads_are_read() -> None:
+    for data in (memoryview(b'{"a":1}'), 5, None):
+        with pytest.raises(TypeError):
+            json.loads(data)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            loads_strict(data)  # type: ignore[arg-type]
+    assert loads_strict(bytearray(b'{"a":1}')) == {"a": 1}

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from elmkit.checks import CheckStatus, Step
+from elmkit.errors import VerificationError
 from elmkit.sealing import KeySigner, Signer, seal, verify
 from elmkit.sealing._codec import b64_encode, b64url_encode
 from elmkit.sealing.jades import encode_etsiu_component
@@ -495,3 +496,89 @@ def test_tampering_is_rejected_at_the_right_step(name: str) -> None:
         assert result.step(Step.SEAL).ok, result.step(Step.SEAL).reason
     problem = step.to_problem()
     assert problem["type"].endswith(f":{case.code}")
+
+
+# --- whatever bytes a seal holds, verification reports and never raises ----------------------
+
+
+def _with_version(der: bytes, version: int) -> bytes:
+    """A certificate whose version field says ``version`` (cryptography refuses anything but 1
+    and 3 with an exception that is not a ValueError)."""
+    raw = bytearray(der)
+    at = raw.find(bytes([0xA0, 3, 2, 1, 2]))
+    raw[at + 4] = version
+    return bytes(raw)
+
+
+def _unsigned_component(data: dict[str, Any], name: str, value: Any) -> bytes:
+    """``data`` with one more ``etsiU`` component: anyone can add one to a genuine seal."""
+    data["signatures"][0]["header"]["etsiU"].append(encode_etsiu_component(name, value))
+    return dump(data)
+
+
+def _verify_quietly(sealed: bytes) -> Any:
+    result = verify(sealed, trust=rsa_pki().trust_anchors)
+    assert result.verdict == "failed", result
+    return result.step(Step.SEAL)
+
+
+def test_a_certificate_of_an_unknown_version_is_a_seal_error() -> None:
+    chain = decode_protected(env())["x5c"]
+    bad = b64_encode(_with_version(base64.b64decode(chain[-1]), 7))
+    step = _verify_quietly(_unsigned_component(env(), "xVals", [{"x509Cert": {"val": bad}}]))
+    assert step.status is CheckStatus.ERROR and step.code == "x5c-invalid", step.reason
+    step = _verify_quietly(unsigned_header_change(lambda h: h["x5c"].append(bad))())
+    assert step.status is CheckStatus.ERROR and step.code == "x5c-invalid", step.reason
+
+
+def test_a_kid_whose_issuer_name_is_not_utf8_is_reported() -> None:
+    def spoil_kid(header: dict[str, Any]) -> None:
+        kid = bytearray(base64.b64decode(header["kid"]))
+        at = kid.find(b"Test")
+        kid[at] ^= 0x80  # an invalid UTF-8 byte inside the issuer's UTF8String
+        header["kid"] = b64_encode(bytes(kid))
+
+    step = _verify_quietly(unsigned_header_change(spoil_kid)())
+    assert step.status is CheckStatus.ERROR and step.code == "signature-invalid", step.reason
+
+
+def _sweep_time_stamp_token(stride: int) -> None:
+    """Change bytes of the seal's time-stamp token (every ``stride``-th, two ways each)."""
+    data = env()
+    component = data["signatures"][0]["header"]["etsiU"][0]
+    decoded = json.loads(base64.urlsafe_b64decode(component + "=" * (-len(component) % 4)))
+    token = base64.b64decode(decoded["sigTst"]["tstTokens"][0]["val"])
+    for position in range(0, len(token), stride):
+        for flip in (0x01, 0x80):
+            spoiled = bytearray(token)
+            spoiled[position] ^= flip
+            decoded["sigTst"]["tstTokens"][0]["val"] = b64_encode(bytes(spoiled))
+            changed = env()
+            changed["signatures"][0]["header"]["etsiU"][0] = encode_etsiu_component(
+                "sigTst", decoded["sigTst"]
+            )
+            result = verify(dump(changed), trust=rsa_pki().trust_anchors)  # never raises
+            assert result.step(Step.SEAL).status is not CheckStatus.SKIPPED, (position, flip)
+
+
+def test_bytes_of_a_time_stamp_token_changed_give_a_result() -> None:
+    _sweep_time_stamp_token(stride=13)
+
+
+@pytest.mark.slow
+def test_every_byte_of_a_time_stamp_token_changed_gives_a_result() -> None:
+    _sweep_time_stamp_token(stride=1)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\x0b", "\x0c", "\x1c", "\u2028", "\u3000", "\x85"])
+def test_only_json_whitespace_may_surround_a_sealed_document(space: str) -> None:
+    text = good().decode("utf-8")
+    assert verify(f" \t\r\n{text}\n", trust=rsa_pki().trust_anchors).step(Step.SEAL).ok
+    for spoiled in (space + text, text + space):
+        for data in (spoiled.encode("utf-8"), spoiled):
+            if isinstance(data, str) and spoiled.startswith(space):
+                with pytest.raises(VerificationError):  # neither JSON, a compact JWS nor a path
+                    verify(data, trust=rsa_pki().trust_anchors)
+                continue
+            step = verify(data, trust=rsa_pki().trust_anchors).step(Step.SEAL)
+            assert step.status is CheckStatus.ERROR, (repr(space), type(data))

@@ -24,6 +24,8 @@ import orjson
 
 from elmkit.errors import DuplicateKeyError, ParseError
 
+#: The only whitespace JSON allows around and between tokens (``str.strip()`` takes far more).
+JSON_WHITESPACE = " \t\r\n"
 #: Largest sealed document read from a file (twice the largest credential read elsewhere).
 MAX_SEALED_BYTES = 40_000_000
 #: Largest key, certificate or trust file read.
@@ -46,6 +48,7 @@ def read_bounded(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     return data
 
 __all__ = [
+    "JSON_WHITESPACE",
     "b64_decode",
     "b64_encode",
     "b64url_decode",
@@ -151,7 +154,12 @@ def parse_fast(text: str | bytes, *, unique: bool = False) -> Any:
     """
     if 0 < sys.get_int_max_str_digits() < _PARSER_INT_DIGITS:
         return NOT_PARSED  # json refuses integers that jiter reads
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    if isinstance(text, str):
+        data = text.encode("utf-8", "surrogatepass")
+    elif isinstance(text, (bytes, bytearray)):
+        data = bytes(text)
+    else:
+        return NOT_PARSED  # json.loads takes no other type (a memoryview, say)
     try:
         return jiter.from_json(
             data, allow_inf_nan=False, cache_mode="all", catch_duplicate_keys=unique

@@ -32,6 +32,7 @@ __all__ = [
     "SignerInfo",
     "certificate_der",
     "certificate_digest",
+    "certificate_serial",
     "der_certificate",
     "is_ca",
     "is_self_signed",
@@ -100,7 +101,10 @@ def der_certificate(der: bytes) -> x509.Certificate:
     with warnings.catch_warnings():
         # some real-world certificates have a non-positive serial number
         warnings.simplefilter("ignore")
-        return x509.load_der_x509_certificate(der)
+        try:
+            return x509.load_der_x509_certificate(der)
+        except x509.InvalidVersion as exc:  # not a ValueError
+            raise ValueError(f"not an X.509 certificate: {exc}") from exc
 
 
 @functools.lru_cache(maxsize=2048)
@@ -113,6 +117,13 @@ def _asn1_from_der(der: bytes) -> asn1_x509.Certificate:
 def to_asn1(cert: x509.Certificate | bytes) -> asn1_x509.Certificate:
     """The asn1crypto view of a certificate (cached)."""
     return _asn1_from_der(cert if isinstance(cert, bytes) else certificate_der(cert))
+
+
+def certificate_serial(cert: x509.Certificate) -> int:
+    """A certificate's serial number (read without cryptography's warning for the non-positive
+    ones some real-world certificates have)."""
+    serial: int = to_asn1(cert).serial_number
+    return serial
 
 
 @_per_certificate(2048)
@@ -188,7 +199,7 @@ def issuer_serial_kid(cert: x509.Certificate) -> str:
     value = cms.IssuerSerial(
         {
             "issuer": [asn1_x509.GeneralName(name="directory_name", value=to_asn1(cert).issuer)],
-            "serial": cert.serial_number,
+            "serial": certificate_serial(cert),
         }
     )
     return b64_encode(value.dump())
@@ -218,18 +229,18 @@ def _kid_matches(kid: str, cert: x509.Certificate) -> bool | None:
 
     from ._codec import b64_decode
 
-    try:
+    issuer = to_asn1(cert).issuer
+    try:  # asn1crypto decodes lazily: a malformed name may only fail when compared
         parsed = cms.IssuerSerial.load(b64_decode(kid))
         serial = parsed["serial"].native
         names = [gn.chosen for gn in parsed["issuer"] if gn.name == "directory_name"]
+        if not names:
+            return None
+        if serial != certificate_serial(cert):
+            return False
+        return any(n.dump() == issuer.dump() or n == issuer for n in names)
     except (ValueError, TypeError, KeyError):
         return None
-    if not names:
-        return None
-    if serial != cert.serial_number:
-        return False
-    issuer = to_asn1(cert).issuer
-    return any(n.dump() == issuer.dump() or n == issuer for n in names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +356,7 @@ def signer_info(cert: x509.Certificate) -> SignerInfo:
         organization=_attr(subject, NameOID.ORGANIZATION_NAME),
         organization_identifier=_attr(subject, x509.ObjectIdentifier(OID_ORGANIZATION_IDENTIFIER)),
         country=_attr(subject, NameOID.COUNTRY_NAME),
-        serial_number=format(cert.serial_number, "x"),
+        serial_number=format(certificate_serial(cert), "x"),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         sha256=sha256_fingerprint(cert).hex(),

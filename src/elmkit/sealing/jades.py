@@ -18,6 +18,7 @@ from cryptography import x509
 from elmkit.errors import DuplicateKeyError, ParseError, VerificationError
 
 from ._codec import (
+    JSON_WHITESPACE,
     NOT_PARSED,
     b64_decode,
     b64url_decode,
@@ -178,7 +179,7 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
                 raise JadesError("the sealed document is not UTF-8 text", code="not-utf8") from exc
         else:
             text = data
-        stripped = text.strip()
+        stripped = text.strip(JSON_WHITESPACE)
         if not stripped.startswith("{"):
             return _parse_compact(stripped)
         obj = parse_fast(stripped, unique=True)
@@ -676,7 +677,7 @@ def check_counter_signature(value: Any, master: JwsSignature) -> str | None:
 
     try:
         if isinstance(value, str):
-            parsed = _parse_compact(value.strip())
+            parsed = _parse_compact(value.strip(JSON_WHITESPACE))
         elif isinstance(value, dict):
             parsed = parse_jws(value)
         else:

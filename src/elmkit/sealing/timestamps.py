@@ -447,7 +447,12 @@ def _verify_token_cached(token: bytes, extra: tuple[bytes, ...]) -> TimestampInf
             certs.append(der_certificate(der))
         except ValueError:
             continue
-    tsa_cert = _find_signer(si["sid"], certs)
+    try:
+        tsa_cert = _find_signer(si["sid"], certs)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise TimestampError(
+            f"the time-stamp token's signer cannot be read: {exc}", code="timestamp-malformed"
+        ) from exc
     if tsa_cert is None:
         raise TimestampError(
             "the TSA certificate is neither in the token nor supplied",
@@ -510,7 +515,8 @@ def _find_signer(sid: Any, certs: Sequence[x509.Certificate]) -> x509.Certificat
         issuer = sid.chosen["issuer"]
         serial = sid.chosen["serial_number"].native
         for cert in certs:
-            if cert.serial_number == serial and to_asn1(cert).issuer == issuer:
+            view = to_asn1(cert)
+            if view.serial_number == serial and view.issuer == issuer:
                 return cert
         return None
     key_id = sid.chosen.native

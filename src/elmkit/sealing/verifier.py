@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from elmkit.checks import CheckResult, CheckStatus, Step
 from elmkit.errors import DuplicateKeyError, ElmError, ParseError, VerificationError
 
-from ._codec import MAX_SEALED_BYTES, loads_strict, read_bounded
+from ._codec import JSON_WHITESPACE, MAX_SEALED_BYTES, loads_strict, read_bounded
 from .certs import SignerInfo, is_ca, key_usages, public_key, qc_info, signer_info
 from .jades import (
     TIMESTAMP_NAMES,
@@ -169,7 +169,7 @@ def _read(data: Any) -> bytes | str | Mapping[str, Any]:
     if isinstance(data, bytearray | memoryview):
         return bytes(data)
     if isinstance(data, str):
-        stripped = data.strip()
+        stripped = data.strip(JSON_WHITESPACE)
         if stripped.startswith("{"):
             return data
         if not _is_file(data) and _COMPACT_RE.fullmatch(stripped):
@@ -331,6 +331,13 @@ def _seal_step(
         _check_leaf(cert, out, tsts)
     except JadesError as exc:
         out.result = _error(Step.SEAL, exc.code, str(exc))
+        return out
+    except MemoryError:
+        raise
+    except Exception as exc:  # whatever the seal holds, verifying it reports and never raises
+        out.result = _error(
+            Step.SEAL, "malformed", f"the seal cannot be read: {type(exc).__name__}: {exc}"
+        )
         return out
 
     who = signer_info(cert).name
