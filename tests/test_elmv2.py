@@ -1095,3 +1095,16 @@ def test_elmkit_load_recognises_legacy_xml() -> None:
     assert credential == elmkit.load(sample.read_bytes(), format="elmv2")
     with pytest.raises(UnsupportedFormatError):
         elmkit.dumps(credential, format="elmv2")
+
+
+def test_comments_and_processing_instructions_inside_texts_keep_the_whole_text() -> None:
+    plain = load_elmv2(sample("EDC_WileECoyote_Simple.xml")).to_jsonld()
+    data = (
+        sample("EDC_WileECoyote_Simple.xml")
+        .replace(b">Sample credential<", b">Sample <!-- reviewed -->credential<")
+        .replace(b"<dateOfBirth>1949", b"<dateOfBirth><!-- from the registry -->1949")
+        .replace(b">WB-000001<", b">WB-<?sis checked?>000001<")
+    )
+    credential, issues = load_elmv2_report(data, xsd=XSD_DIR)
+    assert credential.to_jsonld() == plain
+    assert not [i for i in issues if "dateOfBirth" in i.path or "registration" in i.path]

@@ -320,6 +320,9 @@ def _parser() -> Any:
         dtd_validation=False,
         huge_tree=False,
         collect_ids=False,
+        # a comment or processing instruction inside a text would otherwise cut it at .text
+        remove_comments=True,
+        remove_pis=True,
     )
 
 
