@@ -102,6 +102,38 @@ def test_lexical_forms_survive_turtle() -> None:
     assert again == spec.model_copy(update={"type": "LearningAchievementSpecification"})
 
 
+@pytest.mark.parametrize(
+    ("lexical", "datatype"),
+    [
+        ("40.4167754", "double"),
+        ("8.123456789E0", "double"),
+        ("1.5e+00", "double"),
+        ("1e300", "double"),
+        ("TRUE", "boolean"),
+        ("1", "decimal"),
+        ("1.50", "decimal"),
+        ("007", "integer"),
+        ("-0", "integer"),
+    ],
+)
+def test_numbers_and_booleans_keep_their_lexical_forms_through_turtle(
+    lexical: str, datatype: str
+) -> None:
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    source = f'<urn:x:1> a <{ELM}Note> ; <http://example.org/v> "{lexical}"^^<{xsd}{datatype}> .'
+    text = dumps(load(source, format="turtle"), "turtle")
+    literals = [o for o in _lexical_graph(text).objects() if isinstance(o, Literal)]
+    assert [(str(o), str(o.datatype)) for o in literals] == [(lexical, xsd + datatype)], text
+
+
+def _lexical_graph(text: str) -> rdflib.Graph:
+    previous, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
+    try:
+        return rdflib.Graph().parse(data=text, format="turtle")
+    finally:
+        rdflib.NORMALIZE_LITERALS = previous
+
+
 def test_untyped_and_blank_nodes() -> None:
     shared = Concept(pref_label=LangText({"en": "shared"}))
     org = Organisation(id="urn:x:org", legal_name=LangText({"en": "U"}), dc_type=[shared, Concept(pref_label=LangText({"en": "other"}))])

@@ -12,6 +12,8 @@ used against the reader.
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 import re
 import threading
 from collections import Counter
@@ -148,7 +150,7 @@ class _GraphWriter:
         from elmkit.serializers.jsonld import _Writer, pyld_options
 
         writer = _Writer(sort=False, max_depth=self.max_depth)
-        body = {k: writer.plain(v, 1) for k, v in extra.items() if k != "@context"}
+        body = {k: _shield_doubles(writer.plain(v, 1)) for k, v in extra.items() if k != "@context"}
         doc = {"@context": list(STANDARD_CONTEXT), "id": _SUBJECT, "type": types, **body}
         try:
             dataset = jsonld.to_rdf(doc, pyld_options())
@@ -168,11 +170,32 @@ class _GraphWriter:
                 return Literal(item["value"], lang=item["language"])
             if datatype in (None, str(_XSD_STRING), _RDF_LANGSTRING):
                 return Literal(item["value"])
+            if datatype == _SHIELDED_DOUBLE:
+                datatype = _XSD_DOUBLE
             return Literal(item["value"], datatype=URIRef(datatype), normalize=False)
 
         for triples in dataset.values():
             for triple in triples:
                 self.triples.add((term(triple["subject"]), term(triple["predicate"]), term(triple["object"])))
+
+
+#: Stands for ``xsd:double`` while pyld turns unknown properties into RDF: pyld rewrites the
+#: lexical form of every double (``40.4167754`` as ``4.04167754E1``), which elmkit keeps.
+_SHIELDED_DOUBLE = "urn:x-elmkit:double"
+_XSD_DOUBLE = XSD + "double"
+_XSD_INTEGER = XSD + "integer"
+
+
+def _shield_doubles(value: Any) -> Any:
+    """``value`` with each ``xsd:double`` value object given in text typed as
+    :data:`_SHIELDED_DOUBLE` (a JSON number is a double already, and stays one)."""
+    if isinstance(value, list):
+        return [_shield_doubles(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if value.get("@type") in (_XSD_DOUBLE, "xsd:double") and isinstance(value.get("@value"), str):
+        return {**value, "@type": _SHIELDED_DOUBLE}
+    return {key: _shield_doubles(item) for key, item in value.items()}
 
 
 def _empty(value: Any) -> bool:
@@ -244,6 +267,43 @@ def to_graph(node: ElmNode, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Graph:
     return graph
 
 
+def _reads_back(token: str, datatype: str) -> bool:
+    """Whether rdflib reads the bare Turtle ``token`` with this lexical form (an integer token
+    is read as a number, so only its canonical spelling comes back)."""
+    if str(datatype) != _XSD_INTEGER:  # a URIRef never equals a str
+        return True
+    try:
+        return str(int(token)) == token
+    except ValueError:
+        return False
+
+
+@functools.cache
+def _turtle_serializer() -> type[Any]:
+    """rdflib's Turtle serializer, writing a number or boolean as a bare token only when that
+    token reads back as its lexical form (rdflib writes doubles with six digits,
+    ``8.123457e+00``, and reads the integer token ``007`` as ``7``)."""
+    from rdflib.plugins.serializers.turtle import TurtleSerializer
+
+    class LexicalTurtleSerializer(TurtleSerializer):
+        def label(self, node: Node, position: int) -> str:
+            if isinstance(node, Literal) and node.datatype is not None and not node.language:
+                typed: str = node._literal_n3(use_plain=False, qname_callback=self._datatype_name)
+                plain: str = node._literal_n3(use_plain=True, qname_callback=self._datatype_name)
+                lexical = str(node)
+                if plain == typed or (plain == lexical and _reads_back(lexical, node.datatype)):
+                    return plain
+                return typed
+            label: str = super().label(node, position)
+            return label
+
+        def _datatype_name(self, datatype: URIRef) -> str | None:
+            name: str | None = self.get_pname(datatype, False)
+            return name
+
+    return LexicalTurtleSerializer
+
+
 def serialize_graph(graph: Graph, fmt: str) -> str:
     """Turtle (``turtle``), N-Triples (``nt``) or RDF/XML (``rdfxml``) text of a graph."""
     name = _RDFLIB_FORMATS.get(fmt)
@@ -260,6 +320,10 @@ def serialize_graph(graph: Graph, fmt: str) -> str:
                 "absolute id, or write Turtle, RDF/XML or JSON-LD"
             )
     try:
+        if fmt == "turtle":
+            out = io.BytesIO()
+            _turtle_serializer()(graph).serialize(out, encoding="utf-8")
+            return out.getvalue().decode("utf-8")
         return str(graph.serialize(format=name))
     except Exception as exc:  # rdflib raises plain exceptions for unserializable IRIs
         raise ModelError(f"the graph cannot be written as {fmt}: {exc}") from None
