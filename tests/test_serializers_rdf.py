@@ -249,3 +249,17 @@ def test_a_value_where_a_node_belongs_is_the_same_literal_in_rdf(value: dict[str
     assert set(to_graph(node)) - set(without) == expected
     again = load(dumps(node, "turtle"), format="turtle")
     assert isomorphic(to_graph(again), to_graph(node))
+
+
+@pytest.mark.parametrize("character", ["\x0b", "\x0c", "\x00", "\x1b", "\ufffe"])
+def test_rdf_xml_refuses_characters_xml_cannot_hold_instead_of_writing_broken_xml(
+    character: str,
+) -> None:
+    note = load({"id": "urn:n:1", "type": "Note", "noteLiteral": {"en": f"line1{character}line2"}})
+    with pytest.raises(ModelError, match=f"U\\+{ord(character):04X}"):
+        dumps(note, "xml")
+    for fmt in ("turtle", "nt"):  # the others hold any character
+        again = load(dumps(note, fmt), format=fmt)
+        assert again.note_literal.get("en") == f"line1{character}line2"  # type: ignore[attr-defined]
+    tab = load({"id": "urn:n:1", "type": "Note", "noteLiteral": {"en": "a\tb\nc\rd"}})
+    assert load(dumps(tab, "xml"), format="rdfxml") == tab

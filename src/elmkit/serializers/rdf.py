@@ -304,11 +304,31 @@ def _turtle_serializer() -> type[Any]:
     return LexicalTurtleSerializer
 
 
+#: Characters no XML 1.0 document can hold, even escaped (text pasted from a word processor
+#: brings vertical tabs and form feeds).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _check_xml_characters(graph: Graph) -> None:
+    for triple in graph:
+        for term in triple:
+            text = str(term) if isinstance(term, Literal | URIRef) else ""
+            found = _NOT_XML.search(text)
+            if found is not None:
+                shown = text if len(text) <= 60 else f"{text[:57]}..."
+                raise ModelError(
+                    f"RDF/XML cannot hold the character U+{ord(found.group()):04X} of {shown!r}: "
+                    "remove it, or write JSON-LD, Turtle or N-Triples"
+                )
+
+
 def serialize_graph(graph: Graph, fmt: str) -> str:
     """Turtle (``turtle``), N-Triples (``nt``) or RDF/XML (``rdfxml``) text of a graph."""
     name = _RDFLIB_FORMATS.get(fmt)
     if name is None:
         raise UnsupportedFormatError(f"unknown RDF format {fmt!r}")
+    if fmt == "rdfxml":
+        _check_xml_characters(graph)
     if fmt == "nt":
         relative = min(
             (str(t) for triple in graph for t in triple if type(t) is URIRef and not is_iri(t)),
