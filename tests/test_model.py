@@ -296,3 +296,58 @@ def test_a_deep_copied_credential_is_checked_like_the_original() -> None:
     assert validate(copied, profiles=("edc-ap",)).findings == validate(
         credential, profiles=("edc-ap",)
     ).findings
+
+
+def _amount(value: Any) -> Any:
+    from elmkit.model import Amount
+
+    euro = {"id": "http://publications.europa.eu/resource/authority/currency/EUR", "type": "Concept"}
+    return Amount.from_data({"id": "urn:a:1", "type": "Amount", "value": value, "unit": euro})
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("1.50", "1.50"),
+        (" 1.5 ", "1.5"),
+        ("-.5", "-0.5"),
+        ("0.0000001", "0.0000001"),
+        (1.5, "1.5"),
+        (1e16, "10000000000000000"),
+        (1e-7, "0.0000001"),
+        (12345678901234567890123, "12345678901234567890123"),
+        (Decimal("1E+3"), "1000"),
+    ],
+)
+def test_decimals_are_written_in_the_xsd_decimal_lexical_space(given: Any, written: str) -> None:
+    amount = _amount(given)
+    assert amount.to_jsonld()["value"] == written
+    assert "E" not in str(amount.value)
+
+
+@pytest.mark.parametrize(
+    "given", ["1e3", "1E+16", "١٢", "1_000.5", "Infinity", "NaN", float("inf"), float("nan"), True]
+)
+def test_what_is_no_xsd_decimal_is_refused(given: Any) -> None:
+    with pytest.raises(ElmValidationError, match=r"not an xsd:decimal|boolean"):
+        _amount(given)
+
+
+@pytest.mark.parametrize("text", ["١٢", "۱۲", "１２"])  # Arabic-Indic, Persian, full-width digits
+def test_xsd_numbers_dates_and_durations_take_ascii_digits_only(text: str) -> None:
+    from elmkit.model import LearningAchievementSpecification
+
+    for data in (
+        {"volumeOfLearning": f"PT{text}H"},
+        {"dateModified": f"20{text}-01-01T00:00:00Z"},
+        {"maximumDuration": f"P{text}M"},
+    ):
+        with pytest.raises(ElmValidationError):
+            LearningAchievementSpecification.from_data(
+                {"id": "urn:s:1", "type": "LearningAchievementSpecification", **data}
+            )
+    from elmkit.model import LearningActivity
+
+    with pytest.raises(ElmValidationError):
+        LearningActivity.from_data({"id": "urn:a:1", "type": "LearningActivity", "levelOfCompletion": text})
+    assert LearningActivity.from_data({"levelOfCompletion": "12"}).level_of_completion == 12

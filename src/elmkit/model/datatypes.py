@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Self, SupportsIndex, TypeGuard
 
 from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -18,19 +18,22 @@ from pydantic_core import PydanticCustomError, core_schema
 
 __all__ = ["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdBoolean", "XsdDecimal", "XsdInteger"]
 
+# XSD lexical forms use ASCII digits only (``\d`` alone would take any script's digits).
 _DATETIME = re.compile(
-    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
+    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", re.ASCII
 )
-_DATE = re.compile(r"-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?")
+_DATE = re.compile(r"-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?", re.ASCII)
 _DURATION = re.compile(
     r"-?P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
-    r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"
+    r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?",
+    re.ASCII,
 )
 #: Characters an IRI cannot hold besides spaces and controls (RFC 3987), as the body of a
 #: regular-expression character class.
 IRI_EXCLUDED = r'<>"{}|\\^`'
 _IRI = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:[^\s{IRI_EXCLUDED}]*")
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 _XSD_WHITESPACE = " \t\n\r"
 
@@ -240,7 +243,11 @@ class Duration(str):
 
 
 class XsdDecimal(Decimal):
-    """An ``xsd:decimal``; written as a JSON string so that its lexical form survives."""
+    """An ``xsd:decimal``; written as a JSON string so that its lexical form survives.
+
+    Text must be in the ``xsd:decimal`` lexical space (ASCII digits, a point, no exponent); a
+    JSON number is read as the shortest decimal of its double, and written without exponent.
+    """
 
     @classmethod
     def coerce(cls, value: Any) -> XsdDecimal:
@@ -248,17 +255,20 @@ class XsdDecimal(Decimal):
             return value
         if isinstance(value, bool):
             raise _custom("xsd_decimal", "expected a decimal number, got a boolean")
-        try:
-            if isinstance(value, float):
-                return cls(repr(value))
-            if isinstance(value, int | str | Decimal):
-                out = cls(value)
-                if not out.is_finite():
-                    raise InvalidOperation
-                return out
-        except InvalidOperation:
-            pass
-        raise _custom("xsd_decimal", "not a decimal number: {value}", value=value)
+        if isinstance(value, str):
+            text = value.strip(_XSD_WHITESPACE)
+            if _DECIMAL.fullmatch(text):
+                return cls(text)
+        elif isinstance(value, int):
+            return cls(value)
+        elif isinstance(value, float | Decimal):
+            number = Decimal(repr(value)) if isinstance(value, float) else value
+            if number.is_finite():
+                return cls(format(number, "f"))
+        raise _custom("xsd_decimal", "not an xsd:decimal: {value}", value=value)
+
+    def __str__(self) -> str:
+        return format(self, "f")  # never an exponent, which xsd:decimal has not
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
