@@ -440,17 +440,38 @@ def test_relative_ids_survive_rdf_and_come_back_as_written(fmt: str) -> None:
     assert "file:" not in dumps(again, format="jsonld")  # never the reader's current directory
 
 
-@pytest.mark.parametrize("reference", ["p1", "#me", "?v=2", "a/b/../c", "../../up"])
-def test_relative_turtle_iris_without_a_base_stay_relative(reference: str) -> None:
+_REFERENCES = ["p1", "#me", "?v=2", "../../up", "/root", "//host/x", "dir/"]
+
+
+@pytest.mark.parametrize("reference", _REFERENCES)
+def test_relative_turtle_iris_without_a_base_stay_as_written(reference: str) -> None:
     assert load(f"<{reference}> a <{_PERSON}> .", format="turtle").id == reference
-
-
-@pytest.mark.parametrize("reference", ["/root", "//host/x", "../" * 9 + "x"])
-def test_relative_turtle_iris_that_cannot_stay_relative_need_a_base(reference: str) -> None:
-    with pytest.raises(ParseError, match="needs a base"):
-        load(f"<{reference}> a <{_PERSON}> .", format="turtle")
     base = "@base <https://uni.example/people/> . "
-    assert load(f"{base}<{reference}> a <{_PERSON}> .", format="turtle").id.startswith("https://")
+    assert load(f"{base}<{reference}> a <{_PERSON}> .", format="turtle").id.startswith("https:")
+
+
+@pytest.mark.parametrize("reference", _REFERENCES)
+def test_relative_json_ld_iris_stay_as_written_and_a_declared_base_applies(reference: str) -> None:
+    context: list[Any] = [*STANDARD_CONTEXT, {"ex": "http://example.org/ns#"}]  # general road
+    document = {"id": reference, "type": "Person", "givenName": {"en": "Ana"}}
+    assert load({"@context": context, **document}).id == reference
+    based = [*context, {"@base": "https://uni.example/people/"}]
+    assert load({"@context": based, **document}).id.startswith("https:")
+
+
+def test_a_document_base_resolves_ids_as_json_ld_says() -> None:
+    context = [*STANDARD_CONTEXT, {"@base": "https://uni.example/"}]
+    person = load({"@context": context, "id": "cred/42", "type": "Person"})
+    assert person.id == "https://uni.example/cred/42"
+
+
+def test_relative_iris_of_unknown_properties_reach_rdf_as_written() -> None:
+    person = load({"id": "urn:p:1", "type": "Person", "fullName": {"en": "A"}, "homepage": "page-1"})
+    for fmt in ("turtle", "xml"):
+        text = dumps(person, fmt)
+        assert "page-1" in text and "elmkit-no-base" not in text, text
+    with pytest.raises(ModelError, match="N-Triples has no relative IRIs, and 'page-1'"):
+        dumps(person, "nt")
 
 
 def test_strict_refuses_members_no_context_defines_on_the_general_road_too() -> None:

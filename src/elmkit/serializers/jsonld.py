@@ -49,6 +49,7 @@ from elmkit.serializers.context import (
 )
 from elmkit.serializers.expanded import ExpandedReader, pick_root, referenced_ids
 from elmkit.serializers.jsonio import JsonShape
+from elmkit.serializers.relative import NO_BASE, NO_BASE_SCHEME, as_written
 from elmkit.serializers.tables import (
     K_IRI,
     K_LANG,
@@ -610,6 +611,11 @@ def pyld_options(document_loader: DocumentLoader | None = None) -> dict[str, Any
     offline = offline_document_loader(document_loader)
 
     def loader(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        if url.startswith(NO_BASE_SCHEME):
+            raise ParseError(
+                f"the relative IRI {as_written(url)!r} cannot name a context: the document has "
+                "no base IRI"
+            )
         remote = offline(url, options)
         if builtin_context(url) is not None:
             remote["tag"] = "static"
@@ -618,7 +624,7 @@ def pyld_options(document_loader: DocumentLoader | None = None) -> dict[str, Any
     return {
         "documentLoader": loader,
         "contextResolver": ContextResolver(_shared_cache(), loader),
-        "base": None,  # relative IRIs stay as written ("" would resolve them against example.org)
+        "base": NO_BASE,  # undone by expand_document ("" would mean http://example.org/base/)
     }
 
 
@@ -679,6 +685,29 @@ def _elm_cause(exc: BaseException) -> ElmError | None:
     return None
 
 
+def _as_written(expanded: Any) -> Any:
+    """Expanded JSON-LD with every IRI resolved against :data:`NO_BASE` made relative again
+    (node ids, types, and the datatypes of values)."""
+    if isinstance(expanded, list):
+        return [_as_written(item) for item in expanded]
+    if not isinstance(expanded, dict):
+        return expanded
+    out: dict[str, Any] = {}
+    for key, value in expanded.items():
+        if key == "@id" and isinstance(value, str):
+            out[key] = as_written(value)
+        elif key == "@type":
+            if isinstance(value, list):
+                out[key] = [as_written(v) if isinstance(v, str) else v for v in value]
+            else:
+                out[key] = as_written(value) if isinstance(value, str) else value
+        elif key == "@value":
+            out[key] = value
+        else:
+            out[key] = _as_written(value)
+    return out
+
+
 def _member_pointer(document: Any, name: str) -> str | None:
     """The JSON pointer of the first member called ``name`` in ``document`` (depth first)."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
@@ -729,6 +758,7 @@ def expand_document(
         raise StructureError("the document is nested too deeply to be expanded") from None
     except (ValueError, TypeError) as exc:  # pyld lets some IRI errors through unwrapped
         raise ParseError(f"invalid JSON-LD: {exc}") from None
+    result = _as_written(result)
     if strict and dropped:
         raise UnknownPropertyError(
             f"unknown property {dropped[0]!r}: no context defines it",

@@ -29,6 +29,7 @@ from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
 from elmkit.model.datatypes import is_iri
 from elmkit.model.text import NO_LANGUAGE, LangText
 from elmkit.serializers.expanded import ExpandedReader, pick_root
+from elmkit.serializers.relative import NO_BASE, NO_BASE_SCHEME, as_written
 from elmkit.serializers.tables import (
     K_IRI,
     K_LANG,
@@ -164,7 +165,7 @@ class _GraphWriter:
             if item["type"] == "blank node":
                 return blanks.setdefault(item["value"], BNode())
             if item["type"] == "IRI":
-                return subject if item["value"] == _SUBJECT else URIRef(item["value"])
+                return subject if item["value"] == _SUBJECT else URIRef(as_written(item["value"]))
             datatype = item.get("datatype")
             if item.get("language"):
                 return Literal(item["value"], lang=item["language"])
@@ -493,45 +494,15 @@ def _sax_parse(data: bytes, graph: Graph) -> None:
         raise ParseError(f"malformed RDF/XML: {exc}") from None
 
 
-#: The base Turtle is parsed against when none is given: relative IRIs resolved against it are
-#: turned back into relative references (rdflib would otherwise resolve them against the
-#: current directory). Its depth lets ``../`` references come back as written.
-_NO_BASE_SCHEME = "elmkit-no-base:"
-_NO_BASE_ROOT = _NO_BASE_SCHEME + "//base/"
-_NO_BASE = _NO_BASE_ROOT + "1/2/3/4/5/6/7/8/"
-
-
-def _relative(iri: str) -> str:
-    """The relative reference that resolved to ``iri`` against :data:`_NO_BASE`."""
-    if iri.startswith(_NO_BASE):
-        return iri[len(_NO_BASE) :]
-    if not iri.startswith(_NO_BASE_ROOT):  # "//host/x": a network-path reference
-        raise ParseError(
-            f"the relative IRI {'//' + iri[len(_NO_BASE_SCHEME) + 2 :]} needs a base: write "
-            "absolute IRIs or @base"
-        )
-    path = iri[len(_NO_BASE_ROOT) :]
-    base_dirs = _NO_BASE[len(_NO_BASE_ROOT) : -1].split("/")
-    parts = path.split("/")
-    shared = 0
-    while shared < min(len(base_dirs), len(parts) - 1) and parts[shared] == base_dirs[shared]:
-        shared += 1
-    if shared == 0:  # "/x" or more "../" than the base is deep: no way back to what was written
-        raise ParseError(
-            f"the relative IRI that resolved to /{path} needs a base: write absolute IRIs or @base"
-        )
-    return "../" * (len(base_dirs) - shared) + "/".join(parts[shared:])
-
-
 def _restore_relative(graph: Graph) -> Graph:
-    """``graph`` with the IRIs resolved against :data:`_NO_BASE` made relative again."""
+    """``graph`` with the IRIs resolved against :data:`NO_BASE` made relative again."""
 
     def fix(term: Any) -> Any:
-        if type(term) is URIRef and term.startswith(_NO_BASE_SCHEME):
-            return URIRef(_relative(str(term)))
+        if type(term) is URIRef and term.startswith(NO_BASE_SCHEME):
+            return URIRef(as_written(str(term)))
         return term
 
-    touched = [t for t in graph if any(type(x) is URIRef and x.startswith(_NO_BASE_SCHEME) for x in t)]
+    touched = [t for t in graph if any(type(x) is URIRef and x.startswith(NO_BASE_SCHEME) for x in t)]
     for triple in touched:
         graph.remove(triple)
         graph.add((fix(triple[0]), fix(triple[1]), fix(triple[2])))
@@ -553,7 +524,7 @@ def parse_rdf(data: bytes | str, fmt: str, *, base: str | None = None) -> Graph:
                 _parse_rdfxml(_as_bytes(data), graph)
             elif fmt in ("turtle", "nt"):
                 text = data if isinstance(data, str) else bytes(data).decode("utf-8-sig")
-                graph.parse(data=text, format=fmt, publicID=base or _NO_BASE)
+                graph.parse(data=text, format=fmt, publicID=base or NO_BASE)
                 if base is None:
                     _restore_relative(graph)
             else:
