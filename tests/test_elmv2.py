@@ -1108,3 +1108,17 @@ def test_comments_and_processing_instructions_inside_texts_keep_the_whole_text()
     credential, issues = load_elmv2_report(data, xsd=XSD_DIR)
     assert credential.to_jsonld() == plain
     assert not [i for i in issues if "dateOfBirth" in i.path or "registration" in i.path]
+
+
+def test_a_date_where_a_moment_belongs_is_kept_as_that_day() -> None:
+    data = sample("EDC_WileECoyote_Simple.xml").replace(
+        b"<cred:validFrom>2022-03-01T00:00:00+01:00<", b"<cred:validFrom>2022-03-01<"
+    )
+    credential, issues = load_elmv2_report(data)
+    assert str(credential.valid_from) == "2022-03-01T00:00:00Z"  # not the issuance date
+    derived = [i for i in issues if i.path.endswith("validFrom")]
+    assert [i.kind for i in derived] == ["derived"] and "is a date" in derived[0].message
+    broken = data.replace(b"<cred:validFrom>2022-03-01<", b"<cred:validFrom>soon<")
+    credential, issues = load_elmv2_report(broken)
+    assert credential.valid_from == credential.issued
+    assert any("no readable validFrom" in i.message for i in issues)

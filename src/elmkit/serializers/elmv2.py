@@ -787,8 +787,15 @@ class _Converter:
         try:
             return DateTime.coerce(value)
         except PydanticCustomError:
-            self.issue("invalid", el, f"{value!r} is not an xsd:dateTime; left out")
-            return None
+            pass
+        if _DATE.fullmatch(value):  # a day where a moment belongs: keep the day, not nothing
+            moment = self.date(el)
+            if moment is not None:
+                self.issue("derived", el, f"{value!r} is a date, not an xsd:dateTime; read as "
+                           f"{moment}")
+                return moment
+        self.issue("invalid", el, f"{value!r} is not an xsd:dateTime; left out")
+        return None
 
     def date(self, el: El) -> DateTime | None:
         """An ``xsd:date`` as the ``xsd:dateTime`` ELM 3.2 uses: midnight of that day (UTC when
@@ -1610,7 +1617,7 @@ class _Converter:
         credential.credential_profiles = [vocab.credential_profile("Generic").to_concept()]
         if credential.valid_from is None and credential.issued is not None:
             credential.valid_from = credential.issued
-            self.issue("derived", cred_el, "validFrom is missing; the issuance date is used")
+            self.issue("derived", cred_el, "no readable validFrom; the issuance date is used")
         if credential.issued is not None:
             credential.issuance_date = credential.issued
         credential.display_parameter = display
