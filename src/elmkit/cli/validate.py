@@ -30,15 +30,16 @@ def validate(
     """Validate credentials. Exit status: 0 valid, 1 invalid, 2 unusable input."""
     from elmkit.errors import ElmError
     from elmkit.model.text import normalize_tag
-    from elmkit.profiles import DEFAULT_PROFILES, Stage
+    from elmkit.profiles import DEFAULT_PROFILES
     from elmkit.profiles import validate as run
+    from elmkit.profiles.base import ProfileError, as_stage
     from elmkit.serializers import load
 
     console = make_console()
     profiles = tuple(profile) if profile else DEFAULT_PROFILES
     try:
-        chosen_stage = Stage(stage)
-    except ValueError:
+        chosen_stage = as_stage(stage)
+    except ProfileError:
         show(console, "[red]unknown stage {}[/] (draft, ready or sealed)", repr(stage))
         raise typer.Exit(2) from None
     try:

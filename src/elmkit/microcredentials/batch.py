@@ -734,14 +734,12 @@ def issue_batch(
                 f"issue_batch takes profile names, not {item!r}: register the profile with "
                 "elmkit.profiles.register_profile and pass its name"
             )
-    from elmkit.profiles import Stage
+    from elmkit.profiles.base import ProfileError, as_stage
 
     try:
-        Stage(stage)
-    except ValueError:
-        raise SourceError(
-            f"unknown stage {stage!r}: use {', '.join(Stage)}", path="stage"
-        ) from None
+        as_stage(stage)
+    except ProfileError as exc:
+        raise SourceError(exc.message, path="stage") from None
     try:
         normalize_tag(lang)
     except LanguageTagError as exc:

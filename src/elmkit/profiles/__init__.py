@@ -18,6 +18,7 @@ from elmkit.profiles.base import (
     Severity,
     SharedAware,
     Stage,
+    as_stage,
     available_profiles,
     get_profile,
     prepare_profiles,
@@ -62,7 +63,7 @@ def validate(
     from elmkit.model.base import ElmNode
     from elmkit.model.text import normalize_tag
 
-    chosen = _stage(stage)
+    chosen = as_stage(stage)
     names = _profiles(profiles)
     normalize_tag(lang)
     credential = obj if isinstance(obj, ElmNode) else _load(obj)
@@ -73,13 +74,6 @@ def validate(
         report.findings.extend(shacl_findings(credential, shacl))
         report.profiles = (*report.profiles, "shacl")
     return report
-
-
-def _stage(stage: object) -> Stage:
-    if isinstance(stage, str) and stage in tuple(Stage):
-        return Stage(stage)
-    known = ", ".join(item.value for item in Stage)
-    raise ProfileError(f"unknown stage {stage!r}: one of {known}")
 
 
 def _profiles(profiles: object) -> tuple[str | Profile, ...]:

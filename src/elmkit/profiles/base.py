@@ -25,6 +25,7 @@ __all__ = [
     "Severity",
     "SharedAware",
     "Stage",
+    "as_stage",
     "available_profiles",
     "get_profile",
     "prepare_profiles",
@@ -54,6 +55,18 @@ class Stage(StrEnum):
     DRAFT = "draft"
     READY = "ready"
     SEALED = "sealed"
+
+
+_STAGE_NAMES = frozenset(stage.value for stage in Stage)
+
+
+def as_stage(stage: object) -> Stage:
+    """The stage named by ``stage`` (a :class:`Stage` or its name); :class:`ProfileError` for
+    anything else."""
+    if isinstance(stage, str) and stage in _STAGE_NAMES:
+        return Stage(stage)
+    known = ", ".join(item.value for item in Stage)
+    raise ProfileError(f"unknown stage {stage!r}: use one of {known}")
 
 
 @dataclass(frozen=True, slots=True)

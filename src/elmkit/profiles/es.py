@@ -29,7 +29,7 @@ from elmkit.model.classes import (
 )
 from elmkit.model.text import LangText
 from elmkit.profiles._ids import check_nif, check_personal_id
-from elmkit.profiles.base import Finding, Severity, Stage
+from elmkit.profiles.base import Finding, Severity, Stage, as_stage
 from elmkit.profiles.eu import (
     ECTS,
     AchievementParts,
@@ -38,7 +38,6 @@ from elmkit.profiles.eu import (
     Findings,
     IndexedProfile,
     Rule,
-    as_stage,
     concept_id,
     country_codes,
     credential_parts,

@@ -46,9 +46,9 @@ from elmkit.profiles.base import (
     Finding,
     PreparedProfile,
     Profile,
-    ProfileError,
     Severity,
     Stage,
+    as_stage,
 )
 from elmkit.profiles.quality import (
     NodeIndex,
@@ -373,15 +373,6 @@ def concept_id(concept: ElmNode | None) -> str | None:
         if isinstance(concept, Concept) and isinstance(concept.id, str) and concept.id
         else None
     )
-
-
-def as_stage(stage: Stage | str) -> Stage:
-    """The stage named by ``stage``; raises :class:`ProfileError` for an unknown one."""
-    try:
-        return Stage(stage)
-    except ValueError:
-        known = ", ".join(s.value for s in Stage)
-        raise ProfileError(f"unknown stage {stage!r}; use one of: {known}") from None
 
 
 def missing_severity(stage: Stage) -> Severity:
