@@ -331,3 +331,26 @@ def test_shacl_backend_reports_pyshacl_results_as_findings() -> None:
     assert all(f.profile == "shacl" and f.code.startswith("shacl/") for f in findings)
     with pytest.raises(ShaclBackendError):
         shacl_findings(_mc(), 42)
+
+
+def _untyped_specification(data: dict[str, Any]) -> dict[str, Any]:
+    claim = data["credentialSubject"]["hasClaim"]
+    claim = claim[0] if isinstance(claim, list) else claim
+    spec = claim["specifiedBy"]
+    del (spec[0] if isinstance(spec, list) else spec)["type"]
+    return data
+
+
+def test_a_node_read_without_type_has_no_type_as_the_shapes_see_it() -> None:
+    from elmkit import load
+
+    signed = _json(MC_SIGNED)
+    assert get_profile("edc-ap").check(load(signed), stage=Stage.SEALED) == []
+    untyped = load(_untyped_specification(copy.deepcopy(signed)))
+    findings = list(get_profile("edc-ap").check(untyped, stage=Stage.SEALED))
+    assert [(f.code, f.path) for f in findings] == [
+        ("edc-ap/or", "/credentialSubject/hasClaim/0/specifiedBy")
+    ]
+    # the same node built in code gets its class's default type, as elmkit writes it
+    built = EuropeanDigitalCredential.from_data(_untyped_specification(copy.deepcopy(signed)))
+    assert list(get_profile("edc-ap").check(built, stage=Stage.SEALED)) == []

@@ -546,6 +546,10 @@ class _Builder:
         """The IRIs referenced by strings (when given)."""
         self.described: dict[str, list[ElmNode]] = {}
         """With ``objects``: the model nodes read for each IRI."""
+        self.default_types = True
+        """Whether a node without ``type`` has its class's default type (as elmkit writes a node
+        built in code or converted); a document read as JSON-LD or RDF has only the types it
+        states (its origin's ``types_as_stated``)."""
 
     def _new(self, iri: str, pointer: Pointer) -> Resource:
         if self.shared is not None and iri in self.shared.resources:
@@ -586,6 +590,7 @@ class _Builder:
         no fields (reading a copy of it with content would move its pointer). Other copies
         are read in full; the values read twice are made unique at the end.
         """
+        self.default_types = not getattr(root.origin, "types_as_stated", False)
         self.graph.root = self.read((root,))
         return self.graph
 
@@ -680,7 +685,7 @@ class _Builder:
                         for iri in iris:
                             if iri not in types:
                                 types.append(iri)
-                elif defaults and not res.default_types:
+                elif defaults and not res.default_types and self.default_types:
                     res.default_types = defaults
                     defaulted.append(res)
                 if not props and res.at != pointer and _has_content(node):

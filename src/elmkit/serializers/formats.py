@@ -91,6 +91,12 @@ class Origin:
     context: Any = None
     """The document's ``@context`` as written."""
 
+    @property
+    def types_as_stated(self) -> bool:
+        """True: a node of the document has only the types it states (profiles give a node
+        without ``type`` no default, as the official shapes do not)."""
+        return True
+
 
 def _format(name: str | None) -> str | None:
     if name is None:
