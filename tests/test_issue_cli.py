@@ -336,7 +336,7 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     ledger = out / "ledger.sqlite"
     first, second = (r["credential_id"] for r in issued)
     with open_ledger(ledger) as store:
-        revocation.revoke(store, second, reason="test", actor="registrar")
+        revocation.revoke(store, second, reason="test", actor="registrar", record_only=True)
     before = {c: _events(ledger, c) for c in (first, second)}
 
     def run(*args: str) -> tuple[int, str]:
@@ -370,10 +370,15 @@ def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path:
 
     out, rows = _issued(tmp_path, 2)
     learner = rows[0]
+    env = {"ELMKIT_LEDGER": str(out / "ledger.sqlite")}
+    # these credentials went to Europass without a status entry: nobody could see a revocation
+    refused = runner.invoke(app, ["revoke", learner["learner_id"], "--reason", "withdrawn"], env=env)
+    assert refused.exit_code == 1 and "no revocation entry on any status list" in refused.output
+    assert "--record-only" in refused.output
+    assert _events(out / "ledger.sqlite", learner["credential_id"])[-1][0] != "revoked"
     result = runner.invoke(
-        app,
-        ["revoke", learner["learner_id"], "--reason", "withdrawn"],
-        env={"ELMKIT_LEDGER": str(out / "ledger.sqlite")},
+        app, ["revoke", learner["learner_id"], "--reason", "withdrawn", "--record-only"], env=env
     )
     assert result.exit_code == 0, result.output
     assert learner["credential_id"] in result.output and "revoked" in result.output
+    assert "in the ledger only" in result.output

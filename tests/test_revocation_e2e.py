@@ -136,6 +136,11 @@ def test_end_to_end_through_the_api(tmp_path: Path, pki: Any) -> None:
     assert ok.verdict == "verified", ok
 
     with open_ledger(ledger_path) as ledger:
+        # it holds a revocation entry only: a suspension could reach no verifier
+        assert revocation.lists_showing(ledger, credential_id, "suspension") == []
+        with pytest.raises(revocation.RevocationError, match="no suspension entry"):
+            revocation.suspend(ledger, credential_id, reason="check", actor="registrar")
+        assert revocation.lists_showing(ledger, credential_id, "revocation") == [LIST_URL]
         revocation.revoke(ledger, credential_id, reason="issued in error", actor="registrar")
         record = ledger.get_credential(credential_id)
         assert record is not None and record.state == "revoked"

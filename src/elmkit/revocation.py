@@ -79,13 +79,56 @@ def _record(ledger: LedgerStore, credential_id: str, event: str, actor: str, rea
     ledger.record(credential_id, event, actor, detail={"reason": reason} if reason else None)
 
 
-def revoke(ledger: LedgerStore, credential_id: str, *, reason: str, actor: str = "elmkit") -> None:
-    """Record a revocation (permanent); the next published list shows it."""
+def lists_showing(ledger: LedgerStore, credential_id: str, purpose: str) -> list[str]:
+    """The status lists on which ``credential_id`` holds an entry for ``purpose``: where a
+    revocation (or suspension) of it becomes visible once the list is published."""
+    wanted = _purpose(purpose)
+    return [e.list_url for e in ledger.status_entries_for(credential_id) if e.purpose == wanted]
+
+
+def _visible_change(
+    ledger: LedgerStore, credential_id: str, purpose: str, record_only: bool
+) -> None:
+    if record_only or lists_showing(ledger, credential_id, purpose):
+        return
+    raise RevocationError(
+        f"{credential_id} has no {purpose} entry on any status list, so no verifier could learn "
+        f"of this; record it in the ledger only with record_only=True (--record-only), e.g. "
+        "when it is done on another platform"
+    )
+
+
+def revoke(
+    ledger: LedgerStore,
+    credential_id: str,
+    *,
+    reason: str,
+    actor: str = "elmkit",
+    record_only: bool = False,
+) -> None:
+    """Record a revocation (permanent); the next published list shows it.
+
+    Refused (:class:`RevocationError`, nothing recorded) when the credential holds no
+    revocation entry on a status list, unless ``record_only``.
+    """
+    _visible_change(ledger, credential_id, "revocation", record_only)
     _record(ledger, credential_id, "revoked", actor, reason)
 
 
-def suspend(ledger: LedgerStore, credential_id: str, *, reason: str, actor: str = "elmkit") -> None:
-    """Record a suspension (reversible with :func:`unsuspend`)."""
+def suspend(
+    ledger: LedgerStore,
+    credential_id: str,
+    *,
+    reason: str,
+    actor: str = "elmkit",
+    record_only: bool = False,
+) -> None:
+    """Record a suspension (reversible with :func:`unsuspend`).
+
+    Refused (:class:`RevocationError`, nothing recorded) when the credential holds no
+    suspension entry on a status list, unless ``record_only``.
+    """
+    _visible_change(ledger, credential_id, "suspension", record_only)
     _record(ledger, credential_id, "suspended", actor, reason)
 
 

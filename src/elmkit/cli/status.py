@@ -24,7 +24,24 @@ CredentialArgument = Annotated[
 ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (recorded in the ledger)")]
 
 
-def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason: str | None) -> None:
+RecordOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--record-only",
+        help="Record it in the ledger even though no status list carries the credential "
+        "(done on another platform, say)",
+    ),
+]
+
+
+def _change(
+    kind: str,
+    credential_id: str,
+    ledger_path: Path,
+    actor: str,
+    reason: str | None,
+    record_only: bool = False,
+) -> None:
     from elmkit import revocation
     from elmkit.cli.issue import _credential_of, _open_existing
     from elmkit.errors import ElmError
@@ -33,10 +50,13 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
     with _open_existing(console, ledger_path) as ledger:
         try:
             credential_id = _credential_of(console, ledger, credential_id, ledger_path)
-            if kind == "revoke":
-                revocation.revoke(ledger, credential_id, reason=reason or "", actor=actor)
-            elif kind == "suspend":
-                revocation.suspend(ledger, credential_id, reason=reason or "", actor=actor)
+            purpose = "suspension" if kind in ("suspend", "unsuspend") else "revocation"
+            lists = revocation.lists_showing(ledger, credential_id, purpose)
+            if kind in ("revoke", "suspend"):
+                change = revocation.revoke if kind == "revoke" else revocation.suspend
+                change(
+                    ledger, credential_id, reason=reason or "", actor=actor, record_only=record_only
+                )
             else:
                 revocation.unsuspend(ledger, credential_id, reason=reason, actor=actor)
             record = ledger.get_credential(credential_id)
@@ -44,7 +64,12 @@ def _change(kind: str, credential_id: str, ledger_path: Path, actor: str, reason
         except ElmError as exc:
             show(console, "[red]{}[/]", exc)
             raise typer.Exit(1) from None
-    show(console, "{}: [bold]{}[/] (publish the status list to make it visible)", credential_id, state)
+    if lists:
+        show(console, "{}: [bold]{}[/] (publish {} to make it visible)", credential_id, state,
+             " and ".join(lists))
+    else:
+        show(console, "{}: [bold]{}[/] (in the ledger only: no status list carries it)",
+             credential_id, state)
 
 
 @app.command()
@@ -53,9 +78,10 @@ def revoke(
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the ledger)")],
     ledger: LedgerOption = Path("ledger.sqlite"),
     actor: ActorOption = "elmkit",
+    record_only: RecordOnlyOption = False,
 ) -> None:
     """Revoke a credential (permanent)."""
-    _change("revoke", credential_id, ledger, actor, reason)
+    _change("revoke", credential_id, ledger, actor, reason, record_only)
 
 
 @app.command()
@@ -64,9 +90,10 @@ def suspend(
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the ledger)")],
     ledger: LedgerOption = Path("ledger.sqlite"),
     actor: ActorOption = "elmkit",
+    record_only: RecordOnlyOption = False,
 ) -> None:
     """Suspend a credential (reversible)."""
-    _change("suspend", credential_id, ledger, actor, reason)
+    _change("suspend", credential_id, ledger, actor, reason, record_only)
 
 
 @app.command()
