@@ -76,8 +76,15 @@ def test_issue_and_seal_through_the_cli(tmp_path: Path, seal_files: tuple[Path, 
 
     before = {p.name: p.read_bytes() for p in sealed_files}
     again = runner.invoke(app, args)
-    assert "already sealed" in again.output
+    assert "already sealed" in again.output and "cannot revoke" not in again.output
     assert {p.name: p.read_bytes() for p in sorted((out / "sealed").glob("*.json"))} == before
+
+    # a list asked for only after sealing cannot reach those seals, and the run says so
+    other = [*args[:-1], LIST_URL.replace("rev-1", "rev-2")]
+    late = runner.invoke(app, other)
+    assert late.exit_code == 0, late.output
+    assert f"{len(sealed_files)} credential(s) sealed before have no entry on" in late.output
+    assert "cannot revoke" in late.output
 
 
 @pytest.mark.parametrize(

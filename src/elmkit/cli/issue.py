@@ -321,6 +321,15 @@ def _seal(
     )
     for credential_id, reason in sealed.failed[:20]:
         show(console, "  [red]{}[/]: {}", credential_id, reason)
+    if sealed.without_status:
+        show(
+            console,
+            "[yellow]{} credential(s) sealed before have no entry on {}: that list cannot revoke "
+            "them (their seal cannot change); e.g. {}[/]",
+            len(sealed.without_status),
+            status_list_url,
+            sealed.without_status[0],
+        )
     return 0 if sealed.ok else 1
 
 

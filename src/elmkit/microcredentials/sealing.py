@@ -31,6 +31,9 @@ class SealedBatch:
     sealed: list[Path] = field(default_factory=list)
     already: int = 0
     """Credentials the ledger already knows as sealed (left as they are)."""
+    without_status: list[str] = field(default_factory=list)
+    """Ids of credentials sealed before without an entry on the ``status_list_url`` asked for
+    now: their seal cannot change, so that list cannot revoke them."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """``(credential id, reason)`` for credentials that could not be sealed."""
 
@@ -72,6 +75,11 @@ def seal_batch(
             record = store.get_credential(credential_id)
             if record is not None and record.state in ("sealed", "sent"):
                 outcome.already += 1
+                if status_list_url is not None and not any(
+                    entry.list_url == status_list_url
+                    for entry in store.status_entries_for(credential_id)
+                ):
+                    outcome.without_status.append(credential_id)
                 continue
             source = folder / row["file"]
             target = folder / SEALED_DIR / (Path(row["file"]).stem + ".json")
