@@ -97,7 +97,8 @@ def test_ledger_commands_print_awkward_ids(tmp_path: Path) -> None:
     assert "learner [/]E1" in history.output
     revoked = runner.invoke(
         app,
-        ["revoke", "[/]E1", "--reason", "[red]copied[/red]", "--actor", "ops\\\\", "--ledger", str(ledger)],
+        ["revoke", "[/]E1", "--reason", "[red]copied[/red]", "--actor", "ops\\\\", "--ledger", str(ledger),
+         "--record-only"],
     )
     assert revoked.exit_code == 0, revoked.output
     history = runner.invoke(app, ["history", "[/]E1", "--ledger", str(ledger)])

@@ -692,3 +692,24 @@ def test_arguments_of_the_wrong_kind_stop_the_batch_before_anything_is_written(
     for source in (None, 5, []):
         with pytest.raises(SourceError, match="a definition is a file or a mapping"):
             load_definition(source)  # type: ignore[arg-type]
+
+
+def test_a_learner_twice_with_another_result_is_a_conflict_not_a_quiet_choice(
+    tmp_path: Path,
+) -> None:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import RowState, read_manifest
+
+    course = load_definition(definition_file(tmp_path))
+    rows = [
+        {"learner_id": "L7", "given_name": "Ana", "grade": "3", "attendance": "90"},
+        {"learner_id": "L8", "given_name": "Joan", "grade": "9", "attendance": "90"},
+        {"learner_id": "L7", "given_name": "Ana", "grade": "8", "attendance": "90"},  # the resit
+        {"learner_id": "L8", "given_name": "Joan", "grade": "9", "attendance": "90"},  # again
+    ]
+    result = issue_batch(course, rows, tmp_path / "out", ledger=tmp_path / "l.sqlite", images=False)
+    states = [row["state"] for row in read_manifest(result.manifest_json)]
+    assert states == ["not-eligible", "issued", "conflict", "duplicate"]
+    assert result.counts[RowState.CONFLICT] == 1 and not result.ok and result.exit_code == 1
+    conflict = next(r for r in result.problems if r.state is RowState.CONFLICT)
+    assert "row 1" in conflict.reasons[0] and "grade 3.0 there, 8.0 here" in conflict.reasons[0]

@@ -80,6 +80,7 @@ def _summary(console: Console, result: BatchResult) -> None:
         RowState.NOT_ELIGIBLE: ("not eligible", "yellow"),
         RowState.MALFORMED: ("malformed rows", "red"),
         RowState.DUPLICATE: ("duplicate rows", "yellow"),
+        RowState.CONFLICT: ("learners in two rows with different results", "red"),
         RowState.SKIPPED: ("skipped (revoked/suspended)", "yellow"),
     }
     show(console, "[bold]{}[/]: {} row(s) read", result.definition_id, result.rows)
@@ -246,8 +247,9 @@ def issue(
 ) -> None:
     """Issue one micro-credential per eligible learner.
 
-    Exit status: 0 every eligible learner got a valid credential; 1 some credentials were invalid
-    or some rows could not be read (see the manifest); 2 the definition or results are unusable.
+    Exit status: 0 every eligible learner got a valid credential; 1 some credentials were invalid,
+    some rows could not be read or a learner has rows with different results (see the manifest);
+    2 the definition or results are unusable.
     """
     console = make_console()
     when = as_utc(valid_from)

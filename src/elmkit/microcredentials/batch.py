@@ -105,14 +105,22 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        """True when every eligible learner got a valid credential and every row could be read."""
-        bad = (RowState.INVALID, RowState.ERROR, RowState.MALFORMED)
+        """True when every eligible learner got a valid credential, every row could be read and
+        no learner appears twice with different results."""
+        bad = (RowState.INVALID, RowState.ERROR, RowState.MALFORMED, RowState.CONFLICT)
         return not any(self.counts.get(state, 0) for state in bad)
 
     @property
     def exit_code(self) -> int:
         """0 when :attr:`ok`, else 1."""
         return 0 if self.ok else 1
+
+
+def _difference(first: LearnerResult, later: LearnerResult) -> str:
+    """What differs between two rows of one learner, as ``field first → later``."""
+    before, after = first.model_dump(), later.model_dump()
+    changed = [name for name in before if before[name] != after[name]]
+    return ", ".join(f"{name} {before[name]!r} there, {after[name]!r} here" for name in changed[:3])
 
 
 # -- building (runs in the parent or in worker processes) ----------------------------------------
@@ -416,7 +424,8 @@ class _Batch:
         self.progress = progress
         self.durable = durable
         self.state = _State()
-        self.seen: set[str] = set()
+        self.seen: dict[str, tuple[int, LearnerResult]] = {}
+        """The first row of each learner: its number and what it holds."""
         self.manifest: ManifestWriter | None = None
         #: the ZIP bundle, filled as credentials are published
         self.bundle: ZipBundle | None = None
@@ -442,20 +451,26 @@ class _Batch:
                 "name": learner.full_name,
                 "email": learner.email or "",
             }
-            if learner.learner_id in self.seen:
+            first = self.seen.get(learner.learner_id)
+            if first is not None:
+                same = first[1] == learner
                 yield _Slot(
                     number,
                     ManifestRow(
                         number,
-                        RowState.DUPLICATE,
+                        RowState.DUPLICATE if same else RowState.CONFLICT,
                         learner_id=base["learner_id"],
                         name=base["name"],
                         email=base["email"],
-                        reasons=("the same learner appears in an earlier row",),
+                        reasons=(
+                            f"the same learner appears in row {first[0]}"
+                            + ("" if same else f" with another result ({_difference(first[1], learner)});"
+                               f" row {first[0]} was used: check which is right"),
+                        ),
                     ),
                 )
                 continue
-            self.seen.add(learner.learner_id)
+            self.seen[learner.learner_id] = (number, learner)
             eligibility = check_eligibility(self.definition, learner)
             if not eligibility.eligible:
                 yield _Slot(

@@ -32,7 +32,11 @@ class RowState(StrEnum):
     MALFORMED = "malformed"
     """The row could not be read (row number and reason given)."""
     DUPLICATE = "duplicate"
-    """The same learner appeared earlier in the input; only the first row counts."""
+    """The same learner appeared earlier in the input with the same result; only the first row
+    counts."""
+    CONFLICT = "conflict"
+    """The same learner appeared earlier in the input with another result (a resit, a
+    correction?); the first row was used, and someone must check which is right."""
     SKIPPED = "skipped"
     """The ledger holds the credential in a state that forbids producing it again (revoked…)."""
     ERROR = "error"
