@@ -398,5 +398,33 @@ def test_headings_are_checked_even_without_rows(tmp_path: Path) -> None:
             list(iter_results(tmp_path / name))
     with pytest.raises(SourceError, match="missing column"):
         list(iter_results(write_xlsx(tmp_path / "r.xlsx", [], ("foo", "bar"))))
-    (tmp_path / "header-only.csv").write_text("expediente;nombre\n", encoding="utf-8")
+    (tmp_path / "header-only.csv").write_text("expediente;nombre;nota\n", encoding="utf-8")
     assert list(iter_results(tmp_path / "header-only.csv")) == []
+
+
+def test_results_with_no_grade_and_no_pass_column_are_refused_naming_what_was_not_read(
+    tmp_path: Path,
+) -> None:
+    from elmkit.microcredentials import read_results
+
+    path = tmp_path / "notas.csv"
+    path.write_text("expediente;nombre;calificación final\n1;Ana;9\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="no grade and no pass column") as caught:
+        list(iter_results(path))
+    assert "'calificación final'" in str(caught.value)
+    # records given in code are read one by one: one without a grade is simply not eligible
+    (record,) = read_results([{"learner_id": "1", "given_name": "Ana", "final": 9}])
+    assert isinstance(record, LearnerResult) and record.grade is None
+
+
+def test_two_surname_columns_make_the_family_name(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;primer_apellido;segundo_apellido;nota\n1;Marta;Puig;Etxeberria;9\n"
+        "2;Iker;Garmendia;;8\n",
+        encoding="utf-8",
+    )
+    first, second = (item for _, item in iter_results(path))
+    assert isinstance(first, LearnerResult) and first.family_name == "Puig Etxeberria"
+    assert first.full_name == "Marta Puig Etxeberria"
+    assert isinstance(second, LearnerResult) and second.family_name == "Garmendia"

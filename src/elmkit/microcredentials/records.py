@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from elmkit.errors import SourceError
 from elmkit.microcredentials.definition import refuse_yes_no
@@ -31,7 +31,17 @@ __all__ = [
 ALIASES: dict[str, tuple[str, ...]] = {
     "learner_id": ("learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante"),
     "given_name": ("given_name", "first_name", "nombre", "nom", "izena"),
-    "family_name": ("family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak"),
+    "family_name": (
+        "family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak", "apelidos",
+        # the first of two surnames, as Spanish records keep them
+        "first_surname", "primer_apellido", "apellido1", "apellido_1", "primer_cognom", "cognom1",
+        "cognom_1", "lehen_abizena", "abizena1", "abizena_1", "primeiro_apelido", "apelido1",
+    ),
+    "second_family_name": (
+        "second_surname", "segundo_apellido", "apellido2", "apellido_2", "segon_cognom",
+        "cognom2", "cognom_2", "bigarren_abizena", "abizena2", "abizena_2", "segundo_apelido",
+        "apelido2",
+    ),
     "email": ("email", "e-mail", "mail", "correo", "correu"),
     "national_id": ("national_id", "dni", "nie", "nif", "document"),
     "wallet": ("wallet", "wallet_address", "wallet_email"),
@@ -55,6 +65,8 @@ class LearnerResult(BaseModel):
     learner_id: str = Field(min_length=1)
     given_name: str = Field(min_length=1)
     family_name: str = ""
+    second_family_name: str = ""
+    """A second surname given in its own column; :attr:`family_name` then holds both."""
     email: str | None = None
     national_id: str | None = None
     wallet: str | None = None
@@ -66,7 +78,13 @@ class LearnerResult(BaseModel):
     date_of_birth: date | None = None
 
     @field_validator(
-        "learner_id", "given_name", "family_name", "national_id", "grading_scheme", mode="before"
+        "learner_id",
+        "given_name",
+        "family_name",
+        "second_family_name",
+        "national_id",
+        "grading_scheme",
+        mode="before",
     )
     @classmethod
     def _number_as_text(cls, value: Any) -> Any:
@@ -84,10 +102,16 @@ class LearnerResult(BaseModel):
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("family_name", mode="before")
+    @field_validator("family_name", "second_family_name", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
         return "" if value is None else value
+
+    @model_validator(mode="after")
+    def _both_surnames(self) -> LearnerResult:
+        if self.second_family_name and not self.family_name.endswith(self.second_family_name):
+            self.family_name = f"{self.family_name} {self.second_family_name}".strip()
+        return self
 
     @field_validator("grade", "attendance", mode="before")
     @classmethod
@@ -194,9 +218,21 @@ def _check_headings(headings: Sequence[str | None], file: str) -> None:
                 file=file,
             )
         seen[name] = str(heading)
-    missing = {"learner_id", "given_name"} - set(seen)
+    _check_fields(set(seen), [str(h) for h in headings if h and _fold(h) not in lookup], file)
+
+
+def _check_fields(found: set[str], ignored: Sequence[str], file: str) -> None:
+    """Refuse results without the learner's id and given name, or with neither a grade nor a
+    pass flag (nobody could be eligible: a heading was not recognised)."""
+    missing = {"learner_id", "given_name"} - found
     if missing:
         raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
+    if not {"grade", "passed"} & found:
+        known = ", ".join(ALIASES["grade"][:4] + ALIASES["passed"][:4])
+        unread = f"; columns not read: {', '.join(repr(h) for h in ignored)}" if ignored else ""
+        raise SourceError(
+            f"no grade and no pass column (headings such as {known}){unread}", file=file
+        )
 
 
 def _records_from_rows(
@@ -206,9 +242,8 @@ def _records_from_rows(
     for number, row in rows:
         if mapping is None:
             mapping = _header_map(row.keys())
-            missing = {"learner_id", "given_name"} - set(mapping.values())
-            if missing:
-                raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
+            ignored = [str(k) for k in row if k not in mapping]
+            _check_fields(set(mapping.values()), ignored, file)
         if not any(v not in (None, "") for v in row.values()):
             continue
         if None in row:
