@@ -428,3 +428,21 @@ def test_two_surname_columns_make_the_family_name(tmp_path: Path) -> None:
     assert isinstance(first, LearnerResult) and first.family_name == "Puig Etxeberria"
     assert first.full_name == "Marta Puig Etxeberria"
     assert isinstance(second, LearnerResult) and second.family_name == "Garmendia"
+
+
+def test_workbook_percentages_are_read_as_shown(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["expediente", "nombre", "nota", "asistencia"])
+    sheet.append(["1", "Ana", 8, 0.95])
+    sheet.append(["2", "Joan", 7, 85])
+    sheet["D2"].number_format = "0%"
+    sheet["D3"].number_format = "0"
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    first, second = (item for _, item in iter_results(path))
+    assert isinstance(first, LearnerResult) and first.attendance == 95  # shown as 95%, not 0.95%
+    assert isinstance(second, LearnerResult) and second.attendance == 85

@@ -371,6 +371,21 @@ def _workbook_problem(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _shown_value(cell: Any) -> Any:
+    """A cell's value as the spreadsheet shows it: ``""`` when empty, and a number formatted
+    as a percentage (``0.95`` shown as ``95%``) as that percentage."""
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and "%" in str(getattr(cell, "number_format", ""))
+    ):
+        return round(value * 100, 9)
+    return value
+
+
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         from openpyxl import load_workbook
@@ -386,7 +401,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         if not workbook.worksheets:
             raise SourceError("the workbook has no worksheet", file=str(path))
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        rows = workbook.worksheets[0].iter_rows()
         number = 0
         while True:
             try:
@@ -402,10 +417,11 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     _check_headings([], str(path))
                 return
             if number == 0:
-                headers = [str(h) if h is not None else "" for h in values]
+                headers = [str(c.value) if c.value is not None else "" for c in values]
                 _check_headings(headers, str(path))
             else:
-                yield number, {h: ("" if v is None else v) for h, v in zip(headers, values, strict=False)}
+                cells = (_shown_value(cell) for cell in values)
+                yield number, {h: v for h, v in zip(headers, cells, strict=False)}
             number += 1
     finally:
         workbook.close()
