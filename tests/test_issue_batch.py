@@ -713,3 +713,21 @@ def test_a_learner_twice_with_another_result_is_a_conflict_not_a_quiet_choice(
     assert result.counts[RowState.CONFLICT] == 1 and not result.ok and result.exit_code == 1
     conflict = next(r for r in result.problems if r.state is RowState.CONFLICT)
     assert "row 1" in conflict.reasons[0] and "grade 3.0 there, 8.0 here" in conflict.reasons[0]
+
+
+def test_a_row_whose_pass_flag_and_grade_disagree_is_a_conflict(tmp_path: Path) -> None:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import RowState, read_manifest
+
+    course = load_definition(definition_file(tmp_path))
+    rows = [
+        {"learner_id": "L1", "given_name": "Ana", "passed": "sí", "grade": "3", "attendance": "90"},
+        {"learner_id": "L2", "given_name": "Joan", "passed": "no", "grade": "8", "attendance": "90"},
+        {"learner_id": "L3", "given_name": "Iker", "passed": "sí", "grade": "8", "attendance": "90"},
+        {"learner_id": "L4", "given_name": "Uxía", "passed": "sí", "attendance": "90"},
+    ]
+    result = issue_batch(course, rows, tmp_path / "out", ledger=tmp_path / "l.sqlite", images=False)
+    manifest = list(read_manifest(result.manifest_json))
+    assert [row["state"] for row in manifest] == ["conflict", "conflict", "issued", "issued"]
+    assert "marked passed, but the grade 3 is below the pass mark" in manifest[0]["reasons"][0]
+    assert result.counts[RowState.CONFLICT] == 2 and result.exit_code == 1

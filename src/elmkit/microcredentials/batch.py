@@ -477,7 +477,7 @@ class _Batch:
                     number,
                     ManifestRow(
                         number,
-                        RowState.NOT_ELIGIBLE,
+                        RowState.CONFLICT if eligibility.conflict else RowState.NOT_ELIGIBLE,
                         learner_id=base["learner_id"],
                         name=base["name"],
                         email=base["email"],

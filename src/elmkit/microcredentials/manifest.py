@@ -36,7 +36,8 @@ class RowState(StrEnum):
     counts."""
     CONFLICT = "conflict"
     """The same learner appeared earlier in the input with another result (a resit, a
-    correction?); the first row was used, and someone must check which is right."""
+    correction?), and the first row was used; or the row contradicts itself (passed, with a
+    grade below the pass mark). Someone must check which is right."""
     SKIPPED = "skipped"
     """The ledger holds the credential in a state that forbids producing it again (revoked…)."""
     ERROR = "error"

@@ -176,6 +176,9 @@ class Eligibility:
 
     eligible: bool
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    conflict: bool = False
+    """The row contradicts itself (passed, with a grade below the pass mark, or the reverse):
+    not eligible until someone corrects it."""
 
 
 def _fold(text: str) -> str:
@@ -476,7 +479,20 @@ def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
     """Apply the rules: passed (flag or grade threshold), minimum attendance, assessment date in the course."""
     reasons: list[str] = []
     grading = definition.grading
-    if result.passed is False:
+    conflict = (
+        result.passed is not None
+        and result.grade is not None
+        and grading.pass_mark is not None
+        and result.passed != (result.grade >= grading.pass_mark)
+    )
+    if conflict:
+        said = "passed" if result.passed else "not passed"
+        reasons.append(
+            f"marked {said}, but the grade {result.grade:g} is "
+            f"{'below' if result.passed else 'at least'} the pass mark {grading.pass_mark:g}: "
+            "correct the flag or the grade"
+        )
+    elif result.passed is False:
         reasons.append("did not pass")
     elif result.passed is None:
         if result.grade is None:
@@ -495,4 +511,4 @@ def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
             reasons.append(f"assessed on {result.assessment_date} before the course started")
         if definition.end_date and result.assessment_date > definition.end_date:
             reasons.append(f"assessed on {result.assessment_date} after the course ended")
-    return Eligibility(not reasons, tuple(reasons))
+    return Eligibility(not reasons, tuple(reasons), conflict)
