@@ -336,6 +336,7 @@ def test_definition_mistakes_name_the_file_and_the_field(tmp_path: Path) -> None
         ({"eqf_level": 9}, "eqf_level", "less than or equal to 8"),
         ({"hours": True}, "hours", "yes/no value"),
         ({"min_attendance": True}, "min_attendance", "yes/no value"),
+        ({"min_attendance": 0.8}, "min_attendance", "0.8 would mean 0.8%, not 80% \\(write 80\\)"),
         ({"ects": 1e30}, "ects", "less than or equal"),
         ({"grading.max_grade": 0}, "grading.max_grade", "greater than 0"),
         ({"grading.pass_mark": -1}, "grading.pass_mark", "greater than or equal to 0"),

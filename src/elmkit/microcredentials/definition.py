@@ -202,6 +202,16 @@ class MicroCredential(_Config):
         except LanguageTagError as exc:
             raise ValueError(exc.message) from None
 
+    @field_validator("min_attendance")
+    @classmethod
+    def _percentage(cls, value: float | None) -> float | None:
+        if value is not None and 0 < value < 1:
+            raise ValueError(
+                f"min_attendance is a percentage: {value:g} would mean {value:g}%, not "
+                f"{value * 100:g}% (write {value * 100:g})"
+            )
+        return value
+
     @field_validator("ects")
     @classmethod
     def _ects(cls, value: Decimal | None) -> Decimal | None:
