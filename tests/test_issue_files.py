@@ -164,8 +164,25 @@ def test_manifest_csv_and_json_hold_the_same_rows(
     with (folder / "manifest.csv").open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))
     assert [(r["learner_id"], r["name"]) for r in csv_rows] == [
-        (r.learner_id, r.name) for r in written
+        (_as_shown(r.learner_id), _as_shown(r.name)) for r in written
     ]
+
+
+def _as_shown(text: str) -> str:
+    """What manifest.csv holds for a value: a formula-like one behind an apostrophe."""
+    return "'" + text if text and text[0] in "=+-@\t\r" else text
+
+
+def test_manifest_csv_never_holds_a_formula(tmp_path: Path) -> None:
+    writer = ManifestWriter(tmp_path, {"definition": "d"}, durable=False)
+    names = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tx", "Ana"]
+    for n, name in enumerate(names, start=1):
+        writer.add(ManifestRow(n, RowState.NOT_ELIGIBLE, learner_id=f"L{n}", name=name))
+    writer.close({"rows": len(names)})
+    with (tmp_path / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        shown = [r["name"] for r in csv.DictReader(handle)]
+    assert shown == ["'" + name for name in names[:-1]] + ["Ana"]
+    assert [r["name"] for r in read_manifest(tmp_path / "manifest.json")] == names
 
 
 def test_an_aborted_manifest_leaves_the_previous_one(tmp_path: Path) -> None:

@@ -83,6 +83,8 @@ class ManifestRow:
         }
 
     def to_csv(self) -> list[str]:
+        """The CSV cells, for people: a value a spreadsheet would run as a formula starts with an
+        apostrophe (``manifest.json`` keeps every value as it is)."""
         findings = "; ".join(
             f"[{f.get('severity', '')}] {f.get('path') or '/'}: {f.get('message', '')} ({f.get('code', '')})"
             for f in self.findings
@@ -90,17 +92,27 @@ class ManifestRow:
         return [
             str(self.row),
             self.state.value,
-            self.learner_id,
-            self.name,
-            self.email,
-            self.credential_id,
-            self.file,
-            self.sha256,
-            self.upload_file,
-            self.upload_sha256,
-            "; ".join(self.reasons),
-            findings,
+            *map(
+                _inert,
+                (
+                    self.learner_id,
+                    self.name,
+                    self.email,
+                    self.credential_id,
+                    self.file,
+                    self.sha256,
+                    self.upload_file,
+                    self.upload_sha256,
+                    "; ".join(self.reasons),
+                    findings,
+                ),
+            ),
         ]
+
+
+def _inert(text: str) -> str:
+    """``text`` as a spreadsheet shows it without running it (CSV formula injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 MANIFEST_COLUMNS = (
