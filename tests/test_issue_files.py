@@ -463,3 +463,20 @@ def test_workbook_percentages_are_read_as_shown(tmp_path: Path) -> None:
     first, second = (item for _, item in iter_results(path))
     assert isinstance(first, LearnerResult) and first.attendance == 95  # shown as 95%, not 0.95%
     assert isinstance(second, LearnerResult) and second.attendance == 85
+
+
+def test_a_workbook_named_csv_is_named_for_what_it_is(tmp_path: Path) -> None:
+    from test_issue_support import write_xlsx
+
+    book = write_xlsx(tmp_path / "r.xlsx", [], ("expediente", "nombre", "nota"))
+    renamed = tmp_path / "r.csv"
+    renamed.write_bytes(book.read_bytes())
+    with pytest.raises(SourceError, match="workbook \\(XLSX\\), not CSV text"):
+        list(iter_results(renamed))
+
+
+def test_python_m_elmkit_runs_the_command_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "elmkit", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and "demo" in done.stdout, done.stderr

@@ -302,6 +302,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     problem near its end stops a batch before anything is issued."""
     with path.open("rb") as raw:
         head = raw.read(4)
+    if head == b"PK\x03\x04":
+        raise SourceError(
+            "this is a workbook (XLSX), not CSV text: give it the .xlsx suffix", file=str(path)
+        )
     encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
     _check_encoding(path, encoding)
     with path.open(encoding=encoding, newline="") as handle:
