@@ -732,3 +732,23 @@ def test_a_row_whose_pass_flag_and_grade_disagree_is_a_conflict(tmp_path: Path) 
     assert [row["state"] for row in manifest] == ["conflict", "conflict", "issued", "issued"]
     assert "marked passed, but the grade 3 is below the pass mark" in manifest[0]["reasons"][0]
     assert result.counts[RowState.CONFLICT] == 2 and result.exit_code == 1
+
+
+def test_a_learner_no_longer_eligible_after_an_earlier_issue_is_a_conflict(tmp_path: Path) -> None:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import RowState, read_manifest
+
+    course = load_definition(definition_file(tmp_path))
+    out, ledger = tmp_path / "out", tmp_path / "l.sqlite"
+    passed = [{"learner_id": "L60", "given_name": "Ana", "grade": "8", "attendance": "90"}]
+    first = issue_batch(course, passed, out, ledger=ledger, images=False)
+    assert first.issued == 1
+    corrected = [{**passed[0], "grade": "3"}]
+    again = issue_batch(course, corrected, out, ledger=ledger, images=False)
+    (row,) = read_manifest(again.manifest_json)
+    assert row["state"] == RowState.CONFLICT.value and again.exit_code == 1
+    assert "grade 3 below the pass mark" in row["reasons"][0]
+    assert "an earlier run issued this credential (now exported" in row["reasons"][1]
+    assert row["credential_id"]
+    fresh = issue_batch(course, corrected, tmp_path / "other", ledger=tmp_path / "new.sqlite", images=False)
+    assert [r["state"] for r in read_manifest(fresh.manifest_json)] == ["not-eligible"]

@@ -473,15 +473,21 @@ class _Batch:
             self.seen[learner.learner_id] = (number, learner)
             eligibility = check_eligibility(self.definition, learner)
             if not eligibility.eligible:
+                earlier = self._issued_before(learner.learner_id)
                 yield _Slot(
                     number,
                     ManifestRow(
                         number,
-                        RowState.CONFLICT if eligibility.conflict else RowState.NOT_ELIGIBLE,
+                        RowState.CONFLICT
+                        if eligibility.conflict or earlier
+                        else RowState.NOT_ELIGIBLE,
                         learner_id=base["learner_id"],
                         name=base["name"],
                         email=base["email"],
-                        reasons=eligibility.reasons,
+                        reasons=(*eligibility.reasons, *earlier),
+                        credential_id=credential_id(self.definition, learner.learner_id)
+                        if earlier
+                        else "",
                     ),
                 )
                 continue
@@ -492,6 +498,19 @@ class _Batch:
                 credential_id=cid,
                 stem=file_stem(self.definition, learner.learner_id),
             )
+
+    def _issued_before(self, learner_id: str) -> tuple[str, ...]:
+        """Why a learner who is not eligible now still matters: the ledger holds a credential
+        an earlier run issued to them (and nobody revoked)."""
+        if self.ledger is None:
+            return ()
+        record = self.ledger.get_credential(credential_id(self.definition, learner_id))
+        if record is None or record.state.value in ("revoked", "defined"):
+            return ()
+        return (
+            f"but an earlier run issued this credential (now {record.state.value} in the "
+            "ledger): revoke it if it should not exist, or correct the results",
+        )
 
     def prepare(self, slot: _Slot) -> _Job | None:
         """Decide the credential's validity date from the ledger; None when it must be skipped."""
