@@ -362,6 +362,11 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     assert code == 1 and "no credential" in output
     code, output = run("sent", first, second, "--file", str(out / "manifest.json"))
     assert code == 2 and "exactly one" in output
+    other_file = next(r["file"] for r in issued if r["credential_id"] == second)
+    code, output = run("sent", first, "--file", str(out / other_file))  # another learner's
+    assert code == 1 and f"holds the credential {second!r}, not {first!r}" in " ".join(output.split())
+    code, output = run("sent", first, "--file", str(tmp_path / "r.csv"))
+    assert code == 1 and "not a credential document" in " ".join(output.split())
     assert {c: _events(ledger, c) for c in (first, second)} == before
 
 

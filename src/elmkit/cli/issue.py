@@ -617,12 +617,31 @@ def record(
                 ]
             if not targets:
                 raise _fail(console, "no credential matches", 1)
+            if file is not None:
+                _check_document_of(console, file, targets[0][0])
             with store.transaction():
                 for credential_id, sha in targets:
                     store.record(credential_id, event, actor, sha, detail, when)
         except ElmError as exc:
             raise _fail(console, f"{exc} (nothing was recorded)", 1) from None
     show(console, "recorded {} for {} credential(s) in {}", repr(event), len(targets), ledger)
+
+
+def _check_document_of(console: Console, file: Path, credential_id: str) -> None:
+    """Refuse a ``--file`` that does not hold ``credential_id`` (another learner's file, say)."""
+    from elmkit.errors import ElmError
+    from elmkit.serializers import load
+
+    try:
+        held = load(file).id
+    except ElmError as exc:
+        raise _fail(console, f"{file}: not a credential document ({exc}); nothing was recorded", 1) from None
+    if held != credential_id:
+        raise _fail(
+            console,
+            f"{file} holds the credential {held!r}, not {credential_id!r}; nothing was recorded",
+            1,
+        )
 
 
 def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path) -> str:
