@@ -752,3 +752,41 @@ def test_a_learner_no_longer_eligible_after_an_earlier_issue_is_a_conflict(tmp_p
     assert row["credential_id"]
     fresh = issue_batch(course, corrected, tmp_path / "other", ledger=tmp_path / "new.sqlite", images=False)
     assert [r["state"] for r in read_manifest(fresh.manifest_json)] == ["not-eligible"]
+
+
+@pytest.mark.parametrize("same_date", [False, True])
+def test_a_credential_another_run_claims_meanwhile_is_never_written_in_a_second_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, same_date: bool
+) -> None:
+    from elmkit.ledger import open_ledger
+    from elmkit.microcredentials import batch as batch_module
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import read_manifest
+
+    course = load_definition(definition_file(tmp_path))
+    ledger_path, out = tmp_path / "l.sqlite", tmp_path / "out"
+    rows = [{"learner_id": "L1", "given_name": "Ana", "grade": "8", "attendance": "90"}]
+    other_date = "2026-01-01T00:00:00+00:00"
+    real_prepare = batch_module._Batch.prepare
+
+    def racing_prepare(self: Any, slot: Any) -> Any:
+        job = real_prepare(self, slot)
+        when = slot.valid_from.isoformat() if same_date else other_date
+        with open_ledger(ledger_path) as other_run:  # claims it between reading and writing
+            other_run.claim_credential(
+                slot.credential_id, course.id, "L1", actor="other run", detail={"valid_from": when}
+            )
+        return job
+
+    monkeypatch.setattr(batch_module._Batch, "prepare", racing_prepare)
+    result = issue_batch(course, rows, out, ledger=ledger_path, images=False)
+    (row,) = read_manifest(result.manifest_json)
+    if same_date:  # the other run writes the very same bytes: nothing is lost
+        assert row["state"] == "issued" and result.exit_code == 0
+        return
+    assert row["state"] == "error" and "another run issued this credential" in row["reasons"][0]
+    assert result.exit_code == 1
+    assert not any(out.glob("credentials/*.jsonld")) and not any(out.glob("europass/*.json"))
+    with open_ledger(ledger_path) as store:
+        events = [e.event.value for e in store.history(row["credential_id"])]
+    assert events == ["defined"]  # nothing of this run's version was recorded

@@ -123,6 +123,12 @@ def _difference(first: LearnerResult, later: LearnerResult) -> str:
     return ", ".join(f"{name} {before[name]!r} there, {after[name]!r} here" for name in changed[:3])
 
 
+_RACED = (
+    "another run issued this credential at the same time, with another validity date: run "
+    "again to write the credential the ledger holds"
+)
+
+
 # -- building (runs in the parent or in worker processes) ----------------------------------------
 
 
@@ -569,12 +575,21 @@ class _Batch:
             if not result.ok:
                 slot.done = self._row(slot, RowState.INVALID, findings=result.findings)
                 continue
+            issued.append((slot, sha256_hex(result.document), sha256_hex(result.upload)))
+        # the ledger first: a credential another run claimed meanwhile, with another validity
+        # date, must not be written in a second version
+        lost = self._record(issued) if self.ledger is not None and issued else set()
+        if lost:
+            for slot, _sha, _upload_sha in issued:
+                if slot.credential_id in lost:
+                    slot.done = self._row(slot, RowState.ERROR, reasons=(_RACED,))
+            issued = [item for item in issued if item[0].credential_id not in lost]
+        for slot, sha, upload_sha in issued:
+            result = by_row[slot.row]
             file = f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"
             upload_file = f"{UPLOAD_DIR}/{slot.stem}.json"
             staged.stage(os.path.join(self._out_text, file), result.document)
             staged.stage(os.path.join(self._out_text, upload_file), result.upload)
-            sha, upload_sha = sha256_hex(result.document), sha256_hex(result.upload)
-            issued.append((slot, sha, upload_sha))
             slot.done = self._row(
                 slot,
                 RowState.ISSUED,
@@ -589,8 +604,6 @@ class _Batch:
         except BaseException:
             staged.abort()
             raise
-        if self.ledger is not None and issued:
-            self._record(issued)
         if self.bundle is not None:  # after the ledger: a failure here loses no record
             for slot, _sha, _upload_sha in issued:
                 built_result = by_row[slot.row]
@@ -601,9 +614,12 @@ class _Batch:
             assert slot.done is not None
             self._emit(slot.done)
 
-    def _record(self, issued: Sequence[tuple[_Slot, str, str]]) -> None:
+    def _record(self, issued: Sequence[tuple[_Slot, str, str]]) -> set[str]:
+        """Record the credentials of a chunk; the ids another run claimed since :meth:`prepare`
+        with another validity date (their documents here differ from the recorded ones)."""
         ledger = self.ledger
         assert ledger is not None
+        lost: set[str] = set()
         with ledger.transaction():
             rest = issued
             claim_many = getattr(ledger, "claim_many", None)
@@ -620,6 +636,11 @@ class _Batch:
             for slot, sha, upload_sha in rest:
                 assert slot.learner is not None and slot.valid_from is not None
                 path = self._absolute(f"{CREDENTIALS_DIR}/{slot.stem}.jsonld")
+                if not slot.claimed and ledger.get_credential(slot.credential_id) is not None:
+                    if self._recorded_valid_from(slot.credential_id) != slot.valid_from.isoformat():
+                        lost.add(slot.credential_id)
+                        continue
+                    slot.claimed = True  # claimed meanwhile by a run that wrote the same
                 if not slot.claimed:
                     ledger.claim_credential(
                         slot.credential_id,
@@ -645,6 +666,15 @@ class _Batch:
                     sha256=upload_sha,
                     detail={"format": "europass-upload", "file": f"{UPLOAD_DIR}/{slot.stem}.json"},
                 )
+        return lost
+
+    def _recorded_valid_from(self, credential: str) -> str | None:
+        assert self.ledger is not None
+        for event in self.ledger.history(credential):
+            if event.event.value == "defined":
+                found = event.detail.get("valid_from")
+                return str(found) if found is not None else None
+        return None
 
     def _absolute(self, file: str) -> str:
         """The absolute path of an output file (the folder is resolved once per batch)."""
