@@ -790,3 +790,29 @@ def test_a_credential_another_run_claims_meanwhile_is_never_written_in_a_second_
     with open_ledger(ledger_path) as store:
         events = [e.event.value for e in store.history(row["credential_id"])]
     assert events == ["defined"]  # nothing of this run's version was recorded
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [
+        (["oc-aranes", "ca", "es"], {"oc-aranes": "Apte", "ca": "Apte", "es": "Apto"}),
+        (["ca-ES-valencia", "es", "en"], {"ca-ES-valencia": "Apte", "es": "Apto", "en": "Pass"}),
+        (["ast", "es"], {"es": "Apto"}),  # no Asturian word: Spanish, tagged as Spanish
+    ],
+)
+def test_a_pass_without_grade_is_written_in_each_language_it_is_known_in(
+    tmp_path: Path, languages: list[str], expected: dict[str, str]
+) -> None:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import read_manifest
+
+    course = load_definition(definition_file(tmp_path, {"languages": languages}))
+    rows = [{"learner_id": "L1", "given_name": "Ana", "passed": "sí", "attendance": "90"}]
+    result = issue_batch(course, rows, tmp_path / "out", ledger=tmp_path / "l.sqlite", images=False)
+    (row,) = read_manifest(result.manifest_json)
+    document = json.loads((tmp_path / "out" / row["file"]).read_text(encoding="utf-8"))
+    claim = document["credentialSubject"]["hasClaim"]
+    claim = claim[0] if isinstance(claim, list) else claim
+    assessment = claim["provenBy"]
+    assessment = assessment[0] if isinstance(assessment, list) else assessment
+    assert assessment["grade"]["noteLiteral"] == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
@@ -237,11 +238,24 @@ def _add_quality_assurance(spec: Qualification, definition: MicroCredential) -> 
 
 
 #: The grade shown when a learner passed without a numeric grade, by language.
-PASS_TEXT = {"es": "Apto", "ca": "Apte", "eu": "Gai", "gl": "Apto", "pt": "Apto", "en": "Pass"}
+PASS_TEXT = {
+    "es": "Apto", "ca": "Apte", "eu": "Gai", "gl": "Apto", "oc": "Apte", "pt": "Apto", "en": "Pass",
+    "fr": "Réussi", "it": "Superato", "de": "Bestanden",
+}  # fmt: skip
 
 
-def _pass_text(lang: str) -> str:
-    return PASS_TEXT.get(lang) or PASS_TEXT.get(lang.split("-", 1)[0].lower()) or PASS_TEXT["en"]
+def _pass_texts(languages: Sequence[str]) -> dict[str, str]:
+    """The pass text for each of ``languages``; a language without its own word gets the one of
+    its fallback language (Asturian: Spanish), tagged with that language, not its own."""
+    texts: dict[str, str] = {}
+    for lang in languages:
+        for candidate in LangText().fallback_chain(lang):
+            base = candidate.split("-", 1)[0].lower()
+            if base in PASS_TEXT:
+                same = base == lang.split("-", 1)[0].lower()
+                texts.setdefault(lang if same else base, PASS_TEXT[base])
+                break
+    return texts
 
 
 class CredentialFactory:
@@ -293,7 +307,7 @@ class CredentialFactory:
         self.jpeg = _concept(vocab.file_type("JPEG"))
         self.profiles = [_concept(vocab.credential_profile("Generic"))]
         self.schema = [ShaclValidator2017(id=EDC_GENERIC_FULL, type="ShaclValidator2017")]
-        self.pass_text = _pass_text(d.primary_language)
+        self.pass_texts = _pass_texts(d.languages)
 
     def _individual_display(self, tag: str, image: bytes) -> IndividualDisplay:
         """The display of one page, holding the factory's language and media concepts."""
@@ -350,13 +364,15 @@ class CredentialFactory:
         if learner.assessment_date is not None:
             process.awarding_date = _datetime(learner.assessment_date)
 
-        grade_text = f"{learner.grade:g}" if learner.grade is not None else self.pass_text
+        grade_texts = (
+            {lang: f"{learner.grade:g}"} if learner.grade is not None else self.pass_texts
+        )
         assessment = LearningAssessment(
             id=stable_id(LearningAssessment, key),
             title=d.assessment_title or d.title,
             awarded_by=process,
             assessed_by=[awarding],
-            grade=Note(id=stable_id(Note, f"{key}/grade"), note_literal=LangText({lang: grade_text})),
+            grade=Note(id=stable_id(Note, f"{key}/grade"), note_literal=LangText(grade_texts)),
             specified_by=self.assessment_spec,
         )
         if self.id_verification is not None:
