@@ -806,7 +806,12 @@ def test_a_pass_without_grade_is_written_in_each_language_it_is_known_in(
     from elmkit.microcredentials import load_definition
     from elmkit.microcredentials.manifest import read_manifest
 
-    course = load_definition(definition_file(tmp_path, {"languages": languages}))
+    changes = {
+        "languages": languages,
+        "awarding_body.address": "Carrèr Major 1, Vielha",
+        "awarding_body.region": "Val d'Aran",
+    }
+    course = load_definition(definition_file(tmp_path, changes))
     rows = [{"learner_id": "L1", "given_name": "Ana", "passed": "sí", "attendance": "90"}]
     result = issue_batch(course, rows, tmp_path / "out", ledger=tmp_path / "l.sqlite", images=False)
     (row,) = read_manifest(result.manifest_json)
@@ -816,3 +821,9 @@ def test_a_pass_without_grade_is_written_in_each_language_it_is_known_in(
     assessment = claim["provenBy"]
     assessment = assessment[0] if isinstance(assessment, list) else assessment
     assert assessment["grade"]["noteLiteral"] == expected
+    location = document["issuer"]["location"]
+    location = location[0] if isinstance(location, list) else location
+    assert location["geographicName"] == {languages[0]: "Val d'Aran"}  # the definition's language
+    address = location["address"]
+    address = address[0] if isinstance(address, list) else address
+    assert address["fullAddress"]["noteLiteral"] == {languages[0]: "Carrèr Major 1, Vielha"}

@@ -130,17 +130,18 @@ def _logo_bytes(path: Path) -> bytes:
     return data
 
 
-def organisation(info: OrganisationInfo) -> Organisation:
-    """The ELM organisation for an awarding body or issuer (stable id from its VAT id or name)."""
+def organisation(info: OrganisationInfo, lang: str = "en") -> Organisation:
+    """The ELM organisation for an awarding body or issuer (stable id from its VAT id or name);
+    its address and region, given as plain text, are in ``lang``."""
     key = info.id or f"org/{info.vat_id or info.legal_name.get('en')}"
     org_id = info.id or stable_id(Organisation, key)
     country = _concept(vocab.country(info.country))
     address = Address(id=stable_id(Address, key), country_code=country)
     if info.address:
-        address.full_address = Note(id=stable_id(Note, f"{key}/address"), note_literal=LangText({"en": info.address}))
+        address.full_address = Note(id=stable_id(Note, f"{key}/address"), note_literal=LangText({lang: info.address}))
     location = Location(id=stable_id(Location, key), address=[address])
     if info.region:
-        location.geographic_name = LangText({"en": info.region})
+        location.geographic_name = LangText({lang: info.region})
     org = Organisation(id=org_id, legal_name=info.legal_name, location=[location])
     if info.short_name is not None:
         org.alt_label = info.short_name
@@ -223,7 +224,11 @@ def _add_quality_assurance(spec: Qualification, definition: MicroCredential) -> 
     info = definition.quality_assurance
     if info is None:
         return
-    agent = organisation(info.accrediting_body) if info.accrediting_body is not None else None
+    agent = (
+        organisation(info.accrediting_body, definition.primary_language)
+        if info.accrediting_body is not None
+        else None
+    )
     try:
         node = quality.add_quality_assurance(
             spec,
@@ -268,8 +273,10 @@ class CredentialFactory:
     def __init__(self, definition: MicroCredential) -> None:
         d = definition
         self.definition = d
-        self.awarding = organisation(d.awarding_body)
-        self.issuer = self.awarding if d.issuer is None else organisation(d.issuer)
+        self.awarding = organisation(d.awarding_body, d.primary_language)
+        self.issuer = (
+            self.awarding if d.issuer is None else organisation(d.issuer, d.primary_language)
+        )
         self.spec = _specification(d)
         grading = d.grading
         self.assessment_spec = LearningAssessmentSpecification(
