@@ -480,3 +480,36 @@ def test_python_m_elmkit_runs_the_command_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "elmkit", "--help"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and "demo" in done.stdout, done.stderr
+
+
+def test_a_formula_never_computed_is_named_not_read_as_empty(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["expediente", "nombre", "parcial1", "parcial2", "nota"])
+    sheet.append(["1", "Ana", 8, 9, "=AVERAGE(C2:D2)"])  # openpyxl computes nothing
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    with pytest.raises(SourceError, match="cell E2 holds a formula that was never computed"):
+        list(iter_results(path))
+    # the same workbook once a spreadsheet program computed and saved it: the value is read
+    computed = tmp_path / "computed.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(computed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</f><v></v>", b"</f><v>8.5</v>")
+            target.writestr(item, data)
+    (item,) = (item for _, item in iter_results(computed))
+    assert isinstance(item, LearnerResult) and item.grade == 8.5
+    # a text that merely looks like a formula is a value
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["expediente", "nombre", "nota"])
+    sheet.append(["1", "<f>x</f>", 8])
+    book.save(path)
+    (item,) = (item for _, item in iter_results(path))
+    assert isinstance(item, LearnerResult) and item.given_name == "<f>x</f>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -378,6 +379,32 @@ def _workbook_problem(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+#: A cell holding a formula and no computed value: ``<c r="E2"><f>…</f><v></v></c>`` (or no
+#: ``<v>``, or a shared formula ``<f t="shared" si="0"/>``), as files written by programs that
+#: do not compute formulas hold them.
+_UNCOMPUTED = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+
+
+def _uncomputed_formula(path: Path, part: str | None) -> str | None:
+    """The first cell of the worksheet ``part`` holding a formula without a computed value."""
+    if not part:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as sheet:
+            tail = b""
+            while chunk := sheet.read(1 << 16):
+                text = tail + chunk
+                found = _UNCOMPUTED.search(text)
+                if found is not None:
+                    return found.group(1).decode("ascii")
+                tail = text[-4096:]
+    except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
+        return None
+    return None
+
+
 def _shown_value(cell: Any) -> Any:
     """A cell's value as the spreadsheet shows it: ``""`` when empty, and a number formatted
     as a percentage (``0.95`` shown as ``95%``) as that percentage."""
@@ -408,6 +435,13 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         if not workbook.worksheets:
             raise SourceError("the workbook has no worksheet", file=str(path))
+        cell = _uncomputed_formula(path, getattr(workbook.worksheets[0], "_worksheet_path", None))
+        if cell is not None:
+            raise SourceError(
+                f"cell {cell} holds a formula that was never computed, so it has no value to read: "
+                "open the workbook in a spreadsheet program and save it (or export the values)",
+                file=str(path),
+            )
         rows = workbook.worksheets[0].iter_rows()
         number = 0
         while True:
