@@ -827,3 +827,18 @@ def test_a_pass_without_grade_is_written_in_each_language_it_is_known_in(
     address = location["address"]
     address = address[0] if isinstance(address, list) else address
     assert address["fullAddress"]["noteLiteral"] == {languages[0]: "Carrèr Major 1, Vielha"}
+
+
+def test_learner_ids_differing_only_in_case_are_a_conflict(tmp_path: Path) -> None:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import read_manifest
+
+    course = load_definition(definition_file(tmp_path))
+    rows = [
+        {"learner_id": "53111222X", "given_name": "Ana", "grade": "8", "attendance": "90"},
+        {"learner_id": "53111222x", "given_name": "Ana", "grade": "8", "attendance": "90"},
+    ]
+    result = issue_batch(course, rows, tmp_path / "out", ledger=tmp_path / "l.sqlite", images=False)
+    states = [row["state"] for row in read_manifest(result.manifest_json)]
+    assert states == ["issued", "conflict"] and result.exit_code == 1
+    assert "'53111222X', the same but for upper and lower case" in result.problems[0].reasons[0]

@@ -432,6 +432,8 @@ class _Batch:
         self.state = _State()
         self.seen: dict[str, tuple[int, LearnerResult]] = {}
         """The first row of each learner: its number and what it holds."""
+        self.folded: dict[str, tuple[int, str]] = {}
+        """The first row and id of each learner id with its case folded."""
         self.manifest: ManifestWriter | None = None
         #: the ZIP bundle, filled as credentials are published
         self.bundle: ZipBundle | None = None
@@ -477,6 +479,23 @@ class _Batch:
                 )
                 continue
             self.seen[learner.learner_id] = (number, learner)
+            twin = self.folded.setdefault(learner.learner_id.casefold(), (number, learner.learner_id))
+            if twin[1] != learner.learner_id:
+                yield _Slot(
+                    number,
+                    ManifestRow(
+                        number,
+                        RowState.CONFLICT,
+                        learner_id=base["learner_id"],
+                        name=base["name"],
+                        email=base["email"],
+                        reasons=(
+                            f"row {twin[0]} has the learner id {twin[1]!r}, the same but for "
+                            "upper and lower case: the same learner? Write one id for both",
+                        ),
+                    ),
+                )
+                continue
             eligibility = check_eligibility(self.definition, learner)
             if not eligibility.eligible:
                 earlier = self._issued_before(learner.learner_id)
