@@ -513,3 +513,16 @@ def test_a_formula_never_computed_is_named_not_read_as_empty(tmp_path: Path) -> 
     book.save(path)
     (item,) = (item for _, item in iter_results(path))
     assert isinstance(item, LearnerResult) and item.given_name == "<f>x</f>"
+
+
+def test_a_quoted_line_break_does_not_shift_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        'expediente;nombre;nota\n1;"Ana\nMaria";8\n2;Joan;x\n\n3;Iker;7\n', encoding="utf-8"
+    )
+    numbered = list(iter_results(path))
+    assert [number for number, _ in numbered] == [1, 2, 4]  # the blank line is row 3
+    first, second, third = (item for _, item in numbered)
+    assert isinstance(first, LearnerResult) and first.given_name == "Ana\nMaria"
+    assert isinstance(second, RowError) and second.row == 2
+    assert isinstance(third, LearnerResult) and third.learner_id == "3"

@@ -321,10 +321,20 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 f"malformed CSV at line {checker.line_num}: {exc}", file=str(path)
             ) from None
         handle.seek(0)
-        reader = csv.DictReader(handle, dialect=dialect)
-        _check_headings(list(reader.fieldnames or ()), str(path))
-        for row in reader:
-            yield reader.line_num - 1, row
+        reader = csv.reader(handle, dialect=dialect)
+        headings = next((cells for cells in reader if cells), [])
+        _check_headings(headings, str(path))
+        # a row is a record, as a spreadsheet shows it: a cell with a line break in quotes
+        # does not make two; a blank line is a row (without a learner)
+        for number, cells in enumerate(reader, start=1):
+            if not cells:
+                continue
+            row: dict[Any, Any] = dict(zip(headings, cells, strict=False))
+            if len(cells) > len(headings):
+                row[None] = cells[len(headings) :]
+            else:
+                row.update((name, None) for name in headings[len(cells) :])
+            yield number, row
 
 
 def _check_encoding(path: Path, encoding: str) -> None:
