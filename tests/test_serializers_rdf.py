@@ -263,3 +263,14 @@ def test_rdf_xml_refuses_characters_xml_cannot_hold_instead_of_writing_broken_xm
         assert again.note_literal.get("en") == f"line1{character}line2"  # type: ignore[attr-defined]
     tab = load({"id": "urn:n:1", "type": "Note", "noteLiteral": {"en": "a\tb\nc\rd"}})
     assert load(dumps(tab, "xml"), format="rdfxml") == tab
+
+
+@pytest.mark.parametrize("page", [2**70, 10**21, -(10**22), 10**21 - 1, 7])
+def test_integers_keep_their_value_for_any_json_ld_processor(page: int) -> None:
+    from pyld import jsonld
+
+    detail = load({"id": "urn:d:1", "type": "DisplayDetail", "page": page})
+    document = json.loads(dumps(detail, "jsonld"))
+    quads = jsonld.to_rdf(document, {"documentLoader": offline_document_loader(), "format": "application/n-quads"})
+    assert f'"{page}"^^<http://www.w3.org/2001/XMLSchema#positiveInteger>' in quads
+    assert load(document).page == page  # type: ignore[attr-defined]

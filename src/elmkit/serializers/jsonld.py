@@ -369,7 +369,13 @@ def _literal(value: Any, py: int) -> Any:
         return str(value)
     if py in (PY_STR, PY_DECIMAL):
         return value if type(value) is str else str(value)
+    if type(value) is int and not -_JSON_LD_INTEGERS < value < _JSON_LD_INTEGERS:
+        return str(value)  # JSON-LD reads such a number as a double: its lexical form is exact
     return value
+
+
+#: JSON-LD turns a JSON number from 10^21 up into an ``xsd:double``, whatever the term's type.
+_JSON_LD_INTEGERS = 10**21
 
 
 def node_to_jsonld(
