@@ -351,3 +351,18 @@ def test_xsd_numbers_dates_and_durations_take_ascii_digits_only(text: str) -> No
     with pytest.raises(ElmValidationError):
         LearningActivity.from_data({"id": "urn:a:1", "type": "LearningActivity", "levelOfCompletion": text})
     assert LearningActivity.from_data({"levelOfCompletion": "12"}).level_of_completion == 12
+
+
+@pytest.mark.parametrize(("given", "read"), [(100.0, 100), (1.0, 1), ("7", 7), (7, 7)])
+def test_integers_are_read_as_json_ld_reads_them(given: Any, read: int) -> None:
+    from elmkit.model import LearningActivity
+
+    assert LearningActivity.from_data({"levelOfCompletion": given}).level_of_completion == read
+
+
+@pytest.mark.parametrize("given", [1.5, 1e22, float("inf"), float("nan"), True, "1.0"])
+def test_what_json_ld_reads_as_another_datatype_is_no_integer(given: Any) -> None:
+    from elmkit.model import LearningActivity
+
+    with pytest.raises(ElmValidationError):
+        LearningActivity.from_data({"levelOfCompletion": given})

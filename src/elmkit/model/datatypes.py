@@ -300,10 +300,13 @@ AnyUri = Annotated[str, AfterValidator(_check_iri)]
 
 
 def _xsd_integer(value: Any) -> Any:
-    """A JSON integer, or a string in the ``xsd:integer`` lexical space; not a boolean or a
+    """A JSON integer (``100.0`` included: JSON-LD reads a number without fractional part below
+    10^21 as an integer), or a string in the ``xsd:integer`` lexical space; not a boolean or a
     fractional number, which JSON-LD would read as another datatype."""
     if type(value) is int:
         return value
+    if type(value) is float and value.is_integer() and abs(value) < 1e21:
+        return int(value)
     if isinstance(value, str):
         text = value.strip(_XSD_WHITESPACE)
         if _INTEGER.fullmatch(text):
