@@ -354,3 +354,37 @@ def test_a_node_read_without_type_has_no_type_as_the_shapes_see_it() -> None:
     # the same node built in code gets its class's default type, as elmkit writes it
     built = EuropeanDigitalCredential.from_data(_untyped_specification(copy.deepcopy(signed)))
     assert list(get_profile("edc-ap").check(built, stage=Stage.SEALED)) == []
+
+
+def _signed_payload() -> dict[str, Any]:
+    return _json(MC_SIGNED)
+
+
+def test_nodes_a_document_holds_but_the_credential_does_not_reach_are_named() -> None:
+    from elmkit import load
+
+    data = _signed_payload()
+    body = {k: v for k, v in data.items() if k != "@context"}
+    stray = {"id": "urn:x:stray", "type": "DisplayParameter"}
+    for document in (
+        {"@context": data["@context"], "@graph": [body, stray]},
+        {**data, "@included": [stray]},
+    ):
+        credential = load(document)
+        assert credential.origin.left_out == ("urn:x:stray",)
+        findings = list(get_profile("edc-ap").check(credential, stage=Stage.SEALED))
+        assert [(f.code, f.severity) for f in findings] == [("edc-ap/left-out", Severity.WARNING)]
+        assert "urn:x:stray" in findings[0].message("en")
+    assert load(data).origin.left_out == ()
+
+
+def test_a_node_described_in_included_is_read_where_it_is_referenced() -> None:
+    from elmkit import load
+
+    data = _signed_payload()
+    issuer = data["issuer"]
+    document = {**data, "issuer": issuer["id"], "@included": [issuer]}
+    credential = load(document)
+    assert credential.issuer.legal_name == load(data).issuer.legal_name  # type: ignore[union-attr]
+    assert credential.origin.left_out == ()
+    assert list(get_profile("edc-ap").check(credential, stage=Stage.SEALED)) == []

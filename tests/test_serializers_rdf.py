@@ -274,3 +274,12 @@ def test_integers_keep_their_value_for_any_json_ld_processor(page: int) -> None:
     quads = jsonld.to_rdf(document, {"documentLoader": offline_document_loader(), "format": "application/n-quads"})
     assert f'"{page}"^^<http://www.w3.org/2001/XMLSchema#positiveInteger>' in quads
     assert load(document).page == page  # type: ignore[attr-defined]
+
+
+def test_subjects_the_root_does_not_reach_are_named_in_the_origin() -> None:
+    source = (
+        f"<urn:n:1> a <{ELM}Note> ; <{ELM}noteLiteral> \"x\"@en .\n"
+        f"<urn:n:2> <{ELM}noteLiteral> \"stray\"@en .\n"
+    )
+    note = load(source, format="turtle", root="urn:n:1")
+    assert note.origin.left_out == ("urn:n:2",)

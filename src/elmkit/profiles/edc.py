@@ -386,6 +386,24 @@ class EdcProfile:
                     profile=self.name,
                 )
             )
+        left_out = getattr(getattr(credential, "origin", None), "left_out", ())
+        if left_out:
+            shown = ", ".join(left_out[:3]) + (f" (+{len(left_out) - 3})" if len(left_out) > 3 else "")
+            findings.append(
+                Finding(
+                    code="edc-ap/left-out",
+                    severity=Severity.WARNING,
+                    messages={
+                        "en": f"The document holds {len(left_out)} node(s) the credential does not "
+                        f"reach, which were neither read nor checked: {shown}.",
+                        "es": f"El documento contiene {len(left_out)} nodo(s) que la credencial no "
+                        f"alcanza, que no se han leído ni comprobado: {shown}.",
+                    },
+                    path="",
+                    focus=root.iri if root is not None else None,
+                    profile=self.name,
+                )
+            )
         if graph.shared is not None and not graph.shared.clean(ruleset):
             graph = build_graph(credential)
         findings.extend(_finding(v, ruleset, stage, self.name) for v in evaluate(graph, ruleset))

@@ -184,6 +184,13 @@ class ExpandedReader:
         self.depth = 0
         self.active: set[str] = set()
         self.labels: dict[str, str] = {}
+        self.reached: set[str] = set()
+        """The ids of the nodes read (the root and everything it reaches)."""
+
+    def left_out(self) -> tuple[str, ...]:
+        """The nodes of :attr:`index` the read node does not reach: their ids, in order
+        (``_:…`` for blank nodes)."""
+        return tuple(sorted(key for key in self.index if key not in self.reached))
 
     # -- nodes -------------------------------------------------------------------------------
 
@@ -228,6 +235,7 @@ class ExpandedReader:
         out: dict[str, Any] = {}
         nid = node.get("@id")
         if isinstance(nid, str):
+            self.reached.add(nid)
             label = self._label(nid) if nid.startswith("_:") else nid
             if label is not None:
                 out["id"] = label

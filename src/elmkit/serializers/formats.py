@@ -90,6 +90,9 @@ class Origin:
     """The upload wrapper's ``deliveryDetails``."""
     context: Any = None
     """The document's ``@context`` as written."""
+    left_out: tuple[str, ...] = ()
+    """The ids of the document's nodes the loaded node does not reach (a stray node of a
+    ``@graph``, say): not part of it, so neither validated nor written back."""
 
     @property
     def types_as_stated(self) -> bool:
@@ -228,8 +231,9 @@ def load(
     from elmkit.serializers.rdf import from_graph as graph_to_node
     from elmkit.serializers.rdf import parse_rdf
 
-    node = graph_to_node(parse_rdf(data, fmt), root=root, strict=strict)
-    node.set_origin(Origin(kind="rdf", format=fmt, source=path))
+    left_out: list[str] = []
+    node = graph_to_node(parse_rdf(data, fmt), root=root, strict=strict, left_out=left_out)
+    node.set_origin(Origin(kind="rdf", format=fmt, source=path, left_out=tuple(left_out)))
     return node
 
 
@@ -308,7 +312,10 @@ def _load_json(
         doc = doc["credential"]
         if shape is not None:
             shape = dataclasses.replace(shape, depth=shape.depth - 1)
-    node = read_jsonld(doc, strict=strict, document_loader=loader, root=root, shape=shape)
+    left_out: list[str] = []
+    node = read_jsonld(
+        doc, strict=strict, document_loader=loader, root=root, shape=shape, left_out=left_out
+    )
     node.set_origin(
         Origin(
             kind=kind,
@@ -318,6 +325,7 @@ def _load_json(
             payload=payload,
             delivery_details=details,
             context=doc.get("@context") if isinstance(doc, Mapping) else None,
+            left_out=tuple(left_out),
         )
     )
     return node

@@ -556,10 +556,13 @@ def read_jsonld(
     max_depth: int = DEFAULT_MAX_DEPTH,
     root: str | None = None,
     shape: JsonShape | None = None,
+    left_out: list[str] | None = None,
 ) -> ElmNode:
     """Read a parsed JSON-LD document (one node, or expanded/``@graph`` form) into the model.
 
-    A node object without ``@context`` is read as if it had the standard one.
+    A node object without ``@context`` is read as if it had the standard one. ``left_out``, when
+    given, receives the ids of the document's nodes the result does not reach (a node of a
+    ``@graph`` or ``@included`` that nothing refers to).
 
     ``shape`` (from :func:`~elmkit.serializers.jsonio.parse_json_shape`) spares a walk over the
     document; without it the document is checked by :func:`scan`.
@@ -585,6 +588,7 @@ def read_jsonld(
             nodes.extend(n for n in item["@graph"] if isinstance(n, dict))
         elif isinstance(item, dict):
             nodes.append(item)
+    nodes = _with_included(nodes)
     if not nodes:
         raise ModelError("the document holds no node once expanded (unknown terms are dropped)")
     if len(nodes) == 1 and root is None:
@@ -595,7 +599,33 @@ def read_jsonld(
         for number, node in enumerate(unnamed):
             index[f"_:elmkit-top-{number}"] = node
     chosen = pick_root(index, referenced_ids(nodes), root)
-    return _build(ExpandedReader(index).node(chosen), strict=strict, compact=False)
+    reader = ExpandedReader(index)
+    data = reader.node(chosen)
+    if left_out is not None:
+        left_out.extend(_shown_id(key) for key in reader.left_out())
+    return _build(data, strict=strict, compact=False)
+
+
+def _with_included(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``nodes`` and the nodes their ``@included`` holds (top-level nodes too, in JSON-LD):
+    a node described there and referenced by id is then read where it is referenced."""
+    if not any("@included" in node for node in nodes):
+        return nodes
+    out: list[dict[str, Any]] = []
+    pending = list(nodes)
+    while pending:
+        node = pending.pop(0)
+        included = node.get("@included")
+        if isinstance(included, list):
+            node = {key: value for key, value in node.items() if key != "@included"}
+            pending.extend(item for item in included if isinstance(item, dict))
+        out.append(node)
+    return out
+
+
+def _shown_id(key: str) -> str:
+    """A node's id as the document gives it (a node without id has a label of elmkit's own)."""
+    return "(a node without id)" if key.startswith("_:elmkit-top-") else key
 
 
 # ----------------------------------------------------------------------------------------------

@@ -401,18 +401,27 @@ def _index(graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str], Counter[s
     return index, referenced, blank_refs
 
 
-def from_graph(graph: Graph, *, root: str | None = None, strict: bool = False) -> ElmNode:
+def from_graph(
+    graph: Graph,
+    *,
+    root: str | None = None,
+    strict: bool = False,
+    left_out: list[str] | None = None,
+) -> ElmNode:
     """The model node a graph describes, with everything reachable from it.
 
     ``root`` names the node (an IRI, or ``_:label`` for a blank node); by default it is the only
     presentation, else the only credential no other node points to, else the only unreferenced
     node with an ELM type. Multiple values come in a fixed order (RDF has none); statements not
-    reachable from the root are not part of the result.
+    reachable from the root are not part of the result (``left_out``, when given, receives the
+    subjects they are about).
     """
     index, referenced, blank_refs = _index(graph)
     chosen = pick_root(index, referenced, root)
     reader = ExpandedReader(index, blank_refs=blank_refs, sort_types=True)
     data = reader.node(chosen)
+    if left_out is not None:
+        left_out.extend(reader.left_out())
     types = data.get("type")
     names = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     cls = class_for_types(names)
