@@ -102,9 +102,11 @@ def issue_and_seal(tmp_path: Path, pki: Any) -> tuple[Path, str, Path]:
     return out, credential.id, ledger_path
 
 
-def publish(ledger_path: Path, status_dir: Path) -> None:
+def publish(ledger_path: Path, status_dir: Path, signer: Any = None) -> None:
     with open_ledger(ledger_path) as ledger:
-        revocation.publish_status_list(ledger, LIST_URL, status_dir / "revocation-1.json")
+        revocation.publish_status_list(
+            ledger, LIST_URL, status_dir / "revocation-1.json", signer=signer
+        )
 
 
 def revocation_step(result: Any) -> Any:
@@ -128,9 +130,19 @@ def test_end_to_end_through_the_api(tmp_path: Path, pki: Any) -> None:
     assert "http://data.europa.eu/snb/model/elm/CredentialStatus" in entry["@type"]
 
     status_dir = tmp_path / "status"
-    publish(ledger_path, status_dir)
     fetcher = FileFetcher(directory=status_dir)
     holder = payload["credentialSubject"]["id"]
+    # an unsealed list is not trusted once trust anchors are given: anyone able to serve a file
+    # at its address could clear a revocation
+    publish(ledger_path, status_dir)
+    unsealed = elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=fetcher, holder=holder)
+    assert revocation_step(unsealed).code == "list-unsealed", unsealed
+    assert unsealed.verdict == "partially verified"
+    relaxed = elmkit.verify(
+        sealed, trust=pki.trust_anchors, fetcher=fetcher, holder=holder, sealed_lists_only=False
+    )
+    assert relaxed.verdict == "verified", relaxed
+    publish(ledger_path, status_dir, pki.signer())
     ok = elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=fetcher, holder=holder)
     assert revocation_step(ok).status.value == "OK", ok
     assert ok.verdict == "verified", ok
@@ -144,7 +156,7 @@ def test_end_to_end_through_the_api(tmp_path: Path, pki: Any) -> None:
         revocation.revoke(ledger, credential_id, reason="issued in error", actor="registrar")
         record = ledger.get_credential(credential_id)
         assert record is not None and record.state == "revoked"
-    publish(ledger_path, status_dir)
+    publish(ledger_path, status_dir, pki.signer())
     revoked = elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=fetcher, holder=holder)
     step = revocation_step(revoked)
     assert step.status.value == "ERROR"
@@ -165,8 +177,11 @@ def test_end_to_end_through_the_cli(tmp_path: Path, pki: Any) -> None:
         (anchors / f"anchor-{i}.pem").write_bytes(cert.public_bytes(Encoding.PEM))
     status_dir = tmp_path / "status"
     runner = CliRunner()
+    p12 = tmp_path / "seal.p12"
+    pki.write_pkcs12(p12, "secret")
+    seal_options = ["--p12", str(p12), "--password", "secret"]
     published = runner.invoke(
-        app, ["status-list", "publish", "--list-url", LIST_URL, "--out", str(status_dir / "revocation-1.json"), "--ledger", str(ledger_path)]
+        app, ["status-list", "publish", "--list-url", LIST_URL, "--out", str(status_dir / "revocation-1.json"), "--ledger", str(ledger_path), *seal_options]
     )
     assert published.exit_code == 0, published.output
     holder = json.loads(json.loads(sealed.read_text())["payload"])["credentialSubject"]["id"]
@@ -180,7 +195,7 @@ def test_end_to_end_through_the_cli(tmp_path: Path, pki: Any) -> None:
     assert revoked.exit_code == 0, revoked.output
     assert "revoked" in revoked.output
     runner.invoke(
-        app, ["status-list", "publish", "--list-url", LIST_URL, "--out", str(status_dir / "revocation-1.json"), "--ledger", str(ledger_path)]
+        app, ["status-list", "publish", "--list-url", LIST_URL, "--out", str(status_dir / "revocation-1.json"), "--ledger", str(ledger_path), *seal_options]
     )
     failed = runner.invoke(app, ["verify", str(sealed), "--trust", str(anchors), "--status-dir", str(status_dir), "--format", "json"])
     assert failed.exit_code == 1, failed.output
@@ -247,3 +262,32 @@ def test_status_entries_refuse_what_they_cannot_give(tmp_path: Path) -> None:
             revocation.assign_status(credential, ledger, LIST_URL, purpose="nope")
         with pytest.raises(ElmError):
             revocation.publish_status_list(ledger, LIST_URL, tmp_path / "list.json")
+
+
+def test_a_list_sealed_by_another_organisation_clears_nothing(tmp_path: Path, pki: Any) -> None:
+    from elmkit.sealing import create_test_pki
+
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    status_dir = tmp_path / "status"
+    with open_ledger(ledger_path) as ledger:
+        revocation.revoke(ledger, credential_id, reason="fraud", actor="registrar")
+    publish(ledger_path, status_dir, pki.signer())
+    fetcher = FileFetcher(directory=status_dir)
+    anchors = [*pki.trust_anchors]
+    assert revocation_step(elmkit.verify(sealed, trust=anchors, fetcher=fetcher)).code == "revoked"
+    # another trusted organisation seals an all-clear list naming the university as its issuer
+    other = create_test_pki(org_name="Another Body", organization_identifier="VATES-B00000000")
+    forged_ledger = tmp_path / "forged.sqlite"
+    with open_ledger(ledger_path) as source, open_ledger(forged_ledger) as forged:
+        for definition in source.definitions():
+            forged.define(definition.definition_id, definition.document, title=definition.title)
+        record = source.get_credential(credential_id)
+        assert record is not None
+        forged.claim_credential(credential_id, record.definition_id, record.learner_id)
+        for entry in source.status_entries_for(credential_id):
+            forged.reserve_index(entry.list_url, entry.index, credential_id, entry.purpose)
+    publish(forged_ledger, status_dir, other.signer())
+    result = elmkit.verify(sealed, trust=[*anchors, *other.trust_anchors], fetcher=fetcher)
+    step = revocation_step(result)
+    assert step.status.value == "ERROR" and step.code == "seal-invalid", step
+    assert "not by the credential's issuer (VATES-" in step.reason

@@ -43,21 +43,66 @@ def format_check(document: Mapping[str, Any]) -> list[str]:
     return pre_seal_check(document, ("edc-ap",))
 
 
-def status_checker(fetcher: Any, *, envelope_trust: Any = None) -> Any:
-    """A REVOCATION step that reads status lists through ``fetcher`` and, for sealed lists,
-    verifies their seal against ``envelope_trust`` (or without a chain check when absent)."""
+def _issuer_eidas(document: Mapping[str, Any]) -> str | None:
+    """The eIDAS legal identifier of a credential's issuer (what sealing takes from the seal
+    certificate's organizationIdentifier), or ``None``."""
+    issuer = document.get("issuer")
+    if isinstance(issuer, list) and len(issuer) == 1:
+        issuer = issuer[0]
+    found = issuer.get("eIDASIdentifier") if isinstance(issuer, Mapping) else None
+    if isinstance(found, list) and len(found) == 1:
+        found = found[0]
+    notation = found.get("notation") if isinstance(found, Mapping) else None
+    return notation if isinstance(notation, str) and notation else None
+
+
+def status_checker(
+    fetcher: Any, *, envelope_trust: Any = None, require_seal: bool | None = None
+) -> Any:
+    """A REVOCATION step that reads status lists through ``fetcher``.
+
+    A sealed list must be sealed by the credential's own issuer (the organisation identifier of
+    the list's seal certificate is the issuer's eIDAS identifier), with a chain to
+    ``envelope_trust`` when given. ``require_seal`` (by default: when ``envelope_trust`` is
+    given) makes an unsealed list SKIPPED: anyone who can serve a file at the list's address
+    could otherwise clear a revocation.
+    """
     from elmkit.status import check_status
 
-    def envelope_verifier(data: bytes) -> tuple[bool, dict[str, Any] | None, str]:
+    sealed_only = envelope_trust is not None if require_seal is None else require_seal
+
+    def envelope_verifier(
+        data: bytes, credential: Mapping[str, Any]
+    ) -> tuple[bool, dict[str, Any] | None, str]:
         from elmkit.sealing import verify as verify_seal
 
         result = verify_seal(data, trust=envelope_trust)
         seal_step = next(s for s in result.steps if s.step.value == "SEAL")
         ok = seal_step.status.value == "OK" or (envelope_trust is None and seal_step.status.value == "SKIPPED")
-        return ok, result.credential, seal_step.reason
+        if not ok:
+            return False, result.credential, seal_step.reason
+        expected = _issuer_eidas(credential)
+        sealer = result.signer.organization_identifier if result.signer is not None else None
+        if expected is None:
+            return False, result.credential, (
+                "the credential's issuer has no eIDAS identifier, so the list's seal cannot be "
+                "tied to it"
+            )
+        if sealer != expected:
+            return False, result.credential, (
+                f"the list is sealed by {sealer or 'an organisation without identifier'}, not by "
+                f"the credential's issuer ({expected})"
+            )
+        return True, result.credential, seal_step.reason
 
     def check(document: dict[str, Any], at: datetime) -> CheckResult:
-        return check_status(document, fetcher=fetcher, at=at, envelope_verifier=envelope_verifier)
+        return check_status(
+            document,
+            fetcher=fetcher,
+            at=at,
+            envelope_verifier=lambda data: envelope_verifier(data, document),
+            require_seal=sealed_only,
+        )
 
     return check
 
@@ -77,16 +122,27 @@ def seal(credential: Any, signer: Any, *, check: bool = True, **options: Any) ->
     return seal_jades(credential, signer, **options)
 
 
-def verify(data: Any, *, fetcher: Any = None, check_format: bool = True, **options: Any) -> Any:
+def verify(
+    data: Any,
+    *,
+    fetcher: Any = None,
+    check_format: bool = True,
+    sealed_lists_only: bool | None = None,
+    **options: Any,
+) -> Any:
     """Verify a sealed credential: FORMAT, SEAL, QUALIFIED, OWNER, VALIDITY, REVOCATION.
 
-    ``fetcher`` (a :class:`elmkit.status.StatusListFetcher`) enables the REVOCATION step; the
-    other options are those of :func:`elmkit.sealing.verify` (``trust``, ``at``, ``holder``, …).
+    ``fetcher`` (a :class:`elmkit.status.StatusListFetcher`) enables the REVOCATION step: status
+    lists must be sealed by the credential's issuer, and with ``trust`` an unsealed list is not
+    trusted (REVOCATION SKIPPED) unless ``sealed_lists_only=False``. The other options are those
+    of :func:`elmkit.sealing.verify` (``trust``, ``at``, ``holder``, …).
     """
     from elmkit.sealing import verify as verify_seal
 
     if check_format and "format_check" not in options:
         options["format_check"] = format_check
     if fetcher is not None and "status_checker" not in options:
-        options["status_checker"] = status_checker(fetcher, envelope_trust=options.get("trust"))
+        options["status_checker"] = status_checker(
+            fetcher, envelope_trust=options.get("trust"), require_seal=sealed_lists_only
+        )
     return verify_seal(data, **options)

@@ -63,6 +63,13 @@ def verify(
     holder: Annotated[str | None, typer.Option(help="Expected credential subject id")] = None,
     status_dir: Annotated[Path | None, typer.Option(help="Folder of published status lists (offline)")] = None,
     allow_network: Annotated[bool, typer.Option(help="Fetch status lists over HTTPS")] = False,
+    unsealed_lists: Annotated[
+        bool,
+        typer.Option(
+            help="Trust status lists that carry no seal (by default, with --trust, they are not "
+            "trusted: anyone who can serve a file at a list's address could clear a revocation)"
+        ),
+    ] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
 ) -> None:
     """Verify sealed credentials. Exit status: 0 verified, 1 failed or partially verified, 2 unusable
@@ -89,7 +96,14 @@ def verify(
     outputs = []
     for path in files:
         try:
-            result = verify_credential(path, trust=anchors, at=when, holder=holder, fetcher=fetcher)
+            result = verify_credential(
+                path,
+                trust=anchors,
+                at=when,
+                holder=holder,
+                fetcher=fetcher,
+                sealed_lists_only=False if unsealed_lists else None,
+            )
         except (ElmError, OSError) as exc:
             show(console, "[red]{}: unusable: {}[/]", path, describe_error(exc))
             status = 2
