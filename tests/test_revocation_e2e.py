@@ -291,3 +291,20 @@ def test_a_list_sealed_by_another_organisation_clears_nothing(tmp_path: Path, pk
     step = revocation_step(result)
     assert step.status.value == "ERROR" and step.code == "seal-invalid", step
     assert "not by the credential's issuer (VATES-" in step.reason
+
+
+def test_published_lists_expire_so_an_old_copy_cannot_pass_for_ever(tmp_path: Path, pki: Any) -> None:
+    from datetime import timedelta
+
+    sealed, _credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    status_dir = tmp_path / "status"
+    before = datetime.now(UTC).replace(microsecond=0)
+    publish(ledger_path, status_dir, pki.signer())
+    fetcher = FileFetcher(directory=status_dir)
+    envelope = json.loads((status_dir / "revocation-1.json").read_text(encoding="utf-8"))
+    expires = datetime.fromisoformat(json.loads(envelope["payload"])["expirationDate"])
+    assert before + timedelta(days=30) <= expires <= datetime.now(UTC) + timedelta(days=30)
+    later = elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=fetcher, at=expires + timedelta(days=1))
+    assert revocation_step(later).code == "list-expired", later
+    with open_ledger(ledger_path) as ledger, pytest.raises(revocation.RevocationError, match="valid_for"):
+        revocation.publish_status_list(ledger, LIST_URL, tmp_path / "x.json", valid_for=timedelta(0))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,10 @@ __all__ = [
     "suspend",
     "unsuspend",
 ]
+
+#: How long a published status list is valid by default.
+DEFAULT_LIST_VALIDITY = timedelta(days=30)
+
 
 class RevocationError(StatusListError, ValueError):
     """A status entry cannot be given, or a status list cannot be published, as asked."""
@@ -197,6 +201,7 @@ def publish_status_list(
     signer: Any = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
+    valid_for: timedelta | None = DEFAULT_LIST_VALIDITY,
 ) -> PublishedList:
     """Write the status list credential for ``list_url`` to ``out`` (atomically).
 
@@ -204,8 +209,16 @@ def publish_status_list(
     list). ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
     found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
     list is sealed as a JAdES envelope.
+
+    The list expires ``valid_for`` after it is published (``valid_until`` gives the moment
+    itself; ``valid_for=None`` and no ``valid_until``: never): a copy kept from before a
+    revocation cannot then pass for the current list for ever. Publish again before it expires.
     """
     _purpose(purpose)
+    if valid_until is None and valid_for is not None:
+        if not isinstance(valid_for, timedelta) or valid_for <= timedelta(0):
+            raise RevocationError(f"valid_for must be a positive timedelta, not {valid_for!r}")
+        valid_until = (valid_from or datetime.now(UTC)).replace(microsecond=0) + valid_for
     found = issuer_for_list(ledger, list_url)
     if issuer is None:
         if found is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -118,6 +119,12 @@ def publish(
     cert: Annotated[Path | None, typer.Option(help="PEM certificate chain of the seal")] = None,
     p12: Annotated[Path | None, typer.Option(help="PKCS#12 file of the seal")] = None,
     password: Annotated[str | None, typer.Option(help="Password of the key or PKCS#12", envvar="ELMKIT_SEAL_PASSWORD")] = None,
+    valid_days: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Days the list is valid; publish again before they run out (default: 30)"
+        ),
+    ] = 30,
 ) -> None:
     """Write the status list credential, sealed when a seal is given."""
     from elmkit import revocation
@@ -128,12 +135,28 @@ def publish(
     with _open_existing(console, ledger) as store:
         try:
             signer = _signer(key, cert, p12, password)
-            result = revocation.publish_status_list(store, list_url, out, issuer=issuer, purpose=purpose, signer=signer)
+            result = revocation.publish_status_list(
+                store,
+                list_url,
+                out,
+                issuer=issuer,
+                purpose=purpose,
+                signer=signer,
+                valid_for=timedelta(days=valid_days),
+            )
         except (ElmError, OSError, ValueError) as exc:
             show(console, "[red]{}[/]", describe_error(exc))
             raise typer.Exit(2) from None
     sealed = "sealed" if result.sealed else "unsealed"
-    show(console, "{}: {} list, {} index(es) set, {}", result.path, result.purpose, result.set_indexes, sealed)
+    show(
+        console,
+        "{}: {} list, {} index(es) set, {}, valid {} days",
+        result.path,
+        result.purpose,
+        result.set_indexes,
+        sealed,
+        valid_days,
+    )
 
 
 def _signer(
