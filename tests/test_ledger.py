@@ -862,3 +862,15 @@ def test_a_status_index_store_takes_a_known_purpose_given_as_text(ledger: Ledger
     assert store.purpose is StatusPurpose.SUSPENSION
     with pytest.raises(LedgerError, match="unknown status purpose 'nope'"):
         LedgerIndexStore(ledger, "https://example.org/status/1", "nope")  # type: ignore[arg-type]
+
+
+def test_integrity_detects_a_protecting_trigger_replaced_by_one_that_does_nothing(
+    issued: LedgerStore,
+) -> None:
+    db = raw(issued)
+    db.execute("DROP TRIGGER events_no_delete")
+    db.execute("CREATE TRIGGER events_no_delete BEFORE DELETE ON events WHEN 0 BEGIN SELECT 1; END")
+    db.close()
+    report = issued.verify_integrity()
+    assert not report.ok
+    assert [p.message for p in report.problems] == ["protecting trigger events_no_delete was replaced"]

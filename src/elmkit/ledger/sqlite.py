@@ -130,18 +130,18 @@ _SCHEMA_V1 = (
         BEGIN SELECT RAISE(ABORT, 'status-list reservations are permanent'); END""",
 )
 
-PROTECTING_TRIGGERS = frozenset(
-    {
-        "events_no_update",
-        "events_no_delete",
-        "definitions_no_update",
-        "definitions_no_delete",
-        "credentials_no_delete",
-        "credentials_fixed_identity",
-        "status_entries_no_update",
-        "status_entries_no_delete",
-    }
-)
+def _spaced(sql: str) -> str:
+    """SQL text with its whitespace made single spaces, to compare statements."""
+    return " ".join(sql.split())
+
+
+#: The statement of each trigger that protects the ledger, by name, as the schema creates it.
+_TRIGGER_SQL: Mapping[str, str] = {
+    statement.split()[2]: _spaced(statement)
+    for statement in _SCHEMA_V1
+    if statement.lstrip().startswith("CREATE TRIGGER")
+}
+PROTECTING_TRIGGERS = frozenset(_TRIGGER_SQL)
 
 
 def _migrate_to_1(conn: sqlite3.Connection) -> None:
@@ -1019,11 +1019,18 @@ class SQLiteLedger:
                 if row[0] != "ok":
                     problems.append(IntegrityProblem("sqlite", str(row[0])))
             triggers = {
-                row[0]
-                for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                str(row[0]): _spaced(str(row[1] or ""))
+                for row in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
             }
-            for name in sorted(PROTECTING_TRIGGERS - triggers):
-                problems.append(IntegrityProblem("schema", f"protecting trigger {name} is missing"))
+            for name in sorted(PROTECTING_TRIGGERS):
+                if name not in triggers:
+                    problems.append(
+                        IntegrityProblem("schema", f"protecting trigger {name} is missing")
+                    )
+                elif triggers[name] != _TRIGGER_SQL[name]:
+                    problems.append(
+                        IntegrityProblem("schema", f"protecting trigger {name} was replaced")
+                    )
             count, low, high = db.execute(
                 "SELECT COUNT(*), MIN(seq), MAX(seq) FROM events"
             ).fetchone()
