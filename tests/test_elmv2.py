@@ -1122,3 +1122,30 @@ def test_a_date_where_a_moment_belongs_is_kept_as_that_day() -> None:
     credential, issues = load_elmv2_report(broken)
     assert credential.valid_from == credential.issued
     assert any("no readable validFrom" in i.message for i in issues)
+
+
+def test_an_id_shared_by_elements_of_two_sections_resolves_each_reference_by_its_kind() -> None:
+    # the v2 schema wants ids unique within a References section only
+    data = sample("EDC_SampleACT_AA.xml").replace(b"urn:epass:learningactivityspec:1", b"urn:epass:org:1")
+    credential, issues = load_elmv2_report(data, xsd=XSD_DIR)
+    document = credential.to_jsonld()
+    assert document["issuer"]["id"] == "urn:epass:org:1"
+    assert document["issuer"]["type"] == "Organisation"
+    claim = document["credentialSubject"]["hasClaim"]
+    claim = claim[0] if isinstance(claim, list) else claim
+    spec = claim["specifiedBy"]
+    spec = spec[0] if isinstance(spec, list) else spec
+    assert spec["type"] == "LearningActivitySpecification"
+    assert spec["id"] != "urn:epass:org:1"  # one IRI cannot name two nodes
+    assert not [i for i in issues if i.kind == "unresolved"]
+    assert any("also names a <organization>" in i.message or "also names a <learningActivitySpecification>" in i.message for i in issues)
+
+
+def test_a_second_element_with_the_id_of_one_in_its_section_is_reported() -> None:
+    data = sample("EDC_WileECoyote_Simple.xml").replace(
+        b"</agentReferences>",
+        b'<organization id="urn:epass:org:1"><legalIdentifier schemeID="x">B99</legalIdentifier>'
+        b"</organization></agentReferences>",
+    )
+    _credential, issues = load_elmv2_report(data)
+    assert any(i.kind == "dropped" and "repeats the id of the one on line" in i.message for i in issues)

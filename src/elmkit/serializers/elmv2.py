@@ -594,17 +594,28 @@ class _Converter:
             self.issue("changed", cred, f"the credential id {raw_id!r} is not an IRI; "
                        f"{self.credential_id} is used")
         self.id_space = uuid.uuid5(uuid.NAMESPACE_URL, self.credential_id)
-        self.refs: dict[str, El] = {}
+        # ids are unique within a References section only (the XSD says no more): an agent and a
+        # learning outcome may share one, so a reference is resolved by the element it expects
+        self.refs: dict[str, list[El]] = {}
         for section in _children(cred):
             name = _local(section)
             if name.endswith("References"):
                 for item in _children(section):
                     ref_id = item.get("id")
-                    if ref_id:
-                        self.refs.setdefault(_token(ref_id), item)
+                    if not ref_id:
+                        continue
+                    same = self.refs.setdefault(_token(ref_id), [])
+                    earlier = next((e for e in same if _local(e) == _local(item)), None)
+                    if earlier is None:
+                        same.append(item)
+                    else:
+                        self.issue("dropped", item, f"<{_local(item)}> {_token(ref_id)} repeats "
+                                   f"the id of the one on line {earlier.sourceline}, which is used; "
+                                   "this one is not carried over")
         self.nodes: dict[tuple[str, str], ElmNode] = {}
         self.elements: dict[tuple[str, str], El] = {}
-        self.used_refs: set[str] = set()
+        self.used_refs: set[tuple[str, str]] = set()
+        self.id_owners: dict[str, El] = {}
         self.concepts: dict[str, m.Concept] = {}
         self.canonical: dict[str, bytes] = {}
         self.depth = 0
@@ -688,6 +699,15 @@ class _Converter:
     def node_id(self, raw: str, cls: type[ElmNode], el: El) -> str | None:
         if not raw:
             return None
+        if len(self.refs.get(raw, ())) > 1:
+            # also the id of an element of another section: one IRI cannot name both nodes, so
+            # the element converted first keeps it
+            owner = self.id_owners.setdefault(raw, getattr(el, "_el", el))
+            if owner is not getattr(el, "_el", el):
+                minted = stable_id(cls, f"{_local(el)}/{raw}", namespace=self.id_space)
+                self.issue("changed", el, f"the id {raw!r} also names a <{_local(owner)}>; "
+                           f"{minted} is used for this <{_local(el)}>")
+                return minted
         if _is_iri(raw):
             return raw
         minted = stable_id(cls, raw, namespace=self.id_space)
@@ -713,17 +733,18 @@ class _Converter:
     def resolve(self, el: El, expected: Mapping[str, Callable[[_Converter, El], Any]]) -> Any:
         """The node an ``idref`` points to, built on first use."""
         ref = _token(el.get("idref"))
-        target = self.refs.get(ref)
-        if target is None:
+        candidates = self.refs.get(ref)
+        if not candidates:
             self.issue("unresolved", el, f"reference {ref!r} points to nothing in the document")
             return None
-        build = expected.get(_local(target))
-        if build is None:
-            self.issue("unresolved", el, f"reference {ref!r} points to a <{_local(target)}>, "
+        target = next((c for c in candidates if _local(c) in expected), None)
+        if target is None:
+            found = " or ".join(f"<{_local(c)}>" for c in candidates)
+            self.issue("unresolved", el, f"reference {ref!r} points to a {found}, "
                        f"expected {' or '.join('<' + n + '>' for n in expected)}")
             return None
-        self.used_refs.add(ref)
-        return build(self, target)
+        self.used_refs.add((ref, _local(target)))
+        return expected[_local(target)](self, target)
 
     # ------------------------------------------------------------------------------- literals
 
@@ -1647,8 +1668,8 @@ class _Converter:
             self.issue("dropped", child, reasons.get(_local(child), f"<{_local(child)}> has no ELM 3.2 home"))
 
     def _unreferenced(self) -> None:
-        for ref_id, el in self.refs.items():
-            if ref_id not in self.used_refs and _local(el) != "framework":
+        for ref_id, el in ((ref, el) for ref, items in self.refs.items() for el in items):
+            if (ref_id, _local(el)) not in self.used_refs and _local(el) != "framework":
                 self.issue("dropped", el, f"{ref_id} is not referenced from the credential; not carried over")
             elif _local(el) == "framework":
                 self.issue("dropped", el, "semantic frameworks have no ELM 3.2 home (concepts keep "
