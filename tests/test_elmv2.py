@@ -1149,3 +1149,49 @@ def test_a_second_element_with_the_id_of_one_in_its_section_is_reported() -> Non
     )
     _credential, issues = load_elmv2_report(data)
     assert any(i.kind == "dropped" and "repeats the id of the one on line" in i.message for i in issues)
+
+
+_V2_HEAD = (
+    '<europassCredential xmlns="http://data.europa.eu/snb" '
+    'xmlns:cred="http://data.europa.eu/europass/model/credentials/w3c#" '
+    'cred:id="urn:credential:1" xsdVersion="0.10.0"><primaryLanguage>es</primaryLanguage>'
+    "<cred:issued>2021-07-20T10:30:00+02:00</cred:issued>"
+)
+
+
+def _v2_text(tag: str, text: str) -> str:
+    return f'<{tag}><text lang="es" content-type="text/plain">{text}</text></{tag}>'
+
+
+def _v2_achievement(specifications: str, opportunity: str = "") -> bytes:
+    link = '<associatedLearningOpportunity idref="urn:lo:1"/>' if opportunity else ""
+    return (
+        _V2_HEAD + '<credentialSubject id="urn:p:1">' + _v2_text("fullName", "Ana")
+        + '<achievements><learningAchievement id="urn:a:1">' + _v2_text("title", "Máster")
+        + f'<specifiedBy idref="urn:s:0"/>{link}</learningAchievement></achievements></credentialSubject>'
+        + f"<learningSpecificationReferences>{specifications}</learningSpecificationReferences>"
+        + opportunity + "</europassCredential>"
+    ).encode()
+
+
+@pytest.mark.parametrize("amount", ["1E3", "1_000", "１０００", "NaN"])
+def test_an_amount_that_is_no_xsd_decimal_is_reported_not_raised(amount: str) -> None:
+    opportunity = (
+        '<learningOpportunityReferences><learningOpportunity id="urn:lo:1">'
+        + _v2_text("title", "Curso")
+        + '<priceDetails><amount unit="http://publications.europa.eu/resource/authority/currency/EUR">'
+        + f"{amount}</amount></priceDetails></learningOpportunity></learningOpportunityReferences>"
+    )
+    specification = '<learningSpecification id="urn:s:0">' + _v2_text("title", "Curso") + "</learningSpecification>"
+    _credential, issues = load_elmv2_report(_v2_achievement(specification, opportunity))
+    assert any(i.kind == "invalid" and "is not a number and a currency" in i.message for i in issues)
+
+
+def test_a_long_chain_of_references_is_a_structure_error() -> None:
+    chain = "".join(
+        f'<learningSpecification id="urn:s:{i}">' + _v2_text("title", f"P{i}")
+        + (f'<hasPart idref="urn:s:{i + 1}"/>' if i < 299 else "") + "</learningSpecification>"
+        for i in range(300)
+    )
+    with pytest.raises(StructureError, match="references lead through more than 64 elements"):
+        load_elmv2_report(_v2_achievement(chain))

@@ -44,7 +44,7 @@ from elmkit.errors import (
 from elmkit.model import classes as m
 from elmkit.model import vocab
 from elmkit.model.base import ElmNode
-from elmkit.model.datatypes import Date, DateTime, Duration
+from elmkit.model.datatypes import Date, DateTime, Duration, XsdDecimal
 from elmkit.model.ids import stable_id
 from elmkit.model.text import LangText
 
@@ -73,6 +73,8 @@ EDC_GENERIC_FULL: Final = "http://data.europa.eu/snb/model/ap/edc-generic-full"
 DEFAULT_MAX_BYTES: Final = 20_000_000
 #: Deepest nesting of claims (achievements within achievements, ...) that is converted.
 MAX_CLAIM_DEPTH: Final = 64
+#: How many references deep a chain may lead (hasPart of hasPart…), below the interpreter's limit.
+MAX_REFERENCE_DEPTH: Final = 64
 #: Most elements a document may have by default (real v2 credentials have a few thousand).
 DEFAULT_MAX_ELEMENTS: Final = 50_000
 #: Most issues listed for one document; the rest are counted.
@@ -495,11 +497,13 @@ def _path(el: El, positions: dict[Any, dict[Any, str]] | None = None) -> str:
 
 
 def _finite_decimal(text: str) -> bool:
-    """Whether ``text`` is a finite decimal number (not NaN or Infinity, which XSD also spells)."""
+    """Whether ``text`` is an ``xsd:decimal`` (ASCII digits and a point: no NaN, Infinity or
+    exponent, which ``Decimal`` would take)."""
     try:
-        return Decimal(text).is_finite()
-    except InvalidOperation:
+        XsdDecimal.coerce(text)
+    except PydanticCustomError:
         return False
+    return True
 
 
 def _token(value: str | None) -> str:
@@ -619,6 +623,7 @@ class _Converter:
         self.concepts: dict[str, m.Concept] = {}
         self.canonical: dict[str, bytes] = {}
         self.depth = 0
+        self.ref_depth = 0
         self.default_award: m.AwardingProcess | None = None
         self.issuer: ElmNode | None = None
 
@@ -744,7 +749,17 @@ class _Converter:
                        f"expected {' or '.join('<' + n + '>' for n in expected)}")
             return None
         self.used_refs.add((ref, _local(target)))
-        return expected[_local(target)](self, target)
+        self.ref_depth += 1
+        try:
+            if self.ref_depth > MAX_REFERENCE_DEPTH:
+                raise StructureError(
+                    f"references lead through more than {MAX_REFERENCE_DEPTH} elements "
+                    f"(line {el.sourceline})",
+                    path=_path(el, self.positions),
+                )
+            return expected[_local(target)](self, target)
+        finally:
+            self.ref_depth -= 1
 
     # ------------------------------------------------------------------------------- literals
 
