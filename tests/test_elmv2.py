@@ -1195,3 +1195,26 @@ def test_a_long_chain_of_references_is_a_structure_error() -> None:
     )
     with pytest.raises(StructureError, match="references lead through more than 64 elements"):
         load_elmv2_report(_v2_achievement(chain))
+
+
+def test_xml_lang_markup_and_missing_languages_of_texts() -> None:
+    title = (
+        '<title><text xml:lang="es" content-type="text/plain">Máster en Datos</text>'
+        '<text xml:lang="en" content-type="text/plain">Master in Data</text></title>'
+    )
+    specification = (
+        '<learningSpecification id="urn:s:0">' + title
+        + '<description><text lang="es" content-type="text/html">Máster en <b>Ciencia</b> de Datos</text>'
+        + "</description>"
+        + '<additionalNote><text content-type="text/plain">Sin idioma</text></additionalNote>'
+        + "</learningSpecification>"
+    )
+    credential, issues = load_elmv2_report(_v2_achievement(specification))
+    claim = credential.to_jsonld()["credentialSubject"]["hasClaim"]
+    claim = claim[0] if isinstance(claim, list) else claim
+    spec = claim["specifiedBy"]
+    assert spec["title"] == {"es": "Máster en Datos", "en": "Master in Data"}
+    assert spec["description"] == {"es": "Máster en Ciencia de Datos"}
+    kinds = {(i.kind, i.message.split(";")[0]) for i in issues}
+    assert ("changed", "markup inside the text was removed (its words kept)") in kinds
+    assert ("derived", "the text has no language") in kinds

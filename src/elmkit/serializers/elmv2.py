@@ -496,6 +496,9 @@ def _path(el: El, positions: dict[Any, dict[Any, str]] | None = None) -> str:
     return "/" + "/".join(reversed(parts))
 
 
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
 def _finite_decimal(text: str) -> bool:
     """Whether ``text`` is an ``xsd:decimal`` (ASCII digits and a point: no NaN, Infinity or
     exponent, which ``Decimal`` would take)."""
@@ -770,13 +773,23 @@ class _Converter:
             if _local(child) != "text":
                 self.issue("dropped", child, f"<{_local(child)}> is not expected in a text; not carried over")
                 continue
-            lang = _token(child.get("lang")) or self.lang
+            lang = _token(child.get("lang")) or _token(child.get(_XML_LANG))
+            if not lang:
+                lang = self.lang
+                self.issue("derived", child, f"the text has no language; taken as {lang}, the "
+                           "primary language")
             try:
                 tag = LangText({lang: ""}).languages[0]
             except (LanguageTagError, IndexError):
                 self.issue("invalid", child, f"language {lang!r} is not a BCP 47 tag; text left out")
                 continue
-            values.setdefault(tag, []).append(child.text or "")
+            element: Any = getattr(child, "_el", child)
+            if len(element):  # markup inside the text (<b>, <br/>…): its words, not the tags
+                self.issue("changed", child, "markup inside the text was removed (its words kept)")
+                content = "".join(element.itertext())
+            else:
+                content = child.text or ""
+            values.setdefault(tag, []).append(content)
         return LangText(values) if values else None
 
     def note_text(self, el: El) -> LangText | None:
