@@ -864,3 +864,38 @@ def test_pages_drawn_from_many_threads_are_the_pages_drawn_whole() -> None:
         page_module._BACKGROUNDS_KEPT = limit
     assert drawn == whole
     assert len(page_module._BACKGROUNDS) <= limit
+
+
+def _logo_pixels(logo: bytes) -> tuple[Any, Any]:
+    """The logo box's corner and centre pixels on a rendered page."""
+    from PIL import Image
+
+    from elmkit.render import PageData, layout_page, render_page
+
+    data = PageData(
+        title="Màster", learner_name="Ana", awarding_body="Universitat", issue_date=date(2026, 1, 5),
+        credential_id="urn:x:1", logo=logo,
+    )
+    image = Image.open(io.BytesIO(render_page(data, language="ca"))).convert("RGB")
+    left, top, right, bottom = layout_page(data, language="ca").logo_box
+    return image.getpixel((left + 3, top + 3)), image.getpixel(((left + right) // 2, (top + bottom) // 2))
+
+
+def _png(image: Any, **options: Any) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", **options)
+    return out.getvalue()
+
+
+def test_logos_with_a_transparent_colour_or_16_bit_grey_are_drawn_as_they_look() -> None:
+    import struct
+
+    from PIL import Image, ImageDraw
+
+    keyed = Image.new("RGB", (200, 200), (0, 0, 0))
+    ImageDraw.Draw(keyed).ellipse((50, 50, 150, 150), fill=(200, 0, 0))
+    corner, centre = _logo_pixels(_png(keyed, transparency=(0, 0, 0)))
+    assert min(corner) > 240 and centre[0] > 150 > centre[1]  # the key colour is the page's white
+    grey = Image.frombytes("I;16", (200, 200), struct.pack("<H", 10000) * 40000)
+    corner, centre = _logo_pixels(_png(grey))
+    assert all(30 < channel < 50 for channel in (*corner, *centre))  # 10000/65535 is dark grey

@@ -470,7 +470,12 @@ def _load_logo(data: bytes) -> Image:
                 raise InvalidImageError("logo has too many pixels")
             opened.load()
             image = ImageOps.exif_transpose(opened) or opened
-            if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+            if image.mode.startswith("I"):  # 16- or 32-bit grey: scale to 8 bits, not clip
+                keyed = image.info.get("transparency")
+                image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+                if isinstance(keyed, int):
+                    image.info["transparency"] = keyed // 256
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                 rgba = image.convert("RGBA")
                 background = PILImage.new("RGBA", rgba.size, (*_WHITE, 255))
                 background.alpha_composite(rgba)
