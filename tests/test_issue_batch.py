@@ -842,3 +842,21 @@ def test_learner_ids_differing_only_in_case_are_a_conflict(tmp_path: Path) -> No
     states = [row["state"] for row in read_manifest(result.manifest_json)]
     assert states == ["issued", "conflict"] and result.exit_code == 1
     assert "'53111222X', the same but for upper and lower case" in result.problems[0].reasons[0]
+
+
+def test_names_the_pages_cannot_draw_as_written_are_warned_about(tmp_path: Path) -> None:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import read_manifest
+
+    course = load_definition(definition_file(tmp_path))
+    rows = [
+        {"learner_id": "L1", "given_name": "李", "family_name": "王", "grade": "8", "attendance": "90"},
+        {"learner_id": "L2", "given_name": "مريم", "grade": "8", "attendance": "90"},
+        {"learner_id": "L3", "given_name": "Núria", "grade": "8", "attendance": "90"},
+    ]
+    result = issue_batch(course, rows, tmp_path / "out", ledger=tmp_path / "l.sqlite", images=True)
+    manifest = read_manifest(result.manifest_json)
+    assert [row["state"] for row in manifest] == ["issued"] * 3
+    codes = [[f["code"] for f in row["findings"] if f["code"].startswith("render/")] for row in manifest]
+    assert codes == [["render/missing-characters"], ["render/right-to-left"], []]
+    assert "'李王'" in manifest[0]["findings"][0]["message"] or "'王李'" in manifest[0]["findings"][0]["message"]

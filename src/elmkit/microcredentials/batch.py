@@ -188,6 +188,16 @@ def _display_added_by_europass(finding: Any) -> bool:
     )
 
 
+def _page_note(code: str, message: str) -> dict[str, str]:
+    return {"code": code, "severity": "warning", "path": "/displayParameter", "message": message}
+
+
+def _right_to_left(text: str) -> bool:
+    import unicodedata
+
+    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+
+
 def _finding(finding: Any, lang: str) -> dict[str, str]:
     return {
         "code": str(finding.code),
@@ -250,6 +260,34 @@ class _Builder:
             pages[lang] = render_page(data, language=lang)
         return pages
 
+    def page_notes(self, learner: LearnerResult) -> list[dict[str, str]]:
+        """Warnings about how a learner's name is drawn on the pages: characters no font has
+        (drawn as boxes), or a right-to-left script (drawn left to right)."""
+        from elmkit.render import missing_characters
+
+        name = learner.full_name
+        notes: list[dict[str, str]] = []
+        missing = missing_characters(name)
+        if missing:
+            shown = "".join(sorted(missing)[:10])
+            notes.append(
+                _page_note(
+                    "render/missing-characters",
+                    f"the display pages cannot draw {shown!r} of the learner's name (no font "
+                    "has them): they show as boxes",
+                )
+            )
+        if _right_to_left(name):
+            notes.append(
+                _page_note(
+                    "render/right-to-left",
+                    "the learner's name is in a right-to-left script, which the display pages "
+                    "draw left to right and unjoined (pages are laid out without text shaping, "
+                    "so that they are the same bytes on every machine)",
+                )
+            )
+        return notes
+
     def build(self, job: _Job) -> _Built:
         from pydantic import ValidationError
 
@@ -276,7 +314,7 @@ class _Builder:
         report = validate(
             credential, profiles=self.profiles, stage=config.stage, lang=config.lang
         )
-        findings: list[dict[str, str]] = []
+        findings: list[dict[str, str]] = self.page_notes(learner) if config.images else []
         seen: set[tuple[str, str]] = set()
         ok = True
         for f in report.findings:
