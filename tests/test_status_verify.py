@@ -297,6 +297,8 @@ LIST_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("no issuer", _delete("issuer"), "list-malformed", "no issuer"),
     ("other issuer", _set("issuer", "https://evil.example"), "issuer-mismatch", "evil.example"),
     ("other id", _set("id", SUSPENSION_URL), "list-id-mismatch", SUSPENSION_URL),
+    ("no id", _delete("id"), "list-id-mismatch", "has no id"),
+    ("null date", _set("validUntil", None), "list-malformed", "validUntil"),
     ("bad date", _set("validUntil", "tomorrow"), "list-malformed", "validUntil"),
     ("date type", _set("validFrom", 20250101), "list-malformed", "validFrom"),
     ("inverted", _set("validUntil", "2024-01-01T00:00:00Z"), "list-malformed", "before validFrom"),
@@ -658,3 +660,14 @@ def test_a_time_that_is_not_a_datetime_is_a_typed_error() -> None:
 
     with pytest.raises(StatusListError, match="'at' must be a datetime"):
         check_status({"id": "urn:x"}, fetcher=None, at="2020")  # type: ignore[arg-type]
+
+
+def test_a_list_that_gives_two_ends_is_held_to_the_earlier() -> None:
+    document = _list(REVOCATION_URL, valid_until="2099-01-01T00:00:00Z")
+    document["expirationDate"] = "2025-06-01T00:00:00Z"
+    result = _check(
+        _credential(status_entry(REVOCATION_URL, 5)),
+        {REVOCATION_URL: document},
+        at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert result.code == "list-expired", result

@@ -99,8 +99,7 @@ def _id_of(value: object) -> str | None:
 
 
 def _parse_time(value: object, name: str, url: str) -> datetime | None:
-    if value is None:
-        return None
+    """A member's date-time; a member present as ``null`` is malformed, not "for ever"."""
     if not isinstance(value, str):
         raise StatusListError(f"{name} of status list {url} is not a date-time string")
     try:
@@ -325,7 +324,12 @@ class _Checker:
                 f"(type {', '.join(types) or 'missing'})"
             )
         list_id = document.get("id")
-        if list_id is not None and list_id != url:
+        if list_id is None:  # the id check is what stops a list served at another's address
+            raise StatusListError(
+                f"the status list fetched from {url} has no id (it must be {url})",
+                code="list-id-mismatch",
+            )
+        if list_id != url:
             raise StatusListError(
                 f"the status list fetched from {url} has id {_short(list_id)}",
                 code="list-id-mismatch",
@@ -353,12 +357,19 @@ class _Checker:
         encoded = subject.get("encodedList")
         if not isinstance(encoded, str):
             raise StatusListError(f"status list {url} has no encodedList string")
-        valid_from = _parse_time(
-            document.get("validFrom", document.get("issuanceDate")), "validFrom", url
-        )
-        valid_until = _parse_time(
-            document.get("validUntil", document.get("expirationDate")), "validUntil", url
-        )
+        starts = [
+            _parse_time(document[name], name, url)
+            for name in ("validFrom", "issuanceDate")
+            if name in document
+        ]
+        ends = [
+            _parse_time(document[name], name, url)
+            for name in ("validUntil", "expirationDate")
+            if name in document
+        ]
+        # the latest start and the earliest end: a list that says two things is held to both
+        valid_from = max((t for t in starts if t is not None), default=None)
+        valid_until = min((t for t in ends if t is not None), default=None)
         if valid_from is not None and valid_until is not None and valid_until <= valid_from:
             raise StatusListError(f"status list {url} has validUntil before validFrom")
         bits = StatusList.decode(encoded, min_size=self.min_size)
