@@ -308,3 +308,28 @@ def test_published_lists_expire_so_an_old_copy_cannot_pass_for_ever(tmp_path: Pa
     assert revocation_step(later).code == "list-expired", later
     with open_ledger(ledger_path) as ledger, pytest.raises(revocation.RevocationError, match="valid_for"):
         revocation.publish_status_list(ledger, LIST_URL, tmp_path / "x.json", valid_for=timedelta(0))
+
+
+def test_an_index_given_meanwhile_by_another_process_is_the_credential_s_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from elmkit.ledger.status import LedgerIndexStore
+
+    course = definition()
+    learner = LearnerResult(learner_id="L1", given_name="Ana", family_name="Vidal", passed=True)
+    credential = build_credential(course, learner, valid_from=datetime(2026, 12, 1, tzinfo=UTC))
+    assert credential.id is not None
+    with open_ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.define(course.id, course.model_dump(mode="json"), title="IA")
+        ledger.claim_credential(credential.id, course.id, learner.learner_id)
+        ledger.reserve_index(LIST_URL, 4242, credential.id, "revocation")  # the other process
+        real_held_by = LedgerIndexStore.held_by
+        calls: list[int] = []
+
+        def not_yet(self: Any, credential_id: str) -> int | None:
+            calls.append(1)
+            return None if len(calls) == 1 else real_held_by(self, credential_id)
+
+        monkeypatch.setattr(LedgerIndexStore, "held_by", not_yet)
+        entry = revocation.assign_status(credential, ledger, LIST_URL)
+    assert str((entry.__pydantic_extra__ or {}).get("statusListIndex")) == "4242"

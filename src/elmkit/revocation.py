@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from elmkit.ledger import LedgerStore
+from elmkit.ledger.errors import ConflictError
 from elmkit.ledger.model import StatusPurpose
 from elmkit.ledger.status import LedgerIndexStore
 from elmkit.model import CredentialStatus, EuropeanDigitalCredential
@@ -72,7 +73,13 @@ def assign_status(
     store = LedgerIndexStore(ledger, list_url, _purpose(purpose))
     index = store.held_by(credential.id)
     if index is None:
-        index = RandomIndexAllocator(store, size).allocate(reserve=store.reserver(credential.id))
+        try:
+            index = RandomIndexAllocator(store, size).allocate(reserve=store.reserver(credential.id))
+        except ConflictError:
+            # another process gave this credential its index meanwhile: that one is its index
+            index = store.held_by(credential.id)
+            if index is None:
+                raise
     entry = status_entry(list_url, index, purpose, legacy=True)  # type: ignore[arg-type]
     node = CredentialStatus.model_validate({**entry, "type": ["CredentialStatus", entry["type"]]})
     credential.credential_status = node
