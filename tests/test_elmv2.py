@@ -1218,3 +1218,24 @@ def test_xml_lang_markup_and_missing_languages_of_texts() -> None:
     kinds = {(i.kind, i.message.split(";")[0]) for i in issues}
     assert ("changed", "markup inside the text was removed (its words kept)") in kinds
     assert ("derived", "the text has no language") in kinds
+
+
+def test_decimal_percentages_scores_with_a_scheme_indentation_and_no_primary_language() -> None:
+    from elmkit.serializers.elmv2 import load_elmv2_report as report
+
+    data = (
+        RICH_BYTES.replace(b"<percentageLower>60<", b"<percentageLower>59.5<")
+        .replace(b"<minScore>9</minScore>", b'<minScore schemeID="urn:scale:10">9</minScore>')
+        .replace(
+            "Evaluación global".encode(), "\n            Evaluación\n            global\n        ".encode()
+        )
+    )
+    credential, issues = report(data)
+    messages = [(i.kind, i.message) for i in issues]
+    assert ("changed", "59.5% is written as 60% (ELM 3.2 takes whole percentages)") in messages
+    assert any(k == "dropped" and "the score's schemeID 'urn:scale:10'" in m for k, m in messages)
+    assert "Evaluación\nglobal" in json.dumps(credential.to_jsonld(), ensure_ascii=False).replace("\\n", "\n")
+    assert not any(k == "invalid" and "59.5" in m for k, m in messages)
+    unlabelled = RICH_BYTES.replace(b"<primaryLanguage>es</primaryLanguage>", b"")
+    _credential, issues = report(unlabelled)
+    assert any(i.kind == "derived" and "no primaryLanguage" in i.message for i in issues)

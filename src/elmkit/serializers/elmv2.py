@@ -22,7 +22,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
 
@@ -593,6 +593,9 @@ class _Converter:
         cred = self.credential_el
         primary = _child(cred, "primaryLanguage")
         self.lang = (_token(primary.text) if primary is not None else "") or "en"
+        if primary is None or not _token(primary.text):
+            self.issue("derived", cred, "no primaryLanguage: texts that carry no language of "
+                       "their own (grades, names) are taken as English")
         raw_id = _token(cred.get(f"{{{CRED}}}id"))
         if raw_id and _is_iri(raw_id):
             self.credential_id = raw_id
@@ -789,6 +792,8 @@ class _Converter:
                 content = "".join(element.itertext())
             else:
                 content = child.text or ""
+            if "\n" in content:  # the indentation of pretty-printed XML is no part of the text
+                content = "\n".join(line.strip() for line in content.strip().splitlines())
             values.setdefault(tag, []).append(content)
         return LangText(values) if values else None
 
@@ -876,6 +881,27 @@ class _Converter:
             return False
         self.issue("invalid", el, f"{value!r} is not an xsd:boolean; left out")
         return None
+
+    def percentage(self, el: El) -> int | None:
+        """A v2 percentage (a decimal) as the whole percentage ELM 3.2 takes, rounded."""
+        value = _token(el.text)
+        if not _finite_decimal(value):
+            self.issue("invalid", el, f"{value!r} is not a percentage; left out")
+            return None
+        number = Decimal(value)
+        whole = int(number.to_integral_value(rounding=ROUND_HALF_UP))
+        if number != whole:
+            self.issue("changed", el, f"{value}% is written as {whole}% (ELM 3.2 takes whole "
+                       "percentages)")
+        return whole
+
+    def scored(self, el: El) -> str | None:
+        """A score; its ``schemeID`` (the scoring scheme) has no ELM 3.2 home here."""
+        scheme = _token(el.get("schemeID"))
+        if scheme:
+            self.issue("dropped", el, f"the score's schemeID {scheme!r} has no ELM 3.2 home; not "
+                       "carried over")
+        return self.string(el)
 
     def integer(self, el: El) -> int | None:
         value = _token(el.text)
@@ -1300,9 +1326,9 @@ class _Converter:
 
     def shortened_grading(self, el: El) -> m.ShortenedGrading:
         rules: dict[str, Rule] = {
-            "percentageLower": _put("percentage_lower", _Converter.integer),
-            "percentageEqual": _put("percentage_equal", _Converter.integer),
-            "percentageHigher": _put("percentage_higher", _Converter.integer),
+            "percentageLower": _put("percentage_lower", _Converter.percentage),
+            "percentageEqual": _put("percentage_equal", _Converter.percentage),
+            "percentageHigher": _put("percentage_higher", _Converter.percentage),
         }
         node: m.ShortenedGrading = self.build(el, m.ShortenedGrading, rules, v2_id="")
         return node
@@ -1328,9 +1354,9 @@ class _Converter:
 
         rules: dict[str, Rule] = {
             "label": _put("label", label),
-            "score": _put("score", _Converter.string),
-            "minScore": _put("minimum_score", _Converter.string),
-            "maxScore": _put("maximum_score", _Converter.string),
+            "score": _put("score", _Converter.scored),
+            "minScore": _put("minimum_score", _Converter.scored),
+            "maxScore": _put("maximum_score", _Converter.scored),
             "count": _put("count", _Converter.integer),
         }
         node: m.ResultCategory = self.build(el, m.ResultCategory, rules, v2_id="")
