@@ -667,3 +667,26 @@ def test_spanish_profile_never_raises(
         for finding in profile.check(credential, stage=stage):
             assert not finding.code.endswith("/check-failed"), finding.message("en")
             assert finding.message("en") and finding.message("es")
+
+
+@pytest.mark.parametrize(
+    ("label", "level"),
+    [("Nivel 3 del MECES", 3), ("nivell 2 del MECES", 2), ("3 créditos, nivel MECES 2", 2)],
+)
+def test_meces_levels_are_read_whichever_comes_first(
+    spanish: dict[str, Any], label: str, level: int
+) -> None:
+    data = copy.deepcopy(spanish)
+    _meces(level, 6 if level != 2 else 7)(data)  # an EQF level that does not match
+    spec(data)["nqfLevel"]["notation"] = label
+    spec(data)["nqfLevel"]["prefLabel"] = {"es": label}
+    assert "es/eqf-meces-mismatch" in codes(check(data))
+
+
+def test_finding_messages_take_any_spelling_of_a_language_tag() -> None:
+    finding = Finding(
+        code="x/y", severity=Severity.ERROR, messages={"en": "English", "es": "Español"}, path=""
+    )
+    assert [finding.message(tag) for tag in ("es", "ES", "es_ES", "es-ES", "fr")] == [
+        "Español", "Español", "Español", "Español", "English",
+    ]

@@ -838,3 +838,19 @@ def test_profiles_are_registered_by_name(sample: dict[str, Any]) -> None:
         with_qa(load(sample)), profiles=("eu-microcredential",), stage="ready", lang="es"
     )
     assert report.ok and report.profiles == ("eu-microcredential",)
+
+
+def test_an_issuer_address_given_by_reference_has_its_country(sample: dict[str, Any]) -> None:
+    data = copy.deepcopy(sample)
+    address = data["issuer"]["location"]["address"]
+    data["issuer"]["location"]["address"] = {"id": address["id"]}  # described in the other copy
+    assert "eu-mc/issuer-country" not in codes(check(with_qa(load(data))))
+
+
+def test_an_awarding_body_known_only_by_its_id_names_nobody(sample: dict[str, Any]) -> None:
+    data = copy.deepcopy(sample)
+    data["credentialSubject"]["hasClaim"]["awardedBy"]["awardingBody"] = {
+        "id": "urn:epass:org:77",
+        "type": "Organisation",
+    }
+    assert "eu-mc/awarding-body" in codes(check(with_qa(load(data))), Severity.ERROR)

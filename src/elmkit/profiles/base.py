@@ -92,10 +92,15 @@ class Finding:
     value: Any = None
 
     def message(self, lang: str = "en") -> str:
-        """The message in ``lang`` (falls back to the language's base, then English)."""
+        """The message in ``lang`` (any case, ``-`` or ``_``; falls back to the language's base,
+        then English)."""
         if lang in self.messages:
             return self.messages[lang]
-        base = lang.split("-")[0]
+        wanted = lang.replace("_", "-").lower()
+        for tag, text in self.messages.items():
+            if tag.lower() == wanted:
+                return text
+        base = wanted.split("-")[0]
         return self.messages.get(base) or self.messages.get("en") or next(iter(self.messages.values()), "")
 
     def to_problem(self, lang: str = "en") -> dict[str, Any]:

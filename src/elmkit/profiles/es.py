@@ -236,8 +236,23 @@ RULES: Final[Mapping[str, Rule]] = MappingProxyType({rule.code: rule for rule in
 
 # --- levels -----------------------------------------------------------------------------------
 
-_MECES_TEXT: Final = re.compile(r"\bMECES\b\D{0,24}?\b([1-4])\b", re.IGNORECASE)
-_MECU_TEXT: Final = re.compile(r"\bMECU\b\D{0,24}?\b([1-8])\b", re.IGNORECASE)
+# "MECES 3", "MECES nivel 3"; else the level first: "Nivel 3 del MECES", "nivell 3 MECES"
+_MECES_TEXT: Final = (
+    re.compile(r"\bMECES\b\D{0,24}?\b([1-4])\b", re.IGNORECASE),
+    re.compile(r"\b([1-4])\b\D{0,24}?\bMECES\b", re.IGNORECASE),
+)
+_MECU_TEXT: Final = (
+    re.compile(r"\bMECU\b\D{0,24}?\b([1-8])\b", re.IGNORECASE),
+    re.compile(r"\b([1-8])\b\D{0,24}?\bMECU\b", re.IGNORECASE),
+)
+
+
+def _level_in(text: str, patterns: tuple[re.Pattern[str], ...]) -> int | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 @functools.cache
@@ -268,13 +283,11 @@ def spanish_level(concept: ElmNode | None) -> tuple[str, int, int] | None:
     if concept.pref_label is not None:
         texts += [text for values in concept.pref_label.values() for text in values]
     for text in texts:
-        match = _MECES_TEXT.search(text)
-        if match:
-            level = int(match.group(1))
+        level = _level_in(text, _MECES_TEXT)
+        if level is not None:
             return "MECES", level, MECES_TO_EQF[level]
-        match = _MECU_TEXT.search(text)
-        if match:
-            level = int(match.group(1))
+        level = _level_in(text, _MECU_TEXT)
+        if level is not None:
             return "MECU", level, level
     return None
 

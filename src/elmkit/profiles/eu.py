@@ -414,7 +414,10 @@ def country_codes(agent: ElmNode | None, index: NodeIndex, path: str) -> list[tu
         if not isinstance(location, Location):
             continue
         where = f"{path}/location" if person else f"{path}/location/{i}"
-        for j, address in enumerate(location.address):
+        for j, item_address in enumerate(location.address):
+            address = index.resolve(item_address)  # an address may be given by reference
+            if address is None or not hasattr(address, "country_code"):
+                continue
             code = concept_id(index.resolve(address.country_code))
             if code is not None:
                 found.append((f"{where}/address/{j}/countryCode", code))
@@ -981,19 +984,15 @@ class EuMicroCredentialProfile(IndexedProfile):
 
 
 def _identified(agent: ElmNode | None) -> bool:
+    """Whether an awarding body is named (an id alone names nobody a reader can recognise)."""
     if agent is None:
         return False
     if isinstance(agent, Organisation):
-        return has_text(agent.legal_name) or bool(agent.id)
+        return has_text(agent.legal_name)
     if isinstance(agent, Person):
-        return (
-            has_text(agent.full_name)
-            or has_text(agent.given_name)
-            or has_text(agent.family_name)
-            or bool(agent.id)
-        )
+        return has_text(agent.full_name) or has_text(agent.given_name) or has_text(agent.family_name)
     if isinstance(agent, Agent):
-        return has_text(agent.pref_label) or bool(agent.id)
+        return has_text(agent.pref_label)
     return False
 
 
