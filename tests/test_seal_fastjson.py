@@ -492,9 +492,22 @@ def _has_float(value: Any) -> bool:
     return False
 
 
+def _has_key_not_text(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or _has_key_not_text(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_key_not_text(v) for v in value)
+    return False
+
+
 def _check_writer(value: Any) -> None:
     """The payload writer gives json.dumps's text (enums as values, UUIDs as text), or its error;
-    a float may be spelled otherwise (``0.00001`` for ``1e-05``) but reads back the same."""
+    a float may be spelled otherwise (``0.00001`` for ``1e-05``) but reads back the same. A
+    member name that is not text is refused (json would write ``1`` and ``"1"`` as one name)."""
+    if _has_key_not_text(value):
+        kind, message = _outcome_any(dumps_payload, value)
+        assert kind == "TypeError" and message.startswith("member names must be text"), message
+        return
 
     def reference() -> bytes:
         return json.dumps(

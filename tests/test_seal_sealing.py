@@ -140,7 +140,7 @@ def test_completion_keeps_existing_values() -> None:
     }
     payload = json.loads(_sealed(doc)["payload"])
     assert payload["issued"] == "2020-02-02T00:00:00Z"
-    assert payload["issuanceDate"] == SIGNING_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert payload["issuanceDate"] == "2020-02-02T00:00:00Z"  # EDC gives both the same moment
     assert payload["issuer"]["eIDASIdentifier"]["id"] == "urn:x"
     untouched = json.loads(_sealed(credential(), complete=False)["payload"])
     assert untouched == credential()
@@ -474,3 +474,136 @@ def test_arguments_of_the_wrong_kind_are_typed_errors() -> None:
         seal(doc, ec_pki().signer(), signing_time="2020")  # type: ignore[arg-type]
     with pytest.raises(VerificationError, match="timezone-aware datetime, not '2020'"):
         verify(seal(doc, ec_pki().signer()), at="2020")  # type: ignore[arg-type]
+
+
+# --- what sealing refuses rather than produce a seal verifiers would refuse -----------------
+
+
+def test_a_sealed_document_is_not_sealed_again() -> None:
+    pki = ec_pki()
+    sealed = seal(credential(), pki.signer())
+    for document in (sealed, json.loads(sealed), sealed.decode("utf-8")):
+        with pytest.raises(SealError, match="sealed document already"):
+            seal(document, pki.signer())
+
+
+def test_a_time_stamp_that_contradicts_the_signing_time_or_the_certificate_is_refused() -> None:
+    pki = rsa_pki()
+    now = datetime.now(UTC).replace(microsecond=0)
+    behind = pki.timestamp_client(clock=now - timedelta(hours=1))
+    with pytest.raises(SealError, match="before the signing time"):
+        seal(credential(), pki.signer(), level="B-T", tsa=behind)
+    with pytest.raises(SealError, match="level B-T only"):
+        seal(credential(), pki.signer(), tsa=pki.timestamp_client())
+
+
+def test_every_certificate_of_the_chain_must_be_valid_at_the_signing_time() -> None:
+    pki = ec_pki()
+    now = datetime.now(UTC).replace(microsecond=0)
+    old = pki.issue_seal(not_before=now - timedelta(days=30), not_after=now + timedelta(days=30))
+    with pytest.raises(SealError, match="certificate 1 of the seal's chain is not valid"):
+        seal(credential(), old, signing_time=now - timedelta(days=20))  # before its CA existed
+
+
+def test_member_names_that_are_not_text_are_refused() -> None:
+    doc = credential()
+    doc["credentialSubject"] = {**doc["credentialSubject"], 1: "a", "1": "b"}
+    with pytest.raises(SealError, match="member names must be text, not int 1"):
+        seal(doc, ec_pki().signer())
+
+
+def test_a_key_signer_subclass_that_signs_wrongly_is_caught() -> None:
+    pki = rsa_pki()
+    base = pki.signer()
+
+    class Broken(KeySigner):
+        def sign(self, data: Any) -> bytes:
+            return b"\0" * 256
+
+    broken = Broken(pki.seal_key, base.certificate_chain)
+    with pytest.raises(SealError, match="does not verify with its certificate"):
+        seal(credential(), broken)
+
+
+def test_x5c_holds_the_path_of_the_seal_certificate_only() -> None:
+    pki = rsa_pki()
+    chain = list(pki.signer().certificate_chain)
+    with_tsa = KeySigner(pki.seal_key, [chain[0], pki.tsa_certificate, *chain[1:]])
+    x5c = decode_protected(json.loads(seal(credential(), with_tsa)))["x5c"]
+    assert x5c == decode_protected(json.loads(seal(credential(), pki.signer())))["x5c"]
+    assert base64.b64decode(x5c[0]) == chain[0].public_bytes(serialization.Encoding.DER)
+    tsa_der = pki.tsa_certificate.public_bytes(serialization.Encoding.DER)
+    assert all(base64.b64decode(item) != tsa_der for item in x5c)
+
+
+def test_issued_and_issuance_date_are_the_same_moment() -> None:
+    doc = credential()
+    doc["issuanceDate"] = "2021-03-04T05:06:07Z"
+    payload = json.loads(json.loads(seal(doc, ec_pki().signer()))["payload"])
+    assert payload["issued"] == payload["issuanceDate"] == "2021-03-04T05:06:07Z"
+
+
+def _serve(handle: Any) -> Any:
+    """A local HTTP server whose POST handler is ``handle(request_handler)``; yields its URL."""
+    import threading
+    from contextlib import contextmanager
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            handle(self)
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    @contextmanager
+    def running() -> Any:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+        thread.daemon = True
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    return running()
+
+
+def test_a_tsa_that_trickles_or_floods_is_given_up_on() -> None:
+    import time as clock
+
+    def trickle(handler: Any) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/timestamp-reply")
+        handler.end_headers()
+        for _ in range(40):
+            try:
+                handler.wfile.write(b"\0")
+                handler.wfile.flush()
+            except OSError:
+                return
+            clock.sleep(0.1)
+
+    def flood(handler: Any) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(3_000_000))
+        handler.end_headers()
+        try:
+            handler.wfile.write(b"\0" * 3_000_000)
+        except OSError:
+            return
+
+    pki = ec_pki()
+    with _serve(trickle) as url:
+        started = clock.monotonic()
+        with pytest.raises(SealError, match="no complete answer in 1 s"):
+            seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(url, timeout=1))
+        assert clock.monotonic() - started < 3
+    with _serve(flood) as url, pytest.raises(SealError, match="more than 1,000,000 bytes"):
+        seal(credential(), pki.signer(), level="B-T", tsa=url)
+    with pytest.raises(SealError, match="not a valid URL"):
+        HttpTimestampClient("http://[::1")

@@ -164,19 +164,38 @@ def foreign_timestamp() -> bytes:
     return dump(data)
 
 
+def _time_stamped(sealed: bytes, tsa: Any) -> bytes:
+    """``sealed`` (B-B) with a signature time-stamp from ``tsa`` put in afterwards: ``seal``
+    itself refuses a time-stamp that contradicts the signing time or the certificate."""
+    data = json.loads(sealed)
+    signature = data["signatures"][0]["signature"]
+    imprint = hashlib.sha256(signature.encode("ascii")).digest()
+    token = tsa.timestamp(imprint, "sha256")
+    component = encode_etsiu_component("sigTst", {"tstTokens": [{"val": b64_encode(token)}]})
+    data["signatures"][0]["header"] = {"etsiU": [component]}
+    return dump(data)
+
+
 def late_timestamp_after_expiry() -> bytes:
+    import elmkit.sealing.sealer as sealer
+
     pki = ec_pki()
     signer = pki.issue_seal(not_before=NOW - timedelta(days=30), not_after=NOW - timedelta(days=2))
-    tsa = pki.timestamp_client()  # stamps "now", after the certificate expired
-    return seal(credential(), signer, level="B-T", tsa=tsa, signing_time=NOW - timedelta(days=3))
+    checked = sealer._check_certificate
+    sealer._check_certificate = lambda *args, **kwargs: None  # (its CA is younger than it)
+    try:
+        sealed = seal(credential(), signer, signing_time=NOW - timedelta(days=3))
+    finally:
+        sealer._check_certificate = checked
+    return _time_stamped(sealed, pki.timestamp_client())  # "now", after the certificate expired
 
 
 def timestamp_before_claimed_time() -> bytes:
+    """A seal time-stamped by a TSA whose clock is two hours behind (``seal`` refuses to make
+    one, so the token is put in afterwards)."""
     pki = rsa_pki()
-    tsa = pki.timestamp_client(clock=NOW - timedelta(hours=2))
-    return seal(
-        credential(), pki.signer(), level="B-T", tsa=tsa, signing_time=NOW - timedelta(minutes=1)
-    )
+    sealed = seal(credential(), pki.signer(), signing_time=NOW - timedelta(minutes=1))
+    return _time_stamped(sealed, pki.timestamp_client(clock=NOW - timedelta(hours=2)))
 
 
 def revoked_before_signing() -> bytes:

@@ -242,6 +242,25 @@ def _has_non_finite(root: Any) -> bool:
     return False
 
 
+def _refuse_keys_that_are_not_text(root: Any) -> None:
+    """``TypeError`` for a member name that is not text: :mod:`json` would write ``1``, ``True``
+    or ``None`` as ``"1"``, ``"true"``, ``"null"``, and could so write one name twice."""
+    stack: list[Any] = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            for key in node:
+                if not isinstance(key, str):
+                    raise TypeError(f"member names must be text, not {type(key).__name__} {key!r}")
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+
+
 def _json_extras(value: Any) -> Any:
     """What orjson writes and :mod:`json` does not: enum members and UUIDs."""
     if isinstance(value, Enum):
@@ -267,6 +286,7 @@ def dumps_payload(obj: Any) -> bytes:
     # orjson writes NaN and infinities as null; the reverse search is the faster one here
     if data is not None and (data.rfind(b"null") < 0 or not _has_non_finite(obj)):
         return data
+    _refuse_keys_that_are_not_text(obj)
     return json.dumps(
         obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_extras
     ).encode("utf-8")

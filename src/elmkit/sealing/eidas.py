@@ -139,19 +139,26 @@ def complete_credential(
     organization_identifier: str | None,
     country: str | None,
 ) -> dict[str, Any]:
-    """Fill what EDC adds at sealing, without touching ``doc``: ``issued``, ``issuanceDate``
-    (when absent) and ``issuer.eIDASIdentifier`` (when the issuer object has none).
+    """Fill what EDC adds at sealing, without touching ``doc``: ``issued`` and ``issuanceDate``
+    (when absent; when only one is given, the other takes its value, as EDC gives both the same
+    moment) and ``issuer.eIDASIdentifier`` (when the issuer object has none and the certificate
+    has an organizationIdentifier: without one, EDC leaves it out too).
 
     Documents that are not credentials are returned unchanged (as a shallow copy).
     """
     out = dict(doc)
     if not is_credential(out):
         return out
-    stamp = format_signing_time(signing_time)
+    stamp = out.get("issued") or out.get("issuanceDate") or format_signing_time(signing_time)
     out.setdefault("issued", stamp)
     out.setdefault("issuanceDate", stamp)
     issuer = out.get("issuer")
-    if isinstance(issuer, Mapping) and not any(k in issuer for k in EIDAS_IDENTIFIER_KEYS):
+    organization_identifier = (organization_identifier or "").strip()
+    if (
+        organization_identifier
+        and isinstance(issuer, Mapping)
+        and not any(k in issuer for k in EIDAS_IDENTIFIER_KEYS)
+    ):
         new_issuer = dict(issuer)
         new_issuer["eIDASIdentifier"] = legal_identifier(organization_identifier or "", country)
         out["issuer"] = new_issuer

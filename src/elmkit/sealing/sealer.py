@@ -39,7 +39,13 @@ from .certs import (
 from .eidas import complete_credential, completion_needed, format_signing_time
 from .jades import encode_etsiu_component
 from .signers import ALGORITHMS, KeySigner, Signer, check_algorithm, verify_jws_signature
-from .timestamps import HttpTimestampClient, TimestampClient, TimestampError, verify_token
+from .timestamps import (
+    CLOCK_SKEW,
+    HttpTimestampClient,
+    TimestampClient,
+    TimestampError,
+    verify_token,
+)
 
 __all__ = ["SupportsToJsonld", "seal", "seal_file"]
 
@@ -67,9 +73,10 @@ def _utf8_text(data: str | bytes) -> str | None:
 
 
 def _as_dict(credential: CredentialInput) -> dict[str, Any]:
+    doc: Any
     if isinstance(credential, Mapping):
-        return dict(credential)
-    if isinstance(credential, (str, bytes)):
+        doc = credential
+    elif isinstance(credential, (str, bytes)):
         try:
             doc = loads_strict(credential, what="the credential")
         except ParseError as exc:
@@ -82,11 +89,30 @@ def _as_dict(credential: CredentialInput) -> dict[str, Any]:
         )
     if not isinstance(doc, Mapping):
         raise SealError("the credential must be a JSON object")
+    if isinstance(doc.get("payload"), str) and ("signatures" in doc or "signature" in doc):
+        raise SealError(
+            "this is a sealed document already (a JWS envelope), not a credential: seal the "
+            "credential it holds, or keep the seal it has"
+        )
     return dict(doc)
 
 
+def _path(chain: Sequence[x509.Certificate]) -> list[x509.Certificate]:
+    """The leaf and each certificate that issued the one before, in order (certificates off
+    that path, such as a TSA's in the same file, are left out)."""
+    path = [chain[0]]
+    pool = list(chain[1:])
+    while pool:
+        issuer = next((c for c in pool if c.subject == path[-1].issuer and c != path[-1]), None)
+        if issuer is None:
+            break
+        path.append(issuer)
+        pool.remove(issuer)
+    return path
+
+
 def _x5c(chain: Sequence[x509.Certificate]) -> list[str]:
-    certs = [chain[0], *(c for c in chain[1:] if not is_self_signed(c))]
+    certs = [c for i, c in enumerate(_path(chain)) if i == 0 or not is_self_signed(c)]
     return [b64_encode(certificate_der(c)) for c in certs]
 
 
@@ -130,12 +156,14 @@ def _certificate_problem(leaf: x509.Certificate) -> str | None:
     return None
 
 
-def _check_certificate(leaf: x509.Certificate, moment: datetime) -> None:
-    if not leaf.not_valid_before_utc <= moment <= leaf.not_valid_after_utc:
-        raise SealError(
-            f"the seal certificate is not valid at {moment.isoformat()} "
-            f"(valid {leaf.not_valid_before_utc.isoformat()} to {leaf.not_valid_after_utc.isoformat()})"
-        )
+def _check_certificate(leaf: x509.Certificate, moment: datetime, chain: Sequence[x509.Certificate] = ()) -> None:
+    for position, cert in enumerate(_path([leaf, *chain[1:]]) if chain else [leaf]):
+        if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
+            which = "seal certificate" if position == 0 else f"certificate {position} of the seal's chain"
+            raise SealError(
+                f"the {which} is not valid at {moment.isoformat()} "
+                f"(valid {cert.not_valid_before_utc.isoformat()} to {cert.not_valid_after_utc.isoformat()})"
+            )
     problem = _certificate_problem(leaf)
     if problem:
         raise SealError(problem)
@@ -188,6 +216,8 @@ def seal(
     client = _resolve_tsa(tsa)
     if level == "B-T" and client is None:
         raise SealError("level B-T needs a time-stamping authority (tsa=...)")
+    if level == "B-B" and client is not None:
+        raise SealError("a time-stamping authority is used at level B-T only: give level='B-T'")
     if type(signer) is not KeySigner and not isinstance(signer, Signer):  # the protocol check is slow
         raise SealError(
             f"{type(signer).__name__} is not a signer: it needs certificate_chain, algorithm and "
@@ -196,6 +226,8 @@ def seal(
     chain = list(signer.certificate_chain)
     if not chain:
         raise SealError("the signer has no certificate")
+    if not all(isinstance(cert, x509.Certificate) for cert in chain):
+        raise SealError("the signer's certificate_chain must hold x509.Certificate objects")
     leaf = chain[0]
     alg = algorithm or signer.algorithm
     if alg not in ALGORITHMS:
@@ -217,7 +249,7 @@ def seal(
     else:
         moment = signing_time.astimezone(UTC).replace(microsecond=0)
 
-    _check_certificate(leaf, moment)
+    _check_certificate(leaf, moment, chain)
     text = _utf8_text(credential) if isinstance(credential, (str, bytes)) else None
     doc = _as_dict(credential if text is None else text)
     if complete and completion_needed(doc):
@@ -259,7 +291,7 @@ def seal(
     signature = signer.sign(pieces) if type(signer) is KeySigner else signer.sign(b"".join(pieces))
     if not isinstance(signature, bytes):
         raise SealError("the signer must return bytes")
-    if not isinstance(signer, KeySigner) and not verify_jws_signature(
+    if type(signer) is not KeySigner and not verify_jws_signature(
         public_key(leaf), alg, signature, pieces
     ):
         raise SealError(
@@ -272,12 +304,26 @@ def seal(
     if level == "B-T" and client is not None:
         imprint = hashlib.sha256(signature_b64.encode("ascii")).digest()
         token = client.timestamp(imprint, "sha256")
+        if not isinstance(token, bytes):
+            raise SealError(
+                f"the time-stamping client returned a {type(token).__name__}, not the token's bytes"
+            )
         try:
             tst = verify_token(token)
         except TimestampError as exc:
             raise SealError(f"the TSA returned an unusable token: {exc}") from exc
         if tst.imprint != imprint or tst.imprint_algorithm != "sha256":
             raise SealError("the TSA time-stamped another message imprint")
+        if moment > tst.gen_time + CLOCK_SKEW:
+            raise SealError(
+                f"the time-stamp says {tst.gen_time.isoformat()}, before the signing time "
+                f"{moment.isoformat()}: this clock or the TSA's is wrong (verifiers would refuse it)"
+            )
+        if tst.gen_time > leaf.not_valid_after_utc:
+            raise SealError(
+                f"the time-stamp ({tst.gen_time.isoformat()}) is after the seal certificate "
+                f"expired ({leaf.not_valid_after_utc.isoformat()})"
+            )
         component = encode_etsiu_component("sigTst", {"tstTokens": [{"val": b64_encode(token)}]})
         unprotected = {"etsiU": [component]}
     return dumps_envelope(text, protected_b64, unprotected, signature_b64)
@@ -299,6 +345,11 @@ def seal_file(
     except OSError as exc:
         raise SealError(f"cannot read {src}: {exc.strerror or exc}") from exc
     sealed = seal(data, signer, **options)
+    if len(sealed) > MAX_SEALED_BYTES:
+        raise SealError(
+            f"the sealed document would be {len(sealed):,} bytes, more than verification reads "
+            f"from a file ({MAX_SEALED_BYTES:,})"
+        )
     out = Path(target)
     _write_atomic(out, sealed)
     return out

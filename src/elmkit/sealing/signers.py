@@ -244,7 +244,7 @@ class KeySigner:
         pwd = password.encode("utf-8") if isinstance(password, str) else password
         try:
             key, cert, extra = pkcs12.load_key_and_certificates(data, pwd)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:  # TypeError: a password bytes the decoder refuses
             raise SealError(
                 f"cannot open the PKCS#12 data (wrong password or corrupt file): {exc}"
             ) from exc

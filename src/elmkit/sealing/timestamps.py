@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
@@ -33,6 +34,11 @@ __all__ = [
 ]
 
 _HASH_NAMES = frozenset({"sha256", "sha384", "sha512"})
+
+#: The largest answer read from a TSA (a time-stamp token is a few kilobytes).
+MAX_TSA_REPLY_BYTES = 1_000_000
+#: Allowed gap between a claimed signing time and a later signature time-stamp's time (clock skew).
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @runtime_checkable
@@ -138,8 +144,14 @@ class HttpTimestampClient:
         auth: tuple[str, str] | None = None,
         nonce: bool = True,
     ) -> None:
-        if not url.startswith(("http://", "https://")):
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise SealError(f"TSA URL must be http(s): {url!r}")
+        import httpx
+
+        try:
+            httpx.URL(url)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise SealError(f"TSA URL is not a valid URL: {url!r} ({exc})") from None
         self.url = url
         self.timeout = timeout
         self.headers = dict(headers or {})
@@ -152,15 +164,27 @@ class HttpTimestampClient:
         nonce = secrets.randbits(63) if self.nonce else None
         body = build_request(digest, algorithm, nonce=nonce)
         headers = {"Content-Type": "application/timestamp-query", **self.headers}
+        deadline = time.monotonic() + self.timeout  # for the whole answer, not each read
+        received = bytearray()
         try:
-            reply = httpx.post(
-                self.url, content=body, headers=headers, timeout=self.timeout, auth=self.auth
-            )
-        except httpx.HTTPError as exc:
+            with httpx.stream(
+                "POST", self.url, content=body, headers=headers, timeout=self.timeout, auth=self.auth
+            ) as reply:
+                if reply.status_code != 200:
+                    raise SealError(f"the TSA at {self.url} answered HTTP {reply.status_code}")
+                for chunk in reply.iter_bytes():
+                    received += chunk
+                    if len(received) > MAX_TSA_REPLY_BYTES:
+                        raise SealError(
+                            f"the TSA at {self.url} answered more than {MAX_TSA_REPLY_BYTES:,} bytes"
+                        )
+                    if time.monotonic() > deadline:
+                        raise SealError(
+                            f"the TSA at {self.url} gave no complete answer in {self.timeout:g} s"
+                        )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise SealError(f"cannot reach the TSA at {self.url}: {exc}") from exc
-        if reply.status_code != 200:
-            raise SealError(f"the TSA at {self.url} answered HTTP {reply.status_code}")
-        return _token_from_response(reply.content, digest, algorithm, nonce)
+        return _token_from_response(bytes(received), digest, algorithm, nonce)
 
 
 def _signature_algorithm(key: Any, digest: str) -> tuple[str, Callable[[bytes], bytes]]:

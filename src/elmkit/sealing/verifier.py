@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +42,7 @@ from .jades import (
     x5c_certificates,
 )
 from .signers import SigningInput, check_algorithm, verify_jws_signature
-from .timestamps import TimestampError, TimestampInfo, verify_token
+from .timestamps import CLOCK_SKEW, TimestampError, TimestampInfo, verify_token
 from .trust import RevocationMode, TrustStore, load_trust, validate_chain
 
 __all__ = [
@@ -58,8 +58,6 @@ Verdict = Literal["verified", "partially verified", "failed"]
 FormatCheck = Callable[[dict[str, Any]], Sequence[str]]
 StatusChecker = Callable[[dict[str, Any], datetime], CheckResult]
 
-#: Allowed gap between a claimed signing time and a later signature time-stamp's time (clock skew).
-CLOCK_SKEW = timedelta(minutes=5)
 _COMPACT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _STEP_ORDER = (Step.FORMAT, Step.SEAL, Step.QUALIFIED, Step.OWNER, Step.VALIDITY, Step.REVOCATION)
 
