@@ -38,6 +38,7 @@ from test_seal_support import (
     credential,
     decode_protected,
     ec_pki,
+    local_server,
     mc_sample,
     other_pki,
     pyhanko_responder,
@@ -545,9 +546,7 @@ def test_issued_and_issuance_date_are_the_same_moment() -> None:
 
 def _serve(handle: Any) -> Any:
     """A local HTTP server whose POST handler is ``handle(request_handler)``; yields its URL."""
-    import threading
-    from contextlib import contextmanager
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -557,20 +556,7 @@ def _serve(handle: Any) -> Any:
         def log_message(self, *args: Any) -> None:
             return None
 
-    @contextmanager
-    def running() -> Any:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-        thread.daemon = True
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
-        finally:
-            server.shutdown()
-            server.server_close()
-
-    return running()
+    return local_server(Handler)
 
 
 def test_a_tsa_that_trickles_or_floods_is_given_up_on() -> None:

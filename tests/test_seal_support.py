@@ -156,10 +156,11 @@ def pyhanko_responder(pki: TestPKI) -> Callable[[bytes], bytes]:
 
 
 @contextmanager
-def tsa_server(responder: Callable[[bytes], bytes]) -> Iterator[str]:
-    """Serve an RFC 3161 responder over HTTP on 127.0.0.1; yields its URL."""
-    handler = type("Handler", (_TsaHandler,), {"responder": staticmethod(responder)})
+def local_server(handler: type[Any]) -> Iterator[str]:
+    """Serve ``handler`` (an http.server request handler class) on 127.0.0.1; yields the URL
+    of its ``/tsa`` path."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
     )
@@ -170,6 +171,14 @@ def tsa_server(responder: Callable[[bytes], bytes]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def tsa_server(responder: Callable[[bytes], bytes]) -> Iterator[str]:
+    """Serve an RFC 3161 responder over HTTP on 127.0.0.1; yields its URL."""
+    handler = type("Handler", (_TsaHandler,), {"responder": staticmethod(responder)})
+    with local_server(handler) as url:
+        yield url
 
 
 def ca_anchor_files() -> list[Path]:
