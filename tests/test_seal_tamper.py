@@ -601,3 +601,19 @@ def test_only_json_whitespace_may_surround_a_sealed_document(space: str) -> None
                 continue
             step = verify(data, trust=rsa_pki().trust_anchors).step(Step.SEAL)
             assert step.status is CheckStatus.ERROR, (repr(space), type(data))
+
+
+def test_a_seal_over_another_seal_fails_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    import elmkit.sealing.sealer as sealer
+
+    pki = rsa_pki()
+    # seal() refuses a sealed document; an older elmkit, or another tool, would seal it
+    monkeypatch.setattr(
+        sealer, "_as_dict", lambda c: dict(c) if isinstance(c, dict) else json.loads(c)
+    )
+    outer = seal(good(), pki.signer(), complete=False)
+    monkeypatch.undo()
+    result = verify(outer, trust=pki.trust_anchors)
+    step = result.step(Step.FORMAT)
+    assert step.status is CheckStatus.ERROR and step.code == "nested-seal", step
+    assert result.verdict == "failed"

@@ -416,6 +416,13 @@ def _format_step(
         return _error(Step.FORMAT, "not-json", f"corrupted and/or unreadable: {exc}"), None
     if not isinstance(doc, dict):
         return _error(Step.FORMAT, "not-object", "the payload is not a JSON object"), None
+    if isinstance(doc.get("payload"), str) and ("signatures" in doc or "signature" in doc):
+        return _error(
+            Step.FORMAT,
+            "nested-seal",
+            "the payload is a sealed document, not a credential: the seal covers another seal, "
+            "whose content is neither checked nor judged",
+        ), None
     if format_check is None:
         return _skipped(Step.FORMAT, "no-validator", "no format validator"), doc
     problems = list(format_check(doc))
