@@ -156,8 +156,30 @@ def _certificate_problem(leaf: x509.Certificate) -> str | None:
     return None
 
 
+_PATHS: dict[tuple[int, ...], tuple[tuple[x509.Certificate, ...], tuple[x509.Certificate, ...], datetime, datetime]] = {}
+
+
+def _path_validity(
+    chain: Sequence[x509.Certificate],
+) -> tuple[tuple[x509.Certificate, ...], datetime, datetime]:
+    """The seal's certification path and when all of it is valid (the latest start, the
+    earliest end), remembered per chain of certificate objects as :func:`_cert_header` does."""
+    key = tuple(map(id, chain))
+    entry = _PATHS.get(key)
+    if entry is not None and all(a is b for a, b in zip(entry[0], chain, strict=True)):
+        return entry[1], entry[2], entry[3]
+    path = tuple(_path(chain))
+    start = max(cert.not_valid_before_utc for cert in path)
+    end = min(cert.not_valid_after_utc for cert in path)
+    if len(_PATHS) >= 64:
+        _PATHS.clear()
+    _PATHS[key] = (tuple(chain), path, start, end)
+    return path, start, end
+
+
 def _check_certificate(leaf: x509.Certificate, moment: datetime, chain: Sequence[x509.Certificate] = ()) -> None:
-    for position, cert in enumerate(_path([leaf, *chain[1:]]) if chain else [leaf]):
+    path, start, end = _path_validity(chain or (leaf,))
+    for position, cert in enumerate(path if not start <= moment <= end else ()):
         if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
             which = "seal certificate" if position == 0 else f"certificate {position} of the seal's chain"
             raise SealError(
