@@ -115,6 +115,9 @@ def test_seal_and_verify_commands(tmp_path: Path) -> None:
     assert dict(s["title"].split(": ") for s in json.loads(untrusted.output)["steps"])["SEAL"] == "SKIPPED"
     unsigned = runner.invoke(app, ["seal", str(UNSIGNED), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "x.json")])
     assert unsigned.exit_code in (0, 1)
+    again = runner.invoke(app, ["seal", str(sealed), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "y.json")])
+    assert again.exit_code == 1 and "sealed document already" in " ".join(again.output.split())
+    assert not (tmp_path / "y.json").exists()
 
 
 def test_seal_key_problems_are_unusable_input_named_by_file(tmp_path: Path) -> None:

@@ -46,7 +46,13 @@ def seal(
         console.print("[red]give --p12, or --key and --cert[/]")
         raise typer.Exit(2)
     try:
-        document = load(credential).to_jsonld()
+        loaded = load(credential)
+        if getattr(loaded.origin, "kind", None) == "sealed":
+            raise SealError(
+                "this is a sealed document already: verify it, or seal the credential it holds "
+                "from its own file"
+            )
+        document = loaded.to_jsonld()
         sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
         atomic_write(out, sealed)
     except (ElmError, OSError, ValueError) as exc:
