@@ -854,3 +854,12 @@ def test_an_awarding_body_known_only_by_its_id_names_nobody(sample: dict[str, An
         "type": "Organisation",
     }
     assert "eu-mc/awarding-body" in codes(check(with_qa(load(data))), Severity.ERROR)
+
+
+def test_a_form_of_participation_outside_the_eu_list_is_warned_about(sample: dict[str, Any]) -> None:
+    data = copy.deepcopy(sample)
+    spec(data)["mode"] = {"id": "http://data.europa.eu/snb/eqf/6", "type": "Concept"}
+    findings = check(with_qa(load(data)))
+    unknown = [f for f in findings if f.code == "eu-mc/form-of-participation-unknown"]
+    assert unknown and unknown[0].severity is Severity.WARNING and "eqf/6" in unknown[0].message("en")
+    assert "eu-mc/form-of-participation-unknown" not in codes(check(with_qa(load(sample))))

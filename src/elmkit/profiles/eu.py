@@ -70,6 +70,8 @@ RECOMMENDATION: Final = "Council Recommendation 2022/C 243/02"
 ECTS: Final = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
 FORMAL_LEARNING: Final = "http://data.europa.eu/snb/learning-setting/6fd4685715"
 _COUNTRY_SCHEME: Final = "http://publications.europa.eu/resource/authority/country"
+#: The EU list of learning modes (online, blended, presential…): the form of participation.
+_MODE_SCHEME: Final = "http://data.europa.eu/snb/learning-assessment/25831c2"
 
 
 # --- rules and messages ------------------------------------------------------------------------
@@ -220,6 +222,14 @@ _RULE_LIST: Final = (
         "country",
         "the issuer's country {value} is not a country of the EU authority table",
         "el país del emisor {value} no figura en la tabla de países de la UE",
+    ),
+    _element_rule(
+        "eu-mc/form-of-participation-unknown",
+        "participation",
+        "the form of participation {value} is not a learning mode of the EU list (online, "
+        "blended, presential…)",
+        "la forma de participación {value} no es una modalidad de la lista de la UE (en línea, "
+        "híbrida, presencial…)",
     ),
     _element_rule(
         "eu-mc/awarding-body",
@@ -707,6 +717,8 @@ class EuMicroCredentialProfile(IndexedProfile):
         evidence_qa: bool,
         out: Findings,
     ) -> None:
+        from elmkit.model import vocab
+
         node, spec = ach.node, ach.spec
         index = parts.index
 
@@ -747,7 +759,8 @@ class EuMicroCredentialProfile(IndexedProfile):
                 constraint="minCount",
             )
 
-        if not any(True for _ in participation_modes(parts, ach)):
+        modes = list(participation_modes(parts, ach))
+        if not modes:
             out.add(
                 "eu-mc/form-of-participation",
                 missing,
@@ -756,6 +769,17 @@ class EuMicroCredentialProfile(IndexedProfile):
                 prop=property_iri("LearningAchievementSpecification", "mode"),
                 constraint="minCount",
             )
+        for path, mode in modes:
+            if not vocab.is_in_scheme(mode, _MODE_SCHEME):
+                out.add(
+                    "eu-mc/form-of-participation-unknown",
+                    Severity.WARNING,
+                    path,
+                    focus=mode,
+                    prop=property_iri("LearningAchievementSpecification", "mode"),
+                    value=mode,
+                    constraint="in",
+                )
 
         if not evidence_qa and not find_all_quality_assurance(node, index=index):
             where = (
