@@ -681,7 +681,6 @@ class EuMicroCredentialProfile(IndexedProfile):
             )
 
     def _issuer_country(self, parts: CredentialParts, missing: Severity, out: Findings) -> None:
-        from elmkit.model import vocab
 
         issuer = parts.index.resolve(parts.credential.issuer)
         codes = country_codes(issuer, parts.index, "/issuer")
@@ -695,17 +694,9 @@ class EuMicroCredentialProfile(IndexedProfile):
                 constraint="minCount",
             )
             return
-        for path, code in codes:
-            if not vocab.is_in_scheme(code, _COUNTRY_SCHEME):
-                out.add(
-                    "eu-mc/issuer-country-unknown",
-                    Severity.WARNING,
-                    path,
-                    focus=code,
-                    prop=property_iri("Address", "countryCode"),
-                    value=code,
-                    constraint="in",
-                )
+        _warn_outside(
+            out, "eu-mc/issuer-country-unknown", codes, _COUNTRY_SCHEME, ("Address", "countryCode")
+        )
 
     # elements of each learning achievement
 
@@ -717,7 +708,6 @@ class EuMicroCredentialProfile(IndexedProfile):
         evidence_qa: bool,
         out: Findings,
     ) -> None:
-        from elmkit.model import vocab
 
         node, spec = ach.node, ach.spec
         index = parts.index
@@ -769,17 +759,13 @@ class EuMicroCredentialProfile(IndexedProfile):
                 prop=property_iri("LearningAchievementSpecification", "mode"),
                 constraint="minCount",
             )
-        for path, mode in modes:
-            if not vocab.is_in_scheme(mode, _MODE_SCHEME):
-                out.add(
-                    "eu-mc/form-of-participation-unknown",
-                    Severity.WARNING,
-                    path,
-                    focus=mode,
-                    prop=property_iri("LearningAchievementSpecification", "mode"),
-                    value=mode,
-                    constraint="in",
-                )
+        _warn_outside(
+            out,
+            "eu-mc/form-of-participation-unknown",
+            modes,
+            _MODE_SCHEME,
+            ("LearningAchievementSpecification", "mode"),
+        )
 
         if not evidence_qa and not find_all_quality_assurance(node, index=index):
             where = (
@@ -1043,6 +1029,29 @@ def _assessment_types(parts: CredentialParts, ach: AchievementParts) -> Iterator
                 found = concept_id(index.resolve(spec.dc_type))
                 if found:
                     yield found
+
+
+def _warn_outside(
+    out: Findings,
+    code: str,
+    found: Iterable[tuple[str, str]],
+    scheme: str,
+    owner_and_property: tuple[str, str],
+) -> None:
+    """A warning ``code`` for each ``(json pointer, concept IRI)`` that is not in ``scheme``."""
+    from elmkit.model import vocab
+
+    for path, concept in found:
+        if not vocab.is_in_scheme(concept, scheme):
+            out.add(
+                code,
+                Severity.WARNING,
+                path,
+                focus=concept,
+                prop=property_iri(*owner_and_property),
+                value=concept,
+                constraint="in",
+            )
 
 
 def participation_modes(parts: CredentialParts, ach: AchievementParts) -> Iterator[tuple[str, str]]:
