@@ -366,3 +366,13 @@ def test_what_json_ld_reads_as_another_datatype_is_no_integer(given: Any) -> Non
 
     with pytest.raises(ElmValidationError):
         LearningActivity.from_data({"levelOfCompletion": given})
+
+
+@pytest.mark.parametrize(("given", "read"), [(6, "6"), (1.5, "1.5"), ("6", "6")])
+def test_a_number_where_text_belongs_is_read_as_its_text(given: Any, read: str) -> None:
+    from elmkit.model import CreditPoint
+
+    framework = {"id": "http://data.europa.eu/snb/education-credit/6fcec5c5af", "type": "Concept"}
+    assert CreditPoint.from_data({"point": given, "framework": framework}).point == read
+    with pytest.raises(ElmValidationError):
+        CreditPoint.from_data({"point": True, "framework": framework})  # a yes/no is no text

@@ -72,6 +72,8 @@ class ElmNode(BaseModel):
         revalidate_instances="never",
         ser_json_timedelta="iso8601",
         defer_build=True,
+        # a JSON number where text belongs ("point": 6) is the text JSON-LD reads it as
+        coerce_numbers_to_str=True,
     )
 
     #: IRI of the ELM class this node represents.
