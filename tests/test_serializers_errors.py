@@ -493,3 +493,15 @@ def test_n_triples_refuses_relative_iris_instead_of_writing_invalid_lines() -> N
         dumps(person, format="nt")
     absolute = load({**_person_with_relative_ids(), "id": "urn:p:1", "location": None})
     assert load(dumps(absolute, format="nt"), format="nt").id == "urn:p:1"
+
+
+@pytest.mark.parametrize("extra_context", [False, True])
+def test_a_number_where_text_belongs_reads_the_same_on_both_roads(extra_context: bool) -> None:
+    context: list[Any] = list(STANDARD_CONTEXT)
+    if extra_context:
+        context.append({"ex": "http://example.org/ns#"})
+    framework = {"id": "http://data.europa.eu/snb/education-credit/6fcec5c5af", "type": "Concept"}
+    document = {"@context": context, "id": "urn:c:1", "type": "CreditPoint", "framework": framework}
+    for given, read in ((6, "6"), (1.5, "1.5")):
+        credit = load({**document, "point": given})
+        assert credit.point == read and not credit.__pydantic_extra__  # type: ignore[attr-defined]

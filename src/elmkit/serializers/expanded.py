@@ -433,6 +433,8 @@ def _literal(spec: FieldSpec, value: Any) -> Any:
     if spec.datatype is None:
         if (declared is None or declared == _XSD_STRING) and type(raw) is str:
             return raw
+        if declared == _XSD_STRING and type(raw) in (int, float):
+            return str(raw)  # a number the context types as text: its text, as the model reads it
         return _MISFIT
     if declared != spec.datatype:
         return _MISFIT
