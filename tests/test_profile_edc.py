@@ -388,3 +388,15 @@ def test_a_node_described_in_included_is_read_where_it_is_referenced() -> None:
     assert credential.issuer.legal_name == load(data).issuer.legal_name  # type: ignore[union-attr]
     assert credential.origin.left_out == ()
     assert list(get_profile("edc-ap").check(credential, stage=Stage.SEALED)) == []
+
+
+def test_members_json_ld_would_drop_are_warned_about() -> None:
+    from elmkit.model import Person
+
+    person = Person(id="urn:p:1", given_name={"es": "Ana"}, family_nmae={"es": "García"})
+    findings = list(get_profile("edc-ap").check(person, stage=Stage.DRAFT))
+    dropped = [f for f in findings if f.code == "edc-ap/unknown-member"]
+    assert [(f.path, f.severity) for f in dropped] == [("/family_nmae", Severity.WARNING)]
+    assert "misspelt" in dropped[0].message("en") and "mal escrita" in dropped[0].message("es")
+    kept = Person(id="urn:p:2", given_name={"es": "Ana"}, **{"http://example.org/nickname": "Anita"})
+    assert not [f for f in get_profile("edc-ap").check(kept, stage=Stage.DRAFT) if f.code == "edc-ap/unknown-member"]

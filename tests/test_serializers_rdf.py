@@ -112,6 +112,7 @@ def test_lexical_forms_survive_turtle() -> None:
         ("TRUE", "boolean"),
         ("1", "decimal"),
         ("1.50", "decimal"),
+        ("0.0000001", "decimal"),
         ("007", "integer"),
         ("-0", "integer"),
     ],

@@ -515,6 +515,9 @@ class Graph:
     shared: SharedGraph | None = None
     """The shared reading the nodes not in :attr:`resources` come from (see
     :class:`SharedGraph`)."""
+    dropped: list[str] = field(default_factory=list)
+    """The JSON pointers of unknown members that are no term of the context and no IRI:
+    JSON-LD drops them, so they mean nothing to any verifier."""
 
     def __iter__(self) -> Iterator[Resource]:
         return iter(self.resources.values())
@@ -871,11 +874,13 @@ class _Builder:
         fact = _SCOPED.get(scope, {}).get(key) or _TERMS.get(key)
         if fact is None:
             if ":" not in key:
+                self.graph.dropped.append(f"{pointer}/{key}")
                 return
             prefix, _, local = key.partition(":")
             mapped = _SCOPED_PREFIXES.get(scope, _PREFIXES).get(prefix)
             predicate = mapped + local if mapped is not None and not local.startswith("//") else _expand_id(key)
             if predicate is None or not _ABSOLUTE.match(predicate):
+                self.graph.dropped.append(f"{pointer}/{key}")
                 return
             fact = (predicate, "")
         predicate, coercion = fact

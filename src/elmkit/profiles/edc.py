@@ -386,6 +386,24 @@ class EdcProfile:
                     profile=self.name,
                 )
             )
+        for path in sorted(set(graph.dropped)):
+            name = path.rsplit("/", 1)[-1]
+            findings.append(
+                Finding(
+                    code="edc-ap/unknown-member",
+                    severity=Severity.WARNING,
+                    messages={
+                        "en": f"{name!r} is no term of the EDC context and no IRI: JSON-LD "
+                        "processors, Europass included, drop it (a misspelt property?)",
+                        "es": f"{name!r} no es un término del contexto EDC ni un IRI: los "
+                        "procesadores JSON-LD, Europass incluido, lo descartan (¿una propiedad "
+                        "mal escrita?)",
+                    },
+                    path=path,
+                    focus=root.iri if root is not None else None,
+                    profile=self.name,
+                )
+            )
         left_out = getattr(getattr(credential, "origin", None), "left_out", ())
         if left_out:
             shown = ", ".join(left_out[:3]) + (f" (+{len(left_out) - 3})" if len(left_out) > 3 else "")

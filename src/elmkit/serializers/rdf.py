@@ -18,6 +18,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import rdflib
@@ -185,6 +186,7 @@ class _GraphWriter:
 _SHIELDED_DOUBLE = "urn:x-elmkit:double"
 _XSD_DOUBLE = XSD + "double"
 _XSD_INTEGER = XSD + "integer"
+_XSD_DECIMAL = XSD + "decimal"
 
 
 def _shield_doubles(value: Any) -> Any:
@@ -269,14 +271,18 @@ def to_graph(node: ElmNode, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Graph:
 
 
 def _reads_back(token: str, datatype: str) -> bool:
-    """Whether rdflib reads the bare Turtle ``token`` with this lexical form (an integer token
-    is read as a number, so only its canonical spelling comes back)."""
-    if str(datatype) != _XSD_INTEGER:  # a URIRef never equals a str
-        return True
+    """Whether rdflib reads the bare Turtle ``token`` with this lexical form (it reads integer
+    and decimal tokens as numbers, so only the spelling a number prints as comes back:
+    ``007`` comes back as ``7``, ``0.0000001`` as ``1E-7``)."""
+    kind = str(datatype)  # a URIRef never equals a str
     try:
-        return str(int(token)) == token
-    except ValueError:
+        if kind == _XSD_INTEGER:
+            return str(int(token)) == token
+        if kind == _XSD_DECIMAL:
+            return str(Decimal(token)) == token
+    except (ValueError, ArithmeticError):
         return False
+    return True
 
 
 @functools.cache
