@@ -376,3 +376,20 @@ def test_a_number_where_text_belongs_is_read_as_its_text(given: Any, read: str) 
     assert CreditPoint.from_data({"point": given, "framework": framework}).point == read
     with pytest.raises(ElmValidationError):
         CreditPoint.from_data({"point": True, "framework": framework})  # a yes/no is no text
+
+
+@pytest.mark.parametrize(
+    ("texts", "asked", "found"),
+    [
+        ({"es-ES": "Hola", "en": "Hello"}, "es", "Hola"),
+        ({"de-AT": "Servus", "en": "Hi"}, "de", "Servus"),
+        ({"ca-valencia": "Valencià", "es": "Castellano"}, "ca-ES-valencia", "Valencià"),
+        ({"es": "Hola", "es-MX": "Quiubo", "en": "Hi"}, "es-AR", "Hola"),
+        ({"ca": "Català", "es": "Castellano"}, "ca-ES-valencia", "Català"),
+        ({"es": "Castellano", "en": "English"}, "oc-aranes", "Castellano"),
+    ],
+)
+def test_another_variant_of_the_language_asked_comes_before_other_languages(
+    texts: dict[str, str], asked: str, found: str
+) -> None:
+    assert LangText(texts).get(asked) == found

@@ -248,13 +248,19 @@ class LangText(Mapping[str, tuple[str, ...]]):
         if tag is None:
             tag = default_language()
         lowered = {k.lower(): k for k in self._values}
+        norm = normalize_tag(tag)
+        own = {norm.lower(), *(form.lower() for form in _shorter_forms(norm))}
+        base = norm.split("-")[0].lower()
+        variant = next((k for k in self._values if k.lower().split("-")[0] == base), None)
         for candidate in self.fallback_chain(tag, chain):
+            if candidate.lower() not in own and variant is not None:
+                # the tag and its shorter forms are not there: another variant of the same
+                # language ("es-ES" for "es") comes before any other language
+                return variant
             if candidate.lower() in lowered:
                 return lowered[candidate.lower()]
-        base = normalize_tag(tag).split("-")[0].lower()
-        for key in self._values:
-            if key.lower().split("-")[0] == base:
-                return key
+        if variant is not None:
+            return variant
         if NO_LANGUAGE in self._values:
             return NO_LANGUAGE
         return next(iter(self._values))
