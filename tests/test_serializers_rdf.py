@@ -284,3 +284,29 @@ def test_subjects_the_root_does_not_reach_are_named_in_the_origin() -> None:
     )
     note = load(source, format="turtle", root="urn:n:1")
     assert note.origin.left_out == ("urn:n:2",)
+
+
+def test_a_node_without_id_held_at_two_places_is_one_node_to_json_ld() -> None:
+    """An organisation that is both issuer and awarding body, built in code with its eIDAS
+    identifier as a node without id: each copy of the organisation holds the same identifier,
+    which JSON-LD must read as one node (written twice without a label, it would be two)."""
+    from pyld import jsonld
+
+    from elmkit.model import AwardingProcess, LearningAchievement, LegalIdentifier, Person, vocab
+
+    university = Organisation(
+        id="urn:epass:org:1",
+        legal_name={"es": "Universidad"},
+        eidas_identifier=LegalIdentifier(notation="VATES-Q4618002B", spatial=vocab.country("ESP").to_concept()),
+    )
+    claim = LearningAchievement(
+        id="urn:epass:la:1", title={"es": "IA"}, awarded_by=AwardingProcess(id="urn:epass:ap:1", awarding_body=[university])
+    )
+    credential = EuropeanDigitalCredential(
+        id="urn:credential:1", issuer=university, credential_subject=Person(id="urn:p:1", has_claim=[claim])
+    )
+    document = json.loads(dumps(credential, "jsonld"))
+    quads = jsonld.to_rdf(document, {"documentLoader": offline_document_loader(), "format": "application/n-quads"})
+    identifiers = [q for q in quads.splitlines() if q.startswith("<urn:epass:org:1> <http://data.europa.eu/snb/model/elm/eidasLegalIdentifier>")]
+    assert len(identifiers) == 1, identifiers
+    assert isomorphic(to_graph(credential), to_graph(load(document)))

@@ -172,11 +172,61 @@ class SharedNodes:
         return out
 
 
-class _Writer:
-    __slots__ = ("active", "emitted", "fragments", "max_depth", "shared", "sort", "trail")
+def _blank_labels(root: ElmNode) -> dict[int, str]:
+    """Labels (``_:b0``…, in order of first use) for the nodes without id that are written at
+    more than one place: held twice, or held by a node written twice (the identifier of an
+    organisation that is both issuer and awarding body, say). Written without a label, each
+    place would be a node of its own to JSON-LD."""
+    children: dict[int, list[ElmNode]] = {}
+    nodes: dict[int, ElmNode] = {}
+    order: list[int] = []  # depth-first post-order: a node after everything it holds
+    stack: list[tuple[ElmNode, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            order.append(key)
+            continue
+        if key in nodes:
+            continue
+        nodes[key] = node
+        held = children[key] = []
+        pending: list[Any] = list(node.__dict__.values())
+        while pending:
+            value = pending.pop()
+            if isinstance(value, ElmNode):
+                held.append(value)
+            elif type(value) is list:
+                pending.extend(value)
+        stack.append((node, True))
+        stack.extend((child, False) for child in held if id(child) not in nodes)
+    writes = dict.fromkeys(nodes, 0)
+    writes[id(root)] = 1
+    for key in reversed(order):  # every holder before what it holds (a cycle is refused later)
+        for child in children[key]:
+            writes[id(child)] += writes[key]
+    labels: dict[int, str] = {}
+    for key in reversed(order):
+        node = nodes[key]
+        extra = node.__pydantic_extra__
+        if writes[key] > 1 and node.__dict__.get("id") is None and not (extra and "@value" in extra):
+            labels[key] = f"_:b{len(labels)}"
+    return labels
 
-    def __init__(self, *, sort: bool, max_depth: int, shared: SharedNodes | None = None) -> None:
+
+class _Writer:
+    __slots__ = ("active", "emitted", "fragments", "labels", "max_depth", "shared", "sort", "trail")
+
+    def __init__(
+        self,
+        *,
+        sort: bool,
+        max_depth: int,
+        shared: SharedNodes | None = None,
+        labels: dict[int, str] | None = None,
+    ) -> None:
         self.sort = sort
+        self.labels = labels or {}
         self.max_depth = max_depth
         self.active: set[int] = set()
         self.trail: list[str | int] = []
@@ -221,6 +271,8 @@ class _Writer:
         out: dict[str, Any] = {}
         nid = values.get("id")
         ntype = values.get("type")
+        if nid is None and self.labels:
+            nid = self.labels.get(key)
         if nid is not None:
             out["id"] = nid
         if ntype is None:
@@ -394,7 +446,7 @@ def node_to_jsonld(
     """
     if not isinstance(node, ElmNode):
         raise ModelError(f"expected an ELM node, got {type(node).__name__}")
-    body = _Writer(sort=sort, max_depth=max_depth).node(node, root=True)
+    body = _Writer(sort=sort, max_depth=max_depth, labels=_blank_labels(node)).node(node, root=True)
     assert isinstance(body, dict)
     if not context:
         return body
@@ -428,7 +480,7 @@ def node_to_json(
             return shared.resolve(_json_text({"@context": head, **body}), writer.emitted)
         except _TokenClash:
             pass
-    body = _Writer(sort=sort, max_depth=max_depth).node(node, root=True)
+    body = _Writer(sort=sort, max_depth=max_depth, labels=_blank_labels(node)).node(node, root=True)
     assert isinstance(body, dict)
     return _json_text({"@context": head, **body})
 
