@@ -393,3 +393,12 @@ def test_another_variant_of_the_language_asked_comes_before_other_languages(
     texts: dict[str, str], asked: str, found: str
 ) -> None:
     assert LangText(texts).get(asked) == found
+
+
+@pytest.mark.parametrize("offset", ["+15:00", "-14:01", "+23:59"])
+def test_a_time_zone_offset_beyond_fourteen_hours_is_refused(offset: str) -> None:
+    from elmkit.model import Person
+
+    with pytest.raises(ElmValidationError, match="beyond ±14:00"):
+        Person.from_data({"dateOfBirth": f"2000-01-01T00:00:00{offset}"})
+    assert str(Person.from_data({"dateOfBirth": "2000-01-01T00:00:00-14:00"}).date_of_birth).endswith("-14:00")

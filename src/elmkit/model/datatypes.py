@@ -36,6 +36,8 @@ _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 _XSD_WHITESPACE = " \t\n\r"
+#: The largest time zone offset xsd:dateTime allows.
+_MAX_OFFSET = timedelta(hours=14)
 
 
 def _custom(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
@@ -63,6 +65,13 @@ class DateTime(datetime):
 
     @classmethod
     def _wrap(cls, value: datetime, lexical: str | None = None) -> DateTime:
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) > _MAX_OFFSET:
+            raise _custom(
+                "xsd_datetime",
+                "the time zone offset of {value} is beyond ±14:00 (xsd:dateTime)",
+                value=lexical or value.isoformat(),
+            )
         out = cls(
             value.year, value.month, value.day, value.hour, value.minute, value.second,
             value.microsecond, value.tzinfo, fold=value.fold,
