@@ -172,50 +172,10 @@ class SharedNodes:
         return out
 
 
-def _blank_labels(root: ElmNode) -> dict[int, str]:
-    """Labels (``_:b0``…, in order of first use) for the nodes without id that are written at
-    more than one place: held twice, or held by a node written twice (the identifier of an
-    organisation that is both issuer and awarding body, say). Written without a label, each
-    place would be a node of its own to JSON-LD."""
-    children: dict[int, list[ElmNode]] = {}
-    nodes: dict[int, ElmNode] = {}
-    order: list[int] = []  # depth-first post-order: a node after everything it holds
-    stack: list[tuple[ElmNode, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if done:
-            order.append(key)
-            continue
-        if key in nodes:
-            continue
-        nodes[key] = node
-        held = children[key] = []
-        pending: list[Any] = list(node.__dict__.values())
-        while pending:
-            value = pending.pop()
-            if isinstance(value, ElmNode):
-                held.append(value)
-            elif type(value) is list:
-                pending.extend(value)
-        stack.append((node, True))
-        stack.extend((child, False) for child in held if id(child) not in nodes)
-    writes = dict.fromkeys(nodes, 0)
-    writes[id(root)] = 1
-    for key in reversed(order):  # every holder before what it holds (a cycle is refused later)
-        for child in children[key]:
-            writes[id(child)] += writes[key]
-    labels: dict[int, str] = {}
-    for key in reversed(order):
-        node = nodes[key]
-        extra = node.__pydantic_extra__
-        if writes[key] > 1 and node.__dict__.get("id") is None and not (extra and "@value" in extra):
-            labels[key] = f"_:b{len(labels)}"
-    return labels
-
-
 class _Writer:
-    __slots__ = ("active", "emitted", "fragments", "labels", "max_depth", "shared", "sort", "trail")
+    __slots__ = (
+        "active", "emitted", "fragments", "labels", "max_depth", "shared", "sort", "trail", "unnamed",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -227,6 +187,8 @@ class _Writer:
     ) -> None:
         self.sort = sort
         self.labels = labels or {}
+        self.unnamed: dict[int, int] = {}
+        """How often each node without id (nor label) was written, by ``id()``."""
         self.max_depth = max_depth
         self.active: set[int] = set()
         self.trail: list[str | int] = []
@@ -271,8 +233,11 @@ class _Writer:
         out: dict[str, Any] = {}
         nid = values.get("id")
         ntype = values.get("type")
-        if nid is None and self.labels:
+        if nid is None:
             nid = self.labels.get(key)
+            unknown = node.__pydantic_extra__
+            if nid is None and not (unknown and "@value" in unknown):  # a value object has no id
+                self.unnamed[key] = self.unnamed.get(key, 0) + 1
         if nid is not None:
             out["id"] = nid
         if ntype is None:
@@ -430,6 +395,21 @@ def _literal(value: Any, py: int) -> Any:
 _JSON_LD_INTEGERS = 10**21
 
 
+def _write(node: ElmNode, sort: bool, max_depth: int) -> dict[str, Any]:
+    """The JSON-LD body of ``node``. A node without id written at more than one place (the
+    identifier of an organisation that is both issuer and awarding body, say) would be a node
+    of its own at each place to JSON-LD: then the body is written again, with a blank node
+    label (``_:b0``…, in order of first use) in every copy of such nodes."""
+    writer = _Writer(sort=sort, max_depth=max_depth)
+    body = writer.node(node, root=True)
+    again = [key for key, times in writer.unnamed.items() if times > 1]
+    if again:
+        labels = {key: f"_:b{number}" for number, key in enumerate(again)}
+        body = _Writer(sort=sort, max_depth=max_depth, labels=labels).node(node, root=True)
+    assert isinstance(body, dict)
+    return body
+
+
 def node_to_jsonld(
     node: ElmNode,
     *,
@@ -446,8 +426,7 @@ def node_to_jsonld(
     """
     if not isinstance(node, ElmNode):
         raise ModelError(f"expected an ELM node, got {type(node).__name__}")
-    body = _Writer(sort=sort, max_depth=max_depth, labels=_blank_labels(node)).node(node, root=True)
-    assert isinstance(body, dict)
+    body = _write(node, sort, max_depth)
     if not context:
         return body
     out: dict[str, Any] = {"@context": list(STATUS_CONTEXT if _has_status_entry(node) else STANDARD_CONTEXT)}
@@ -480,9 +459,7 @@ def node_to_json(
             return shared.resolve(_json_text({"@context": head, **body}), writer.emitted)
         except _TokenClash:
             pass
-    body = _Writer(sort=sort, max_depth=max_depth, labels=_blank_labels(node)).node(node, root=True)
-    assert isinstance(body, dict)
-    return _json_text({"@context": head, **body})
+    return _json_text({"@context": head, **_write(node, sort, max_depth)})
 
 
 def _has_status_entry(node: ElmNode) -> bool:
