@@ -590,12 +590,7 @@ class _Batch:
                         reasons=(f"the credential is {existing.state.value} in the ledger",),
                     )
                     return None
-                stored: str | None = None
-                for event in self.ledger.history(slot.credential_id):
-                    if event.event.value == "defined" and stored is None:
-                        stored = event.detail.get("valid_from")
-                    elif event.event.value == "exported":
-                        slot.exported_sha = event.sha256
+                stored, slot.exported_sha = self._recorded(slot.credential_id)
                 if stored and self.fixed_valid_from is None:
                     when = datetime.fromisoformat(stored)
         slot.valid_from = when
@@ -694,7 +689,7 @@ class _Batch:
                 assert slot.learner is not None and slot.valid_from is not None
                 path = self._absolute(f"{CREDENTIALS_DIR}/{slot.stem}.jsonld")
                 if not slot.claimed and ledger.get_credential(slot.credential_id) is not None:
-                    if self._recorded_valid_from(slot.credential_id) != slot.valid_from.isoformat():
+                    if self._recorded(slot.credential_id)[0] != slot.valid_from.isoformat():
                         lost.add(slot.credential_id)
                         continue
                     slot.claimed = True  # claimed meanwhile by a run that wrote the same
@@ -725,13 +720,19 @@ class _Batch:
                 )
         return lost
 
-    def _recorded_valid_from(self, credential: str) -> str | None:
+    def _recorded(self, credential: str) -> tuple[str | None, str | None]:
+        """The validity date the ledger holds for a credential (from its ``defined`` event) and
+        the digest of its last ``exported`` file."""
         assert self.ledger is not None
+        stored: str | None = None
+        exported: str | None = None
         for event in self.ledger.history(credential):
-            if event.event.value == "defined":
+            if event.event.value == "defined" and stored is None:
                 found = event.detail.get("valid_from")
-                return str(found) if found is not None else None
-        return None
+                stored = str(found) if found is not None else None
+            elif event.event.value == "exported":
+                exported = event.sha256
+        return stored, exported
 
     def _absolute(self, file: str) -> str:
         """The absolute path of an output file (the folder is resolved once per batch)."""

@@ -206,8 +206,9 @@ def _header_map(headers: Iterable[str]) -> dict[str, str]:
 
 
 def _check_headings(headings: Sequence[str | None], file: str) -> None:
-    """Refuse a heading row without the learner's id and given name, or that names a learner
-    field twice (which column would count?)."""
+    """Refuse a heading row without the learner's id and given name, with neither a grade nor
+    a pass flag (nobody could be eligible: a heading was not recognised), or that names a
+    learner field twice (which column would count?)."""
     if not any(headings):
         raise SourceError("the file is empty: no heading row", file=file)
     lookup = _field_by_alias()
@@ -222,32 +223,25 @@ def _check_headings(headings: Sequence[str | None], file: str) -> None:
                 file=file,
             )
         seen[name] = str(heading)
-    _check_fields(set(seen), [str(h) for h in headings if h and _fold(h) not in lookup], file)
-
-
-def _check_fields(found: set[str], ignored: Sequence[str], file: str) -> None:
-    """Refuse results without the learner's id and given name, or with neither a grade nor a
-    pass flag (nobody could be eligible: a heading was not recognised)."""
-    missing = {"learner_id", "given_name"} - found
+    missing = {"learner_id", "given_name"} - set(seen)
     if missing:
         raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
-    if not {"grade", "passed"} & found:
+    if not {"grade", "passed"} & set(seen):
         known = ", ".join(ALIASES["grade"][:4] + ALIASES["passed"][:4])
-        unread = f"; columns not read: {', '.join(repr(h) for h in ignored)}" if ignored else ""
+        ignored = [repr(str(h)) for h in headings if h and _fold(h) not in lookup]
+        unread = f"; columns not read: {', '.join(ignored)}" if ignored else ""
         raise SourceError(
             f"no grade and no pass column (headings such as {known}){unread}", file=file
         )
 
 
 def _records_from_rows(
-    rows: Iterator[tuple[int, Mapping[str, Any]]], *, file: str
+    rows: Iterator[tuple[int, Mapping[str, Any]]],
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     mapping: dict[str, str] | None = None
     for number, row in rows:
-        if mapping is None:
+        if mapping is None:  # the file's reader checked its headings (_check_headings)
             mapping = _header_map(row.keys())
-            ignored = [str(k) for k in row if k not in mapping]
-            _check_fields(set(mapping.values()), ignored, file)
         if not any(v not in (None, "") for v in row.values()):
             continue
         if None in row:
@@ -487,9 +481,9 @@ def iter_results(
         require_file(path, "results file")
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
-            yield from _records_from_rows(_xlsx_rows(path), file=str(path))
+            yield from _records_from_rows(_xlsx_rows(path))
         elif suffix in (".csv", ".tsv", ".txt"):
-            yield from _records_from_rows(_csv_rows(path), file=str(path))
+            yield from _records_from_rows(_csv_rows(path))
         else:
             raise SourceError(f"unknown results format {suffix!r} (use .csv or .xlsx)", file=str(path))
         return

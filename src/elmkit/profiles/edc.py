@@ -368,59 +368,48 @@ class EdcProfile:
         layers = self.layers(schemas)
         ruleset = rule_set(layers)
         findings: list[Finding] = []
-        if self.ap_iri is None and not any(iri in AP_IRIS for iri in schemas):
+        focus = root.iri if root is not None else None
+
+        def note(code: str, severity: Severity, en: str, es: str, path: str, **extra: Any) -> None:
+            messages = {"en": en, "es": es}
             findings.append(
-                Finding(
-                    code="edc-ap/profile",
-                    severity=Severity.INFO,
-                    messages={
-                        "en": "The credential names no EDC application profile in credentialSchema; "
-                        "it was checked against the generic profile (edc-generic-full).",
-                        "es": "La credencial no indica ningún perfil de aplicación EDC en credentialSchema; "
-                        "se ha comprobado con el perfil genérico (edc-generic-full).",
-                    },
-                    path="/credentialSchema",
-                    focus=root.iri if root is not None else None,
-                    property=_schema_iri(),
-                    source=AP + "edc-generic-full",
-                    profile=self.name,
-                )
+                Finding(code, severity, messages, path, focus, profile=self.name, **extra)
+            )
+
+        if self.ap_iri is None and not any(iri in AP_IRIS for iri in schemas):
+            note(
+                "edc-ap/profile",
+                Severity.INFO,
+                "The credential names no EDC application profile in credentialSchema; "
+                "it was checked against the generic profile (edc-generic-full).",
+                "La credencial no indica ningún perfil de aplicación EDC en credentialSchema; "
+                "se ha comprobado con el perfil genérico (edc-generic-full).",
+                "/credentialSchema",
+                property=_schema_iri(),
+                source=AP + "edc-generic-full",
             )
         for path in sorted(set(graph.dropped)):
             name = path.rsplit("/", 1)[-1]
-            findings.append(
-                Finding(
-                    code="edc-ap/unknown-member",
-                    severity=Severity.WARNING,
-                    messages={
-                        "en": f"{name!r} is no term of the EDC context and no IRI: JSON-LD "
-                        "processors, Europass included, drop it (a misspelt property?)",
-                        "es": f"{name!r} no es un término del contexto EDC ni un IRI: los "
-                        "procesadores JSON-LD, Europass incluido, lo descartan (¿una propiedad "
-                        "mal escrita?)",
-                    },
-                    path=path,
-                    focus=root.iri if root is not None else None,
-                    profile=self.name,
-                )
+            note(
+                "edc-ap/unknown-member",
+                Severity.WARNING,
+                f"{name!r} is no term of the EDC context and no IRI: JSON-LD processors, Europass "
+                "included, drop it (a misspelt property?)",
+                f"{name!r} no es un término del contexto EDC ni un IRI: los procesadores JSON-LD, "
+                "Europass incluido, lo descartan (¿una propiedad mal escrita?)",
+                path,
             )
         left_out = getattr(getattr(credential, "origin", None), "left_out", ())
         if left_out:
             shown = ", ".join(left_out[:3]) + (f" (+{len(left_out) - 3})" if len(left_out) > 3 else "")
-            findings.append(
-                Finding(
-                    code="edc-ap/left-out",
-                    severity=Severity.WARNING,
-                    messages={
-                        "en": f"The document holds {len(left_out)} node(s) the credential does not "
-                        f"reach, which were neither read nor checked: {shown}.",
-                        "es": f"El documento contiene {len(left_out)} nodo(s) que la credencial no "
-                        f"alcanza, que no se han leído ni comprobado: {shown}.",
-                    },
-                    path="",
-                    focus=root.iri if root is not None else None,
-                    profile=self.name,
-                )
+            note(
+                "edc-ap/left-out",
+                Severity.WARNING,
+                f"The document holds {len(left_out)} node(s) the credential does not reach, which "
+                f"were neither read nor checked: {shown}.",
+                f"El documento contiene {len(left_out)} nodo(s) que la credencial no alcanza, que "
+                f"no se han leído ni comprobado: {shown}.",
+                "",
             )
         if graph.shared is not None and not graph.shared.clean(ruleset):
             graph = build_graph(credential)

@@ -273,10 +273,10 @@ def _json_extras(value: Any) -> Any:
 def dumps_payload(obj: Any) -> bytes:
     """Compact JSON (UTF-8 kept, no spaces, members in order) of a JSON value, as UTF-8 bytes.
 
-    orjson writes it; what orjson refuses (integers beyond 64 bits, keys that are not text,
-    subclasses of built-in types, dates, sets, ``Decimal``, cycles) goes to :func:`json.dumps`,
-    which writes it or raises its usual ``TypeError``/``ValueError``. NaN and infinities are
-    refused. Finite floats are written in their shortest round-trip form (``1e-05`` may read
+    orjson writes it; what orjson refuses (integers beyond 64 bits, subclasses of built-in
+    types, dates, sets, ``Decimal``, cycles) goes to :func:`json.dumps`, which writes it or raises
+    its usual ``TypeError``/``ValueError``. NaN, infinities and member names that are not text
+    are refused (``TypeError``). Finite floats are written in their shortest round-trip form (``1e-05`` may read
     ``0.00001``); enum members as their values and UUIDs as their text.
     """
     try:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from cryptography import x509
 
@@ -38,7 +38,14 @@ from .certs import (
 )
 from .eidas import complete_credential, completion_needed, format_signing_time
 from .jades import encode_etsiu_component
-from .signers import ALGORITHMS, KeySigner, Signer, check_algorithm, verify_jws_signature
+from .signers import (
+    ALGORITHMS,
+    KeySigner,
+    Signer,
+    certification_path,
+    check_algorithm,
+    verify_jws_signature,
+)
 from .timestamps import (
     CLOCK_SKEW,
     HttpTimestampClient,
@@ -97,48 +104,45 @@ def _as_dict(credential: CredentialInput) -> dict[str, Any]:
     return dict(doc)
 
 
-def _path(chain: Sequence[x509.Certificate]) -> list[x509.Certificate]:
-    """The leaf and each certificate that issued the one before, in order (certificates off
-    that path, such as a TSA's in the same file, are left out)."""
-    path = [chain[0]]
-    pool = list(chain[1:])
-    while pool:
-        issuer = next((c for c in pool if c.subject == path[-1].issuer and c != path[-1]), None)
-        if issuer is None:
-            break
-        path.append(issuer)
-        pool.remove(issuer)
-    return path
+class _ChainFacts(NamedTuple):
+    """What sealing needs of a signer's chain: the header members and when the path is valid."""
+
+    kid: str
+    x5t: str
+    x5c_json: str
+    path: tuple[x509.Certificate, ...]
+    valid_from: datetime
+    valid_until: datetime
 
 
-def _x5c(chain: Sequence[x509.Certificate]) -> list[str]:
-    certs = [c for i, c in enumerate(_path(chain)) if i == 0 or not is_self_signed(c)]
-    return [b64_encode(certificate_der(c)) for c in certs]
+_CHAINS: dict[tuple[int, ...], tuple[tuple[x509.Certificate, ...], _ChainFacts]] = {}
 
 
-_HEADERS: dict[tuple[int, ...], tuple[tuple[x509.Certificate, ...], tuple[str, str, str]]] = {}
-
-
-def _cert_header(chain: Sequence[x509.Certificate]) -> tuple[str, str, str]:
-    """(kid, x5t#S256, x5c as JSON) for a chain. They only depend on the certificates, so they
-    are remembered per chain of certificate objects (kept, so that their ids stay theirs)."""
+def _chain_facts(chain: Sequence[x509.Certificate]) -> _ChainFacts:
+    """The facts of a chain. They only depend on the certificates, so they are remembered per
+    chain of certificate objects (kept, so that their ids stay theirs)."""
     key = tuple(map(id, chain))
-    entry = _HEADERS.get(key)
+    entry = _CHAINS.get(key)
     if entry is not None and all(a is b for a, b in zip(entry[0], chain, strict=True)):
         return entry[1]
-    value = _chain_header(tuple(chain))
-    if len(_HEADERS) >= 64:
-        _HEADERS.clear()
-    _HEADERS[key] = (tuple(chain), value)
+    value = _facts_of(tuple(chain))
+    if len(_CHAINS) >= 64:
+        _CHAINS.clear()
+    _CHAINS[key] = (tuple(chain), value)
     return value
 
 
 @functools.lru_cache(maxsize=64)
-def _chain_header(chain: tuple[x509.Certificate, ...]) -> tuple[str, str, str]:
-    return (
-        issuer_serial_kid(chain[0]),
-        b64url_encode(certificate_digest(chain[0], "sha256")),
-        dumps_compact(_x5c(chain)),
+def _facts_of(chain: tuple[x509.Certificate, ...]) -> _ChainFacts:
+    path = tuple(certification_path(chain[0], chain[1:]))
+    x5c = [c for i, c in enumerate(path) if i == 0 or not is_self_signed(c)]
+    return _ChainFacts(
+        kid=issuer_serial_kid(chain[0]),
+        x5t=b64url_encode(certificate_digest(chain[0], "sha256")),
+        x5c_json=dumps_compact([b64_encode(certificate_der(c)) for c in x5c]),
+        path=path,
+        valid_from=max(cert.not_valid_before_utc for cert in path),
+        valid_until=min(cert.not_valid_after_utc for cert in path),
     )
 
 
@@ -156,37 +160,19 @@ def _certificate_problem(leaf: x509.Certificate) -> str | None:
     return None
 
 
-_PATHS: dict[tuple[int, ...], tuple[tuple[x509.Certificate, ...], tuple[x509.Certificate, ...], datetime, datetime]] = {}
-
-
-def _path_validity(
-    chain: Sequence[x509.Certificate],
-) -> tuple[tuple[x509.Certificate, ...], datetime, datetime]:
-    """The seal's certification path and when all of it is valid (the latest start, the
-    earliest end), remembered per chain of certificate objects as :func:`_cert_header` does."""
-    key = tuple(map(id, chain))
-    entry = _PATHS.get(key)
-    if entry is not None and all(a is b for a, b in zip(entry[0], chain, strict=True)):
-        return entry[1], entry[2], entry[3]
-    path = tuple(_path(chain))
-    start = max(cert.not_valid_before_utc for cert in path)
-    end = min(cert.not_valid_after_utc for cert in path)
-    if len(_PATHS) >= 64:
-        _PATHS.clear()
-    _PATHS[key] = (tuple(chain), path, start, end)
-    return path, start, end
-
-
-def _check_certificate(leaf: x509.Certificate, moment: datetime, chain: Sequence[x509.Certificate] = ()) -> None:
-    path, start, end = _path_validity(chain or (leaf,))
-    for position, cert in enumerate(path if not start <= moment <= end else ()):
+def _check_certificate(chain: Sequence[x509.Certificate], moment: datetime) -> None:
+    """Refuse a seal certificate unfit to seal at ``moment``, or a certificate of its path not
+    valid then."""
+    facts = _chain_facts(chain)
+    valid = facts.valid_from <= moment <= facts.valid_until
+    for position, cert in enumerate(facts.path if not valid else ()):
         if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
             which = "seal certificate" if position == 0 else f"certificate {position} of the seal's chain"
             raise SealError(
                 f"the {which} is not valid at {moment.isoformat()} "
                 f"(valid {cert.not_valid_before_utc.isoformat()} to {cert.not_valid_after_utc.isoformat()})"
             )
-    problem = _certificate_problem(leaf)
+    problem = _certificate_problem(chain[0])
     if problem:
         raise SealError(problem)
 
@@ -271,7 +257,7 @@ def seal(
     else:
         moment = signing_time.astimezone(UTC).replace(microsecond=0)
 
-    _check_certificate(leaf, moment, chain)
+    _check_certificate(chain, moment)
     text = _utf8_text(credential) if isinstance(credential, (str, bytes)) else None
     doc = _as_dict(credential if text is None else text)
     if complete and completion_needed(doc):
@@ -297,7 +283,7 @@ def seal(
     except (TypeError, ValueError) as exc:
         raise SealError(f"the credential cannot be written as JSON: {exc}") from exc
 
-    kid, x5t, x5c_json = _cert_header(chain)
+    kid, x5t, x5c_json = _chain_facts(chain)[:3]
     if time_header == "sigT":
         time_member = f'"sigT":"{format_signing_time(moment)}","crit":["b64","sigT"]'
     else:

@@ -163,21 +163,33 @@ def verify_jws_signature(
     return True
 
 
-def _order_chain(
+def certification_path(
     leaf: x509.Certificate, others: Sequence[x509.Certificate]
 ) -> list[x509.Certificate]:
-    """Leaf first, then each issuer in turn; certificates off the path follow at the end."""
-    chain = [leaf]
+    """The leaf, then each certificate of ``others`` that issued the one before, in turn (a
+    self-signed certificate ends it); certificates off that path are left out."""
+    path = [leaf]
     pool = [c for c in others if c != leaf]
     current = leaf
     while pool:
         nxt = next((c for c in pool if c.subject == current.issuer), None)
         if nxt is None or current.issuer == current.subject:
             break
-        chain.append(nxt)
+        path.append(nxt)
         pool.remove(nxt)
         current = nxt
-    return chain + pool
+    return path
+
+
+def _order_chain(
+    leaf: x509.Certificate, others: Sequence[x509.Certificate]
+) -> list[x509.Certificate]:
+    """Leaf first, then each issuer in turn; certificates off the path follow at the end."""
+    path = certification_path(leaf, others)
+    rest = [c for c in others if c != leaf]
+    for cert in path[1:]:
+        rest.remove(cert)
+    return path + rest
 
 
 class KeySigner:

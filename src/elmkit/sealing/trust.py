@@ -221,8 +221,8 @@ def clear_caches() -> None:
     timestamps._verify_token_cached.cache_clear()
     sealer = sys.modules.get(f"{__package__}.sealer")
     if sealer is not None:
-        sealer._HEADERS.clear()
-        sealer._chain_header.cache_clear()
+        sealer._CHAINS.clear()
+        sealer._facts_of.cache_clear()
         sealer._certificate_problem.cache_clear()
 
 

@@ -640,15 +640,12 @@ def _with_included(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     a node described there and referenced by id is then read where it is referenced."""
     if not any("@included" in node for node in nodes):
         return nodes
-    out: list[dict[str, Any]] = []
-    pending = list(nodes)
-    while pending:
-        node = pending.pop(0)
+    out: list[dict[str, Any]] = list(nodes)
+    for position, node in enumerate(out):  # grows while it is read: included nodes are nodes too
         included = node.get("@included")
         if isinstance(included, list):
-            node = {key: value for key, value in node.items() if key != "@included"}
-            pending.extend(item for item in included if isinstance(item, dict))
-        out.append(node)
+            out[position] = {key: value for key, value in node.items() if key != "@included"}
+            out.extend(item for item in included if isinstance(item, dict))
     return out
 
 

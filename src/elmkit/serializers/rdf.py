@@ -187,6 +187,10 @@ _SHIELDED_DOUBLE = "urn:x-elmkit:double"
 _XSD_DOUBLE = XSD + "double"
 _XSD_INTEGER = XSD + "integer"
 _XSD_DECIMAL = XSD + "decimal"
+#: The datatypes rdflib's Turtle writer gives as bare tokens (``5``, ``1.5``, ``true``…).
+_BARE_TOKEN_TYPES = frozenset(
+    {_XSD_INTEGER, _XSD_DECIMAL, _XSD_DOUBLE, XSD + "boolean", "http://www.w3.org/2002/07/owl#rational"}
+)
 
 
 def _shield_doubles(value: Any) -> Any:
@@ -270,11 +274,10 @@ def to_graph(node: ElmNode, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Graph:
     return graph
 
 
-def _reads_back(token: str, datatype: str) -> bool:
+def _reads_back(token: str, kind: str) -> bool:
     """Whether rdflib reads the bare Turtle ``token`` with this lexical form (it reads integer
     and decimal tokens as numbers, so only the spelling a number prints as comes back:
     ``007`` comes back as ``7``, ``0.0000001`` as ``1E-7``)."""
-    kind = str(datatype)  # a URIRef never equals a str
     try:
         if kind == _XSD_INTEGER:
             return str(int(token)) == token
@@ -294,12 +297,13 @@ def _turtle_serializer() -> type[Any]:
 
     class LexicalTurtleSerializer(TurtleSerializer):
         def label(self, node: Node, position: int) -> str:
-            if isinstance(node, Literal) and node.datatype is not None and not node.language:
-                typed: str = node._literal_n3(use_plain=False, qname_callback=self._datatype_name)
+            kind = str(node.datatype) if isinstance(node, Literal) else ""  # a URIRef != a str
+            if isinstance(node, Literal) and kind in _BARE_TOKEN_TYPES:
                 plain: str = node._literal_n3(use_plain=True, qname_callback=self._datatype_name)
                 lexical = str(node)
-                if plain == typed or (plain == lexical and _reads_back(lexical, node.datatype)):
+                if plain == lexical and _reads_back(lexical, kind):
                     return plain
+                typed: str = node._literal_n3(use_plain=False, qname_callback=self._datatype_name)
                 return typed
             label: str = super().label(node, position)
             return label
