@@ -421,3 +421,17 @@ def test_a_day_given_where_a_moment_belongs_is_that_day_everywhere() -> None:
     assert value == Literal("1999-10-02T00:00:00", datatype=XSD.dateTime)
     again = load(dumps(person), root="urn:epass:person:1")
     assert isinstance(again, Person) and str(again.date_of_birth) == "1999-10-02T00:00:00"
+
+
+def test_a_node_built_in_code_with_values_that_do_not_fit_raises_the_typed_error() -> None:
+    with pytest.raises(ElmValidationError) as caught:
+        Person(given_name={"en": "Ana"}, date_of_birth="30/06/2001", family_name=3j)
+    assert [d.path for d in caught.value.details] == ["/date_of_birth", "/family_name"]
+    with pytest.raises(ElmValidationError) as caught:
+        Organisation(id="urn:epass:org:1", legal_name={"en": "Uni"}, location={"type": "Bogus"})
+    assert caught.value.path.startswith("/location")
+    cyclic: dict[str, Any] = {"type": "Organisation", "legalName": {"en": "Uni"}}
+    cyclic["subOrganizationOf"] = cyclic
+    with pytest.raises(StructureError, match="cycle"):
+        Organisation(legal_name={"en": "Faculty"}, sub_organization_of=cyclic)
+    assert Person(given_name={"en": "Ana"}).given_name == {"en": "Ana"}  # what fits still builds

@@ -90,6 +90,18 @@ class ElmNode(BaseModel):
     id: NodeId | None = None
     type: str | list[str] | None = None
 
+    def __init__(self, /, **data: Any) -> None:
+        """Build a node from its values (field names or JSON-LD terms). Values that do not fit
+        raise :class:`~elmkit.errors.ElmValidationError`, listing each with its path."""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+
+    # not a custom __init__ to pydantic (as RootModel's): validation never calls it for nested
+    # nodes, so their errors keep their paths and reading costs nothing more
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
     @property
     def origin(self) -> Any:
         """Where a loaded document came from (set by :func:`elmkit.load`): the upload wrapper,
