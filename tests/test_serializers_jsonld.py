@@ -174,7 +174,8 @@ def test_output_order_and_compaction_rules() -> None:
     )
     doc = node_to_jsonld(concept)
     assert list(doc) == ["@context", "id", "type", "inScheme", "notation", "prefLabel"]
-    assert doc["inScheme"] == "urn:x:scheme"
+    # a node built in code with nothing but an id is a node of its class, as EDC writes it
+    assert doc["inScheme"] == {"id": "urn:x:scheme", "type": "ConceptScheme"}
     assert doc["type"] == "Concept"
     assert doc["prefLabel"] == {"en": "Level", "es": "Nivel"}
     written = node_to_jsonld(org, context=False)
@@ -184,6 +185,16 @@ def test_output_order_and_compaction_rules() -> None:
     unsorted = node_to_jsonld(concept, sort=False, context=False)
     assert list(unsorted)[:2] == ["id", "type"]
     assert concept.to_jsonld() == doc
+
+
+def test_a_reference_read_without_type_stays_a_reference() -> None:
+    read = Concept.from_data({"id": "urn:x:concept", "type": "Concept", "inScheme": "urn:x:scheme"})
+    assert read.in_scheme and read.in_scheme[0].type is None
+    assert node_to_jsonld(read)["inScheme"] == "urn:x:scheme"  # no type the document did not state
+    built = ConceptScheme(id="urn:x:scheme")
+    assert built.type == "ConceptScheme"
+    assert ConceptScheme(id="urn:x:scheme", pref_label={"en": "s"}).type is None  # written as its class
+    assert EuropeanDigitalCredential(id="urn:x:c").type == ["VerifiableCredential", "EuropeanDigitalCredential"]
 
 
 def test_text_layout() -> None:

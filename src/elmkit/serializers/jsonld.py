@@ -421,7 +421,7 @@ def node_to_jsonld(
 
     Terms come sorted (``sort=False`` keeps the model's field order, then unknown properties in
     their order); single values are not wrapped in lists; empty values are left out; a node with
-    nothing but an ``id`` is written as the IRI string. Raises
+    nothing but an ``id`` (and no ``type``) is written as the IRI string. Raises
     :class:`~elmkit.errors.StructureError` for cyclic or too deeply nested models.
     """
     if not isinstance(node, ElmNode):
