@@ -860,3 +860,35 @@ def test_names_the_pages_cannot_draw_as_written_are_warned_about(tmp_path: Path)
     codes = [[f["code"] for f in row["findings"] if f["code"].startswith("render/")] for row in manifest]
     assert codes == [["render/missing-characters"], ["render/right-to-left"], []]
     assert "'李王'" in manifest[0]["findings"][0]["message"] or "'王李'" in manifest[0]["findings"][0]["message"]
+
+
+def test_definition_texts_the_pages_cannot_draw_are_warned_about_once_per_batch(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.batch import definition_page_warnings
+
+    course = load_definition(
+        definition_file(
+            tmp_path,
+            {
+                "title.en": "人工智能 in teaching",
+                "awarding_body.legal_name.ca": "جامعة",
+            },
+        )
+    )
+    warnings = definition_page_warnings(course)
+    assert len(warnings) == 2
+    assert "awarding body on the ca display page is in a right-to-left script" in warnings[0]
+    assert "the en display page cannot draw" in warnings[1] and "of the title" in warnings[1]
+    assert "人" in warnings[1]
+    rows = [{"learner_id": f"L{i}", "given_name": "Ana", "grade": "8", "attendance": "90"} for i in range(3)]
+    result = issue_batch(course, rows, tmp_path / "out", ledger=tmp_path / "l.sqlite", images=True)
+    assert result.issued == 3 and result.warnings == warnings
+    batch = json.loads(result.manifest_json.read_text(encoding="utf-8"))["batch"]
+    assert batch["warnings"] == list(warnings)
+    quiet = issue_batch(course, rows, tmp_path / "out2", ledger=tmp_path / "l2.sqlite", images=False)
+    assert quiet.warnings == ()  # no pages, nothing drawn
+    assert definition_page_warnings(load_definition(definition_file(tmp_path / "plain"))) == ()

@@ -119,6 +119,8 @@ def _summary(console: Console, result: BatchResult) -> None:
         ) - min(len(result.problems), SHOWN_PROBLEMS)
         if hidden > 0:
             show(console, "… and {} more: see {}", hidden, result.manifest_csv)
+    for warning in result.warnings:
+        show(console, "[yellow]warning:[/] {}", warning)
 
 
 def _where(console: Console, result: BatchResult) -> None:

@@ -82,6 +82,9 @@ class BatchResult:
     """Rows that were not issued (the first :data:`MAX_PROBLEMS`), in input order."""
     images: bool
     seconds: float
+    warnings: tuple[str, ...] = ()
+    """What the whole batch should know: texts of the definition the display pages cannot
+    draw as written."""
 
     @property
     def rows(self) -> int:
@@ -198,6 +201,45 @@ def _right_to_left(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 
+def _page_text(value: Any, lang: str) -> str:
+    """The text of a definition field that the page of ``lang`` draws."""
+    return str(value.get(lang) or "") if value is not None else ""
+
+
+def definition_page_warnings(definition: MicroCredential) -> tuple[str, ...]:
+    """Texts of the definition that the display pages cannot draw as written: characters no
+    font has (drawn as boxes), or right-to-left scripts (drawn left to right, unjoined). One
+    warning per field and language, for the whole batch."""
+    from elmkit.render import missing_characters
+
+    d = definition
+    warnings: list[str] = []
+    for lang in d.languages:
+        fields: list[tuple[str, str]] = [
+            ("title", _page_text(d.title, lang)),
+            ("awarding body", _page_text(d.awarding_body.legal_name, lang)),
+            ("description", _page_text(d.description, lang)),
+        ]
+        fields += [
+            (f"learning outcome {number}", _page_text(outcome.title, lang))
+            for number, outcome in enumerate(d.learning_outcomes, start=1)
+        ]
+        for name, text in fields:
+            missing = missing_characters(text)
+            if missing:
+                shown = "".join(sorted(missing)[:10])
+                warnings.append(
+                    f"the {lang} display page cannot draw {shown!r} of the {name} (no font has "
+                    "them): they show as boxes"
+                )
+            elif _right_to_left(text):
+                warnings.append(
+                    f"the {name} on the {lang} display page is in a right-to-left script, drawn "
+                    "left to right and unjoined"
+                )
+    return tuple(warnings)
+
+
 def _finding(finding: Any, lang: str) -> dict[str, str]:
     return {
         "code": str(finding.code),
@@ -240,22 +282,18 @@ class _Builder:
         d = self.definition
         pages: dict[str, bytes] = {}
         for lang in d.languages:
-
-            def text(value: Any, lang: str = lang) -> str:
-                return str(value.get(lang) or "") if value is not None else ""
-
             data = PageData(
-                title=text(d.title),
+                title=_page_text(d.title, lang),
                 learner_name=learner.full_name,
-                awarding_body=text(d.awarding_body.legal_name),
+                awarding_body=_page_text(d.awarding_body.legal_name, lang),
                 issue_date=when.date(),
                 credential_id=cid,
                 logo=self._logo,
                 ects=float(d.ects) if d.ects is not None else None,
                 workload_hours=d.hours,
                 eqf_level=d.eqf_level,
-                learning_outcomes=[text(o.title) for o in d.learning_outcomes],
-                description=text(d.description) or None,
+                learning_outcomes=[_page_text(o.title, lang) for o in d.learning_outcomes],
+                description=_page_text(d.description, lang) or None,
             )
             pages[lang] = render_page(data, language=lang)
         return pages
@@ -901,7 +939,7 @@ def issue_batch(
             progress=progress,
             durable=durable,
         )
-        header = {
+        header: dict[str, Any] = {
             "definition": definition.id,
             "version": definition.version,
             "fingerprint": definition.fingerprint(),
@@ -909,6 +947,9 @@ def issue_batch(
             "stage": stage,
             "images": use_images,
         }
+        warnings = definition_page_warnings(definition) if use_images else ()
+        if warnings:
+            header["warnings"] = list(warnings)
         batch.manifest = ManifestWriter(out, header, durable=durable)
         bundle = out / f"{safe_name(definition.id)}.zip" if zip_bundle else None
         try:
@@ -947,6 +988,7 @@ def issue_batch(
         problems=tuple(batch.state.problems),
         images=use_images,
         seconds=time.perf_counter() - started,
+        warnings=warnings,
     )
 
 
