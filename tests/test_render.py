@@ -161,7 +161,7 @@ def test_fallback_chains() -> None:
     assert resolve_language("ca_ES_valencia") == "ca-ES-valencia"
     assert resolve_language("ca-valencia") == "ca-ES-valencia"
     assert resolve_language("oc-ES-aranes") == "oc-aranes"
-    assert resolve_language("oc") == "ca"
+    assert resolve_language("oc") == "oc-aranes"  # Occitan labels, not Catalan ones
     assert resolve_language("ca-ES") == "ca"
     assert resolve_language("pt-BR") == "pt"
     assert resolve_language("ast") == "es"

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from elmkit.errors import LanguageTagError
 from elmkit.model import NO_LANGUAGE, Concept, LangText
-from elmkit.model.text import default_language, normalize_tag, set_default_language, set_fallbacks
+from elmkit.model.text import (
+    _satisfies,
+    bad_characters,
+    default_language,
+    is_blank,
+    normalize_tag,
+    set_default_language,
+    set_fallbacks,
+)
 
 SPANISH = ["es", "ca", "ca-ES-valencia", "eu", "gl", "oc-aranes"]
 EU_OFFICIAL = ["bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"]
@@ -20,7 +28,7 @@ def test_first_class_tags_are_kept(tag: str) -> None:
     assert LangText({tag: "x"}).languages == (tag,)
 
 
-@pytest.mark.parametrize(("raw", "norm"), [("EN", "en"), ("en-gb", "en-GB"), ("CA-es-VALENCIA", "ca-ES-valencia"), ("iw", "he")])
+@pytest.mark.parametrize(("raw", "norm"), [("EN", "en"), ("en-gb", "en-GB"), ("CA-es-VALENCIA", "ca-ES-valencia"), ("iw", "iw"), ("I-Klingon", "i-klingon"), ("zh-hant-tw", "zh-Hant-TW")])
 def test_normalisation(raw: str, norm: str) -> None:
     assert normalize_tag(raw) == norm
 
@@ -99,8 +107,9 @@ def test_round_trip(values: dict[str, str]) -> None:
     assert LangText(text.to_json()) == text
     assert text == values
     for tag, value in values.items():
-        assert text.get(tag) == value
-        assert text.resolve(tag) == tag
+        if not is_blank(value):  # a text that shows nothing gives way to one that does
+            assert text.get(tag) == value
+            assert text.resolve(tag) == tag
 
 
 @given(st.sampled_from(SPANISH), st.dictionaries(st.sampled_from([*SPANISH, "en", "fr"]), st.text(min_size=1), min_size=1))
@@ -110,9 +119,13 @@ def test_fallback_always_answers_from_present_languages(wanted: str, values: dic
     assert text.get(wanted) in values.values()
     chain = text.fallback_chain(wanted)
     assert chain[0] == wanted
-    present = [t for t in chain if t in values]
-    if present:
-        assert text.resolve(wanted) == present[0]
+    shown = [tag for tag, value in values.items() if not is_blank(value)]
+    answered = [step for step in chain if any(_satisfies(tag, step) for tag in shown)]
+    if answered:
+        found = text.resolve(wanted)
+        assert found is not None and _satisfies(found, answered[0])
+        if answered[0] in shown:  # the same tag before another form
+            assert found == answered[0]
 
 
 def test_texts_without_a_language() -> None:
@@ -142,3 +155,117 @@ def test_a_document_string_has_no_language_but_a_python_string_has_the_default()
     assert Concept.model_validate({"type": "Concept", "prefLabel": "Label"}).pref_label == LangText(
         {default_language(): "Label"}
     )
+
+
+# --- tags are kept as given, in normal case ------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["tl", "sh", "iw", "ca-Latn-ES", "en-GB-oed", "zh-min-nan", "spa", "cat", "und"])
+def test_loading_changes_no_tag_beyond_its_case(tag: str) -> None:
+    assert normalize_tag(tag) == tag
+    assert normalize_tag(tag.upper()) == tag
+    assert LangText({tag: "x"}).languages == (tag,)
+
+
+def test_tagalog_and_filipino_stay_two_languages() -> None:
+    text = LangText({"tl": "V", "fil": "W"})
+    assert text.to_json() == {"tl": "V", "fil": "W"}
+
+
+@pytest.mark.parametrize(
+    "tag", ["i-klingon", "i-default", "i-enochian", "sgn-BE-FR", "art-lojban", "zh-xiang", "en-GB-oed"]
+)
+def test_grandfathered_tags_are_well_formed(tag: str) -> None:
+    assert normalize_tag(tag) == tag
+    assert LangText({tag: "K"}).get(tag) == "K"
+
+
+@pytest.mark.parametrize("bad", ["en-a", "ca-ES-x", "a-bc", "en--GB", "ca-valència", "i-unknown"])
+def test_tags_that_break_rfc_5646_syntax_are_malformed(bad: str) -> None:
+    with pytest.raises(LanguageTagError):
+        normalize_tag(bad)
+
+
+@pytest.mark.parametrize(("one", "other"), [("ca", "CA"), ("ca-ES-valencia", "CA-es-VALENCIA"), ("en-gb", "EN-GB")])
+def test_two_keys_for_one_tag_with_different_texts_are_refused(one: str, other: str) -> None:
+    with pytest.raises(LanguageTagError, match=f"{one!r} and {other!r} are the same tag"):
+        LangText({one: "A", other: "B"})
+    assert LangText({one: "A", other: "A"}).to_json() == {normalize_tag(one): "A"}
+
+
+def test_keys_that_are_other_tags_are_not_merged() -> None:
+    assert LangText({"iw": "A", "he": "B"}).to_json() == {"iw": "A", "he": "B"}
+    assert LangText({"spa": "A", "es": "B"}).get("es") == "B"
+
+
+# --- one fallback algorithm -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        ("eu", "ES"), ("eu-ES", "ES"), ("gl", "ES"), ("gl-ES", "ES"), ("ca", "ES"), ("ca-ES", "ES"),
+        ("oc-aranes", "ES"), ("oc-ES-aranes", "ES"), ("ca-valencia", "ES"), ("ca-ES-valencia", "ES"),
+        ("ast-ES", "ES"), ("fr-FR", "EN"),
+    ],
+)  # fmt: skip
+def test_a_region_or_variant_reaches_the_fallbacks_of_its_language(wanted: str, expected: str) -> None:
+    assert LangText({"en": "EN", "es": "ES"}).get(wanted) == expected
+
+
+def test_chains_of_region_and_variant_forms() -> None:
+    assert LangText().fallback_chain("gl-ES") == ["gl-ES", "gl", "es", "pt", "en"]
+    assert LangText().fallback_chain("oc-ES-aranes") == ["oc-ES-aranes", "oc-aranes", "oc-ES", "oc", "ca", "es", "en"]
+    assert LangText().fallback_chain("ca-ES-valencia") == ["ca-ES-valencia", "ca-valencia", "ca-ES", "ca", "es", "en"]
+    assert LangText({"pt": "P", "en": "E"}).get("gl-ES") == "P"
+
+
+def test_the_same_variant_in_another_form_comes_before_the_bare_language() -> None:
+    assert LangText({"ca-valencia": "Valencià", "ca": "Català", "es": "E"}).get("ca-ES-valencia") == "Valencià"
+    assert LangText({"ca-ES-valencia": "Valencià", "ca": "Català"}).get("ca-valencia") == "Valencià"
+    assert LangText({"oc": "Occitan", "oc-aranes": "Aranés"}).get("oc-ES-aranes") == "Aranés"
+    assert LangText({"ca-ES": "Català", "ca-valencia": "Valencià"}).get("ca-ES-valencia") == "Valencià"
+
+
+def test_any_catalan_text_answers_the_catalan_step_of_a_chain() -> None:
+    text = LangText({"ca-ES-valencia": "Universitat de Prova", "es": "Universidad de Prueba"})
+    assert text.get("oc-aranes") == "Universitat de Prova"
+    assert text.get("ca") == "Universitat de Prova"
+    assert LangText({"ca-ES": "A", "ca": "B"}).get("ca") == "B"  # the same tag first
+
+
+def test_page_labels_follow_the_text_chain() -> None:
+    from elmkit.render.labels import LABELS, fallback_chain, resolve_language
+
+    for wanted in ("eu-ES", "gl-ES", "ca-ES", "ca-valencia", "oc-ES-aranes", "oc", "ast", "pt-BR", "fr-CA", "de-AT"):
+        assert list(fallback_chain(wanted)) == LangText().fallback_chain(wanted)
+        texts = LangText({tag: tag for tag in LABELS})
+        assert resolve_language(wanted) == texts.resolve(wanted)
+
+
+# --- texts that show nothing -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\u200b", "\ufeff", "\u00a0\u2060", "\t\n"])
+def test_a_text_that_shows_nothing_falls_back(blank: str) -> None:
+    assert is_blank(blank)
+    text = LangText({"ca-ES-valencia": blank, "ca": "Català", "es": "Castellano"})
+    assert text.get("ca-ES-valencia") == "Català"
+    assert text.resolve("ca-ES-valencia") == "ca"
+    assert LangText({"eu": blank, "es": "E"}).get("eu") == "E"
+    assert LangText({"eu": [blank, "Euskara"]}).get("eu") == "Euskara"
+    assert LangText({"eu": blank}).get("eu") == blank  # nothing better to give
+
+
+@pytest.mark.parametrize("text", ["a", "l·l", "\u200bx", "·", "-"])
+def test_a_text_with_a_visible_character_is_not_blank(text: str) -> None:
+    assert not is_blank(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [("Título\x1b", ["\x1b"]), ("a\x00b\x07", ["\x00", "\x07"]), ("x\ufffe", ["\ufffe"]), ("\U0010ffff", ["\U0010ffff"]),
+     ("\ufdd0", ["\ufdd0"]), ("\x85", ["\x85"]), ("a\tb\nc\r", [])],
+)  # fmt: skip
+def test_characters_no_text_should_hold(text: str, bad: list[str]) -> None:
+    assert bad_characters(text) == bad

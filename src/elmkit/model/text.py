@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -23,12 +24,18 @@ from elmkit.errors import LanguageTagError
 
 __all__ = [
     "DEFAULT_FALLBACKS",
+    "GRANDFATHERED",
     "NO_LANGUAGE",
     "LangText",
+    "bad_characters",
+    "best_match",
     "default_language",
+    "fallback_chain",
+    "is_blank",
     "normalize_tag",
     "set_default_language",
     "set_fallbacks",
+    "valencian_guess",
 ]
 
 #: The key of texts that carry no language tag (JSON-LD 1.1's ``@none``). A document may hold
@@ -93,24 +100,60 @@ def _posix_hint(tag: object) -> str:
     return f" (a POSIX locale name? the language tag is {'-'.join(parts)})"
 
 
+#: RFC 5646 "grandfathered" tags: registered before the current syntax, some of which do not fit it.
+GRANDFATHERED: frozenset[str] = frozenset(
+    {
+        "en-gb-oed", "i-ami", "i-bnn", "i-default", "i-enochian", "i-hak", "i-klingon", "i-lux",
+        "i-mingo", "i-navajo", "i-pwn", "i-tao", "i-tay", "i-tsu", "sgn-be-fr", "sgn-be-nl",
+        "sgn-ch-de", "art-lojban", "cel-gaulish", "no-bok", "no-nyn", "zh-guoyu", "zh-hakka",
+        "zh-min", "zh-min-nan", "zh-xiang",
+    }
+)  # fmt: skip
+
+_ALNUM = "[A-Za-z0-9]"
+#: The ``langtag`` and ``privateuse`` productions of RFC 5646 §2.1.
+_TAG_SHAPE = re.compile(
+    rf"""
+    (?:
+      (?:[A-Za-z]{{2,3}}(?:-[A-Za-z]{{3}}){{0,3}}|[A-Za-z]{{4,8}})   # language (with extlangs)
+      (?:-[A-Za-z]{{4}})?                                        # script
+      (?:-(?:[A-Za-z]{{2}}|[0-9]{{3}}))?                         # region
+      (?:-(?:{_ALNUM}{{5,8}}|[0-9]{_ALNUM}{{3}}))*                # variants
+      (?:-[0-9A-WYZa-wyz](?:-{_ALNUM}{{2,8}})+)*                 # extensions
+      (?:-[xX](?:-{_ALNUM}{{1,8}})+)?                            # private use
+    |
+      [xX](?:-{_ALNUM}{{1,8}})+                                  # private use only
+    )
+    """,
+    re.VERBOSE,
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def normalize_tag(tag: str) -> str:
-    """Validate a BCP 47 tag and return its normal form (``EN-gb`` -> ``en-GB``).
+    """Validate a BCP 47 tag and return it in the case RFC 5646 recommends (``EN-gb`` -> ``en-GB``).
 
-    Raises :class:`~elmkit.errors.LanguageTagError` for a malformed tag.
+    Only the case changes: no alias is applied (``iw`` stays ``iw``, ``tl`` stays ``tl``), so a
+    text keeps the tag its author gave. RFC 5646's grandfathered tags (``i-klingon``) are
+    accepted. Raises :class:`~elmkit.errors.LanguageTagError` for a malformed tag.
     """
-    import langcodes
-    from langcodes.tag_parser import LanguageTagError as _LangcodesTagError
-
-    if not isinstance(tag, str) or len(tag) > 64 or not _TAG_SHAPE.fullmatch(tag):
+    if not isinstance(tag, str) or len(tag) > 64:
         raise LanguageTagError(f"malformed language tag {tag!r}{_posix_hint(tag)}")
-    try:
-        return str(langcodes.standardize_tag(tag))
-    except (_LangcodesTagError, ValueError) as exc:
-        raise LanguageTagError(f"malformed language tag {tag!r}: {exc}") from exc
-
-
-_TAG_SHAPE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*|[xX](-[A-Za-z0-9]{1,8})+")
+    lowered = tag.lower()
+    if not _TAG_SHAPE.fullmatch(tag) and lowered not in GRANDFATHERED:
+        raise LanguageTagError(f"malformed language tag {tag!r}{_posix_hint(tag)}")
+    parts = lowered.split("-")
+    out = [parts[0]]
+    singleton = len(parts[0]) == 1
+    for part in parts[1:]:
+        if len(part) == 1:
+            singleton = True
+        if not singleton and len(part) == 2:
+            part = part.upper()
+        elif not singleton and len(part) == 4 and part.isalpha():
+            part = part.title()
+        out.append(part)
+    return "-".join(out)
 
 
 def _key(tag: str) -> str:
@@ -121,6 +164,152 @@ def _shorter_forms(tag: str) -> Iterator[str]:
     parts = tag.split("-")
     for end in range(len(parts) - 1, 0, -1):
         yield "-".join(parts[:end])
+
+
+@functools.lru_cache(maxsize=4096)
+def _subtags(tag: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """A normalised tag as ``(language, script, region, variants)`` (lower case; ``""`` when
+    absent). Extensions and private use are left out; a tag that starts with a singleton
+    (``x-klingon``, ``i-default``) is its own language."""
+    parts = tag.lower().split("-")
+    if len(parts[0]) == 1:
+        return (tag.lower(), "", "", ())
+    language, script, region = parts[0], "", ""
+    variants: list[str] = []
+    rest = iter(parts[1:])
+    for part in rest:
+        if len(part) == 1:
+            break
+        if len(part) == 3 and part.isalpha() and not (script or region or variants):
+            language += "-" + part  # an extlang
+        elif len(part) == 4 and part.isalpha() and not (script or region or variants):
+            script = part
+        elif (len(part) == 2 or (len(part) == 3 and part.isdigit())) and not (region or variants):
+            region = part
+        else:
+            variants.append(part)
+    return (language, script, region, tuple(variants))
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(tag: str) -> tuple[str, ...]:
+    """The forms of a normalised tag, most specific first: the tag; the same variants with less
+    of the script and region (``ca-ES-valencia`` -> ``ca-valencia``); its shorter forms; the bare
+    language."""
+    language, script, region, variants = _subtags(tag)
+    order = [tag]
+    if variants:
+        tail = "-".join(variants)
+        for keep_script, keep_region in ((True, True), (False, True), (True, False), (False, False)):
+            pieces = [language]
+            if keep_script and script:
+                pieces.append(script.title())
+            if keep_region and region:
+                pieces.append(region.upper())
+            order.append(normalize_tag("-".join([*pieces, tail])))
+    order += _shorter_forms(tag)
+    order.append(language)
+    return tuple(dict.fromkeys(order))
+
+
+def _satisfies(key: str, step: str) -> bool:
+    """Whether a text in ``key`` answers the ``step`` of a fallback chain: the same tag; for a
+    step with variants, the same language with the same variants (``ca-ES-valencia`` for
+    ``ca-valencia``); for a bare language, any tag of that language (``ca-ES`` for ``ca``)."""
+    if key.lower() == step.lower():
+        return True
+    language, script, region, variants = _subtags(step)
+    if variants:
+        return _same_variety(key, step)
+    return not (script or region) and step.lower() == language and _subtags(key)[0] == language
+
+
+def _same_variety(one: str, other: str) -> bool:
+    """Whether two tags name the same language with the same variants, which are not none
+    (``ca-valencia`` and ``ca-ES-valencia``)."""
+    a, b = _subtags(one), _subtags(other)
+    return bool(a[3]) and a[0] == b[0] and set(a[3]) == set(b[3])
+
+
+def _configured_fallbacks(norm: str, table: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The configured extra languages of the first form of ``norm`` that has an entry (a key
+    with variants also answers the same variants in another form: ``ca-valencia`` takes the
+    chain of ``ca-ES-valencia``)."""
+    for form in _forms(norm):
+        extra = table.get(form.lower())
+        if extra is not None:
+            return extra
+        for key, extra in table.items():
+            if _same_variety(key, form):
+                return extra
+    return ()
+
+
+def fallback_chain(tag: str, chain: Sequence[str] | None = None) -> list[str]:
+    """The steps tried for ``tag``, most preferred first: the tag, the same variants in another
+    form, its shorter forms and bare language, the configured chain (or ``chain``), then ``en``.
+
+    A step is answered by a text in the same tag; a step with variants by the same language and
+    variants in another form; a bare language by any tag of that language (see
+    :func:`best_match`).
+    """
+    norm = normalize_tag(tag)
+    order: list[str] = list(_forms(norm))
+    extra = chain if chain is not None else _configured_fallbacks(norm, _fallbacks.get())
+    for item in extra:
+        order.append(normalize_tag(item))
+    order.append("en")
+    unique: dict[str, str] = {}
+    for item in order:
+        unique.setdefault(item.lower(), item)
+    return list(unique.values())
+
+
+def best_match(tag: str, available: Iterable[str], chain: Sequence[str] | None = None) -> str | None:
+    """The tag of ``available`` that the first step of :func:`fallback_chain` it can answer
+    picks (the same tag before another form), or ``None`` when no step is answered."""
+    keys = [key for key in available if key != NO_LANGUAGE]
+    if not keys:
+        return None
+    for step in fallback_chain(tag, chain):
+        lowered = step.lower()
+        exact = next((key for key in keys if key.lower() == lowered), None)
+        if exact is not None:
+            return exact
+        found = next((key for key in keys if _satisfies(key, step)), None)
+        if found is not None:
+            return found
+    return None
+
+
+#: Characters that show nothing, beyond white space and format characters (Hangul fillers,
+#: the blank Braille pattern).
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: empty, or only white space and invisible characters
+    (zero-width space U+200B, byte order mark U+FEFF, …)."""
+    for char in text:
+        if char not in _INVISIBLE and unicodedata.category(char) not in _BLANK_CATEGORIES:
+            return False
+    return True
+
+
+_BAD_CHARACTER = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
+    )
+    + "]"
+)
+
+
+def bad_characters(text: str) -> list[str]:
+    """The characters of ``text`` that no text should hold, each once: control characters
+    other than tab, line feed and carriage return, Unicode non-characters and lone surrogates."""
+    return list(dict.fromkeys(_BAD_CHARACTER.findall(text)))
 
 
 class LangText(Mapping[str, tuple[str, ...]]):
@@ -164,6 +353,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
             return
         if not isinstance(values, Mapping):
             raise LanguageTagError(f"multilingual text must be a mapping of language tags, got {type(values).__name__}")
+        given: dict[str, str] = {}
         for tag, value in values.items():
             key = _key(tag)
             if isinstance(value, str):
@@ -174,8 +364,17 @@ class LangText(Mapping[str, tuple[str, ...]]):
                 items = tuple(value)
             else:
                 raise LanguageTagError(f"value for language {tag!r} must be a string or a list of strings")
+            first = given.setdefault(key, tag)
+            if first != tag:
+                # two keys that differ only in case: one language given twice
+                if items == self._values.get(key, ()):
+                    continue
+                raise LanguageTagError(
+                    f"language tags {first!r} and {tag!r} are the same tag ({key}) with different "
+                    "texts: keep one"
+                )
             if items:  # an empty list holds no text (JSON-LD drops it too)
-                self._values[key] = self._values.get(key, ()) + items
+                self._values[key] = items
 
     # Mapping protocol
     def __getitem__(self, tag: str) -> tuple[str, ...]:
@@ -228,51 +427,42 @@ class LangText(Mapping[str, tuple[str, ...]]):
         return self._values.get(NO_LANGUAGE, ())
 
     def fallback_chain(self, tag: str, chain: Sequence[str] | None = None) -> list[str]:
-        """The tags :meth:`get` tries for ``tag``, most preferred first."""
-        norm = normalize_tag(tag)
-        order: list[str] = [norm]
-        order += _shorter_forms(norm)
-        extra = chain if chain is not None else _fallbacks.get().get(norm.lower(), ())
-        for item in extra:
-            order.append(normalize_tag(item))
-        order.append("en")
-        unique: dict[str, str] = {}
-        for item in order:
-            unique.setdefault(item.lower(), item)
-        return list(unique.values())
+        """The steps :meth:`get` tries for ``tag``, most preferred first (see
+        :func:`fallback_chain`)."""
+        return fallback_chain(tag, chain)
 
     def resolve(self, tag: str | None = None, *, chain: Sequence[str] | None = None) -> str | None:
-        """The tag whose text :meth:`get` would return, or ``None`` when empty."""
-        if not self._values:
+        """The tag whose text :meth:`get` would return, or ``None`` when empty.
+
+        Texts that show nothing (empty, white space, zero-width characters) are passed over
+        while a text elsewhere in the chain, untagged or in any language shows something.
+        """
+        values = self._values
+        if not values:
             return None
         if tag is None:
             tag = default_language()
-        lowered = {k.lower(): k for k in self._values}
-        norm = normalize_tag(tag)
-        own = {norm.lower(), *(form.lower() for form in _shorter_forms(norm))}
-        base = norm.split("-")[0].lower()
-        variant = next((k for k in self._values if k.lower().split("-")[0] == base), None)
-        for candidate in self.fallback_chain(tag, chain):
-            if candidate.lower() not in own and variant is not None:
-                # the tag and its shorter forms are not there: another variant of the same
-                # language ("es-ES" for "es") comes before any other language
-                return variant
-            if candidate.lower() in lowered:
-                return lowered[candidate.lower()]
-        if variant is not None:
-            return variant
-        if NO_LANGUAGE in self._values:
-            return NO_LANGUAGE
-        return next(iter(self._values))
+        shown = [key for key, texts in values.items() if not all(is_blank(t) for t in texts)]
+        for keys in (shown, list(values)):
+            found = best_match(tag, keys, chain)
+            if found is not None:
+                return found
+            if NO_LANGUAGE in keys:
+                return NO_LANGUAGE
+            if keys:
+                return keys[0]
+        return None  # pragma: no cover - values is not empty
 
     def get(  # type: ignore[override]
         self, tag: str | None = None, default: str | None = None, *, chain: Sequence[str] | None = None
     ) -> str | None:
-        """The first text in ``tag``, falling back along the chain, then English, then any."""
+        """The first text in ``tag``, falling back along the chain, then English, then any;
+        a text that shows nothing only when no other does."""
         found = self.resolve(tag, chain=chain)
         if found is None:
             return default
-        return self._values[found][0]
+        texts = self._values[found]
+        return next((text for text in texts if not is_blank(text)), texts[0])
 
     def get_all(self, tag: str) -> tuple[str, ...]:
         """Every text in exactly ``tag`` (no fallback)."""
@@ -332,3 +522,21 @@ class LangText(Mapping[str, tuple[str, ...]]):
                 "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
             },
         }
+
+
+#: What people write for Valencian that is not its tag: ``val`` is Vehes (ISO 639-3 ``val``,
+#: EU code ``VAL``), ``va`` is no language at all. Valencian is ``ca-ES-valencia`` (EU code CAT).
+_VALENCIAN_GUESSES = frozenset(
+    {"va", "val", "vlc", "valencia", "valencià", "valenciano", "valenciana", "valencian"}
+)
+
+
+def valencian_guess(tag: object) -> bool:
+    """Whether ``tag`` looks like a guess at Valencian (``val``, ``va``, ``valencià``,
+    ``x-val``, …) rather than its BCP 47 tag ``ca-ES-valencia``."""
+    if not isinstance(tag, str):
+        return False
+    parts = re.split(r"[-_]", tag.strip().lower())
+    if parts[0] == "x" and len(parts) > 1:
+        parts = parts[1:]
+    return parts[0] in _VALENCIAN_GUESSES

@@ -1,8 +1,9 @@
 """The static words of a display page in each language, and how dates and numbers are written.
 
 Every supported language has one complete :class:`PageLabels` entry in :data:`LABELS`; other
-languages fall back along :func:`fallback_chain` (``ca-ES-valencia`` → ``ca`` → ``es`` → ``en``,
-``oc-aranes`` → ``oc`` → ``ca`` → ``es`` → ``en``, anything else → its prefixes → ``en``).
+languages fall back along :func:`fallback_chain`, the chain multilingual text uses
+(``ca-valencia`` → ``ca-ES-valencia``, ``oc`` and ``oc-ES-aranes`` → ``oc-aranes`` (Occitan),
+``eu-ES`` → ``eu`` → ``es``, anything else → its shorter forms → ``en``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from datetime import date
 from typing import Any, Literal, get_args
 
 from elmkit.errors import LanguageTagError, ModelError
+from elmkit.model.text import best_match, normalize_tag
+from elmkit.model.text import fallback_chain as text_fallback_chain
 
 __all__ = [
     "LABELS",
     "SUPPORTED_LANGUAGES",
     "DateStyle",
     "PageLabels",
+    "basque_ends_in_consonant",
     "fallback_chain",
     "format_date",
     "format_number",
@@ -245,70 +249,29 @@ LABELS: Mapping[str, PageLabels] = {
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(LABELS)
 
-_EXTRA_FALLBACKS: Mapping[str, tuple[str, ...]] = {
-    "ca": ("es",),
-    "oc": ("ca", "es"),
-    "eu": ("es",),
-    "gl": ("es",),
-    "ast": ("es",),
-    "an": ("es",),
-}
-"""Languages tried after a language's own tags and before English."""
-
-
 def _canonical(tag: str) -> str:
-    """``CA-es-VALENCIA`` → ``ca-ES-valencia`` (language lower, region upper, rest lower)."""
+    """``CA-es-VALENCIA`` or ``ca_ES_valencia`` → ``ca-ES-valencia`` (the case RFC 5646
+    recommends; a POSIX ``_`` is read as ``-``)."""
     if not isinstance(tag, str):
         raise LanguageTagError(f"language tag must be a string, not {type(tag).__name__}")
-    parts = tag.strip().replace("_", "-").split("-")
-    if not parts[0] or not all(p.isascii() and p.isalnum() and 0 < len(p) <= 8 for p in parts):
-        raise LanguageTagError(f"malformed language tag: {tag!r}")
-    out = [parts[0].lower()]
-    for p in parts[1:]:
-        if len(p) == 2 and p.isalpha():
-            out.append(p.upper())
-        elif len(p) == 4 and p.isalpha():
-            out.append(p.title())
-        else:
-            out.append(p.lower())
-    return "-".join(out)
+    return normalize_tag(tag.strip().replace("_", "-"))
 
 
 def fallback_chain(language: str) -> tuple[str, ...]:
-    """The tags tried in order for ``language``, always ending with ``en``.
+    """The steps tried in order for ``language``, always ending with ``en``: the same chain as
+    multilingual text uses (:func:`elmkit.model.text.fallback_chain`).
 
-    ``ca-ES-valencia`` → ``ca-ES-valencia, ca-ES, ca, es, en``; ``oc-aranes`` → ``oc-aranes, oc,
-    ca, es, en``. A tag with a known variant but another region (``oc-ES-aranes``,
-    ``ca-valencia``) also tries the built-in tag with that variant before the bare language.
+    ``ca-ES-valencia`` → ``ca-ES-valencia, ca-valencia, ca-ES, ca, es, en``; ``oc-ES-aranes`` →
+    ``oc-ES-aranes, oc-aranes, oc-ES, oc, ca, es, en``. A step with a variant is answered by the
+    same variant in another form (``ca-ES-valencia`` for ``ca-valencia``), a bare language by
+    any tag of that language (``oc-aranes`` for ``oc``).
     """
-    parts = _canonical(language).split("-")
-    lang = parts[0]
-    chain: list[str] = []
-
-    def add(tag: str) -> None:
-        if tag not in chain:
-            chain.append(tag)
-
-    for i in range(len(parts), 1, -1):
-        add("-".join(parts[:i]))
-    variants = {p for p in parts[1:] if len(p) >= 5 or (len(p) == 4 and p[0].isdigit())}
-    for known in LABELS:
-        known_parts = known.split("-")
-        if known_parts[0] == lang and variants & set(known_parts[1:]):
-            add(known)
-    add(lang)
-    for extra in _EXTRA_FALLBACKS.get(lang, ()):
-        add(extra)
-    add("en")
-    return tuple(chain)
+    return tuple(text_fallback_chain(_canonical(language)))
 
 
 def resolve_language(language: str) -> str:
-    """The first tag of :func:`fallback_chain` that has built-in labels."""
-    for tag in fallback_chain(language):
-        if tag in LABELS:
-            return tag
-    return "en"  # pragma: no cover - "en" is always in LABELS
+    """The built-in labels :func:`fallback_chain` reaches first (``en`` when none)."""
+    return best_match(_canonical(language), LABELS) or "en"
 
 
 def labels_for(language: str, overrides: Mapping[str, Any] | None = None) -> PageLabels:
@@ -333,15 +296,21 @@ def labels_for(language: str, overrides: Mapping[str, Any] | None = None) -> Pag
     return replace(labels, **changes)
 
 
-def _basque_year_suffix(year: int) -> str:
-    """``ko`` or ``eko``: ``eko`` after a number whose spoken form ends in a consonant.
+def basque_ends_in_consonant(number: int) -> bool:
+    """Whether the last spoken word of ``number`` ends in a consonant in Basque, which picks
+    the form of a suffix written after the digits (``2025eko``, ``2026ko``; ``10erako``).
 
-    The last spoken word of a year is set by ``year % 20`` (Basque counts in twenties):
-    bat (1), bost (5), hamar (10), hamabost (15) and ehun (hundreds) end in a consonant.
+    The last word is set by ``number % 20`` (Basque counts in twenties): bat (1), bost (5),
+    hamar (10), hamabost (15) and ehun (hundreds) end in a consonant; mila (thousands) does not.
     """
-    if year % 100 == 0:
-        return "ko" if year % 1000 == 0 else "eko"
-    return "eko" if year % 20 in (1, 5, 10, 15) else "ko"
+    if number % 100 == 0:
+        return number % 1000 != 0
+    return number % 20 in (1, 5, 10, 15)
+
+
+def _basque_year_suffix(year: int) -> str:
+    """``ko`` or ``eko``: ``eko`` after a number whose spoken form ends in a consonant."""
+    return "eko" if basque_ends_in_consonant(year) else "ko"
 
 
 def format_date(value: date, labels: PageLabels) -> str:
