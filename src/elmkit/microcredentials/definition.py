@@ -14,13 +14,22 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from elmkit.errors import LanguageTagError, SourceError
+from elmkit.errors import ElmError, LanguageTagError, SourceError
 from elmkit.microcredentials.files import require_file
-from elmkit.model.text import LangText, normalize_tag
+from elmkit.model.text import LangText, bad_characters, is_blank, normalize_tag, valencian_guess
 
 __all__ = [
     "GradingInfo",
@@ -54,6 +63,43 @@ def _calendar_date(value: Any) -> Any:
     return value
 
 
+_VALENCIAN = "Valencian is ca-ES-valencia ('val' is Vehes, another language)"
+
+
+def _texts(value: LangText) -> LangText:
+    """Refuse a text that shows nothing, or holds control characters, in any language, and a
+    guess at Valencian as a tag; the error names the language (``title.ca-ES-valencia``)."""
+    for tag, texts in value.items():
+        if valencian_guess(tag):
+            raise PydanticCustomError(
+                "language_tag",
+                f"{tag!r} is not a language tag for Valencian: {_VALENCIAN}",
+                {"language": tag},
+            )
+        for text in texts:
+            bad = bad_characters(text)
+            if bad:
+                shown = ", ".join(f"U+{ord(char):04X}" for char in bad)
+                raise PydanticCustomError(
+                    "text_characters",
+                    "the text holds characters no text may hold ({shown}): control characters "
+                    "other than tab and line breaks, or Unicode non-characters",
+                    {"shown": shown, "language": tag},
+                )
+            if is_blank(text):
+                raise PydanticCustomError(
+                    "text_blank",
+                    "the text is empty or shows nothing (only white space or invisible characters "
+                    "such as U+200B); give the text or leave the language out",
+                    {"language": tag},
+                )
+    return value
+
+
+#: Text in several languages, as a definition gives it: each text shows something.
+DefinitionText = Annotated[LangText, AfterValidator(_texts)]
+
+
 #: The shape of an e-mail address: something, one @, a domain with a dot.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -61,8 +107,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 class OrganisationInfo(_Config):
     """An awarding body or issuer."""
 
-    legal_name: LangText
-    short_name: LangText | None = None
+    legal_name: DefinitionText
+    short_name: DefinitionText | None = None
     country: str = Field(description="ISO 3166 alpha-2 or alpha-3 code, e.g. ES or ESP")
     region: str | None = Field(None, description="Region or city (free text), for Annex I 'country/region'")
     address: str | None = None
@@ -108,15 +154,15 @@ class OrganisationInfo(_Config):
 class OutcomeInfo(_Config):
     """A learning outcome, optionally linked to ESCO skills."""
 
-    title: LangText
+    title: DefinitionText
     esco: list[str] = Field(default_factory=list, description="ESCO skill IRIs")
-    description: LangText | None = None
+    description: DefinitionText | None = None
 
 
 class ProgrammeInfo(_Config):
     """The long degree programme a module belongs to (phase 3: modules as micro-credentials)."""
 
-    title: LangText
+    title: DefinitionText
     id: str | None = None
     eqf_level: int | None = Field(None, ge=1, le=8)
     ects: Decimal | None = Field(None, gt=0, le=1000)
@@ -128,7 +174,7 @@ class QualityAssuranceInfo(_Config):
     """How the micro-credential's quality is assured (Annex I element 11)."""
 
     kind: str = Field("internal", description="internal, external, accreditation…")
-    text: LangText
+    text: DefinitionText
     accrediting_body: OrganisationInfo | None = None
     decision_date: date | None = None
 
@@ -136,8 +182,8 @@ class QualityAssuranceInfo(_Config):
 class GradingInfo(_Config):
     """Grading scheme and the pass rule."""
 
-    title: LangText = Field(default_factory=lambda: LangText({"en": "Grading scale 0-10"}))
-    description: LangText | None = None
+    title: DefinitionText = Field(default_factory=lambda: LangText({"en": "Grading scale 0-10"}))
+    description: DefinitionText | None = None
     pass_mark: float | None = Field(
         5.0, ge=0, description="Minimum grade to pass; None: use the pass flag only"
     )
@@ -163,8 +209,8 @@ class MicroCredential(_Config):
     )
     version: str = "1"
     kind: Literal["course", "module"] = "course"
-    title: LangText
-    description: LangText | None = None
+    title: DefinitionText
+    description: DefinitionText | None = None
     languages: list[str] = Field(description="Languages to issue in; the first is the primary one")
     learning_outcomes: list[OutcomeInfo] = Field(default_factory=list)
     ects: Decimal | None = Field(None, le=1000)
@@ -172,13 +218,13 @@ class MicroCredential(_Config):
     eqf_level: int | None = Field(None, ge=1, le=8)
     nqf_level: str | None = Field(None, description="NQF level concept IRI or code (e.g. MECES)")
     assessment_type: str | None = Field(None, description="Europass assessment type: code or English label")
-    assessment_title: LangText | None = None
+    assessment_title: DefinitionText | None = None
     supervision: str | None = Field(None, description="Supervision and identity verification: code or label")
     mode: str | None = Field(None, description="Online, Presential (in-person), Blended…")
     learning_setting: str = "non-formal learning"
     opportunity_type: str | None = Field(None, description="Defaults to Short learning programme / Programme module")
     thematic_areas: list[str] = Field(default_factory=list, description="ISCED-F codes")
-    prerequisites: LangText | None = None
+    prerequisites: DefinitionText | None = None
     quality_assurance: QualityAssuranceInfo | None = None
     part_of: ProgrammeInfo | None = None
     stackable: bool = True
@@ -195,12 +241,31 @@ class MicroCredential(_Config):
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
+        from elmkit.model import vocab
+
         if not value:
             raise ValueError("at least one language is needed")
+        for tag in value:
+            if valencian_guess(tag):
+                raise ValueError(f"{tag!r} is not a language tag for Valencian: {_VALENCIAN}")
         try:
-            return list(dict.fromkeys(normalize_tag(tag) for tag in value))
+            tags = list(dict.fromkeys(normalize_tag(tag) for tag in value))
         except LanguageTagError as exc:
             raise ValueError(exc.message) from None
+        codes: dict[str, str] = {}
+        for tag in tags:
+            try:
+                entry = vocab.language(tag)
+            except ElmError as exc:
+                raise ValueError(exc.message) from None
+            first = codes.setdefault(entry.notation, tag)
+            if first != tag:
+                raise ValueError(
+                    f"{first!r} and {tag!r} are one language of the EU language table "
+                    f"({entry.notation}, {entry.label}): a credential shows one page per language "
+                    "there, and the two could not be told apart; keep one of them"
+                )
+        return tags
 
     @field_validator("min_attendance")
     @classmethod
@@ -330,6 +395,9 @@ def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
+        language = (first.get("ctx") or {}).get("language")
+        if isinstance(language, str):  # a text in one language: name it (title.ca-ES-valencia)
+            where = f"{where}.{language}"
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SourceError(f"field {where!r}: {message}{more}", file=file, path=where) from None

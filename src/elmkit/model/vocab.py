@@ -378,6 +378,16 @@ class _LanguageVocabulary(Vocabulary):
 
     __slots__ = ()
 
+    def _unknown_message(self, code: object) -> str:
+        from elmkit.model.text import valencian_guess
+
+        if valencian_guess(code):
+            return (
+                f"{code!r} is not a code of the {self.name} vocabulary ({self.iri}): Valencian is "
+                "the language tag ca-ES-valencia (code CAT, Catalan); VAL is Vehes, another language"
+            )
+        return super()._unknown_message(code)
+
     def _resolve_extra(self, text: str, tables: _Tables) -> VocabEntry | None:
         if not _TAG_SHAPE.fullmatch(text):
             return None
