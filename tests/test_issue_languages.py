@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import tomllib
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from elmkit.errors import SourceError, UnknownCodeError
-from elmkit.microcredentials import LearnerResult, build_credential, load_definition
+from elmkit.microcredentials import LearnerResult, build_credential, load_definition, read_results
+from elmkit.microcredentials.build import decimal_text, grading_title
 from elmkit.model import vocab
 
 CO_OFFICIAL = ["ca-ES-valencia", "eu", "gl", "oc-aranes", "es"]
@@ -136,3 +140,79 @@ def test_tabs_and_line_breaks_are_text() -> None:
     data = co_official()
     data["title"]["gl"] = "Título\tcon\nliñas\r\n"
     assert load_definition(data).title.get("gl") == "Título\tcon\nliñas\r\n"
+
+
+# --- the grading scheme and the grade ------------------------------------------------------------
+
+
+def _grading(credential: Any) -> Any:
+    assessment = credential.credential_subject.has_claim[0].proven_by[0]
+    return assessment
+
+
+def test_the_default_grading_title_follows_the_scale_and_the_languages() -> None:
+    data = co_official()
+    data["grading"] = {"pass_mark": 50, "max_grade": 100}
+    definition = load_definition(data)
+    credential = build_credential(definition, LearnerResult(learner_id="B1", given_name="Ona", grade=66.6666667))
+    title = _grading(credential).specified_by.grading_scheme.title
+    assert title.to_json() == {
+        "ca-ES-valencia": "Escala de qualificació de 0 a 100",
+        "eu": "0tik 100erako kalifikazio-eskala",
+        "gl": "Escala de cualificación de 0 a 100",
+        "oc-aranes": "Escala de qualificacion de 0 a 100",
+        "es": "Escala de calificación de 0 a 100",
+    }
+    assert _grading(credential).grade.note_literal.to_json() == {"ca-ES-valencia": "66,6666667"}
+
+
+def test_a_grading_title_given_is_kept() -> None:
+    definition = load_definition(demo())
+    credential = build_credential(definition, LearnerResult(learner_id="B1", given_name="Ona", grade=7))
+    title = _grading(credential).specified_by.grading_scheme.title
+    assert title.get("es") == "Escala numérica de 0 a 10 (aprobado a partir de 5)"
+
+
+@pytest.mark.parametrize(
+    ("languages", "top", "expected"),
+    [
+        (["en"], 10, {"en": "Grading scale 0-10"}),
+        (["eu"], 20, {"eu": "0tik 20rako kalifikazio-eskala"}),
+        (["eu"], 10, {"eu": "0tik 10erako kalifikazio-eskala"}),
+        (["ca"], 7.5, {"ca": "Escala de qualificació de 0 a 7,5"}),
+        (["ast", "en"], 10, {"es": "Escala de calificación de 0 a 10", "en": "Grading scale 0-10"}),
+        (["oc-ES-aranes"], 10, {"oc-ES-aranes": "Escala de qualificacion de 0 a 10"}),
+    ],
+)
+def test_grading_titles(languages: list[str], top: float, expected: dict[str, str]) -> None:
+    assert grading_title(languages, top).to_json() == expected
+
+
+@pytest.mark.parametrize(
+    ("grade", "lang", "text"),
+    [
+        (8.5, "ca-ES-valencia", "8,5"), (8.5, "en", "8.5"), (66.6666667, "es", "66,6666667"),
+        (7.25, "gl", "7,25"), (10.0, "eu", "10"), (1e-7, "oc-aranes", "0,0000001"), (0.0, "es", "0"),
+        (9.99999999999, "en-GB", "9.99999999999"), (123456.75, "de", "123456,75"),
+    ],
+)  # fmt: skip
+def test_the_grade_is_written_as_given_in_the_language_convention(grade: float, lang: str, text: str) -> None:
+    assert decimal_text(grade, lang) == text
+
+
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False), st.sampled_from(["ca", "en", "eu"]))
+@settings(max_examples=300, deadline=None)
+def test_the_grade_text_loses_no_precision(grade: float, lang: str) -> None:
+    text = decimal_text(grade, lang)
+    assert "e" not in text.lower()
+    assert float(text.replace(",", ".")) == grade
+
+
+def test_a_grade_from_the_results_file_keeps_its_digits(tmp_path: Path) -> None:
+    results = tmp_path / "r.csv"
+    results.write_text("expediente;nom;nota;data\nB1;Ona;66,6666667;14/06/2026\n", encoding="utf-8")
+    (learner,) = read_results(results)
+    assert isinstance(learner, LearnerResult)
+    definition = load_definition(co_official(grading={"pass_mark": 50, "max_grade": 100}))
+    note = _grading(build_credential(definition, learner)).grade.note_literal
+    assert note.to_json() == {"ca-ES-valencia": "66,6666667"}

@@ -6,6 +6,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,17 @@ from elmkit.model import (
 )
 from elmkit.model.datatypes import DateTime, Duration
 
-__all__ = ["CREDENTIAL_NAMESPACE", "PASS_TEXT", "CredentialFactory", "build_credential", "credential_id"]
+__all__ = [
+    "CREDENTIAL_NAMESPACE",
+    "DECIMAL_COMMA",
+    "GRADING_TITLE",
+    "PASS_TEXT",
+    "CredentialFactory",
+    "build_credential",
+    "credential_id",
+    "decimal_text",
+    "grading_title",
+]
 
 #: uuid5 namespace of credential ids.
 CREDENTIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:elmkit:credential")
@@ -263,6 +274,66 @@ def _pass_texts(languages: Sequence[str]) -> dict[str, str]:
     return texts
 
 
+#: Languages that write a decimal comma (``8,5``); the others write a point (``8.5``).
+DECIMAL_COMMA = frozenset(
+    {
+        "an", "ast", "bg", "bs", "ca", "cs", "da", "de", "el", "es", "et", "eu", "fi", "fr", "gl",
+        "hr", "hu", "is", "it", "lt", "lv", "mk", "nb", "nl", "nn", "no", "oc", "pl", "pt", "ro",
+        "ru", "sk", "sl", "sq", "sr", "sv", "tr", "uk",
+    }
+)  # fmt: skip
+
+
+def decimal_text(value: float, lang: str) -> str:
+    """``value`` as written in ``lang``: every digit it was given (``66.6666667``, never rounded),
+    no exponent, and the language's decimal separator (``8,5`` in Catalan, ``8.5`` in English)."""
+    text = format(Decimal(repr(float(value))), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    comma = lang.split("-", 1)[0].lower() in DECIMAL_COMMA
+    return text.replace(".", ",") if comma else text
+
+
+def _basque_allative(number: str) -> str:
+    """Basque "up to" (``-ra(ko)``) after a number written in digits: ``10erako``, ``20rako``.
+    The ending follows the last spoken word, which the last group of digits gives."""
+    from elmkit.render.labels import basque_ends_in_consonant
+
+    digits = number.replace(",", ".").rsplit(".", 1)[-1]
+    consonant = basque_ends_in_consonant(int(digits)) if digits.isdigit() else False
+    return f"{number}{'erako' if consonant else 'rako'}"
+
+
+#: The default title of a grading scheme from 0 to ``{top}``, by language.
+GRADING_TITLE = {
+    "es": "Escala de calificación de 0 a {top}",
+    "ca": "Escala de qualificació de 0 a {top}",
+    "gl": "Escala de cualificación de 0 a {top}",
+    "eu": "0tik {top_eu} kalifikazio-eskala",
+    "oc": "Escala de qualificacion de 0 a {top}",
+    "en": "Grading scale 0-{top}",
+}
+
+
+def grading_title(languages: Sequence[str], top: float) -> LangText:
+    """The default title of a grading scheme from 0 to ``top`` in ``languages``; a language
+    without its own words gets those of its fallback language, tagged with that language."""
+    texts: dict[str, str] = {}
+    for lang in languages:
+        for candidate in LangText().fallback_chain(lang):
+            base = candidate.split("-", 1)[0].lower()
+            if base in GRADING_TITLE:
+                tag = lang if base == lang.split("-", 1)[0].lower() else base
+                number = decimal_text(top, tag)
+                texts.setdefault(
+                    tag, GRADING_TITLE[base].format(top=number, top_eu=_basque_allative(number))
+                )
+                break
+    return LangText(texts)
+
+
 class CredentialFactory:
     """Builds the credentials of one definition; the parts every learner shares (organisations,
     specifications, concepts) are built once and shared by the credentials it returns.
@@ -284,7 +355,7 @@ class CredentialFactory:
             title=d.assessment_title or d.title,
             grading_scheme=GradingScheme(
                 id=stable_id(GradingScheme, f"{d.id}/grading"),
-                title=grading.title,
+                title=grading.title or grading_title(d.languages, grading.max_grade),
                 description=grading.description,
             ),
         )
@@ -372,7 +443,7 @@ class CredentialFactory:
             process.awarding_date = _datetime(learner.assessment_date)
 
         grade_texts = (
-            {lang: f"{learner.grade:g}"} if learner.grade is not None else self.pass_texts
+            {lang: decimal_text(learner.grade, lang)} if learner.grade is not None else self.pass_texts
         )
         assessment = LearningAssessment(
             id=stable_id(LearningAssessment, key),

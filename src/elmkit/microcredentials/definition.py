@@ -182,7 +182,9 @@ class QualityAssuranceInfo(_Config):
 class GradingInfo(_Config):
     """Grading scheme and the pass rule."""
 
-    title: DefinitionText = Field(default_factory=lambda: LangText({"en": "Grading scale 0-10"}))
+    title: DefinitionText | None = Field(
+        None, description="Defaults to 'Grading scale 0-<max_grade>' in the definition's languages"
+    )
     description: DefinitionText | None = None
     pass_mark: float | None = Field(
         5.0, ge=0, description="Minimum grade to pass; None: use the pass flag only"
