@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -216,3 +217,19 @@ def test_a_grade_from_the_results_file_keeps_its_digits(tmp_path: Path) -> None:
     definition = load_definition(co_official(grading={"pass_mark": 50, "max_grade": 100}))
     note = _grading(build_credential(definition, learner)).grade.note_literal
     assert note.to_json() == {"ca-ES-valencia": "66,6666667"}
+
+
+# --- learner ids and names in one Unicode form --------------------------------------------------
+
+
+def test_ids_and_names_from_results_are_nfc(tmp_path: Path) -> None:
+    results = tmp_path / "r.csv"
+    results.write_text(
+        "expediente;nom;cognoms;nota\nNu\u0301R-1;Nu\u0301ria;Pu\u0301ig;8,5\nN\u00faR-1;N\u00faria;P\u00faig;8,5\n",
+        encoding="utf-8",
+    )
+    first, second = read_results(results)
+    assert isinstance(first, LearnerResult) and isinstance(second, LearnerResult)
+    assert first.learner_id == second.learner_id == "N\u00faR-1"
+    assert first.given_name == "N\u00faria" and first.family_name == "P\u00faig"
+    assert all(unicodedata.is_normalized("NFC", v) for v in (first.learner_id, first.given_name, first.full_name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -97,6 +98,13 @@ class LearnerResult(BaseModel):
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return value
+
+    @field_validator("learner_id", "given_name", "family_name", "second_family_name")
+    @classmethod
+    def _one_unicode_form(cls, value: str) -> str:
+        """Ids and names in one Unicode form (NFC): ``Núria`` typed with a combining accent is
+        the same name, and ``NúR-1`` the same learner, as with the accented letter."""
+        return unicodedata.normalize("NFC", value)
 
     @field_validator("email", "national_id", "wallet", "grading_scheme", mode="before")
     @classmethod
