@@ -524,6 +524,52 @@ def test_co_official_languages_count_as_spanish_languages(
     assert check(data) == []
 
 
+def _vehes(where: str) -> Callable[[dict[str, Any]], None]:
+    def apply(data: dict[str, Any]) -> None:
+        vehes = vocab.language("VAL").to_jsonld()
+        if where == "primary":
+            data["displayParameter"]["primaryLanguage"] = vehes
+        elif where == "display":
+            data["displayParameter"]["language"] = [data["displayParameter"]["language"][0], vehes]
+        else:
+            spec(data)["language"] = [vehes]
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    ("where", "path"),
+    [
+        ("primary", "/displayParameter/primaryLanguage"),
+        ("display", "/displayParameter/language/1"),
+        ("spec", "/credentialSubject/hasClaim/0/specifiedBy/language/0"),
+    ],
+)
+def test_vehes_is_reported_as_no_valencian(spanish: dict[str, Any], where: str, path: str) -> None:
+    data = copy.deepcopy(spanish)
+    _vehes(where)(data)
+    found = [f for f in check(data) if f.code == "es/language-vehes"]
+    assert [(f.path, f.severity) for f in found] == [(path, Severity.ERROR)]
+    assert "ca-ES-valencia" in found[0].message("en") and "ca-ES-valencia" in found[0].message("es")
+
+
+@pytest.mark.parametrize("primary", ["ca", "eu", "gl", "oc-aranes"])
+def test_a_primary_language_europass_does_not_display_is_warned_even_with_spanish(
+    spanish: dict[str, Any], primary: str
+) -> None:
+    data = copy.deepcopy(spanish)
+    _languages({primary: "Títol", "es": "Título"}, [primary, "es"])(data)
+    found = [f for f in check(data) if f.profile == "es-crue-ruepep"]
+    code = vocab.language(primary).notation
+    assert [(f.code, f.severity, f.path) for f in found] == [
+        ("es/europass-primary-language", Severity.WARNING, "/displayParameter/primaryLanguage")
+    ]
+    assert code in found[0].message("en") and code in found[0].message("es")
+    assert check(data, profile=SpanishMicroCredentialProfile(europass=False)) == []
+    _languages({primary: "Títol", "es": "Título"}, ["es", primary])(data)
+    assert check(data) == []
+
+
 def test_the_europass_warning_can_be_turned_off(spanish: dict[str, Any]) -> None:
     data = copy.deepcopy(spanish)
     _languages({"ca": "Microcredencials"}, ["ca"])(data)

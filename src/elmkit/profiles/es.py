@@ -21,6 +21,7 @@ from elmkit.model.base import ElmNode
 from elmkit.model.classes import (
     Concept,
     CreditPoint,
+    IndividualDisplay,
     LegalIdentifier,
     Organisation,
     Person,
@@ -96,6 +97,10 @@ _SRC_EIDAS: Final = (
 )
 _SRC_LANG: Final = "Constitución Española art. 3 and Statutes of Autonomy (co-official languages)"
 _SRC_EUROPASS: Final = "Europass EDC: labels and display in 29 languages, without ca, eu, gl or oc"
+_SRC_VEHES: Final = (
+    "IANA language subtag registry (val = Vehes; ca-ES-valencia = Valencian, variant 2007-03-06); "
+    "EU language authority table (VAL = Vehes, CAT = Catalan)"
+)
 
 
 def _rule(code: str, en: str, es: str, source: str, *, provisional: bool = False) -> Rule:
@@ -227,6 +232,22 @@ _RULE_LIST: Final = (
         "solo lenguas cooficiales ({value}), que Europass no puede mostrar: añada el castellano (o "
         "el inglés) como lengua principal",
         _SRC_EUROPASS,
+    ),
+    _rule(
+        "es/europass-primary-language",
+        "the primary language {value} is not one Europass displays: make Spanish (or English) the "
+        "primary language and keep {value} among the other languages",
+        "la lengua principal {value} no es una que Europass muestre: ponga el castellano (o el "
+        "inglés) como lengua principal y mantenga {value} entre las demás lenguas",
+        _SRC_EUROPASS,
+    ),
+    _rule(
+        "es/language-vehes",
+        "the language VAL is Vehes (ISO 639-3 'val'), not Valencian: Valencian is tagged "
+        "ca-ES-valencia and its language is CAT (Catalan)",
+        "la lengua VAL es el vehes (ISO 639-3 «val»), no el valenciano: el valenciano se etiqueta "
+        "ca-ES-valencia y su lengua es CAT (catalán)",
+        _SRC_VEHES,
     ),
 )
 
@@ -627,21 +648,45 @@ class SpanishMicroCredentialProfile(IndexedProfile):
         display_codes: list[str] = []
         codes: list[str] = []
         display = parts.display
+        primary: str | None = None
+        vehes: list[tuple[str, ElmNode | None]] = []
         if display is not None:
-            for concept in [*display.language, display.primary_language]:
+            primary = _concept_code(parts.index.resolve(display.primary_language))
+            located = [
+                *((f"/displayParameter/language/{i}", c) for i, c in enumerate(display.language)),
+                ("/displayParameter/primaryLanguage", display.primary_language),
+            ]
+            for i, item in enumerate(display.individual_display):
+                page = parts.index.resolve(item)
+                if isinstance(page, IndividualDisplay):
+                    located.append((f"/displayParameter/individualDisplay/{i}/language", page.language))
+            for path, concept in located:
                 code = _concept_code(parts.index.resolve(concept))
                 if code is not None:
-                    display_codes.append(code)
+                    if not path.startswith("/displayParameter/individualDisplay"):
+                        display_codes.append(code)
+                    if code == "VAL":
+                        vehes.append((path, display))
             codes += _text_codes(display.title)
         for ach in parts.achievements:
             codes += _text_codes(ach.node.title)
             if ach.spec is not None:
                 codes += _text_codes(ach.spec.title)
-                codes += [
-                    code
-                    for c in ach.spec.language
-                    if (code := _concept_code(parts.index.resolve(c)))
-                ]
+                for i, c in enumerate(ach.spec.language):
+                    code = _concept_code(parts.index.resolve(c))
+                    if code:
+                        codes.append(code)
+                        if code == "VAL":
+                            vehes.append((f"{ach.spec_path}/language/{i}", ach.spec))
+        for path, focus in vehes:
+            out.add(
+                "es/language-vehes",
+                Severity.ERROR,
+                path,
+                focus=focus,
+                prop=property_iri("DisplayParameter", "language"),
+                value="VAL",
+            )
         everything = set(codes) | set(display_codes)
         if not everything & _SPAIN_LANGUAGES:
             out.add(
@@ -668,6 +713,15 @@ class SpanishMicroCredentialProfile(IndexedProfile):
                 focus=display,
                 prop=property_iri("DisplayParameter", "language"),
                 value=listed,
+            )
+        elif primary is not None and primary not in europass:
+            out.add(
+                "es/europass-primary-language",
+                Severity.WARNING,
+                "/displayParameter/primaryLanguage",
+                focus=display,
+                prop=property_iri("DisplayParameter", "primaryLanguage"),
+                value=primary,
             )
 
 
