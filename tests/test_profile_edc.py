@@ -400,3 +400,29 @@ def test_members_json_ld_would_drop_are_warned_about() -> None:
     assert "misspelt" in dropped[0].message("en") and "mal escrita" in dropped[0].message("es")
     kept = Person(id="urn:p:2", given_name={"es": "Ana"}, **{"http://example.org/nickname": "Anita"})
     assert not [f for f in get_profile("edc-ap").check(kept, stage=Stage.DRAFT) if f.code == "edc-ap/unknown-member"]
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x1b", "\x07", "\x85", "\ufffe", "\U0001ffff", "\ufdd0"])
+def test_characters_no_text_may_hold_are_errors(bad: str) -> None:
+    data = _json(MC_SIGNED)
+    data["displayParameter"]["title"] = {"es": f"Título{bad}", "en": "Title"}
+    data["credentialSubject"]["hasClaim"]["title"] = f"Untagged{bad}"
+    found = [f for f in _check(data) if f.code == "edc-ap/character"]
+    assert {f.path for f in found} == {"/displayParameter/title/es", "/credentialSubject/hasClaim/0/title"}
+    assert all(f.severity is Severity.ERROR for f in found)
+    assert all(f"U+{ord(bad):04X}" in f.message("en") and f.message("es") for f in found)
+
+
+def test_tabs_and_line_breaks_are_no_finding() -> None:
+    data = _json(MC_SIGNED)
+    data["displayParameter"]["title"] = {"es": "Título\ten\r\ndos líneas"}
+    assert not [f for f in _check(data) if f.code in ("edc-ap/character", "edc-ap/empty-text")]
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\u200b", "\ufeff", "\u3164"])
+def test_a_text_that_shows_nothing_is_a_warning_naming_its_language(blank: str) -> None:
+    data = _json(MC_SIGNED)
+    data["displayParameter"]["title"] = {"ca-ES-valencia": blank, "es": "Título"}
+    found = [f for f in _check(data) if f.code == "edc-ap/empty-text"]
+    assert [(f.path, f.severity) for f in found] == [("/displayParameter/title/ca-ES-valencia", Severity.WARNING)]
+    assert "'ca-ES-valencia'" in found[0].message("en") and "'ca-ES-valencia'" in found[0].message("es")

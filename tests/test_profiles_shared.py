@@ -351,3 +351,21 @@ def test_result_dates_are_written_as_days_without_a_time_zone(course: Credential
     claims = doc["credentialSubject"]["hasClaim"]
     claim = claims[0] if isinstance(claims, list) else claims
     assert claim["awardedBy"]["awardingDate"] == "2026-06-19T00:00:00"
+
+
+@pytest.mark.parametrize("text", ["\u200b", "Universitat\x1b"])
+def test_shared_nodes_with_bad_texts_are_reported_as_a_full_check_does(tmp_path: Path, text: str) -> None:
+    factory = _factory(tmp_path)
+    factory.awarding.legal_name = LangText({"es": "Universidad", "ca": text})
+    credential = factory.build(LearnerResult(learner_id="B1", given_name="Aitor"), valid_from=WHEN)
+    assert not SharedGraph(factory.shared_nodes()).texts_clean()
+    full = list(get_profile("edc-ap").check(credential, stage=Stage.READY))
+    assert any(f.focus == factory.awarding.id and f.code in ("edc-ap/empty-text", "edc-ap/character") for f in full)
+    _same_findings(credential, factory.shared_nodes())
+
+
+def test_a_learner_text_with_control_characters_is_reported_with_shared_nodes(course: CredentialFactory) -> None:
+    credential = course.build(LearnerResult(learner_id="B2", given_name="Ai\x07tor"), valid_from=WHEN)
+    full = list(get_profile("edc-ap").check(credential, stage=Stage.READY))
+    assert "/credentialSubject/givenName/es" in {f.path for f in full if f.code == "edc-ap/character"}
+    _same_findings(credential, course.shared_nodes())

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from elmkit.model.base import SEC_PROOF, ElmNode, same_node
-from elmkit.model.text import NO_LANGUAGE, LangText
+from elmkit.model.text import NO_LANGUAGE, LangText, bad_characters, is_blank
 from elmkit.profiles import _edc_data as data
 
 __all__ = [
@@ -985,6 +985,7 @@ class SharedGraph:
     __slots__ = (
         "_clean",
         "_roots",
+        "_texts_clean",
         "by_iri",
         "graph",
         "memo",
@@ -1015,6 +1016,7 @@ class SharedGraph:
         self.usable = usable
         """Whether credentials can be read with the shared reading at all."""
         self._clean: dict[tuple[str, ...], bool] = {}
+        self._texts_clean: bool | None = None
 
     def same_as_shared(self, iri: str, node: ElmNode) -> bool:
         """Whether ``node`` is a copy of the shared node ``iri`` (it reads the same)."""
@@ -1029,6 +1031,30 @@ class SharedGraph:
             self._clean[rules.layers] = found
         return found
 
+
+    def texts_clean(self) -> bool:
+        """Whether no text of the shared reading has a problem (see :func:`text_problems`)."""
+        if self._texts_clean is None:
+            self._texts_clean = next(text_problems(self.resources.values()), None) is None
+        return self._texts_clean
+
+
+def text_problems(
+    resources: Iterable[Resource],
+) -> Iterator[tuple[Resource, str, Literal, Location, str]]:
+    """The texts of ``resources`` that no credential should hold, as ``(node, property,
+    literal, where, problem)``: ``characters`` for control characters (other than tab and line breaks),
+    Unicode non-characters or lone surrogates in any literal, ``blank`` for a language-tagged
+    text that shows nothing (empty, white space, zero-width characters)."""
+    for res in resources:
+        for predicate, entries in res.props.items():
+            for value, where in entries:
+                if type(value) is not tuple or type(value[0]) is not str:
+                    continue
+                if bad_characters(value[0]):
+                    yield res, predicate, value, where, "characters"
+                elif value[1] == LANG_STRING and is_blank(value[0]):
+                    yield res, predicate, value, where, "blank"
 
 
 def _acyclic(resources: Iterable[Resource]) -> bool:

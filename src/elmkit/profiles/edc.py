@@ -19,14 +19,16 @@ shapes. Stages:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from elmkit.model.base import ElmNode
+from elmkit.model.text import bad_characters
 from elmkit.profiles._edc_engine import (
     LAYERS,
     NO_CV,
+    Graph,
     Resource,
     Rule,
     RuleSet,
@@ -36,6 +38,7 @@ from elmkit.profiles._edc_engine import (
     evaluate,
     json_pointer,
     rule_set,
+    text_problems,
 )
 from elmkit.profiles.base import Finding, PreparedProfile, Profile, Severity, Stage
 
@@ -326,6 +329,37 @@ def _finding(v: Violation, ruleset: RuleSet, stage: Stage, profile: str) -> Find
     )
 
 
+def _text_findings(graph: Graph, profile: str) -> Iterator[Finding]:
+    """elmkit's own findings on texts (the shapes say nothing of them): characters no text may
+    hold (an error: RDF/XML cannot write them, and nobody can read them), and language-tagged
+    texts that show nothing (a warning: the viewer shows an empty title, say)."""
+    for res, predicate, literal, where, problem in text_problems(graph):
+        at, term, index = where
+        path = f"{json_pointer(at)}/{term}" + ("" if index is None else f"/{index}")
+        text, _, tag = literal
+        if problem == "characters":
+            shown = ", ".join(f"U+{ord(char):04X}" for char in bad_characters(text))
+            code, severity = "edc-ap/character", Severity.ERROR
+            messages = {
+                "en": f"The text holds characters no text may hold ({shown}): control characters "
+                "other than tab and line breaks, or Unicode non-characters.",
+                "es": f"El texto contiene caracteres que ningún texto puede contener ({shown}): "
+                "caracteres de control distintos del tabulador y los saltos de línea, o no "
+                "caracteres de Unicode.",
+            }
+        else:
+            code, severity = "edc-ap/empty-text", Severity.WARNING
+            messages = {
+                "en": f"The text in language {tag!r} is empty or shows only white space or "
+                "invisible characters.",
+                "es": f"El texto en el idioma {tag!r} está vacío o solo tiene espacios o "
+                "caracteres invisibles.",
+            }
+        yield Finding(
+            code, severity, messages, path, res.iri, property=predicate, profile=profile, value=text
+        )
+
+
 # --------------------------------------------------------------------------- profiles
 
 
@@ -411,9 +445,12 @@ class EdcProfile:
                 f"no se han leído ni comprobado: {shown}.",
                 "",
             )
-        if graph.shared is not None and not graph.shared.clean(ruleset):
+        if graph.shared is not None and not (
+            graph.shared.clean(ruleset) and graph.shared.texts_clean()
+        ):
             graph = build_graph(credential)
         findings.extend(_finding(v, ruleset, stage, self.name) for v in evaluate(graph, ruleset))
+        findings.extend(_text_findings(graph, self.name))
         return findings
 
 
