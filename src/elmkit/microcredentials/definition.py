@@ -183,7 +183,7 @@ class GradingInfo(_Config):
     """Grading scheme and the pass rule."""
 
     title: DefinitionText | None = Field(
-        None, description="Defaults to 'Grading scale 0-<max_grade>' in the definition's languages"
+        None, description="Defaults to the scale, 0 to max_grade, named in the definition's languages"
     )
     description: DefinitionText | None = None
     pass_mark: float | None = Field(
