@@ -310,3 +310,29 @@ def test_a_node_without_id_held_at_two_places_is_one_node_to_json_ld() -> None:
     identifiers = [q for q in quads.splitlines() if q.startswith("<urn:epass:org:1> <http://data.europa.eu/snb/model/elm/eidasLegalIdentifier>")]
     assert len(identifiers) == 1, identifiers
     assert isomorphic(to_graph(credential), to_graph(load(document)))
+
+
+def test_blank_node_labels_given_by_the_writer_never_take_one_the_model_uses() -> None:
+    """A model read from RDF holds ``_:b0``…; an object without id then shared in code gets a
+    label of its own, not one of a different node."""
+    from elmkit.model import Identifier
+
+    org = load(
+        {
+            "id": "urn:o:1",
+            "type": "Organisation",
+            "hasSubOrganization": [
+                {"id": "_:b0", "type": "Organisation", "legalName": {"en": "B"}},
+                {"id": "_:b2", "type": "Organisation", "legalName": {"en": "C"}},
+                {"id": "urn:o:3", "type": "Organisation"},
+            ],
+        }
+    )
+    shared = Identifier.from_data({"type": "Identifier", "notation": "X-1"})
+    other = Identifier.from_data({"type": "Identifier", "notation": "X-2"})
+    org.identifier = [shared, other]
+    org.has_sub_organization[2].identifier = [shared, other]
+    text = dumps(org)
+    assert isomorphic(to_graph(org), to_graph(load(text)))
+    labels = [n["id"] for n in json.loads(text)["identifier"]]
+    assert len(set(labels)) == 2 and not {"_:b0", "_:b2"} & set(labels), labels

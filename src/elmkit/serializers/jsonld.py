@@ -14,6 +14,7 @@ Reading has two roads:
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import secrets
@@ -399,15 +400,35 @@ def _write(node: ElmNode, sort: bool, max_depth: int) -> dict[str, Any]:
     """The JSON-LD body of ``node``. A node without id written at more than one place (the
     identifier of an organisation that is both issuer and awarding body, say) would be a node
     of its own at each place to JSON-LD: then the body is written again, with a blank node
-    label (``_:b0``…, in order of first use) in every copy of such nodes."""
+    label (``_:b0``…, in order of first use, skipping the labels the document already uses)
+    in every copy of such nodes."""
     writer = _Writer(sort=sort, max_depth=max_depth)
     body = writer.node(node, root=True)
     again = [key for key, times in writer.unnamed.items() if times > 1]
     if again:
-        labels = {key: f"_:b{number}" for number, key in enumerate(again)}
+        taken = _blank_labels(body)
+        fresh = (label for label in (f"_:b{n}" for n in itertools.count()) if label not in taken)
+        labels = {key: next(fresh) for key in again}
         body = _Writer(sort=sort, max_depth=max_depth, labels=labels).node(node, root=True)
     assert isinstance(body, dict)
     return body
+
+
+def _blank_labels(value: Any) -> set[str]:
+    """Every string of a written document that is a blank node label (``_:…``): the ids of
+    nodes and the references to them, wherever they are (unknown properties included)."""
+    found: set[str] = set()
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            if item.startswith("_:"):
+                found.add(item)
+        elif type(item) is dict:
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return found
 
 
 def node_to_jsonld(
