@@ -336,3 +336,18 @@ def test_blank_node_labels_given_by_the_writer_never_take_one_the_model_uses() -
     assert isomorphic(to_graph(org), to_graph(load(text)))
     labels = [n["id"] for n in json.loads(text)["identifier"]]
     assert len(set(labels)) == 2 and not {"_:b0", "_:b2"} & set(labels), labels
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_blank_node_held_by_a_field_and_an_unknown_property_stays_one_node(fmt: str) -> None:
+    source = (
+        "@prefix org: <http://www.w3.org/ns/org#> .\n"
+        f"<urn:o:1> a <{ELM}Organisation> ; org:hasSubOrganization _:x ; <http://ex.org/p> _:x .\n"
+        f'_:x a <{ELM}Organisation> ; <{ELM}homepage> <http://ex.org/h> .\n'
+    )
+    expected = rdflib.Graph().parse(data=source, format="turtle")
+    node = load(source, format="turtle")
+    graph = to_graph(node)
+    assert len(set(graph.objects(URIRef("urn:o:1"), None)) - {URIRef(ELM + "Organisation")}) == 1
+    assert isomorphic(graph, expected)
+    assert isomorphic(to_graph(load(dumps(node, fmt), format=fmt)), expected)

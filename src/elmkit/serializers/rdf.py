@@ -147,6 +147,7 @@ class _GraphWriter:
     def extras(self, subject: Node, types: list[str], extra: dict[str, Any]) -> None:
         """Unknown properties mean what JSON-LD makes of them: expand them with pyld."""
         from pyld import jsonld
+        from pyld.identifier_issuer import IdentifierIssuer
 
         from elmkit.serializers.context import STANDARD_CONTEXT
         from elmkit.serializers.jsonld import _Writer, pyld_options
@@ -154,13 +155,16 @@ class _GraphWriter:
         writer = _Writer(sort=False, max_depth=self.max_depth)
         body = {k: _shield_doubles(writer.plain(v, 1)) for k, v in extra.items() if k != "@context"}
         doc = {"@context": list(STANDARD_CONTEXT), "id": _SUBJECT, "type": types, **body}
+        issuer = IdentifierIssuer("_:")
         try:
-            dataset = jsonld.to_rdf(doc, pyld_options())
+            dataset = jsonld.to_rdf(doc, {**pyld_options(), "identifierIssuer": issuer})
         except jsonld.JsonLdError as exc:
             raise ModelError(f"unknown properties cannot be written as RDF: {exc.args[0]}") from None
         except (ValueError, TypeError) as exc:  # pyld lets some IRI errors through unwrapped
             raise ModelError(f"unknown properties cannot be written as RDF: {exc}") from None
-        blanks: dict[str, BNode] = {}
+        # pyld relabels blank nodes; one the document labels is the node of that label
+        # elsewhere in the model too (a node held by a field and by an unknown property)
+        blanks: dict[str, BNode] = {new: BNode(old[2:]) for old, new in issuer.existing.items()}
 
         def term(item: dict[str, Any]) -> Node:
             if item["type"] == "blank node":
