@@ -351,3 +351,23 @@ def test_a_blank_node_held_by_a_field_and_an_unknown_property_stays_one_node(fmt
     assert len(set(graph.objects(URIRef("urn:o:1"), None)) - {URIRef(ELM + "Organisation")}) == 1
     assert isomorphic(graph, expected)
     assert isomorphic(to_graph(load(dumps(node, fmt), format=fmt)), expected)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_proof_member_survives_rdf_linked_from_sec_proof(fmt: str) -> None:
+    """A document's ``proof`` member is a named graph in JSON-LD; an RDF graph cannot hold one,
+    so ``sec:proof`` points to the proof node itself, which reads back and is written again."""
+    sec = "https://w3id.org/security#"
+    proof = {"type": "Ed25519Signature2018", "jws": "eyJ..abc", "proofPurpose": "assertionMethod"}
+    node = load(
+        {"id": "urn:c:1", "type": ["VerifiableCredential", "EuropeanDigitalCredential"], "proof": proof}
+    )
+    graph = to_graph(node)
+    (target,) = graph.objects(URIRef("urn:c:1"), URIRef(sec + "proof"))
+    assert graph.value(target, URIRef(sec + "jws")) == Literal("eyJ..abc")
+    assert (target, RDF.type, URIRef(sec + "Ed25519Signature2018")) in graph
+    again = load(dumps(node, fmt), format=fmt)
+    assert again.origin.left_out == ()
+    assert isomorphic(to_graph(again), graph)
+    assert isomorphic(to_graph(load(dumps(again))), graph)
+    assert isomorphic(to_graph(load(dumps(again, fmt), format=fmt)), graph)

@@ -314,6 +314,8 @@ class ExpandedReader:
                     graph = v["@graph"] if isinstance(v["@graph"], list) else [v["@graph"]]
                     for inner in graph:
                         items.append(self._node_value(inner, hint))
+                elif spec.plain_proof and self._foreign(v):
+                    misfits.append(v)  # a proof of another vocabulary: kept as it is
                 else:
                     items.append(self._node_value(v, hint))
         elif kind == K_IRI:
@@ -325,6 +327,14 @@ class ExpandedReader:
         if not items:
             return None, misfits
         return (items[0] if len(items) == 1 else items), misfits
+
+    def _foreign(self, value: dict[str, Any]) -> bool:
+        """Whether a node (or the node a reference names) has types, none of them ELM's."""
+        target = self.index.get(value["@id"]) if _is_ref(value) and isinstance(value["@id"], str) else value
+        if target is None:
+            return False
+        names = self.type_names(target)
+        return bool(names) and class_for_types(names) is None
 
     def _node_value(self, value: Any, hint: type[ElmNode] | None) -> Any:
         if _is_ref(value) and isinstance(value["@id"], str):
@@ -404,6 +414,7 @@ class ExpandedReader:
         out: dict[str, Any] = {}
         nid = node.get("@id")
         if isinstance(nid, str):
+            self.reached.add(nid)
             label = self._label(nid) if nid.startswith("_:") else nid
             if label is not None:
                 out["@id"] = label

@@ -180,9 +180,28 @@ class _GraphWriter:
                 datatype = _XSD_DOUBLE
             return Literal(item["value"], datatype=URIRef(datatype), normalize=False)
 
+        # A graph cannot hold a named graph (the W3C context puts a ``proof`` member in one):
+        # the statement that points to the named graph points to the nodes it is about instead,
+        # as the model's own proofs are linked.
+        heads = {name: _graph_heads(triples) for name, triples in dataset.items() if name != "@default"}
         for triples in dataset.values():
             for triple in triples:
-                self.triples.add((term(triple["subject"]), term(triple["predicate"]), term(triple["object"])))
+                s, p, o = term(triple["subject"]), term(triple["predicate"]), triple["object"]
+                found = heads.get(o["value"]) if o["type"] != "literal" else None
+                if found:
+                    for head in found:
+                        self.triples.add((s, p, term(head)))
+                else:
+                    self.triples.add((s, p, term(o)))
+
+
+def _graph_heads(triples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The nodes a named graph is about: its subjects no statement of it points to (all of its
+    subjects when each is pointed to)."""
+    subjects = {t["subject"]["value"]: t["subject"] for t in triples}
+    pointed = {t["object"]["value"] for t in triples if t["object"]["type"] != "literal"}
+    heads = [item for value, item in subjects.items() if value not in pointed]
+    return heads or list(subjects.values())
 
 
 #: Stands for ``xsd:double`` while pyld turns unknown properties into RDF: pyld rewrites the
