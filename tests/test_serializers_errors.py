@@ -505,3 +505,35 @@ def test_a_number_where_text_belongs_reads_the_same_on_both_roads(extra_context:
     for given, read in ((6, "6"), (1.5, "1.5")):
         credit = load({**document, "point": given})
         assert credit.point == read and not credit.__pydantic_extra__  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("passwd", "root:x:0:0:SECRET-TOKEN:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin\n"),
+        ("notes.ttl", "@prefix ex: <http://ex.org/> .\nex:a ex:b SECRET-TOKEN .\n"),
+        ("data.nt", "<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> SECRET-TOKEN .\n"),
+        (
+            "data.rdf",
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            '<rdf:Description rdf:about="urn:SECRET-TOKEN" rdf:aboutEach="x"/></rdf:RDF>',
+        ),
+        ("data.xml", "<a>SECRET-TOKEN</b>"),
+    ],
+)
+def test_errors_about_a_file_name_it_and_never_quote_its_content(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    """A service passing untrusted text as ``str`` might name a local file: its errors must not
+    show what the file holds."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ParseError) as caught:
+        load(str(path))
+    assert "SECRET" not in str(caught.value)
+    assert str(path) in str(caught.value)
+    with pytest.raises(ParseError) as caught:
+        load(path)
+    assert "SECRET" not in str(caught.value)
+    with pytest.raises(ParseError) as caught:  # the document's own text may be quoted
+        load(content.encode(), format=None if name != "passwd" else "turtle")

@@ -232,7 +232,8 @@ def load(
     from elmkit.serializers.rdf import parse_rdf
 
     left_out: list[str] = []
-    node = graph_to_node(parse_rdf(data, fmt), root=root, strict=strict, left_out=left_out)
+    graph = parse_rdf(data, fmt, source=None if path is None else str(path))
+    node = graph_to_node(graph, root=root, strict=strict, left_out=left_out)
     node.set_origin(Origin(kind="rdf", format=fmt, source=path, left_out=tuple(left_out)))
     return node
 

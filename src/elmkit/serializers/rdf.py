@@ -511,16 +511,16 @@ def _as_bytes(data: bytes | str) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
-def _parse_rdfxml(data: bytes, graph: Graph) -> None:
+def _parse_rdfxml(data: bytes, graph: Graph, source: str | None) -> None:
     probe = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else None
     if _DOCTYPE.search(data) or (probe is not None and _DOCTYPE.search(probe.encode("utf-8"))):
         raise ParseError("RDF/XML with a document type declaration (DTD) or entities is refused")
-    _sax_parse(data, graph)
+    _sax_parse(data, graph, source)
 
 
-def _sax_parse(data: bytes, graph: Graph) -> None:
+def _sax_parse(data: bytes, graph: Graph, source_name: str | None = None) -> None:
     """rdflib's RDF/XML parser on a SAX reader that refuses DTDs and external entities."""
-    from xml.sax import SAXException, handler
+    from xml.sax import SAXException, SAXParseException, handler
 
     from rdflib.parser import InputSource, create_input_source
     from rdflib.plugins.parsers.rdfxml import create_parser
@@ -533,6 +533,9 @@ def _sax_parse(data: bytes, graph: Graph) -> None:
     try:
         parser.parse(source)
     except SAXException as exc:
+        if source_name is not None:
+            line = exc.getLineNumber() if isinstance(exc, SAXParseException) else None
+            raise ParseError(_unquoted("rdfxml", source_name, line)) from None
         raise ParseError(f"malformed RDF/XML: {exc}") from None
 
 
@@ -551,19 +554,27 @@ def _restore_relative(graph: Graph) -> Graph:
     return graph
 
 
-def parse_rdf(data: bytes | str, fmt: str, *, base: str | None = None) -> Graph:
+def _unquoted(fmt: str, source: str, line: int | None) -> str:
+    where = f" at line {line}" if line is not None else ""
+    return f"malformed {fmt} in the file {source}{where} (a file's content is never quoted)"
+
+
+def parse_rdf(
+    data: bytes | str, fmt: str, *, base: str | None = None, source: str | None = None
+) -> Graph:
     """Parse Turtle (``turtle``), N-Triples (``nt``) or RDF/XML (``rdfxml``) into a graph.
 
     Literals keep their lexical form. Relative IRIs are resolved against ``base``; without one
     they stay relative, as JSON-LD and RDF/XML read them. Raises
     :class:`~elmkit.errors.ParseError` for malformed input and for RDF/XML with a DTD or
-    entities.
+    entities. ``source`` names the file ``data`` was read from: errors then name the file and
+    the line, and never quote the content (the parsers' own messages do).
     """
     graph = Graph()
     try:
         with _lexical_literals():
             if fmt == "rdfxml":
-                _parse_rdfxml(_as_bytes(data), graph)
+                _parse_rdfxml(_as_bytes(data), graph, source)
             elif fmt in ("turtle", "nt"):
                 text = data if isinstance(data, str) else bytes(data).decode("utf-8-sig")
                 graph.parse(data=text, format=fmt, publicID=base or NO_BASE)
@@ -578,5 +589,8 @@ def parse_rdf(data: bytes | str, fmt: str, *, base: str | None = None) -> Graph:
     except UnicodeDecodeError as exc:
         raise ParseError(f"the document is not UTF-8: {exc.reason} at byte {exc.start}") from None
     except Exception as exc:  # rdflib's parsers raise assorted exception types
+        if source is not None:
+            line = getattr(exc, "lines", None)
+            raise ParseError(_unquoted(fmt, source, line + 1 if isinstance(line, int) else None)) from None
         raise ParseError(f"malformed {fmt}: {exc}") from None
     return graph
