@@ -537,3 +537,56 @@ def test_errors_about_a_file_name_it_and_never_quote_its_content(
     assert "SECRET" not in str(caught.value)
     with pytest.raises(ParseError) as caught:  # the document's own text may be quoted
         load(content.encode(), format=None if name != "passwd" else "turtle")
+
+
+def _diamond(levels: int, leaf_text: str) -> Organisation:
+    """Organisations each holding the two of the level below: 2**levels leaves when written."""
+    below = [Organisation(id=f"urn:o:leaf{x}", legal_name=LangText({"en": leaf_text})) for x in "ab"]
+    for level in range(levels - 1):
+        below = [Organisation(id=f"urn:o:{level}{x}", has_sub_organization=list(below)) for x in "ab"]
+    return Organisation(id="urn:o:root", has_sub_organization=below)
+
+
+def test_writing_shared_nodes_that_double_at_each_level_is_refused_not_exhausting_memory() -> None:
+    big = _diamond(9, "x" * 1_000_000)  # 512 copies of a million characters
+    with pytest.raises(StructureError, match="characters of text") as caught:
+        dumps(big)
+    assert caught.value.path.startswith("/hasSubOrganization/")
+    assert len(dumps(big, "turtle")) < 3_000_000  # RDF holds each node once
+
+
+def test_writing_is_bounded_by_the_number_of_nodes_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    from elmkit.serializers import jsonld
+
+    monkeypatch.setattr(jsonld, "DEFAULT_MAX_WRITTEN_NODES", 1000)
+    assert json.loads(dumps(_diamond(8, "x")))  # 511 nodes
+    with pytest.raises(StructureError, match="1000 nodes"):
+        dumps(_diamond(10, "x"))
+
+
+@pytest.mark.parametrize("fmt", ["jsonld", "turtle"])
+def test_a_document_whose_shared_nodes_expand_to_too_much_text_is_refused_when_read(fmt: str) -> None:
+    """Reading embeds a node each place it is held: a 4.5 MB document of shared nodes holding
+    shared nodes would expand to 128 million characters."""
+    graph = [{"id": "urn:root", "type": "Organisation", "hasSubOrganization": ["urn:a0", "urn:b0"]}]
+    for level in range(9):
+        for x in "ab":
+            item: dict[str, Any] = {"id": f"urn:{x}{level}", "type": "Organisation"}
+            if level < 8:
+                item["hasSubOrganization"] = [f"urn:a{level + 1}", f"urn:b{level + 1}"]
+            else:
+                item["legalName"] = {"en": "x" * 500_000}
+            graph.append(item)
+    document = json.dumps({"@context": list(STANDARD_CONTEXT), "@graph": graph})
+    if fmt == "turtle":
+        elm, org = "http://data.europa.eu/snb/model/elm/", "http://www.w3.org/ns/org#"
+        lines = [f"<urn:root> a <{elm}Organisation> ; <{org}hasSubOrganization> <urn:a0>, <urn:b0> ."]
+        for level in range(9):
+            for x in "ab":
+                if level < 8:
+                    lines.append(f"<urn:{x}{level}> <{org}hasSubOrganization> <urn:a{level + 1}>, <urn:b{level + 1}> .")
+                else:
+                    lines.append(f'<urn:{x}{level}> <http://www.w3.org/ns/regorg#legalName> "{"x" * 500_000}"@en .')
+        document = "\n".join(lines)
+    with pytest.raises(StructureError, match="characters of text"):
+        load(document, format=fmt)

@@ -42,10 +42,13 @@ from elmkit.serializers.tables import (
     term_for_class_iri,
 )
 
-__all__ = ["DEFAULT_MAX_NODES", "ExpandedReader", "pick_root", "referenced_ids"]
+__all__ = ["DEFAULT_MAX_NODES", "DEFAULT_MAX_TEXT", "ExpandedReader", "pick_root", "referenced_ids"]
 
 #: Most nodes one document may expand to (shared nodes are repeated when embedded).
 DEFAULT_MAX_NODES = 200_000
+#: Most characters of literal text one document may expand to (each embedded copy of a shared
+#: node counts): shared nodes holding shared nodes double at each level.
+DEFAULT_MAX_TEXT = 100_000_000
 
 _XSD_STRING = XSD + "string"
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -181,6 +184,8 @@ class ExpandedReader:
         self.sort_types = sort_types
         self.max_nodes = max_nodes
         self.count = 0
+        self.text = 0
+        """Characters of literal text read so far (each embedded copy counts)."""
         self.depth = 0
         self.active: set[str] = set()
         self.labels: dict[str, str] = {}
@@ -210,11 +215,23 @@ class ExpandedReader:
         self.count += 1
         if self.count > self.max_nodes:
             raise StructureError(f"the data expands to more than {self.max_nodes} nodes")
+        if self.text > DEFAULT_MAX_TEXT:
+            raise StructureError(
+                f"the data expands to more than {DEFAULT_MAX_TEXT} characters of text (nodes "
+                "held at several places are embedded in full at each place)"
+            )
         if self.depth >= DEFAULT_MAX_DEPTH:
             raise StructureError(
                 f"nodes are nested (or refer to one another) deeper than {DEFAULT_MAX_DEPTH} levels"
             )
         self.depth += 1
+
+    def _count_text(self, values: list[Any]) -> None:
+        for value in values:
+            if type(value) is dict:
+                lexical = value.get("@value")
+                if type(lexical) is str:
+                    self.text += len(lexical)
 
     def type_names(self, node: Mapping[str, Any]) -> list[str]:
         types = node.get("@type") or []
@@ -254,6 +271,7 @@ class ExpandedReader:
                     out[key] = values
                     continue
                 values = values if isinstance(values, list) else [values]
+                self._count_text(values)
                 spec = by_iri.get(key)
                 if spec is None:
                     self._unknown(out, key, values)
@@ -427,6 +445,7 @@ class ExpandedReader:
                     out[key] = values
                     continue
                 items = values if isinstance(values, list) else [values]
+                self._count_text(items)
                 out[key] = [self._generic(v) for v in items]
         finally:
             if isinstance(nid, str):

@@ -173,9 +173,18 @@ class SharedNodes:
         return out
 
 
+#: Most nodes one written document may hold (a node held at several places counts each time, as
+#: it is written each time): as many as one read document may expand to.
+DEFAULT_MAX_WRITTEN_NODES = 200_000
+#: Most characters of text (literals, IRIs, unknown properties' strings) one written document may
+#: hold, counting each copy of a node written at several places.
+DEFAULT_MAX_WRITTEN_TEXT = 100_000_000
+
+
 class _Writer:
     __slots__ = (
-        "active", "emitted", "fragments", "labels", "max_depth", "shared", "sort", "trail", "unnamed",
+        "active", "again", "emitted", "fragments", "labels", "max_depth", "nodes", "seen", "shared",
+        "sort", "text", "trail", "unnamed",
     )  # fmt: skip
 
     def __init__(
@@ -196,6 +205,15 @@ class _Writer:
         self.shared = shared
         self.fragments = shared._table(sort) if shared is not None else None
         self.emitted = 0
+        self.nodes = 0
+        """Nodes written so far (each copy of a node held at several places)."""
+        self.text = 0
+        """Characters of text written so far in copies of nodes written before (and in
+        unknown properties)."""
+        self.seen: set[int] = set()
+        """The nodes written so far, by ``id()``."""
+        self.again = 0
+        """How many copies of nodes written before the node being written sits in."""
 
     def fail(self, message: str) -> StructureError:
         return StructureError(message, path=json_pointer(self.trail))
@@ -225,7 +243,28 @@ class _Writer:
                     self.emitted = before
                 self.emitted += 1
                 return fragment.token
+        if key in self.seen:
+            self.again += 1
+            try:
+                return self.body(node, key, root)
+            finally:
+                self.again -= 1
+        self.seen.add(key)
         return self.body(node, key, root)
+
+    def too_large(self) -> StructureError:
+        """The error for a document that grows too large: one whose nodes are held at many
+        places (shared nodes holding shared nodes, level after level) doubles at each level."""
+        what = (
+            f"{DEFAULT_MAX_WRITTEN_NODES} nodes"
+            if self.nodes > DEFAULT_MAX_WRITTEN_NODES
+            else f"{DEFAULT_MAX_WRITTEN_TEXT} characters of text"
+        )
+        return self.fail(
+            f"the document would hold more than {what}: nodes held at several places are "
+            "written in full at each place (write Turtle, N-Triples or RDF/XML, which hold "
+            "each node once)"
+        )
 
     def body(self, node: ElmNode, key: int, root: bool) -> dict[str, Any] | str:
         self.active.add(key)
@@ -314,6 +353,11 @@ class _Writer:
                 head.update(sorted(out.items()))
                 out = head
         self.active.discard(key)
+        self.nodes += 1
+        if self.again:  # written before: count what this copy adds
+            self.text += _text_size(out)
+        if self.nodes > DEFAULT_MAX_WRITTEN_NODES or self.text > DEFAULT_MAX_WRITTEN_TEXT:
+            raise self.too_large()
         if not root and ntype is None and nid is not None and len(out) == 2:
             return str(nid)
         return out
@@ -339,7 +383,10 @@ class _Writer:
     def plain(self, value: Any, depth: int) -> Any:
         """A JSON copy of an unknown property's value (cycle-safe, depth-bounded)."""
         kind = type(value)
-        if kind is str or kind is bool or kind is int or value is None:
+        if kind is str:
+            self.text += len(value)
+            return value
+        if kind is bool or kind is int or value is None:
             return value
         if kind is float:
             if value != value or value in (float("inf"), float("-inf")):
@@ -375,6 +422,23 @@ class _Writer:
         raise ModelError(
             f"cannot write a {type(value).__name__} value as JSON", path=json_pointer(self.trail)
         )
+
+
+def _text_size(node: dict[str, Any]) -> int:
+    """The characters of text a written node holds itself: its strings, lists of strings and
+    language maps (the nodes it holds count for themselves)."""
+    size = 0
+    for value in node.values():
+        kind = type(value)
+        if kind is str:
+            size += len(value)
+        elif kind is dict or kind is list:
+            for item in value.values() if kind is dict else value:
+                if type(item) is str:
+                    size += len(item)
+                elif type(item) is list:
+                    size += sum(len(text) for text in item if type(text) is str)
+    return size
 
 
 def _literal(value: Any, py: int) -> Any:
