@@ -371,3 +371,21 @@ def test_a_proof_member_survives_rdf_linked_from_sec_proof(fmt: str) -> None:
     assert isomorphic(to_graph(again), graph)
     assert isomorphic(to_graph(load(dumps(again))), graph)
     assert isomorphic(to_graph(load(dumps(again, fmt), format=fmt)), graph)
+
+
+@pytest.mark.parametrize("prop", ["http://ex.org/a&b", "http://ex.org/ns#a%20b", "http://ex.org/ns#f(x)"])
+def test_rdf_xml_refuses_a_property_it_cannot_write_as_an_element_naming_it(prop: str) -> None:
+    node = load({"id": "urn:o:1", "type": "Organisation", prop: "v"})
+    with pytest.raises(ModelError, match="RDF/XML cannot write the property") as caught:
+        dumps(node, "xml")
+    assert repr(prop) in str(caught.value)
+    assert isomorphic(to_graph(load(dumps(node, "turtle"), format="turtle")), to_graph(node))
+
+
+def test_rdf_xml_gives_blank_nodes_labels_that_are_xml_names() -> None:
+    from xml.dom.minidom import parseString
+
+    node = load({"id": "_:1", "type": "Organisation", "homepage": {"id": "_:2", "type": "WebResource"}})
+    text = dumps(node, "xml")
+    parseString(text.encode())
+    assert isomorphic(to_graph(load(text, format="rdfxml")), to_graph(node))

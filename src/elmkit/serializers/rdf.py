@@ -356,6 +356,47 @@ def _check_xml_characters(graph: Graph) -> None:
                 )
 
 
+_NAME_START = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+#: An XML name without colon (the local name of an element, an ``rdf:nodeID``).
+_NCNAME = re.compile(f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+#: What rdflib writes into an attribute without escaping (namespaces, datatypes) cannot hold.
+_NOT_IN_ATTRIBUTE = re.compile('[&<"]')
+
+
+def _check_xml_names(graph: Graph) -> Graph:
+    """``graph`` as rdflib's RDF/XML writer can write it: every predicate must split into a
+    namespace and an XML name (``http://ex.org/ns#a%20b`` cannot be an element), namespaces and
+    datatypes must hold nothing an attribute needs escaped (rdflib writes them as they are).
+    Blank nodes whose labels are no XML names (``_:1``) get labels that are."""
+    namespaces = graph.namespace_manager
+    for predicate in sorted({str(p) for p in graph.predicates()}):
+        try:
+            _prefix, namespace, name = namespaces.compute_qname_strict(predicate)
+        except ValueError:
+            name, namespace = "", ""
+        if not _NCNAME.fullmatch(name) or _NOT_IN_ATTRIBUTE.search(namespace):
+            raise ModelError(
+                f"RDF/XML cannot write the property {predicate!r}: it does not end in an XML "
+                "name after a namespace (write JSON-LD, Turtle or N-Triples)"
+            )
+    relabel: dict[Node, Node] = {}
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, BNode) and not _NCNAME.fullmatch(term):
+                relabel.setdefault(term, BNode())
+            elif isinstance(term, Literal) and _NOT_IN_ATTRIBUTE.search(term.datatype or ""):
+                raise ModelError(f"RDF/XML cannot write the datatype {str(term.datatype)!r}")
+    if relabel:
+        fixed = Graph(namespace_manager=namespaces)
+        for s, p, o in graph:
+            fixed.add((relabel.get(s, s), p, relabel.get(o, o)))
+        return fixed
+    return graph
+
+
 def serialize_graph(graph: Graph, fmt: str) -> str:
     """Turtle (``turtle``), N-Triples (``nt``) or RDF/XML (``rdfxml``) text of a graph."""
     name = _RDFLIB_FORMATS.get(fmt)
@@ -363,6 +404,7 @@ def serialize_graph(graph: Graph, fmt: str) -> str:
         raise UnsupportedFormatError(f"unknown RDF format {fmt!r}")
     if fmt == "rdfxml":
         _check_xml_characters(graph)
+        graph = _check_xml_names(graph)
     if fmt == "nt":
         relative = min(
             (str(t) for triple in graph for t in triple if type(t) is URIRef and not is_iri(t)),
