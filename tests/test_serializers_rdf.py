@@ -389,3 +389,14 @@ def test_rdf_xml_gives_blank_nodes_labels_that_are_xml_names() -> None:
     text = dumps(node, "xml")
     parseString(text.encode())
     assert isomorphic(to_graph(load(text, format="rdfxml")), to_graph(node))
+
+
+@pytest.mark.parametrize("subject", ["urn:org1", "person-1", "p", "a:b"])
+@pytest.mark.parametrize("fmt", ["nt", "turtle"])
+def test_rdf_starting_with_an_iri_that_looks_like_an_element_is_not_taken_for_xml(subject: str, fmt: str) -> None:
+    text = f"<{subject}> <{RDF.type}> <{ELM}Organisation> .\n"
+    if fmt == "turtle":
+        text = f"<{subject}> a <{ELM}Organisation> ;\n  <{ELM}homepage> <http://ex.org/> ."
+    for source in (text, text.encode()):
+        assert load(source).id == subject
+        assert load(source).origin.format == "turtle"

@@ -142,11 +142,19 @@ def _sniff(data: bytes | str) -> str:
     text = text.lstrip("\ufeff \t\r\n")
     if text[:1] in ("{", "["):
         return "jsonld"
-    if _XML_START.match(text):
-        return "rdfxml"
+    found = _XML_START.match(text)
+    if found and (found.group(1)[0] in "?!" or _ends_as_xml(data)):
+        return "rdfxml"  # ``<urn:a> <urn:p> <urn:o> .`` starts like an element, ends as Turtle
     if isinstance(head, bytes) and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "rdfxml"
     return "turtle"
+
+
+def _ends_as_xml(data: bytes | str) -> bool:
+    """Whether a document ends as XML does (``>``), not as a Turtle statement (``.``)."""
+    if isinstance(data, bytes):
+        return data[-64:].rstrip(b" \t\r\n\x00").endswith(b">")
+    return data[-64:].rstrip(" \t\r\n").endswith(">")
 
 
 def _is_path(source: str) -> bool:
