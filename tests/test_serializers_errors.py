@@ -590,3 +590,37 @@ def test_a_document_whose_shared_nodes_expand_to_too_much_text_is_refused_when_r
         document = "\n".join(lines)
     with pytest.raises(StructureError, match="characters of text"):
         load(document, format=fmt)
+
+
+_RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:elm="http://data.europa.eu/snb/model/elm/"'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<![CDATA[<!DOCTYPE html><p>x</p>]]>",
+        "<![CDATA[<!ENTITY x 'y'>]]>",
+        "&lt;!DOCTYPE html&gt;",
+    ],
+)
+def test_xml_that_mentions_a_doctype_in_its_text_is_read(text: str) -> None:
+    document = (
+        f'<?xml version="1.0"?>\n<!-- <!DOCTYPE in a comment -->\n<rdf:RDF {_RDF_NS}>'
+        f'<elm:Note rdf:about="urn:n:1"><elm:noteLiteral>{text}</elm:noteLiteral></elm:Note>'
+        "<!-- <!ENTITY in a comment --></rdf:RDF>"
+    )
+    for source in (document, document.encode()):
+        note = load(source, format="rdfxml")
+        assert note.id == "urn:n:1"
+        assert "DOCTYPE" in str(note.note_literal) or "ENTITY" in str(note.note_literal)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_a_dtd_after_comments_and_the_declaration_is_refused_in_any_encoding(encoding: str) -> None:
+    document = (
+        f'<?xml version="1.0" encoding="{encoding.upper().removesuffix("-SIG")}"?>\n<!-- a -->\n'
+        f'<!DOCTYPE r [<!ENTITY e "x">]>\n<rdf:RDF {_RDF_NS}>'
+        '<elm:Note rdf:about="urn:n:1"><elm:noteLiteral>&e;</elm:noteLiteral></elm:Note></rdf:RDF>'
+    )
+    with pytest.raises(ParseError, match="DTD"):
+        load(document.encode(encoding), format="rdfxml")

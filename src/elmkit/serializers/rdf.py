@@ -510,6 +510,9 @@ def from_graph(
 
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+#: What may come before a document type declaration: white space, processing instructions
+#: (the XML declaration) and comments.
+_PROLOG_MISC = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
 
 
 @contextlib.contextmanager
@@ -553,9 +556,18 @@ def _as_bytes(data: bytes | str) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
+def _declares_dtd(data: bytes) -> bool:
+    """Whether the prolog (before the root element) holds a declaration: ``<!DOCTYPE`` in a
+    comment, or in the text (as CDATA) is no declaration."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    end = _PROLOG_MISC.match(data)
+    rest = data[end.end() if end else 0 :]
+    return rest.startswith(b"<!") or _DOCTYPE.match(rest) is not None
+
+
 def _parse_rdfxml(data: bytes, graph: Graph, source: str | None) -> None:
     probe = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else None
-    if _DOCTYPE.search(data) or (probe is not None and _DOCTYPE.search(probe.encode("utf-8"))):
+    if _declares_dtd(data) or (probe is not None and _declares_dtd(probe.encode("utf-8"))):
         raise ParseError("RDF/XML with a document type declaration (DTD) or entities is refused")
     _sax_parse(data, graph, source)
 
