@@ -400,3 +400,22 @@ def test_rdf_starting_with_an_iri_that_looks_like_an_element_is_not_taken_for_xm
     for source in (text, text.encode()):
         assert load(source).id == subject
         assert load(source).origin.format == "turtle"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_long_list_reads_back_from_rdf(fmt: str) -> None:
+    """An RDF collection is as deep as it is long: it is read as one ``@list`` value."""
+    node = load(
+        {"id": "urn:o:1", "type": "Organisation", "http://ex.org/p": {"@list": [str(i) for i in range(300)]}}
+    )
+    again = load(dumps(node, fmt), format=fmt)
+    assert again.origin.left_out == ()
+    assert isomorphic(to_graph(again), to_graph(node))
+    assert [v["@value"] for v in again.model_extra["http://ex.org/p"]["@list"]] == [str(i) for i in range(300)]
+
+
+def test_a_chain_that_is_no_well_formed_list_stays_as_its_statements() -> None:
+    first, rest = RDF.first, RDF.rest
+    source = f"<urn:o:1> a <{ELM}Organisation> ; <http://ex.org/p> _:a .\n_:a <{first}> 1 ; <{rest}> _:b .\n_:b <{first}> 2 .\n"
+    node = load(source, format="turtle")
+    assert isomorphic(to_graph(node), rdflib.Graph().parse(data=source, format="turtle"))

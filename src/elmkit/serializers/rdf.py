@@ -467,13 +467,61 @@ def _index(graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str], Counter[s
             referenced.add(oid)
             if isinstance(o, BNode):
                 blank_refs[oid] += 1
+    _collections(index, blank_refs)
     for node in index.values():
         for key, values in node.items():
             if key == "@type":
                 values.sort()
-            elif key != "@id":
+            elif key != "@id" and not (values and "@list" in values[0]):
                 values.sort(key=_sort_key)
     return index, referenced, blank_refs
+
+
+_RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
+_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+_RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
+
+
+def _collections(index: dict[str, dict[str, Any]], blank_refs: Counter[str]) -> None:
+    """RDF collections (``rdf:first``/``rdf:rest`` chains of blank nodes, each used once) as
+    JSON-LD ``@list`` values, as JSON-LD reads RDF: a list of any length is one value, not a
+    chain nested as deep as the list is long."""
+
+    def cell(key: str) -> dict[str, Any] | None:
+        node = index.get(key)
+        if (
+            node is None
+            or not key.startswith("_:")
+            or blank_refs[key] != 1
+            or set(node) != {"@id", _RDF_FIRST, _RDF_REST}
+            or len(node[_RDF_FIRST]) != 1
+            or len(node[_RDF_REST]) != 1
+        ):
+            return None
+        return node
+
+    for node in list(index.values()):
+        if cell(node["@id"]) is not None:
+            continue  # a cell is read from the value that holds the list
+        for key, values in node.items():
+            if key in ("@id", "@type"):
+                continue
+            for position, value in enumerate(values):
+                head = value.get("@id")
+                if head is None or cell(head) is None:
+                    continue
+                items: list[Any] = []
+                chain: dict[str, None] = {}
+                current = head
+                while (found := cell(current)) is not None and current not in chain:
+                    chain[current] = None
+                    items.append(found[_RDF_FIRST][0])
+                    current = found[_RDF_REST][0].get("@id")
+                if current != _RDF_NIL:
+                    continue  # not a well-formed list: left as the statements it is
+                values[position] = {"@list": items}
+                for member in chain:
+                    del index[member]
 
 
 def from_graph(
