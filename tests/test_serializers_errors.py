@@ -624,3 +624,16 @@ def test_a_dtd_after_comments_and_the_declaration_is_refused_in_any_encoding(enc
     )
     with pytest.raises(ParseError, match="DTD"):
         load(document.encode(encoding), format="rdfxml")
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000", "\u2028", "\u0085", "\u2009"])
+def test_an_id_with_white_space_of_any_script_is_refused_with_its_path(space: str) -> None:
+    iri = f"http://ex.org/a{space}b"
+    with pytest.raises(ElmValidationError) as caught:
+        load({"id": iri, "type": "Organisation"})
+    assert caught.value.details[0].path == "/id"
+    with pytest.raises(ElmValidationError) as caught:
+        load({"id": "urn:o:1", "type": "Organisation", "homepage": iri})
+    assert caught.value.details[0].path.startswith("/homepage")
+    with pytest.raises(ElmValidationError):
+        Organisation(id=iri)

@@ -51,9 +51,14 @@ _DOCUMENT = {JSONLD_CONTEXT: True}
 SEC_PROOF = "https://w3id.org/security#proof"
 
 
-#: A node's ``id``: an IRI or a blank node label, so no space, control character or any of
-#: the characters IRIs exclude (checked by pydantic-core's own regex engine).
-NodeId = Annotated[str, StringConstraints(pattern=rf"^[^\x00-\x20\x7f{IRI_EXCLUDED}]+$")]
+#: White space beyond ASCII (Unicode's White_Space: no-break space, ideographic space…), which
+#: an IRI cannot hold either (``is_iri`` refuses it too).
+_UNICODE_SPACE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: A node's ``id``: an IRI or a blank node label, so no space (of any script), control character
+#: or any of the characters IRIs exclude (checked by pydantic-core's own regex engine).
+NodeId = Annotated[
+    str, StringConstraints(pattern=rf"^[^\x00-\x20\x7f{_UNICODE_SPACE}{IRI_EXCLUDED}]+$")
+]
 
 
 class ElmNode(BaseModel):
