@@ -637,3 +637,32 @@ def test_an_id_with_white_space_of_any_script_is_refused_with_its_path(space: st
     assert caught.value.details[0].path.startswith("/homepage")
     with pytest.raises(ElmValidationError):
         Organisation(id=iri)
+
+
+@pytest.mark.parametrize(
+    ("type_", "term", "value"),
+    [
+        ("DisplayDetail", "page", 0),
+        ("DisplayDetail", "page", -3),
+        ("DisplayDetail", "page", "0"),
+        ("LearningActivity", "levelOfCompletion", -1),
+        ("ResultCategory", "count", 0),
+    ],
+)
+def test_a_positive_integer_field_refuses_zero_and_negative_numbers(type_: str, term: str, value: Any) -> None:
+    with pytest.raises(ElmValidationError) as caught:
+        load({"id": "urn:x:1", "type": type_, term: value})
+    assert [d.path for d in caught.value.details if "positiveInteger" in d.message] == [f"/{term}"]
+    assert load({"id": "urn:x:1", "type": type_, term: 1}).to_jsonld()[term] == 1
+
+
+def test_bounded_integer_types_check_their_range() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from elmkit.model import XsdNonNegativeInteger, XsdPositiveInteger
+
+    assert TypeAdapter(XsdNonNegativeInteger).validate_python("0") == 0
+    with pytest.raises(ValidationError):
+        TypeAdapter(XsdNonNegativeInteger).validate_python(-1)
+    with pytest.raises(ValidationError):
+        TypeAdapter(XsdPositiveInteger).validate_python(0)

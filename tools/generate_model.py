@@ -39,8 +39,8 @@ PY_TYPES = {
     str(XSD.date): "Date",
     str(XSD.integer): "XsdInteger",
     str(XSD.int): "XsdInteger",
-    str(XSD.positiveInteger): "XsdInteger",
-    str(XSD.nonNegativeInteger): "XsdInteger",
+    str(XSD.positiveInteger): "XsdPositiveInteger",
+    str(XSD.nonNegativeInteger): "XsdNonNegativeInteger",
     str(XSD.decimal): "XsdDecimal",
     str(XSD.double): "float",
     str(XSD.float): "float",
@@ -443,7 +443,12 @@ def generate(classes: dict[str, Cls], meta: dict[str, Any]) -> str:
     used = lambda names: ", ".join(n for n in names if re.search(rf"\b{n}\b", body))  # noqa: E731
     base_names = used(["ElmNode", "ProofHolder", "as_list", "as_node", "as_node_list", "register_class_tags", "tag_discriminator"])
     text = text.replace("@BASE@", "".join(f"    {name},\n" for name in base_names.split(", ")).rstrip("\n"))
-    datatypes = used(["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdBoolean", "XsdDecimal", "XsdInteger"])
+    datatypes = used(
+        [
+            "AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdBoolean", "XsdDecimal", "XsdInteger",
+            "XsdNonNegativeInteger", "XsdPositiveInteger",
+        ]
+    )
     return text.replace("@DATATYPES@", "".join(f"    {name},\n" for name in datatypes.split(", ")).rstrip("\n"))
 
 

@@ -18,6 +18,8 @@ from elmkit.model.datatypes import (
     XsdBoolean,
     XsdDecimal,
     XsdInteger,
+    XsdNonNegativeInteger,
+    XsdPositiveInteger,
 )
 from elmkit.model.ids import assign_ids, new_id, stable_id
 from elmkit.model.schema import ClassInfo, ModelSchema, PropertyInfo, schema
@@ -40,6 +42,8 @@ __all__ = [
     "XsdBoolean",
     "XsdDecimal",
     "XsdInteger",
+    "XsdNonNegativeInteger",
+    "XsdPositiveInteger",
     "assign_ids",
     "class_for",
     "new_id",

@@ -16,7 +16,18 @@ from pydantic import AfterValidator, BeforeValidator, GetCoreSchemaHandler, GetJ
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-__all__ = ["AnyUri", "Date", "DateTime", "Duration", "Iri", "XsdBoolean", "XsdDecimal", "XsdInteger"]
+__all__ = [
+    "AnyUri",
+    "Date",
+    "DateTime",
+    "Duration",
+    "Iri",
+    "XsdBoolean",
+    "XsdDecimal",
+    "XsdInteger",
+    "XsdNonNegativeInteger",
+    "XsdPositiveInteger",
+]
 
 # XSD lexical forms use ASCII digits only (``\d`` alone would take any script's digits).
 _DATETIME = re.compile(
@@ -339,7 +350,25 @@ def _xsd_boolean(value: Any) -> Any:
     raise _custom("xsd_boolean", "a boolean is expected, got {kind}", kind=type(value).__name__)
 
 
-#: An ``xsd:integer`` (or one of its subtypes; their ranges are the profiles' to check).
+def _positive(value: int) -> int:
+    if value < 1:
+        raise _custom("xsd_positive_integer", "not an xsd:positiveInteger (1 or more): {value}", value=value)
+    return value
+
+
+def _non_negative(value: int) -> int:
+    if value < 0:
+        raise _custom(
+            "xsd_non_negative_integer", "not an xsd:nonNegativeInteger (0 or more): {value}", value=value
+        )
+    return value
+
+
+#: An ``xsd:integer`` (or ``xsd:int``; other bounds, such as a maximum, are the profiles' to check).
 XsdInteger = Annotated[int, BeforeValidator(_xsd_integer)]
+#: An ``xsd:positiveInteger``: 1 or more (0 or a negative number is no such literal).
+XsdPositiveInteger = Annotated[int, BeforeValidator(_xsd_integer), AfterValidator(_positive)]
+#: An ``xsd:nonNegativeInteger``: 0 or more.
+XsdNonNegativeInteger = Annotated[int, BeforeValidator(_xsd_integer), AfterValidator(_non_negative)]
 #: An ``xsd:boolean``.
 XsdBoolean = Annotated[bool, BeforeValidator(_xsd_boolean)]
