@@ -96,6 +96,21 @@ def test_seal_and_verify_commands(tmp_path: Path) -> None:
     source = tmp_path / "credential.jsonld"
     source.write_text(json.dumps(payload), encoding="utf-8")
     sealed = tmp_path / "sealed.json"
+    # the sample's issuer is another organisation (VATES-A00000000) than the seal's
+    refused = runner.invoke(app, ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(sealed)])
+    assert refused.exit_code == 1 and not sealed.exists()
+    message = "".join(refused.output.split())
+    assert all(part in message for part in ("VATES-A00000000", "VATIE-6543210X", "--allow-other-sealer"))
+    result = runner.invoke(
+        app,
+        ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "other.json"),
+         "--allow-other-sealer"],
+    )
+    assert result.exit_code == 0, result.output
+    warned = runner.invoke(app, ["verify", str(tmp_path / "other.json"), "--trust", str(anchors)])
+    assert "warning" in warned.output and "VATES-A00000000" in warned.output, warned.output
+    del payload["issuer"]["eIDASIdentifier"]  # unsigned, as EDC seals it: completed from the seal
+    source.write_text(json.dumps(payload), encoding="utf-8")
     result = runner.invoke(app, ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(sealed)])
     assert result.exit_code == 0, result.output
     holder = payload["credentialSubject"]["id"]
@@ -127,6 +142,7 @@ def test_seal_key_problems_are_unusable_input_named_by_file(tmp_path: Path) -> N
     garbage = tmp_path / "garbage.p12"
     garbage.write_bytes(b"not PKCS#12")
     payload = json.loads(json.loads(SIGNED.read_text(encoding="utf-8"))["payload"])
+    del payload["issuer"]["eIDASIdentifier"]  # completed from the seal certificate
     source = tmp_path / "credential.jsonld"
     source.write_text(json.dumps(payload), encoding="utf-8")
     for options in (["--p12", str(p12), "--password", "wrong"], ["--p12", str(garbage)], []):

@@ -112,3 +112,24 @@ def test_a_seal_that_cannot_be_used_stops_before_anything_is_issued(
     assert result.exit_code == 2, result.output
     assert "seal" in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_issue_refuses_to_seal_with_another_organisations_certificate(tmp_path: Path) -> None:
+    from elmkit.microcredentials.demo import write_demo_inputs
+    from elmkit.sealing import create_test_pki
+
+    other = create_test_pki(organization_identifier="VATES-Q0000000J")  # not the definition's
+    p12 = other.write_pkcs12(tmp_path / "other.p12", "secret")
+    definition, results = write_demo_inputs(tmp_path / "input")
+    small = tmp_path / "results.csv"
+    small.write_text("\n".join(results.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
+    args = ["issue", str(definition), str(small), "--seal", "--p12", str(p12), "--password", "secret"]
+    runner = CliRunner()
+    refused = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
+    assert refused.exit_code == 1, refused.output
+    text = "".join(refused.output.split())
+    assert "VATES-Q2500777D" in text and "VATES-Q0000000J" in text
+    assert not list((tmp_path / "a" / "sealed").glob("*.json"))
+    allowed = runner.invoke(app, [*args, "--out", str(tmp_path / "b"), "--allow-other-sealer"])
+    assert allowed.exit_code == 0, allowed.output
+    assert list((tmp_path / "b" / "sealed").glob("*.json"))

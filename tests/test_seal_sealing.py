@@ -137,7 +137,7 @@ def test_completion_keeps_existing_values() -> None:
     doc["issuer"]["eIDASIdentifier"] = {
         "id": "urn:x",
         "type": "LegalIdentifier",
-        "notation": "VATES-X",
+        "notation": "VATES-Q0000000J",
     }
     payload = json.loads(_sealed(doc)["payload"])
     assert payload["issued"] == "2020-02-02T00:00:00Z"
@@ -147,6 +147,27 @@ def test_completion_keeps_existing_values() -> None:
     assert untouched == credential()
     presentation = {"type": ["VerifiablePresentation"], "holder": "did:example:1"}
     assert json.loads(_sealed(presentation)["payload"]) == presentation
+
+
+def test_a_seal_certificate_of_another_organisation_than_the_issuer_is_refused() -> None:
+    doc = credential()
+    doc["issuer"]["eIDASIdentifier"] = {
+        "id": "urn:x", "type": "LegalIdentifier", "notation": "VATES-Q2500777D"
+    }
+    with pytest.raises(SealError) as caught:
+        _sealed(doc)
+    assert "VATES-Q2500777D" in str(caught.value) and "VATES-Q0000000J" in str(caught.value)
+    assert "allow_other_sealer" in str(caught.value)
+    # the caller may let another organisation seal: the seal is made, and verification says so
+    pki = rsa_pki()
+    sealed = seal(doc, pki.signer(), allow_other_sealer=True)
+    result = verify(sealed, trust=pki.trust_anchors)
+    assert result.step(Step.SEAL).status is CheckStatus.OK
+    assert any("VATES-Q2500777D" in w and "VATES-Q0000000J" in w for w in result.warnings)
+    # the same organisation (or an issuer without identifier, completed from the certificate)
+    doc["issuer"]["eIDASIdentifier"]["notation"] = "VATES-Q0000000J"
+    assert not verify(seal(doc, pki.signer()), trust=pki.trust_anchors).warnings
+    assert not verify(seal(credential(), pki.signer()), trust=pki.trust_anchors).warnings
 
 
 def test_pre_seal_check_sees_the_completed_credential_and_can_stop_sealing() -> None:

@@ -46,18 +46,9 @@ def format_check(document: Mapping[str, Any]) -> list[str]:
 def _issuer_eidas(document: Mapping[str, Any]) -> str | None:
     """The eIDAS legal identifier of a credential's issuer (what sealing takes from the seal
     certificate's organizationIdentifier), or ``None``."""
-    from elmkit.sealing.eidas import EIDAS_IDENTIFIER_KEYS
+    from elmkit.sealing.eidas import issuer_eidas_identifier
 
-    issuer = document.get("issuer")
-    if isinstance(issuer, list) and len(issuer) == 1:
-        issuer = issuer[0]
-    if not isinstance(issuer, Mapping):
-        return None
-    found = next((issuer[k] for k in EIDAS_IDENTIFIER_KEYS if k in issuer), None)
-    if isinstance(found, list) and len(found) == 1:
-        found = found[0]
-    notation = found.get("notation") if isinstance(found, Mapping) else None
-    return notation if isinstance(notation, str) and notation else None
+    return issuer_eidas_identifier(document)
 
 
 def status_checker(

@@ -246,6 +246,13 @@ def issue(
     status_list_url: Annotated[
         str | None, typer.Option(help="Seal: give each credential an entry on this status list")
     ] = None,
+    allow_other_sealer: Annotated[
+        bool,
+        typer.Option(
+            help="Seal: even when the seal certificate's organizationIdentifier is not the "
+            "issuer's eIDAS identifier (verifiers then refuse the issuer's status lists for them)"
+        ),
+    ] = False,
 ) -> None:
     """Issue one micro-credential per eligible learner.
 
@@ -276,7 +283,15 @@ def issue(
     if signer is not None:
         status = max(
             status,
-            _seal(console, result, ledger or out / "ledger.sqlite", signer, tsa, status_list_url),
+            _seal(
+                console,
+                result,
+                ledger or out / "ledger.sqlite",
+                signer,
+                tsa,
+                status_list_url,
+                allow_other_sealer=allow_other_sealer,
+            ),
         )
     raise typer.Exit(status)
 
@@ -304,6 +319,8 @@ def _seal(
     signer: Signer,
     tsa: str | None,
     status_list_url: str | None,
+    *,
+    allow_other_sealer: bool = False,
 ) -> int:
     from elmkit.microcredentials.sealing import seal_batch
 
@@ -314,6 +331,7 @@ def _seal(
         status_list_url=status_list_url,
         level="B-T" if tsa else "B-B",
         tsa=tsa,
+        allow_other_sealer=allow_other_sealer,
     )
     show(
         console,

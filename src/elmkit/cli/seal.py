@@ -28,8 +28,18 @@ def seal(
     password: Annotated[str | None, typer.Option(help="Key password", envvar="ELMKIT_SEAL_PASSWORD")] = None,
     tsa: Annotated[str | None, typer.Option(help="RFC 3161 time-stamping URL (gives a B-T seal)")] = None,
     check: Annotated[bool, typer.Option(help="Require edc-ap at the sealed stage before sealing")] = True,
+    allow_other_sealer: Annotated[
+        bool,
+        typer.Option(
+            help="Seal even when the seal certificate's organizationIdentifier is not the issuer's "
+            "eIDAS identifier (verifiers then refuse the issuer's status lists for it)"
+        ),
+    ] = False,
 ) -> None:
-    """Seal a credential with a JAdES seal as Europass EDC does."""
+    """Seal a credential with a JAdES seal as Europass EDC does.
+
+    The seal certificate's organizationIdentifier must be the issuer's eIDAS identifier, when the
+    credential names one (see --allow-other-sealer)."""
     from elmkit.api import seal as seal_credential
     from elmkit.cli.status import _signer
     from elmkit.errors import ElmError, SealError
@@ -53,7 +63,14 @@ def seal(
                 "from its own file"
             )
         document = loaded.to_jsonld()
-        sealed = seal_credential(document, signer, check=check, level="B-T" if tsa else "B-B", tsa=tsa)
+        sealed = seal_credential(
+            document,
+            signer,
+            check=check,
+            level="B-T" if tsa else "B-B",
+            tsa=tsa,
+            allow_other_sealer=allow_other_sealer,
+        )
         atomic_write(out, sealed)
     except (ElmError, OSError, ValueError) as exc:
         show(console, "[red]{}: {}[/]", credential, describe_error(exc))
@@ -125,6 +142,8 @@ def verify(
             for step in result.steps:
                 colour = {"OK": "green", "ERROR": "red", "SKIPPED": "yellow"}[step.status.value]
                 show(console, f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {{}}", step.reason)
+            for warning in result.warnings:
+                show(console, "  [yellow]warning[/]: {}", warning)
     if output is OutputFormat.json:
         typer.echo(json.dumps(outputs if len(outputs) != 1 else outputs[0], ensure_ascii=False, indent=2, default=str))
     raise typer.Exit(status)

@@ -52,13 +52,16 @@ def seal_batch(
     tsa: Any = None,
     actor: str = "elmkit",
     progress: Callable[[int], None] | None = None,
+    allow_other_sealer: bool = False,
 ) -> SealedBatch:
     """Seal every credential a batch issued into ``out_dir``.
 
     ``signer`` is an :mod:`elmkit.sealing` signer (PKCS#12, PEM, HSM…). With ``status_list_url``
     each credential gets a ``credentialStatus`` entry on that list before sealing (its index comes
     from the ledger, so sealing again keeps it). Credentials already sealed according to the ledger
-    are skipped; a credential that fails the sealed-stage checks is reported, not sealed.
+    are skipped; a credential that fails the sealed-stage checks, or whose issuer's eIDAS
+    identifier is not the seal certificate's organizationIdentifier (unless
+    ``allow_other_sealer``), is reported, not sealed.
     """
     from elmkit.api import seal
     from elmkit.revocation import assign_status
@@ -89,7 +92,9 @@ def seal_batch(
                     raise ModelError(f"{source.name} is not a European Digital Credential")
                 if status_list_url is not None:
                     assign_status(credential, store, status_list_url)
-                sealed = seal(credential, signer, level=level, tsa=tsa)
+                sealed = seal(
+                    credential, signer, level=level, tsa=tsa, allow_other_sealer=allow_other_sealer
+                )
             except ElmError as exc:
                 outcome.failed.append((credential_id, str(exc)))
                 continue

@@ -17,7 +17,9 @@ __all__ = [
     "country_concept",
     "format_signing_time",
     "is_credential",
+    "issuer_eidas_identifier",
     "legal_identifier",
+    "sealer_mismatch",
 ]
 
 #: ISO 3166-1 alpha-2 -> (EU country authority code, English label). Covers the EU, EEA,
@@ -119,6 +121,38 @@ def is_credential(doc: Mapping[str, Any]) -> bool:
         types = [types]
     return isinstance(types, list) and any(
         t in ("VerifiableCredential", "EuropeanDigitalCredential") for t in types
+    )
+
+
+def issuer_eidas_identifier(doc: Mapping[str, Any]) -> str | None:
+    """The notation of the issuer's eIDAS legal identifier in a credential (what sealing takes
+    from the seal certificate's organizationIdentifier), or ``None``."""
+    issuer = doc.get("issuer")
+    if isinstance(issuer, list) and len(issuer) == 1:
+        issuer = issuer[0]
+    if not isinstance(issuer, Mapping):
+        return None
+    found = next((issuer[k] for k in EIDAS_IDENTIFIER_KEYS if k in issuer), None)
+    if isinstance(found, list) and len(found) == 1:
+        found = found[0]
+    notation = found.get("notation") if isinstance(found, Mapping) else None
+    return notation.strip() if isinstance(notation, str) and notation.strip() else None
+
+
+def sealer_mismatch(doc: Mapping[str, Any], organization_identifier: str | None) -> str | None:
+    """Why a seal certificate with ``organization_identifier`` does not seal for the issuer of
+    ``doc`` (its eIDAS identifier is another), or ``None`` when it does or the issuer names none.
+
+    Verifiers tie the issuer's status lists to the credential through this identifier: a list
+    sealed by the same certificate would be refused, so a revocation could never be seen.
+    """
+    expected = issuer_eidas_identifier(doc)
+    actual = (organization_identifier or "").strip()
+    if expected is None or actual == expected:
+        return None
+    return (
+        f"the credential's issuer has the eIDAS identifier {expected}, but the seal certificate's "
+        f"organizationIdentifier is {actual or '(none)'}"
     )
 
 

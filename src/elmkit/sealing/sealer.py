@@ -36,7 +36,7 @@ from .certs import (
     public_key,
     signer_info,
 )
-from .eidas import complete_credential, completion_needed, format_signing_time
+from .eidas import complete_credential, completion_needed, format_signing_time, sealer_mismatch
 from .jades import encode_etsiu_component
 from .signers import (
     ALGORITHMS,
@@ -197,6 +197,7 @@ def seal(
     pre_seal_check: PreSealCheck | None = None,
     algorithm: str | None = None,
     cty: str = "octet-stream",
+    allow_other_sealer: bool = False,
 ) -> bytes:
     """Seal a credential; returns the sealed JSON document (UTF-8 bytes).
 
@@ -206,6 +207,11 @@ def seal(
     organizationIdentifier and country). ``pre_seal_check`` then sees the final document (it
     must not change it); any problem it returns stops sealing with
     :class:`~elmkit.errors.SealError`.
+
+    A credential whose issuer has an eIDAS identifier other than the seal certificate's
+    organizationIdentifier is refused: verifiers tie the issuer's status lists to that
+    identifier, so its revocations could never be checked. ``allow_other_sealer=True`` seals it
+    anyway (verification then warns about it).
 
     A dict or model is signed as compact JSON: UTF-8 kept, no spaces, members in order (the text
     ``json.dumps`` writes, but that a float may be spelled ``0.00001`` for ``1e-05``); values
@@ -269,6 +275,15 @@ def seal(
             organization_identifier=info.organization_identifier,
             country=info.country,
         )
+    if not allow_other_sealer:
+        mismatch = sealer_mismatch(doc, signer_info(leaf).organization_identifier)
+        if mismatch is not None:
+            raise SealError(
+                f"refusing to seal: {mismatch}; verifiers would refuse the issuer's status lists "
+                "for this credential (allow_other_sealer=True, --allow-other-sealer on the command "
+                "line, seals it anyway)",
+                path="/issuer",
+            )
     if pre_seal_check is not None:
         problems = list(pre_seal_check(doc))
         if problems:

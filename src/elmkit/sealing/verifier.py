@@ -22,6 +22,7 @@ from elmkit.errors import DuplicateKeyError, ElmError, ParseError, VerificationE
 
 from ._codec import JSON_WHITESPACE, MAX_SEALED_BYTES, loads_strict, read_bounded
 from .certs import SignerInfo, is_ca, key_usages, public_key, qc_info, signer_info
+from .eidas import is_credential, sealer_mismatch
 from .jades import (
     TIMESTAMP_NAMES,
     JadesError,
@@ -580,6 +581,14 @@ def verify(
     raw = _read(data)
     seal = _seal_step(raw, store, revocation_mode, allow_fetching)
     format_result, doc = _format_step(seal, format_check)
+    signer = signer_info(seal.cert) if seal.cert is not None else None
+    if signer is not None and doc is not None and is_credential(doc):
+        mismatch = sealer_mismatch(doc, signer.organization_identifier)
+        if mismatch is not None:
+            seal.warnings.append(
+                f"{mismatch}: sealed by another organisation than the issuer, so the issuer's "
+                "status lists cannot be tied to this seal"
+            )
     steps = {
         Step.FORMAT: format_result,
         Step.SEAL: seal.result,
@@ -594,7 +603,7 @@ def verify(
         payload_bytes=seal.payload_bytes,
         signing_time=seal.signing_time,
         timestamp_time=seal.poe_time,
-        signer=signer_info(seal.cert) if seal.cert is not None else None,
+        signer=signer,
         level=seal.level,
         warnings=tuple(seal.warnings),
     )
