@@ -195,3 +195,12 @@ def test_list_credential_rejects_bad_input(kwargs: dict[str, Any], words: str) -
     arguments.update(kwargs)
     with pytest.raises(StatusListError, match=words):
         status_list_credential(**arguments)
+
+
+def test_elm_status_entry_is_a_credential_status_the_edc_shapes_accept() -> None:
+    from elmkit.model import CredentialStatus
+    from elmkit.status import elm_status_entry
+
+    entry = elm_status_entry(URL, 7, "suspension")
+    assert entry == {**status_entry(URL, 7, "suspension", legacy=True), "type": ["CredentialStatus", "StatusList2021Entry"]}
+    assert CredentialStatus.model_validate(entry).id == f"{URL}#7"

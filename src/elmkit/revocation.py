@@ -24,7 +24,7 @@ from elmkit.status import (
     RandomIndexAllocator,
     StatusList,
     StatusListError,
-    status_entry,
+    elm_status_entry,
     status_list_credential,
 )
 
@@ -80,8 +80,7 @@ def assign_status(
             index = store.held_by(credential.id)
             if index is None:
                 raise
-    entry = status_entry(list_url, index, purpose, legacy=True)  # type: ignore[arg-type]
-    node = CredentialStatus.model_validate({**entry, "type": ["CredentialStatus", entry["type"]]})
+    node = CredentialStatus.model_validate(elm_status_entry(list_url, index, purpose))  # type: ignore[arg-type]
     credential.credential_status = node
     return node
 

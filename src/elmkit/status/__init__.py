@@ -1,9 +1,9 @@
 """Revocation and suspension with W3C Bitstring Status Lists (and the older StatusList2021).
 
-Issuer side: :class:`StatusList`, :func:`status_entry`, :func:`status_list_credential`,
-:class:`RandomIndexAllocator`. Verifier side: :func:`check_status` with a
-:class:`StatusListFetcher`. Nothing here touches the network unless an :class:`HttpFetcher` is
-constructed; httpx is imported only then.
+Issuer side: :class:`StatusList`, :func:`status_entry` (:func:`elm_status_entry` for ELM
+credentials), :func:`status_list_credential`, :class:`RandomIndexAllocator`. Verifier side:
+:func:`check_status` with a :class:`StatusListFetcher`. Nothing here touches the network unless an
+:class:`HttpFetcher` is constructed; httpx is imported only then.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from elmkit.status.credential import (
     VC_V1_CONTEXT,
     VC_V2_CONTEXT,
     StatusPurpose,
+    elm_status_entry,
     status_entry,
     status_list_credential,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "StatusListFetcher",
     "StatusPurpose",
     "check_status",
+    "elm_status_entry",
     "status_entry",
     "status_list_credential",
 ]

@@ -13,6 +13,7 @@ __all__ = [
     "BITSTRING_ENTRY_TYPE",
     "BITSTRING_LIST_CREDENTIAL_TYPE",
     "BITSTRING_LIST_TYPE",
+    "ELM_ENTRY_TYPES",
     "LEGACY_ENTRY_TYPE",
     "LEGACY_LIST_CREDENTIAL_TYPE",
     "LEGACY_LIST_TYPE",
@@ -21,6 +22,7 @@ __all__ = [
     "VC_V1_CONTEXT",
     "VC_V2_CONTEXT",
     "StatusPurpose",
+    "elm_status_entry",
     "format_datetime",
     "status_entry",
     "status_list_credential",
@@ -37,6 +39,9 @@ BITSTRING_LIST_TYPE = "BitstringStatusList"
 LEGACY_ENTRY_TYPE = "StatusList2021Entry"
 LEGACY_LIST_CREDENTIAL_TYPE = "StatusList2021Credential"
 LEGACY_LIST_TYPE = "StatusList2021"
+ELM_ENTRY_TYPES = ("CredentialStatus", LEGACY_ENTRY_TYPE)
+"""The ``type`` of a status entry in an ELM 3.2 credential: the EDC shapes require the ELM class
+``CredentialStatus``, the verifier reads the W3C ``StatusList2021Entry``."""
 
 StatusPurpose = Literal["revocation", "suspension"]
 PURPOSES: frozenset[str] = frozenset({"revocation", "suspension"})
@@ -91,8 +96,9 @@ def status_entry(
 ) -> dict[str, Any]:
     """The ``credentialStatus`` entry pointing at ``index`` of the list at ``list_url``.
 
-    ``legacy=True`` gives a ``StatusList2021Entry`` (for VCDM 1.1 credentials such as ELM 3.2,
-    which must then also list :data:`STATUS_LIST_2021_CONTEXT` in their ``@context``).
+    ``legacy=True`` gives a W3C ``StatusList2021Entry`` (for VCDM 1.1 credentials, which must then
+    also list :data:`STATUS_LIST_2021_CONTEXT` in their ``@context``). ELM 3.2 credentials also
+    need the ELM type ``CredentialStatus``: use :func:`elm_status_entry` for them.
     """
     url = _check_url(list_url)
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
@@ -106,6 +112,18 @@ def status_entry(
         "statusListIndex": str(index),
         "statusListCredential": url,
     }
+
+
+def elm_status_entry(
+    list_url: str, index: int, purpose: StatusPurpose = "revocation"
+) -> dict[str, Any]:
+    """The ``credentialStatus`` entry for an ELM 3.2 (EDC) credential: a ``StatusList2021Entry``
+    typed ``["CredentialStatus", "StatusList2021Entry"]``, as the EDC shapes require. The
+    credential must also list :data:`STATUS_LIST_2021_CONTEXT` in its ``@context``.
+    """
+    entry = status_entry(list_url, index, purpose, legacy=True)
+    entry["type"] = list(ELM_ENTRY_TYPES)
+    return entry
 
 
 def status_list_credential(

@@ -1,0 +1,70 @@
+"""The Python examples of docs/ run, from a folder where ``elmkit demo`` has run, and print what
+the pages say they print."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+
+DOCS = REPO_ROOT / "docs"
+DEMO_ROWS = 4
+
+
+def python_blocks(page: str) -> list[str]:
+    """The ```python blocks of a page of docs/, in order."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def run_block(page: str, index: int) -> dict[str, object]:
+    """Run one example of a page in the current folder; returns its names."""
+    namespace: dict[str, object] = {"__name__": f"docs.{page}"}
+    exec(compile(python_blocks(page)[index], f"docs/{page}", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``elmkit demo`` writes (its first learners only, with display pages)."""
+    pytest.importorskip("PIL")
+    from elmkit.microcredentials.batch import issue_batch
+    from elmkit.microcredentials.demo import LEDGER_FILE, write_demo_inputs
+
+    folder = tmp_path_factory.mktemp("demo") / "elmkit-demo"
+    definition, results = write_demo_inputs(folder / "input")
+    lines = results.read_text(encoding="utf-8").splitlines()
+    results.write_text("\n".join(lines[: DEMO_ROWS + 1]) + "\n", encoding="utf-8")
+    result = issue_batch(definition, results, folder, ledger=folder / LEDGER_FILE, images=True)
+    assert result.issued >= 2, result.problems
+    return folder
+
+
+@pytest.fixture
+def in_demo(tmp_path: Path, demo_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh folder holding a copy of ``elmkit-demo/``, as the current directory."""
+    shutil.copytree(demo_folder, tmp_path / "elmkit-demo")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_revocation_entry_example_keeps_an_elm_credential_valid(
+    in_demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = run_block("revocation.md", 0)
+    assert capsys.readouterr().out.split() == ["True"]
+    credential = names["credential"]
+    assert isinstance(credential, dict)
+    assert credential["credentialStatus"]["type"] == ["CredentialStatus", "StatusList2021Entry"]
+
+
+def test_revocation_issuing_example_seals_revokes_and_publishes(
+    in_demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_block("revocation.md", 3)
+    assert capsys.readouterr().out.split() == ["failed", "revoked"]
+    assert (in_demo / "public" / "status" / "revocation-1").is_file()
