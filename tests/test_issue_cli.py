@@ -98,6 +98,12 @@ def test_issue_exits_2_with_one_clear_line_on_unusable_input(tmp_path: Path) -> 
     )
     assert code == 2 and "nope.csv" in output
 
+    no_logo = definition_file(tmp_path, {"awarding_body.logo": "logo-missing.png"}, name="nologo.json")
+    code, output = _issue(str(no_logo), str(results), "--out", str(tmp_path / "out"))
+    line = " ".join(output.split())
+    assert code == 2 and "nologo.json: field 'awarding_body.logo': logo-missing.png: not found" in line
+    assert "Traceback" not in output and not (tmp_path / "out" / "manifest.json").exists()
+
     code, output = _issue(
         str(definition_file(tmp_path)),
         str(results),

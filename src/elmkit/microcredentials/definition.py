@@ -403,7 +403,19 @@ def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         message = str(first["msg"]).removeprefix("Value error, ")
         raise SourceError(f"field {where!r}: {message}{more}", file=file, path=where) from None
-    for org in (definition.awarding_body, definition.issuer):
-        if org is not None and org.logo is not None and not org.logo.is_absolute():
-            org.logo = base / org.logo
+    for key, org in (("awarding_body", definition.awarding_body), ("issuer", definition.issuer)):
+        if org is None or org.logo is None:
+            continue
+        given = org.logo
+        if not given.is_absolute():
+            org.logo = base / given
+        if not org.logo.is_file():
+            problem = "not found" if not org.logo.exists() else "not a regular file"
+            where = f" (looked for {org.logo})" if org.logo != given else ""
+            raise SourceError(
+                f"field '{key}.logo': {given}: {problem}{where}; a PNG or JPEG file, relative to "
+                "the definition file",
+                file=file,
+                path=f"{key}.logo",
+            )
     return definition
