@@ -393,3 +393,20 @@ def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path:
     assert result.exit_code == 0, result.output
     assert learner["credential_id"] in result.output and "revoked" in result.output
     assert "in the ledger only" in result.output
+
+
+def test_issue_keeps_its_ledger_in_its_output_folder_whatever_the_environment_says(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.sqlite"
+    env = {"ELMKIT_LEDGER": str(shared), "COLUMNS": "220"}
+    args = [
+        "issue", str(definition_file(tmp_path)), str(write_csv(tmp_path / "r.csv", learner_rows(1))),
+        "--no-images", "--valid-from", "2026-06-22",
+    ]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "other")], env=env)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "other" / "ledger.sqlite").is_file() and not shared.exists()
+    assert "ELMKIT_LEDGER" in result.output and "is not used" in " ".join(result.output.split())
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "other")], env={"COLUMNS": "220"})
+    assert result.exit_code == 0 and "ELMKIT_LEDGER" not in result.output
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "third"), "--ledger", str(shared)], env=env)
+    assert result.exit_code == 0 and shared.is_file() and "ELMKIT_LEDGER" not in result.output

@@ -212,7 +212,8 @@ def issue(
     ledger: Annotated[
         Path | None,
         typer.Option(
-            help="Issuance ledger (SQLite file; default: OUT/ledger.sqlite)", envvar=LEDGER_ENV
+            help="Issuance ledger (SQLite file; default: OUT/ledger.sqlite, one per output "
+            f"folder; {LEDGER_ENV} is not read here, so that courses never share a ledger unasked)"
         ),
     ] = None,
     images: Annotated[
@@ -263,6 +264,8 @@ def issue(
     console = make_console()
     when = as_utc(valid_from)
     signer = _load_signer(console, p12, key, cert, password) if seal else None
+    if ledger is None:
+        _note_unused_ledger_env(console, out / "ledger.sqlite")
     result = _run_batch(
         console,
         definition,
@@ -294,6 +297,28 @@ def issue(
             ),
         )
     raise typer.Exit(status)
+
+
+def _note_unused_ledger_env(console: Console, used: Path) -> None:
+    """Say so when the environment names another ledger than the one this batch uses."""
+    named = os.environ.get(LEDGER_ENV)
+    if not named:
+        return
+    with_env = Path(named).expanduser()
+    try:
+        same = with_env.resolve() == used.resolve()
+    except OSError:
+        same = False
+    if not same:
+        show(
+            console,
+            "[yellow]note: issue keeps its ledger in its output folder ({}); {} ({}) is not "
+            "used: give --ledger to share a ledger[/]",
+            used,
+            LEDGER_ENV,
+            named,
+            soft_wrap=True,
+        )
 
 
 def _load_signer(
