@@ -892,3 +892,35 @@ def test_definition_texts_the_pages_cannot_draw_are_warned_about_once_per_batch(
     quiet = issue_batch(course, rows, tmp_path / "out2", ledger=tmp_path / "l2.sqlite", images=False)
     assert quiet.warnings == ()  # no pages, nothing drawn
     assert definition_page_warnings(load_definition(definition_file(tmp_path / "plain"))) == ()
+
+
+def test_a_grade_outside_the_grading_scale_is_a_malformed_row_not_a_fail(tmp_path: Path) -> None:
+    # an export on a 0-100 scale for a course graded 0-10: a data error, not a cohort that failed
+    records = [
+        {"learner_id": "A1", "given_name": "Núria", "grade": 85, "attendance": 95},
+        {"learner_id": "A2", "given_name": "Jordi", "grade": -1, "attendance": 95},
+        {"learner_id": "A3", "given_name": "Pau", "grade": 10, "attendance": 95},
+    ]
+    result = _issue(definition_file(tmp_path), records, tmp_path / "out")
+    rows = read_manifest(tmp_path / "out")
+    assert [r["state"] for r in rows] == ["malformed", "malformed", "issued"]
+    assert rows[0]["reasons"][0].startswith("grade: 85 is outside") and "0-10" in rows[0]["reasons"][0]
+    assert rows[0]["learner_id"] == "A1"
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "ana@", "ana maria@example.org", "@example.org"])
+def test_a_learner_email_that_is_not_an_address_is_a_malformed_row(tmp_path: Path, email: str) -> None:
+    from elmkit.microcredentials import read_results
+    from elmkit.microcredentials.records import RowError
+
+    (row,) = read_results([{"learner_id": "L1", "given_name": "Ana", "grade": 7, "email": email}])
+    assert isinstance(row, RowError) and row.message.startswith("email: not an e-mail address")
+    assert row.learner_id == "L1"
+    (fine,) = read_results([{"learner_id": "L1", "given_name": "Ana", "grade": 7, "email": " ana@example.org "}])
+    assert not isinstance(fine, RowError) and fine.email == "ana@example.org"
+    rows = learner_rows(2)
+    rows[1][3] = email
+    result = _issue(definition_file(tmp_path), write_csv(tmp_path / "r.csv", rows), tmp_path / "out")
+    assert [r["state"] for r in read_manifest(tmp_path / "out")] == ["issued", "malformed"]
+    assert result.exit_code == 1  # type: ignore[attr-defined]

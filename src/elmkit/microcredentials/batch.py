@@ -573,6 +573,19 @@ class _Batch:
                 )
                 continue
             eligibility = check_eligibility(self.definition, learner)
+            if eligibility.malformed:
+                yield _Slot(
+                    number,
+                    ManifestRow(
+                        number,
+                        RowState.MALFORMED,
+                        learner_id=base["learner_id"],
+                        name=base["name"],
+                        email=base["email"],
+                        reasons=eligibility.reasons,
+                    ),
+                )
+                continue
             if not eligibility.eligible:
                 earlier = self._issued_before(learner.learner_id)
                 yield _Slot(

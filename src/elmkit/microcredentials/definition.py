@@ -104,6 +104,11 @@ DefinitionText = Annotated[LangText, AfterValidator(_texts)]
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` (without surrounding spaces) has the shape of an e-mail address."""
+    return _EMAIL.fullmatch(text.strip()) is not None
+
+
 class OrganisationInfo(_Config):
     """An awarding body or issuer."""
 

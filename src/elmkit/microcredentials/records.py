@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from elmkit.errors import SourceError
-from elmkit.microcredentials.definition import refuse_yes_no
+from elmkit.microcredentials.definition import is_email_address, refuse_yes_no
 from elmkit.microcredentials.files import require_file
 
 __all__ = [
@@ -111,6 +111,15 @@ class LearnerResult(BaseModel):
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        """The delivery address: refused when it is not an e-mail address, as the awarding
+        body's is, rather than sent to Europass as ``mailto:`` of anything."""
+        if value is not None and not is_email_address(value):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
     @field_validator("family_name", "second_family_name", mode="before")
     @classmethod
     def _none_is_empty(cls, value: Any) -> Any:
@@ -188,6 +197,9 @@ class Eligibility:
     conflict: bool = False
     """The row contradicts itself (passed, with a grade below the pass mark, or the reverse):
     not eligible until someone corrects it."""
+    malformed: bool = False
+    """The row's data cannot be right for this course (a grade outside its grading scale): a
+    data error to correct, not a learner who did not pass."""
 
 
 def _fold(text: str) -> str:
@@ -529,6 +541,15 @@ def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
     """Apply the rules: passed (flag or grade threshold), minimum attendance, assessment date in the course."""
     reasons: list[str] = []
     grading = definition.grading
+    if result.grade is not None and not 0 <= result.grade <= grading.max_grade:
+        return Eligibility(
+            False,
+            (
+                f"grade: {result.grade:g} is outside the course's grading scale "
+                f"0-{grading.max_grade:g} (grading.max_grade): another scale in the export?",
+            ),
+            malformed=True,
+        )
     conflict = (
         result.passed is not None
         and result.grade is not None
@@ -549,8 +570,6 @@ def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
             reasons.append("no grade and no pass flag")
         elif grading.pass_mark is not None and result.grade < grading.pass_mark:
             reasons.append(f"grade {result.grade:g} below the pass mark {grading.pass_mark:g}")
-    if result.grade is not None and (result.grade < 0 or result.grade > grading.max_grade):
-        reasons.append(f"grade {result.grade:g} outside 0-{grading.max_grade:g}")
     if definition.min_attendance is not None:
         if result.attendance is None:
             reasons.append("attendance not recorded")
