@@ -121,6 +121,17 @@ def test_seal_and_verify_commands(tmp_path: Path) -> None:
     assert steps["SEAL"] == steps["FORMAT"] == steps["OWNER"] == "OK", checked.output
     assert steps["REVOCATION"] == "SKIPPED", "the credential has no status entry"
     assert checked.exit_code == 1, "partially verified is not verified"
+    base = ["verify", str(sealed), "--trust", str(anchors)]
+    accept = ["--accept-skipped", "REVOCATION"]
+    assert runner.invoke(app, [*base, "--holder", holder, *accept]).exit_code == 0
+    assert runner.invoke(app, [*base, *accept]).exit_code == 1, "OWNER SKIPPED too"
+    both = runner.invoke(app, [*base, *accept, "--accept-skipped", "owner"])
+    assert both.exit_code == 0 and "partially verified" in both.output
+    assert runner.invoke(app, ["verify", str(sealed), *accept, "--accept-skipped", "OWNER"]).exit_code == 1
+    refused = runner.invoke(app, [*base, "--accept-skipped", "SEAL"])
+    assert refused.exit_code == 2 and "OWNER, QUALIFIED, REVOCATION" in refused.output
+    expired = runner.invoke(app, [*base, "--at", "1999-01-01", *accept, "--accept-skipped", "OWNER"])
+    assert expired.exit_code == 1, "a failed step is never accepted"
     before = runner.invoke(
         app, ["verify", str(sealed), "--trust", str(anchors), "--at", "1999-01-01", "--format", "json"]
     )

@@ -21,10 +21,13 @@ def python_blocks(page: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-def run_block(page: str, index: int) -> dict[str, object]:
-    """Run one example of a page in the current folder; returns its names."""
+def run_block(page: str, *indexes: int) -> dict[str, object]:
+    """Run examples of a page in the current folder, one after the other with the names the
+    earlier ones defined, as a reader would; returns the names."""
     namespace: dict[str, object] = {"__name__": f"docs.{page}"}
-    exec(compile(python_blocks(page)[index], f"docs/{page}", "exec"), namespace)
+    blocks = python_blocks(page)
+    for index in indexes:
+        exec(compile(blocks[index], f"docs/{page}", "exec"), namespace)
     return namespace
 
 
@@ -68,3 +71,16 @@ def test_revocation_issuing_example_seals_revokes_and_publishes(
     run_block("revocation.md", 3)
     assert capsys.readouterr().out.split() == ["failed", "revoked"]
     assert (in_demo / "public" / "status" / "revocation-1").is_file()
+
+
+def test_sealing_examples_make_test_keys_seal_offline_and_verify(
+    in_demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from elmkit.checks import CheckStatus, Step
+
+    names = run_block("sealing.md", 0, 1, 2, 3, 5)
+    result = names["result"]
+    assert capsys.readouterr().out.splitlines()[0] == "partially verified"  # no status entry
+    assert result.step(Step.SEAL).status is CheckStatus.OK  # type: ignore[attr-defined]
+    assert result.step(Step.OWNER).status is CheckStatus.OK  # type: ignore[attr-defined]
+    assert result.level == "B-T"  # type: ignore[attr-defined]

@@ -78,6 +78,11 @@ def seal(
     show(console, "sealed {} -> {}", credential, out)
 
 
+#: Steps whose SKIPPED a script may accept (``--accept-skipped``): they say nothing against the
+#: seal. A SKIPPED SEAL (no trust anchors) or FORMAT (no validator) cannot be accepted.
+_ACCEPTABLE_SKIPS = frozenset({"OWNER", "QUALIFIED", "REVOCATION"})
+
+
 @app.command()
 def verify(
     files: Annotated[list[Path], typer.Argument(help="Sealed credential files")],
@@ -94,13 +99,36 @@ def verify(
         ),
     ] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+    accept_skipped: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept-skipped",
+            help="Exit 0 when this step is the only one SKIPPED: OWNER, QUALIFIED or REVOCATION "
+            "(repeatable). The verdict stays 'partially verified'",
+        ),
+    ] = None,
 ) -> None:
-    """Verify sealed credentials. Exit status: 0 verified, 1 failed or partially verified, 2 unusable
-    (unreadable, or not a sealed document at all)."""
+    """Verify sealed credentials.
+
+    Exit status: 0 verified; 1 failed, or partially verified; 2 unusable (unreadable, or not a sealed document at all).
+
+    Partially verified means that no step failed but some were SKIPPED: OWNER without --holder, REVOCATION for a credential without status entry or without --status-dir/--allow-network, SEAL without --trust. A script that does not check these may accept them: with --accept-skipped OWNER --accept-skipped REVOCATION the exit status is 0 when those are the only steps SKIPPED.
+    """
     from elmkit.api import verify as verify_credential
+    from elmkit.checks import CheckStatus
     from elmkit.errors import ElmError
 
     console = make_console()
+    acceptable = {name.strip().upper() for name in accept_skipped or ()}
+    unknown = acceptable - _ACCEPTABLE_SKIPS
+    if unknown:
+        show(
+            console,
+            "[red]--accept-skipped {}: only {} may be accepted as SKIPPED[/]",
+            ", ".join(sorted(unknown)),
+            ", ".join(sorted(_ACCEPTABLE_SKIPS)),
+        )
+        raise typer.Exit(2)
     fetcher: object | None = None
     if status_dir is not None:
         from elmkit.status import FileFetcher
@@ -134,7 +162,12 @@ def verify(
         if any(step.code == "not-jws" for step in result.steps):
             status = 2  # not a sealed document at all: nothing to verify
         elif result.verdict != "verified" and status == 0:
-            status = 1
+            accepted = result.verdict == "partially verified" and all(
+                step.step.value in acceptable
+                for step in result.steps
+                if step.status is CheckStatus.SKIPPED
+            )
+            status = 0 if accepted else 1
         if output is OutputFormat.json:
             outputs.append({"file": str(path), **result.to_dict()})
         else:
