@@ -84,3 +84,26 @@ def test_sealing_examples_make_test_keys_seal_offline_and_verify(
     assert result.step(Step.SEAL).status is CheckStatus.OK  # type: ignore[attr-defined]
     assert result.step(Step.OWNER).status is CheckStatus.OK  # type: ignore[attr-defined]
     assert result.level == "B-T"  # type: ignore[attr-defined]
+
+
+def test_profiles_shared_parts_example_checks_every_eligible_learner(
+    in_demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_block("profiles.md", 0, 1)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) >= 2
+    # without display pages, the only error left is the missing page, as the page says
+    assert all(line.split(" ", 1)[1] == "['/displayParameter/individualDisplay']" for line in lines)
+
+
+def test_profiles_own_profile_example_registers_and_reports(
+    in_demo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from elmkit.profiles import base
+
+    monkeypatch.setattr(base, "_registry", dict(base._registry))  # the example registers a profile
+    run_block("profiles.md", 0, 2)
+    assert capsys.readouterr().out.splitlines()[-1] == "['acme/valid-until']"
+    assert "acme-expiry" in base.available_profiles()
+    text = (DOCS / "profiles.md").read_text(encoding="utf-8")
+    assert f'[project.entry-points."{base.ENTRY_POINT_GROUP}"]' in text
