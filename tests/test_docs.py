@@ -107,3 +107,15 @@ def test_profiles_own_profile_example_registers_and_reports(
     assert "acme-expiry" in base.available_profiles()
     text = (DOCS / "profiles.md").read_text(encoding="utf-8")
     assert f'[project.entry-points."{base.ENTRY_POINT_GROUP}"]' in text
+
+
+def test_display_pages_example_and_its_fallback_examples(in_demo: Path) -> None:
+    from elmkit.render import resolve_language
+
+    names = run_block("display-pages.md", 0)
+    assert isinstance(names["jpeg"], bytes) and names["jpeg"].startswith(b"\xff\xd8")
+    text = " ".join((DOCS / "display-pages.md").read_text(encoding="utf-8").split())
+    examples = re.findall(r'`"([A-Za-z-]+)"` → `"([A-Za-z-]+)"`', text)
+    assert ("eu", "eu") in examples and len(examples) >= 3
+    for tag, table in examples:
+        assert resolve_language(tag) == table, tag
