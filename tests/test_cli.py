@@ -79,6 +79,19 @@ def test_convert_legacy_xml(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = (tmp_path / "EDC_WileECoyote_Simple.ttl").read_text(encoding="utf-8")
     assert "EuropeanDigitalCredential" in text
+    # what did not carry over is shown and written beside the output
+    output = " ".join(result.output.split())
+    assert "conversion issue(s)" in output and "missing:" in output
+    issues = (tmp_path / "EDC_WileECoyote_Simple.issues.txt").read_text(encoding="utf-8")
+    assert "missing: /europassCredential" in issues and "individualDisplay" in issues
+    as_xml = runner.invoke(app, ["convert", str(source), "--out", str(tmp_path), "--to", "xml"])
+    assert as_xml.exit_code == 0, as_xml.output
+    assert "EuropeanDigitalCredential" in (tmp_path / "EDC_WileECoyote_Simple.rdf").read_text(encoding="utf-8")
+    foreign = tmp_path / "foo.xml"
+    foreign.write_text("<foo/>", encoding="utf-8")
+    refused = runner.invoke(app, ["convert", str(foreign), "--out", str(tmp_path)])
+    assert refused.exit_code == 2 and "not an ELM credential" in " ".join(refused.output.split())
+    assert "_:" not in refused.output and not (tmp_path / "foo.jsonld").exists()
 
 
 def test_seal_and_verify_commands(tmp_path: Path) -> None:

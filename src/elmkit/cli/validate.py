@@ -72,31 +72,73 @@ def validate(
     raise typer.Exit(status)
 
 
+_TARGETS = {"jsonld": ".jsonld", "turtle": ".ttl", "nt": ".nt", "rdfxml": ".rdf", "xml": ".rdf"}
+
+
+def _looks_like_xml(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
 @app.command()
 def convert(
     files: Annotated[list[Path], typer.Argument(help="Credentials in any format elmkit reads (incl. legacy ELM v2 XML)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write to")],
-    to: Annotated[str, typer.Option("--to", help="jsonld, turtle, nt or rdfxml")] = "jsonld",
+    to: Annotated[str, typer.Option("--to", help="jsonld, turtle, nt or rdfxml (xml)")] = "jsonld",
 ) -> None:
-    """Convert credentials between formats; legacy ELM v2 XML becomes ELM 3.2."""
-    from elmkit.errors import ElmError
+    """Convert credentials between formats; legacy ELM v2 XML becomes ELM 3.2.
+
+    What an ELM v2 credential loses or gains on the way (dropped, derived, missing…) is listed,
+    and written beside the output as NAME.issues.txt."""
+    from elmkit.errors import ElmError, ModelError
     from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import dumps, load
 
     console = make_console()
-    suffix = {"jsonld": ".jsonld", "turtle": ".ttl", "nt": ".nt", "rdfxml": ".rdf"}.get(to)
+    suffix = _TARGETS.get(to)
     if suffix is None:
-        show(console, "[red]unknown target format {}[/]", repr(to))
+        show(console, "[red]unknown target format {} (use {})[/]", repr(to), ", ".join(_TARGETS))
         raise typer.Exit(2)
+    target_format = "rdfxml" if to == "xml" else to
     status = 0
     for path in files:
         try:
-            text = dumps(load(path), format=to, indent=2 if to == "jsonld" else None)
+            loaded = load(path)
+            text = dumps(loaded, format=target_format, indent=2 if to == "jsonld" else None)
             target = out / (path.stem + suffix)
+            issues = [str(issue) for issue in getattr(loaded.origin, "issues", ())]
+            report = out / (path.stem + ".issues.txt")
             atomic_write(target, text.encode("utf-8"))
+            if issues:
+                atomic_write(report, ("\n".join(issues) + "\n").encode("utf-8"))
+            elif report.is_file():
+                report.unlink()  # from an earlier conversion of another version of the file
+        except ModelError as exc:
+            if exc.path == "/type" and _looks_like_xml(path):
+                show(
+                    console,
+                    "[red]{}: not an ELM credential: the XML is neither ELM v2 "
+                    "(europassCredential, verifiablePresentation) nor RDF/XML describing an ELM "
+                    "credential[/]",
+                    path,
+                )
+            else:
+                show(console, "[red]{}: {}[/]", path, describe_error(exc))
+            status = 2
+            continue
         except (ElmError, OSError) as exc:
             show(console, "[red]{}: {}[/]", path, describe_error(exc))
             status = 2
             continue
         show(console, "{} -> {}", path, target)
+        if issues:
+            show(console, "  {} conversion issue(s), listed in {}:", len(issues), report)
+            for line in issues[:20]:
+                show(console, "    {}", line)
+            if len(issues) > 20:
+                show(console, "    … and {} more", len(issues) - 20)
     raise typer.Exit(status)
