@@ -333,6 +333,36 @@ def test_shacl_backend_reports_pyshacl_results_as_findings() -> None:
         shacl_findings(_mc(), 42)
 
 
+def test_shacl_backend_reads_local_shapes_only_and_names_them_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pyshacl")
+    import socket
+
+    from elmkit.profiles.shacl import ShaclBackendError, shacl_findings
+
+    def no_network(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the network was used")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "credential.jsonld").write_text(MC_SIGNED.read_text(encoding="utf-8"), encoding="utf-8")
+    cases = {
+        "credential.jsonld": "JSON-LD",  # its contexts would be fetched
+        "nope.ttl": "nope.ttl: not found",
+        "https://example.org/shapes.ttl": "local file",
+        "shapes.pdf": "unknown format",
+    }
+    for shapes, expected in cases.items():
+        with pytest.raises(ShaclBackendError) as caught:
+            shacl_findings(_mc(), shapes)
+        assert expected in str(caught.value) and str(tmp_path) not in str(caught.value), shapes
+    local = tmp_path / "shapes.ttl"
+    local.write_bytes((REFERENCE_DIR / "elm/shacl/edc/v3.2/EDC-generic-no-cv.ttl").read_bytes())
+    assert len(shacl_findings(_mc(), "shapes.ttl")) == 2
+
+
 def _untyped_specification(data: dict[str, Any]) -> dict[str, Any]:
     claim = data["credentialSubject"]["hasClaim"]
     claim = claim[0] if isinstance(claim, list) else claim

@@ -24,19 +24,59 @@ class ShaclBackendError(ElmError):
     """pyshacl is missing, or the shapes or the credential's RDF could not be read."""
 
 
+_FORMATS = {
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".nt": "nt",
+    ".n3": "n3",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+    ".trig": "trig",
+    ".nq": "nquads",
+}
+_JSONLD_SUFFIXES = (".jsonld", ".json")
+
+
 def _shapes_graph(shapes: Any) -> Any:
+    """The shapes as a graph, read from a local file only: nothing is fetched."""
     import rdflib
 
     if isinstance(shapes, rdflib.Graph):
         return shapes
-    if isinstance(shapes, str | Path):
-        graph = rdflib.Graph()
-        try:
-            graph.parse(str(shapes))
-        except Exception as exc:  # rdflib raises many kinds of parser errors
-            raise ShaclBackendError(f"cannot read the shapes {shapes}: {exc}") from exc
-        return graph
-    raise ShaclBackendError(f"shapes must be a path or an rdflib.Graph, not {type(shapes).__name__}")
+    if not isinstance(shapes, str | Path):
+        raise ShaclBackendError(f"shapes must be a path or an rdflib.Graph, not {type(shapes).__name__}")
+    path = Path(shapes)
+    if isinstance(shapes, str) and "://" in shapes:
+        raise ShaclBackendError(
+            f"shapes must be a local file, not {shapes!r}: nothing is fetched (download it first)"
+        )
+    suffix = path.suffix.lower()
+    if suffix in _JSONLD_SUFFIXES:
+        raise ShaclBackendError(
+            f"cannot read the shapes {shapes}: shapes in JSON-LD are not read, since their "
+            "contexts would be fetched from the network; give them as Turtle, N-Triples or "
+            "RDF/XML, or as an rdflib.Graph you parsed yourself"
+        )
+    fmt = _FORMATS.get(suffix)
+    if fmt is None:
+        raise ShaclBackendError(
+            f"cannot read the shapes {shapes}: unknown format {suffix or '(no suffix)'!r} "
+            f"(use one of {', '.join(sorted(_FORMATS))})"
+        )
+    if not path.is_file():
+        problem = "not found" if not path.exists() else "not a regular file"
+        raise ShaclBackendError(f"cannot read the shapes {shapes}: {problem}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ShaclBackendError(f"cannot read the shapes {shapes}: {exc.strerror or exc}") from exc
+    graph = rdflib.Graph()
+    try:
+        graph.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises many kinds of parser errors
+        raise ShaclBackendError(f"cannot read the shapes {shapes}: {exc}") from exc
+    return graph
 
 
 def _data_graph(credential: Any) -> Any:
