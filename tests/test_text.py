@@ -269,3 +269,12 @@ def test_a_text_with_a_visible_character_is_not_blank(text: str) -> None:
 )  # fmt: skip
 def test_characters_no_text_should_hold(text: str, bad: list[str]) -> None:
     assert bad_characters(text) == bad
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())) | st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_the_fast_check_of_characters_agrees_with_the_pattern(text: str) -> None:
+    from elmkit.model.text import _BAD_CHARACTER, bad_characters, has_bad_characters
+
+    assert has_bad_characters(text) is (_BAD_CHARACTER.search(text) is not None)
+    assert bad_characters(text) == list(dict.fromkeys(_BAD_CHARACTER.findall(text)))

@@ -31,6 +31,7 @@ __all__ = [
     "best_match",
     "default_language",
     "fallback_chain",
+    "has_bad_characters",
     "is_blank",
     "normalize_tag",
     "set_default_language",
@@ -306,9 +307,25 @@ _BAD_CHARACTER = re.compile(
 )
 
 
+#: The ASCII characters a text may hold: the printable ones, tab and line breaks.
+_TEXT_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def has_bad_characters(text: str) -> bool:
+    """Whether ``text`` holds a character no text should hold (see :func:`bad_characters`).
+
+    Fast for what texts are: ASCII (a long data URI included) is checked by deleting the
+    characters it may hold, other text by ``str.isprintable`` before the full pattern."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _TEXT_ASCII))
+    return not text.isprintable() and _BAD_CHARACTER.search(text) is not None
+
+
 def bad_characters(text: str) -> list[str]:
     """The characters of ``text`` that no text should hold, each once: control characters
     other than tab, line feed and carriage return, Unicode non-characters and lone surrogates."""
+    if not has_bad_characters(text):
+        return []
     return list(dict.fromkeys(_BAD_CHARACTER.findall(text)))
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from elmkit.model.base import SEC_PROOF, ElmNode, same_node
-from elmkit.model.text import NO_LANGUAGE, LangText, bad_characters, is_blank
+from elmkit.model.text import NO_LANGUAGE, LangText, has_bad_characters, is_blank
 from elmkit.profiles import _edc_data as data
 
 __all__ = [
@@ -1051,7 +1051,7 @@ def text_problems(
             for value, where in entries:
                 if type(value) is not tuple or type(value[0]) is not str:
                     continue
-                if bad_characters(value[0]):
+                if has_bad_characters(value[0]):
                     yield res, predicate, value, where, "characters"
                 elif value[1] == LANG_STRING and is_blank(value[0]):
                     yield res, predicate, value, where, "blank"
