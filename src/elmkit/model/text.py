@@ -292,6 +292,9 @@ _BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
 def is_blank(text: str) -> bool:
     """Whether ``text`` shows nothing: empty, or only white space and invisible characters
     (zero-width space U+200B, byte order mark U+FEFF, …)."""
+    first = text[:1]
+    if first.isalnum() and first not in _INVISIBLE:  # what most texts start with
+        return False
     for char in text:
         if char not in _INVISIBLE and unicodedata.category(char) not in _BLANK_CATEGORIES:
             return False
@@ -314,11 +317,14 @@ _TEXT_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 def has_bad_characters(text: str) -> bool:
     """Whether ``text`` holds a character no text should hold (see :func:`bad_characters`).
 
-    Fast for what texts are: ASCII (a long data URI included) is checked by deleting the
-    characters it may hold, other text by ``str.isprintable`` before the full pattern."""
-    if text.isascii():
+    Fast for what texts are: ``str.isprintable`` passes most of them; long ASCII (a data URI)
+    is checked by deleting the characters it may hold, other text by the full pattern."""
+    ascii_ = text.isascii()
+    if not (ascii_ and len(text) > 256) and text.isprintable():
+        return False  # no control, unassigned or surrogate character: nothing to find
+    if ascii_:
         return bool(text.encode("ascii").translate(None, _TEXT_ASCII))
-    return not text.isprintable() and _BAD_CHARACTER.search(text) is not None
+    return _BAD_CHARACTER.search(text) is not None
 
 
 def bad_characters(text: str) -> list[str]:

@@ -1049,11 +1049,15 @@ def text_problems(
     for res in resources:
         for predicate, entries in res.props.items():
             for value, where in entries:
-                if type(value) is not tuple or type(value[0]) is not str:
+                if type(value) is not tuple:
                     continue
-                if has_bad_characters(value[0]):
+                text = value[0]
+                # most texts are short and printable, and show something
+                if len(text) <= 256 and text.isprintable() and not is_blank(text):
+                    continue
+                if has_bad_characters(text):
                     yield res, predicate, value, where, "characters"
-                elif value[1] == LANG_STRING and is_blank(value[0]):
+                elif value[1] == LANG_STRING and is_blank(text):
                     yield res, predicate, value, where, "blank"
 
 
