@@ -924,3 +924,35 @@ def test_a_learner_email_that_is_not_an_address_is_a_malformed_row(tmp_path: Pat
     result = _issue(definition_file(tmp_path), write_csv(tmp_path / "r.csv", rows), tmp_path / "out")
     assert [r["state"] for r in read_manifest(tmp_path / "out")] == ["issued", "malformed"]
     assert result.exit_code == 1  # type: ignore[attr-defined]
+
+
+def test_a_definition_stored_by_an_earlier_version_is_the_same_definition_after_an_upgrade(
+    tmp_path: Path,
+) -> None:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.batch import _definition_document
+
+    course = load_definition(definition_file(tmp_path, {"grading.title": None}))
+    assert course.grading.title is None
+    earlier = _definition_document(course)
+    earlier["grading"]["title"] = {"en": "Grading scale 0-10"}  # the default then written
+    earlier.pop("stackable")  # a field with a default that documents then lacked
+    ledger = tmp_path / "l.sqlite"
+    with open_ledger(ledger) as store:
+        store.define(course.id, earlier, title="course", version=course.version)
+    rows = [{"learner_id": "L1", "given_name": "Ana", "grade": "8", "attendance": "90"}]
+    result = issue_batch(course, rows, tmp_path / "out", ledger=ledger, images=False)
+    assert result.issued == 1
+    with open_ledger(ledger) as store:
+        kept = store.get_definition(course.id, course.version)
+        assert kept is not None and kept.document["grading"]["title"] == {"en": "Grading scale 0-10"}
+    changed = load_definition(
+        definition_file(tmp_path / "changed", {"grading.title": None, "grading.pass_mark": 6})
+    )
+    with pytest.raises(SourceError, match="already in the ledger with different content"):
+        issue_batch(changed, rows, tmp_path / "out2", ledger=ledger, images=False)
+    titled = load_definition(
+        definition_file(tmp_path / "titled", {"grading.title": {"en": "Scale of ten"}})
+    )
+    with pytest.raises(SourceError, match="already in the ledger with different content"):
+        issue_batch(titled, rows, tmp_path / "out3", ledger=ledger, images=False)

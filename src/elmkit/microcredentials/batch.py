@@ -8,6 +8,7 @@ again produces the same files, byte for byte, and never a second credential for 
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from elmkit.errors import ElmError, LanguageTagError, SourceError
 from elmkit.microcredentials.build import credential_id
@@ -327,8 +330,6 @@ class _Builder:
         return notes
 
     def build(self, job: _Job) -> _Built:
-        from pydantic import ValidationError
-
         from elmkit.profiles import Severity, validate
         from elmkit.serializers.jsonld import node_to_json
 
@@ -469,6 +470,35 @@ def _definition_document(definition: MicroCredential) -> dict[str, Any]:
             except OSError as exc:
                 raise SourceError(f"logo cannot be read: {exc}", file=str(org.logo)) from exc
     return document
+
+
+#: Values earlier versions of elmkit stored in a definition for a field its file left unset.
+_FORMER_DEFAULTS: dict[tuple[str, str], tuple[Any, ...]] = {
+    ("grading", "title"): ({"en": "Grading scale 0-10"},),
+}
+
+
+def _as_meant(document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a stored definition says, as this version reads it: without the values that only
+    restate a default (this version's, or one an earlier version stored for an unset field), so
+    that a definition file left unchanged is the same definition after an upgrade. ``None`` when
+    this version cannot read the document."""
+    fields = copy.deepcopy(dict(document))
+    for (section, name), values in _FORMER_DEFAULTS.items():
+        holder = fields.get(section)
+        if isinstance(holder, dict) and holder.get(name) in values:
+            del holder[name]
+    logos = {
+        key: fields[key].get("logo")
+        for key in ("awarding_body", "issuer")
+        if isinstance(fields.get(key), dict)
+    }
+    try:
+        definition = definition_from_document(fields)
+    except (ValidationError, ElmError):
+        return None
+    meant = definition.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+    return {"definition": meant, "logos": logos}
 
 
 def definition_from_document(document: Mapping[str, Any]) -> MicroCredential:
@@ -1026,14 +1056,14 @@ def _define(store: LedgerStore, definition: MicroCredential, definition_file: st
     from elmkit.ledger import ConflictError
 
     title = definition.title.get(definition.primary_language) or definition.id
+    document = _definition_document(definition)
     try:
-        store.define(
-            definition.id,
-            _definition_document(definition),
-            title=str(title),
-            version=definition.version,
-        )
+        store.define(definition.id, document, title=str(title), version=definition.version)
     except ConflictError:
+        stored = store.get_definition(definition.id, definition.version)
+        meant = _as_meant(document)
+        if stored is not None and meant is not None and _as_meant(stored.document) == meant:
+            return  # the same definition, stored by a version of elmkit that wrote it otherwise
         raise SourceError(
             f"definition {definition.id!r} version {definition.version!r} is already in the "
             "ledger with different content: give the changed definition a new 'version'",
