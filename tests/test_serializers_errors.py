@@ -666,3 +666,57 @@ def test_bounded_integer_types_check_their_range() -> None:
         TypeAdapter(XsdNonNegativeInteger).validate_python(-1)
     with pytest.raises(ValidationError):
         TypeAdapter(XsdPositiveInteger).validate_python(0)
+
+
+_BAD_IRI_CTX = [*STANDARD_CONTEXT, {}]
+
+
+@pytest.mark.parametrize(
+    ("member", "value", "where"),
+    [
+        ("http://ex.org/p", {"@id": "http://ex.org/a<b>"}, "/http:~1~1ex.org~1p/@id"),
+        ("http://ex.org/p", {"@id": 'http://ex.org/a"b'}, "/http:~1~1ex.org~1p/@id"),
+        ("http://ex.org/p", {"http://ex.org/q": {"@id": "http://ex.org/a b"}}, "/http:~1~1ex.org~1p/http:~1~1ex.org~1q"),
+        ("http://ex.org/p", {"@id": "urn:x:1", "@type": "http://ex.org/T<"}, "/http:~1~1ex.org~1p/@type"),
+        ("http://ex.org/a<b>", "v", "/http:~1~1ex.org~1a<b>"),
+    ],
+)
+def test_an_invalid_iri_in_an_unknown_property_is_refused_on_every_road(
+    member: str, value: Any, where: str
+) -> None:
+    """JSON-LD would write it back, Turtle and N-Triples could not, RDF/XML would write an IRI
+    that is none: it is refused when read, as an invalid id is."""
+    document = {"id": "urn:o:1", "type": "Organisation", member: value}
+    for source in (document, {"@context": _BAD_IRI_CTX, **document}):
+        with pytest.raises(ElmValidationError) as caught:
+            load(source)
+        assert caught.value.details[0].path.startswith(where)
+        assert "no IRI" in caught.value.details[0].message
+    with pytest.raises(ElmValidationError):
+        Organisation(id="urn:o:1", **{member: value})
+
+
+def test_an_invalid_iri_read_from_rdfxml_is_refused() -> None:
+    document = (
+        f"<rdf:RDF {_RDF_NS}><elm:Organisation rdf:about=\"urn:o:1\">"
+        '<ex:p xmlns:ex="http://ex.org/" rdf:resource="http://ex.org/a&lt;b&gt;"/>'
+        "</elm:Organisation></rdf:RDF>"
+    )
+    with pytest.raises(ElmValidationError) as caught:
+        load(document, format="rdfxml")
+    assert caught.value.details[0].path == "/http:~1~1ex.org~1p/@id"
+
+
+def test_valid_iris_in_unknown_properties_are_kept_and_written_in_every_format() -> None:
+    node = load(
+        {
+            "id": "urn:o:1",
+            "type": "Organisation",
+            "http://ex.org/p": {"@id": "http://ex.org/a%3Cb%3E", "@type": "http://ex.org/T"},
+            "http://ex.org/q": "relative/ok",
+        }
+    )
+    for fmt in ("jsonld", "turtle", "nt", "xml"):
+        back = load(dumps(node, fmt), format=fmt)
+        assert back.model_extra is not None
+        assert back.model_extra["http://ex.org/p"]["@id"] == "http://ex.org/a%3Cb%3E"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     ModelWrapValidatorHandler,
@@ -59,6 +61,52 @@ _UNICODE_SPACE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 NodeId = Annotated[
     str, StringConstraints(pattern=rf"^[^\x00-\x20\x7f{_UNICODE_SPACE}{IRI_EXCLUDED}]+$")
 ]
+#: What an IRI (or blank node label) written in an unknown property may not hold: the ``id`` rule.
+_NOT_IN_IRI = re.compile(rf"[\x00-\x20\x7f{_UNICODE_SPACE}{IRI_EXCLUDED}]")
+
+
+def _iri_error(iri: str, pointer: list[str | int]) -> PydanticCustomError:
+    return PydanticCustomError(
+        "iri",
+        "{reason}",
+        {"reason": f"{iri!r} is no IRI: {_NO_IRI}", "pointer": json_pointer(pointer)},
+    )
+
+
+def _check_unknown_name(name: str) -> str:
+    """An unknown property's name: one that is an IRI (``http://ex.org/p``, ``ex:p``) must be
+    a valid one, as RDF holds it (a plain term no context defines is dropped by JSON-LD)."""
+    if ":" in name and name[:1] != "@" and _NOT_IN_IRI.search(name):
+        raise _iri_error(name, [])
+    return name
+
+
+def _check_unknown_value(value: Any) -> Any:
+    """An unknown property's value: the IRIs it holds (``@id``, ``@type``, member names that
+    are IRIs) must be valid ones, so that it means the same in JSON-LD and in RDF (where an
+    invalid IRI cannot be written, or is dropped)."""
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return value
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        item, trail = stack.pop()
+        if isinstance(item, Mapping):
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    continue
+                if key == "@id" or key == "@type":
+                    for position, iri in enumerate(inner if isinstance(inner, list) else [inner]):
+                        if isinstance(iri, str) and _NOT_IN_IRI.search(iri):
+                            where = [*trail, key, position] if isinstance(inner, list) else [*trail, key]
+                            raise _iri_error(iri, where)
+                elif ":" in key and key[:1] != "@" and _NOT_IN_IRI.search(key):
+                    raise _iri_error(key, [*trail, key])
+                if key != "@value" and isinstance(inner, Mapping | list):
+                    stack.append((inner, [*trail, key]))
+        elif isinstance(item, list):
+            stack.extend((inner, [*trail, n]) for n, inner in enumerate(item) if isinstance(inner, Mapping | list))
+    return value
 
 
 class ElmNode(BaseModel):
@@ -94,6 +142,11 @@ class ElmNode(BaseModel):
 
     id: NodeId | None = None
     type: str | list[str] | None = None
+    #: Unknown properties, kept as they came; the IRIs they hold are checked as ids are.
+    __pydantic_extra__: dict[
+        Annotated[str, AfterValidator(_check_unknown_name)],
+        Annotated[Any, AfterValidator(_check_unknown_value)],
+    ]
 
     def __init__(self, /, **data: Any) -> None:
         """Build a node from its values (field names or JSON-LD terms). Values that do not fit
@@ -277,13 +330,16 @@ def check_structure(data: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
         visit(data, 0)
 
 
-def _loc_to_pointer(loc: Sequence[int | str], tags: frozenset[str]) -> str:
+def _loc_to_pointer(loc: Sequence[int | str], tags: frozenset[str], inner: object = None) -> str:
+    """The JSON pointer of an error's location, and ``inner`` (a pointer the error gives within
+    the value: the key of a language map, the place of an IRI in an unknown property)."""
     parts: list[str | int] = []
     for item in loc:
         if isinstance(item, str) and (item in tags or "[" in item or item.startswith("function-")):
             continue
         parts.append(item)
-    return json_pointer(parts)
+    pointer = json_pointer(parts)
+    return pointer + inner if isinstance(inner, str) else pointer
 
 
 _CLASS_TAGS: set[str] = set()
@@ -292,6 +348,7 @@ _CLASS_TAGS: set[str] = set()
 _STRUCTURE_ERRORS = {"recursion_loop": "the data contains a cycle", "recursion_depth_exceeded": "the data is nested too deeply"}
 
 
+_NO_IRI = "an IRI holds no spaces, control characters or <>\"{}|\\^`"
 _NODE_ID = "an id is an IRI or a blank node label: no spaces, control characters or <>\"{}|\\^`"
 
 
@@ -325,7 +382,11 @@ def validation_error(exc: ValidationError) -> ElmValidationError | StructureErro
         unicode = "a text holds a lone UTF-16 surrogate, which is not Unicode"
         return ElmValidationError([ErrorDetail(path="", message=unicode, kind="unicode")])
     details = [
-        ErrorDetail(path=_loc_to_pointer(err["loc"], tags), message=_message(err), kind=err["type"])
+        ErrorDetail(
+            path=_loc_to_pointer(err["loc"], tags, (err.get("ctx") or {}).get("pointer")),
+            message=_message(err),
+            kind=err["type"],
+        )
         for err in errors
     ]
     for detail in details:
