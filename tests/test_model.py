@@ -219,7 +219,7 @@ def test_datatypes_keep_lexical_form() -> None:
 def test_language_tags_are_validated_with_path() -> None:
     with pytest.raises(ElmValidationError) as info:
         Note.from_data({"noteLiteral": {"not a tag": "x"}})
-    assert info.value.path == "/noteLiteral"
+    assert info.value.path == "/noteLiteral/not a tag"
 
 
 # -- hypothesis: random valid and invalid data -------------------------------------------------

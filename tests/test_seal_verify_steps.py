@@ -345,8 +345,8 @@ def test_format_step_names_each_value_that_does_not_read() -> None:
     doc["credentialSubject"]["familyName"] = {"es": 5}
     problems = format_check(doc)
     by_path = dict(line.split(": ", 1) for line in problems)
-    assert set(by_path) == {"/credentialSubject/givenName", "/credentialSubject/familyName"}
-    assert "'en_GB'" in by_path["/credentialSubject/givenName"]
+    assert set(by_path) == {"/credentialSubject/givenName/en_GB", "/credentialSubject/familyName/es"}
+    assert "'en_GB'" in by_path["/credentialSubject/givenName/en_GB"]
     result = verify_credential(_seal(doc), trust=ec_pki().trust_anchors)
     step = result.step(Step.FORMAT)
     assert step.status is CheckStatus.ERROR and step.code == "invalid"

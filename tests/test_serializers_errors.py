@@ -720,3 +720,40 @@ def test_valid_iris_in_unknown_properties_are_kept_and_written_in_every_format()
         back = load(dumps(node, fmt), format=fmt)
         assert back.model_extra is not None
         assert back.model_extra["http://ex.org/p"]["@id"] == "http://ex.org/a%3Cb%3E"
+
+
+@pytest.mark.parametrize("value", [5, 5.5, True])
+def test_an_id_that_is_no_string_is_refused(value: Any) -> None:
+    """JSON-LD requires ``@id`` to be a string: a number is not read as the relative IRI "5"."""
+    for document in (
+        {"id": value, "type": "Organisation"},
+        {"id": "urn:o:1", "type": "Organisation", "hasSubOrganization": {"id": value, "type": "Organisation"}},
+    ):
+        with pytest.raises(ElmValidationError) as caught:
+            load(document)
+        assert caught.value.details[0].path.endswith("/id")
+        assert "an id is a string" in caught.value.details[0].message
+    with pytest.raises(ElmValidationError):
+        Organisation(id=value)
+
+
+def test_a_null_in_a_language_map_is_ignored_as_json_ld_does() -> None:
+    node = load({"id": "urn:o:1", "type": "Organisation", "legalName": {"en": None, "es": "Universidad"}})
+    assert node.legal_name is not None and node.legal_name.to_json() == {"es": "Universidad"}
+    assert "legalName" not in load({"id": "urn:o:1", "type": "Organisation", "legalName": {"en": None}}).to_jsonld()
+
+
+@pytest.mark.parametrize(
+    ("texts", "where"),
+    [
+        ({"en": "a", "xx_YY": "b"}, "/legalName/xx_YY"),
+        ({"not a tag": "b"}, "/legalName/not a tag"),
+        ({"en": "a", "EN": "b"}, "/legalName/EN"),
+        ({"en": 5}, "/legalName/en"),
+        ({"en/GB": "b"}, "/legalName/en~1GB"),
+    ],
+)
+def test_a_language_map_error_points_at_the_offending_member(texts: dict[str, Any], where: str) -> None:
+    with pytest.raises(ElmValidationError) as caught:
+        load({"id": "urn:o:1", "type": "Organisation", "legalName": texts})
+    assert [d.path for d in caught.value.details] == [where]

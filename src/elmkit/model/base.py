@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     ModelWrapValidatorHandler,
+    Strict,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -57,9 +58,10 @@ SEC_PROOF = "https://w3id.org/security#proof"
 #: an IRI cannot hold either (``is_iri`` refuses it too).
 _UNICODE_SPACE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 #: A node's ``id``: an IRI or a blank node label, so no space (of any script), control character
-#: or any of the characters IRIs exclude (checked by pydantic-core's own regex engine).
+#: or any of the characters IRIs exclude (checked by pydantic-core's own regex engine). A JSON
+#: number is no id (JSON-LD requires a string), so it is not turned into one.
 NodeId = Annotated[
-    str, StringConstraints(pattern=rf"^[^\x00-\x20\x7f{_UNICODE_SPACE}{IRI_EXCLUDED}]+$")
+    str, Strict(), StringConstraints(pattern=rf"^[^\x00-\x20\x7f{_UNICODE_SPACE}{IRI_EXCLUDED}]+$")
 ]
 #: What an IRI (or blank node label) written in an unknown property may not hold: the ``id`` rule.
 _NOT_IN_IRI = re.compile(rf"[\x00-\x20\x7f{_UNICODE_SPACE}{IRI_EXCLUDED}]")
@@ -357,6 +359,8 @@ def _message(err: Any) -> str:
     loc = err["loc"]
     if err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
         return _NODE_ID
+    if err["type"] == "string_type" and loc and loc[-1] == "id":
+        return f"an id is a string (an IRI or a blank node label), not {type(err.get('input')).__name__}"
     if err["type"] == "union_tag_not_found":
         given = err.get("input")
         named: object = None

@@ -20,7 +20,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from elmkit.errors import LanguageTagError
+from elmkit.errors import LanguageTagError, json_pointer
 
 __all__ = [
     "DEFAULT_FALLBACKS",
@@ -159,6 +159,19 @@ def normalize_tag(tag: str) -> str:
 
 def _key(tag: str) -> str:
     return tag if tag == NO_LANGUAGE else normalize_tag(tag)
+
+
+def _pointer(tag: object) -> str:
+    """The JSON pointer of a language map's member, within the map."""
+    return json_pointer([tag]) if isinstance(tag, str) else ""
+
+
+def _key_at(tag: str) -> str:
+    """:func:`_key`, its error pointing at the map's member (``/legalName/en_US``)."""
+    try:
+        return _key(tag)
+    except LanguageTagError as exc:
+        raise LanguageTagError(exc.message, path=_pointer(tag)) from None
 
 
 def _shorter_forms(tag: str) -> Iterator[str]:
@@ -363,7 +376,7 @@ class LangText(Mapping[str, tuple[str, ...]]):
             for tag, value in values.items():
                 if type(value) is not str or type(tag) is not str:
                     break
-                fast[_key(tag)] = (value,)
+                fast[_key_at(tag)] = (value,)
             else:
                 if len(fast) == len(values):
                     self._values = fast
@@ -378,15 +391,22 @@ class LangText(Mapping[str, tuple[str, ...]]):
             raise LanguageTagError(f"multilingual text must be a mapping of language tags, got {type(values).__name__}")
         given: dict[str, str] = {}
         for tag, value in values.items():
-            key = _key(tag)
+            key = _key_at(tag)
             if isinstance(value, str):
                 items: tuple[str, ...] = (value,)
             elif isinstance(value, list | tuple):
                 if not all(isinstance(v, str) for v in value):
-                    raise LanguageTagError(f"values for language {tag!r} must be strings")
+                    raise LanguageTagError(
+                        f"values for language {tag!r} must be strings", path=_pointer(tag)
+                    )
                 items = tuple(value)
+            elif value is None:
+                continue  # no text (JSON-LD ignores a null in a language map)
             else:
-                raise LanguageTagError(f"value for language {tag!r} must be a string or a list of strings")
+                raise LanguageTagError(
+                    f"value for language {tag!r} must be a string or a list of strings",
+                    path=_pointer(tag),
+                )
             first = given.setdefault(key, tag)
             if first != tag:
                 # two keys that differ only in case: one language given twice
@@ -394,7 +414,8 @@ class LangText(Mapping[str, tuple[str, ...]]):
                     continue
                 raise LanguageTagError(
                     f"language tags {first!r} and {tag!r} are the same tag ({key}) with different "
-                    "texts: keep one"
+                    "texts: keep one",
+                    path=_pointer(tag),
                 )
             if items:  # an empty list holds no text (JSON-LD drops it too)
                 self._values[key] = items
@@ -523,7 +544,9 @@ class LangText(Mapping[str, tuple[str, ...]]):
         try:
             return cls(value)
         except LanguageTagError as exc:
-            raise PydanticCustomError("language_tag", "{reason}", {"reason": exc.message}) from None
+            raise PydanticCustomError(
+                "language_tag", "{reason}", {"reason": exc.message, "pointer": exc.path}
+            ) from None
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
