@@ -14,7 +14,7 @@ from elmkit.errors import StructureError
 from elmkit.microcredentials import LearnerResult, load_definition
 from elmkit.microcredentials.build import CredentialFactory
 from elmkit.microcredentials.demo import write_demo_inputs
-from elmkit.model import Organisation
+from elmkit.model import Identifier, Organisation
 from elmkit.model.text import LangText
 from elmkit.serializers.jsonld import SharedNodes, node_to_json, node_to_jsonld
 
@@ -73,3 +73,48 @@ def test_depth_limit_and_cycles_still_apply() -> None:
     cyclic = Organisation(id="urn:org:4", has_sub_organization=[inner])
     with pytest.raises(StructureError, match="cycle"):
         node_to_json(cyclic, shared=SharedNodes([inner]))
+
+
+def _identifier() -> Identifier:
+    return Identifier(notation="X-1")
+
+
+@pytest.mark.parametrize("where", ["outside", "inside", "both", "registered"])
+def test_a_node_without_id_written_twice_gets_the_plain_writers_labels(where: str) -> None:
+    """A node without id held at two places is labelled ``_:b0`` in each copy by the plain
+    writer (else JSON-LD reads two nodes): the shared path writes the same bytes."""
+    ident = _identifier()
+    issuer = Organisation(id="urn:org:1", legal_name=LangText({"en": "Issuer"}))
+    other = Organisation(id="urn:org:2", legal_name=LangText({"en": "Other"}))
+    registered: list[Organisation | Identifier] = [issuer]
+    if where == "outside":  # twice in the document, never in a shared part
+        other.identifier = [ident]
+        other.tax_identifier = [Identifier(notation="T-1")]
+        holder = Organisation(id="urn:org:3", identifier=[ident], has_sub_organization=[issuer, other])
+    elif where == "inside":  # twice inside one shared part
+        issuer.identifier = [ident]
+        issuer.has_sub_organization = [Organisation(id="urn:org:4", identifier=[ident])]
+        holder = Organisation(id="urn:org:3", has_sub_organization=[issuer, other])
+    elif where == "both":  # once in a shared part, once outside
+        issuer.identifier = [ident]
+        other.identifier = [ident]
+        holder = Organisation(id="urn:org:3", has_sub_organization=[issuer, other])
+    else:  # a shared part written twice holds it
+        issuer.identifier = [ident]
+        holder = Organisation(id="urn:org:3", has_sub_organization=[issuer, other])
+        other.has_sub_organization = [issuer]
+    shared = SharedNodes(registered)
+    expected = plain(holder)
+    assert '"id":"_:b0"' in expected
+    for _ in range(2):  # the second time, the shared parts' text is reused
+        assert node_to_json(holder, shared=shared) == expected
+        assert node_to_json(holder, shared=shared, sort=False) == plain(holder, sort=False)
+
+
+def test_a_node_without_id_written_once_stays_unlabelled_on_the_shared_path() -> None:
+    issuer = Organisation(id="urn:org:1", identifier=[_identifier()])
+    holder = Organisation(id="urn:org:3", has_sub_organization=[issuer])
+    shared = SharedNodes([issuer])
+    node_to_json(issuer, shared=shared)
+    assert node_to_json(holder, shared=shared) == plain(holder)
+    assert "_:b" not in plain(holder)

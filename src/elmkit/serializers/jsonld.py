@@ -107,7 +107,7 @@ def _json_text(value: Any) -> str:
 class _Fragment:
     """The JSON text of one shared node, valid when written at most ``depth`` levels deep."""
 
-    __slots__ = ("depth", "index", "node", "text", "token")
+    __slots__ = ("depth", "index", "node", "text", "token", "unnamed")
 
     def __init__(self, node: ElmNode, index: int, nonce: str) -> None:
         self.node = node
@@ -115,6 +115,8 @@ class _Fragment:
         self.token = f"\ue000{nonce}{index}\ue001"
         self.text: str | None = None
         self.depth = -1
+        self.unnamed: dict[int, int] = {}
+        """How often the text writes each node without id (by ``id()``), the node included."""
 
 
 class _TokenClash(Exception):
@@ -234,13 +236,20 @@ class _Writer:
                 if fragment.text is None or depth > fragment.depth:
                     shared = self.shared
                     assert shared is not None
-                    before = self.emitted
-                    text = shared.resolve(
-                        _json_text(self.body(node, key, root)), self.emitted - before
-                    )
+                    before, outer = self.emitted, self.unnamed
+                    self.unnamed = {}
+                    try:
+                        text = shared.resolve(
+                            _json_text(self.body(node, key, root)), self.emitted - before
+                        )
+                        fragment.unnamed = self.unnamed
+                    finally:
+                        self.unnamed = outer
                     shared._fill(fragment, text)
                     fragment.depth = depth
                     self.emitted = before
+                for unnamed, times in fragment.unnamed.items():  # the copy written here
+                    self.unnamed[unnamed] = self.unnamed.get(unnamed, 0) + times
                 self.emitted += 1
                 return fragment.token
         if key in self.seen:
@@ -530,7 +539,9 @@ def node_to_json(
     ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes it.
 
     With ``shared``, the nodes registered there are serialised once and their text is reused:
-    the same bytes, much faster for documents that repeat large shared parts. Raises
+    the same bytes, much faster for documents that repeat large shared parts. A document that
+    writes a node without id at several places (labelled ``_:b0``… in every copy) is written
+    without the shared text, which cannot know the labels. Raises
     :class:`~elmkit.errors.ModelError` for values JSON cannot hold.
     """
     if not isinstance(node, ElmNode):
@@ -541,7 +552,10 @@ def node_to_json(
         try:
             body = writer.node(node, root=True)
             assert isinstance(body, dict)
-            return shared.resolve(_json_text({"@context": head, **body}), writer.emitted)
+            # a node without id written at several places is labelled in every copy, which
+            # the shared parts' text cannot know: such a document is written as it is
+            if all(times == 1 for times in writer.unnamed.values()):
+                return shared.resolve(_json_text({"@context": head, **body}), writer.emitted)
         except _TokenClash:
             pass
     return _json_text({"@context": head, **_write(node, sort, max_depth)})
