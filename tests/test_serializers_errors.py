@@ -401,7 +401,8 @@ def test_a_node_of_a_class_the_property_does_not_take_is_named(given: str, words
     assert words in detail.message and "discriminator" not in detail.message
 
 
-_PERSON = "http://data.europa.eu/snb/model/elm/Person"
+_ELM = "http://data.europa.eu/snb/model/elm/"
+_PERSON = _ELM + "Person"
 
 
 def _person_with_relative_ids() -> dict[str, Any]:
@@ -457,6 +458,63 @@ def test_relative_json_ld_iris_stay_as_written_and_a_declared_base_applies(refer
     assert load({"@context": context, **document}).id == reference
     based = [*context, {"@base": "https://uni.example/people/"}]
     assert load({"@context": based, **document}).id.startswith("https:")
+
+
+_DOT_SEGMENTS = [
+    ("a/./b", "a/b"),
+    ("./x", "x"),
+    ("a/../b", "b"),
+    ("a/b/../../../c", "../c"),
+    ("../x", "../x"),
+    ("/a/./b", "/a/b"),
+    ("//host/a/./b", "//host/a/b"),
+    ("a?x=/./y", "a?x=/./y"),
+    ("http://ex.org/a/./b", "http://ex.org/a/./b"),
+]
+
+
+def _rdfxml_with(reference: str) -> str:
+    return (
+        f'<rdf:RDF {_RDF_NS} xmlns:org="http://www.w3.org/ns/org#"><elm:Organisation rdf:about="urn:o:1">'
+        f'<org:hasSubOrganization><elm:Organisation rdf:about="{reference}"/></org:hasSubOrganization>'
+        "</elm:Organisation></rdf:RDF>"
+    )
+
+
+@pytest.mark.parametrize(("reference", "read"), _DOT_SEGMENTS)
+def test_dot_segments_of_relative_references_are_removed_on_every_road_and_in_every_format(
+    reference: str, read: str
+) -> None:
+    """Resolving a relative reference removes its dot segments (RFC 3986), as JSON-LD does:
+    the fast road, the general road and every RDF reader give the same id."""
+    document = {"id": "urn:o:1", "type": "Organisation", "hasSubOrganization": {"id": reference, "type": "Organisation"}}
+    org = f"<{_ELM}Organisation>"
+    sources: list[tuple[Any, str | None]] = [
+        (document, None),
+        (json.dumps(document).encode(), None),
+        ({"@context": [*STANDARD_CONTEXT, {}], **document}, None),
+        (f"<urn:o:1> a {org}; <http://www.w3.org/ns/org#hasSubOrganization> <{reference}> . <{reference}> a {org} .", "turtle"),
+        (_rdfxml_with(reference), "rdfxml"),
+    ]
+    for source, fmt in sources:
+        assert load(source, format=fmt).has_sub_organization[0].id == read  # type: ignore[attr-defined]
+    built = Organisation(id="urn:o:1", has_sub_organization=[Organisation(id=reference)])
+    for fmt in ("jsonld", "turtle", "rdfxml"):
+        again = load(dumps(built, "xml" if fmt == "rdfxml" else fmt), format=fmt)
+        assert again.has_sub_organization[0].id == read  # type: ignore[attr-defined]
+
+
+def test_a_reference_to_a_node_with_a_dot_segment_leaves_the_fast_road() -> None:
+    document = {"id": "./person", "type": "Person", "homepage": ["./page", "a/../page"]}
+    person = load(document)
+    assert person.id == "person"
+    assert [str(page) for page in person.homepage] == ["page", "page"]  # type: ignore[attr-defined]
+
+
+def test_rdfxml_with_a_base_resolves_against_it() -> None:
+    text = _rdfxml_with("./x").replace("<rdf:RDF ", '<rdf:RDF xml:base="https://uni.example/a/" ')
+    org = load(text, format="rdfxml")
+    assert org.has_sub_organization[0].id == "https://uni.example/a/x"  # type: ignore[attr-defined]
 
 
 def test_a_document_base_resolves_ids_as_json_ld_says() -> None:

@@ -185,6 +185,7 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
     contexts = 0
     if types is not None:
         from elmkit.serializers.context import holds_compact_iri, standard_term_kinds
+        from elmkit.serializers.relative import has_dot_segment
 
         kinds = standard_term_kinds()
         iri_terms, language_maps = kinds.iri_terms, kinds.language_maps
@@ -250,11 +251,16 @@ def _parse(text: str, types: frozenset[str] | None) -> tuple[Any, JsonShape | No
                     plain = False
             elif kind is list:
                 depth = list_depth(item)
-                if plain and name in iri_terms and holds_compact_iri(item):
+                if plain and name in iri_terms and (
+                    holds_compact_iri(item) or any(type(i) is str and has_dot_segment(i) for i in item)
+                ):
                     plain = False
             else:
-                if kind is str and plain and ":" in item and name in iri_terms and holds_compact_iri(item):
-                    plain = False
+                if kind is str and plain and name in iri_terms:
+                    if ":" in item and holds_compact_iri(item):
+                        plain = False
+                    elif ("/." in item or item[:1] == ".") and has_dot_segment(item):
+                        plain = False  # expansion resolves the reference: a/./b is a/b
                 continue
             if depth > deepest:
                 deepest = depth

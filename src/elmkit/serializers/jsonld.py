@@ -50,7 +50,7 @@ from elmkit.serializers.context import (
 )
 from elmkit.serializers.expanded import ExpandedReader, pick_root, referenced_ids
 from elmkit.serializers.jsonio import JsonShape
-from elmkit.serializers.relative import NO_BASE, NO_BASE_SCHEME, as_written
+from elmkit.serializers.relative import NO_BASE, NO_BASE_SCHEME, as_written, has_dot_segment
 from elmkit.serializers.tables import (
     K_IRI,
     K_LANG,
@@ -597,8 +597,14 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
     fast = True
 
     def plain_iris(name: str | int, item: Any) -> bool:
-        """False when ``item``, under the term ``name``, holds a compact IRI to expand."""
-        return name not in iri_terms or not holds_compact_iri(item)
+        """False when ``item``, under the term ``name``, holds a compact IRI to expand or a
+        relative reference that expansion resolves (``a/./b`` is ``a/b``)."""
+        if name not in iri_terms:
+            return True
+        if holds_compact_iri(item):
+            return False
+        items = item if type(item) is list else [item]
+        return not any(type(i) is str and has_dot_segment(i) for i in items)
 
     def visit(value: Any, depth: int, language_map: bool = False) -> None:
         nonlocal fast
@@ -618,7 +624,7 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
                         fast = (depth == 0 and name == "@context") or (language_map and name == "@none")
                     kind = type(item)
                     if kind is str:
-                        if fast and ":" in item:
+                        if fast and (":" in item or "/." in item or item[:1] == "."):
                             fast = plain_iris(name, item)
                         if name == "type" and fast:
                             fast = item in types

@@ -30,7 +30,7 @@ from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
 from elmkit.model.datatypes import is_iri
 from elmkit.model.text import NO_LANGUAGE, LangText
 from elmkit.serializers.expanded import ExpandedReader, pick_root
-from elmkit.serializers.relative import NO_BASE, NO_BASE_SCHEME, as_written
+from elmkit.serializers.relative import NO_BASE, NO_BASE_SCHEME, as_written, resolved
 from elmkit.serializers.tables import (
     K_IRI,
     K_LANG,
@@ -641,15 +641,25 @@ def _sax_parse(data: bytes, graph: Graph, source_name: str | None = None) -> Non
         raise ParseError(f"malformed RDF/XML: {exc}") from None
 
 
-def _restore_relative(graph: Graph) -> Graph:
-    """``graph`` with the IRIs resolved against :data:`NO_BASE` made relative again."""
+#: An IRI's scheme (``http:``, ``urn:``): a reference without one is relative.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _restore_relative(graph: Graph, *, unresolved: bool = False) -> Graph:
+    """``graph`` with the IRIs resolved against :data:`NO_BASE` made relative again, their
+    resolution finished (dot segments removed) as JSON-LD does it. With ``unresolved`` (RDF/XML
+    without ``xml:base``, whose parser leaves references relative), relative references are
+    resolved the same way."""
+
+    def relative(term: Any) -> bool:
+        if type(term) is not URIRef:
+            return False
+        return term.startswith(NO_BASE_SCHEME) or (unresolved and not _SCHEME.match(term))
 
     def fix(term: Any) -> Any:
-        if type(term) is URIRef and term.startswith(NO_BASE_SCHEME):
-            return URIRef(as_written(str(term)))
-        return term
+        return URIRef(resolved(str(term))) if relative(term) else term
 
-    touched = [t for t in graph if any(type(x) is URIRef and x.startswith(NO_BASE_SCHEME) for x in t)]
+    touched = [t for t in graph if relative(t[0]) or relative(t[1]) or relative(t[2])]
     for triple in touched:
         graph.remove(triple)
         graph.add((fix(triple[0]), fix(triple[1]), fix(triple[2])))
@@ -677,6 +687,7 @@ def parse_rdf(
         with _lexical_literals():
             if fmt == "rdfxml":
                 _parse_rdfxml(_as_bytes(data), graph, source)
+                _restore_relative(graph, unresolved=True)
             elif fmt in ("turtle", "nt"):
                 text = data if isinstance(data, str) else bytes(data).decode("utf-8-sig")
                 graph.parse(data=text, format=fmt, publicID=base or NO_BASE)
