@@ -430,3 +430,35 @@ def test_a_chain_that_is_no_well_formed_list_stays_as_its_statements() -> None:
     source = f"<urn:o:1> a <{ELM}Organisation> ; <http://ex.org/p> _:a .\n_:a <{first}> 1 ; <{rest}> _:b .\n_:b <{first}> 2 .\n"
     node = load(source, format="turtle")
     assert isomorphic(to_graph(node), rdflib.Graph().parse(data=source, format="turtle"))
+
+
+_REIFIED_NS = (
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+    'xmlns:elm="http://data.europa.eu/snb/model/elm/" xmlns:rov="http://www.w3.org/ns/regorg#" '
+    'xmlns:cred="https://www.w3.org/2018/credentials#"'
+)
+
+
+def test_a_reified_statement_does_not_take_the_root_from_the_node_it_is_about() -> None:
+    """``rdf:ID`` on a property element adds an ``rdf:Statement`` whose ``rdf:subject`` is the
+    node: the node is still the root, and the statement is left out."""
+    text = (
+        f'<rdf:RDF {_REIFIED_NS} xml:base="http://ex.org/doc"><elm:Organisation rdf:about="urn:o:1">'
+        '<rov:legalName rdf:ID="st1">x</rov:legalName></elm:Organisation></rdf:RDF>'
+    )
+    org = load(text, format="rdfxml")
+    assert org.id == "urn:o:1" and org.legal_name is not None
+    assert org.origin.left_out == ("http://ex.org/doc#st1",)
+
+
+def test_a_credential_with_a_reified_statement_is_the_root() -> None:
+    text = (
+        f'<rdf:RDF {_REIFIED_NS} xml:base="http://ex.org/doc">'
+        '<elm:EuropeanDigitalCredential rdf:about="urn:c:1">'
+        '<rdf:type rdf:resource="https://www.w3.org/2018/credentials#VerifiableCredential"/>'
+        '<cred:issuer rdf:ID="st1"><elm:Organisation rdf:about="urn:o:1"/></cred:issuer>'
+        "</elm:EuropeanDigitalCredential></rdf:RDF>"
+    )
+    credential = load(text, format="rdfxml")
+    assert credential.id == "urn:c:1"
+    assert credential.issuer.id == "urn:o:1"  # type: ignore[attr-defined]

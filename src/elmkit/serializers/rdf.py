@@ -449,6 +449,12 @@ def _sort_key(value: dict[str, Any]) -> tuple[str, str, str]:
     return ("1", str(value["@value"]), value.get("@language") or value.get("@type") or "")
 
 
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: The properties by which a reified statement (``rdf:ID`` on a property element in RDF/XML)
+#: names what it is about: they do not make the credential a part of the statement.
+_ABOUT = frozenset(URIRef(_RDF + name) for name in ("subject", "predicate", "object"))
+
+
 def _index(graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str], Counter[str]]:
     index: dict[str, dict[str, Any]] = {}
     referenced: set[str] = set()
@@ -464,7 +470,8 @@ def _index(graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str], Counter[s
         node.setdefault(str(p), []).append(_value(o))
         if not isinstance(o, Literal):
             oid = _node_id(o)
-            referenced.add(oid)
+            if p not in _ABOUT:  # a statement about a node (reification) is not part of it
+                referenced.add(oid)
             if isinstance(o, BNode):
                 blank_refs[oid] += 1
     _collections(index, blank_refs)
