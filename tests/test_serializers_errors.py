@@ -161,6 +161,39 @@ def test_unknown_contexts_are_not_fetched() -> None:
     assert isinstance(node, Concept) and fetched == ["https://example.org/extra.jsonld"]
 
 
+@pytest.mark.parametrize(
+    ("text", "what", "where"),
+    [
+        (b"42", "not a number", ""),
+        (b"-1.5", "not a number", ""),
+        (b"null", "not null", ""),
+        (b" true\n", "not a boolean", ""),
+        (b'"https://example.org/doc.jsonld"', "not a string", ""),
+        (b"[1]", "this item is a number", "/0"),
+        (b'[{"id": "urn:o:1", "type": "Organisation"}, "x"]', "this item is a string", "/1"),
+        (b"[]", "an empty array", ""),
+    ],
+)
+def test_json_that_holds_no_node_is_a_json_error_not_a_turtle_one(text: bytes, what: str, where: str) -> None:
+    for source in (text, text.decode()) if text[:1] in b'["' else (text,):  # other text is a path
+        with pytest.raises(ParseError, match="not a node") as caught:
+            load(source)
+        assert what in caught.value.message and "turtle" not in caught.value.message
+        assert caught.value.path == where
+    parsed = json.loads(text)
+    if isinstance(parsed, list):
+        with pytest.raises(ParseError, match="not a node"):
+            load(parsed)
+
+
+def test_turtle_that_starts_with_a_json_word_is_still_turtle() -> None:
+    text = "null:o a <http://data.europa.eu/snb/model/elm/Organisation> .\n@prefix null: <urn:o:> ."
+    with pytest.raises(ParseError, match="turtle"):
+        load(text.encode())
+    good = "@prefix true: <urn:o:> .\ntrue:o a <http://data.europa.eu/snb/model/elm/Organisation> ."
+    assert load(good.encode()).id == "urn:o:o"
+
+
 def test_invalid_json_ld_is_a_typed_error() -> None:
     with pytest.raises(ContextError):
         load({"@context": 5, "type": "Concept"})
@@ -169,7 +202,7 @@ def test_invalid_json_ld_is_a_typed_error() -> None:
     with pytest.raises(ElmError):
         load({"@context": EDC_CONTEXT_URL, "@id": 5, "type": "Concept"})
     for scalar in (b"null", b"5", b'"https://example.org/doc.jsonld"'):
-        with pytest.raises(ParseError, match="an object or an array"):
+        with pytest.raises(ParseError, match="not a node"):
             load(scalar, format="jsonld")
     # pyld raises a bare ValueError for a relative context IRI without a base
     for context in ("foo", {"@import": "foo"}):

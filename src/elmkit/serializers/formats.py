@@ -140,14 +140,62 @@ def _sniff(data: bytes | str) -> str:
     head = data[:2048]
     text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
     text = text.lstrip("\ufeff \t\r\n")
-    if text[:1] in ("{", "["):
-        return "jsonld"
+    if text[:1] in ("{", "[") or _JSON_SCALAR_START.match(text) or _is_json_word(data):
+        return "jsonld"  # no Turtle starts with a number or a string, or is a bare true/null
     found = _XML_START.match(text)
     if found and (found.group(1)[0] in "?!" or _ends_as_xml(data)):
         return "rdfxml"  # ``<urn:a> <urn:p> <urn:o> .`` starts like an element, ends as Turtle
     if isinstance(head, bytes) and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "rdfxml"
     return "turtle"
+
+
+#: What starts a JSON number or string (no Turtle document starts so).
+_JSON_SCALAR_START = re.compile(r'-?[0-9]|"')
+
+
+def _is_json_word(data: bytes | str) -> bool:
+    """Whether the document is nothing but ``true``, ``false`` or ``null``."""
+    if len(data) > 64:
+        return False
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text.strip("\ufeff \t\r\n") in ("true", "false", "null")
+
+
+def _check_nodes(document: Any) -> None:
+    """A JSON-LD document is a node object, or an array of them: ``42``, ``null`` or ``[1]``
+    hold no node (``ParseError``, at the value that is none)."""
+    if isinstance(document, Mapping):
+        return
+    if isinstance(document, list):
+        if not document:
+            raise ParseError("not a node: the document is an empty array")
+        for position, item in enumerate(document):
+            if not isinstance(item, Mapping):
+                raise ParseError(
+                    "not a node: a JSON-LD document is a JSON object or an array of nodes (JSON "
+                    f"objects), and this item is {_json_kind(item)}",
+                    path=f"/{position}",
+                )
+        return
+    raise ParseError(
+        "not a node: a JSON-LD document is a JSON object or an array of nodes (JSON objects), "
+        f"not {_json_kind(document)}"
+    )
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return f"a {type(value).__name__}"
 
 
 def _ends_as_xml(data: bytes | str) -> bool:
@@ -222,9 +270,7 @@ def load(
         else:
             assert data is not None
             parsed, shape = parse_json_shape(data, max_bytes=max_bytes)
-            if not isinstance(parsed, dict | list):
-                kind = "null" if parsed is None else type(parsed).__name__
-                raise ParseError(f"a JSON-LD document is an object or an array, not {kind}")
+        _check_nodes(parsed)
         return _load_json(parsed, shape, strict=strict, loader=document_loader, path=path, root=root, max_bytes=max_bytes)
     assert data is not None and fmt is not None
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
