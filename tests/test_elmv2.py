@@ -1240,3 +1240,51 @@ def test_decimal_percentages_scores_with_a_scheme_indentation_and_no_primary_lan
     unlabelled = RICH_BYTES.replace(b"<primaryLanguage>es</primaryLanguage>", b"")
     _credential, issues = report(unlabelled)
     assert any(i.kind == "derived" and "no primaryLanguage" in i.message for i in issues)
+
+
+def _with_languages(primary: str, lang: str) -> bytes:
+    """The simple sample with another primary language and every ``lang="en"`` replaced."""
+    data = sample("EDC_WileECoyote_Simple.xml").replace(b"<primaryLanguage>en<", f"<primaryLanguage>{primary}<".encode())
+    return data.replace(b'lang="en"', f'lang="{lang}"'.encode())
+
+
+@pytest.mark.parametrize(
+    ("posix", "tag"),
+    [("ca_ES", "ca-ES"), ("ca_ES.UTF-8@valencia", "ca-ES-valencia"), ("es_ES.UTF-8", "es-ES"), ("eu_ES@euro", "eu-ES")],
+)
+def test_posix_locale_names_are_read_as_their_bcp_47_tags(posix: str, tag: str) -> None:
+    credential, issues = load_elmv2_report(_with_languages(posix, posix))
+    person = credential.credential_subject
+    assert person.full_name is not None and person.full_name.languages == (tag,)  # type: ignore[union-attr]
+    display = credential.display_parameter
+    assert display is not None and display.primary_language is not None
+    assert display.primary_language.id == vocab.language(tag).iri
+    derived = [i for i in issues if i.kind == "derived" and "POSIX" in i.message]
+    assert {i.path.rsplit("/", 1)[-1] for i in derived} == {"text", "primaryLanguage"}
+    assert all(f"read as the BCP 47 tag {tag}" in i.message for i in derived)
+    assert len([i for i in derived if i.path.endswith("/text")]) == 1  # reported once, not per text
+    assert not [i for i in issues if i.kind == "invalid" and "language" in i.message]
+
+
+def test_a_text_without_language_takes_a_posix_primary_language_as_its_tag() -> None:
+    data = _with_languages("ca_ES", "en").replace(
+        b'<text lang="en" content-type="text/plain">Wile Coyote</text>',
+        b'<text content-type="text/plain">Wile Coyote</text>',
+    )
+    credential = load_elmv2(data)
+    assert credential.credential_subject.full_name.to_json() == {"ca-ES": "Wile Coyote"}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("guess", ["va", "val"])
+def test_va_and_val_are_reported_as_no_tag_of_valencian(guess: str) -> None:
+    credential, issues = load_elmv2_report(_with_languages(guess, "en"))
+    display = credential.display_parameter
+    assert display is None or display.primary_language is None  # not VAL (Vehes), not kept silently
+    (primary,) = [i for i in issues if i.path.endswith("/primaryLanguage")]
+    assert primary.kind == "invalid" and "ca-ES-valencia" in primary.message
+    credential, issues = load_elmv2_report(_with_languages("en", guess))
+    assert credential.credential_subject.full_name.to_json() == {guess: "Wile Coyote"}  # type: ignore[union-attr]
+    texts = [i for i in issues if i.kind == "invalid" and "ca-ES-valencia" in i.message]
+    assert len(texts) == 1 and texts[0].path.endswith("/text")
+    with pytest.raises(ModelError, match="ca-ES-valencia"):
+        load_elmv2(_with_languages("en", guess), strict=True)

@@ -46,7 +46,7 @@ from elmkit.model import vocab
 from elmkit.model.base import ElmNode
 from elmkit.model.datatypes import Date, DateTime, Duration, XsdDecimal
 from elmkit.model.ids import stable_id
-from elmkit.model.text import LangText
+from elmkit.model.text import LangText, normalize_tag, valencian_guess
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -102,7 +102,8 @@ class ConversionIssue:
 
     ``kind`` is ``dropped`` (no ELM 3.2 home: the value is not in the result), ``derived`` (a value
     the profile requires was filled in from other data), ``changed`` (carried over in another form),
-    ``invalid`` (a malformed value, left out), ``unresolved`` (a reference to nothing) or
+    ``invalid`` (a malformed value, left out; texts tagged ``va`` or ``val``, no tags of Valencian,
+    are kept under that tag), ``unresolved`` (a reference to nothing) or
     ``missing`` (ELM 3.2 requires it and the v2 document cannot provide it); a last
     ``more`` entry counts the issues past :data:`MAX_ISSUES`. ``path`` locates the v2 element (``/europassCredential/credentialSubject/gender``) and ``line``
     its line in the document.
@@ -571,6 +572,47 @@ def _period(which: str, date_only: bool = False) -> Rule:
     return rule
 
 
+#: A POSIX locale name (``ca_ES``, ``ca_ES.UTF-8@valencia``), which v2 documents exported from
+#: student information systems give as languages.
+_POSIX_LOCALE = re.compile(r"([A-Za-z]{2,3})(?:_([A-Za-z]{2}|[0-9]{3}))?(?:\.[\w-]+)?(?:@([A-Za-z0-9]+))?")
+
+
+def posix_language_tag(name: str) -> str | None:
+    """The BCP 47 tag of a POSIX locale name: ``ca_ES`` is ``ca-ES``, ``ca_ES.UTF-8@valencia`` is
+    ``ca-ES-valencia``, ``sr_RS@latin`` is ``sr-Latn-RS`` (``@euro`` says nothing about the
+    language). ``None`` for anything else."""
+    if not any(mark in name for mark in "_.@"):
+        return None
+    found = _POSIX_LOCALE.fullmatch(name.strip())
+    if found is None:
+        return None
+    language, region, modifier = found.groups()
+    parts = [language.lower()]
+    if modifier and modifier.lower() == "latin":
+        parts.append("Latn")
+    if region:
+        parts.append(region.upper())
+    if modifier and 5 <= len(modifier) <= 8 and modifier.lower() != "latin":
+        parts.append(modifier.lower())
+    try:
+        return normalize_tag("-".join(parts))
+    except LanguageTagError:
+        return None
+
+
+def _well_formed(tag: str) -> str | None:
+    try:
+        return normalize_tag(tag)
+    except LanguageTagError:
+        return None
+
+
+_NOT_VALENCIAN = (
+    "is not Valencian's language tag, which is ca-ES-valencia (EU code CAT, Catalan): 'va' is "
+    "no language and 'val' is Vehes (EU code VAL)"
+)
+
+
 class _Converter:
     """One conversion: the v2 document's index, the nodes built so far and the issues found."""
 
@@ -593,6 +635,9 @@ class _Converter:
         cred = self.credential_el
         primary = _child(cred, "primaryLanguage")
         self.lang = (_token(primary.text) if primary is not None else "") or "en"
+        self.lang = (None if _well_formed(self.lang) else posix_language_tag(self.lang)) or self.lang
+        self.reported_languages: set[tuple[str, str]] = set()
+        """The (kind, language) pairs reported, so that a language is reported once."""
         if primary is None or not _token(primary.text):
             self.issue("derived", cred, "no primaryLanguage: texts that carry no language of "
                        "their own (grades, names) are taken as English")
@@ -781,11 +826,13 @@ class _Converter:
                 lang = self.lang
                 self.issue("derived", child, f"the text has no language; taken as {lang}, the "
                            "primary language")
-            try:
-                tag = LangText({lang: ""}).languages[0]
-            except (LanguageTagError, IndexError):
+            tag = self.language_tag(lang, child)
+            if tag is None:
                 self.issue("invalid", child, f"language {lang!r} is not a BCP 47 tag; text left out")
                 continue
+            if valencian_guess(tag):
+                self.report_language("invalid", lang, child, f"language {lang!r} {_NOT_VALENCIAN}; "
+                                     "texts in it are kept under it: correct their language")
             element: Any = getattr(child, "_el", child)
             if len(element):  # markup inside the text (<b>, <br/>…): its words, not the tags
                 self.issue("changed", child, "markup inside the text was removed (its words kept)")
@@ -971,8 +1018,35 @@ class _Converter:
                 return unit.to_concept()
         return concept
 
+    def report_language(self, kind: str, language: str, el: El, message: str) -> None:
+        """Report something about a language once, at its first use."""
+        if (kind, language) not in self.reported_languages:
+            self.reported_languages.add((kind, language))
+            self.issue(kind, el, message)
+
+    def language_tag(self, language: str, el: El, *, once: bool = True) -> str | None:
+        """The BCP 47 tag of a v2 language (a ``lang`` attribute, ``primaryLanguage``): the tag
+        itself, or the tag a POSIX locale name stands for (``ca_ES`` is ``ca-ES``, reported as
+        ``derived``: at its first use, or every time unless ``once``); ``None`` when it is
+        neither."""
+        tag = _well_formed(language)
+        if tag is not None:
+            return tag
+        tag = posix_language_tag(language)
+        if tag is not None:
+            message = f"language {language!r} is a POSIX locale name; read as the BCP 47 tag {tag}"
+            if once:
+                self.report_language("derived", language, el, message)
+            else:
+                self.issue("derived", el, message)
+        return tag
+
     def language(self, el: El) -> m.Concept | None:
         code = _token(el.text)
+        if valencian_guess(code):
+            self.issue("invalid", el, f"{code!r} {_NOT_VALENCIAN}; left out")
+            return None
+        code = self.language_tag(code, el, once=False) or code
         try:
             return vocab.language(code).to_concept()
         except (UnknownCodeError, LanguageTagError):
