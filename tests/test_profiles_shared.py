@@ -293,7 +293,7 @@ def test_copies_that_compare_equal_but_read_differently_are_read_in_full(tmp_pat
     period = factory.period
     assert period is not None and period.start_date is not None
     data = period.model_dump(by_alias=True, exclude_unset=True, mode="json")
-    data["startDate"] = period.start_date.lexical + ".0"
+    data["startDate"] = period.start_date.lexical.replace("Z", "+00:00")
     copy_ = PeriodOfTime.model_validate(data)
     assert copy_ == period  # the same instant: Python sees no difference
     assert not same_node(copy_, period)  # RDF does: another lexical form
@@ -336,21 +336,6 @@ def test_validate_arguments_are_checked_before_any_work(tmp_path: Path) -> None:
             elmkit.validate(missing, **options)
     with pytest.raises(LanguageTagError):
         elmkit.validate(missing, lang="!!")
-
-
-def test_result_dates_are_written_as_days_without_a_time_zone(course: CredentialFactory) -> None:
-    learner = LearnerResult(
-        learner_id="D1",
-        given_name="Iker",
-        date_of_birth=date(2001, 3, 4),
-        assessment_date=date(2026, 6, 19),
-    )
-    doc = course.build(learner, valid_from=WHEN).to_jsonld()
-    assert doc["validFrom"] == "2026-06-22T09:00:00Z"  # a moment stays one
-    assert doc["credentialSubject"]["dateOfBirth"] == "2001-03-04T00:00:00"
-    claims = doc["credentialSubject"]["hasClaim"]
-    claim = claims[0] if isinstance(claims, list) else claims
-    assert claim["awardedBy"]["awardingDate"] == "2026-06-19T00:00:00"
 
 
 @pytest.mark.parametrize("text", ["\u200b", "Universitat\x1b"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,7 @@ _MODE_ALIASES = {
 def _datetime(value: Any) -> DateTime:
     if isinstance(value, datetime):
         return DateTime.coerce(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return DateTime.coerce(value)  # a day: midnight without a time zone, the same day everywhere
+    return DateTime.coerce(datetime.combine(value, time(0, 0), tzinfo=UTC))
 
 
 #: The largest logo file embedded in credentials.

@@ -96,8 +96,8 @@ class DateTime(datetime):
             return value
         if isinstance(value, datetime):
             return cls._wrap(value)
-        if isinstance(value, date):  # a day, not a moment: midnight without a time zone
-            return cls._wrap(datetime(value.year, value.month, value.day))
+        if isinstance(value, date):  # midnight UTC: Europass's JSON schema wants an offset
+            return cls._wrap(datetime(value.year, value.month, value.day, tzinfo=UTC))
         if isinstance(value, str):
             return cls.parse(value)
         raise _custom("xsd_datetime", "expected a date-time string, got {kind}", kind=type(value).__name__)

@@ -899,15 +899,15 @@ class _Converter:
         return None
 
     def date(self, el: El) -> DateTime | None:
-        """An ``xsd:date`` as the ``xsd:dateTime`` ELM 3.2 uses: midnight of that day (without a
-        time zone when the date has none, so that it is the same day everywhere)."""
+        """An ``xsd:date`` as the ``xsd:dateTime`` ELM 3.2 uses: midnight of that day (UTC when
+        the date has no time zone)."""
         text = _token(el.text)
         found = _DATE.fullmatch(text)
         try:
             if found is None:
                 raise PydanticCustomError("xsd_date", "not a date")
             Date.coerce(found.group(1))
-            return DateTime.parse(f"{found.group(1)}T00:00:00{found.group(2) or ''}")
+            return DateTime.parse(f"{found.group(1)}T00:00:00{found.group(2) or 'Z'}")
         except PydanticCustomError:
             self.issue("invalid", el, f"{text!r} is not an xsd:date; left out")
             return None
