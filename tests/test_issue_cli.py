@@ -395,18 +395,27 @@ def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path:
     assert "in the ledger only" in result.output
 
 
-def test_issue_keeps_its_ledger_in_its_output_folder_whatever_the_environment_says(tmp_path: Path) -> None:
+def test_issue_records_in_the_ledger_the_environment_names_so_a_revoked_learner_is_skipped(
+    tmp_path: Path,
+) -> None:
+    from elmkit.ledger import open_ledger
+
     shared = tmp_path / "shared.sqlite"
     env = {"ELMKIT_LEDGER": str(shared), "COLUMNS": "220"}
     args = [
         "issue", str(definition_file(tmp_path)), str(write_csv(tmp_path / "r.csv", learner_rows(1))),
         "--no-images", "--valid-from", "2026-06-22",
     ]
-    result = runner.invoke(app, [*args, "--out", str(tmp_path / "other")], env=env)
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "first")], env=env)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "other" / "ledger.sqlite").is_file() and not shared.exists()
-    assert "ELMKIT_LEDGER" in result.output and "is not used" in " ".join(result.output.split())
-    result = runner.invoke(app, [*args, "--out", str(tmp_path / "other")], env={"COLUMNS": "220"})
-    assert result.exit_code == 0 and "ELMKIT_LEDGER" not in result.output
-    result = runner.invoke(app, [*args, "--out", str(tmp_path / "third"), "--ledger", str(shared)], env=env)
-    assert result.exit_code == 0 and shared.is_file() and "ELMKIT_LEDGER" not in result.output
+    assert shared.is_file() and not (tmp_path / "first" / "ledger.sqlite").exists()
+    with open_ledger(shared) as store:
+        (credential,) = list(store.credentials())
+    revoked = runner.invoke(
+        app, ["revoke", credential.credential_id, "--reason", "fraud", "--record-only"], env=env
+    )
+    assert revoked.exit_code == 0, revoked.output
+    again = runner.invoke(app, [*args, "--out", str(tmp_path / "second")], env=env)
+    assert again.exit_code == 0, again.output
+    assert not list((tmp_path / "second" / "credentials").glob("*.jsonld"))  # revoked: skipped
+    assert "skipped" in again.output

@@ -212,8 +212,9 @@ def issue(
     ledger: Annotated[
         Path | None,
         typer.Option(
-            help="Issuance ledger (SQLite file; default: OUT/ledger.sqlite, one per output "
-            f"folder; {LEDGER_ENV} is not read here, so that courses never share a ledger unasked)"
+            help=f"Issuance ledger (SQLite file; default: {LEDGER_ENV} when set, else "
+            "OUT/ledger.sqlite)",
+            envvar=LEDGER_ENV,
         ),
     ] = None,
     images: Annotated[
@@ -264,8 +265,6 @@ def issue(
     console = make_console()
     when = as_utc(valid_from)
     signer = _load_signer(console, p12, key, cert, password) if seal else None
-    if ledger is None:
-        _note_unused_ledger_env(console, out / "ledger.sqlite")
     result = _run_batch(
         console,
         definition,
@@ -297,28 +296,6 @@ def issue(
             ),
         )
     raise typer.Exit(status)
-
-
-def _note_unused_ledger_env(console: Console, used: Path) -> None:
-    """Say so when the environment names another ledger than the one this batch uses."""
-    named = os.environ.get(LEDGER_ENV)
-    if not named:
-        return
-    with_env = Path(named).expanduser()
-    try:
-        same = with_env.resolve() == used.resolve()
-    except OSError:
-        same = False
-    if not same:
-        show(
-            console,
-            "[yellow]note: issue keeps its ledger in its output folder ({}); {} ({}) is not "
-            "used: give --ledger to share a ledger[/]",
-            used,
-            LEDGER_ENV,
-            named,
-            soft_wrap=True,
-        )
 
 
 def _load_signer(
