@@ -172,7 +172,17 @@ def test_fallback_chains() -> None:
         assert fallback_chain(tag)[-1] == "en"
 
 
-@pytest.mark.parametrize("bad", ["", "-", "ca--ES", "ca-ES-valència", "x" * 9, "ca ES"])
+@pytest.mark.parametrize(
+    ("tag", "table"),
+    [("cat", "ca"), ("spa", "es"), ("eng", "en"), ("eus", "eu"), ("baq", "eu"), ("glg", "gl"),
+     ("CAT-ES", "ca"), ("cat-ES-valencia", "ca-ES-valencia"), ("fre", "fr"), ("iw", "en"), ("he", "en")],
+)
+def test_labels_of_a_tag_kept_as_given_are_those_of_the_language_it_names(tag: str, table: str) -> None:
+    assert resolve_language(tag) == table
+    assert labels_for(tag) is LABELS[table]
+
+
+@pytest.mark.parametrize("bad", ["", "-", "ca--ES", "ca-ES-valència", "x" * 9, "ca ES", "ca-ES-valencia-valencia"])
 def test_malformed_language_tags(bad: str) -> None:
     with pytest.raises(LanguageTagError):
         resolve_language(bad)

@@ -16,6 +16,7 @@ from elmkit.model.text import (
     normalize_tag,
     set_default_language,
     set_fallbacks,
+    two_letter_language,
 )
 
 SPANISH = ["es", "ca", "ca-ES-valencia", "eu", "gl", "oc-aranes"]
@@ -278,3 +279,53 @@ def test_the_fast_check_of_characters_agrees_with_the_pattern(text: str) -> None
 
     assert has_bad_characters(text) is (_BAD_CHARACTER.search(text) is not None)
     assert bad_characters(text) == list(dict.fromkeys(_BAD_CHARACTER.findall(text)))
+
+
+# --- repeated subtags; three-letter codes of languages with a two-letter one ---------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "twice"),
+    [
+        ("ca-ES-valencia-valencia", "valencia"),
+        ("CA-valencia-VALENCIA", "valencia"),
+        ("de-1901-1901", "1901"),
+        ("oc-aranes-fonipa-aranes", "aranes"),
+        ("en-a-bbb-a-ccc", "a"),
+    ],
+)
+def test_a_repeated_variant_or_singleton_is_malformed(bad: str, twice: str) -> None:
+    with pytest.raises(LanguageTagError, match=f"'{twice}' appears twice"):
+        normalize_tag(bad)
+    with pytest.raises(LanguageTagError):
+        LangText({bad: "x"})
+
+
+@pytest.mark.parametrize(
+    "tag", ["ca-ES-valencia", "sl-rozaj-biske-1994", "en-a-bbb-b-ccc", "ca-x-valencia-valencia", "en-u-ca-ca"]
+)
+def test_distinct_variants_and_private_use_repeats_are_well_formed(tag: str) -> None:
+    assert normalize_tag(tag) == tag
+
+
+@pytest.mark.parametrize(
+    ("code", "short"),
+    [("cat", "ca"), ("spa", "es"), ("eng", "en"), ("eus", "eu"), ("baq", "eu"), ("glg", "gl"), ("oci", "oc"), ("arg", "an"), ("CAT", "ca")],
+)
+def test_three_letter_codes_of_languages_with_a_two_letter_one(code: str, short: str) -> None:
+    assert two_letter_language(code) == short
+
+
+@pytest.mark.parametrize("code", ["ast", "cmn", "zsm", "tgl", "val", "und", "ca", "xyz9"])
+def test_other_codes_have_no_two_letter_form(code: str) -> None:
+    assert two_letter_language(code) is None
+
+
+def test_a_three_letter_code_answers_for_its_language_and_keeps_its_tag() -> None:
+    text = LangText({"cat": "Títol", "spa": "Título"})
+    assert text.languages == ("cat", "spa")
+    assert text.get("ca") == "Títol" and text.get("ca-ES-valencia") == "Títol"
+    assert text.get("es") == "Título" and text.get("eu") == "Título"
+    assert LangText({"ca": "Títol", "en": "Title", "es": "Título"}).get("cat") == "Títol"
+    assert LangText({"eu": "Izenburua", "es": "Título"}).get("baq") == "Izenburua"
+    assert LangText().fallback_chain("cat") == ["cat", "ca", "ca-ES-valencia", "es", "en"]

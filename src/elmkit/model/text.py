@@ -36,6 +36,7 @@ __all__ = [
     "normalize_tag",
     "set_default_language",
     "set_fallbacks",
+    "two_letter_language",
     "valencian_guess",
 ]
 
@@ -136,7 +137,9 @@ def normalize_tag(tag: str) -> str:
 
     Only the case changes: no alias is applied (``iw`` stays ``iw``, ``tl`` stays ``tl``), so a
     text keeps the tag its author gave. RFC 5646's grandfathered tags (``i-klingon``) are
-    accepted. Raises :class:`~elmkit.errors.LanguageTagError` for a malformed tag.
+    accepted. Raises :class:`~elmkit.errors.LanguageTagError` for a malformed tag, a variant or
+    an extension singleton given twice (``ca-ES-valencia-valencia``) included. Whether the
+    subtags are registered is not checked here (``xx`` and ``ca-XX`` are well formed).
     """
     if not isinstance(tag, str) or len(tag) > 64:
         raise LanguageTagError(f"malformed language tag {tag!r}{_posix_hint(tag)}")
@@ -144,6 +147,12 @@ def normalize_tag(tag: str) -> str:
     if not _TAG_SHAPE.fullmatch(tag) and lowered not in GRANDFATHERED:
         raise LanguageTagError(f"malformed language tag {tag!r}{_posix_hint(tag)}")
     parts = lowered.split("-")
+    repeated = _repeated_subtag(parts) if lowered not in GRANDFATHERED else None
+    if repeated is not None:
+        raise LanguageTagError(
+            f"malformed language tag {tag!r}: {repeated!r} appears twice (RFC 5646 allows each "
+            "variant and each extension singleton once)"
+        )
     out = [parts[0]]
     singleton = len(parts[0]) == 1
     for part in parts[1:]:
@@ -155,6 +164,52 @@ def normalize_tag(tag: str) -> str:
             part = part.title()
         out.append(part)
     return "-".join(out)
+
+
+def _repeated_subtag(parts: list[str]) -> str | None:
+    """The first variant or extension singleton that a lower-case tag's ``parts`` give twice
+    (``ca-ES-valencia-valencia``), which RFC 5646 §2.2.5 and §2.2.6 forbid; None otherwise."""
+    if len(parts) < 3 or parts[0] == "x":
+        return None
+    seen: set[str] = set()
+    singleton = False
+    for part in parts[1:]:
+        if part == "x":
+            return None  # private use: anything goes
+        if len(part) == 1:
+            singleton = True
+        elif singleton or not (len(part) >= 5 or (len(part) == 4 and part[0].isdigit())):
+            continue  # an extension's subtag, an extlang, a script or a region
+        if part in seen:
+            return part
+        seen.add(part)
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def two_letter_language(code: str) -> str | None:
+    """For the three-letter ISO 639-2 (T or B) or ISO 639-3 code of a language that has a
+    two-letter ISO 639-1 code (``cat``, ``spa``, ``eng``, ``eus``, ``baq``, ``glg``), the
+    two-letter code, which is the language's only BCP 47 subtag (``ca``, ``es``, ``en``, ``eu``,
+    ``gl``); None for any other code (``ast`` and ``cmn`` are BCP 47 subtags of their own)."""
+    code = code.lower()
+    if len(code) != 3 or not code.isalpha():
+        return None
+    import langcodes
+
+    try:
+        short = str(langcodes.standardize_tag(code))
+        if len(short) != 2:
+            return None
+        language = langcodes.Language.get(short)
+        codes = {str(language.to_alpha3())}
+        try:
+            codes.add(str(language.to_alpha3(variant="B")))
+        except LookupError:
+            pass
+    except (ValueError, LookupError):
+        return None
+    return short if code in codes else None
 
 
 def _key(tag: str) -> str:
@@ -188,7 +243,9 @@ def _subtags(tag: str) -> tuple[str, str, str, tuple[str, ...]]:
     parts = tag.lower().split("-")
     if len(parts[0]) == 1:
         return (tag.lower(), "", "", ())
-    language, script, region = parts[0], "", ""
+    # a three-letter code of a language with a two-letter one (cat) is that language (ca)
+    language = (len(parts[0]) == 3 and two_letter_language(parts[0])) or parts[0]
+    script, region = "", ""
     variants: list[str] = []
     rest = iter(parts[1:])
     for part in rest:

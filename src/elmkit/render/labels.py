@@ -3,7 +3,10 @@
 Every supported language has one complete :class:`PageLabels` entry in :data:`LABELS`; other
 languages fall back along :func:`fallback_chain`, the chain multilingual text uses
 (``ca-valencia`` → ``ca-ES-valencia``, ``oc`` and ``oc-ES-aranes`` → ``oc-aranes`` (Occitan),
-``eu-ES`` → ``eu`` → ``es``, anything else → its shorter forms → ``en``).
+``eu-ES`` → ``eu`` → ``es``, anything else → its shorter forms → ``en``). A three-letter
+ISO 639 code of a language that has a two-letter one (``cat``, ``spa``, ``eus``) takes the
+table of that language (``ca``, ``es``, ``eu``); a tag kept as given that names a language
+without a table (``iw``, Hebrew) gets English labels.
 """
 
 from __future__ import annotations
