@@ -110,6 +110,85 @@ def test_a_language_outside_the_eu_table_is_named_at_load() -> None:
     assert error.path == "languages" and "'xx'" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("tag", "said"),
+    [
+        ("und", "names no language"),
+        ("mul", "names no language"),
+        ("zxx", "names no language"),
+        ("qaa", "names no language"),
+        ("x-klingon", "names no language"),
+        ("ca-XX", "'XX' in 'ca-XX' is no country or region"),
+        ("ca-ZZ", "'ZZ' in 'ca-ZZ' is no country or region"),
+        ("ca-ES-foobar", "'foobar' in 'ca-ES-foobar' is no script or variant"),
+        ("catalan", "no language of the EU language table"),
+        ("cat", "write 'ca'"),
+        ("spa", "write 'es'"),
+        ("eus", "write 'eu'"),
+        ("baq", "write 'eu'"),
+        ("glg-ES", "write 'gl-ES'"),
+    ],
+)
+def test_a_language_no_credential_is_written_in_is_refused_naming_it(tag: str, said: str) -> None:
+    error = refused(demo(languages=["es", tag]))
+    assert error.path == "languages" and said in str(error)
+    data = demo()
+    data["title"] = {**data["title"], tag: "Títol"}
+    error = refused(data)
+    assert error.path == f"title.{tag}" and said in str(error)
+
+
+def test_a_variant_given_twice_is_a_malformed_tag() -> None:
+    error = refused(demo(languages=["es", "ca-ES-valencia-valencia"]))
+    assert error.path == "languages" and "'valencia' appears twice" in str(error)
+
+
+@pytest.mark.parametrize("tag", ["es-ES", "es-419", "ca-ES-valencia", "oc-ES-aranes", "ast", "an", "en-GB", "sr-Latn"])
+def test_registered_tags_are_accepted(tag: str) -> None:
+    data = demo(languages=[tag])
+    data["title"] = {**data["title"], tag: "Títol"}
+    assert load_definition(data).languages == [tag]
+
+
+# --- the punt volat and Unicode normalisation -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("l\u2027l", "U+2027"), ("l\u2022l", "U+2022"), ("l\u22c5l", "U+22C5"), ("l.l", "U+002E")],
+)
+@pytest.mark.parametrize("tag", ["ca", "ca-ES-valencia", "oc-aranes"])
+def test_a_look_alike_of_the_punt_volat_is_refused_in_catalan_and_occitan(written: str, code: str, tag: str) -> None:
+    data = co_official(languages=["es", tag])
+    data["title"] = {"es": "Inteligencia", tag: f"Intel{written}igència artificial"}
+    error = refused(data)
+    assert error.path == f"title.{tag}"
+    assert code in str(error) and "l·l" in str(error) and "U+00B7" in str(error)
+
+
+def test_the_punt_volat_look_alikes_are_caught_in_every_text_and_only_where_they_mislead() -> None:
+    data = co_official()
+    data["learning_outcomes"][0]["title"]["ca-ES-valencia"] = "Analitza la col\u2027lecció"
+    assert refused(data).path == "learning_outcomes.0.title.ca-ES-valencia"
+    data = co_official()
+    data["title"]["es"] = "Intel.ligencia"  # not Catalan or Occitan: not checked
+    data["title"]["ca-ES-valencia"] = "Vall.llarga i https://portal.lleida.example/col.lecció, Intel·ligència i Intel\u0140ligència"
+    assert load_definition(data).title.get("ca-ES-valencia") == data["title"]["ca-ES-valencia"]
+
+
+def test_definition_texts_are_nfc_so_the_credential_holds_what_the_page_draws() -> None:
+    data = co_official()
+    data["title"]["ca-ES-valencia"] = "Intel\u0387ligència i gestio\u0301"  # Greek ano teleia, combining acute
+    data["awarding_body"]["legal_name"] = {"es": "Universidad de Cadiz", "eu": "Cadizko Unibertsitatea", "gl": "Universidade de Ca\u0301diz"}
+    definition = load_definition(data)
+    assert definition.title.get("ca-ES-valencia") == "Intel·ligència i gestió"
+    assert definition.awarding_body.legal_name.get("gl") == "Universidade de Cádiz"
+    credential = build_credential(definition, LearnerResult(learner_id="A1", given_name="Núria", passed=True))
+    texts = [text for _, node in credential.walk() for value in node.__dict__.values() if hasattr(value, "languages") for texts in value.values() for text in texts]
+    assert texts and all(unicodedata.is_normalized("NFC", text) for text in texts)
+    assert "Intel·ligència i gestió" in texts
+
+
 # --- texts that show nothing or hold control characters ---------------------------------------
 
 

@@ -492,3 +492,38 @@ def test_loading_is_lazy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("tag", "kind", "subtag", "suggestion"),
+    [
+        ("und", "not-a-language", "und", ""),
+        ("zxx", "not-a-language", "zxx", ""),
+        ("qtz", "not-a-language", "qtz", ""),
+        ("x-klingon", "not-a-language", "x-klingon", ""),
+        ("cat-ES-valencia", "three-letter", "cat", "ca-ES-valencia"),
+        ("SPA", "three-letter", "spa", "es"),
+        ("xx", "unknown-language", "xx", ""),
+        ("va", "unknown-language", "va", ""),
+        ("ca-XX", "region", "XX", ""),
+        ("zh-Xxxx", "subtag", "Xxxx", ""),
+        ("ca-ES-foobar", "subtag", "foobar", ""),
+    ],
+)
+def test_language_tag_problems(tag: str, kind: str, subtag: str, suggestion: str) -> None:
+    problem = vocab.language_tag_problem(tag)
+    assert problem is not None
+    assert (problem.kind, problem.subtag, problem.suggestion) == (kind, subtag, suggestion)
+    assert subtag in problem.message
+
+
+@pytest.mark.parametrize(
+    "tag", ["es", "ca-ES-valencia", "oc-ES-aranes", "eu", "gl", "ast", "an", "es-419", "el-EL", "iw", "val", "ca-x-avl"]
+)
+def test_tags_of_languages_of_the_eu_table_have_no_problem(tag: str) -> None:
+    assert vocab.language_tag_problem(tag) is None
+
+
+def test_a_malformed_tag_has_no_problem_but_an_error() -> None:
+    with pytest.raises(LanguageTagError):
+        vocab.language_tag_problem("ca-ES-valencia-valencia")

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -29,7 +30,17 @@ from pydantic_core import PydanticCustomError
 
 from elmkit.errors import ElmError, LanguageTagError, SourceError
 from elmkit.microcredentials.files import require_file
-from elmkit.model.text import LangText, bad_characters, is_blank, normalize_tag, valencian_guess
+from elmkit.model.text import (
+    NO_LANGUAGE,
+    PUNT_VOLAT_LOOKALIKES,
+    LangText,
+    bad_characters,
+    catalan_or_occitan,
+    is_blank,
+    normalize_tag,
+    punt_volat_lookalikes,
+    valencian_guess,
+)
 
 __all__ = [
     "GradingInfo",
@@ -66,17 +77,36 @@ def _calendar_date(value: Any) -> Any:
 _VALENCIAN = "Valencian is ca-ES-valencia ('val' is Vehes, another language)"
 
 
+def _tag_problem(tag: str) -> str | None:
+    """Why a definition cannot use ``tag`` (a well-formed tag), or None."""
+    from elmkit.model import vocab
+
+    if valencian_guess(tag):
+        return f"{tag!r} is not a language tag for Valencian: {_VALENCIAN}"
+    problem = vocab.language_tag_problem(tag)
+    return None if problem is None else problem.message
+
+
 def _texts(value: LangText) -> LangText:
-    """Refuse a text that shows nothing, or holds control characters, in any language, and a
-    guess at Valencian as a tag; the error names the language (``title.ca-ES-valencia``)."""
+    """Refuse a text that shows nothing, or holds control characters, in any language; a tag
+    that names no language of the EU table (``xx``, ``und``, ``cat`` for ``ca``, a guess at
+    Valencian); and, in Catalan and Occitan, a look-alike of the punt volat between two ``l``.
+    The error names the language (``title.ca-ES-valencia``). Texts are returned in Unicode
+    NFC, the form display pages draw."""
+    normalized: dict[str, list[str]] = {}
+    changed = False
     for tag, texts in value.items():
-        if valencian_guess(tag):
-            raise PydanticCustomError(
-                "language_tag",
-                f"{tag!r} is not a language tag for Valencian: {_VALENCIAN}",
-                {"language": tag},
-            )
+        problem = (
+            "a text needs a language tag" if tag == NO_LANGUAGE else _tag_problem(tag)
+        )
+        if problem is not None:
+            raise PydanticCustomError("language_tag", problem, {"language": tag})
+        kept = normalized.setdefault(tag, [])
         for text in texts:
+            if not unicodedata.is_normalized("NFC", text):
+                text = unicodedata.normalize("NFC", text)
+                changed = True
+            kept.append(text)
             bad = bad_characters(text)
             if bad:
                 shown = ", ".join(f"U+{ord(char):04X}" for char in bad)
@@ -93,7 +123,19 @@ def _texts(value: LangText) -> LangText:
                     "such as U+200B); give the text or leave the language out",
                     {"language": tag},
                 )
-    return value
+            lookalikes = punt_volat_lookalikes(text) if catalan_or_occitan(tag) else []
+            if lookalikes:
+                shown = ", ".join(
+                    f"{found!r} ({PUNT_VOLAT_LOOKALIKES[found[1]]}, U+{ord(found[1]):04X})"
+                    for found in lookalikes
+                )
+                raise PydanticCustomError(
+                    "punt_volat",
+                    "the text writes {shown} where the punt volat belongs: write l·l with the "
+                    "middle dot U+00B7 (or ŀl)",
+                    {"shown": shown, "language": tag},
+                )
+    return LangText(normalized) if changed else value
 
 
 #: Text in several languages, as a definition gives it: each text shows something.
@@ -259,6 +301,10 @@ class MicroCredential(_Config):
             tags = list(dict.fromkeys(normalize_tag(tag) for tag in value))
         except LanguageTagError as exc:
             raise ValueError(exc.message) from None
+        for tag in tags:
+            problem = _tag_problem(tag)
+            if problem is not None:
+                raise ValueError(problem)
         codes: dict[str, str] = {}
         for tag in tags:
             try:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import re
@@ -26,14 +27,17 @@ __all__ = [
     "DEFAULT_FALLBACKS",
     "GRANDFATHERED",
     "NO_LANGUAGE",
+    "PUNT_VOLAT_LOOKALIKES",
     "LangText",
     "bad_characters",
     "best_match",
+    "catalan_or_occitan",
     "default_language",
     "fallback_chain",
     "has_bad_characters",
     "is_blank",
     "normalize_tag",
+    "punt_volat_lookalikes",
     "set_default_language",
     "set_fallbacks",
     "two_letter_language",
@@ -203,10 +207,8 @@ def two_letter_language(code: str) -> str | None:
             return None
         language = langcodes.Language.get(short)
         codes = {str(language.to_alpha3())}
-        try:
+        with contextlib.suppress(LookupError):
             codes.add(str(language.to_alpha3(variant="B")))
-        except LookupError:
-            pass
     except (ValueError, LookupError):
         return None
     return short if code in codes else None
@@ -403,6 +405,54 @@ def bad_characters(text: str) -> list[str]:
     if not has_bad_characters(text):
         return []
     return list(dict.fromkeys(_BAD_CHARACTER.findall(text)))
+
+
+#: Characters written between two ``l`` for the punt volat of Catalan and Occitan (``l·l``,
+#: U+00B7 MIDDLE DOT) that are not it, with their Unicode names.
+PUNT_VOLAT_LOOKALIKES: Mapping[str, str] = {
+    "\u2027": "HYPHENATION POINT",
+    "\u0387": "GREEK ANO TELEIA",
+    "\u2022": "BULLET",
+    "\u22c5": "DOT OPERATOR",
+    ".": "FULL STOP",
+}
+_LETTER = r"[^\W\d_]"
+_VOWEL = "aeiouàèéíïòóúüAEIOUÀÈÉÍÏÒÓÚÜ"
+#: ``l?l`` inside a word, ``?`` a look-alike; a full stop only before a vowel (``col.lecció``,
+#: never ``vall.llarga`` or ``portal.lleida``).
+_PUNT_VOLAT = re.compile(
+    rf"(?<={_LETTER})([lL][\u2027\u0387\u2022\u22c5][lL]|[lL]\.[lL](?=[{_VOWEL}]))"
+)
+
+
+def punt_volat_lookalikes(text: str) -> list[str]:
+    """The look-alikes of the punt volat in ``text``, each once, as written (``l.l``,
+    ``l\u2027l``): a character of :data:`PUNT_VOLAT_LOOKALIKES` between two ``l`` inside a
+    word, where Catalan and Occitan write ``l·l`` (U+00B7). A full stop counts only before a
+    vowel and outside web and e-mail addresses."""
+    if "l" not in text and "L" not in text:
+        return []
+    found: list[str] = []
+    for match in _PUNT_VOLAT.finditer(text):
+        written = match.group(1)
+        if written[1] == ".":
+            start = max(text.rfind(" ", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
+            ends = [i for i in (text.find(" ", match.end()), text.find("\n", match.end())) if i >= 0]
+            word = text[start : min(ends) if ends else len(text)]
+            if "/" in word or "@" in word or word.lower().startswith("www."):
+                continue
+        if written not in found:
+            found.append(written)
+    return found
+
+
+def catalan_or_occitan(tag: str) -> bool:
+    """Whether ``tag`` is a tag of Catalan (Valencian included) or Occitan (Aranese included),
+    the languages that write ``l·l``."""
+    try:
+        return _subtags(_key(tag))[0] in ("ca", "oc")
+    except LanguageTagError:
+        return False
 
 
 class LangText(Mapping[str, tuple[str, ...]]):

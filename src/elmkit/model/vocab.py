@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DATA_DIR",
     "CvRule",
+    "TagProblem",
     "VocabEntry",
     "Vocabulary",
     "accreditation_type",
@@ -64,6 +65,7 @@ __all__ = [
     "language_authority_iri",
     "language_set",
     "language_tag",
+    "language_tag_problem",
     "learning_activity_type",
     "learning_opportunity_type",
     "learning_schedule",
@@ -561,6 +563,120 @@ def language_authority_iri(tag: str) -> str:
         if entry is not None and entry.notation.casefold() == code.casefold():
             return entry.iri
     raise UnknownCodeError(f"language tag {text!r} has no entry in the EU language table")
+
+
+#: ISO 639 codes that name no language (BCP 47 allows them as tags).
+_NOT_A_LANGUAGE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "und": "undetermined",
+        "mul": "multiple languages",
+        "mis": "a language without a code",
+        "zxx": "no linguistic content",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TagProblem:
+    """Why a well-formed BCP 47 tag names no language a credential can be written in.
+
+    ``kind`` is ``not-a-language`` (``und``, ``mul``, ``mis``, ``zxx``, the private-use codes
+    ``qaa``–``qtz`` and ``x-`` tags), ``three-letter`` (the ISO 639-2/3 code of a language whose
+    tag is its two-letter code: ``cat``; ``suggestion`` is the tag to write, ``ca``),
+    ``unknown-language`` (no language of the EU language table: ``xx``), ``region`` (no country
+    or region code: ``ca-XX``) or ``subtag`` (a script or variant the IANA registry does not
+    hold: ``ca-ES-foobar``). ``subtag`` is the subtag at fault; ``message`` says it in English.
+    """
+
+    kind: str
+    tag: str
+    subtag: str
+    message: str
+    suggestion: str = ""
+
+
+@lru_cache(maxsize=1024)
+def language_tag_problem(tag: str) -> TagProblem | None:
+    """What keeps a language tag from naming a language a credential is written in, or None.
+
+    Checks the language against the EU language table (and the codes that name no language),
+    a two-letter region against the EU country table, numeric regions, scripts and variants
+    against the IANA registry as ``langcodes`` holds it. Raises
+    :class:`~elmkit.errors.LanguageTagError` for a malformed tag.
+    """
+    from langcodes import tag_is_valid
+
+    from elmkit.model.text import GRANDFATHERED, normalize_tag, two_letter_language
+
+    norm = normalize_tag(tag)
+    parts = norm.split("-")
+    language = parts[0].lower()
+    if len(language) == 1 or norm.lower() in GRANDFATHERED:
+        return TagProblem(
+            "not-a-language", norm, norm,
+            f"{norm!r} is a private-use or grandfathered tag, which names no language of the "
+            "EU language table",
+        )
+    if language in _NOT_A_LANGUAGE or ("qaa" <= language <= "qtz" and len(language) == 3):
+        what = _NOT_A_LANGUAGE.get(language, "a private-use code")
+        return TagProblem(
+            "not-a-language", norm, language,
+            f"{norm!r} names no language ({language!r}: {what}): give the language the texts are "
+            "written in",
+        )
+    short = two_letter_language(language)
+    if short is not None:
+        written = "-".join([short, *parts[1:]])
+        return TagProblem(
+            "three-letter", norm, language,
+            f"{norm!r} is no BCP 47 tag: {language!r} is the ISO 639 three-letter code of a "
+            f"language whose tag is {short!r}; write {written!r}",
+            written,
+        )
+    known = False
+    if len(language) in (2, 3):
+        with contextlib.suppress(LanguageTagError, UnknownCodeError):
+            language_authority_iri(language)
+            known = True
+    if not known:
+        return TagProblem(
+            "unknown-language", norm, language,
+            f"{language!r} in {norm!r} is no language of the EU language table",
+        )
+    script = region = ""
+    variants: list[str] = []
+    for part in parts[1:]:
+        lowered = part.lower()
+        if len(part) == 1:
+            break  # extensions and private use are not checked
+        if len(part) == 3 and part.isalpha() and not (script or region or variants):
+            continue  # an extlang
+        if len(part) == 4 and part.isalpha() and not (script or region or variants):
+            script = part
+        elif (len(part) == 2 or (len(part) == 3 and part.isdigit())) and not (region or variants):
+            region = part
+        else:
+            variants.append(lowered)
+    if region:
+        if region.isdigit():
+            valid = tag_is_valid(f"und-{region}")
+        else:
+            entry = vocabulary("country")._load().by_key.get(region.casefold())
+            valid = entry is not None and region.upper() in entry.aliases
+        if not valid:
+            return TagProblem(
+                "region", norm, region,
+                f"{region!r} in {norm!r} is no country or region code (ISO 3166-1 alpha-2 of the "
+                "EU country table, or UN M.49)",
+            )
+    for subtag in (script, *variants):
+        if subtag and not tag_is_valid(f"und-{subtag}"):
+            return TagProblem(
+                "subtag", norm, subtag,
+                f"{subtag!r} in {norm!r} is no script or variant of the IANA language subtag "
+                "registry",
+            )
+    return None
 
 
 def language_tag(code: str) -> str:
