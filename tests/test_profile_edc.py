@@ -456,3 +456,24 @@ def test_a_text_that_shows_nothing_is_a_warning_naming_its_language(blank: str) 
     found = [f for f in _check(data) if f.code == "edc-ap/empty-text"]
     assert [(f.path, f.severity) for f in found] == [("/displayParameter/title/ca-ES-valencia", Severity.WARNING)]
     assert "'ca-ES-valencia'" in found[0].message("en") and "'ca-ES-valencia'" in found[0].message("es")
+
+
+@pytest.mark.parametrize(
+    ("tag", "said"),
+    [("xx", "no language of the EU language table"), ("und", "names no language"), ("cat", "write 'ca'"), ("x-klingon", "names no language")],
+)
+def test_texts_in_a_tag_of_no_eu_language_are_one_warning_per_tag(tag: str, said: str) -> None:
+    data = _json(MC_SIGNED)
+    data["displayParameter"]["title"] = {tag: "Títol", "en": "Title"}
+    data["credentialSubject"]["hasClaim"]["title"] = {tag: "Títol", "en": "Title"}
+    found = [f for f in _check(data) if f.code == "edc-ap/language-tag"]
+    assert [(f.path, f.severity, f.value) for f in found] == [(f"/displayParameter/title/{tag}", Severity.WARNING, tag)]
+    assert "2 text(s)" in found[0].message("en") and said in found[0].message("en")
+    assert "2 texto(s)" in found[0].message("es")
+
+
+@pytest.mark.parametrize("tag", ["ca-ES-valencia", "oc-aranes", "eu", "gl", "ast", "es-419", "ca-XX", "iw"])
+def test_texts_in_tags_of_eu_languages_get_no_language_warning(tag: str) -> None:
+    data = _json(MC_SIGNED)
+    data["displayParameter"]["title"] = {tag: "Títol", "en": "Title"}
+    assert not [f for f in _check(data) if f.code == "edc-ap/language-tag"]

@@ -17,8 +17,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from elmkit.errors import LanguageTagError
 from elmkit.model.base import SEC_PROOF, ElmNode, same_node
 from elmkit.model.text import NO_LANGUAGE, LangText, has_bad_characters, is_blank
+from elmkit.model.vocab import TagProblem
 from elmkit.profiles import _edc_data as data
 
 __all__ = [
@@ -1039,18 +1041,47 @@ class SharedGraph:
         return self._texts_clean
 
 
+#: Language tags of texts already found to name a language of the EU table.
+_USABLE_TAGS: set[str] = set()
+#: The kinds of :class:`~elmkit.model.vocab.TagProblem` a text's tag is reported for.
+_LANGUAGE_KINDS = frozenset({"not-a-language", "three-letter", "unknown-language"})
+
+
+@functools.lru_cache(maxsize=1024)
+def language_problem(tag: str) -> TagProblem | None:
+    """What is wrong with the language of a text's tag (see
+    :func:`~elmkit.model.vocab.language_tag_problem`), or None: a language the EU table does not
+    list, a code that names no language, a three-letter code of a language with a two-letter
+    one. Regions, scripts and variants are not reported on texts."""
+    from elmkit.model import vocab
+
+    try:
+        problem = vocab.language_tag_problem(tag)
+    except LanguageTagError:
+        return None  # reading refuses malformed tags: a tag here is one kept on purpose
+    return problem if problem is not None and problem.kind in _LANGUAGE_KINDS else None
+
+
 def text_problems(
     resources: Iterable[Resource],
 ) -> Iterator[tuple[Resource, str, Literal, Location, str]]:
     """The texts of ``resources`` that no credential should hold, as ``(node, property,
     literal, where, problem)``: ``characters`` for control characters (other than tab and line breaks),
     Unicode non-characters or lone surrogates in any literal, ``blank`` for a language-tagged
-    text that shows nothing (empty, white space, zero-width characters)."""
+    text that shows nothing (empty, white space, zero-width characters), ``language`` for a
+    text whose tag names no language of the EU table (see :func:`language_problem`)."""
+    usable = _USABLE_TAGS
     for res in resources:
         for predicate, entries in res.props.items():
             for value, where in entries:
                 if type(value) is not tuple:
                     continue
+                tag = value[2]
+                if tag is not None and tag not in usable:
+                    if language_problem(tag) is not None:
+                        yield res, predicate, value, where, "language"
+                    elif len(usable) < 4096:
+                        usable.add(tag)
                 text = value[0]
                 # most texts are short and printable, and show something
                 if len(text) <= 256 and text.isprintable() and not is_blank(text):

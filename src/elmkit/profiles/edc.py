@@ -37,6 +37,7 @@ from elmkit.profiles._edc_engine import (
     build_graph,
     evaluate,
     json_pointer,
+    language_problem,
     rule_set,
     text_problems,
 )
@@ -329,14 +330,51 @@ def _finding(v: Violation, ruleset: RuleSet, stage: Stage, profile: str) -> Find
     )
 
 
+_TAG_PROBLEMS_ES = {
+    "not-a-language": "{tag!r} no nombra ninguna lengua ({subtag!r}): indique la lengua en que "
+    "están escritos los textos",
+    "three-letter": "{tag!r} no es una etiqueta BCP 47: {subtag!r} es el código ISO 639 de tres "
+    "letras de una lengua cuya etiqueta tiene dos; escriba {suggestion!r}",
+    "unknown-language": "{subtag!r} en {tag!r} no es una lengua de la tabla de lenguas de la UE",
+}
+
+
+def _language_finding(
+    tag: str, count: int, first: tuple[Resource, str, str, str], profile: str
+) -> Finding | None:
+    res, predicate, path, _text = first
+    problem = language_problem(tag)
+    if problem is None:  # pragma: no cover - text_problems reported it
+        return None
+    spanish = _TAG_PROBLEMS_ES[problem.kind].format(
+        tag=problem.tag, subtag=problem.subtag, suggestion=problem.suggestion
+    )
+    messages = {
+        "en": f"{count} text(s) in language {tag!r}, which no viewer can show in a language it "
+        f"knows: {problem.message}.",
+        "es": f"{count} texto(s) en el idioma {tag!r}, que ningún visor puede mostrar en una "
+        f"lengua que conozca: {spanish}.",
+    }
+    return Finding(
+        "edc-ap/language-tag", Severity.WARNING, messages, path, res.iri,
+        property=predicate, profile=profile, value=tag,
+    )
+
+
 def _text_findings(graph: Graph, profile: str) -> Iterator[Finding]:
     """elmkit's own findings on texts (the shapes say nothing of them): characters no text may
-    hold (an error: RDF/XML cannot write them, and nobody can read them), and language-tagged
-    texts that show nothing (a warning: the viewer shows an empty title, say)."""
+    hold (an error: RDF/XML cannot write them, and nobody can read them), language-tagged
+    texts that show nothing (a warning: the viewer shows an empty title, say), and, once per
+    tag, texts whose tag names no language of the EU table (a warning)."""
+    tags: dict[str, tuple[int, tuple[Resource, str, str, str]]] = {}
     for res, predicate, literal, where, problem in text_problems(graph):
         at, term, index = where
         path = f"{json_pointer(at)}/{term}" + ("" if index is None else f"/{index}")
         text, _, tag = literal
+        if problem == "language" and tag is not None:
+            count, first = tags.get(tag, (0, (res, predicate, path, text)))
+            tags[tag] = (count + 1, first)
+            continue
         if problem == "characters":
             shown = ", ".join(f"U+{ord(char):04X}" for char in bad_characters(text))
             code, severity = "edc-ap/character", Severity.ERROR
@@ -358,6 +396,10 @@ def _text_findings(graph: Graph, profile: str) -> Iterator[Finding]:
         yield Finding(
             code, severity, messages, path, res.iri, property=predicate, profile=profile, value=text
         )
+    for tag, (count, first) in tags.items():
+        finding = _language_finding(tag, count, first, profile)
+        if finding is not None:
+            yield finding
 
 
 # --------------------------------------------------------------------------- profiles
