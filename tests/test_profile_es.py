@@ -131,6 +131,8 @@ def spanish() -> dict[str, Any]:
     }
     achievement(data)["title"] = dict(titles)
     spec(data)["title"] = dict(titles)
+    for outcome in spec(data)["learningOutcome"]:
+        outcome["title"] = {"ca": "Resultat", "es": "Resultado", **outcome["title"]}
     spec(data)["creditPoint"]["point"] = "6"
     spec(data)["nqfLevel"] = vocab.nqf("MECU Level 6").to_jsonld()
     spec(data)["language"] = [vocab.language("es").to_jsonld(), vocab.language("ca").to_jsonld()]
@@ -241,9 +243,16 @@ def _issuer(**changes: Any) -> Callable[[dict[str, Any]], None]:
 
 
 def _languages(titles: dict[str, str], display: list[str]) -> Callable[[dict[str, Any]], None]:
+    """Give every displayed text (titles, names, outcomes) in the languages of ``titles``, and
+    display ``display``, the first one primary."""
+
     def apply(data: dict[str, Any]) -> None:
         achievement(data)["title"] = dict(titles)
         spec(data)["title"] = dict(titles)
+        for outcome in spec(data)["learningOutcome"]:
+            outcome["title"] = dict(titles)
+        for org in _nodes(data, ISSUER):
+            org["legalName"] = dict(titles)
         spec(data)["language"] = []
         data["displayParameter"]["title"] = dict(titles)
         data["displayParameter"]["language"] = [

@@ -663,6 +663,53 @@ def test_quality_assurance_notes_are_not_further_information(sample: dict[str, A
     assert codes(check(credential)) == {"eu-mc/further-information"}
 
 
+# --- texts in the primary language ---------------------------------------------------------------
+
+CATALAN = "http://publications.europa.eu/resource/authority/language/CAT"
+
+
+def _primary(data: dict[str, Any], iri: str) -> None:
+    data["displayParameter"]["primaryLanguage"] = {
+        "id": iri,
+        "type": "Concept",
+        "inScheme": {"id": iri.rsplit("/", 1)[0], "type": "ConceptScheme"},
+    }
+
+
+def _primary_findings(data: dict[str, Any]) -> list[Finding]:
+    return [f for f in check(with_qa(load(data))) if f.code == "eu-mc/primary-language"]
+
+
+def test_displayed_texts_with_no_text_in_the_primary_language_are_warned(sample: dict[str, Any]) -> None:
+    data = copy.deepcopy(sample)
+    _primary(data, CATALAN)
+    achievement(data)["title"] = {"eu": "Mikrokredentzialak"}
+    spec(data)["title"] = {"ca-ES-valencia": "Microcredencials", "eu": "Mikrokredentzialak"}
+    found = _primary_findings(data)
+    paths = [f.path for f in found]
+    assert "/credentialSubject/hasClaim/0/title" in paths
+    assert "/credentialSubject/hasClaim/0/specifiedBy/title" not in paths  # Valencian is CAT
+    assert {
+        "/displayParameter/title",
+        "/credentialSubject/hasClaim/0/awardedBy/awardingBody/0/legalName",
+        "/credentialSubject/hasClaim/0/specifiedBy/learningOutcome/0/title",
+    } <= set(paths)
+    assert all(f.severity is Severity.WARNING and f.value == "CAT" for f in found)
+    title = next(f for f in found if f.path == "/credentialSubject/hasClaim/0/title")
+    assert "hasClaim.title" in title.message("en") and "CAT" in title.message("en")
+    assert "(only in eu)" in title.message("en") and "(solo en eu)" in title.message("es")
+    assert title.property == "http://purl.org/dc/terms/title"
+    assert codes(check(with_qa(load(data))), Severity.ERROR) == set()
+
+
+def test_texts_in_the_primary_language_or_without_language_are_not_warned(sample: dict[str, Any]) -> None:
+    assert _primary_findings(sample) == []  # everything in English, the primary language
+    data = copy.deepcopy(sample)
+    del data["displayParameter"]["primaryLanguage"]
+    achievement(data)["title"] = {"eu": "Mikrokredentzialak"}
+    assert _primary_findings(data) == []  # no primary language: nothing to compare with
+
+
 # --- messages ------------------------------------------------------------------------------------
 
 

@@ -319,6 +319,17 @@ _RULE_LIST: Final = (
         "no consta la garantía de calidad: indique una acreditación de la especificación o del "
         "organismo que la concede, o una nota cuyo tema sea un tipo de acreditación",
     ),
+    Rule(
+        "eu-mc/primary-language",
+        "{field} has no text in the primary language {language} (only in {present}), so a "
+        "viewer shows the credential in {language} with this text in another language: give it "
+        "in {language}, or make one of the languages it has the primary language",
+        "{field} no tiene texto en la lengua principal {language} (solo en {present}), así que "
+        "un visor muestra la credencial en {language} con este texto en otra lengua: indíquelo "
+        "en {language} o ponga como lengua principal una de las que tiene",
+        "ELM 3.2 DisplayParameter.primaryLanguage (the primary language of the credential); "
+        f"{RECOMMENDATION}, Annex I elements 2, 4 and 6",
+    ),
     _element_rule(
         "eu-mc/prerequisites",
         "prerequisites",
@@ -374,6 +385,27 @@ def property_iri(class_name: str, term: str) -> str | None:
 def has_text(text: LangText | None) -> bool:
     """Whether language-tagged text holds at least one non-blank string."""
     return text is not None and any(s.strip() for values in text.values() for s in values)
+
+
+@functools.lru_cache(maxsize=1024)
+def language_code(tag: str) -> str | None:
+    """The EU language code of a text's tag (``ca-ES-valencia`` -> ``CAT``), or None."""
+    from elmkit.errors import ElmError
+    from elmkit.model import vocab
+
+    try:
+        return vocab.language(tag).notation
+    except ElmError:
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def language_notation(iri: str) -> str | None:
+    """The code of a language concept IRI (``…/language/CAT`` -> ``CAT``), or None."""
+    from elmkit.model import vocab
+
+    entry = vocab.vocabulary("language").find(iri)
+    return entry.notation if entry is not None else None
 
 
 def concept_id(concept: ElmNode | None) -> str | None:
@@ -640,7 +672,63 @@ class EuMicroCredentialProfile(IndexedProfile):
         )
         for achievement in parts.achievements:
             self._achievement(parts, achievement, missing, evidence_qa, out)
+        self._primary_language(parts, out)
         return parts
+
+    def _primary_language(self, parts: CredentialParts, out: Findings) -> None:
+        """Warn about each displayed text of an Annex I element (the titles, the awarding
+        bodies' names, the learning outcomes) that has no text in the primary language."""
+        display = parts.display
+        iri = concept_id(parts.index.resolve(display.primary_language)) if display else None
+        primary = language_notation(iri) if iri is not None else None
+        if display is None or primary is None:
+            return
+        index = parts.index
+        texts: list[tuple[str, str, ElmNode, LangText | None, str]] = [
+            ("/displayParameter/title", "displayParameter.title", display, display.title, "DisplayParameter")
+        ]
+        for ach in parts.achievements:
+            node, spec = ach.node, ach.spec
+            texts.append((f"{ach.path}/title", "hasClaim.title", node, node.title, "LearningAchievement"))
+            process = index.resolve(node.awarded_by)
+            bodies = process.awarding_body if isinstance(process, AwardingProcess) else []
+            for i, agent in enumerate(bodies):
+                body = index.resolve(agent)
+                if isinstance(body, Organisation):
+                    texts.append(
+                        (
+                            f"{ach.path}/awardedBy/awardingBody/{i}/legalName",
+                            "awardingBody.legalName", body, body.legal_name, "Organisation",
+                        )
+                    )
+            if spec is None:
+                continue
+            texts.append(
+                (f"{ach.spec_path}/title", "specifiedBy.title", spec, spec.title, "LearningAchievementSpecification")
+            )
+            for i, reference in enumerate(spec.learning_outcome):
+                outcome = index.resolve(reference)
+                if isinstance(outcome, LearningOutcome):
+                    texts.append(
+                        (
+                            f"{ach.spec_path}/learningOutcome/{i}/title",
+                            f"learningOutcome[{i}].title", outcome, outcome.title, "LearningOutcome",
+                        )
+                    )
+        for path, term, focus, text, owner in texts:
+            if text is None or not text.languages or _has_text_in(text, primary):
+                continue
+            out.add(
+                "eu-mc/primary-language",
+                Severity.WARNING,
+                path,
+                focus=focus,
+                prop=property_iri(owner, path.rsplit("/", 1)[-1]),
+                value=primary,
+                field=term,
+                language=primary,
+                present=", ".join(text.languages),
+            )
 
     # mandatory elements on the credential
 
@@ -991,6 +1079,18 @@ class EuMicroCredentialProfile(IndexedProfile):
                 focus=node,
                 prop=property_iri("LearningAchievement", "additionalNote"),
             )
+
+
+def _has_text_in(text: LangText, code: str) -> bool:
+    """Whether ``text`` shows something in a tag of the EU language ``code`` (any variant),
+    or has no tagged text that shows something at all (then nothing is in any language)."""
+    shown = False
+    for tag in text.languages:
+        if any(value.strip() for value in text.get_all(tag)):
+            if language_code(tag) == code:
+                return True
+            shown = True
+    return not shown
 
 
 def _identified(agent: ElmNode | None) -> bool:
