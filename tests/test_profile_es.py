@@ -745,3 +745,33 @@ def test_finding_messages_take_any_spelling_of_a_language_tag() -> None:
     assert [finding.message(tag) for tag in ("es", "ES", "es_ES", "es-ES", "fr")] == [
         "Español", "Español", "Español", "Español", "English",
     ]
+
+
+# --- the punt volat ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("l\u2027l", "U+2027"), ("l\u0387l", "U+0387"), ("l\u2022l", "U+2022"), ("l\u22c5l", "U+22C5"), ("l.l", "U+002E")],
+)
+def test_a_look_alike_of_the_punt_volat_in_catalan_or_occitan_is_warned(
+    spanish: dict[str, Any], written: str, code: str
+) -> None:
+    data = copy.deepcopy(spanish)
+    achievement(data)["title"] = {"es": "Inteligencia", "ca-ES-valencia": f"Intel{written}igència"}
+    spec(data)["learningOutcome"][0]["title"]["oc-aranes"] = f"Col{written}eccion"
+    data["displayParameter"]["title"]["es"] = "Intel.ligencia"  # Spanish: not checked
+    found = [f for f in check(data) if f.code == "es/punt-volat"]
+    assert [(f.path, f.severity, f.value) for f in found] == [
+        ("/credentialSubject/hasClaim/0/title/ca-ES-valencia", Severity.WARNING, written),
+        ("/credentialSubject/hasClaim/0/specifiedBy/learningOutcome/0/title/oc-aranes", Severity.WARNING, written),
+    ]
+    assert all(code in f.message("en") and "U+00B7" in f.message("en") and code in f.message("es") for f in found)
+    assert "l·l" in found[0].message("es")
+
+
+def test_the_punt_volat_and_addresses_are_no_finding(spanish: dict[str, Any]) -> None:
+    data = copy.deepcopy(spanish)
+    achievement(data)["title"] = {"es": "Inteligencia", "ca": "Intel·ligència i Intel\u0140ligència a vall.llarga"}
+    spec(data)["learningOutcome"][0]["title"]["ca"] = "Vegeu https://campus.example/col.leccio"
+    assert check(data) == []

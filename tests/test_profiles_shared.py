@@ -354,3 +354,17 @@ def test_a_learner_text_with_control_characters_is_reported_with_shared_nodes(co
     full = list(get_profile("edc-ap").check(credential, stage=Stage.READY))
     assert "/credentialSubject/givenName/es" in {f.path for f in full if f.code == "edc-ap/character"}
     _same_findings(credential, course.shared_nodes())
+
+
+def test_a_punt_volat_look_alike_in_shared_nodes_is_reported_as_a_full_check_does(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    factory.awarding.legal_name = LangText({"es": "Universidad", "ca": "Universitat d'Intel.ligència"})
+    credential = factory.build(
+        LearnerResult(learner_id="B1", given_name="Marcel\u2027lí"), valid_from=WHEN
+    )
+    full = [f for f in get_profile("es-crue-ruepep").check(credential, stage=Stage.READY) if f.code == "es/punt-volat"]
+    assert {f.value for f in full} == {"l.l"}  # the learner's name is Spanish (es): not checked
+    assert any(f.focus == factory.awarding.id for f in full)
+    _same_findings(credential, factory.shared_nodes())
+    other = factory.build(LearnerResult(learner_id="B2", given_name="Pau"), valid_from=WHEN)
+    _same_findings(other, factory.shared_nodes())

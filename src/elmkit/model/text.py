@@ -416,13 +416,10 @@ PUNT_VOLAT_LOOKALIKES: Mapping[str, str] = {
     "\u22c5": "DOT OPERATOR",
     ".": "FULL STOP",
 }
-_LETTER = r"[^\W\d_]"
 _VOWEL = "aeiouàèéíïòóúüAEIOUÀÈÉÍÏÒÓÚÜ"
-#: ``l?l`` inside a word, ``?`` a look-alike; a full stop only before a vowel (``col.lecció``,
-#: never ``vall.llarga`` or ``portal.lleida``).
-_PUNT_VOLAT = re.compile(
-    rf"(?<={_LETTER})([lL][\u2027\u0387\u2022\u22c5][lL]|[lL]\.[lL](?=[{_VOWEL}]))"
-)
+#: ``l?l``, ``?`` a look-alike; a full stop only before a vowel (``col.lecció``, never
+#: ``vall.llarga`` or ``portal.lleida``). That a letter comes first is checked after the match.
+_PUNT_VOLAT = re.compile(rf"[lL](?:[\u2027\u0387\u2022\u22c5][lL]|\.[lL](?=[{_VOWEL}]))")
 
 
 def punt_volat_lookalikes(text: str) -> list[str]:
@@ -434,7 +431,10 @@ def punt_volat_lookalikes(text: str) -> list[str]:
         return []
     found: list[str] = []
     for match in _PUNT_VOLAT.finditer(text):
-        written = match.group(1)
+        start = match.start()
+        if start == 0 or not text[start - 1].isalpha():
+            continue  # not inside a word
+        written = match.group()
         if written[1] == ".":
             start = max(text.rfind(" ", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
             ends = [i for i in (text.find(" ", match.end()), text.find("\n", match.end())) if i >= 0]

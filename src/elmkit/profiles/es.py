@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Final
 
@@ -28,7 +28,12 @@ from elmkit.model.classes import (
     Qualification,
     VerifiableCredential,
 )
-from elmkit.model.text import LangText
+from elmkit.model.text import (
+    PUNT_VOLAT_LOOKALIKES,
+    LangText,
+    catalan_or_occitan,
+    punt_volat_lookalikes,
+)
 from elmkit.profiles._ids import check_nif, check_personal_id
 from elmkit.profiles.base import Finding, Severity, Stage, as_stage
 from elmkit.profiles.eu import (
@@ -97,6 +102,11 @@ _SRC_EIDAS: Final = (
 )
 _SRC_LANG: Final = "Constitución Española art. 3 and Statutes of Autonomy (co-official languages)"
 _SRC_EUROPASS: Final = "Europass EDC: labels and display in 29 languages, without ca, eu, gl or oc"
+_SRC_PUNT_VOLAT: Final = (
+    "Institut d'Estudis Catalans, Ortografia catalana (2017): the ela geminada is written l·l; "
+    "Unicode U+00B7 MIDDLE DOT (U+2027, U+0387, U+2022, U+22C5 and the full stop are other "
+    "characters)"
+)
 _SRC_VEHES: Final = (
     "IANA language subtag registry (val = Vehes; ca-ES-valencia = Valencian, variant 2007-03-06); "
     "EU language authority table (VAL = Vehes, CAT = Catalan)"
@@ -242,6 +252,16 @@ _RULE_LIST: Final = (
         _SRC_EUROPASS,
     ),
     _rule(
+        "es/punt-volat",
+        "the {language} text writes {value} where Catalan and Occitan write l·l with the punt "
+        "volat, the middle dot U+00B7 ({names}): viewers, search and screen readers take it for "
+        "another character",
+        "el texto en {language} escribe {value} donde el catalán y el occitano escriben l·l con "
+        "el punto volado, el punto medio U+00B7 ({names}): visores, buscadores y lectores de "
+        "pantalla lo toman por otro carácter",
+        _SRC_PUNT_VOLAT,
+    ),
+    _rule(
         "es/language-vehes",
         "the language VAL is Vehes (ISO 639-3 'val'), not Valencian: Valencian is tagged "
         "ca-ES-valencia and its language is CAT (Catalan)",
@@ -360,6 +380,47 @@ def _text_codes(text: LangText | None) -> Iterator[str]:
             yield code
 
 
+@functools.cache
+def _text_fields(model: type[ElmNode]) -> tuple[str, ...]:
+    """The fields of ``model`` that hold language-tagged text."""
+    names: list[str] = []
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        meta = extra.get("elm") if isinstance(extra, dict) else None
+        if isinstance(meta, dict) and meta.get("kind") == "lang":
+            names.append(name)
+    return tuple(names)
+
+
+def _lookalikes(nodes: Iterable[ElmNode]) -> list[tuple[ElmNode, str, str, list[str]]]:
+    """``(node, field, tag, look-alikes)`` for each Catalan or Occitan text of ``nodes`` that
+    writes a look-alike of the punt volat."""
+    found: list[tuple[ElmNode, str, str, list[str]]] = []
+    for node in nodes:
+        values = node.__dict__
+        for name in _text_fields(type(node)):
+            text = values.get(name)
+            if not text:
+                continue
+            for tag in text:
+                if tag[:2] not in _CA_OC or not _writes_l_l(tag):  # most tags are neither
+                    continue
+                lookalikes = [
+                    item for value in text.get_all(tag) for item in punt_volat_lookalikes(value)
+                ]
+                if lookalikes:
+                    found.append((node, name, tag, list(dict.fromkeys(lookalikes))))
+    return found
+
+
+_CA_OC: Final = frozenset({"ca", "oc"})
+
+
+@functools.lru_cache(maxsize=256)
+def _writes_l_l(tag: str) -> bool:
+    return catalan_or_occitan(tag)
+
+
 # --- the profile -------------------------------------------------------------------------------
 
 
@@ -416,6 +477,51 @@ class SpanishMicroCredentialProfile(IndexedProfile):
         self._issuer(parts, stage, missing, out)
         self._learner(parts, out)
         self._languages(parts, missing, out)
+        self._punt_volat(parts, out)
+
+    def _punt_volat(self, parts: CredentialParts, out: Findings) -> None:
+        """Warn about each Catalan or Occitan text that writes a look-alike of the punt volat
+        between two ``l`` (``l.l``, ``l\u2027l``…)."""
+        index = parts.index
+        found = _lookalikes(index.nodes)
+        if index.shared is not None:
+            memo = index.shared.memo
+            if "es/punt-volat" not in memo:
+                memo["es/punt-volat"] = _lookalikes(index.shared.nodes)
+            found += memo["es/punt-volat"]
+        if not found:
+            return
+        # where each text is; a shared node the credential does not hold is left out, and a
+        # copy of one is found by its id
+        by_object: dict[int, str] = {}
+        by_iri: dict[str, str] = {}
+        for pointer, held in parts.credential.walk():
+            by_object[id(held)] = pointer
+            if isinstance(held.id, str):
+                by_iri.setdefault(held.id, pointer)
+        located: list[tuple[str, ElmNode, str, str, list[str]]] = []
+        for node, name, tag, lookalikes in found:
+            where = by_object.get(id(node))
+            if where is None and isinstance(node.id, str):
+                where = by_iri.get(node.id)
+            if where is not None:
+                located.append((where, node, name, tag, lookalikes))
+        located.sort(key=lambda item: (item[0], item[2], item[3]))
+        for path, node, name, tag, lookalikes in located:
+            field = type(node).model_fields[name]
+            out.add(
+                "es/punt-volat",
+                Severity.WARNING,
+                f"{path}/{field.alias or name}/{tag}",
+                focus=node,
+                prop=property_iri(type(node).__name__, field.alias or name),
+                value=", ".join(lookalikes),
+                language=tag,
+                names=", ".join(
+                    f"{PUNT_VOLAT_LOOKALIKES[written[1]]} U+{ord(written[1]):04X}"
+                    for written in lookalikes
+                ),
+            )
 
     def _workload(
         self, parts: CredentialParts, ach: AchievementParts, missing: Severity, out: Findings

@@ -1084,13 +1084,12 @@ class EuMicroCredentialProfile(IndexedProfile):
 def _has_text_in(text: LangText, code: str) -> bool:
     """Whether ``text`` shows something in a tag of the EU language ``code`` (any variant),
     or has no tagged text that shows something at all (then nothing is in any language)."""
-    shown = False
-    for tag in text.languages:
-        if any(value.strip() for value in text.get_all(tag)):
-            if language_code(tag) == code:
-                return True
-            shown = True
-    return not shown
+    for tag in text:
+        if language_code(tag) == code and any(value.strip() for value in text.get_all(tag)):
+            return True
+    return not any(
+        value.strip() for tag in text.languages for value in text.get_all(tag)
+    )
 
 
 def _identified(agent: ElmNode | None) -> bool:

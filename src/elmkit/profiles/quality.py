@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from pydantic import ValidationError
 
@@ -198,11 +198,12 @@ def _index(
     skip: frozenset[int] | set[int] = frozenset(),
     taken: dict[str, ElmNode] | None = None,
     twins: dict[str, list[ElmNode]] | None = None,
+    entered: list[ElmNode] | None = None,
 ) -> set[int]:
     """Add the nodes reachable from ``roots`` to ``by_id`` (the most complete node per id), and
     to ``twins`` every object of an id that several objects have; objects in ``skip`` are not
     entered, an id in ``taken`` raises :class:`_Collision`. Returns the ``id()`` of every node
-    entered."""
+    entered, and appends each to ``entered``."""
     seen: set[int] = set()
     stack: list[object] = list(roots)
     pop = stack.pop
@@ -214,6 +215,8 @@ def _index(
         if key in seen or key in skip or not isinstance(node, ElmNode):
             continue
         seen.add(key)
+        if entered is not None:
+            entered.append(node)
         values = node.__dict__
         node_id = values.get("id")
         if isinstance(node_id, str):
@@ -249,12 +252,16 @@ class SharedIndex:
     full).
     """
 
-    __slots__ = ("_roots", "by_id", "objects", "usable")
+    __slots__ = ("_roots", "by_id", "memo", "nodes", "objects", "usable")
 
     def __init__(self, roots: Iterable[ElmNode]) -> None:
         self._roots = tuple(roots)  # keeps the objects (and so their id()) alive
         self.by_id: dict[str, ElmNode] = {}
-        self.objects = frozenset(_index(self._roots, self.by_id))
+        #: Every shared node, once.
+        self.nodes: list[ElmNode] = []
+        #: What profiles work out once for the shared objects, by a key of their own.
+        self.memo: dict[str, Any] = {}
+        self.objects = frozenset(_index(self._roots, self.by_id, entered=self.nodes))
         first: dict[str, ElmNode] = {}
         self.usable = True
         for node in _nodes(self._roots):
@@ -289,21 +296,30 @@ class NodeIndex:
     With ``shared`` (see :class:`SharedIndex`) the shared objects are not walked again.
     """
 
-    __slots__ = ("_by_id", "_twins")
+    __slots__ = ("_by_id", "_twins", "nodes", "shared")
 
     def __init__(self, root: ElmNode, shared: SharedIndex | None = None) -> None:
         self._twins: dict[str, list[ElmNode]] = {}
+        #: The nodes of the tree, once each, but for those of :attr:`shared`.
+        self.nodes: list[ElmNode] = []
+        #: The shared objects the tree was indexed with (their nodes are not in :attr:`nodes`).
+        self.shared: SharedIndex | None = None
         if shared is not None and shared.usable:
             own: dict[str, ElmNode] = {}
             try:
-                _index((root,), own, skip=shared.objects, taken=shared.by_id, twins=self._twins)
+                _index(
+                    (root,), own, skip=shared.objects, taken=shared.by_id, twins=self._twins,
+                    entered=self.nodes,
+                )
             except _Collision:
                 self._twins.clear()
+                self.nodes.clear()
             else:
                 self._by_id = {**shared.by_id, **own}
+                self.shared = shared
                 return
         by_id: dict[str, ElmNode] = {}
-        _index((root,), by_id, twins=self._twins)
+        _index((root,), by_id, twins=self._twins, entered=self.nodes)
         self._by_id = by_id
 
     def resolve(self, node: ElmNode | None) -> ElmNode | None:
