@@ -956,3 +956,26 @@ def test_a_definition_stored_by_an_earlier_version_is_the_same_definition_after_
     )
     with pytest.raises(SourceError, match="already in the ledger with different content"):
         issue_batch(titled, rows, tmp_path / "out3", ledger=ledger, images=False)
+
+
+def test_a_stored_definition_is_read_back_without_the_checks_of_new_definitions(
+    tmp_path: Path,
+) -> None:
+    from pydantic import ValidationError
+
+    from elmkit.microcredentials import load_definition, organisation
+    from elmkit.microcredentials.batch import _definition_document, definition_from_document
+    from elmkit.microcredentials.definition import MicroCredential
+
+    course = load_definition(definition_file(tmp_path))
+    stored = _definition_document(course)
+    # what an earlier version accepted: two languages with one EU code, a text in NFD
+    stored["languages"] = ["ca-ES-valencia", "ca", "es"]
+    stored["title"]["ca-ES-valencia"] = "Intel·lige\u0300ncia"
+    read = definition_from_document(stored)
+    assert read.languages == ["ca-ES-valencia", "ca", "es"]
+    assert read.title.get("ca-ES-valencia") == "Intel·ligència"  # in NFC, as new ones are
+    assert organisation(read.issuing_body).id == organisation(course.issuing_body).id
+    new = {**stored, "awarding_body": {**stored["awarding_body"], "logo": None}}
+    with pytest.raises(ValidationError, match="one language of the EU language table"):
+        MicroCredential.model_validate(new)  # a new definition is still checked

@@ -25,7 +25,12 @@ from pydantic import ValidationError
 
 from elmkit.errors import ElmError, LanguageTagError, SourceError
 from elmkit.microcredentials.build import credential_id
-from elmkit.microcredentials.definition import MicroCredential, default_profiles, load_definition
+from elmkit.microcredentials.definition import (
+    MicroCredential,
+    default_profiles,
+    load_definition,
+    reading_stored,
+)
 from elmkit.microcredentials.files import (
     StagedFiles,
     ZipBundle,
@@ -508,7 +513,8 @@ def definition_from_document(document: Mapping[str, Any]) -> MicroCredential:
     for key in ("awarding_body", "issuer"):
         if isinstance(fields.get(key), Mapping):
             fields[key] = {name: value for name, value in fields[key].items() if name != "logo"}
-    return MicroCredential.model_validate(fields)
+    with reading_stored():  # accepted when stored: newer checks of languages and texts aside
+        return MicroCredential.model_validate(fields)
 
 
 class _Batch:

@@ -6,12 +6,14 @@ into one ELM credential per learner who earned it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -76,6 +78,20 @@ def _calendar_date(value: Any) -> Any:
 
 _VALENCIAN = "Valencian is ca-ES-valencia ('val' is Vehes, another language)"
 
+#: Set while a definition a ledger stored is read back: it was accepted when it was stored, so
+#: the checks of what a new definition may say (languages, texts) do not apply to it again.
+_STORED = contextvars.ContextVar("elmkit_reading_stored_definition", default=False)
+
+
+@contextlib.contextmanager
+def reading_stored() -> Iterator[None]:
+    """Read definitions as stored ones (see :data:`_STORED`) inside the block."""
+    token = _STORED.set(True)
+    try:
+        yield
+    finally:
+        _STORED.reset(token)
+
 
 def _tag_problem(tag: str) -> str | None:
     """Why a definition cannot use ``tag`` (a well-formed tag), or None."""
@@ -93,6 +109,9 @@ def _texts(value: LangText) -> LangText:
     Valencian); and, in Catalan and Occitan, a look-alike of the punt volat between two ``l``.
     The error names the language (``title.ca-ES-valencia``). Texts are returned in Unicode
     NFC, the form display pages draw."""
+    if _STORED.get():
+        nfc = {tag: [unicodedata.normalize("NFC", text) for text in texts] for tag, texts in value.items()}
+        return value if all(list(value[tag]) == nfc[tag] for tag in nfc) else LangText(nfc)
     normalized: dict[str, list[str]] = {}
     changed = False
     for tag, texts in value.items():
@@ -294,6 +313,8 @@ class MicroCredential(_Config):
 
         if not value:
             raise ValueError("at least one language is needed")
+        if _STORED.get():
+            return [normalize_tag(tag) for tag in value]
         for tag in value:
             if valencian_guess(tag):
                 raise ValueError(f"{tag!r} is not a language tag for Valencian: {_VALENCIAN}")
