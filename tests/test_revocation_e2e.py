@@ -201,6 +201,14 @@ def test_end_to_end_through_the_cli(tmp_path: Path, pki: Any) -> None:
     assert failed.exit_code == 1, failed.output
     report = json.loads(failed.output)
     assert report["verdict"] == "failed"
+    # a revoked credential whose list is out of reach is SKIPPED, which no script may accept
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    accept = ["--accept-skipped", "REVOCATION", "--accept-skipped", "OWNER"]
+    unreachable = runner.invoke(app, ["verify", str(sealed), "--trust", str(anchors), "--status-dir", str(empty), *accept])
+    assert "partially verified" in unreachable.output and unreachable.exit_code == 1, unreachable.output
+    unasked = runner.invoke(app, ["verify", str(sealed), "--trust", str(anchors), *accept])
+    assert unasked.exit_code == 0, unasked.output  # no way to check was given: the script said so
 
 
 def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki: Any) -> None:

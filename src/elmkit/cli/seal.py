@@ -6,11 +6,14 @@ import json
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from elmkit.cli import app, as_utc, describe_error, make_console, show
+
+if TYPE_CHECKING:
+    from elmkit.checks import CheckResult
 
 
 class OutputFormat(StrEnum):
@@ -78,9 +81,24 @@ def seal(
     show(console, "sealed {} -> {}", credential, out)
 
 
-#: Steps whose SKIPPED a script may accept (``--accept-skipped``): they say nothing against the
-#: seal. A SKIPPED SEAL (no trust anchors) or FORMAT (no validator) cannot be accepted.
-_ACCEPTABLE_SKIPS = frozenset({"OWNER", "QUALIFIED", "REVOCATION"})
+#: Steps whose SKIPPED a script may accept (``--accept-skipped``), and for which reasons (None:
+#: any): they say nothing against the seal. REVOCATION only when there was nothing to check (no
+#: status entry) or no way was given to check it, never when a list could not be fetched or
+#: trusted: a revoked credential whose list is out of reach must not pass. A SKIPPED SEAL (no
+#: trust anchors) or FORMAT (no validator) cannot be accepted.
+_ACCEPTABLE_SKIPS: dict[str, frozenset[str] | None] = {
+    "OWNER": frozenset({"no-holder"}),
+    "QUALIFIED": None,
+    "REVOCATION": frozenset({"no-status", "no-status-checker"}),
+}
+
+
+def _skip_accepted(step: CheckResult, acceptable: set[str]) -> bool:
+    name = step.step.value
+    if name not in acceptable:
+        return False
+    codes = _ACCEPTABLE_SKIPS[name]
+    return codes is None or step.code in codes
 
 
 @app.command()
@@ -103,8 +121,10 @@ def verify(
         list[str] | None,
         typer.Option(
             "--accept-skipped",
-            help="Exit 0 when this step is the only one SKIPPED: OWNER, QUALIFIED or REVOCATION "
-            "(repeatable). The verdict stays 'partially verified'",
+            help="Exit 0 when this step is the only one SKIPPED: OWNER (no --holder), QUALIFIED, "
+            "or REVOCATION (no status entry, or no --status-dir/--allow-network; never a list "
+            "that could not be fetched or trusted). Repeatable; the verdict stays 'partially "
+            "verified'",
         ),
     ] = None,
 ) -> None:
@@ -120,7 +140,7 @@ def verify(
 
     console = make_console()
     acceptable = {name.strip().upper() for name in accept_skipped or ()}
-    unknown = acceptable - _ACCEPTABLE_SKIPS
+    unknown = acceptable - _ACCEPTABLE_SKIPS.keys()
     if unknown:
         show(
             console,
@@ -163,7 +183,7 @@ def verify(
             status = 2  # not a sealed document at all: nothing to verify
         elif result.verdict != "verified" and status == 0:
             accepted = result.verdict == "partially verified" and all(
-                step.step.value in acceptable
+                _skip_accepted(step, acceptable)
                 for step in result.steps
                 if step.status is CheckStatus.SKIPPED
             )
