@@ -361,10 +361,11 @@ def _language_finding(
     )
 
 
-def _text_findings(graph: Graph, profile: str) -> Iterator[Finding]:
+def _text_findings(graph: Graph, profile: str, stage: Stage) -> Iterator[Finding]:
     """elmkit's own findings on texts (the shapes say nothing of them): characters no text may
-    hold (an error: RDF/XML cannot write them, and nobody can read them), language-tagged
-    texts that show nothing (a warning: the viewer shows an empty title, say), and, once per
+    hold (an error: RDF/XML cannot write them, and nobody can read them; a warning at the
+    ``sealed`` stage, since the official shapes accept them and a sealed text cannot change),
+    language-tagged texts that show nothing (a warning: the viewer shows an empty title, say), and, once per
     tag, texts whose tag names no language of the EU table (a warning)."""
     tags: dict[str, tuple[int, tuple[Resource, str, str, str]]] = {}
     for res, predicate, literal, where, problem in text_problems(graph):
@@ -377,7 +378,8 @@ def _text_findings(graph: Graph, profile: str) -> Iterator[Finding]:
             continue
         if problem == "characters":
             shown = ", ".join(f"U+{ord(char):04X}" for char in bad_characters(text))
-            code, severity = "edc-ap/character", Severity.ERROR
+            code = "edc-ap/character"
+            severity = Severity.WARNING if stage is Stage.SEALED else Severity.ERROR
             messages = {
                 "en": f"The text holds characters no text may hold ({shown}): control characters "
                 "other than tab and line breaks, or Unicode non-characters.",
@@ -492,7 +494,7 @@ class EdcProfile:
         ):
             graph = build_graph(credential)
         findings.extend(_finding(v, ruleset, stage, self.name) for v in evaluate(graph, ruleset))
-        findings.extend(_text_findings(graph, self.name))
+        findings.extend(_text_findings(graph, self.name, stage))
         return findings
 
 
