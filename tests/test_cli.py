@@ -92,6 +92,16 @@ def test_convert_legacy_xml(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["convert", str(foreign), "--out", str(tmp_path)])
     assert refused.exit_code == 2 and "not an ELM credential" in " ".join(refused.output.split())
     assert "_:" not in refused.output and not (tmp_path / "foo.jsonld").exists()
+    # two inputs of one name would overwrite each other's output (and issues)
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "cred.xml").write_bytes(source.read_bytes())
+    out = tmp_path / "out"
+    both = runner.invoke(
+        app, ["convert", str(tmp_path / "a" / "cred.xml"), str(tmp_path / "b" / "cred.xml"), "--out", str(out)]
+    )
+    assert both.exit_code == 2 and "would both be written" in " ".join(both.output.split())
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_seal_and_verify_commands(tmp_path: Path) -> None:

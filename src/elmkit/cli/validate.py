@@ -104,6 +104,19 @@ def convert(
         show(console, "[red]unknown target format {} (use {})[/]", repr(to), ", ".join(_TARGETS))
         raise typer.Exit(2)
     target_format = "rdfxml" if to == "xml" else to
+    by_name: dict[str, Path] = {}
+    for path in files:
+        first = by_name.setdefault(path.stem, path)
+        if first != path:
+            show(
+                console,
+                "[red]{} and {} would both be written as {}: convert them into different "
+                "folders[/]",
+                first,
+                path,
+                out / (path.stem + suffix),
+            )
+            raise typer.Exit(2)
     status = 0
     for path in files:
         try:
