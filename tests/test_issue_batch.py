@@ -979,3 +979,18 @@ def test_a_stored_definition_is_read_back_without_the_checks_of_new_definitions(
     new = {**stored, "awarding_body": {**stored["awarding_body"], "logo": None}}
     with pytest.raises(ValidationError, match="one language of the EU language table"):
         MicroCredential.model_validate(new)  # a new definition is still checked
+
+
+def test_a_learner_email_written_with_mailto_is_one_address(tmp_path: Path) -> None:
+    from elmkit.microcredentials import load_definition, read_results
+    from elmkit.microcredentials.batch import delivery_details
+    from elmkit.microcredentials.build import CredentialFactory
+    from elmkit.microcredentials.records import RowError
+
+    (row,) = read_results([{"learner_id": "L1", "given_name": "Ana", "grade": 7, "email": "MailTo: ana@x.es"}])
+    assert not isinstance(row, RowError) and row.email == "ana@x.es"
+    course = load_definition(definition_file(tmp_path))
+    assert delivery_details(course, row)["deliveryAddress"] == ["mailto:ana@x.es"]
+    document = CredentialFactory(course).build(row, valid_from=datetime(2026, 6, 22, tzinfo=UTC))
+    written = json.dumps(document.to_jsonld())
+    assert "mailto:mailto:" not in written and "mailto:ana@x.es" in written

@@ -115,10 +115,16 @@ class LearnerResult(BaseModel):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         """The delivery address: refused when it is not an e-mail address, as the awarding
-        body's is, rather than sent to Europass as ``mailto:`` of anything."""
-        if value is not None and not is_email_address(value):
+        body's is, rather than sent to Europass as ``mailto:`` of anything. A ``mailto:`` the
+        export wrote before it, and surrounding spaces, are left out."""
+        if value is None:
+            return None
+        address = value.strip()
+        if address[:7].lower() == "mailto:":
+            address = address[7:].strip()
+        if not is_email_address(address):
             raise ValueError(f"not an e-mail address: {value!r}")
-        return value
+        return address
 
     @field_validator("family_name", "second_family_name", mode="before")
     @classmethod
