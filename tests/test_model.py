@@ -424,3 +424,20 @@ def test_a_node_built_in_code_with_values_that_do_not_fit_raises_the_typed_error
     with pytest.raises(StructureError, match="cycle"):
         Organisation(legal_name={"en": "Faculty"}, sub_organization_of=cyclic)
     assert Person(given_name={"en": "Ana"}).given_name == {"en": "Ana"}  # what fits still builds
+
+
+def test_a_value_assigned_after_construction_is_checked_as_at_construction() -> None:
+    credential = EuropeanDigitalCredential(id="urn:credential:1")
+    credential.valid_from = date(2026, 1, 1)  # type: ignore[assignment]
+    assert isinstance(credential.valid_from, DateTime)
+    assert credential.to_jsonld()["validFrom"] == "2026-01-01T00:00:00Z"  # not "2026-01-01"
+    with pytest.raises(ElmValidationError) as caught:
+        credential.valid_from = "tomorrow"  # type: ignore[assignment]
+    assert caught.value.path == "/valid_from"
+    assert str(credential.valid_from) == "2026-01-01T00:00:00Z"  # the refused value was not kept
+    organisation = Organisation(id="urn:org:1", legal_name={"en": "Uni"})
+    with pytest.raises(ElmValidationError, match="LegalIdentifier"):
+        organisation.vat_identifier = [Identifier(notation="ES-1")]
+    person = Person(id="urn:p:1")
+    person.given_name = {"es": "Ana"}  # type: ignore[assignment]
+    assert isinstance(person.given_name, LangText)

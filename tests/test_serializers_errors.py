@@ -110,7 +110,9 @@ def test_cyclic_input_data_is_a_structure_error() -> None:
 
 def test_cyclic_models_are_a_structure_error_in_every_format() -> None:
     opportunity = LearningOpportunity(id="urn:x:lo", title=LangText({"en": "a"}))
-    opportunity.has_part = [opportunity]
+    with pytest.raises(StructureError, match="cycle"):
+        opportunity.has_part = [opportunity]  # an assignment is checked as construction is
+    opportunity.has_part.append(opportunity)  # a list changed in place is not
     for fmt in ("jsonld", "turtle"):
         with pytest.raises(StructureError):
             dumps(opportunity, fmt)

@@ -14,7 +14,7 @@ from elmkit.errors import StructureError
 from elmkit.microcredentials import LearnerResult, load_definition
 from elmkit.microcredentials.build import CredentialFactory
 from elmkit.microcredentials.demo import write_demo_inputs
-from elmkit.model import Identifier, Organisation
+from elmkit.model import Identifier, LegalIdentifier, Organisation
 from elmkit.model.text import LangText
 from elmkit.serializers.jsonld import SharedNodes, node_to_json, node_to_jsonld
 
@@ -89,7 +89,7 @@ def test_a_node_without_id_written_twice_gets_the_plain_writers_labels(where: st
     registered: list[Organisation | Identifier] = [issuer]
     if where == "outside":  # twice in the document, never in a shared part
         other.identifier = [ident]
-        other.tax_identifier = [Identifier(notation="T-1")]
+        other.tax_identifier = [LegalIdentifier(notation="T-1")]
         holder = Organisation(id="urn:org:3", identifier=[ident], has_sub_organization=[issuer, other])
     elif where == "inside":  # twice inside one shared part
         issuer.identifier = [ident]

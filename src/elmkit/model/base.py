@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
 from pydantic import (
     AfterValidator,
@@ -123,7 +123,7 @@ class ElmNode(BaseModel):
         extra="allow",
         populate_by_name=True,
         serialize_by_alias=True,
-        validate_assignment=False,
+        validate_assignment=True,
         revalidate_instances="never",
         ser_json_timedelta="iso8601",
         defer_build=True,
@@ -164,6 +164,16 @@ class ElmNode(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise validation_error(exc) from None
+
+    if not TYPE_CHECKING:  # type checkers keep refusing assignments to unknown attributes
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            """Assign a field: the value is checked as at construction (``ElmValidationError``
+            with the field's path when it does not fit)."""
+            try:
+                super().__setattr__(name, value)
+            except ValidationError as exc:
+                raise validation_error(exc) from None
 
     # not a custom __init__ to pydantic (as RootModel's): validation never calls it for nested
     # nodes, so their errors keep their paths and reading costs nothing more
