@@ -775,3 +775,9 @@ def test_the_punt_volat_and_addresses_are_no_finding(spanish: dict[str, Any]) ->
     achievement(data)["title"] = {"es": "Inteligencia", "ca": "Intel·ligència i Intel\u0140ligència a vall.llarga"}
     spec(data)["learningOutcome"][0]["title"]["ca"] = "Vegeu https://campus.example/col.leccio"
     assert check(data) == []
+    # code, a sentence's end without its space, abbreviations and domains are no punt volat
+    spec(data)["learningOutcome"][0]["title"]["ca"] = (
+        "Crida model.load() i nn.functional.linear. Curs de juliol.Les dades, Vol.LII, "
+        "portal.lavirtual.cat"
+    )
+    assert check(data) == []

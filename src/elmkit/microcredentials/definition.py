@@ -142,7 +142,11 @@ def _texts(value: LangText) -> LangText:
                     "such as U+200B); give the text or leave the language out",
                     {"language": tag},
                 )
-            lookalikes = punt_volat_lookalikes(text) if catalan_or_occitan(tag) else []
+            # the characters only: a full stop may be code or a sentence's end (the Spanish
+            # profile warns about l.l in credentials)
+            lookalikes = (
+                punt_volat_lookalikes(text, full_stops=False) if catalan_or_occitan(tag) else []
+            )
             if lookalikes:
                 shown = ", ".join(
                     f"{found!r} ({PUNT_VOLAT_LOOKALIKES[found[1]]}, U+{ord(found[1]):04X})"

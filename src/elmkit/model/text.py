@@ -416,17 +416,22 @@ PUNT_VOLAT_LOOKALIKES: Mapping[str, str] = {
     "\u22c5": "DOT OPERATOR",
     ".": "FULL STOP",
 }
-_VOWEL = "aeiouàèéíïòóúüAEIOUÀÈÉÍÏÒÓÚÜ"
-#: ``l?l``, ``?`` a look-alike; a full stop only before a vowel (``col.lecció``, never
-#: ``vall.llarga`` or ``portal.lleida``). That a letter comes first is checked after the match.
-_PUNT_VOLAT = re.compile(rf"[lL](?:[\u2027\u0387\u2022\u22c5][lL]|\.[lL](?=[{_VOWEL}]))")
+_VOWEL = "aeiouàèéíïòóúü"
+#: ``l?l``, ``?`` a look-alike; a full stop only in lower case before a vowel (``col.lecció``,
+#: never ``vall.llarga``, ``portal.lleida`` or ``juliol.Les``). That a letter comes first is
+#: checked after the match.
+_PUNT_VOLAT = re.compile(rf"[lL][\u2027\u0387\u2022\u22c5][lL]|l\.l(?=[{_VOWEL}])")
+#: What a word with a full stop holds when it is code, an address or an abbreviation, not
+#: Catalan (``model.load()``, ``portal.lavirtual.cat``, ``ana@x.cat``).
+_NOT_A_WORD = re.compile(r"[/@()\[\]{}_=<>:;\\]|\..*\.|^www\.", re.IGNORECASE)
 
 
-def punt_volat_lookalikes(text: str) -> list[str]:
+def punt_volat_lookalikes(text: str, *, full_stops: bool = True) -> list[str]:
     """The look-alikes of the punt volat in ``text``, each once, as written (``l.l``,
     ``l\u2027l``): a character of :data:`PUNT_VOLAT_LOOKALIKES` between two ``l`` inside a
-    word, where Catalan and Occitan write ``l·l`` (U+00B7). A full stop counts only before a
-    vowel and outside web and e-mail addresses."""
+    word, where Catalan and Occitan write ``l·l`` (U+00B7). A full stop counts only with
+    ``full_stops``, in lower case before a vowel, in a word with no other full stop and nothing
+    of code or an address (it may be a sentence's end without its space, or code)."""
     if "l" not in text and "L" not in text:
         return []
     found: list[str] = []
@@ -436,10 +441,12 @@ def punt_volat_lookalikes(text: str) -> list[str]:
             continue  # not inside a word
         written = match.group()
         if written[1] == ".":
+            if not full_stops or not text[start - 1].islower():
+                continue
             start = max(text.rfind(" ", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
             ends = [i for i in (text.find(" ", match.end()), text.find("\n", match.end())) if i >= 0]
-            word = text[start : min(ends) if ends else len(text)]
-            if "/" in word or "@" in word or word.lower().startswith("www."):
+            word = text[start : min(ends) if ends else len(text)].strip(".,;:!?¡¿\"'«»")
+            if _NOT_A_WORD.search(word):
                 continue
         if written not in found:
             found.append(written)
