@@ -994,3 +994,29 @@ def test_a_learner_email_written_with_mailto_is_one_address(tmp_path: Path) -> N
     document = CredentialFactory(course).build(row, valid_from=datetime(2026, 6, 22, tzinfo=UTC))
     written = json.dumps(document.to_jsonld())
     assert "mailto:mailto:" not in written and "mailto:ana@x.es" in written
+
+
+def test_a_grade_computed_by_a_spreadsheet_formula_is_the_grade_it_shows(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from elmkit.microcredentials import load_definition, read_results
+    from elmkit.microcredentials.build import CredentialFactory
+    from elmkit.microcredentials.records import LearnerResult
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["learner_id", "given_name", "grade", "attendance"])
+    sheet.append(["L1", "Ana", 0.1 * 7 + 0.9 * 9.1, 90])  # Excel shows 8.89
+    sheet.append(["L2", "Pau", 0.3 * 4.3 + 0.7 * 5.3, 90])  # shows 5: the pass mark
+    book.save(tmp_path / "r.xlsx")
+    first, second = read_results(tmp_path / "r.xlsx")
+    assert isinstance(first, LearnerResult) and first.grade == 8.89
+    assert isinstance(second, LearnerResult) and second.grade == 5.0
+    course = load_definition(definition_file(tmp_path))
+    written = json.dumps(CredentialFactory(course).build(first, valid_from=datetime(2026, 6, 22, tzinfo=UTC)).to_jsonld())
+    assert "8,89" in written and "8,889999" not in written
+    result = issue_batch(course, tmp_path / "r.xlsx", tmp_path / "out", ledger=tmp_path / "l.sqlite", images=False)
+    assert result.issued == 2  # 4.999999999999999 is not below the pass mark 5
+    (kept,) = read_results([{"learner_id": "L3", "given_name": "Ona", "grade": "66,6666667"}])
+    assert isinstance(kept, LearnerResult) and kept.grade == 66.6666667

@@ -146,6 +146,13 @@ class LearnerResult(BaseModel):
             return None if value == "" else value
         return value
 
+    @field_validator("grade", "attendance")
+    @classmethod
+    def _as_shown(cls, value: float | None) -> float | None:
+        """The number to 15 significant digits, as spreadsheets show it: a formula's binary
+        noise (``=0.3*4.3+0.7*5.3`` is 4.999999999999999) is not the grade the SIS gave."""
+        return None if value is None else float(format(value, ".15g"))
+
     @field_validator("passed", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> Any:
