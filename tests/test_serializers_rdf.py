@@ -425,6 +425,15 @@ def test_a_long_list_reads_back_from_rdf(fmt: str) -> None:
     assert [v["@value"] for v in again.model_extra["http://ex.org/p"]["@list"]] == [str(i) for i in range(300)]
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_list_of_lists_reads_back_from_rdf(fmt: str) -> None:
+    node = load({"id": "urn:o:1", "type": "Organisation", "http://ex.org/p": {"@list": [{"@list": ["a", "b"]}, "c"]}})
+    again = load(dumps(node, fmt), format=fmt)
+    assert isomorphic(to_graph(again), to_graph(node))
+    outer = again.model_extra["http://ex.org/p"]["@list"]
+    assert [v["@value"] for v in outer[0]["@list"]] == ["a", "b"] and outer[1]["@value"] == "c"
+
+
 def test_a_chain_that_is_no_well_formed_list_stays_as_its_statements() -> None:
     first, rest = RDF.first, RDF.rest
     source = f"<urn:o:1> a <{ELM}Organisation> ; <http://ex.org/p> _:a .\n_:a <{first}> 1 ; <{rest}> _:b .\n_:b <{first}> 2 .\n"

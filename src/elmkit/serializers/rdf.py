@@ -507,28 +507,35 @@ def _collections(index: dict[str, dict[str, Any]], blank_refs: Counter[str]) -> 
             return None
         return node
 
+    def as_list(value: dict[str, Any]) -> dict[str, Any] | None:
+        """``{"@list": …}`` for a value that is the head of a well-formed list (its items that
+        are lists read as lists too), its cells taken out of the index; else None."""
+        head = value.get("@id")
+        if head is None or cell(head) is None:
+            return None
+        items: list[Any] = []
+        chain: dict[str, None] = {}
+        current = head
+        while (found := cell(current)) is not None and current not in chain:
+            chain[current] = None
+            items.append(found[_RDF_FIRST][0])
+            current = found[_RDF_REST][0].get("@id")
+        if current != _RDF_NIL:
+            return None  # not a well-formed list: left as the statements it is
+        for member in chain:
+            del index[member]
+        return {"@list": [as_list(item) or item for item in items]}
+
     for node in list(index.values()):
-        if cell(node["@id"]) is not None:
+        if node["@id"] not in index or cell(node["@id"]) is not None:
             continue  # a cell is read from the value that holds the list
         for key, values in node.items():
             if key in ("@id", "@type"):
                 continue
             for position, value in enumerate(values):
-                head = value.get("@id")
-                if head is None or cell(head) is None:
-                    continue
-                items: list[Any] = []
-                chain: dict[str, None] = {}
-                current = head
-                while (found := cell(current)) is not None and current not in chain:
-                    chain[current] = None
-                    items.append(found[_RDF_FIRST][0])
-                    current = found[_RDF_REST][0].get("@id")
-                if current != _RDF_NIL:
-                    continue  # not a well-formed list: left as the statements it is
-                values[position] = {"@list": items}
-                for member in chain:
-                    del index[member]
+                found_list = as_list(value)
+                if found_list is not None:
+                    values[position] = found_list
 
 
 def from_graph(
