@@ -676,8 +676,9 @@ class EuMicroCredentialProfile(IndexedProfile):
         return parts
 
     def _primary_language(self, parts: CredentialParts, out: Findings) -> None:
-        """Warn about each displayed text of an Annex I element (the titles, the awarding
-        bodies' names, the learning outcomes) that has no text in the primary language."""
+        """Warn about each displayed text of an Annex I element (the titles, the learning
+        outcomes) that has no text in the primary language. Legal names are left aside: a name
+        is not translated."""
         display = parts.display
         iri = concept_id(parts.index.resolve(display.primary_language)) if display else None
         primary = language_notation(iri) if iri is not None else None
@@ -690,17 +691,8 @@ class EuMicroCredentialProfile(IndexedProfile):
         for ach in parts.achievements:
             node, spec = ach.node, ach.spec
             texts.append((f"{ach.path}/title", "hasClaim.title", node, node.title, "LearningAchievement"))
-            process = index.resolve(node.awarded_by)
-            bodies = process.awarding_body if isinstance(process, AwardingProcess) else []
-            for i, agent in enumerate(bodies):
-                body = index.resolve(agent)
-                if isinstance(body, Organisation):
-                    texts.append(
-                        (
-                            f"{ach.path}/awardedBy/awardingBody/{i}/legalName",
-                            "awardingBody.legalName", body, body.legal_name, "Organisation",
-                        )
-                    )
+            # an awarding body's legal name is a name, not translated: it is what it is in any
+            # language (a university named only in Catalan is so named on a Spanish page)
             if spec is None:
                 continue
             texts.append(
