@@ -143,7 +143,9 @@ def test_a_variant_given_twice_is_a_malformed_tag() -> None:
     assert error.path == "languages" and "'valencia' appears twice" in str(error)
 
 
-@pytest.mark.parametrize("tag", ["es-ES", "es-419", "ca-ES-valencia", "oc-ES-aranes", "ast", "an", "en-GB", "sr-Latn"])
+@pytest.mark.parametrize(
+    "tag", ["es-ES", "es-419", "es-IC", "es-EA", "ca-ES-valencia", "oc-ES-aranes", "ast", "an", "en-GB", "sr-Latn"]
+)
 def test_registered_tags_are_accepted(tag: str) -> None:
     data = demo(languages=[tag])
     data["title"] = {**data["title"], tag: "Títol"}

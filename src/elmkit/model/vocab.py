@@ -660,6 +660,8 @@ def language_tag_problem(tag: str) -> TagProblem | None:
     if region:
         if region.isdigit():
             valid = tag_is_valid(f"und-{region}")
+        elif region.upper() in _REGIONS_NO_COUNTRY:
+            valid = True
         else:
             entry = vocabulary("country")._load().by_key.get(region.casefold())
             valid = entry is not None and region.upper() in entry.aliases
@@ -677,6 +679,13 @@ def language_tag_problem(tag: str) -> TagProblem | None:
                 "registry",
             )
     return None
+
+
+#: Region subtags of the IANA registry that are no country of the EU table: the Canary Islands
+#: (``es-IC``), Ceuta and Melilla (``es-EA``), the European Union, the Eurozone, the United
+#: Nations and the territories ISO 3166 reserves (Ascension, Clipperton, Diego Garcia, Tristan
+#: da Cunha).
+_REGIONS_NO_COUNTRY = frozenset({"IC", "EA", "EU", "EZ", "UN", "AC", "CP", "DG", "TA"})
 
 
 def language_tag(code: str) -> str:
