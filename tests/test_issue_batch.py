@@ -994,6 +994,12 @@ def test_a_learner_email_written_with_mailto_is_one_address(tmp_path: Path) -> N
     document = CredentialFactory(course).build(row, valid_from=datetime(2026, 6, 22, tzinfo=UTC))
     written = json.dumps(document.to_jsonld())
     assert "mailto:mailto:" not in written and "mailto:ana@x.es" in written
+    for given, kept in (("<ana@x.es>", "ana@x.es"), (" MAILTO:<ana@x.es> ", "ana@x.es")):
+        (read,) = read_results([{"learner_id": "L1", "given_name": "Ana", "grade": 7, "email": given}])
+        assert not isinstance(read, RowError) and read.email == kept
+    for refused in ("mailto:ana@x.es?subject=hi", "a@b.es; c@d.es", "ana@x.es."):
+        (row_error,) = read_results([{"learner_id": "L1", "given_name": "Ana", "grade": 7, "email": refused}])
+        assert isinstance(row_error, RowError), refused
 
 
 def test_a_grade_computed_by_a_spreadsheet_formula_is_the_grade_it_shows(tmp_path: Path) -> None:

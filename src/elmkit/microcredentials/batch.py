@@ -353,7 +353,10 @@ class _Builder:
             )
         except SourceError:
             raise
-        except (ElmError, ValidationError) as exc:
+        except ElmError as exc:  # the first problem, with its path (not a heading line)
+            where = f" (at {exc.path})" if exc.path else ""
+            return _Built(job.row, False, error=exc.message.splitlines()[0] + where)
+        except ValidationError as exc:
             return _Built(job.row, False, error=str(exc).splitlines()[0])
         report = validate(
             credential, profiles=self.profiles, stage=config.stage, lang=config.lang

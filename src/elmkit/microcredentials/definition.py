@@ -165,8 +165,9 @@ def _texts(value: LangText) -> LangText:
 DefinitionText = Annotated[LangText, AfterValidator(_texts)]
 
 
-#: The shape of an e-mail address: something, one @, a domain with a dot.
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: The shape of an e-mail address: a local part, one @, a domain with a dot; none of the
+#: characters that would make it something else (``mailto:``, ``?subject=``, ``<…>``, a list).
+_EMAIL = re.compile(r'[^@\s<>()\[\],;:"]+@(?:[^@\s<>()\[\],;:"?/#.]+\.)+[^@\s<>()\[\],;:"?/#.]+')
 
 
 def is_email_address(text: str) -> bool:

@@ -120,8 +120,11 @@ class LearnerResult(BaseModel):
         if value is None:
             return None
         address = value.strip()
-        if address[:7].lower() == "mailto:":
-            address = address[7:].strip()
+        for _ in range(2):  # "<ana@x.es>" as mail headers write it, "mailto:", or both
+            if address.startswith("<") and address.endswith(">"):
+                address = address[1:-1].strip()
+            if address[:7].lower() == "mailto:":
+                address = address[7:].strip()
         if not is_email_address(address):
             raise ValueError(f"not an e-mail address: {value!r}")
         return address
