@@ -76,15 +76,30 @@ def validate(
     return report
 
 
+#: Classes whose objects were found to be profiles: a protocol check is slow (it lists the
+#: protocol's members each time), and a batch asks it for every credential.
+_PROFILE_CLASSES: set[type] = set()
+
+
+def _is_profile(obj: object) -> bool:
+    kind = type(obj)
+    if kind in _PROFILE_CLASSES:
+        return True
+    if isinstance(obj, Profile):
+        _PROFILE_CLASSES.add(kind)
+        return True
+    return False
+
+
 def _profiles(profiles: object) -> tuple[str | Profile, ...]:
     """The profiles asked for; one name alone is one profile (not its letters)."""
-    if isinstance(profiles, str | Profile):
-        return (profiles,)
+    if isinstance(profiles, str) or _is_profile(profiles):
+        return (profiles,)  # type: ignore[return-value]
     if not isinstance(profiles, Iterable):
         raise ProfileError(f"profiles are names or Profile objects, not {profiles!r}")
     chosen = tuple(profiles)
     for item in chosen:
-        if not isinstance(item, str | Profile):
+        if not (isinstance(item, str) or _is_profile(item)):
             raise ProfileError(f"a profile is a name or a Profile object, not {item!r}")
     return chosen
 
