@@ -527,3 +527,11 @@ def test_tags_of_languages_of_the_eu_table_have_no_problem(tag: str) -> None:
 def test_a_malformed_tag_has_no_problem_but_an_error() -> None:
     with pytest.raises(LanguageTagError):
         vocab.language_tag_problem("ca-ES-valencia-valencia")
+
+
+def test_a_tag_names_its_own_language_not_a_cldr_alias() -> None:
+    assert vocab.language("tl").notation == "TGL"  # Tagalog, which CLDR aliases to Filipino
+    assert vocab.language("fil").notation == "FIL"
+    assert vocab.language_authority_iri("tl").endswith("/TGL")
+    assert vocab.language("mo").notation == "RON"  # a deprecated tag: its preferred value
+    assert vocab.language("iw").notation == "HEB"

@@ -527,12 +527,18 @@ def _tag_codes(tag: str) -> tuple[str, ...]:
         code = overrides.get("-".join(parts[:end]))
         if code is not None:
             return (code,)
-    lang = langcodes.Language.get(standard)
-    if lang.language is None:
+    codes: list[str] = []
+    # the tag's own language first (tl is Tagalog, which CLDR would alias to Filipino), then
+    # its standard form (the IANA preferred value of a deprecated tag: mo is Romanian)
+    for found in (langcodes.Language.get(tag.replace("_", "-"), normalize=False), langcodes.Language.get(standard)):
+        if found.language is None:
+            continue
+        with contextlib.suppress(LookupError):
+            codes.append(str(found.to_alpha3()).upper())
+        with contextlib.suppress(LookupError):
+            codes.append(str(found.to_alpha3(variant="B")).upper())
+    if not codes:
         raise LookupError(tag)
-    codes = [str(lang.to_alpha3()).upper()]
-    with contextlib.suppress(LookupError):
-        codes.append(str(lang.to_alpha3(variant="B")).upper())
     return tuple(dict.fromkeys(codes))
 
 
