@@ -329,6 +329,14 @@ def test_shacl_backend_reports_pyshacl_results_as_findings() -> None:
         ("https://www.w3.org/2018/credentials#issuer", "NodeConstraintComponent"),
     }
     assert all(f.profile == "shacl" and f.code.startswith("shacl/") for f in findings)
+    # a JSON pointer into the credential: the focus node's, then the property's term (one the
+    # credential lacks included)
+    assert {f.path for f in findings} == {"/issuer", "/issued"}
+    data = _json(MC_SIGNED)
+    data["credentialSubject"]["hasClaim"]["title"] = {"en": ["One", "Two"]}
+    nested = shacl_findings(EuropeanDigitalCredential.from_data(data), shapes)
+    title = [f for f in nested if f.property == "http://purl.org/dc/terms/title"]
+    assert title and all(f.path.startswith("/credentialSubject/hasClaim") and f.path.endswith("/title") for f in title)
     with pytest.raises(ShaclBackendError):
         shacl_findings(_mc(), 42)
 

@@ -8,6 +8,7 @@ may be passed instead of a credential.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,55 @@ def _shapes_graph(shapes: Any) -> Any:
     return graph
 
 
+def _pointers(credential: Any) -> dict[str, tuple[str, dict[str, str]]]:
+    """For each node of ``credential`` with an IRI: its JSON pointer, and the JSON terms of the
+    properties it holds (property IRI -> term), so that a finding on a focus node and a path
+    points into the credential's JSON. Blank nodes have no name to find them by."""
+    from elmkit.model.base import ElmNode
+    from elmkit.profiles._edc_engine import build_graph, json_pointer
+
+    if not isinstance(credential, ElmNode):
+        return {}
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for res in build_graph(credential):
+        if res.iri is None or res.iri.startswith("_:") or res.iri in out:
+            continue
+        terms = {
+            predicate: entries[0][1][1] for predicate, entries in res.props.items() if entries
+        }
+        out[res.iri] = (json_pointer(res.at), terms)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _terms() -> dict[str, str]:
+    """Property IRI -> JSON term, for every property of the model (a missing one included)."""
+    from elmkit.model.base import ElmNode
+
+    terms: dict[str, str] = {}
+    classes: list[type[ElmNode]] = [ElmNode]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        for info in cls.model_fields.values():
+            extra = info.json_schema_extra
+            meta = extra.get("elm") if isinstance(extra, dict) else None
+            iri = meta.get("iri") if isinstance(meta, dict) else None
+            if isinstance(meta, dict) and isinstance(iri, str):
+                terms.setdefault(iri, str(meta.get("term") or info.alias))
+    return terms
+
+
+def _path_of(where: dict[str, tuple[str, dict[str, str]]], focus: Any, prop: Any) -> str:
+    """The JSON pointer of a finding on ``focus`` (and its property ``prop``), or ``""``."""
+    found = where.get(str(focus)) if focus is not None else None
+    if found is None:
+        return ""
+    pointer, terms = found
+    term = (terms.get(str(prop)) or _terms().get(str(prop))) if prop is not None else None
+    return f"{pointer}/{term}" if term else pointer
+
+
 def _data_graph(credential: Any) -> Any:
     from elmkit.serializers import to_graph
 
@@ -100,6 +150,7 @@ def shacl_findings(credential: Any, shapes: Any) -> list[Finding]:
     shapes_graph = _shapes_graph(shapes)
     data = credential if isinstance(credential, rdflib.Graph) else _data_graph(credential)
     _, results, _ = pyshacl.validate(data, shacl_graph=shapes_graph, inference="none")
+    where = _pointers(credential) if not isinstance(credential, rdflib.Graph) else {}
     sh = rdflib.Namespace(_SH)
     findings: list[Finding] = []
     for report in results.subjects(rdflib.RDF.type, sh.ValidationReport):
@@ -117,6 +168,7 @@ def shacl_findings(credential: Any, shapes: Any) -> list[Finding]:
                     code=f"shacl/{short[:1].lower()}{short[1:]}",
                     severity=_SEVERITY.get(severity, Severity.ERROR),
                     messages={"en": message},
+                    path=_path_of(where, focus, path),
                     focus=str(focus) if isinstance(focus, rdflib.URIRef) else None,
                     property=str(path) if isinstance(path, rdflib.URIRef) else None,
                     source=str(shape) if isinstance(shape, rdflib.URIRef) else "",
