@@ -1287,3 +1287,18 @@ def test_va_and_val_are_reported_as_no_tag_of_valencian(guess: str) -> None:
     assert len(texts) == 1 and texts[0].path.endswith("/text")
     with pytest.raises(ModelError, match="ca-ES-valencia"):
         load_elmv2(_with_languages("en", guess), strict=True)
+
+
+@pytest.mark.parametrize(
+    ("posix", "tag"),
+    [
+        ("sr_RS@latin", "sr-Latn-RS"),
+        ("uz_UZ@cyrillic", "uz-Cyrl-UZ"),
+        ("tt_RU@iqtelif", "tt-Latn-RU"),
+        ("aa_ER@saaho", "aa-ER"),  # no registered variant: left out, not invented
+    ],
+)
+def test_posix_modifiers_are_scripts_or_registered_variants(posix: str, tag: str) -> None:
+    from elmkit.serializers.elmv2 import posix_language_tag
+
+    assert posix_language_tag(posix) == tag

@@ -577,23 +577,31 @@ def _period(which: str, date_only: bool = False) -> Rule:
 _POSIX_LOCALE = re.compile(r"([A-Za-z]{2,3})(?:_([A-Za-z]{2}|[0-9]{3}))?(?:\.[\w-]+)?(?:@([A-Za-z0-9]+))?")
 
 
+#: POSIX locale modifiers that name a script (``sr_RS@latin`` is ``sr-Latn-RS``) and those that
+#: are registered BCP 47 variants; any other modifier (``@euro``, ``@saaho``) is left out rather
+#: than written as a variant no registry knows.
+_POSIX_SCRIPTS = {"latin": "Latn", "cyrillic": "Cyrl", "devanagari": "Deva", "iqtelif": "Latn"}
+_POSIX_VARIANTS = frozenset({"valencia"})
+
+
 def posix_language_tag(name: str) -> str | None:
     """The BCP 47 tag of a POSIX locale name: ``ca_ES`` is ``ca-ES``, ``ca_ES.UTF-8@valencia`` is
-    ``ca-ES-valencia``, ``sr_RS@latin`` is ``sr-Latn-RS`` (``@euro`` says nothing about the
-    language). ``None`` for anything else."""
+    ``ca-ES-valencia``, ``sr_RS@latin`` is ``sr-Latn-RS``, ``uz_UZ@cyrillic`` is ``uz-Cyrl-UZ``
+    (``@euro`` says nothing about the language). ``None`` for anything else."""
     if not any(mark in name for mark in "_.@"):
         return None
     found = _POSIX_LOCALE.fullmatch(name.strip())
     if found is None:
         return None
     language, region, modifier = found.groups()
+    modifier = (modifier or "").lower()
     parts = [language.lower()]
-    if modifier and modifier.lower() == "latin":
-        parts.append("Latn")
+    if modifier in _POSIX_SCRIPTS:
+        parts.append(_POSIX_SCRIPTS[modifier])
     if region:
         parts.append(region.upper())
-    if modifier and 5 <= len(modifier) <= 8 and modifier.lower() != "latin":
-        parts.append(modifier.lower())
+    if modifier in _POSIX_VARIANTS:
+        parts.append(modifier)
     try:
         return normalize_tag("-".join(parts))
     except LanguageTagError:
