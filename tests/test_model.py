@@ -441,3 +441,13 @@ def test_a_value_assigned_after_construction_is_checked_as_at_construction() -> 
     person = Person(id="urn:p:1")
     person.given_name = {"es": "Ana"}  # type: ignore[assignment]
     assert isinstance(person.given_name, LangText)
+
+
+def test_a_list_assigned_to_a_field_is_the_field_so_filling_it_fills_the_field() -> None:
+    person = Person(id="urn:p:1")
+    claims: list[Any] = []
+    person.has_claim = claims
+    claims.append(LearningAchievement(id="urn:a:1", title={"en": "A"}))
+    assert person.has_claim is claims and len(person.has_claim) == 1
+    person.has_claim = [{"id": "urn:a:2", "type": "LearningAchievement", "title": {"en": "B"}}]
+    assert isinstance(person.has_claim[0], LearningAchievement)  # read as nodes: a new list

@@ -169,11 +169,21 @@ class ElmNode(BaseModel):
 
         def __setattr__(self, name: str, value: Any) -> None:
             """Assign a field: the value is checked as at construction (``ElmValidationError``
-            with the field's path when it does not fit)."""
+            with the field's path when it does not fit). A list whose items were kept as they
+            are stays the list given, so that filling it afterwards fills the field."""
             try:
                 super().__setattr__(name, value)
             except ValidationError as exc:
                 raise validation_error(exc) from None
+            if type(value) is list:
+                stored = self.__dict__.get(name)
+                if (
+                    type(stored) is list
+                    and stored is not value
+                    and len(stored) == len(value)
+                    and all(a is b for a, b in zip(stored, value, strict=True))
+                ):
+                    self.__dict__[name] = value
 
     # not a custom __init__ to pydantic (as RootModel's): validation never calls it for nested
     # nodes, so their errors keep their paths and reading costs nothing more
