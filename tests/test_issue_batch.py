@@ -1026,3 +1026,6 @@ def test_a_grade_computed_by_a_spreadsheet_formula_is_the_grade_it_shows(tmp_pat
     assert result.issued == 2  # 4.999999999999999 is not below the pass mark 5
     (kept,) = read_results([{"learner_id": "L3", "given_name": "Ona", "grade": "66,6666667"}])
     assert isinstance(kept, LearnerResult) and kept.grade == 66.6666667
+    for attendance in (100.00000000000001, "100,00000000000001"):  # shown as 100: in range
+        (full,) = read_results([{"learner_id": "L4", "given_name": "Ona", "grade": 7, "attendance": attendance}])
+        assert isinstance(full, LearnerResult) and full.attendance == 100.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 import re
 import unicodedata
 import zipfile
@@ -143,18 +144,21 @@ class LearnerResult(BaseModel):
     @field_validator("grade", "attendance", mode="before")
     @classmethod
     def _number(cls, value: Any) -> Any:
+        """A number as spreadsheets show it (15 significant digits), before its range is
+        checked: a formula's binary noise (``=0.3*4.3+0.7*5.3`` is 4.999999999999999, an
+        attendance of 100.00000000000001) is not what the SIS gave."""
         refuse_yes_no(value)
         if isinstance(value, str):
             value = value.strip().replace(",", ".").rstrip("%")
-            return None if value == "" else value
+            if value == "":
+                return None
+            try:
+                value = float(value)
+            except ValueError:
+                return value  # pydantic names what is wrong with it
+        if isinstance(value, int | float) and math.isfinite(value):
+            return float(format(value, ".15g"))
         return value
-
-    @field_validator("grade", "attendance")
-    @classmethod
-    def _as_shown(cls, value: float | None) -> float | None:
-        """The number to 15 significant digits, as spreadsheets show it: a formula's binary
-        noise (``=0.3*4.3+0.7*5.3`` is 4.999999999999999) is not the grade the SIS gave."""
-        return None if value is None else float(format(value, ".15g"))
 
     @field_validator("passed", mode="before")
     @classmethod
