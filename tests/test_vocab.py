@@ -535,3 +535,6 @@ def test_a_tag_names_its_own_language_not_a_cldr_alias() -> None:
     assert vocab.language_authority_iri("tl").endswith("/TGL")
     assert vocab.language("mo").notation == "RON"  # a deprecated tag: its preferred value
     assert vocab.language("iw").notation == "HEB"
+    # an extended language and a sign language are what their whole tag names
+    assert vocab.language("zh-yue").notation == "YUE" and vocab.language("sgn-GB").notation == "BFI"
+    assert vocab.language("zh-Hant").notation == "ZHO"

@@ -528,9 +528,15 @@ def _tag_codes(tag: str) -> tuple[str, ...]:
         if code is not None:
             return (code,)
     codes: list[str] = []
-    # the tag's own language first (tl is Tagalog, which CLDR would alias to Filipino), then
-    # its standard form (the IANA preferred value of a deprecated tag: mo is Romanian)
-    for found in (langcodes.Language.get(tag.replace("_", "-"), normalize=False), langcodes.Language.get(standard)):
+    given = tag.replace("_", "-").lower().split("-")
+    # a tag's own language first (tl is Tagalog, which CLDR would alias to Filipino), then its
+    # standard form (the IANA preferred value of a deprecated tag: mo is Romanian); the standard
+    # form only for an extended language (zh-yue is Cantonese) or a sign language (sgn-GB)
+    whole = len(given) > 1 and ((len(given[1]) == 3 and given[1].isalpha()) or given[0] == "sgn")
+    readings = [langcodes.Language.get(standard)]
+    if not whole:
+        readings.insert(0, langcodes.Language.get(tag.replace("_", "-"), normalize=False))
+    for found in readings:
         if found.language is None:
             continue
         with contextlib.suppress(LookupError):
