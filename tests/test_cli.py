@@ -236,3 +236,19 @@ def test_sealing_without_its_extra_says_which_extra_to_install(tmp_path: Path, p
     check = f"{hide}\ntry:\n import elmkit.sealing\nexcept ImportError as e:\n print(type(e).__name__)"
     found = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert found.stdout.strip() == "MissingExtraError"
+
+
+def test_accepted_skips_are_those_with_nothing_to_check_or_no_way_given() -> None:
+    from elmkit.checks import CheckResult, CheckStatus, Step
+    from elmkit.cli.seal import _skip_accepted
+
+    def skipped(step: Step, code: str) -> CheckResult:
+        return CheckResult(step, CheckStatus.SKIPPED, "why", code, {})
+
+    revocation = {"REVOCATION"}
+    for code in ("no-status", "no-applicable-status", "no-status-checker"):
+        assert _skip_accepted(skipped(Step.REVOCATION, code), revocation), code
+    for code in ("status-unavailable", "list-unsealed"):
+        assert not _skip_accepted(skipped(Step.REVOCATION, code), revocation), code
+    assert not _skip_accepted(skipped(Step.REVOCATION, "no-status"), {"OWNER"})
+    assert _skip_accepted(skipped(Step.OWNER, "no-holder"), {"OWNER"})

@@ -89,7 +89,7 @@ def seal(
 _ACCEPTABLE_SKIPS: dict[str, frozenset[str] | None] = {
     "OWNER": frozenset({"no-holder"}),
     "QUALIFIED": None,
-    "REVOCATION": frozenset({"no-status", "no-status-checker"}),
+    "REVOCATION": frozenset({"no-status", "no-applicable-status", "no-status-checker"}),
 }
 
 
