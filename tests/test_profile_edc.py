@@ -488,3 +488,18 @@ def test_texts_in_tags_of_eu_languages_get_no_language_warning(tag: str) -> None
     data = _json(MC_SIGNED)
     data["displayParameter"]["title"] = {tag: "Títol", "en": "Title"}
     assert not [f for f in _check(data) if f.code == "edc-ap/language-tag"]
+
+
+def test_an_object_that_is_no_profile_is_refused_whatever_was_validated_before() -> None:
+    from types import SimpleNamespace
+
+    from elmkit.profiles import validate
+    from elmkit.profiles.base import ProfileError
+
+    credential = _mc()
+    with pytest.raises(ProfileError):
+        validate(credential, profiles=[SimpleNamespace(name="oops")])
+    fine = SimpleNamespace(name="mine", title="Mine", check=lambda credential, stage: [])
+    assert validate(credential, profiles=[fine]).ok
+    with pytest.raises(ProfileError):  # a namespace like the last one, but no profile
+        validate(credential, profiles=[SimpleNamespace(name="oops")])

@@ -85,10 +85,13 @@ def _is_profile(obj: object) -> bool:
     kind = type(obj)
     if kind in _PROFILE_CLASSES:
         return True
-    if isinstance(obj, Profile):
+    if not isinstance(obj, Profile):
+        return False
+    # remembered only for a class that has the members itself: the objects of a class that
+    # sets them per object (a namespace) may differ
+    if all(hasattr(kind, member) for member in ("name", "title", "check")):
         _PROFILE_CLASSES.add(kind)
-        return True
-    return False
+    return True
 
 
 def _profiles(profiles: object) -> tuple[str | Profile, ...]:
