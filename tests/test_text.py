@@ -329,3 +329,20 @@ def test_a_three_letter_code_answers_for_its_language_and_keeps_its_tag() -> Non
     assert LangText({"ca": "Títol", "en": "Title", "es": "Título"}).get("cat") == "Títol"
     assert LangText({"eu": "Izenburua", "es": "Título"}).get("baq") == "Izenburua"
     assert LangText().fallback_chain("cat") == ["cat", "ca", "ca-ES-valencia", "es", "en"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("(col.lecció)", ["l.l"]),
+        ("[instal.lació]", ["l.l"]),
+        ("col.lecció\ti.e.", ["l.l"]),
+        ("model.load()", []),
+        ("(model.load())", []),
+        ("juliol.Les", []),
+    ],
+)
+def test_a_full_stop_between_two_l_is_found_in_brackets_and_before_a_tab(text: str, found: list[str]) -> None:
+    from elmkit.model.text import punt_volat_lookalikes
+
+    assert punt_volat_lookalikes(text) == found

@@ -421,6 +421,10 @@ _VOWEL = "aeiouàèéíïòóúü"
 #: never ``vall.llarga``, ``portal.lleida`` or ``juliol.Les``). That a letter comes first is
 #: checked after the match.
 _PUNT_VOLAT = re.compile(rf"[lL][\u2027\u0387\u2022\u22c5][lL]|l\.l(?=[{_VOWEL}])")
+_SPACE = re.compile(r"\s")
+_PUNCTUATION = ".,;:!?¡¿\"'«»"
+#: The last white space before a position (searched from the start: the text is short).
+_SPACE_BEFORE = re.compile(r"\s(?!.*\s)", re.DOTALL)
 #: What a word with a full stop holds when it is code, an address or an abbreviation, not
 #: Catalan (``model.load()``, ``portal.lavirtual.cat``, ``ana@x.cat``).
 _NOT_A_WORD = re.compile(r"[/@()\[\]{}_=<>:;\\]|\..*\.|^www\.", re.IGNORECASE)
@@ -443,9 +447,15 @@ def punt_volat_lookalikes(text: str, *, full_stops: bool = True) -> list[str]:
         if written[1] == ".":
             if not full_stops or not text[start - 1].islower():
                 continue
-            start = max(text.rfind(" ", 0, match.start()), text.rfind("\n", 0, match.start())) + 1
-            ends = [i for i in (text.find(" ", match.end()), text.find("\n", match.end())) if i >= 0]
-            word = text[start : min(ends) if ends else len(text)].strip(".,;:!?¡¿\"'«»")
+            before = _SPACE_BEFORE.search(text, 0, match.start())
+            after = _SPACE.search(text, match.end())
+            word = text[before.end() if before else 0 : after.start() if after else len(text)]
+            word = word.strip(_PUNCTUATION)
+            if word[:1] in "([{":  # a word in brackets; not a call such as load()
+                word = word[1:]
+            if word[-1:] in ")]}" and not any(mark in word for mark in "([{"):
+                word = word[:-1]
+            word = word.strip(_PUNCTUATION)
             if _NOT_A_WORD.search(word):
                 continue
         if written not in found:
