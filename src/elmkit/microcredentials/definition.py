@@ -108,57 +108,58 @@ def _texts(value: LangText) -> LangText:
     that names no language of the EU table (``xx``, ``und``, ``cat`` for ``ca``, a guess at
     Valencian); and, in Catalan and Occitan, a look-alike of the punt volat between two ``l``.
     The error names the language (``title.ca-ES-valencia``). Texts are returned in Unicode
-    NFC, the form display pages draw."""
-    if _STORED.get():
-        nfc = {tag: [unicodedata.normalize("NFC", text) for text in texts] for tag, texts in value.items()}
-        return value if all(list(value[tag]) == nfc[tag] for tag in nfc) else LangText(nfc)
+    NFC, the form display pages draw (stored definitions too, which are not checked again)."""
+    check = not _STORED.get()
     normalized: dict[str, list[str]] = {}
     changed = False
     for tag, texts in value.items():
-        problem = (
-            "a text needs a language tag" if tag == NO_LANGUAGE else _tag_problem(tag)
-        )
-        if problem is not None:
-            raise PydanticCustomError("language_tag", problem, {"language": tag})
+        if check:
+            problem = "a text needs a language tag" if tag == NO_LANGUAGE else _tag_problem(tag)
+            if problem is not None:
+                raise PydanticCustomError("language_tag", problem, {"language": tag})
         kept = normalized.setdefault(tag, [])
         for text in texts:
             if not unicodedata.is_normalized("NFC", text):
                 text = unicodedata.normalize("NFC", text)
                 changed = True
             kept.append(text)
-            bad = bad_characters(text)
-            if bad:
-                shown = ", ".join(f"U+{ord(char):04X}" for char in bad)
-                raise PydanticCustomError(
-                    "text_characters",
-                    "the text holds characters no text may hold ({shown}): control characters "
-                    "other than tab and line breaks, or Unicode non-characters",
-                    {"shown": shown, "language": tag},
-                )
-            if is_blank(text):
-                raise PydanticCustomError(
-                    "text_blank",
-                    "the text is empty or shows nothing (only white space or invisible characters "
-                    "such as U+200B); give the text or leave the language out",
-                    {"language": tag},
-                )
-            # the characters only: a full stop may be code or a sentence's end (the Spanish
-            # profile warns about l.l in credentials)
-            lookalikes = (
-                punt_volat_lookalikes(text, full_stops=False) if catalan_or_occitan(tag) else []
-            )
-            if lookalikes:
-                shown = ", ".join(
-                    f"{found!r} ({PUNT_VOLAT_LOOKALIKES[found[1]]}, U+{ord(found[1]):04X})"
-                    for found in lookalikes
-                )
-                raise PydanticCustomError(
-                    "punt_volat",
-                    "the text writes {shown} where the punt volat belongs: write l·l with the "
-                    "middle dot U+00B7 (or ŀl)",
-                    {"shown": shown, "language": tag},
-                )
+            if check:
+                _check_text(tag, text)
     return LangText(normalized) if changed else value
+
+
+def _check_text(tag: str, text: str) -> None:
+    """Refuse one text of a definition (see :func:`_texts`)."""
+    bad = bad_characters(text)
+    if bad:
+        shown = ", ".join(f"U+{ord(char):04X}" for char in bad)
+        raise PydanticCustomError(
+            "text_characters",
+            "the text holds characters no text may hold ({shown}): control characters "
+            "other than tab and line breaks, or Unicode non-characters",
+            {"shown": shown, "language": tag},
+        )
+    if is_blank(text):
+        raise PydanticCustomError(
+            "text_blank",
+            "the text is empty or shows nothing (only white space or invisible characters "
+            "such as U+200B); give the text or leave the language out",
+            {"language": tag},
+        )
+    # the characters only: a full stop may be code or a sentence's end (the Spanish profile
+    # warns about l.l in credentials)
+    lookalikes = punt_volat_lookalikes(text, full_stops=False) if catalan_or_occitan(tag) else []
+    if lookalikes:
+        shown = ", ".join(
+            f"{found!r} ({PUNT_VOLAT_LOOKALIKES[found[1]]}, U+{ord(found[1]):04X})"
+            for found in lookalikes
+        )
+        raise PydanticCustomError(
+            "punt_volat",
+            "the text writes {shown} where the punt volat belongs: write l·l with the middle "
+            "dot U+00B7 (or ŀl)",
+            {"shown": shown, "language": tag},
+        )
 
 
 #: Text in several languages, as a definition gives it: each text shows something.

@@ -423,8 +423,6 @@ _VOWEL = "aeiouàèéíïòóúü"
 _PUNT_VOLAT = re.compile(rf"[lL][\u2027\u0387\u2022\u22c5][lL]|l\.l(?=[{_VOWEL}])")
 _SPACE = re.compile(r"\s")
 _PUNCTUATION = ".,;:!?¡¿\"'«»"
-#: The last white space before a position (searched from the start: the text is short).
-_SPACE_BEFORE = re.compile(r"\s(?!.*\s)", re.DOTALL)
 #: What a word with a full stop holds when it is code, an address or an abbreviation, not
 #: Catalan (``model.load()``, ``portal.lavirtual.cat``, ``ana@x.cat``).
 _NOT_A_WORD = re.compile(r"[/@()\[\]{}_=<>:;\\]|\..*\.|^www\.", re.IGNORECASE)
@@ -447,9 +445,11 @@ def punt_volat_lookalikes(text: str, *, full_stops: bool = True) -> list[str]:
         if written[1] == ".":
             if not full_stops or not text[start - 1].islower():
                 continue
-            before = _SPACE_BEFORE.search(text, 0, match.start())
+            begin = match.start()
+            while begin > 0 and not text[begin - 1].isspace():
+                begin -= 1
             after = _SPACE.search(text, match.end())
-            word = text[before.end() if before else 0 : after.start() if after else len(text)]
+            word = text[begin : after.start() if after else len(text)]
             word = word.strip(_PUNCTUATION)
             if word[:1] in "([{":  # a word in brackets; not a call such as load()
                 word = word[1:]

@@ -102,20 +102,12 @@ def _pointers(credential: Any) -> dict[str, tuple[str, dict[str, str]]]:
 
 @functools.lru_cache(maxsize=1)
 def _terms() -> dict[str, str]:
-    """Property IRI -> JSON term, for every property of the model (a missing one included)."""
-    from elmkit.model.base import ElmNode
+    """Property IRI -> JSON term, from the model's metadata (a missing property included)."""
+    from elmkit.model.schema import schema
 
     terms: dict[str, str] = {}
-    classes: list[type[ElmNode]] = [ElmNode]
-    while classes:
-        cls = classes.pop()
-        classes.extend(cls.__subclasses__())
-        for info in cls.model_fields.values():
-            extra = info.json_schema_extra
-            meta = extra.get("elm") if isinstance(extra, dict) else None
-            iri = meta.get("iri") if isinstance(meta, dict) else None
-            if isinstance(meta, dict) and isinstance(iri, str):
-                terms.setdefault(iri, str(meta.get("term") or info.alias))
+    for _, prop in schema().properties():
+        terms.setdefault(prop.iri, prop.term)
     return terms
 
 
