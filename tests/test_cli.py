@@ -233,6 +233,7 @@ def test_sealing_without_its_extra_says_which_extra_to_install(tmp_path: Path, p
         assert done.returncode == 2, output
         assert f"pip install 'elmkit[seal]' ({package} is not installed)" in output, output
         assert "Traceback" not in output
+        assert not output.startswith("x:"), output  # about the installation, not the key file
     check = f"{hide}\ntry:\n import elmkit.sealing\nexcept ImportError as e:\n print(type(e).__name__)"
     found = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert found.stdout.strip() == "MissingExtraError"

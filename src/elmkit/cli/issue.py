@@ -303,10 +303,12 @@ def _load_signer(
 ) -> Signer:
     """The seal's signer, loaded before anything is issued (a wrong password stops at once)."""
     from elmkit.cli.status import _signer
-    from elmkit.errors import ElmError
+    from elmkit.errors import ElmError, MissingExtraError
 
     try:
         signer = _signer(key, cert, p12, password)
+    except MissingExtraError:
+        raise
     except (ElmError, OSError, ValueError) as exc:
         raise _fail(console, f"cannot use the seal: {exc}") from None
     if signer is None:

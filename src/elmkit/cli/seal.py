@@ -45,13 +45,15 @@ def seal(
     credential names one (see --allow-other-sealer)."""
     from elmkit.api import seal as seal_credential
     from elmkit.cli.status import _signer
-    from elmkit.errors import ElmError, SealError
+    from elmkit.errors import ElmError, MissingExtraError, SealError
     from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import load
 
     console = make_console()
     try:
         signer = _signer(key, cert, p12, password)
+    except MissingExtraError:
+        raise  # about the installation, not the key file
     except (ElmError, OSError, ValueError) as exc:
         show(console, "[red]{}: {}[/]", p12 or key or cert, describe_error(exc))
         raise typer.Exit(2) from None
