@@ -451,3 +451,11 @@ def test_a_list_assigned_to_a_field_is_the_field_so_filling_it_fills_the_field()
     assert person.has_claim is claims and len(person.has_claim) == 1
     person.has_claim = [{"id": "urn:a:2", "type": "LearningAchievement", "title": {"en": "B"}}]
     assert isinstance(person.has_claim[0], LearningAchievement)  # read as nodes: a new list
+
+
+def test_repr_shows_the_values_a_node_has_not_its_empty_fields() -> None:
+    person = Person(id="urn:x", given_name={"es": "Ana"}, identifier=[])
+    assert repr(person) == "Person(id='urn:x', given_name=LangText({'es': 'Ana'}))"
+    person.identifier = [Identifier(notation="X1")]
+    assert "identifier=[Identifier(notation='X1')]" in repr(person)
+    assert repr(Person(id="urn:y", note="kept")) == "Person(id='urn:y', note='kept')"  # unknown too

@@ -201,6 +201,13 @@ class ElmNode(BaseModel):
         key = id(self)
         _origins[key] = (weakref.ref(self, lambda _ref: _origins.pop(key, None)), origin)
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """What ``repr()`` shows: the values a node has, without the empty fields (a credential
+        has hundreds of them, which buried its content)."""
+        for name, value in super().__repr_args__():
+            if value is not None and not (isinstance(value, list) and not value):
+                yield name, value
+
     @field_validator("type", mode="after")
     @classmethod
     def _check_type(cls, value: str | list[str] | None) -> str | list[str] | None:
