@@ -9,12 +9,14 @@ import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLES_DIR
+from elmkit import dumps
 from elmkit.errors import ElmError, ElmValidationError, StructureError, UnknownPropertyError
 from elmkit.model import (
     AnyUri,
@@ -459,3 +461,36 @@ def test_repr_shows_the_values_a_node_has_not_its_empty_fields() -> None:
     person.identifier = [Identifier(notation="X1")]
     assert "identifier=[Identifier(notation='X1')]" in repr(person)
     assert repr(Person(id="urn:y", note="kept")) == "Person(id='urn:y', note='kept')"  # unknown too
+
+
+def test_a_date_computed_from_a_loaded_one_is_written_and_checked_like_any_other() -> None:
+    credential = EuropeanDigitalCredential(valid_from="2022-12-31T23:00:00Z")
+    assert credential.valid_from is not None
+    later = credential.valid_from + timedelta(days=365)  # datetime makes it without its form
+    credential.valid_until = later
+    assert str(credential.valid_until) == "2023-12-31T23:00:00Z"
+    assert json.loads(dumps(credential))["validUntil"] == "2023-12-31T23:00:00Z"
+    assert copy.deepcopy(credential) == credential
+    assert pickle.loads(pickle.dumps(credential)) == credential
+    day = Date.coerce("2024-02-28") + timedelta(days=1)
+    assert (day.lexical, str(copy.deepcopy(day))) == ("2024-02-29", "2024-02-29")
+    with pytest.raises(ElmValidationError, match="beyond"):
+        credential.valid_until = later.astimezone(timezone(timedelta(hours=15)))
+
+
+def test_a_field_is_assigned_and_deleted_by_either_of_its_names() -> None:
+    person = Person(given_name={"en": "A"}, family_name={"en": "B"})
+    person.givenName = {"en": "Zed"}  # type: ignore[attr-defined]
+    assert str(person.given_name) == "Zed" and not person.model_extra
+    del person.family_name
+    assert person.family_name is None
+    assert json.loads(dumps(person)) == {"@context": ANY, "type": "Person", "givenName": {"en": "Zed"}}
+    del person.givenName  # type: ignore[attr-defined]
+    assert person.given_name is None
+    claimant = EuropeanDigitalCredential(credential_subject=person)
+    del claimant.credential_subject.contact_point  # a list goes back to empty
+    assert person.contact_point == []
+    with pytest.raises(AttributeError):
+        del person.nothing  # type: ignore[attr-defined]
+    with pytest.raises(ElmValidationError, match="given twice, as given_name and givenName"):
+        Person(given_name={"en": "A"}, givenName={"en": "B"})

@@ -164,6 +164,12 @@ class ElmNode(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise validation_error(exc) from None
+        twice = [name for name in self.__pydantic_extra__ or () if name in type(self).model_fields]
+        if twice:
+            alias = type(self).model_fields[twice[0]].alias
+            raise ElmValidationError(
+                [ErrorDetail(f"/{alias}", f"given twice, as {twice[0]} and {alias}", "twice")]
+            )
 
     if not TYPE_CHECKING:  # type checkers keep refusing assignments to unknown attributes
 
@@ -171,6 +177,7 @@ class ElmNode(BaseModel):
             """Assign a field: the value is checked as at construction (``ElmValidationError``
             with the field's path when it does not fit). A list whose items were kept as they
             are stays the list given, so that filling it afterwards fills the field."""
+            name = _field_names(type(self)).get(name, name)
             try:
                 super().__setattr__(name, value)
             except ValidationError as exc:
@@ -184,6 +191,15 @@ class ElmNode(BaseModel):
                     and all(a is b for a, b in zip(stored, value, strict=True))
                 ):
                     self.__dict__[name] = value
+
+        def __delattr__(self, name: str) -> None:
+            """Deleting a field gives it back its default (``None`` or an empty list): the
+            property is then absent from the node, as in a document that does not give it."""
+            field = type(self).model_fields.get(_field_names(type(self)).get(name, name))
+            if field is None:
+                super().__delattr__(name)
+            else:
+                setattr(self, name, field.get_default(call_default_factory=True))
 
     # not a custom __init__ to pydantic (as RootModel's): validation never calls it for nested
     # nodes, so their errors keep their paths and reading costs nothing more
@@ -337,6 +353,23 @@ def same_node(one: ElmNode, other: ElmNode) -> bool:
 
 def _split(path: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]] if path else []
+
+
+_FIELD_NAMES: dict[type[ElmNode], dict[str, str]] = {}
+
+
+def _field_names(cls: type[ElmNode]) -> dict[str, str]:
+    """The field name behind each JSON-LD term of ``cls`` that is not itself a field name
+    (``givenName`` → ``given_name``), so that assigning by either name sets the field."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = {
+            field.alias: name
+            for name, field in cls.model_fields.items()
+            if field.alias and field.alias != name and field.alias not in cls.model_fields
+        }
+        _FIELD_NAMES[cls] = names
+    return names
 
 
 def check_structure(data: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> None:

@@ -58,7 +58,13 @@ def _custom(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
 class DateTime(datetime):
     """An ``xsd:dateTime`` value that remembers its lexical form."""
 
-    lexical: str
+    _lexical: str | None = None
+
+    @property
+    def lexical(self) -> str:
+        """The form read or given; for a value computed from one (``valid_from + timedelta``,
+        ``replace()``), which datetime makes without it, the value's own form."""
+        return self._lexical if self._lexical is not None else _format_datetime(self)
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         # copies and pickles keep the lexical form (datetime's own would drop it)
@@ -87,12 +93,12 @@ class DateTime(datetime):
             value.year, value.month, value.day, value.hour, value.minute, value.second,
             value.microsecond, value.tzinfo, fold=value.fold,
         )
-        out.lexical = lexical if lexical is not None else _format_datetime(value)
+        out._lexical = lexical if lexical is not None else _format_datetime(value)
         return out
 
     @classmethod
     def coerce(cls, value: Any) -> DateTime:
-        if isinstance(value, DateTime):
+        if isinstance(value, DateTime) and value._lexical is not None:
             return value
         if isinstance(value, datetime):
             return cls._wrap(value)
@@ -138,20 +144,25 @@ def _format_datetime(value: datetime) -> str:
 class Date(date):
     """An ``xsd:date`` value that remembers its lexical form."""
 
-    lexical: str
+    _lexical: str | None = None
+
+    @property
+    def lexical(self) -> str:
+        """The form read or given; for a value computed from one, the value's own form."""
+        return self._lexical if self._lexical is not None else self.isoformat()
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         return (_date_from, (self.lexical,))
 
     @classmethod
     def coerce(cls, value: Any) -> Date:
-        if isinstance(value, Date):
+        if isinstance(value, Date) and value._lexical is not None:
             return value
         if isinstance(value, datetime):
             value = value.date()
         if isinstance(value, date):
             out = cls(value.year, value.month, value.day)
-            out.lexical = value.isoformat()
+            out._lexical = value.isoformat()
             return out
         if isinstance(value, str):
             if not _DATE.fullmatch(value):
@@ -161,7 +172,7 @@ class Date(date):
             except ValueError:
                 raise _custom("xsd_date", "not a valid date: {value}", value=value) from None
             out = cls(parsed.year, parsed.month, parsed.day)
-            out.lexical = value
+            out._lexical = value
             return out
         raise _custom("xsd_date", "expected a date string, got {kind}", kind=type(value).__name__)
 
