@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -346,3 +348,13 @@ def test_a_full_stop_between_two_l_is_found_in_brackets_and_before_a_tab(text: s
     from elmkit.model.text import punt_volat_lookalikes
 
     assert punt_volat_lookalikes(text) == found
+
+
+@pytest.mark.parametrize("text", [5, None, ["x", 3]])
+def test_with_text_checks_the_text_as_the_constructor_does(text: Any) -> None:
+    with pytest.raises(LanguageTagError, match="'fr'"):
+        LangText({"en": "A", "fr": "B"}).with_text("fr", text)
+    assert dict(LangText({"en": "A"}).with_text("ca-es", ["B", "C"])) == {
+        "en": ("A",),
+        "ca-ES": ("B", "C"),
+    }

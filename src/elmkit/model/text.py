@@ -637,9 +637,12 @@ class LangText(Mapping[str, tuple[str, ...]]):
         return self._values.get(_key(tag), ())
 
     def with_text(self, tag: str, text: str) -> LangText:
-        """A copy with ``text`` set (replacing) for ``tag``."""
+        """A copy with ``text`` set (replacing) for ``tag``; the tag and the text are checked
+        as the constructor checks them (:class:`~elmkit.errors.LanguageTagError`)."""
+        if text is None:
+            raise LanguageTagError(f"no text given for language {tag!r}")
         copy = LangText(self)
-        copy._values[_key(tag)] = (text,)
+        copy._values.update(LangText({tag: text})._values)
         return copy
 
     def to_json(self) -> dict[str, str | list[str]]:
