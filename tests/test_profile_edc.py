@@ -503,3 +503,18 @@ def test_an_object_that_is_no_profile_is_refused_whatever_was_validated_before()
     assert validate(credential, profiles=[fine]).ok
     with pytest.raises(ProfileError):  # a namespace like the last one, but no profile
         validate(credential, profiles=[SimpleNamespace(name="oops")])
+
+
+@pytest.mark.parametrize("item", ["urn:epass:learningAchievement:2", {"type": "LearningAchievement"}])
+def test_an_item_added_to_a_list_in_place_is_reported_not_raised(item: Any) -> None:
+    from elmkit import load, validate
+
+    credential = load(MC)
+    credential.credential_subject.has_claim.append(item)  # the model checks assignments only
+    report = validate(credential, profiles=("edc-ap", "es-crue-ruepep"))
+    assert [(f.code, f.path) for f in report.errors if f.code.startswith("edc-ap")] == [
+        ("edc-ap/not-a-node", "/credentialSubject/hasClaim/1")
+    ]
+    assert "assign the list again" in report.errors[0].messages["en"]
+    credential.credential_subject.has_claim = list(credential.credential_subject.has_claim)
+    assert "edc-ap/not-a-node" not in {f.code for f in validate(credential).findings}

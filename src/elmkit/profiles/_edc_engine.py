@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from elmkit.errors import LanguageTagError
+from elmkit.errors import ElmValidationError, ErrorDetail, LanguageTagError
 from elmkit.model.base import SEC_PROOF, ElmNode, same_node
 from elmkit.model.text import NO_LANGUAGE, LangText, has_bad_characters, is_blank
 from elmkit.model.vocab import TagProblem
@@ -525,6 +525,21 @@ class Graph:
         return iter(self.resources.values())
 
 
+def _not_a_node(value: Any, at: Pointer) -> ElmValidationError:
+    """The error for a value that is no node where nodes belong: an item added to a list in
+    place, which the model does not check (it checks what is assigned)."""
+    return ElmValidationError(
+        [
+            ErrorDetail(
+                json_pointer(at),
+                f"a {type(value).__name__} where a node belongs: an item added to a list in "
+                "place is not checked; assign the list again (node.field = [...]) to have it read",
+                "not_a_node",
+            )
+        ]
+    )
+
+
 class _Collision(Exception):
     """A node of the tree has the IRI of a shared node: the shared reading does not apply."""
 
@@ -717,7 +732,10 @@ class _Builder:
                         index += 1
                         # where the child is, and where its value is in this node's values
                         child_pointer: Location = (pointer, term, index if many else None)
-                        child_extra = child.__pydantic_extra__
+                        try:
+                            child_extra = child.__pydantic_extra__
+                        except AttributeError:
+                            raise _not_a_node(child, child_pointer) from None
                         if child_extra and "@value" in child_extra:
                             # a JSON-LD value object read as a node: RDF sees a literal
                             unplain += 1

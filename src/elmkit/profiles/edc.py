@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from elmkit.errors import ElmValidationError
 from elmkit.model.base import ElmNode
 from elmkit.model.text import bad_characters
 from elmkit.profiles._edc_engine import (
@@ -436,7 +437,19 @@ class EdcProfile:
         return PreparedProfile(self, SharedGraph(shared))
 
     def _check(self, credential: Any, stage: Stage, shared: SharedGraph | None) -> list[Finding]:
-        graph = build_graph(credential, shared)
+        try:
+            graph = build_graph(credential, shared)
+        except ElmValidationError as exc:  # a value no node where nodes belong
+            detail = exc.details[0]
+            messages = {
+                "en": f"The credential cannot be read: {detail.message}.",
+                "es": "La credencial no se puede leer: hay un valor que no es un nodo donde va un "
+                "nodo (un elemento añadido a una lista sin volver a asignarla no se comprueba: "
+                "asígnela de nuevo, node.field = [...]).",
+            }
+            return [
+                Finding("edc-ap/not-a-node", Severity.ERROR, messages, detail.path, profile=self.name)
+            ]
         schemas: list[str] = []
         root = graph.root
         if root is not None:
