@@ -1029,3 +1029,19 @@ def test_a_grade_computed_by_a_spreadsheet_formula_is_the_grade_it_shows(tmp_pat
     for attendance in (100.00000000000001, "100,00000000000001"):  # shown as 100: in range
         (full,) = read_results([{"learner_id": "L4", "given_name": "Ona", "grade": 7, "attendance": attendance}])
         assert isinstance(full, LearnerResult) and full.attendance == 100.0
+
+
+def test_a_definition_built_in_code_names_the_field_that_does_not_fit() -> None:
+    from elmkit.microcredentials import MicroCredential, OrganisationInfo
+
+    with pytest.raises(SourceError, match=r"field 'country'.*close matches: ESP"):
+        OrganisationInfo(legal_name={"es": "U"}, country="Espanya")
+    body = OrganisationInfo(legal_name={"es": "U"}, country="ES")
+    with pytest.raises(SourceError, match="field 'eqf_level'") as raised:
+        MicroCredential(id="x", languages=["es"], title={"es": "T"}, eqf_level=9, awarding_body=body)
+    assert raised.value.path == "eqf_level"
+    with pytest.raises(SourceError, match=r"field 'awarding_body\.country'"):
+        load_definition(  # the same message from a mapping or a file
+            {"id": "x", "languages": ["es"], "title": {"es": "T"}, "ects": 3,
+             "awarding_body": {"legal_name": {"es": "U"}, "country": "XX"}}
+        )

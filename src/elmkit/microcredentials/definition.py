@@ -61,6 +61,30 @@ class _Config(BaseModel):
         extra="forbid", populate_by_name=True, arbitrary_types_allowed=True, allow_inf_nan=False
     )
 
+    def __init__(self, /, **data: Any) -> None:
+        """Values that do not fit raise :class:`~elmkit.errors.SourceError` naming the field, as
+        :func:`load_definition` does for a file."""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _source_error(exc, "") from None
+
+    # validation of nested values never calls it (pydantic's own __init__ is a pass-through)
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+
+def _source_error(exc: ValidationError, file: str) -> SourceError:
+    """The first problem of ``exc`` (and how many more) as a :class:`SourceError` naming the
+    field (``title.ca-ES-valencia`` for a text in one language)."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in first["loc"])
+    language = (first.get("ctx") or {}).get("language")
+    if isinstance(language, str):
+        where = f"{where}.{language}"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return SourceError(f"field {where!r}: {message}{more}", file=file, path=where)
+
 
 def refuse_yes_no(value: Any) -> Any:
     """Refuse a yes/no value where a number is expected (``true`` would read as 1)."""
@@ -473,14 +497,7 @@ def load_definition(source: str | Path | Mapping[str, Any]) -> MicroCredential:
     try:
         definition = MicroCredential.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        language = (first.get("ctx") or {}).get("language")
-        if isinstance(language, str):  # a text in one language: name it (title.ca-ES-valencia)
-            where = f"{where}.{language}"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise SourceError(f"field {where!r}: {message}{more}", file=file, path=where) from None
+        raise _source_error(exc, file) from None
     for key, org in (("awarding_body", definition.awarding_body), ("issuer", definition.issuer)):
         if org is None or org.logo is None:
             continue
