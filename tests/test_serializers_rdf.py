@@ -471,3 +471,24 @@ def test_a_credential_with_a_reified_statement_is_the_root() -> None:
     credential = load(text, format="rdfxml")
     assert credential.id == "urn:c:1"
     assert credential.issuer.id == "urn:o:1"  # type: ignore[attr-defined]
+
+
+
+def test_a_graph_is_written_the_same_in_every_run() -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, elmkit; "
+        "sys.stdout.write(elmkit.dumps(elmkit.load(sys.argv[1])))"
+    )
+    outputs = set()
+    for seed in ("1", "4"):  # rdflib's graph order follows the hash seed (these two differed)
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(sample_path(TURTLE_SAMPLE))],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1

@@ -475,13 +475,19 @@ def _index(graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str], Counter[s
             if isinstance(o, BNode):
                 blank_refs[oid] += 1
     _collections(index, blank_refs)
-    for node in index.values():
+    for sid, node in index.items():
         for key, values in node.items():
             if key == "@type":
                 values.sort()
             elif key != "@id" and not (values and "@list" in values[0]):
                 values.sort(key=_sort_key)
+        # members in a fixed order too: the graph's own order depends on the hash seed
+        index[sid] = {key: node[key] for key in sorted(node, key=_member_order)}
     return index, referenced, blank_refs
+
+
+def _member_order(key: str) -> tuple[int, str]:
+    return (0 if key == "@id" else 1 if key == "@type" else 2, key)
 
 
 _RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
