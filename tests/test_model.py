@@ -494,3 +494,10 @@ def test_a_field_is_assigned_and_deleted_by_either_of_its_names() -> None:
         del person.nothing  # type: ignore[attr-defined]
     with pytest.raises(ElmValidationError, match="given twice, as given_name and givenName"):
         Person(given_name={"en": "A"}, givenName={"en": "B"})
+
+
+def test_a_duration_xsd_cannot_hold_is_named_as_such() -> None:
+    from elmkit.model import LearningAchievementSpecification
+
+    with pytest.raises(ElmValidationError, match=r"not an xsd:duration: PT1\.5H \(ISO 8601 with"):
+        LearningAchievementSpecification(volume_of_learning="PT1.5H")  # ISO 8601 allows it

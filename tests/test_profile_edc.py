@@ -518,3 +518,11 @@ def test_an_item_added_to_a_list_in_place_is_reported_not_raised(item: Any) -> N
     assert "assign the list again" in report.errors[0].messages["en"]
     credential.credential_subject.has_claim = list(credential.credential_subject.has_claim)
     assert "edc-ap/not-a-node" not in {f.code for f in validate(credential).findings}
+
+
+def test_findings_go_in_sets() -> None:
+    from elmkit import load, validate
+
+    findings = validate(load(MC), profiles=("edc-ap", "eu-microcredential")).findings
+    again = validate(load(MC), profiles=("edc-ap", "eu-microcredential")).findings
+    assert findings and set(findings) == set(again) == set(findings + again)

@@ -506,6 +506,7 @@ def test_loading_is_lazy() -> None:
         ("xx", "unknown-language", "xx", ""),
         ("va", "unknown-language", "va", ""),
         ("ca-XX", "region", "XX", ""),
+        ("el-EL", "region", "EL", "el-GR"),  # the EU's code of Greece is no region subtag
         ("zh-Xxxx", "subtag", "Xxxx", ""),
         ("ca-ES-foobar", "subtag", "foobar", ""),
     ],
@@ -518,7 +519,7 @@ def test_language_tag_problems(tag: str, kind: str, subtag: str, suggestion: str
 
 
 @pytest.mark.parametrize(
-    "tag", ["es", "ca-ES-valencia", "oc-ES-aranes", "eu", "gl", "ast", "an", "es-419", "el-EL", "iw", "val", "ca-x-avl"]
+    "tag", ["es", "ca-ES-valencia", "oc-ES-aranes", "eu", "gl", "ast", "an", "es-419", "el-GR", "iw", "val", "ca-x-avl"]
 )
 def test_tags_of_languages_of_the_eu_table_have_no_problem(tag: str) -> None:
     assert vocab.language_tag_problem(tag) is None

@@ -39,6 +39,8 @@ _DURATION = re.compile(
     r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?",
     re.ASCII,
 )
+#: What an xsd:duration is, for messages (ISO 8601 also allows PT1.5H; xsd does not).
+_DURATION_FORM = "ISO 8601 with whole numbers but for seconds, as PT60H, PT1H30M or P2M"
 #: Characters an IRI cannot hold besides spaces and controls (RFC 3987), as the body of a
 #: regular-expression character class.
 IRI_EXCLUDED = r'<>"{}|\\^`'
@@ -198,7 +200,7 @@ class Duration(str):
 
     def __new__(cls, value: str) -> Self:
         if not isinstance(value, str) or not _DURATION.fullmatch(value):
-            raise ValueError(f"not an ISO 8601 duration: {value}")
+            raise ValueError(f"not an xsd:duration: {value} ({_DURATION_FORM})")
         return super().__new__(cls, value)
 
     @classmethod
@@ -259,7 +261,9 @@ class Duration(str):
             return cls.from_timedelta(value)
         if isinstance(value, str) and _DURATION.fullmatch(value):
             return cls(value)
-        raise _custom("xsd_duration", "not an ISO 8601 duration (e.g. PT60H): {value}", value=value)
+        raise _custom(
+            "xsd_duration", "not an xsd:duration: {value} ({form})", value=value, form=_DURATION_FORM
+        )
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:

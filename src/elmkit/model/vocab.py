@@ -676,7 +676,17 @@ def language_tag_problem(tag: str) -> TagProblem | None:
             valid = True
         else:
             entry = vocabulary("country")._load().by_key.get(region.casefold())
-            valid = entry is not None and region.upper() in entry.aliases
+            aliases = entry.aliases if entry is not None else ()
+            valid = region.upper() in aliases
+            if valid and not tag_is_valid(f"und-{region}"):  # the EU's own code: EL for GR
+                iso = next((a for a in aliases if tag_is_valid(f"und-{a}")), "")
+                written = "-".join(iso if p == region else p for p in parts) if iso else ""
+                return TagProblem(
+                    "region", norm, region,
+                    f"{region!r} in {norm!r} is the EU's code of a country, not its ISO 3166-1 "
+                    "code, which language tags use" + (f": write {written!r}" if iso else ""),
+                    written,
+                )
         if not valid:
             return TagProblem(
                 "region", norm, region,

@@ -76,7 +76,7 @@ class Finding:
     code: str
     """Stable machine code, e.g. ``edc-ap/minCount`` or ``eu-mc/learning-outcomes``."""
     severity: Severity
-    messages: Mapping[str, str]
+    messages: Mapping[str, str] = field(hash=False)
     """The message by language (``en`` always; ``es`` at least for built-in profiles)."""
     path: str = ""
     """JSON pointer into the credential's JSON-LD."""
@@ -89,7 +89,9 @@ class Finding:
     profile: str = ""
     constraint: str = ""
     """The kind of constraint (``minCount``, ``datatype``, ``class``, ``in``, …)."""
-    value: Any = None
+    value: Any = field(default=None, hash=False)
+    """The value concerned, when there is one (findings hash without it and the messages, so
+    that they go in sets, which dedupe findings of several runs)."""
 
     def message(self, lang: str = "en") -> str:
         """The message in ``lang`` (any case, ``-`` or ``_``; falls back to the language's base,
