@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLES_DIR
-from elmkit import dumps
+from elmkit import dumps, load
 from elmkit.errors import ElmError, ElmValidationError, StructureError, UnknownPropertyError
 from elmkit.model import (
     AnyUri,
@@ -501,3 +501,17 @@ def test_a_duration_xsd_cannot_hold_is_named_as_such() -> None:
 
     with pytest.raises(ElmValidationError, match=r"not an xsd:duration: PT1\.5H \(ISO 8601 with"):
         LearningAchievementSpecification(volume_of_learning="PT1.5H")  # ISO 8601 allows it
+
+
+def test_copies_and_pickles_keep_where_a_document_came_from() -> None:
+    details = {"deliveryAddress": ["mailto:ana@example.org"], "displayLanguages": ["es"]}
+    upload = load(dumps(load(SAMPLES_DIR / "Sample-MC-Annex1-unsigned.jsonld"), wrapper=True, delivery_details=details))
+    for copied in (
+        copy.copy(upload),
+        copy.deepcopy(upload),
+        pickle.loads(pickle.dumps(upload)),
+        upload.model_copy(deep=True),
+    ):
+        assert copied == upload and copied.origin == upload.origin
+        assert json.loads(dumps(copied, wrapper=True))["deliveryDetails"] == details
+    assert copy.deepcopy(Person(id="urn:x")).origin is None

@@ -217,6 +217,31 @@ class ElmNode(BaseModel):
         key = id(self)
         _origins[key] = (weakref.ref(self, lambda _ref: _origins.pop(key, None)), origin)
 
+    def __copy__(self) -> Self:
+        """A shallow copy that keeps the node's :attr:`origin` (an upload file's delivery
+        details, a sealed document's envelope), as do :meth:`__deepcopy__` and pickles."""
+        copied = super().__copy__()
+        _keep_origin(self, copied)
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        _keep_origin(self, copied)
+        return copied
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        origin = self.origin
+        if origin is not None:
+            state = {**state, _ORIGIN_STATE: origin}
+        return state
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        origin = state.get(_ORIGIN_STATE)
+        super().__setstate__({k: v for k, v in state.items() if k != _ORIGIN_STATE})
+        if origin is not None:
+            self.set_origin(origin)
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         """What ``repr()`` shows: the values a node has, without the empty fields (a credential
         has hundreds of them, which buried its content)."""
@@ -353,6 +378,16 @@ def same_node(one: ElmNode, other: ElmNode) -> bool:
 
 def _split(path: str) -> list[str]:
     return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]] if path else []
+
+
+#: The key under which a pickled node carries its origin.
+_ORIGIN_STATE = "__elmkit_origin__"
+
+
+def _keep_origin(node: ElmNode, copied: ElmNode) -> None:
+    origin = node.origin
+    if origin is not None:
+        copied.set_origin(origin)
 
 
 _FIELD_NAMES: dict[type[ElmNode], dict[str, str]] = {}
