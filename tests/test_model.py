@@ -515,3 +515,10 @@ def test_copies_and_pickles_keep_where_a_document_came_from() -> None:
         assert copied == upload and copied.origin == upload.origin
         assert json.loads(dumps(copied, wrapper=True))["deliveryDetails"] == details
     assert copy.deepcopy(Person(id="urn:x")).origin is None
+
+
+def test_a_credential_is_built_again_from_its_model_dump() -> None:
+    credential = load(SAMPLES_DIR / "Sample-MC-Annex1-unsigned.jsonld")
+    again = EuropeanDigitalCredential.from_data(credential.model_dump())
+    assert again == credential and not again.model_extra  # "proof": [] is no W3C proof
+    assert dumps(again) == dumps(credential)

@@ -356,8 +356,9 @@ class ProofHolder(ElmNode):
         if not (type(data) is dict and "proof" in data and info.context and info.context.get(JSONLD_CONTEXT)):
             return handler(data)
         node = handler({key: value for key, value in data.items() if key != "proof"})
-        if node.__pydantic_extra__ is not None:
-            node.__pydantic_extra__["proof"] = data["proof"]
+        proof = data["proof"]
+        if node.__pydantic_extra__ is not None and proof is not None and proof != []:
+            node.__pydantic_extra__["proof"] = proof  # an empty one says nothing (model_dump's)
         return node
 
 
