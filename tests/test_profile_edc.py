@@ -526,3 +526,19 @@ def test_findings_go_in_sets() -> None:
     findings = validate(load(MC), profiles=("edc-ap", "eu-microcredential")).findings
     again = validate(load(MC), profiles=("edc-ap", "eu-microcredential")).findings
     assert findings and set(findings) == set(again) == set(findings + again)
+
+
+def test_a_finding_on_a_node_whose_copies_differ_says_so() -> None:
+    from elmkit import load, validate
+
+    credential = load(MC)
+    before = {f.code for f in validate(credential, profiles=("edc-ap",)).errors}
+    credential.issuer.legal_name = {"en": "New University"}  # one of the copies of urn:epass:org:1
+    errors = [
+        f for f in validate(credential, profiles=("edc-ap",)).errors if f.code not in before
+    ]
+    assert [f.code for f in errors] == ["edc-ap/uniqueLang"]
+    assert "urn:epass:org:1 is given 4 times in the document and its copies differ" in (
+        errors[0].messages["en"]
+    )
+    assert "aparece 4 veces" in errors[0].messages["es"]

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from elmkit.errors import ElmValidationError
-from elmkit.model.base import ElmNode
+from elmkit.model.base import ElmNode, same_node
 from elmkit.model.text import bad_characters
 from elmkit.profiles._edc_engine import (
     LAYERS,
@@ -331,6 +331,47 @@ def _finding(v: Violation, ruleset: RuleSet, stage: Stage, profile: str) -> Find
     )
 
 
+#: Constraints that copies of one node which differ break (RDF reads them as one node).
+_COPY_CONSTRAINTS = frozenset({"MaxCountConstraintComponent", "UniqueLangConstraintComponent"})
+
+
+def _name_differing_copies(findings: list[Finding], credential: Any) -> list[Finding]:
+    """The findings, those about a node that the document gives several times, with copies
+    that differ, saying so: the path names one copy, and editing another (or only one) of
+    them is what usually makes them differ."""
+    focused = {f.focus for f in findings if f.constraint in _COPY_CONSTRAINTS and f.focus}
+    if not focused or not isinstance(credential, ElmNode):
+        return findings
+    copies: dict[str, list[ElmNode]] = {}
+    for _, node in credential.walk():
+        if node.id in focused:
+            copies.setdefault(node.id, []).append(node)
+    differing = {
+        iri: len(nodes)
+        for iri, nodes in copies.items()
+        if len(nodes) > 1 and not all(same_node(nodes[0], other) for other in nodes[1:])
+    }
+    if not differing:
+        return findings
+    out = []
+    for finding in findings:
+        count = differing.get(finding.focus or "") if finding.constraint in _COPY_CONSTRAINTS else None
+        if count:
+            finding = replace(
+                finding,
+                messages={
+                    "en": f"{finding.messages['en']} The node {finding.focus} is given {count} "
+                    "times in the document and its copies differ: they are one node, so change "
+                    "every copy, or give it once and refer to it by its id.",
+                    "es": f"{finding.messages['es']} El nodo {finding.focus} aparece {count} veces "
+                    "en el documento y sus copias difieren: son un mismo nodo, así que cambie "
+                    "todas las copias, o dé el nodo una vez y refiérase a él por su id.",
+                },
+            )
+        out.append(finding)
+    return out
+
+
 _TAG_PROBLEMS_ES = {
     "not-a-language": "{tag!r} no nombra ninguna lengua ({subtag!r}): indique la lengua en que "
     "están escritos los textos",
@@ -506,7 +547,8 @@ class EdcProfile:
             graph.shared.clean(ruleset) and graph.shared.texts_clean()
         ):
             graph = build_graph(credential)
-        findings.extend(_finding(v, ruleset, stage, self.name) for v in evaluate(graph, ruleset))
+        found = [_finding(v, ruleset, stage, self.name) for v in evaluate(graph, ruleset)]
+        findings.extend(_name_differing_copies(found, credential))
         findings.extend(_text_findings(graph, self.name, stage))
         return findings
 
