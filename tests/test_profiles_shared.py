@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import SAMPLES_DIR
 from elmkit.microcredentials import LearnerResult, load_definition
 from elmkit.microcredentials.build import CredentialFactory
 from elmkit.model.base import same_node
@@ -368,3 +370,39 @@ def test_a_punt_volat_look_alike_in_shared_nodes_is_reported_as_a_full_check_doe
     _same_findings(credential, factory.shared_nodes())
     other = factory.build(LearnerResult(learner_id="B2", given_name="Pau"), valid_from=WHEN)
     _same_findings(other, factory.shared_nodes())
+
+
+def test_every_finding_path_leads_into_the_json_the_credential_is_written_as() -> None:
+    from elmkit import dumps, load, validate
+    from elmkit.errors import resolve_pointer
+
+    for name in ("Sample-MC-Annex1-unsigned.jsonld", "Sample-CertOfPart-unsigned.jsonld"):
+        credential = load(SAMPLES_DIR / name)
+        written = json.loads(dumps(credential))
+        findings = validate(credential, profiles=("edc-ap", "es-crue-ruepep")).findings
+        assert findings
+        for finding in findings:
+            try:
+                resolve_pointer(written, finding.path)
+            except LookupError:  # a missing value: the path says where it belongs
+                parent, _, missing = finding.path.rpartition("/")
+                assert isinstance(resolve_pointer(written, parent), dict), finding
+                assert missing not in resolve_pointer(written, parent), finding
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("", {"a": [1, {"b/c": 2}], "d": {"e": 3}}), ("/a/1/b~1c", 2), ("/d/0/e", 3), ("/d/0", {"e": 3})],
+)
+def test_resolve_pointer_reads_a_single_value_as_an_array_of_one(path: str, expected: Any) -> None:
+    from elmkit.errors import resolve_pointer
+
+    assert resolve_pointer({"a": [1, {"b/c": 2}], "d": {"e": 3}}, path) == expected
+
+
+@pytest.mark.parametrize("path", ["a", "/x", "/a/2", "/d/1", "/a/01", "/a/0/b"])
+def test_resolve_pointer_refuses_paths_that_lead_nowhere(path: str) -> None:
+    from elmkit.errors import resolve_pointer
+
+    with pytest.raises(LookupError):
+        resolve_pointer({"a": [1, {"b/c": 2}], "d": {"e": 3}}, path)

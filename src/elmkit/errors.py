@@ -1,7 +1,8 @@
 """Typed errors raised by elmkit.
 
 Every error elmkit raises on bad input is an :class:`ElmError`. Errors that concern a place in a
-document carry ``path``: a JSON pointer (RFC 6901) into the JSON-LD form, ``""`` for the root.
+document carry ``path``: a JSON pointer (RFC 6901) into the JSON-LD form, ``""`` for the root,
+whose list indexes also count a single value (:func:`resolve_pointer` follows such paths).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "UnsupportedFormatError",
     "VerificationError",
     "json_pointer",
+    "resolve_pointer",
 ]
 
 
@@ -39,6 +41,36 @@ def _escape(token: str | int) -> str:
 def json_pointer(parts: Iterable[str | int]) -> str:
     """Join path parts into a JSON pointer: ``("a", 0, "b/c")`` -> ``"/a/0/b~1c"``."""
     return "".join("/" + _escape(p) for p in parts)
+
+
+def resolve_pointer(document: object, path: str) -> object:
+    """The value a ``path`` of an error or finding points at in ``document`` (parsed JSON).
+
+    Paths give a list index for every item of a property that can hold several values, also
+    where the document gives a single value (JSON-LD writes one value without an array:
+    ``/credentialSubject/hasClaim/0`` is the object ``hasClaim`` holds); index 0 into a single
+    value reads it. Raises ``LookupError`` when the path leads nowhere.
+    """
+    if path and not path.startswith("/"):
+        raise LookupError(f"not a JSON pointer: {path!r}")
+    value = document
+    for raw in path.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, dict) and (token in value or token != "0"):
+            if token not in value:
+                raise LookupError(f"{path!r}: no member {token!r}")
+            value = value[token]
+        elif token.isdigit() and (token == "0" or not token.startswith("0")):
+            index = int(token)
+            if isinstance(value, list):
+                if index >= len(value):
+                    raise LookupError(f"{path!r}: no item {index}")
+                value = value[index]
+            elif index != 0:
+                raise LookupError(f"{path!r}: a single value has no item {index}")
+        else:
+            raise LookupError(f"{path!r}: {token!r} into a {type(value).__name__}")
+    return value
 
 
 class ElmError(Exception):
