@@ -522,3 +522,15 @@ def test_a_credential_is_built_again_from_its_model_dump() -> None:
     again = EuropeanDigitalCredential.from_data(credential.model_dump())
     assert again == credential and not again.model_extra  # "proof": [] is no W3C proof
     assert dumps(again) == dumps(credential)
+
+
+def test_a_date_time_built_in_code_needs_a_time_zone() -> None:
+    credential = EuropeanDigitalCredential()
+    with pytest.raises(ElmValidationError, match="without a time zone .*2026-01-01T10:00:00"):
+        credential.valid_from = datetime(2026, 1, 1, 10, 0)  # Madrid's or UTC? Europass needs one
+    credential.valid_from = datetime(2026, 1, 1, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    assert str(credential.valid_from) == "2026-01-01T10:00:00+01:00"
+    floating = EuropeanDigitalCredential(valid_from="2026-01-01T10:00:00")  # as a document has it
+    assert floating.valid_from is not None
+    floating.valid_until = floating.valid_from + timedelta(days=1)
+    assert str(floating.valid_until) == "2026-01-02T10:00:00"

@@ -103,6 +103,15 @@ class DateTime(datetime):
         if isinstance(value, DateTime) and value._lexical is not None:
             return value
         if isinstance(value, datetime):
+            if value.utcoffset() is None and not isinstance(value, DateTime):
+                # which zone? Europass's JSON schema wants an offset (a value computed from one
+                # read without, floating as it came, stays so)
+                raise _custom(
+                    "xsd_datetime",
+                    "a date-time without a time zone ({value}): give one, as "
+                    "datetime(…, tzinfo=UTC) or ZoneInfo('Europe/Madrid')",
+                    value=value.isoformat(),
+                )
             return cls._wrap(value)
         if isinstance(value, date):  # midnight UTC: Europass's JSON schema wants an offset
             return cls._wrap(datetime(value.year, value.month, value.day, tzinfo=UTC))
