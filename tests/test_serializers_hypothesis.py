@@ -43,7 +43,7 @@ lang_text = st.dictionaries(
 ).map(LangText)
 date_times = st.datetimes(
     min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.sampled_from([None, UTC])
-).map(DateTime.coerce)
+).map(lambda moment: DateTime.parse(moment.isoformat()))  # as documents give them: floating too
 durations = st.one_of(
     st.integers(1, 900).map(lambda h: Duration(f"PT{h}H")),
     st.tuples(st.integers(0, 5), st.integers(1, 11)).map(lambda ym: Duration(f"P{ym[0]}Y{ym[1]}M")),
