@@ -457,10 +457,10 @@ def test_a_list_assigned_to_a_field_is_the_field_so_filling_it_fills_the_field()
 
 def test_repr_shows_the_values_a_node_has_not_its_empty_fields() -> None:
     person = Person(id="urn:x", given_name={"es": "Ana"}, identifier=[])
-    assert repr(person) == "Person(id='urn:x', given_name=LangText({'es': 'Ana'}))"
+    assert repr(person) == "Person(id='urn:x', type='Person', given_name=LangText({'es': 'Ana'}))"
     person.identifier = [Identifier(notation="X1")]
-    assert "identifier=[Identifier(notation='X1')]" in repr(person)
-    assert repr(Person(id="urn:y", note="kept")) == "Person(id='urn:y', note='kept')"  # unknown too
+    assert "identifier=[Identifier(type='Identifier', notation='X1')]" in repr(person)
+    assert repr(Person(id="urn:y", note="kept")) == "Person(id='urn:y', type='Person', note='kept')"
 
 
 def test_a_date_computed_from_a_loaded_one_is_written_and_checked_like_any_other() -> None:

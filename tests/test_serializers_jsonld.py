@@ -193,7 +193,9 @@ def test_a_reference_read_without_type_stays_a_reference() -> None:
     assert node_to_jsonld(read)["inScheme"] == "urn:x:scheme"  # no type the document did not state
     built = ConceptScheme(id="urn:x:scheme")
     assert built.type == "ConceptScheme"
-    assert ConceptScheme(id="urn:x:scheme", pref_label={"en": "s"}).type is None  # written as its class
+    concept = Concept(id="urn:x:c", pref_label={"en": "c"}, in_scheme=[built])
+    assert concept.type == "Concept"  # as it is written, so that it equals itself read back
+    assert load(dumps(concept)) == concept
     assert EuropeanDigitalCredential(id="urn:x:c").type == ["VerifiableCredential", "EuropeanDigitalCredential"]
 
 

@@ -154,10 +154,11 @@ class ElmNode(BaseModel):
         """Build a node from its values (field names or JSON-LD terms). Values that do not fit
         raise :class:`~elmkit.errors.ElmValidationError`, listing each with its path.
 
-        A node given nothing but an ``id`` gets its class's ``type``: it is written as a node of
-        that class (``{"id": …, "type": "ConceptScheme"}``, as EDC writes such nodes), where a
-        reference read from a document without a type stays a bare IRI."""
-        if len(data) == 1 and data.get("id") is not None and self.default_type:
+        A node built without a ``type`` gets its class's, as it is written anyway: so it equals
+        itself read back, and one given nothing but an ``id`` is written as a node of that class
+        (``{"id": …, "type": "ConceptScheme"}``, as EDC writes such nodes), where a reference
+        read from a document without a type stays a bare IRI."""
+        if data.get("type") is None and self.default_type:
             default = self.default_type
             data["type"] = default if isinstance(default, str) else list(default)
         try:
