@@ -341,8 +341,7 @@ def fallback_chain(tag: str, chain: Sequence[str] | None = None) -> list[str]:
 def best_match(tag: str, available: Iterable[str], chain: Sequence[str] | None = None) -> str | None:
     """The tag of ``available`` that the first step of :func:`fallback_chain` it can answer
     picks (the same tag before another form; of several that answer a step, the one with the
-    fewest subtags, then the first in alphabetical order), or ``None`` when no step is
-    answered."""
+    fewest subtags, then the first given), or ``None`` when no step is answered."""
     keys = [key for key in available if key != NO_LANGUAGE]
     if not keys:
         return None
@@ -352,8 +351,8 @@ def best_match(tag: str, available: Iterable[str], chain: Sequence[str] | None =
         if exact is not None:
             return exact
         answers = [key for key in keys if _satisfies(key, step)]
-        if answers:  # the closest form (ca-ES before ca-ES-valencia for ca), whatever the order
-            return min(answers, key=lambda key: (key.count("-"), key.lower()))
+        if answers:  # the closest form (ca-ES before ca-ES-valencia for ca), then the first
+            return min(answers, key=lambda key: key.count("-"))
     return None
 
 
@@ -619,8 +618,8 @@ class LangText(Mapping[str, tuple[str, ...]]):
                 return found
             if NO_LANGUAGE in keys:
                 return NO_LANGUAGE
-            if keys:  # any language: the same whatever order the document listed them in
-                return min(keys, key=lambda key: (key.count("-"), key.lower()))
+            if keys:  # any language: the first given, the primary one as elmkit writes them
+                return keys[0]
         return None  # pragma: no cover - values is not empty
 
     def get(  # type: ignore[override]
