@@ -507,6 +507,7 @@ def test_loading_is_lazy() -> None:
         ("va", "unknown-language", "va", ""),
         ("ca-XX", "region", "XX", ""),
         ("el-EL", "region", "EL", "el-GR"),  # the EU's code of Greece is no region subtag
+        ("en-UK", "region", "UK", "en-GB"),  # nor the United Kingdom's
         ("zh-Xxxx", "subtag", "Xxxx", ""),
         ("ca-ES-foobar", "subtag", "foobar", ""),
     ],

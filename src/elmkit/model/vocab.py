@@ -676,15 +676,14 @@ def language_tag_problem(tag: str) -> TagProblem | None:
             valid = True
         else:
             entry = vocabulary("country")._load().by_key.get(region.casefold())
-            aliases = entry.aliases if entry is not None else ()
-            valid = region.upper() in aliases
-            if valid and not tag_is_valid(f"und-{region}"):  # the EU's own code: EL for GR
-                iso = next((a for a in aliases if tag_is_valid(f"und-{a}")), "")
-                written = "-".join(iso if p == region else p for p in parts) if iso else ""
+            valid = entry is not None and region.upper() in entry.aliases
+            iso = _EU_COUNTRY_CODES.get(region.upper())
+            if iso is not None:
+                written = "-".join(iso if p == region else p for p in parts)
                 return TagProblem(
                     "region", norm, region,
                     f"{region!r} in {norm!r} is the EU's code of a country, not its ISO 3166-1 "
-                    "code, which language tags use" + (f": write {written!r}" if iso else ""),
+                    f"code, which language tags use: write {written!r}",
                     written,
                 )
         if not valid:
@@ -702,6 +701,10 @@ def language_tag_problem(tag: str) -> TagProblem | None:
             )
     return None
 
+
+#: The EU's own two-letter country codes (Interinstitutional Style Guide) that are not the ISO
+#: 3166-1 codes language tags take their regions from: Greece and the United Kingdom.
+_EU_COUNTRY_CODES = {"EL": "GR", "UK": "GB"}
 
 #: Region subtags of the IANA registry that are no country of the EU table: the Canary Islands
 #: (``es-IC``), Ceuta and Melilla (``es-EA``), the European Union, the Eurozone, the United
