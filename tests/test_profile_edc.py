@@ -542,3 +542,19 @@ def test_a_finding_on_a_node_whose_copies_differ_says_so() -> None:
         errors[0].messages["en"]
     )
     assert "aparece 4 veces" in errors[0].messages["es"]
+
+
+def test_a_node_built_in_code_in_a_copy_of_a_loaded_credential_is_checked_with_its_type() -> None:
+    from elmkit import dumps, load, validate
+
+    signed = load(SAMPLES_DIR / "Sample-MC-Annex1-signed.jsonld")
+    before = {(f.code, f.path) for f in validate(signed, profiles=("edc-ap",)).findings}
+    edited = copy.deepcopy(signed)  # keeps the origin: types as the document stated them
+    subject = edited.credential_subject
+    edited.credential_subject = type(subject)(
+        id=subject.id, given_name={"en": "New"}, family_name={"en": "P"},
+        has_claim=subject.has_claim, date_of_birth=subject.date_of_birth,
+    )
+    after = {(f.code, f.path) for f in validate(edited, profiles=("edc-ap",)).findings}
+    assert after - before == set()
+    assert after == {(f.code, f.path) for f in validate(load(dumps(edited)), profiles=("edc-ap",)).findings}

@@ -165,12 +165,6 @@ class ElmNode(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise validation_error(exc) from None
-        twice = [name for name in self.__pydantic_extra__ or () if name in type(self).model_fields]
-        if twice:
-            alias = type(self).model_fields[twice[0]].alias
-            raise ElmValidationError(
-                [ErrorDetail(f"/{alias}", f"given twice, as {twice[0]} and {alias}", "twice")]
-            )
 
     if not TYPE_CHECKING:  # type checkers keep refusing assignments to unknown attributes
 
@@ -193,14 +187,33 @@ class ElmNode(BaseModel):
                 ):
                     self.__dict__[name] = value
 
+        def __getattr__(self, name: str) -> Any:
+            """A field read by its JSON-LD term (``person.givenName``), as it is assigned."""
+            field_name = _field_names(type(self)).get(name)
+            if field_name is not None:
+                return getattr(self, field_name)
+            return super().__getattr__(name)
+
         def __delattr__(self, name: str) -> None:
             """Deleting a field gives it back its default (``None`` or an empty list): the
             property is then absent from the node, as in a document that does not give it."""
-            field = type(self).model_fields.get(_field_names(type(self)).get(name, name))
+            field_name = _field_names(type(self)).get(name, name)
+            field = type(self).model_fields.get(field_name)
             if field is None:
                 super().__delattr__(name)
-            else:
-                setattr(self, name, field.get_default(call_default_factory=True))
+                return
+            setattr(self, field_name, field.get_default(call_default_factory=True))
+            self.__pydantic_fields_set__.discard(field_name)
+            if self.__pydantic_extra__:
+                self.__pydantic_extra__.pop(name, None)  # a stray member by that name goes too
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, with ``update``'s values set as given (not checked, as pydantic's); its keys
+        may be field names or JSON-LD terms."""
+        if update:
+            names = _field_names(type(self))
+            update = {names.get(key, key): value for key, value in update.items()}
+        return super().model_copy(update=update, deep=deep)
 
     # not a custom __init__ to pydantic (as RootModel's): validation never calls it for nested
     # nodes, so their errors keep their paths and reading costs nothing more
@@ -358,7 +371,7 @@ class ProofHolder(ElmNode):
             return handler(data)
         node = handler({key: value for key, value in data.items() if key != "proof"})
         proof = data["proof"]
-        if node.__pydantic_extra__ is not None and proof is not None and proof != []:
+        if node.__pydantic_extra__ is not None and proof not in (None, [], {}):
             node.__pydantic_extra__["proof"] = proof  # an empty one says nothing (model_dump's)
         return node
 
