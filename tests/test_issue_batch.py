@@ -1045,3 +1045,15 @@ def test_a_definition_built_in_code_names_the_field_that_does_not_fit() -> None:
             {"id": "x", "languages": ["es"], "title": {"es": "T"}, "ects": 3,
              "awarding_body": {"legal_name": {"es": "U"}, "country": "XX"}}
         )
+
+
+def test_a_definition_keeps_taking_the_eu_code_of_a_country_as_region() -> None:
+    from elmkit.model import vocab
+
+    definition = load_definition(  # as definitions issued before the check was written
+        {"id": "x", "languages": ["es", "en-UK"], "title": {"es": "T", "en-UK": "T"}, "ects": 3,
+         "awarding_body": {"legal_name": {"es": "U"}, "country": "ES"}}
+    )
+    assert definition.languages == ["es", "en-UK"]
+    problem = vocab.language_tag_problem("en-UK")
+    assert problem is not None and problem.suggestion == "en-GB"

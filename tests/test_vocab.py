@@ -506,8 +506,8 @@ def test_loading_is_lazy() -> None:
         ("xx", "unknown-language", "xx", ""),
         ("va", "unknown-language", "va", ""),
         ("ca-XX", "region", "XX", ""),
-        ("el-EL", "region", "EL", "el-GR"),  # the EU's code of Greece is no region subtag
-        ("en-UK", "region", "UK", "en-GB"),  # nor the United Kingdom's
+        ("el-EL", "eu-country-code", "EL", "el-GR"),  # the EU's code of Greece is no region subtag
+        ("en-UK", "eu-country-code", "UK", "en-GB"),  # nor the United Kingdom's
         ("zh-Xxxx", "subtag", "Xxxx", ""),
         ("ca-ES-foobar", "subtag", "foobar", ""),
     ],

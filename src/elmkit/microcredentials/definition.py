@@ -124,7 +124,9 @@ def _tag_problem(tag: str) -> str | None:
     if valencian_guess(tag):
         return f"{tag!r} is not a language tag for Valencian: {_VALENCIAN}"
     problem = vocab.language_tag_problem(tag)
-    return None if problem is None else problem.message
+    if problem is None or problem.kind == "eu-country-code":
+        return None  # en-UK names its language and country: definitions issued with it re-run
+    return problem.message
 
 
 def _texts(value: LangText) -> LangText:

@@ -596,8 +596,10 @@ class TagProblem:
     ``qaa``–``qtz`` and ``x-`` tags), ``three-letter`` (the ISO 639-2/3 code of a language whose
     tag is its two-letter code: ``cat``; ``suggestion`` is the tag to write, ``ca``),
     ``unknown-language`` (no language of the EU language table: ``xx``), ``region`` (no country
-    or region code: ``ca-XX``) or ``subtag`` (a script or variant the IANA registry does not
-    hold: ``ca-ES-foobar``). ``subtag`` is the subtag at fault; ``message`` says it in English.
+    or region code: ``ca-XX``), ``eu-country-code`` (the EU's own code of a country as region,
+    ``el-EL`` and ``en-UK``, where BCP 47 takes ISO 3166-1's ``GR`` and ``GB``; ``suggestion``
+    is the tag to write) or ``subtag`` (a script or variant the IANA registry does not hold:
+    ``ca-ES-foobar``). ``subtag`` is the subtag at fault; ``message`` says it in English.
     """
 
     kind: str
@@ -681,7 +683,7 @@ def language_tag_problem(tag: str) -> TagProblem | None:
             if iso is not None:
                 written = "-".join(iso if p == region else p for p in parts)
                 return TagProblem(
-                    "region", norm, region,
+                    "eu-country-code", norm, region,
                     f"{region!r} in {norm!r} is the EU's code of a country, not its ISO 3166-1 "
                     f"code, which language tags use: write {written!r}",
                     written,
