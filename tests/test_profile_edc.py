@@ -558,3 +558,23 @@ def test_a_node_built_in_code_in_a_copy_of_a_loaded_credential_is_checked_with_i
     after = {(f.code, f.path) for f in validate(edited, profiles=("edc-ap",)).findings}
     assert after - before == set()
     assert after == {(f.code, f.path) for f in validate(load(dumps(edited)), profiles=("edc-ap",)).findings}
+
+
+def test_references_by_id_are_no_copies_that_differ() -> None:
+    from elmkit import load, validate
+
+    doc = json.loads(MC.read_text(encoding="utf-8"))
+    issuer = doc.pop("issuer")
+    iri = issuer["id"]
+
+    def refer(value: Any) -> Any:  # every other place the issuer is given becomes its IRI
+        if isinstance(value, dict):
+            return iri if value.get("id") == iri else {k: refer(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [refer(v) for v in value]
+        return value
+
+    doc = refer(doc) | {"issuer": issuer}
+    issuer["legalName"]["en"] = ["One name", "Another name"]  # a real uniqueLang error
+    found = [f for f in validate(load(doc), profiles=("edc-ap",)).findings if f.code == "edc-ap/uniqueLang"]
+    assert found and all("copies differ" not in f.messages["en"] for f in found)

@@ -344,7 +344,7 @@ def _name_differing_copies(findings: list[Finding], credential: Any) -> list[Fin
         return findings
     copies: dict[str, list[ElmNode]] = {}
     for _, node in credential.walk():
-        if node.id in focused:
+        if node.id in focused and node.model_fields_set - {"id", "type"}:  # not a reference
             copies.setdefault(node.id, []).append(node)
     differing = {
         iri: len(nodes)

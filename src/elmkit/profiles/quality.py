@@ -552,8 +552,8 @@ def _date(value: date | datetime | str | None) -> DateTime | None:
         if isinstance(value, str) and len(value.strip()) == 10:
             return DateTime.coerce(date.fromisoformat(value.strip()))
         return DateTime.coerce(value)
-    except ValueError:
-        raise ModelError(f"not a date or date-time: {value!r}") from None
+    except ValueError as exc:  # pydantic's PydanticCustomError says why (a missing time zone…)
+        raise ModelError(f"not a date or date-time: {value!r} ({exc})") from None
 
 
 def add_quality_assurance(
