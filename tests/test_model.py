@@ -522,6 +522,21 @@ def test_copies_and_pickles_keep_where_a_document_came_from() -> None:
         assert copied == upload and copied.origin == upload.origin
         assert json.loads(dumps(copied, wrapper=True))["deliveryDetails"] == details
     assert copy.deepcopy(Person(id="urn:x")).origin is None
+    edited = copy.deepcopy(upload)
+    edited.origin.delivery_details["deliveryAddress"].append("mailto:b@example.org")
+    assert upload.origin.delivery_details == details  # a deep copy's origin is its own
+
+
+def test_assigning_or_deleting_a_field_keeps_a_w3c_proof() -> None:
+    w3c = {"type": "DataIntegrityProof", "proofValue": "z1"}
+    credential = EuropeanDigitalCredential.from_data(
+        {"id": "urn:c", "type": ["VerifiableCredential", "EuropeanDigitalCredential"],
+         "proof": w3c}
+    )
+    credential.valid_from = "2026-01-01T00:00:00Z"  # pydantic's assignment dropped it
+    assert credential.model_extra == {"proof": w3c}
+    del credential.proof
+    assert credential.model_extra == {"proof": w3c}  # what the model keeps on purpose stays
 
 
 def test_a_credential_is_built_again_from_its_model_dump() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -204,8 +205,8 @@ class ElmNode(BaseModel):
                 return
             setattr(self, field_name, field.get_default(call_default_factory=True))
             self.__pydantic_fields_set__.discard(field_name)
-            if self.__pydantic_extra__:
-                self.__pydantic_extra__.pop(name, None)  # a stray member by that name goes too
+            if name != field_name and self.__pydantic_extra__:
+                self.__pydantic_extra__.pop(name, None)  # a stray member of that term goes too
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy, with ``update``'s values set as given (not checked, as pydantic's); its keys
@@ -240,7 +241,9 @@ class ElmNode(BaseModel):
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         copied = super().__deepcopy__(memo)
-        _keep_origin(self, copied)
+        origin = self.origin
+        if origin is not None:  # a copy of its own: editing one's delivery details leaves the other's
+            copied.set_origin(copy.deepcopy(origin, memo))
         return copied
 
     def __getstate__(self) -> dict[Any, Any]:
@@ -367,6 +370,12 @@ class ProofHolder(ElmNode):
     def _keep_graph_proofs(
         cls, data: Any, handler: ModelWrapValidatorHandler[Self], info: ValidationInfo
     ) -> Self:
+        if isinstance(data, ProofHolder):  # an assignment, which would drop a W3C proof kept
+            kept = (data.__pydantic_extra__ or {}).get("proof")
+            node = handler(data)
+            if kept is not None and node.__pydantic_extra__ is not None:
+                node.__pydantic_extra__["proof"] = kept
+            return node
         if not (type(data) is dict and "proof" in data and info.context and info.context.get(JSONLD_CONTEXT)):
             return handler(data)
         node = handler({key: value for key, value in data.items() if key != "proof"})
