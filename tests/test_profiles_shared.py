@@ -400,7 +400,9 @@ def test_resolve_pointer_reads_a_single_value_as_an_array_of_one(path: str, expe
     assert resolve_pointer({"a": [1, {"b/c": 2}], "d": {"e": 3}}, path) == expected
 
 
-@pytest.mark.parametrize("path", ["a", "/x", "/a/2", "/d/1", "/a/01", "/a/0/b"])
+@pytest.mark.parametrize(
+    "path", ["a", "/x", "/a/2", "/d/1", "/a/01", "/a/0/b", "/a/\u00b2", "/a/\u0661", "/d/0/0/e"]
+)
 def test_resolve_pointer_refuses_paths_that_lead_nowhere(path: str) -> None:
     from elmkit.errors import resolve_pointer
 

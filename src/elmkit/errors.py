@@ -54,23 +54,30 @@ def resolve_pointer(document: object, path: str) -> object:
     if path and not path.startswith("/"):
         raise LookupError(f"not a JSON pointer: {path!r}")
     value = document
+    indexed = False  # whether the value was reached by an index (a single value is read once)
     for raw in path.split("/")[1:]:
         token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict) and (token in value or token != "0"):
+        index = _array_index(token)
+        if isinstance(value, dict) and (token in value or index != 0 or indexed):
             if token not in value:
                 raise LookupError(f"{path!r}: no member {token!r}")
-            value = value[token]
-        elif token.isdigit() and (token == "0" or not token.startswith("0")):
-            index = int(token)
-            if isinstance(value, list):
-                if index >= len(value):
-                    raise LookupError(f"{path!r}: no item {index}")
-                value = value[index]
-            elif index != 0:
-                raise LookupError(f"{path!r}: a single value has no item {index}")
+            value, indexed = value[token], False
+        elif isinstance(value, list) and index is not None:
+            if index >= len(value):
+                raise LookupError(f"{path!r}: no item {index}")
+            value, indexed = value[index], True
+        elif index == 0 and not indexed and not isinstance(value, list):
+            indexed = True  # the one value of a property JSON-LD wrote without an array
         else:
             raise LookupError(f"{path!r}: {token!r} into a {type(value).__name__}")
     return value
+
+
+def _array_index(token: str) -> int | None:
+    """The array index a pointer token is (ASCII digits, no leading zero), or None."""
+    if token == "0" or (token.isascii() and token.isdigit() and token[0] != "0"):
+        return int(token)
+    return None
 
 
 class ElmError(Exception):
