@@ -361,7 +361,7 @@ def test_with_text_checks_the_text_as_the_constructor_does(text: Any) -> None:
 
 
 @pytest.mark.parametrize("reverse", [False, True])
-def test_the_text_chosen_does_not_depend_on_the_order_of_the_languages(reverse: bool) -> None:
+def test_the_closest_tag_answers_a_step_whatever_the_order(reverse: bool) -> None:
     items = [("ca-ES-valencia", "Vicent"), ("ca-ES", "Vicenç"), ("de", "Vinzenz")]
     text = LangText(dict(reversed(items) if reverse else items))
     assert (text.get("ca"), text.get("ca-AD"), text.get("ca-ES-valencia")) == (
