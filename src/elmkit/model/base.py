@@ -159,13 +159,14 @@ class ElmNode(BaseModel):
         itself read back, and one given nothing but an ``id`` is written as a node of that class
         (``{"id": …, "type": "ConceptScheme"}``, as EDC writes such nodes), where a reference
         read from a document without a type stays a bare IRI."""
-        if data.get("type") is None and self.default_type:
-            default = self.default_type
-            data["type"] = default if isinstance(default, str) else list(default)
         try:
             super().__init__(**data)
         except ValidationError as exc:
             raise validation_error(exc) from None
+        default = self.default_type
+        if default and self.__dict__.get("type") is None:  # a value known to fit: not validated
+            self.__dict__["type"] = default if isinstance(default, str) else list(default)
+            self.__pydantic_fields_set__.add("type")
 
     if not TYPE_CHECKING:  # type checkers keep refusing assignments to unknown attributes
 
