@@ -223,6 +223,24 @@ def test_history_and_ledger_commands(tmp_path: Path) -> None:
     bad_state = runner.invoke(app, ["ledger", "--state", "lost", "--ledger", str(ledger)])
     assert bad_state.exit_code == 2 and "lost" in bad_state.output
 
+    # the same for scripts
+    first = issued[0]["credential_id"]
+    history = runner.invoke(app, ["history", first, "--ledger", str(ledger), "--format", "json"])
+    assert history.exit_code == 0, history.output
+    told = json.loads(history.stdout)
+    assert told["credential"]["credential_id"] == first
+    assert [e["event"] for e in told["events"]] == ["defined", "generated", "exported"]
+    assert issued[0]["sha256"] in {e["sha256"] for e in told["events"]}
+    counts = json.loads(runner.invoke(app, ["ledger", "--ledger", str(ledger), "--format", "json"]).stdout)
+    assert counts["total"] == 2 and counts["counts"]["exported"] == 2
+    assert counts["definitions"][0]["definition_id"] == "upvf-2026-ia-docencia"
+    listed = runner.invoke(
+        app, ["ledger", "--state", "exported", "--limit", "1", "--ledger", str(ledger), "--format", "json"]
+    )
+    page = json.loads(listed.stdout)
+    assert len(page["credentials"]) == 1 and page["more"] is True
+    assert page["credentials"][0]["state"] == "exported"
+
     missing = runner.invoke(app, ["ledger", "--ledger", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 2 and not (tmp_path / "none.sqlite").exists()
 

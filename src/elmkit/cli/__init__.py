@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -19,6 +20,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+class OutputFormat(StrEnum):
+    """What ``--format`` takes: text for people, JSON for scripts."""
+
+    text = "text"
+    json = "json"
+
 
 #: Environment variable naming the ledger file for every command that takes ``--ledger``.
 LEDGER_ENV = "ELMKIT_LEDGER"

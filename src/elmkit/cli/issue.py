@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ import typer
 from elmkit.cli import (
     DATETIME_FORMATS,
     LEDGER_ENV,
+    OutputFormat,
     app,
     as_utc,
     cell,
@@ -465,6 +467,7 @@ def history(
     ledger: Annotated[
         Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
     ] = Path("ledger.sqlite"),
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
     """Show everything the ledger knows about one credential."""
     from elmkit.ledger import credential_history, history_table
@@ -472,7 +475,11 @@ def history(
     console = make_console()
     with _open_existing(console, ledger) as store:
         credential_id = _credential_of(console, store, credential_id, ledger)
-        console.print(history_table(credential_history(store, credential_id)))
+        found = credential_history(store, credential_id)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print(history_table(found))
 
 
 @app.command("ledger")
@@ -489,8 +496,10 @@ def ledger_command(
         Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
     ] = Path("ledger.sqlite"),
     limit: Annotated[int, typer.Option(min=1, help="Most credentials listed")] = 200,
+    output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
     """List the credentials of the ledger (counts per state when no filter is given)."""
+    from dataclasses import asdict
     from itertools import islice
 
     from rich.table import Table
@@ -501,13 +510,21 @@ def ledger_command(
     console = make_console()
     with _open_existing(console, ledger) as store:
         if learner is None and definition is None and state is None:
-            console.print(summary_table(ledger_summary(store)))
+            summary = ledger_summary(store)
+            if output is OutputFormat.json:
+                typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+            else:
+                console.print(summary_table(summary))
             return
         try:
             found = store.credentials(learner_id=learner, definition_id=definition, state=state)
             rows = list(islice(found, limit + 1))
         except ElmError as exc:
             raise _fail(console, str(exc)) from None
+        if output is OutputFormat.json:
+            listed = {"credentials": [asdict(item) for item in rows[:limit]], "more": len(rows) > limit}
+            typer.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+            return
         table = Table(
             title=f"{min(len(rows), limit)} credential(s)"
             + (" (more not shown)" if len(rows) > limit else "")

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import app, as_utc, describe_error, make_console, show
+from elmkit.cli import OutputFormat, app, as_utc, describe_error, make_console, show
 
 if TYPE_CHECKING:
     from elmkit.checks import CheckResult
 
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 @app.command()

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from elmkit.cli import app, describe_error, make_console, show
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
+from elmkit.cli import OutputFormat, app, describe_error, make_console, show
 
 
 @app.command()

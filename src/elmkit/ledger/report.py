@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from elmkit.ledger.errors import UnknownCredentialError
 from elmkit.ledger.model import (
@@ -51,6 +51,14 @@ class CredentialHistory:
     events: tuple[Event, ...]
     status_entries: tuple[StatusEntry, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the records' own fields (states and events as their names)."""
+        return {
+            "credential": asdict(self.credential),
+            "events": [asdict(event) for event in self.events],
+            "status_entries": [asdict(entry) for entry in self.status_entries],
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class DefinitionSummary:
@@ -75,6 +83,22 @@ class LedgerSummary:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: totals and counts per state, overall and per definition."""
+        return {
+            "total": self.total,
+            "counts": {state.value: n for state, n in self.counts.items()},
+            "definitions": [
+                {
+                    "definition_id": item.definition_id,
+                    "title": item.title,
+                    "total": item.total,
+                    "counts": {state.value: n for state, n in item.counts.items()},
+                }
+                for item in self.definitions
+            ],
+        }
 
 
 def credential_history(store: LedgerStore, credential_id: str) -> CredentialHistory:
