@@ -437,3 +437,21 @@ def test_issue_records_in_the_ledger_the_environment_names_so_a_revoked_learner_
     assert again.exit_code == 0, again.output
     assert not list((tmp_path / "second" / "credentials").glob("*.jsonld"))  # revoked: skipped
     assert "skipped" in again.output
+
+
+def test_an_interrupted_batch_says_so_on_standard_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from elmkit.microcredentials import batch
+
+    def interrupted(*args: object, **options: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C, or SIGTERM to a batch with workers
+
+    monkeypatch.setattr(batch, "issue_batch", interrupted)
+    results = write_csv(tmp_path / "r.csv", learner_rows(2))
+    result = runner.invoke(
+        app, ["issue", str(definition_file(tmp_path)), str(results), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr and "run the same command again" in result.stderr
+    assert result.stdout == ""

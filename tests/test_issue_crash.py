@@ -46,6 +46,8 @@ SCRIPT = textwrap.dedent(
             issued.append(row)
             if mode == "progress" and len(issued) == when:
                 os.kill(os.getpid(), signal.SIGKILL)
+            if mode == "term" and len(issued) == when:  # a supervisor's stop: this process only
+                os.kill(os.getpid(), signal.SIGTERM)
 
     if mode == "commit":
         original = files.StagedFiles.commit
@@ -63,7 +65,7 @@ SCRIPT = textwrap.dedent(
         files.StagedFiles.commit = commit
 
     issue_batch(definition, results, out, ledger=ledger, images=False, chunk_size=4,
-                progress=progress, workers=1)
+                progress=progress, workers=2 if mode == "term" else 1)
     """
 )
 
@@ -170,5 +172,17 @@ def test_killed_from_outside_at_an_arbitrary_moment(
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
     process.communicate(timeout=60)
+    _visible_outputs_are_complete(tmp_path / "out")
+    _check_complete(tmp_path, definition, results)
+
+
+def test_terminated_with_workers_stops_them_then_completed(
+    tmp_path: Path, batch_inputs: tuple[Path, Path]
+) -> None:
+    definition, results = batch_inputs
+    process = _start(tmp_path, "term", 5, definition, results)
+    # workers left running would hold the pipes open and this would time out
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0 and b"KeyboardInterrupt" in err, err.decode()
     _visible_outputs_are_complete(tmp_path / "out")
     _check_complete(tmp_path, definition, results)

@@ -37,7 +37,9 @@ SHOWN_PROBLEMS = 40
 
 
 def _fail(console: Console, message: str, code: int = 2) -> typer.Exit:
-    show(console, "[bold red]error:[/] {}", message, soft_wrap=True)
+    """Say ``message`` on standard error (``console`` is the command's own, for results) and
+    give the exit to raise."""
+    show(make_console(stderr=True), "[bold red]error:[/] {}", message, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -188,6 +190,13 @@ def _run_batch(
                 progress=advance,
                 lang=lang,
             )
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM to a batch with workers (see issue_batch)
+        raise _fail(
+            console,
+            "interrupted: every credential written so far is in the ledger; run the same command "
+            "again to finish the batch",
+            130,
+        ) from None
     except ElmError as exc:
         raise _fail(console, str(exc)) from None
     except OSError as exc:
@@ -693,8 +702,9 @@ def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path
     if len(found) == 1:
         return found[0].credential_id
     if found:
-        show(console, "learner {} has {} credentials:", name, len(found))
+        errors = make_console(stderr=True)
+        show(errors, "learner {} has {} credentials: give one of their ids", name, len(found))
         for item in found:
-            show(console, "  {}  {}  {}", item.credential_id, item.definition_id, item.state.value)
+            show(errors, "  {}  {}  {}", item.credential_id, item.definition_id, item.state.value)
         raise typer.Exit(1)
     raise _fail(console, f"no credential {name!r} in {ledger}", 1)

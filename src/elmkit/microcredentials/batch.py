@@ -8,10 +8,13 @@ again produces the same files, byte for byte, and never a second credential for 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
 import os
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1087,11 +1090,30 @@ def _run_inline(batch: _Batch, builder: _Builder, slots: Iterator[_Slot], size: 
         batch.finish(chunk, [builder.build(job) for job in jobs])
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM to this process (a job queue's or a supervisor's stop, which reaches only the
+    main process) is handled as Ctrl-C, so that the workers are shut down with the pool rather
+    than left running without a parent. Only in the main thread, where signals are handled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _run_pool(
     batch: _Batch, config: _Config, slots: Iterator[_Slot], size: int, workers: int
 ) -> None:
     pending: deque[tuple[list[_Slot], Future[list[_Built]] | None]] = deque()
-    with ProcessPoolExecutor(
+    with _terminate_as_interrupt(), ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(config,)
     ) as pool:
         for chunk in _chunks(slots, size):
