@@ -253,3 +253,26 @@ def test_accepted_skips_are_those_with_nothing_to_check_or_no_way_given() -> Non
         assert not _skip_accepted(skipped(Step.REVOCATION, code), revocation), code
     assert not _skip_accepted(skipped(Step.REVOCATION, "no-status"), {"OWNER"})
     assert _skip_accepted(skipped(Step.OWNER, "no-holder"), {"OWNER"})
+
+
+@pytest.mark.parametrize("command", ["validate", "verify"])
+def test_json_output_holds_every_file_and_diagnostics_go_to_standard_error(
+    tmp_path: Path, command: str
+) -> None:
+    missing = tmp_path / "missing.json"
+    result = runner.invoke(app, [command, str(SIGNED), str(missing), "--format", "json"])
+    assert result.exit_code == 2
+    entries = json.loads(result.stdout)  # nothing but JSON on standard output
+    assert [entry["file"] for entry in entries] == [str(SIGNED), str(missing)]
+    unusable = entries[1]
+    assert unusable.get("ok") is False or unusable.get("verdict") == "unusable"
+    assert "error" in unusable and "missing.json" in result.stderr
+
+
+def test_text_for_no_terminal_is_not_cut_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from elmkit.cli import UNWRAPPED_WIDTH, make_console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert make_console().width == make_console(stderr=True).width == UNWRAPPED_WIDTH
+    monkeypatch.setenv("COLUMNS", "120")
+    assert make_console().width == 120

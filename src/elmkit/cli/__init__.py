@@ -42,11 +42,24 @@ def describe_error(exc: BaseException) -> str:
     return str(exc)
 
 
-def make_console() -> Console:
-    """The console commands print to: emoji codes and highlighting off, so values print as given."""
+#: Width of text output that goes to no terminal and no ``COLUMNS``: wide enough that ids, paths
+#: and table cells are printed whole for logs and scripts (rich would cut them at 80).
+UNWRAPPED_WIDTH = 400
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """The console commands print to (``stderr`` for diagnostics, so that standard output holds
+    only results): emoji codes and highlighting off, so values print as given."""
+    import os
+    import sys
+
     from rich.console import Console
 
-    return Console(highlight=False, emoji=False)
+    stream = sys.stderr if stderr else sys.stdout
+    unwrapped = not stream.isatty() and not os.environ.get("COLUMNS")
+    return Console(
+        highlight=False, emoji=False, stderr=stderr, width=UNWRAPPED_WIDTH if unwrapped else None
+    )
 
 
 def show(console: Console, template: str, *values: object, **options: Any) -> None:
@@ -101,5 +114,5 @@ def main() -> None:
     try:
         app()
     except MissingExtraError as exc:
-        show(make_console(), "[bold red]error:[/] {}", exc, soft_wrap=True)
+        show(make_console(stderr=True), "[bold red]error:[/] {}", exc, soft_wrap=True)
         raise SystemExit(2) from None

@@ -173,8 +173,10 @@ def verify(
                 sealed_lists_only=False if unsealed_lists else None,
             )
         except (ElmError, OSError) as exc:
-            show(console, "[red]{}: unusable: {}[/]", path, describe_error(exc))
+            show(make_console(stderr=True), "[red]{}: unusable: {}[/]", path, describe_error(exc))
             status = 2
+            if output is OutputFormat.json:
+                outputs.append({"file": str(path), "verdict": "unusable", "error": describe_error(exc)})
             continue
         if any(step.code == "not-jws" for step in result.steps):
             status = 2  # not a sealed document at all: nothing to verify

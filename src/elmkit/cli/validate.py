@@ -49,10 +49,9 @@ def validate(
             report = run(credential, profiles=profiles, stage=chosen_stage, lang=lang)
         except ElmError as exc:
             status = 2
+            show(make_console(stderr=True), "[red]{}: unusable: {}[/]", path, exc)
             if output is OutputFormat.json:
-                results.append({"file": str(path), "error": str(exc), "path": exc.path})
-            else:
-                show(console, "[red]{}: unusable: {}[/]", path, exc)
+                results.append({"file": str(path), "ok": False, "error": str(exc), "path": exc.path})
             continue
         if not report.ok and status == 0:
             status = 1
