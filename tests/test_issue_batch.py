@@ -1057,3 +1057,34 @@ def test_a_definition_keeps_taking_the_eu_code_of_a_country_as_region() -> None:
     assert definition.languages == ["es", "en-UK"]
     problem = vocab.language_tag_problem("en-UK")
     assert problem is not None and problem.suggestion == "en-GB"
+
+
+def test_valid_from_dates_only_the_credentials_the_ledger_does_not_hold(tmp_path: Path) -> None:
+    definition, out, ledger = definition_file(tmp_path), tmp_path / "out", tmp_path / "l.sqlite"
+    first = write_csv(tmp_path / "first.csv", learner_rows(2))
+    issue_batch(definition, first, out, ledger=ledger, images=False,
+                valid_from=datetime(2026, 6, 20, tzinfo=UTC))
+    before = {p.name: p.read_bytes() for p in (out / "credentials").glob("*.jsonld")}
+    again = write_csv(tmp_path / "again.csv", learner_rows(3))  # one more learner, a day later
+    result = issue_batch(definition, again, out, ledger=ledger, images=False,
+                         valid_from=datetime(2026, 6, 26, tzinfo=UTC))
+    after = {p.name: p.read_bytes() for p in (out / "credentials").glob("*.jsonld")}
+    assert result.issued == 3 and len(after) == 3
+    assert all(after[name] == data for name, data in before.items())  # a daily run rewrites none
+    (new,) = set(after) - set(before)
+    assert json.loads(after[new])["validFrom"] == "2026-06-26T00:00:00Z"
+    with open_ledger(ledger) as store:
+        assert all(e.event.value != "regenerated" for c in store.credentials() for e in store.history(c.credential_id))
+
+
+def test_a_learner_id_issued_before_in_another_case_is_a_conflict(tmp_path: Path) -> None:
+    definition, out, ledger = definition_file(tmp_path), tmp_path / "out", tmp_path / "l.sqlite"
+    rows = learner_rows(2)
+    rows[0][0] = "53111222X"
+    issue_batch(definition, write_csv(tmp_path / "a.csv", rows), out, ledger=ledger, images=False)
+    rows[0][0] = "53111222x"  # the SIS export changed the case of the DNI's letter
+    result = issue_batch(definition, write_csv(tmp_path / "b.csv", rows), out, ledger=ledger, images=False)
+    states = {row.learner_id: row for row in result.problems}
+    assert states["53111222x"].state is RowState.CONFLICT
+    assert "'53111222X'" in states["53111222x"].reasons[0]
+    assert len(list((out / "credentials").glob("*.jsonld"))) == 2  # no second credential

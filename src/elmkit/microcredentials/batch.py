@@ -552,6 +552,8 @@ class _Batch:
         """The first row of each learner: its number and what it holds."""
         self.folded: dict[str, tuple[int, str]] = {}
         """The first row and id of each learner id with its case folded."""
+        self._ledger_learners: dict[str, str] | None = None
+        """The learner ids the ledger holds credentials of this definition for, by folded case."""
         self.manifest: ManifestWriter | None = None
         #: the ZIP bundle, filled as credentials are published
         self.bundle: ZipBundle | None = None
@@ -647,6 +649,25 @@ class _Batch:
                     ),
                 )
                 continue
+            recorded = self._recorded_as(learner.learner_id)
+            if recorded is not None and recorded != learner.learner_id:
+                yield _Slot(
+                    number,
+                    ManifestRow(
+                        number,
+                        RowState.CONFLICT,
+                        learner_id=base["learner_id"],
+                        name=base["name"],
+                        email=base["email"],
+                        reasons=(
+                            f"an earlier run issued this definition to the learner id {recorded!r},"
+                            " the same but for upper and lower case: the same learner? Write the"
+                            " id as before, or revoke that credential if it is another learner's",
+                        ),
+                        credential_id=credential_id(self.definition, recorded),
+                    ),
+                )
+                continue
             cid = credential_id(self.definition, learner.learner_id)
             yield _Slot(
                 number,
@@ -654,6 +675,18 @@ class _Batch:
                 credential_id=cid,
                 stem=file_stem(self.definition, learner.learner_id),
             )
+
+    def _recorded_as(self, learner_id: str) -> str | None:
+        """The learner id the ledger holds a credential of this definition for that is
+        ``learner_id`` but for case (an SIS export may change the case of a DNI's letter),
+        or None. The ledger is read once per batch."""
+        if self.ledger is None:
+            return None
+        if self._ledger_learners is None:
+            self._ledger_learners = {}
+            for record in self.ledger.credentials(definition_id=self.definition.id):
+                self._ledger_learners.setdefault(record.learner_id.casefold(), record.learner_id)
+        return self._ledger_learners.get(learner_id.casefold())
 
     def _issued_before(self, learner_id: str) -> tuple[str, ...]:
         """Why a learner who is not eligible now still matters: the ledger holds a credential
@@ -684,7 +717,7 @@ class _Batch:
                     )
                     return None
                 stored, slot.exported_sha = self._recorded(slot.credential_id)
-                if stored and self.fixed_valid_from is None:
+                if stored:  # a credential issued before keeps its date, valid_from or not
                     when = datetime.fromisoformat(stored)
         slot.valid_from = when
         return _Job(slot.row, slot.learner, when)
@@ -915,8 +948,10 @@ def issue_batch(
     ``manifest.csv``/``manifest.json`` and, with ``zip_bundle``, ``<definition id>.zip``.
 
     ``ledger`` (a store, or a path to a SQLite file) records ``generated`` and ``exported`` events
-    and keeps each credential's validity date, so a second run reproduces the same bytes. Without
-    a ledger pass ``valid_from`` for reproducible output. ``images=True`` renders a display page
+    and keeps each credential's validity date, so a second run reproduces the same bytes.
+    ``valid_from`` is the validity start of credentials the ledger does not hold yet (those it
+    holds keep theirs, so that a daily run with today's date rewrites nothing); without a ledger
+    pass it for reproducible output. ``images=True`` renders a display page
     per language (needs Pillow), as the EDC profile requires; ``None`` (the default) renders them
     when Pillow is installed. With ``images=False`` the missing page is reported as a warning:
     Europass adds a default display to uploaded credentials. ``workers > 1`` builds in that many
