@@ -574,98 +574,59 @@ class _Batch:
                 )
                 continue
             learner = item
-            base = {
-                "learner_id": learner.learner_id,
-                "name": learner.full_name,
-                "email": learner.email or "",
-            }
             first = self.seen.get(learner.learner_id)
             if first is not None:
                 same = first[1] == learner
-                yield _Slot(
+                yield _not_issued(
                     number,
-                    ManifestRow(
-                        number,
-                        RowState.DUPLICATE if same else RowState.CONFLICT,
-                        learner_id=base["learner_id"],
-                        name=base["name"],
-                        email=base["email"],
-                        reasons=(
-                            f"the same learner appears in row {first[0]}"
-                            + ("" if same else f" with another result ({_difference(first[1], learner)});"
-                               f" row {first[0]} was used: check which is right"),
-                        ),
+                    learner,
+                    RowState.DUPLICATE if same else RowState.CONFLICT,
+                    (
+                        f"the same learner appears in row {first[0]}"
+                        + ("" if same else f" with another result ({_difference(first[1], learner)});"
+                           f" row {first[0]} was used: check which is right"),
                     ),
                 )
                 continue
             self.seen[learner.learner_id] = (number, learner)
             twin = self.folded.setdefault(learner.learner_id.casefold(), (number, learner.learner_id))
             if twin[1] != learner.learner_id:
-                yield _Slot(
+                yield _not_issued(
                     number,
-                    ManifestRow(
-                        number,
-                        RowState.CONFLICT,
-                        learner_id=base["learner_id"],
-                        name=base["name"],
-                        email=base["email"],
-                        reasons=(
-                            f"row {twin[0]} has the learner id {twin[1]!r}, the same but for "
-                            "upper and lower case: the same learner? Write one id for both",
-                        ),
+                    learner,
+                    RowState.CONFLICT,
+                    (
+                        f"row {twin[0]} has the learner id {twin[1]!r}, the same but for "
+                        "upper and lower case: the same learner? Write one id for both",
                     ),
                 )
                 continue
             eligibility = check_eligibility(self.definition, learner)
             if eligibility.malformed:
-                yield _Slot(
-                    number,
-                    ManifestRow(
-                        number,
-                        RowState.MALFORMED,
-                        learner_id=base["learner_id"],
-                        name=base["name"],
-                        email=base["email"],
-                        reasons=eligibility.reasons,
-                    ),
-                )
+                yield _not_issued(number, learner, RowState.MALFORMED, eligibility.reasons)
                 continue
             if not eligibility.eligible:
                 earlier = self._issued_before(learner.learner_id)
-                yield _Slot(
+                yield _not_issued(
                     number,
-                    ManifestRow(
-                        number,
-                        RowState.CONFLICT
-                        if eligibility.conflict or earlier
-                        else RowState.NOT_ELIGIBLE,
-                        learner_id=base["learner_id"],
-                        name=base["name"],
-                        email=base["email"],
-                        reasons=(*eligibility.reasons, *earlier),
-                        credential_id=credential_id(self.definition, learner.learner_id)
-                        if earlier
-                        else "",
-                    ),
+                    learner,
+                    RowState.CONFLICT if eligibility.conflict or earlier else RowState.NOT_ELIGIBLE,
+                    (*eligibility.reasons, *earlier),
+                    credential_id(self.definition, learner.learner_id) if earlier else "",
                 )
                 continue
             recorded = self._recorded_as(learner.learner_id)
             if recorded is not None and recorded != learner.learner_id:
-                yield _Slot(
+                yield _not_issued(
                     number,
-                    ManifestRow(
-                        number,
-                        RowState.CONFLICT,
-                        learner_id=base["learner_id"],
-                        name=base["name"],
-                        email=base["email"],
-                        reasons=(
-                            f"an earlier run issued this definition to the learner id {recorded!r},"
-                            " the same but for upper and lower case: the same learner? Write the"
-                            " id as before, or revoke that credential if it is another learner's",
-                        ),
-                        credential_id=credential_id(self.definition, recorded),
+                    learner,
+                    RowState.CONFLICT,
+                    (
+                        f"an earlier run issued this definition to the learner id {recorded!r},"
+                        " the same but for upper and lower case: the same learner? Write the"
+                        " id as before, or revoke that credential if it is another learner's",
                     ),
+                    credential_id(self.definition, recorded),
                 )
                 continue
             cid = credential_id(self.definition, learner.learner_id)
@@ -1123,6 +1084,28 @@ def _run_inline(batch: _Batch, builder: _Builder, slots: Iterator[_Slot], size: 
     for chunk in _chunks(slots, size):
         jobs = [job for slot in chunk if slot.done is None and (job := batch.prepare(slot))]
         batch.finish(chunk, [builder.build(job) for job in jobs])
+
+
+def _not_issued(
+    number: int,
+    learner: LearnerResult,
+    state: RowState,
+    reasons: Sequence[str],
+    credential: str = "",
+) -> _Slot:
+    """The slot of a row that gets no credential, with why."""
+    return _Slot(
+        number,
+        ManifestRow(
+            number,
+            state,
+            learner_id=learner.learner_id,
+            name=learner.full_name,
+            email=learner.email or "",
+            reasons=tuple(reasons),
+            credential_id=credential,
+        ),
+    )
 
 
 @contextlib.contextmanager
