@@ -373,6 +373,11 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     assert code == 2 and "revoke and suspend" in output
     code, output = run("sealed", first)
     assert code == 2 and "--file" in output
+    code, output = run("sealed", "--manifest", str(out / "manifest.json"))  # lists unsealed files
+    assert code == 2 and "--file" in output
+    own_file = next(r["file"] for r in issued if r["credential_id"] == first)
+    code, output = run("sealed", first, "--file", str(out / own_file))  # not sealed
+    assert code == 1 and "is not a sealed document" in " ".join(output.split())
     code, output = run("sent", first, "--manifest", str(out / "manifest.json"))
     assert code == 2 and "one way" in output
     code, output = run("sent", "--definition", "x", "--state", "bogus")

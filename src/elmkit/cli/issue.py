@@ -647,8 +647,12 @@ def record(
             digest = sha256_hex(file.read_bytes())
         except OSError as exc:
             raise _fail(console, f"cannot read {file}: {exc.strerror or exc}") from None
-    elif event == "sealed" and manifest is None:
-        raise _fail(console, "'sealed' needs the sealed document: --file SEALED.json")
+    elif event == "sealed":  # a manifest lists the unsealed files: their digests would be wrong
+        raise _fail(
+            console,
+            "'sealed' needs the sealed document: --file SEALED.json, one credential at a time "
+            "(elmkit issue --seal and elmkit seal record sealing themselves)",
+        )
     detail = {"note": note} if note else None
     when = as_utc(at)
     with _open_existing(console, ledger) as store:
@@ -668,7 +672,7 @@ def record(
             if not targets:
                 raise _fail(console, "no credential matches", 1)
             if file is not None:
-                _check_document_of(console, file, targets[0][0])
+                _check_document_of(console, file, targets[0][0], sealed=event == "sealed")
             with store.transaction():
                 for credential_id, sha in targets:
                     store.record(credential_id, event, actor, sha, detail, when)
@@ -677,15 +681,21 @@ def record(
     show(console, "recorded {} for {} credential(s) in {}", repr(event), len(targets), ledger)
 
 
-def _check_document_of(console: Console, file: Path, credential_id: str) -> None:
-    """Refuse a ``--file`` that does not hold ``credential_id`` (another learner's file, say)."""
+def _check_document_of(
+    console: Console, file: Path, credential_id: str, *, sealed: bool = False
+) -> None:
+    """Refuse a ``--file`` that does not hold ``credential_id`` (another learner's file, say), or
+    that is not sealed when ``sealed`` (whose digest would be recorded as the sealed one's)."""
     from elmkit.errors import ElmError
     from elmkit.serializers import load
 
     try:
-        held = load(file).id
+        loaded = load(file)
     except ElmError as exc:
         raise _fail(console, f"{file}: not a credential document ({exc}); nothing was recorded", 1) from None
+    if sealed and getattr(loaded.origin, "kind", None) != "sealed":
+        raise _fail(console, f"{file} is not a sealed document; nothing was recorded", 1)
+    held = loaded.id
     if held != credential_id:
         raise _fail(
             console,
