@@ -651,7 +651,7 @@ def record(
         raise _fail(
             console,
             "'sealed' needs the sealed document: --file SEALED.json, one credential at a time "
-            "(elmkit issue --seal and elmkit seal record sealing themselves)",
+            "(elmkit issue --seal records sealing itself)",
         )
     detail = {"note": note} if note else None
     when = as_utc(at)
