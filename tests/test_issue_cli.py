@@ -421,6 +421,7 @@ def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path:
 def test_issue_records_in_the_ledger_the_environment_names_so_a_revoked_learner_is_skipped(
     tmp_path: Path,
 ) -> None:
+    import elmkit.cli.status  # noqa: F401  (registers revoke, whatever ran before)
     from elmkit.ledger import open_ledger
 
     shared = tmp_path / "shared.sqlite"
