@@ -461,3 +461,15 @@ def test_an_interrupted_batch_says_so_on_standard_error(
     assert result.exit_code == 130
     assert "interrupted" in result.stderr and "run the same command again" in result.stderr
     assert result.stdout == ""
+
+
+def test_seal_without_display_pages_is_refused_before_anything_is_issued(tmp_path: Path) -> None:
+    results = write_csv(tmp_path / "r.csv", learner_rows(2))
+    out = tmp_path / "o"
+    result = runner.invoke(
+        app,
+        ["issue", str(definition_file(tmp_path)), str(results), "--out", str(out), "--seal",
+         "--no-images", "--p12", str(tmp_path / "none.p12")],
+    )
+    assert result.exit_code == 2 and "--no-images" in result.stderr
+    assert not out.exists()  # nothing issued, no status index reserved

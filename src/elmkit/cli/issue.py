@@ -275,6 +275,8 @@ def issue(
     """
     console = make_console()
     when = as_utc(valid_from)
+    if seal and images is False:  # sealing checks edc-ap at the sealed stage, which needs them
+        raise _fail(console, "--seal needs the display pages that --no-images leaves out")
     signer = _load_signer(console, p12, key, cert, password) if seal else None
     result = _run_batch(
         console,
