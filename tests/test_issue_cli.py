@@ -473,3 +473,25 @@ def test_seal_without_display_pages_is_refused_before_anything_is_issued(tmp_pat
     )
     assert result.exit_code == 2 and "--no-images" in result.stderr
     assert not out.exists()  # nothing issued, no status index reserved
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("2026-06-22", "2026-06-22T00:00:00Z"),
+        ("2026-06-22T10:00:00Z", "2026-06-22T10:00:00Z"),
+        ("2026-06-22T10:00:00+02:00", "2026-06-22T10:00:00+02:00"),
+        ("2026-06-22T10:00:00.000000Z", "2026-06-22T10:00:00Z"),  # as the ledger writes times
+    ],
+)
+def test_valid_from_takes_iso_8601_with_an_offset(tmp_path: Path, given: str, written: str) -> None:
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    out = tmp_path / "o"
+    result = runner.invoke(
+        app,
+        ["issue", str(definition_file(tmp_path)), str(results), "--out", str(out), "--no-images",
+         "--valid-from", given],
+    )
+    assert result.exit_code == 0, result.output
+    (document,) = (out / "credentials").glob("*.jsonld")
+    assert json.loads(document.read_text(encoding="utf-8"))["validFrom"] == written

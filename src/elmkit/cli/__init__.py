@@ -31,8 +31,15 @@ class OutputFormat(StrEnum):
 #: Environment variable naming the ledger file for every command that takes ``--ledger``.
 LEDGER_ENV = "ELMKIT_LEDGER"
 
-#: Date-time formats of the options that take one (ISO 8601; a time without zone is UTC).
-DATETIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]
+#: Date-time formats of the options that take one (ISO 8601, with an offset or ``Z``, fractions
+#: of a second as the ledger writes them; a time without zone is UTC).
+DATETIME_FORMATS = [
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+]
 
 
 def describe_error(exc: BaseException) -> str:

@@ -242,7 +242,7 @@ def issue(
     valid_from: Annotated[
         datetime | None,
         typer.Option(
-            help="Validity start of new credentials (ISO 8601, UTC) (default: first issue time)",
+            help="Validity start of new credentials (ISO 8601; UTC unless an offset is given) (default: first issue time)",
             formats=DATETIME_FORMATS,
         ),
     ] = None,
@@ -611,7 +611,7 @@ def record(
     at: Annotated[
         datetime | None,
         typer.Option(
-            help="When it happened (ISO 8601, UTC) (default: now)",
+            help="When it happened (ISO 8601; UTC unless an offset is given) (default: now)",
             formats=DATETIME_FORMATS,
         ),
     ] = None,
