@@ -620,7 +620,7 @@ def language_tag_problem(tag: str) -> TagProblem | None:
     """
     from langcodes import tag_is_valid
 
-    from elmkit.model.text import GRANDFATHERED, normalize_tag, two_letter_language
+    from elmkit.model.text import GRANDFATHERED, _subtags, normalize_tag, two_letter_language
 
     norm = normalize_tag(tag)
     parts = norm.split("-")
@@ -657,20 +657,9 @@ def language_tag_problem(tag: str) -> TagProblem | None:
             "unknown-language", norm, language,
             f"{language!r} in {norm!r} is no language of the EU language table",
         )
-    script = region = ""
-    variants: list[str] = []
-    for part in parts[1:]:
-        lowered = part.lower()
-        if len(part) == 1:
-            break  # extensions and private use are not checked
-        if len(part) == 3 and part.isalpha() and not (script or region or variants):
-            continue  # an extlang
-        if len(part) == 4 and part.isalpha() and not (script or region or variants):
-            script = part
-        elif (len(part) == 2 or (len(part) == 3 and part.isdigit())) and not (region or variants):
-            region = part
-        else:
-            variants.append(lowered)
+    # extensions and private use are not checked; the normalised tag's own case is canonical
+    _, script, region, variants = _subtags(norm)
+    script, region = script.title(), region.upper()
     if region:
         if region.isdigit():
             valid = tag_is_valid(f"und-{region}")
