@@ -14,7 +14,7 @@ from typing import Any
 from elmkit.model.base import ElmNode
 from elmkit.model.namespaces import NAMESPACES
 
-__all__ = ["NAMESPACES", "ClassInfo", "ModelSchema", "PropertyInfo", "schema"]
+__all__ = ["NAMESPACES", "ClassInfo", "ModelSchema", "PropertyInfo", "field_kinds", "schema"]
 
 @dataclass(frozen=True, slots=True)
 class PropertyInfo:
@@ -179,6 +179,19 @@ def _property_info(name: str, field: Any) -> PropertyInfo:
         context=meta["context"],
         jsonld=dict(meta["jsonld"]),
     )
+
+
+@functools.cache
+def field_kinds(model: type[ElmNode]) -> tuple[tuple[str, str | None], ...]:
+    """``(field name, kind)`` of every field of ``model``, inherited ones included, in field
+    order: the :attr:`PropertyInfo.kind` of a profile property, ``None`` for a field the profile
+    does not state (``id``, ``type``)."""
+    kinds: list[tuple[str, str | None]] = []
+    for name, field in model.model_fields.items():
+        extra = field.json_schema_extra
+        meta = extra.get("elm") if isinstance(extra, dict) else None
+        kinds.append((name, str(meta["kind"]) if isinstance(meta, dict) else None))
+    return tuple(kinds)
 
 
 def _own_properties(model: type[ElmNode]) -> tuple[PropertyInfo, ...]:

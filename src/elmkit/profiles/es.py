@@ -28,6 +28,7 @@ from elmkit.model.classes import (
     Qualification,
     VerifiableCredential,
 )
+from elmkit.model.schema import field_kinds
 from elmkit.model.text import (
     PUNT_VOLAT_LOOKALIKES,
     LangText,
@@ -383,13 +384,7 @@ def _text_codes(text: LangText | None) -> Iterator[str]:
 @functools.cache
 def _text_fields(model: type[ElmNode]) -> tuple[str, ...]:
     """The fields of ``model`` that hold language-tagged text."""
-    names: list[str] = []
-    for name, info in model.model_fields.items():
-        extra = info.json_schema_extra
-        meta = extra.get("elm") if isinstance(extra, dict) else None
-        if isinstance(meta, dict) and meta.get("kind") == "lang":
-            names.append(name)
-    return tuple(names)
+    return tuple(name for name, kind in field_kinds(model) if kind == "lang")
 
 
 def _lookalikes(nodes: Iterable[ElmNode]) -> list[tuple[ElmNode, str, str, list[str]]]:

@@ -52,6 +52,7 @@ from elmkit.model.classes import (
 )
 from elmkit.model.datatypes import DateTime
 from elmkit.model.ids import new_id
+from elmkit.model.schema import field_kinds
 from elmkit.model.text import LangText
 
 __all__ = [
@@ -183,13 +184,7 @@ class _Collision(Exception):
 @functools.cache
 def _node_fields(model: type[ElmNode]) -> tuple[str, ...]:
     """The fields of ``model`` that can hold nodes."""
-    names: list[str] = []
-    for name, info in model.model_fields.items():
-        extra = info.json_schema_extra
-        meta = extra.get("elm") if isinstance(extra, dict) else None
-        if not isinstance(meta, dict) or meta.get("kind") == "node":
-            names.append(name)
-    return tuple(names)
+    return tuple(name for name, kind in field_kinds(model) if kind in (None, "node"))
 
 
 def _index(
