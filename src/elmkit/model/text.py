@@ -611,6 +611,9 @@ class LangText(Mapping[str, tuple[str, ...]]):
             return None
         if tag is None:
             tag = default_language()
+        found = best_match(tag, values, chain)
+        if found is not None and not all(is_blank(t) for t in values[found]):
+            return found  # what the pass over the texts that show something would find too
         shown = [key for key, texts in values.items() if not all(is_blank(t) for t in texts)]
         for keys in (shown, list(values)):
             found = best_match(tag, keys, chain)
