@@ -31,6 +31,7 @@ __all__ = [
     "VerificationError",
     "json_pointer",
     "resolve_pointer",
+    "split_pointer",
 ]
 
 
@@ -41,6 +42,11 @@ def _escape(token: str | int) -> str:
 def json_pointer(parts: Iterable[str | int]) -> str:
     """Join path parts into a JSON pointer: ``("a", 0, "b/c")`` -> ``"/a/0/b~1c"``."""
     return "".join("/" + _escape(p) for p in parts)
+
+
+def split_pointer(path: str) -> list[str]:
+    """The tokens of a JSON pointer, unescaped: the inverse of :func:`json_pointer`."""
+    return [token.replace("~1", "/").replace("~0", "~") for token in path.split("/")[1:]]
 
 
 def resolve_pointer(document: object, path: str) -> object:
@@ -55,8 +61,7 @@ def resolve_pointer(document: object, path: str) -> object:
         raise LookupError(f"not a JSON pointer: {path!r}")
     value = document
     indexed = False  # whether the value was reached by an index (a single value is read once)
-    for raw in path.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in split_pointer(path):
         index = _array_index(token)
         if isinstance(value, dict) and (token in value or index != 0 or indexed):
             if token not in value:

@@ -28,6 +28,7 @@ from elmkit.errors import (
     StructureError,
     UnknownPropertyError,
     json_pointer,
+    split_pointer,
 )
 from elmkit.model.datatypes import IRI_EXCLUDED
 from elmkit.model.text import JSONLD_CONTEXT
@@ -350,7 +351,7 @@ class ElmNode(BaseModel):
         for path, node in self.walk():
             for key in node.model_extra or {}:
                 if key != "@context" and key not in node.kept_members:
-                    yield json_pointer([*_split(path), key]), key
+                    yield json_pointer([*split_pointer(path), key]), key
 
     def to_jsonld(self, **options: Any) -> dict[str, Any]:
         """Compact JSON-LD for this node (see :func:`elmkit.dumps` for the options)."""
@@ -399,10 +400,6 @@ def same_node(one: ElmNode, other: ElmNode) -> bool:
         return one.model_dump_json(exclude_unset=True) == other.model_dump_json(exclude_unset=True)
     except ValueError:  # values JSON cannot hold: not provably the same
         return False
-
-
-def _split(path: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in path.split("/")[1:]] if path else []
 
 
 #: The key under which a pickled node carries its origin.

@@ -48,7 +48,13 @@ from elmkit.serializers.context import (
     offline_document_loader,
     standard_term_kinds,
 )
-from elmkit.serializers.expanded import ExpandedReader, pick_root, referenced_ids
+from elmkit.serializers.expanded import (
+    DEFAULT_MAX_NODES,
+    DEFAULT_MAX_TEXT,
+    ExpandedReader,
+    pick_root,
+    referenced_ids,
+)
 from elmkit.serializers.jsonio import JsonShape
 from elmkit.serializers.relative import NO_BASE, NO_BASE_SCHEME, as_written, has_dot_segment
 from elmkit.serializers.tables import (
@@ -177,10 +183,10 @@ class SharedNodes:
 
 #: Most nodes one written document may hold (a node held at several places counts each time, as
 #: it is written each time): as many as one read document may expand to.
-DEFAULT_MAX_WRITTEN_NODES = 200_000
+DEFAULT_MAX_WRITTEN_NODES = DEFAULT_MAX_NODES
 #: Most characters of text (literals, IRIs, unknown properties' strings) one written document may
 #: hold, counting each copy of a node written at several places.
-DEFAULT_MAX_WRITTEN_TEXT = 100_000_000
+DEFAULT_MAX_WRITTEN_TEXT = DEFAULT_MAX_TEXT
 
 
 class _Writer:

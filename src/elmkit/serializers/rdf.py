@@ -39,6 +39,7 @@ from elmkit.serializers.tables import (
     PY_BOOL,
     PY_DECIMAL,
     PY_LEXICAL,
+    RDF_LANGSTRING,
     RDF_TYPE,
     XSD,
     class_for_types,
@@ -50,7 +51,6 @@ __all__ = ["from_graph", "parse_rdf", "serialize_graph", "to_graph"]
 
 _RDF_TYPE = URIRef(RDF_TYPE)
 _XSD_STRING = URIRef(XSD + "string")
-_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _SUBJECT = "urn:x-elmkit:subject"
 _NORMALIZE_LOCK = threading.Lock()
 _RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "rdfxml": "xml"}
@@ -174,7 +174,7 @@ class _GraphWriter:
             datatype = item.get("datatype")
             if item.get("language"):
                 return Literal(item["value"], lang=item["language"])
-            if datatype in (None, str(_XSD_STRING), _RDF_LANGSTRING):
+            if datatype in (None, str(_XSD_STRING), RDF_LANGSTRING):
                 return Literal(item["value"])
             if datatype == _SHIELDED_DOUBLE:
                 datatype = _XSD_DOUBLE
@@ -490,9 +490,9 @@ def _member_order(key: str) -> tuple[int, str]:
     return (0 if key == "@id" else 1 if key == "@type" else 2, key)
 
 
-_RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
-_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
-_RDF_NIL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
+_RDF_FIRST = _RDF + "first"
+_RDF_REST = _RDF + "rest"
+_RDF_NIL = _RDF + "nil"
 
 
 def _collections(index: dict[str, dict[str, Any]], blank_refs: Counter[str]) -> None:
