@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elmkit.errors import ElmValidationError, ErrorDetail, LanguageTagError
 from elmkit.model.base import SEC_PROOF, ElmNode, same_node
 from elmkit.model.text import NO_LANGUAGE, LangText, has_bad_characters, is_blank
-from elmkit.model.vocab import TagProblem
 from elmkit.profiles import _edc_data as data
+
+if TYPE_CHECKING:
+    from elmkit.model.vocab import TagProblem
 
 __all__ = [
     "LAYERS",
@@ -33,6 +35,7 @@ __all__ = [
     "Violation",
     "build_graph",
     "evaluate",
+    "has_content",
     "json_pointer",
     "rule_set",
 ]
@@ -499,7 +502,7 @@ def _default_info(model: type[ElmNode]) -> _TypeInfo:
     return info
 
 
-def _has_content(node: ElmNode) -> bool:
+def has_content(node: ElmNode) -> bool:
     """Whether a node says anything besides its ``id`` and ``type``."""
     fields_set = node.__pydantic_fields_set__
     extra = node.__pydantic_extra__
@@ -686,7 +689,7 @@ class _Builder:
                 defaults: tuple[str, ...] = ()
             else:
                 unplain += 1
-                if _has_content(node):
+                if has_content(node):
                     iris = ()
                     defaults, scope, readers = _DEFAULT_INFO.get(model) or _default_info(model)
                 else:
@@ -708,7 +711,7 @@ class _Builder:
                 elif defaults and not res.default_types and self.default_types:
                     res.default_types = defaults
                     defaulted.append(res)
-                if not props and res.at != pointer and _has_content(node):
+                if not props and res.at != pointer and has_content(node):
                     res.at = pointer
             reader = readers.get(model) or _reader(model, scope, readers)
             if len(values) != reader.size:

@@ -37,6 +37,7 @@ from elmkit.profiles._edc_engine import (
     Violation,
     build_graph,
     evaluate,
+    has_content,
     json_pointer,
     language_problem,
     rule_set,
@@ -344,7 +345,7 @@ def _name_differing_copies(findings: list[Finding], credential: Any) -> list[Fin
         return findings
     copies: dict[str, list[ElmNode]] = {}
     for _, node in credential.walk():
-        if node.id in focused and node.model_fields_set - {"id", "type"}:  # not a reference
+        if node.id in focused and has_content(node):  # not a reference
             copies.setdefault(node.id, []).append(node)
     differing = {
         iri: len(nodes)

@@ -48,6 +48,7 @@ from elmkit.profiles.eu import (
     concept_id,
     country_codes,
     credential_parts,
+    language_notation,
     missing_severity,
     parse_points,
     participation_modes,
@@ -362,16 +363,7 @@ def _tag_code(tag: str) -> str | None:
 
 def _concept_code(concept: ElmNode | None) -> str | None:
     iri = concept_id(concept)
-    return None if iri is None else _language_notation(iri)
-
-
-@functools.lru_cache(maxsize=1024)
-def _language_notation(iri: str) -> str | None:
-    """The code of a language concept IRI, or None when it names no language."""
-    from elmkit.model import vocab
-
-    entry = vocab.vocabulary("language").find(iri)
-    return entry.notation if entry is not None else None
+    return None if iri is None else language_notation(iri)
 
 
 def _text_codes(text: LangText | None) -> Iterator[str]:

@@ -399,7 +399,7 @@ def language_code(tag: str) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)
 def language_notation(iri: str) -> str | None:
     """The code of a language concept IRI (``…/language/CAT`` -> ``CAT``), or None."""
     from elmkit.model import vocab
