@@ -36,9 +36,8 @@ if TYPE_CHECKING:
 SHOWN_PROBLEMS = 40
 
 
-def _fail(console: Console, message: str, code: int = 2) -> typer.Exit:
-    """Say ``message`` on standard error (``console`` is the command's own, for results) and
-    give the exit to raise."""
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    """Say ``message`` on standard error and give the exit to raise."""
     show(make_console(stderr=True), "[bold red]error:[/] {}", message, soft_wrap=True)
     return typer.Exit(code)
 
@@ -192,15 +191,14 @@ def _run_batch(
             )
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM to a batch with workers (see issue_batch)
         raise _fail(
-            console,
             "interrupted: every credential written so far is in the ledger; run the same command "
             "again to finish the batch",
             130,
         ) from None
     except ElmError as exc:
-        raise _fail(console, str(exc)) from None
+        raise _fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(console, describe_error(exc)) from None
+        raise _fail(describe_error(exc)) from None
 
 
 @app.command()
@@ -276,8 +274,8 @@ def issue(
     console = make_console()
     when = as_utc(valid_from)
     if seal and images is False:  # sealing checks edc-ap at the sealed stage, which needs them
-        raise _fail(console, "--seal needs the display pages that --no-images leaves out")
-    signer = _load_signer(console, p12, key, cert, password) if seal else None
+        raise _fail("--seal needs the display pages that --no-images leaves out")
+    signer = _load_signer(p12, key, cert, password) if seal else None
     result = _run_batch(
         console,
         definition,
@@ -312,7 +310,7 @@ def issue(
 
 
 def _load_signer(
-    console: Console, p12: Path | None, key: Path | None, cert: Path | None, password: str | None
+    p12: Path | None, key: Path | None, cert: Path | None, password: str | None
 ) -> Signer:
     """The seal's signer, loaded before anything is issued (a wrong password stops at once)."""
     from elmkit.cli.status import _signer
@@ -323,9 +321,9 @@ def _load_signer(
     except MissingExtraError:
         raise
     except (ElmError, OSError, ValueError) as exc:
-        raise _fail(console, f"cannot use the seal: {exc}") from None
+        raise _fail(f"cannot use the seal: {exc}") from None
     if signer is None:
-        raise _fail(console, "--seal needs --p12, or --key and --cert")
+        raise _fail("--seal needs --p12, or --key and --cert")
     return signer
 
 
@@ -400,7 +398,7 @@ def demo(
     try:
         definition, results = write_demo_inputs(out / "input")
     except OSError as exc:
-        raise _fail(console, f"cannot write the demo inputs to {out}: {exc}") from None
+        raise _fail(f"cannot write the demo inputs to {out}: {exc}") from None
     show(console, "[bold]elmkit demo[/]: sample inputs in {}/", out / "input")
     result = _run_batch(
         console,
@@ -451,23 +449,23 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 
 @contextmanager
-def _open_existing(console: Console, path: Path) -> Iterator[LedgerStore]:
+def _open_existing(path: Path) -> Iterator[LedgerStore]:
     from elmkit.errors import ElmError
     from elmkit.ledger import open_ledger
 
     if not path.is_file():
-        raise _fail(console, f"no ledger at {path} (use --ledger PATH or set {LEDGER_ENV})")
+        raise _fail(f"no ledger at {path} (use --ledger PATH or set {LEDGER_ENV})")
     if path.stat().st_size == 0:  # opening would make it a ledger: reading must change nothing
-        raise _fail(console, f"{path} is empty, not a ledger")
+        raise _fail(f"{path} is empty, not a ledger")
     try:
         store = open_ledger(path)
     except ElmError as exc:
-        raise _fail(console, str(exc)) from None
+        raise _fail(str(exc)) from None
     try:
         yield store
     except ElmError as exc:  # a ledger that cannot be read (damaged file, unknown values)
         message = str(exc)
-        raise _fail(console, message if str(path) in message else f"{path}: {message}") from None
+        raise _fail(message if str(path) in message else f"{path}: {message}") from None
     finally:
         store.close()
 
@@ -484,8 +482,8 @@ def history(
     from elmkit.ledger import credential_history, history_table
 
     console = make_console()
-    with _open_existing(console, ledger) as store:
-        credential_id = _credential_of(console, store, credential_id, ledger)
+    with _open_existing(ledger) as store:
+        credential_id = _credential_of(store, credential_id, ledger)
         found = credential_history(store, credential_id)
     if output is OutputFormat.json:
         typer.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
@@ -519,7 +517,7 @@ def ledger_command(
     from elmkit.ledger import ledger_summary, summary_table
 
     console = make_console()
-    with _open_existing(console, ledger) as store:
+    with _open_existing(ledger) as store:
         if learner is None and definition is None and state is None:
             summary = ledger_summary(store)
             if output is OutputFormat.json:
@@ -531,7 +529,7 @@ def ledger_command(
             found = store.credentials(learner_id=learner, definition_id=definition, state=state)
             rows = list(islice(found, limit + 1))
         except ElmError as exc:
-            raise _fail(console, str(exc)) from None
+            raise _fail(str(exc)) from None
         if output is OutputFormat.json:
             listed = {"credentials": [asdict(item) for item in rows[:limit]], "more": len(rows) > limit}
             typer.echo(json.dumps(listed, ensure_ascii=False, indent=2))
@@ -558,22 +556,22 @@ def ledger_command(
 RECORDABLE = ("exported", "downloaded", "uploaded", "sealed", "sent")
 
 
-def _manifest_targets(console: Console, path: Path, event: str) -> list[tuple[str, str | None]]:
+def _manifest_targets(path: Path, event: str) -> list[tuple[str, str | None]]:
     """``(credential id, sha256)`` of every issued row of a batch manifest (JSON or CSV); the
     Europass upload file's digest for ``uploaded``, the JSON-LD file's otherwise."""
     from elmkit.microcredentials.manifest import RowState, read_manifest
 
     not_a_manifest = f"{path}: not a batch manifest (manifest.json or manifest.csv of elmkit issue)"
     if not path.is_file():
-        raise _fail(console, f"{path}: no such file")
+        raise _fail(f"{path}: no such file")
     try:
         rows = _csv_rows(path) if path.suffix.lower() == ".csv" else read_manifest(path)
     except (ValueError, KeyError, TypeError, IndexError):
-        raise _fail(console, not_a_manifest) from None
+        raise _fail(not_a_manifest) from None
     except OSError as exc:
-        raise _fail(console, f"cannot read the manifest {path}: {exc.strerror or exc}") from None
+        raise _fail(f"cannot read the manifest {path}: {exc.strerror or exc}") from None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise _fail(console, not_a_manifest)
+        raise _fail(not_a_manifest)
     key = "upload_sha256" if event == "uploaded" else "sha256"
     targets = []
     for number, row in enumerate(rows, start=1):
@@ -581,7 +579,7 @@ def _manifest_targets(console: Console, path: Path, event: str) -> list[tuple[st
             continue
         credential_id = row.get("credential_id")
         if not credential_id:
-            raise _fail(console, f"{path}: issued row {row.get('row') or number} has no credential id")
+            raise _fail(f"{path}: issued row {row.get('row') or number} has no credential id")
         targets.append((str(credential_id), row.get(key) or None))
     return targets
 
@@ -627,40 +625,38 @@ def record(
     console = make_console()
     if event not in RECORDABLE:
         raise _fail(
-            console,
             f"cannot record {event!r} by hand: choose one of {', '.join(RECORDABLE)} "
             "(revoke and suspend have commands of their own)",
         )
     chosen = [bool(credential_ids), manifest is not None, definition is not None]
     if sum(chosen) != 1:
-        raise _fail(console, "name the credentials one way: ids, --manifest or --definition")
+        raise _fail("name the credentials one way: ids, --manifest or --definition")
     if state is not None and definition is None:
-        raise _fail(console, "--state goes with --definition")
+        raise _fail("--state goes with --definition")
     known = [s.value for s in CredentialState]
     if state is not None and state not in known:
-        raise _fail(console, f"unknown state {state!r}: use one of {', '.join(known)}")
+        raise _fail(f"unknown state {state!r}: use one of {', '.join(known)}")
     digest: str | None = None
     if file is not None:
         if manifest is not None or definition is not None or len(credential_ids or ()) != 1:
-            raise _fail(console, "--file goes with exactly one credential id")
+            raise _fail("--file goes with exactly one credential id")
         if not file.is_file():
-            raise _fail(console, f"{file}: not a regular file")
+            raise _fail(f"{file}: not a regular file")
         try:
             digest = sha256_hex(file.read_bytes())
         except OSError as exc:
-            raise _fail(console, f"cannot read {file}: {exc.strerror or exc}") from None
+            raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
     elif event == "sealed":  # a manifest lists the unsealed files: their digests would be wrong
         raise _fail(
-            console,
             "'sealed' needs the sealed document: --file SEALED.json, one credential at a time "
             "(elmkit issue --seal records sealing itself)",
         )
     detail = {"note": note} if note else None
     when = as_utc(at)
-    with _open_existing(console, ledger) as store:
+    with _open_existing(ledger) as store:
         try:
             if manifest is not None:
-                targets = _manifest_targets(console, manifest, event)
+                targets = _manifest_targets(manifest, event)
             elif definition is not None:
                 targets = [
                     (c.credential_id, None)
@@ -668,23 +664,23 @@ def record(
                 ]
             else:
                 targets = [
-                    (_credential_of(console, store, item, ledger), digest)
+                    (_credential_of(store, item, ledger), digest)
                     for item in credential_ids or ()
                 ]
             if not targets:
-                raise _fail(console, "no credential matches", 1)
+                raise _fail("no credential matches", 1)
             if file is not None:
-                _check_document_of(console, file, targets[0][0], sealed=event == "sealed")
+                _check_document_of(file, targets[0][0], sealed=event == "sealed")
             with store.transaction():
                 for credential_id, sha in targets:
                     store.record(credential_id, event, actor, sha, detail, when)
         except ElmError as exc:
-            raise _fail(console, f"{exc} (nothing was recorded)", 1) from None
+            raise _fail(f"{exc} (nothing was recorded)", 1) from None
     show(console, "recorded {} for {} credential(s) in {}", repr(event), len(targets), ledger)
 
 
 def _check_document_of(
-    console: Console, file: Path, credential_id: str, *, sealed: bool = False
+    file: Path, credential_id: str, *, sealed: bool = False
 ) -> None:
     """Refuse a ``--file`` that does not hold ``credential_id`` (another learner's file, say), or
     that is not sealed when ``sealed`` (whose digest would be recorded as the sealed one's)."""
@@ -694,19 +690,18 @@ def _check_document_of(
     try:
         loaded = load(file)
     except ElmError as exc:
-        raise _fail(console, f"{file}: not a credential document ({exc}); nothing was recorded", 1) from None
+        raise _fail(f"{file}: not a credential document ({exc}); nothing was recorded", 1) from None
     if sealed and getattr(loaded.origin, "kind", None) != "sealed":
-        raise _fail(console, f"{file} is not a sealed document; nothing was recorded", 1)
+        raise _fail(f"{file} is not a sealed document; nothing was recorded", 1)
     held = loaded.id
     if held != credential_id:
         raise _fail(
-            console,
             f"{file} holds the credential {held!r}, not {credential_id!r}; nothing was recorded",
             1,
         )
 
 
-def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path) -> str:
+def _credential_of(store: LedgerStore, name: str, ledger: Path) -> str:
     """The credential ``name`` is, or the only credential of the learner ``name``."""
     if store.get_credential(name) is not None:
         return name
@@ -719,4 +714,4 @@ def _credential_of(console: Console, store: LedgerStore, name: str, ledger: Path
         for item in found:
             show(errors, "  {}  {}  {}", item.credential_id, item.definition_id, item.state.value)
         raise typer.Exit(1)
-    raise _fail(console, f"no credential {name!r} in {ledger}", 1)
+    raise _fail(f"no credential {name!r} in {ledger}", 1)

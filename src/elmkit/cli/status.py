@@ -48,9 +48,9 @@ def _change(
     from elmkit.errors import ElmError
 
     console = make_console()
-    with _open_existing(console, ledger_path) as ledger:
+    with _open_existing(ledger_path) as ledger:
         try:
-            credential_id = _credential_of(console, ledger, credential_id, ledger_path)
+            credential_id = _credential_of(ledger, credential_id, ledger_path)
             purpose = "suspension" if kind in ("suspend", "unsuspend") else "revocation"
             lists = revocation.lists_showing(ledger, credential_id, purpose)
             if kind in ("revoke", "suspend"):
@@ -132,7 +132,7 @@ def publish(
     from elmkit.errors import ElmError
 
     console = make_console()
-    with _open_existing(console, ledger) as store:
+    with _open_existing(ledger) as store:
         try:
             signer = _signer(key, cert, p12, password)
             result = revocation.publish_status_list(

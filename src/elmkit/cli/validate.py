@@ -96,7 +96,6 @@ def convert(
     if suffix is None:
         show(console, "[red]unknown target format {} (use {})[/]", repr(to), ", ".join(_TARGETS))
         raise typer.Exit(2)
-    target_format = "rdfxml" if to == "xml" else to
     by_name: dict[str, Path] = {}
     for path in files:
         first = by_name.setdefault(path.stem, path)
@@ -114,7 +113,7 @@ def convert(
     for path in files:
         try:
             loaded = load(path)
-            text = dumps(loaded, format=target_format, indent=2 if to == "jsonld" else None)
+            text = dumps(loaded, format=to, indent=2 if to == "jsonld" else None)
             target = out / (path.stem + suffix)
             issues = [str(issue) for issue in getattr(loaded.origin, "issues", ())]
             report = out / (path.stem + ".issues.txt")
