@@ -13,7 +13,6 @@ __all__ = [
     "BITSTRING_ENTRY_TYPE",
     "BITSTRING_LIST_CREDENTIAL_TYPE",
     "BITSTRING_LIST_TYPE",
-    "ELM_ENTRY_TYPES",
     "LEGACY_ENTRY_TYPE",
     "LEGACY_LIST_CREDENTIAL_TYPE",
     "LEGACY_LIST_TYPE",
@@ -39,9 +38,6 @@ BITSTRING_LIST_TYPE = "BitstringStatusList"
 LEGACY_ENTRY_TYPE = "StatusList2021Entry"
 LEGACY_LIST_CREDENTIAL_TYPE = "StatusList2021Credential"
 LEGACY_LIST_TYPE = "StatusList2021"
-ELM_ENTRY_TYPES = ("CredentialStatus", LEGACY_ENTRY_TYPE)
-"""The ``type`` of a status entry in an ELM 3.2 credential: the EDC shapes require the ELM class
-``CredentialStatus``, the verifier reads the W3C ``StatusList2021Entry``."""
 
 StatusPurpose = Literal["revocation", "suspension"]
 PURPOSES: frozenset[str] = frozenset({"revocation", "suspension"})
@@ -121,8 +117,11 @@ def elm_status_entry(
     typed ``["CredentialStatus", "StatusList2021Entry"]``, as the EDC shapes require. The
     credential must also list :data:`STATUS_LIST_2021_CONTEXT` in its ``@context``.
     """
+    from elmkit.model.classes import CredentialStatus
+
     entry = status_entry(list_url, index, purpose, legacy=True)
-    entry["type"] = list(ELM_ENTRY_TYPES)
+    # the EDC shapes require the ELM class; the verifier reads the W3C type
+    entry["type"] = [CredentialStatus.class_term, LEGACY_ENTRY_TYPE]
     return entry
 
 
