@@ -231,6 +231,46 @@ def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki
     assert empty.set_indexes == 0 and not (tmp_path / "a.json").exists()
 
 
+def test_a_list_keeps_the_one_purpose_its_entries_have(tmp_path: Path, pki: Any) -> None:
+    from elmkit.cli import app
+
+    _sealed, _credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    suspension_out = tmp_path / "suspension.json"
+    with open_ledger(ledger_path) as ledger:
+        with pytest.raises(revocation.RevocationError, match="would replace the revocation list"):
+            revocation.publish_status_list(
+                ledger, LIST_URL, suspension_out, purpose="suspension"
+            )
+        other = build_credential(
+            definition(),
+            LearnerResult(learner_id="2026-0043", given_name="Pau", family_name="Roig", passed=True),
+            valid_from=datetime(2026, 12, 1, tzinfo=UTC),
+        )
+        assert other.id is not None
+        ledger.claim_credential(other.id, definition().id, "2026-0043")
+        with pytest.raises(revocation.RevocationError, match="is a revocation list"):
+            revocation.assign_status(other, ledger, LIST_URL, purpose="suspension")
+        assert other.credential_status is None
+        assert ledger.status_entries_for(other.id) == []
+        suspension_url = LIST_URL.replace("revocation", "suspension")
+        revocation.assign_status(other, ledger, suspension_url, purpose="suspension")
+        with pytest.raises(revocation.RevocationError, match="would replace the suspension list"):
+            revocation.publish_status_list(ledger, suspension_url, suspension_out)
+        published = revocation.publish_status_list(
+            ledger, suspension_url, suspension_out, purpose="suspension"
+        )
+    assert published.purpose == "suspension"
+    suspension_out.unlink()
+    result = CliRunner().invoke(
+        app,
+        ["status-list", "publish", "--ledger", str(ledger_path), "--list-url", LIST_URL,
+         "--purpose", "suspension", "-o", str(suspension_out)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "would replace the revocation list" in result.output
+    assert not suspension_out.exists()
+
+
 def test_the_issuer_is_found_for_a_definition_with_a_logo(tmp_path: Path, pki: Any) -> None:
     from elmkit.microcredentials.batch import _definition_document, definition_from_document
     from elmkit.microcredentials.demo import write_demo_inputs

@@ -66,13 +66,21 @@ def assign_status(
 
     The index comes from the ledger: unique, never reused, drawn at random so that its position
     reveals nothing about the issuing order. Issuing again gives the credential the same index.
-    The credential must already be claimed in the ledger.
+    The credential must already be claimed in the ledger. A list has one purpose: a URL whose
+    entries are for revocation takes no suspension entry, and the other way round.
     """
     if credential.id is None:
         raise RevocationError("the credential needs an id before it gets a status entry")
-    store = LedgerIndexStore(ledger, list_url, _purpose(purpose))
+    wanted = _purpose(purpose)
+    store = LedgerIndexStore(ledger, list_url, wanted)
     index = store.held_by(credential.id)
     if index is None:
+        other = _other_purpose_on(ledger, list_url, wanted)
+        if other is not None:
+            raise RevocationError(
+                f"{list_url} is a {other.value} list (its entries say so): {wanted.value} "
+                "entries need a list of their own, at another URL"
+            )
         try:
             index = RandomIndexAllocator(store, size).allocate(reserve=store.reserver(credential.id))
         except ConflictError:
@@ -83,6 +91,18 @@ def assign_status(
     node = CredentialStatus.model_validate(elm_status_entry(list_url, index, purpose))  # type: ignore[arg-type]
     credential.credential_status = node
     return node
+
+
+def _other_purpose_on(
+    ledger: LedgerStore, list_url: str, purpose: StatusPurpose
+) -> StatusPurpose | None:
+    """The other purpose, when the entries on ``list_url`` have it and none has ``purpose``."""
+    other = None
+    for entry in ledger.status_entries(list_url):
+        if entry.purpose == purpose:
+            return None
+        other = entry.purpose
+    return other
 
 
 def _record(ledger: LedgerStore, credential_id: str, event: str, actor: str, reason: str | None) -> None:
@@ -214,13 +234,20 @@ def publish_status_list(
     The bits set are the credentials the ledger knows as revoked (or suspended, for a suspension
     list). ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
     found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
-    list is sealed as a JAdES envelope.
+    list is sealed as a JAdES envelope. Refused when the entries on ``list_url`` are all for
+    the other purpose: that list would replace the one their verifiers read.
 
     The list expires ``valid_for`` after it is published (``valid_until`` gives the moment
     itself; ``valid_for=None`` and no ``valid_until``: never): a copy kept from before a
     revocation cannot then pass for the current list for ever. Publish again before it expires.
     """
-    _purpose(purpose)
+    wanted = _purpose(purpose)
+    other = _other_purpose_on(ledger, list_url, wanted)
+    if other is not None:
+        raise RevocationError(
+            f"the entries on {list_url} are {other.value} entries: a {wanted.value} list there "
+            f"would replace the {other.value} list their verifiers read"
+        )
     if valid_until is None and valid_for is not None:
         if not isinstance(valid_for, timedelta) or valid_for <= timedelta(0):
             raise RevocationError(f"valid_for must be a positive timedelta, not {valid_for!r}")
