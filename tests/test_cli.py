@@ -276,3 +276,18 @@ def test_text_for_no_terminal_is_not_cut_at_80_columns(monkeypatch: pytest.Monke
     assert make_console().width == make_console(stderr=True).width == UNWRAPPED_WIDTH
     monkeypatch.setenv("COLUMNS", "120")
     assert make_console().width == 120
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_reader_that_stops_reading_gives_the_sigpipe_status(output: str) -> None:
+    """``elmkit validate … | head``: exit 141 as a shell reports SIGPIPE, not 1 (invalid)."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "elmkit", "validate", str(SIGNED), "--format", output]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the command writes anything
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141, errors
+    assert "Traceback" not in errors

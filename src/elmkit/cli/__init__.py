@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -54,17 +55,36 @@ def describe_error(exc: BaseException) -> str:
 UNWRAPPED_WIDTH = 400
 
 
+#: Exit status when whatever read standard output stopped reading (``elmkit … | head``): what
+#: a shell reports for a command ended by SIGPIPE, so that it is not taken for a failed check.
+EXIT_OUTPUT_CLOSED = 141
+
+
+@functools.cache
+def _console_class() -> type[Console]:
+    from rich.console import Console
+
+    class ElmkitConsole(Console):
+        """rich's console, exiting :data:`EXIT_OUTPUT_CLOSED` (not 1) on a closed pipe."""
+
+        def on_broken_pipe(self) -> None:
+            try:
+                super().on_broken_pipe()  # stops further output, then exits 1
+            except SystemExit:
+                raise SystemExit(EXIT_OUTPUT_CLOSED) from None
+
+    return ElmkitConsole
+
+
 def make_console(*, stderr: bool = False) -> Console:
     """The console commands print to (``stderr`` for diagnostics, so that standard output holds
     only results): emoji codes and highlighting off, so values print as given."""
     import os
     import sys
 
-    from rich.console import Console
-
     stream = sys.stderr if stderr else sys.stdout
     unwrapped = not stream.isatty() and not os.environ.get("COLUMNS")
-    return Console(
+    return _console_class()(
         highlight=False, emoji=False, stderr=stderr, width=UNWRAPPED_WIDTH if unwrapped else None
     )
 
@@ -115,6 +135,8 @@ def _register() -> None:
 
 def main() -> None:
     """Entry point of the ``elmkit`` script."""
+    import sys
+
     from elmkit.errors import MissingExtraError
 
     _register()
@@ -123,3 +145,9 @@ def main() -> None:
     except MissingExtraError as exc:
         show(make_console(stderr=True), "[bold red]error:[/] {}", exc, soft_wrap=True)
         raise SystemExit(2) from None
+    except SystemExit as exc:
+        # click (typer's own copy, in recent typer) answers a closed output pipe by wrapping
+        # the streams in its PacifyFlushWrapper, so that nothing more is written, and exiting 1
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            raise SystemExit(EXIT_OUTPUT_CLOSED) from None
+        raise
