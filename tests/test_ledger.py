@@ -668,6 +668,11 @@ def test_files_that_are_not_ledgers_are_refused(tmp_path: Path) -> None:
         SQLiteLedger(other)
 
 
+def add_notes(db: sqlite3.Connection) -> None:
+    """A migration step, as a later schema version would add one."""
+    db.execute("CREATE TABLE notes (credential_id TEXT, note TEXT)")
+
+
 def test_schema_version_and_migration_hook(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
     with SQLiteLedger(path) as ledger:
@@ -676,9 +681,6 @@ def test_schema_version_and_migration_hook(tmp_path: Path) -> None:
         issue(ledger, "c1")
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-    def add_notes(db: sqlite3.Connection) -> None:
-        db.execute("CREATE TABLE notes (credential_id TEXT, note TEXT)")
 
     upgraded = {**sqlite_store.MIGRATIONS, sqlite_store.SCHEMA_VERSION + 1: add_notes}
     with SQLiteLedger(path, migrations=upgraded) as ledger:
@@ -874,3 +876,125 @@ def test_integrity_detects_a_protecting_trigger_replaced_by_one_that_does_nothin
     report = issued.verify_integrity()
     assert not report.ok
     assert [p.message for p in report.problems] == ["protecting trigger events_no_delete was replaced"]
+
+
+def test_a_ledger_opened_read_only_reads_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    with pytest.raises(LedgerError, match="no ledger at"):
+        SQLiteLedger(path, read_only=True)
+    assert not path.exists()
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        issue(ledger, "c1")
+    before = path.read_bytes()
+    with open_ledger(path, read_only=True) as ledger:
+        assert kinds(ledger, "c1") == ["defined", "generated"]
+        assert ledger.verify_integrity().ok
+        with pytest.raises(LedgerError, match="open read-only"):
+            ledger.record("c1", "sealed", "sealer", sha256=sha("sealed"))
+        with pytest.raises(LedgerError, match="open read-only"):
+            ledger.define("other", DOC)
+    assert path.read_bytes() == before
+    with SQLiteLedger(path) as ledger:
+        assert kinds(ledger, "c1") == ["defined", "generated"]
+    with pytest.raises(LedgerError, match="read_only is for SQLite"):
+        open_ledger("custom://somewhere", read_only=True)
+
+
+def test_a_ledger_read_only_is_not_upgraded_but_refused(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+
+    upgraded = {**sqlite_store.MIGRATIONS, sqlite_store.SCHEMA_VERSION + 1: add_notes}
+    with pytest.raises(SchemaVersionError, match="open it once to write"):
+        SQLiteLedger(path, migrations=upgraded, read_only=True)
+    with SQLiteLedger(path) as ledger:
+        assert ledger.schema_version == sqlite_store.SCHEMA_VERSION
+    plain = tmp_path / "plain.db"
+    sqlite3.connect(plain).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(LedgerError, match="not an elmkit ledger"):
+        SQLiteLedger(plain, read_only=True)
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody (root included) can add files to: the immutable attribute."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "share"
+    folder.mkdir()
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        pytest.skip("chattr is not available")
+    yield folder
+    subprocess.run([chattr, "-i", str(folder)], check=False, capture_output=True)
+
+
+def _freeze(folder: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot make a folder immutable here: {done.stderr.strip()}")
+    try:
+        (folder / "probe").touch()
+    except OSError:
+        return
+    pytest.skip("the immutable attribute does not stop writes here")
+
+
+def test_the_cli_reads_a_ledger_in_a_folder_it_cannot_write_to(unwritable_folder: Path) -> None:
+    """An auditor's copy on a read-only share: WAL readers need a -shm file nobody can create."""
+    import json as json_module
+
+    from typer.testing import CliRunner
+
+    from elmkit.cli import _register, app
+
+    path = unwritable_folder / "ledger.sqlite"
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        issue(ledger, "c1", "2026-0001")
+    _freeze(unwritable_folder)
+    with pytest.raises(LedgerError, match="unable to open"):
+        SQLiteLedger(path)  # as every command opened it before
+    _register()
+    runner = CliRunner()
+    shown = runner.invoke(app, ["history", "c1", "--ledger", str(path), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert [e["event"] for e in json_module.loads(shown.output)["events"]] == ["defined", "generated"]
+    summary = runner.invoke(app, ["ledger", "--ledger", str(path), "--format", "json"])
+    assert summary.exit_code == 0, summary.output
+    revoked = runner.invoke(app, ["revoke", "c1", "--reason", "x", "--ledger", str(path)])
+    assert revoked.exit_code == 2, revoked.output
+    assert "this command writes to the ledger" in " ".join(revoked.output.split())
+    assert sorted(p.name for p in unwritable_folder.iterdir()) == ["ledger.sqlite"]
+
+
+def test_changes_still_in_the_wal_of_an_unwritable_folder_are_not_skipped(
+    unwritable_folder: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = unwritable_folder / "ledger.sqlite"
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+    writer = (
+        "import os, sys\n"
+        "from elmkit.ledger import SQLiteLedger\n"
+        "ledger = SQLiteLedger(sys.argv[1])\n"
+        "ledger._db.execute('PRAGMA wal_autocheckpoint = 0')\n"
+        "ledger.claim_credential('c1', 'micro-ai-101', 'learner-1')\n"
+        "os._exit(0)\n"  # ends without the checkpoint a close makes: the change stays in the WAL
+    )
+    subprocess.run([sys.executable, "-c", writer, str(path)], check=True, timeout=120)
+    wal = Path(f"{path}-wal")
+    assert wal.stat().st_size > 0
+    os.unlink(f"{path}-shm")
+    _freeze(unwritable_folder)
+    with pytest.raises(LedgerError, match=r"still in ledger\.sqlite-wal"):
+        SQLiteLedger(path, read_only=True)

@@ -449,7 +449,11 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 
 @contextmanager
-def _open_existing(path: Path) -> Iterator[LedgerStore]:
+def _open_existing(path: Path, *, reading: bool = False) -> Iterator[LedgerStore]:
+    """The ledger at ``path``, which must exist; for ``reading`` only, also from a folder or file
+    this process cannot write to."""
+    import os
+
     from elmkit.errors import ElmError
     from elmkit.ledger import open_ledger
 
@@ -457,10 +461,17 @@ def _open_existing(path: Path) -> Iterator[LedgerStore]:
         raise _fail(f"no ledger at {path} (use --ledger PATH or set {LEDGER_ENV})")
     if path.stat().st_size == 0:  # opening would make it a ledger: reading must change nothing
         raise _fail(f"{path} is empty, not a ledger")
+    writable = os.access(path, os.W_OK) and os.access(path.absolute().parent, os.W_OK)
     try:
-        store = open_ledger(path)
+        store = open_ledger(path, read_only=reading and not writable)
     except ElmError as exc:
-        raise _fail(str(exc)) from None
+        hint = (
+            ""
+            if writable
+            else " (this command writes to the ledger, and its file or folder cannot be written "
+            "to; history, ledger and status-list publish can read it there)"
+        )
+        raise _fail(f"{exc}{hint}") from None
     try:
         yield store
     except ElmError as exc:  # a ledger that cannot be read (damaged file, unknown values)
@@ -482,7 +493,7 @@ def history(
     from elmkit.ledger import credential_history, history_table
 
     console = make_console()
-    with _open_existing(ledger) as store:
+    with _open_existing(ledger, reading=True) as store:
         credential_id = _credential_of(store, credential_id, ledger)
         found = credential_history(store, credential_id)
     if output is OutputFormat.json:
@@ -517,7 +528,7 @@ def ledger_command(
     from elmkit.ledger import ledger_summary, summary_table
 
     console = make_console()
-    with _open_existing(ledger) as store:
+    with _open_existing(ledger, reading=True) as store:
         if learner is None and definition is None and state is None:
             summary = ledger_summary(store)
             if output is OutputFormat.json:

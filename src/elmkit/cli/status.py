@@ -132,7 +132,7 @@ def publish(
     from elmkit.errors import ElmError
 
     console = make_console()
-    with _open_existing(ledger) as store:
+    with _open_existing(ledger, reading=True) as store:
         try:
             signer = _signer(key, cert, p12, password)
             result = revocation.publish_status_list(

@@ -223,6 +223,10 @@ class SQLiteLedger:
     in ``BEGIN IMMEDIATE`` transactions and wait up to ``busy_timeout`` seconds for other
     writers. ``synchronous="FULL"`` makes every commit survive a power cut; ``"NORMAL"`` is faster
     and still survives a crash of the process.
+
+    ``read_only=True`` opens an existing ledger for reading only, also from a folder this
+    process cannot write to (a copy on a read-only share, say): every write raises
+    :class:`LedgerError`, and a ledger of an older schema is not upgraded but refused.
     """
 
     def __init__(
@@ -232,6 +236,7 @@ class SQLiteLedger:
         busy_timeout: float = 30.0,
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
         migrations: Mapping[int, Migration] | None = None,
+        read_only: bool = False,
     ) -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise LedgerError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
@@ -244,25 +249,87 @@ class SQLiteLedger:
         self._depth = 0
         self._pid = os.getpid()
         self._closed = False
+        self.read_only = read_only
         if self.path != ":memory:" and not Path(self.path).parent.is_dir():
             raise LedgerError(f"ledger directory does not exist: {Path(self.path).parent}")
         try:
-            self._db = sqlite3.connect(
-                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            if read_only:
+                self._db = self._connect_read_only()
+            else:
+                self._db = sqlite3.connect(
+                    self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+                )
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open ledger {self.path}: {exc}") from exc
         self._db.row_factory = sqlite3.Row
         try:
             with self._errors("cannot open ledger"):
-                self._configure(synchronous)
-                self._migrate()
+                if read_only:
+                    self._check_schema()
+                else:
+                    self._configure(synchronous)
+                    self._migrate()
         except BaseException:
             self._db.close()
             self._closed = True
             raise
 
     # connection management
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A read-only connection; immutable when the folder cannot take the shared-memory file
+        a WAL reader needs (which no writer then has either), unless changes wait in the WAL."""
+        path = Path(self.path)
+        if self.path == ":memory:" or not path.is_file():
+            raise LedgerError(f"no ledger at {self.path} to read")
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+
+        def connect(query: str) -> sqlite3.Connection:
+            db = sqlite3.connect(
+                uri + query,
+                uri=True,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the file
+            except BaseException:
+                db.close()
+                raise
+            return db
+
+        try:
+            return connect("")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorname != "SQLITE_CANTOPEN":
+                raise
+            wal = Path(f"{self.path}-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise LedgerError(
+                    f"cannot read ledger {self.path}: its latest changes are still in {wal.name}, "
+                    "and this folder cannot be written to; open it once where it can be written "
+                    "(any elmkit command that writes to it) to fold them in, or copy both files"
+                ) from exc
+            return connect("&immutable=1")
+
+    def _check_schema(self) -> None:
+        """A read-only ledger must already be of this version's schema."""
+        self._check_application_id()
+        current, target = self._user_version(), max(self._migrations, default=0)
+        if current == 0:
+            raise LedgerError(f"{self.path} is not an elmkit ledger")
+        if current < target:
+            raise SchemaVersionError(
+                f"ledger {self.path} has schema version {current} and is open read-only; open it "
+                f"once to write (any elmkit command that writes to it) to upgrade it to {target}"
+            )
+        if current > target:
+            raise SchemaVersionError(
+                f"ledger {self.path} has schema version {current}; this elmkit knows up to "
+                f"{target}"
+            )
 
     def _configure(self, synchronous: str) -> None:
         db = self._db
@@ -354,6 +421,8 @@ class SQLiteLedger:
         """Run the block in one write transaction; nested blocks become savepoints."""
         with self._lock:
             db = self._conn()
+            if self.read_only:
+                raise LedgerError(f"ledger {self.path} is open read-only: nothing is written")
             if self._depth == 0:
                 with self._errors("cannot start a ledger transaction"):
                     db.execute("BEGIN IMMEDIATE")

@@ -196,25 +196,28 @@ def _sqlite_path(url: str) -> str:
     return rest[3:]
 
 
-def open_ledger(url_or_path: str | Path) -> LedgerStore:
+def open_ledger(url_or_path: str | Path, *, read_only: bool = False) -> LedgerStore:
     """Open (creating if needed) the ledger at a path or URL.
 
     ``sqlite:///ledger.db`` is relative to the working directory, ``sqlite:////var/x.db`` is
     absolute (the SQLAlchemy convention); a plain path opens a SQLite file. Other schemes are
-    served by factories added with :func:`register_store`.
+    served by factories added with :func:`register_store`. ``read_only`` opens an existing
+    SQLite ledger for reading only (see :class:`~elmkit.ledger.sqlite.SQLiteLedger`).
     """
     from elmkit.ledger.sqlite import SQLiteLedger
 
     if isinstance(url_or_path, os.PathLike):
-        return SQLiteLedger(Path(url_or_path))
+        return SQLiteLedger(Path(url_or_path), read_only=read_only)
     if not isinstance(url_or_path, str) or not url_or_path.strip():
         raise LedgerError(f"a ledger is named by a path or URL, not {url_or_path!r}")
     text = url_or_path
     if text[:7].lower() == "sqlite:":
-        return SQLiteLedger(_sqlite_path(text))
+        return SQLiteLedger(_sqlite_path(text), read_only=read_only)
     scheme, sep, _ = text.partition("://")
     if not sep or "/" in scheme or "\\" in scheme or len(scheme) < 2:
-        return SQLiteLedger(text)
+        return SQLiteLedger(text, read_only=read_only)
+    if read_only:
+        raise LedgerError(f"read_only is for SQLite ledgers; {scheme} stores open as they do")
     scheme = scheme.lower()
     factory = _FACTORIES.get(scheme) or _FACTORIES.get(scheme.split("+", 1)[0])
     if factory is None:
