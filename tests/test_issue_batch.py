@@ -440,6 +440,46 @@ def test_revoked_credentials_are_not_produced_again(tmp_path: Path) -> None:
     assert result.exit_code == 0  # type: ignore[attr-defined]
 
 
+def test_files_of_credentials_withdrawn_since_leave_the_delivered_folders(tmp_path: Path) -> None:
+    """A revoked (or suspended) credential's files must not wait in credentials/ or europass/
+    to be uploaded by hand; an unsuspended one is written there again."""
+    import zipfile
+
+    definition = definition_file(tmp_path)
+    ledger = tmp_path / "ledger.sqlite"
+    results = write_csv(tmp_path / "r.csv", learner_rows(3))
+    out = tmp_path / "out"
+    _issue(definition, results, out, ledger=ledger)
+    files = {r["learner_id"]: (r["file"], r["upload_file"]) for r in read_manifest(out)}
+    course = load_definition(definition)
+    sealed = out / "sealed" / (Path(files["E00001"][0]).stem + ".json")
+    sealed.parent.mkdir()
+    sealed.write_bytes(b"{}")  # as issue --seal leaves it
+    kept = (out / files["E00001"][0]).read_bytes()
+    with open_ledger(ledger) as store:
+        store.record(credential_id(course, "E00001"), "revoked", "registrar")
+        store.record(credential_id(course, "E00002"), "suspended", "registrar")
+    _issue(definition, results, out, ledger=ledger)
+    rows = {r["learner_id"]: r for r in read_manifest(out)}
+    for learner in ("E00001", "E00002"):
+        assert rows[learner]["state"] == "skipped"
+        assert rows[learner]["reasons"][1].startswith("moved to withdrawn/")
+        for name in files[learner]:
+            assert not (out / name).exists()
+            assert (out / "withdrawn" / name).is_file()
+    assert not sealed.exists() and (out / "withdrawn/sealed" / sealed.name).is_file()
+    assert (out / "withdrawn" / files["E00001"][0]).read_bytes() == kept
+    with zipfile.ZipFile(next(out.glob("*.zip"))) as bundle:
+        assert not any("E00001" in n or "E00002" in n for n in bundle.namelist())
+    with open_ledger(ledger) as store:
+        store.record(credential_id(course, "E00002"), "unsuspended", "registrar")
+    _issue(definition, results, out, ledger=ledger)
+    rows = {r["learner_id"]: r for r in read_manifest(out)}
+    assert rows["E00002"]["state"] == "issued"
+    assert all((out / name).is_file() for name in files["E00002"])
+    assert rows["E00001"]["reasons"] == ["the credential is revoked in the ledger"]
+
+
 def test_module_of_a_degree_is_part_of_the_programme(tmp_path: Path) -> None:
     definition = definition_file(
         tmp_path,

@@ -70,6 +70,9 @@ __all__ = [
 CREDENTIALS_DIR = "credentials"
 #: Folder of the Europass upload files (``{"credential": …, "deliveryDetails": …}``).
 UPLOAD_DIR = "europass"
+#: Folder the files of a credential revoked or suspended since it was written are moved to (by
+#: the next run), out of the folders that are delivered; kept in the same layout.
+WITHDRAWN_DIR = "withdrawn"
 #: How many non-issued rows :class:`BatchResult` keeps for display (the manifest has them all).
 MAX_PROBLEMS = 500
 
@@ -671,17 +674,46 @@ class _Batch:
             if existing is not None:
                 slot.claimed = True
                 if existing.state.value in ("revoked", "suspended"):
-                    slot.done = self._row(
-                        slot,
-                        RowState.SKIPPED,
-                        reasons=(f"the credential is {existing.state.value} in the ledger",),
-                    )
+                    reasons = [f"the credential is {existing.state.value} in the ledger"]
+                    reasons.extend(self._withdraw(slot.stem))
+                    slot.done = self._row(slot, RowState.SKIPPED, reasons=tuple(reasons))
                     return None
                 stored, slot.exported_sha = self._recorded(slot.credential_id)
                 if stored:  # a credential issued before keeps its date, valid_from or not
                     when = datetime.fromisoformat(stored)
         slot.valid_from = when
         return _Job(slot.row, slot.learner, when)
+
+    def _withdraw(self, stem: str) -> list[str]:
+        """Move a credential's files out of the delivered folders, into :data:`WITHDRAWN_DIR`
+        (an unsuspended credential is written again by the run after); what was done, to say."""
+        from elmkit.microcredentials.files import _fsync_dir
+        from elmkit.microcredentials.sealing import SEALED_DIR
+
+        moved: list[str] = []
+        said: list[str] = []
+        for name in (
+            f"{CREDENTIALS_DIR}/{stem}.jsonld",
+            f"{UPLOAD_DIR}/{stem}.json",
+            f"{SEALED_DIR}/{stem}.json",
+        ):
+            source = self.out / name
+            if not source.is_file():
+                continue
+            target = self.out / WITHDRAWN_DIR / name
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+            except OSError as exc:
+                said.append(f"{name} could not be moved ({exc.strerror or exc}): do not deliver it")
+                continue
+            if self.durable:
+                _fsync_dir(source.parent)
+                _fsync_dir(target.parent)
+            moved.append(name)
+        if moved:
+            said.insert(0, f"moved to {WITHDRAWN_DIR}/, not to be delivered: {', '.join(moved)}")
+        return said
 
     def _row(self, slot: _Slot, state: RowState, **extra: Any) -> ManifestRow:
         learner = slot.learner
