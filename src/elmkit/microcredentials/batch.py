@@ -704,6 +704,8 @@ class _Batch:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(source, target)
+            except FileNotFoundError:
+                continue  # another run moved it meanwhile
             except OSError as exc:
                 said.append(f"{name} could not be moved ({exc.strerror or exc}): do not deliver it")
                 continue
