@@ -14,6 +14,7 @@ import elmkit
 from elmkit import revocation
 from elmkit.errors import ElmError
 from elmkit.ledger import open_ledger
+from elmkit.ledger.errors import UnknownCredentialError
 from elmkit.microcredentials import (
     LearnerResult,
     MicroCredential,
@@ -102,10 +103,10 @@ def issue_and_seal(tmp_path: Path, pki: Any) -> tuple[Path, str, Path]:
     return out, credential.id, ledger_path
 
 
-def publish(ledger_path: Path, status_dir: Path, signer: Any = None) -> None:
+def publish(ledger_path: Path, status_dir: Path, signer: Any = None, **options: Any) -> None:
     with open_ledger(ledger_path) as ledger:
         revocation.publish_status_list(
-            ledger, LIST_URL, status_dir / "revocation-1.json", signer=signer
+            ledger, LIST_URL, status_dir / "revocation-1.json", signer=signer, **options
         )
 
 
@@ -334,7 +335,9 @@ def test_a_list_sealed_by_another_organisation_clears_nothing(tmp_path: Path, pk
         forged.claim_credential(credential_id, record.definition_id, record.learner_id)
         for entry in source.status_entries_for(credential_id):
             forged.reserve_index(entry.list_url, entry.index, credential_id, entry.purpose)
-    publish(forged_ledger, status_dir, other.signer())
+    with pytest.raises(revocation.RevocationError, match="organizationIdentifier is VATES-B0"):
+        publish(forged_ledger, status_dir, other.signer())
+    publish(forged_ledger, status_dir, other.signer(), allow_other_sealer=True)
     result = elmkit.verify(sealed, trust=[*anchors, *other.trust_anchors], fetcher=fetcher)
     step = revocation_step(result)
     assert step.status.value == "ERROR" and step.code == "seal-invalid", step
@@ -381,3 +384,94 @@ def test_an_index_given_meanwhile_by_another_process_is_the_credential_s_index(
         monkeypatch.setattr(LedgerIndexStore, "held_by", not_yet)
         entry = revocation.assign_status(credential, ledger, LIST_URL)
     assert str((entry.__pydantic_extra__ or {}).get("statusListIndex")) == "4242"
+
+
+def other_learner(ledger: Any, learner_id: str = "2026-0043") -> Any:
+    learner = LearnerResult(learner_id=learner_id, given_name="Pau", family_name="Roig", passed=True)
+    credential = build_credential(
+        definition(),
+        learner,
+        valid_from=datetime(2026, 12, 1, tzinfo=UTC),
+        display_images=display_images(definition(), learner),
+    )
+    ledger.claim_credential(credential.id, definition().id, learner_id)
+    return credential
+
+
+def test_revoking_a_suspended_credential_keeps_it_suspended_on_its_list(
+    tmp_path: Path, pki: Any
+) -> None:
+    """Its only status entry is for suspension: clearing the bit on revocation made it valid."""
+    suspension_url = "https://credenciales.uprueba.example/status/suspension-1"
+    ledger_path = tmp_path / "ledger.sqlite"
+    status_dir = tmp_path / "status"
+    with open_ledger(ledger_path) as ledger:
+        ledger.define(definition().id, definition().model_dump(mode="json"), title="IA")
+        credential = other_learner(ledger)
+        revocation.assign_status(credential, ledger, suspension_url, purpose="suspension")
+        sealed = elmkit.seal(credential, pki.signer())
+        ledger.record(credential.id, "generated", "test", sha256="0" * 64)
+        revocation.suspend(ledger, credential.id, reason="under investigation")
+        assert revocation.lists_showing(ledger, credential.id, "revocation") == [suspension_url]
+        revocation.revoke(ledger, credential.id, reason="fraud confirmed")  # no record_only
+        published = revocation.publish_status_list(
+            ledger, suspension_url, status_dir / "suspension-1", purpose="suspension",
+            signer=pki.signer(),
+        )
+    assert published.set_indexes == 1
+    result = elmkit.verify(
+        sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir)
+    )
+    step = revocation_step(result)
+    assert step.status.value == "ERROR" and step.code == "suspended", step
+
+
+def test_status_entries_keep_one_issuer_and_a_valid_url(tmp_path: Path, pki: Any) -> None:
+    _sealed, _credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    with open_ledger(ledger_path) as ledger:
+        credential = other_learner(ledger)
+        with pytest.raises(ElmError, match="no fragment or whitespace"):
+            revocation.assign_status(credential, ledger, LIST_URL + " 2")
+        assert ledger.status_entries_for(credential.id) == []
+        credential.issuer.id = "https://another-university.example/org"
+        with pytest.raises(revocation.RevocationError, match="give each issuer its own list"):
+            revocation.assign_status(credential, ledger, LIST_URL)
+        assert ledger.status_entries_for(credential.id) == []
+        with pytest.raises(UnknownCredentialError):
+            revocation.revoke(ledger, "2026-9999", reason="typo")
+        # a ledger that already mixes issuers on one list (written by an earlier version)
+        other_course = definition().model_copy(update={"id": "other-course"})
+        other_course.awarding_body = other_course.awarding_body.model_copy(
+            update={"vat_id": "Q0000001H", "eidas_id": "VATES-Q0000001H"}
+        )
+        ledger.define(other_course.id, other_course.model_dump(mode="json"), title="other")
+        ledger.claim_credential("urn:credential:other", other_course.id, "2026-0050")
+        ledger.reserve_index(LIST_URL, 7, "urn:credential:other", "revocation")
+        issuer = revocation.issuer_for_list
+        assert issuer(ledger, LIST_URL) is None
+        with pytest.raises(revocation.RevocationError, match="several issuers"):
+            revocation.publish_status_list(
+                ledger, LIST_URL, tmp_path / "l.json", issuer=credential.issuer.id
+            )
+    assert not (tmp_path / "l.json").exists()
+
+
+def test_a_published_list_is_valid_from_its_publication(tmp_path: Path, pki: Any) -> None:
+    from datetime import timedelta
+
+    sealed, _credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    status_dir = tmp_path / "status"
+    publish(
+        ledger_path, status_dir, pki.signer(),
+        valid_from=(datetime.now(UTC) - timedelta(days=45)).isoformat(),
+    )
+    step = revocation_step(
+        elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir))
+    )
+    assert step.status.value == "OK", step
+    with pytest.raises(revocation.RevocationError, match="expired when published"):
+        publish(ledger_path, status_dir, valid_until=datetime.now(UTC) - timedelta(days=1))
+    with pytest.raises(revocation.RevocationError, match="time zone"):
+        publish(ledger_path, status_dir, valid_from=datetime(2026, 9, 1))
+    with pytest.raises(revocation.RevocationError, match="not an ISO 8601"):
+        publish(ledger_path, status_dir, valid_from="1 September")

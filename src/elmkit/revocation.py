@@ -72,6 +72,8 @@ def assign_status(
     if credential.id is None:
         raise RevocationError("the credential needs an id before it gets a status entry")
     wanted = _purpose(purpose)
+    # the entry's URL is checked before an index is reserved for it, for good
+    elm_status_entry(list_url, 0, purpose)  # type: ignore[arg-type]
     store = LedgerIndexStore(ledger, list_url, wanted)
     index = store.held_by(credential.id)
     if index is None:
@@ -81,6 +83,7 @@ def assign_status(
                 f"{list_url} is a {other.value} list (its entries say so): {wanted.value} "
                 "entries need a list of their own, at another URL"
             )
+        _refuse_another_issuer(ledger, list_url, credential)
         try:
             index = RandomIndexAllocator(store, size).allocate(reserve=store.reserver(credential.id))
         except ConflictError:
@@ -91,6 +94,24 @@ def assign_status(
     node = CredentialStatus.model_validate(elm_status_entry(list_url, index, purpose))  # type: ignore[arg-type]
     credential.credential_status = node
     return node
+
+
+def _refuse_another_issuer(
+    ledger: LedgerStore, list_url: str, credential: EuropeanDigitalCredential
+) -> None:
+    """A list has one issuer: verifiers refuse a list whose issuer is not the credential's."""
+    issuer = credential.issuer
+    issuer_id = issuer if isinstance(issuer, str) else getattr(issuer, "id", None)
+    first = next(iter(ledger.status_entries(list_url)), None)
+    if first is None or issuer_id is None:
+        return
+    issuers = _list_issuers(ledger, list_url, first_only=True)
+    if issuers and issuer_id not in {found.id for found in issuers}:
+        raise RevocationError(
+            f"the credentials on {list_url} are issued by {issuers[0].id}, not {issuer_id}: "
+            "verifiers reject a list whose issuer is not the credential's; give each issuer "
+            "its own list"
+        )
 
 
 def _other_purpose_on(
@@ -110,15 +131,24 @@ def _record(ledger: LedgerStore, credential_id: str, event: str, actor: str, rea
 
 
 def lists_showing(ledger: LedgerStore, credential_id: str, purpose: str) -> list[str]:
-    """The status lists on which ``credential_id`` holds an entry for ``purpose``: where a
-    revocation (or suspension) of it becomes visible once the list is published."""
+    """The status lists where a revocation (``purpose="revocation"``) or a suspension of
+    ``credential_id`` becomes visible once they are published: its entries for that purpose
+    and, for a revocation, its suspension entries too (a revoked credential stays suspended on
+    them for good, since it has no other way to show it)."""
     wanted = _purpose(purpose)
-    return [e.list_url for e in ledger.status_entries_for(credential_id) if e.purpose == wanted]
+    shown = {wanted, StatusPurpose.SUSPENSION}
+    if wanted is StatusPurpose.SUSPENSION:
+        shown = {wanted}
+    return [e.list_url for e in ledger.status_entries_for(credential_id) if e.purpose in shown]
 
 
 def _visible_change(
     ledger: LedgerStore, credential_id: str, purpose: str, record_only: bool
 ) -> None:
+    if ledger.get_credential(credential_id) is None:
+        from elmkit.ledger.errors import UnknownCredentialError
+
+        raise UnknownCredentialError(f"no credential {credential_id!r} in the ledger")
     if record_only or lists_showing(ledger, credential_id, purpose):
         return
     raise RevocationError(
@@ -138,8 +168,9 @@ def revoke(
 ) -> None:
     """Record a revocation (permanent); the next published list shows it.
 
-    Refused (:class:`RevocationError`, nothing recorded) when the credential holds no
-    revocation entry on a status list, unless ``record_only``.
+    A credential that holds a suspension entry (and no revocation entry) is shown suspended on
+    that list from then on, for good. Refused (:class:`RevocationError`, nothing recorded) when
+    the credential holds no entry on a status list, unless ``record_only``.
     """
     _visible_change(ledger, credential_id, "revocation", record_only)
     _record(ledger, credential_id, "revoked", actor, reason)
@@ -173,18 +204,24 @@ def _purpose(purpose: str) -> StatusPurpose:
     return StatusPurpose(purpose)
 
 
-def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
-    """The issuer id of the credentials on a list, from the definitions the ledger keeps.
+@dataclass(frozen=True, slots=True)
+class _ListIssuer:
+    id: str
+    eidas: str | None
 
-    ``None`` when the list holds no credential, a definition is not a micro-credential
-    definition, or the credentials have different issuers.
-    """
+
+def _list_issuers(
+    ledger: LedgerStore, list_url: str, *, first_only: bool = False
+) -> list[_ListIssuer] | None:
+    """The issuers of the credentials on a list (of its first one only, with ``first_only``),
+    from the definitions the ledger keeps; ``None`` when one cannot be told (a definition that
+    is missing or not a micro-credential definition)."""
     from pydantic import ValidationError
 
     from elmkit.microcredentials import organisation
     from elmkit.microcredentials.batch import definition_from_document
 
-    issuers: set[str] = set()
+    issuers: dict[str, _ListIssuer] = {}
     seen: set[tuple[str, str]] = set()
     for entry in ledger.status_entries(list_url):
         record = ledger.get_credential(entry.credential_id)
@@ -198,11 +235,55 @@ def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
             course = definition_from_document(definition.document)
         except ValidationError:
             return None
-        issuer_id = organisation(course.issuing_body).id
+        body = course.issuing_body
+        issuer_id = organisation(body).id
         if issuer_id is None:
             return None
-        issuers.add(issuer_id)
-    return issuers.pop() if len(issuers) == 1 else None
+        issuers.setdefault(issuer_id, _ListIssuer(issuer_id, body.eidas_id))
+        if first_only:
+            break
+    return list(issuers.values())
+
+
+def issuer_for_list(ledger: LedgerStore, list_url: str) -> str | None:
+    """The issuer id of the credentials on a list, from the definitions the ledger keeps.
+
+    ``None`` when the list holds no credential, a definition is not a micro-credential
+    definition, or the credentials have different issuers.
+    """
+    issuers = _list_issuers(ledger, list_url)
+    return issuers[0].id if issuers is not None and len(issuers) == 1 else None
+
+
+def _moment(value: datetime | str | None, what: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise RevocationError(f"{what} is not an ISO 8601 date-time: {value!r}") from None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise RevocationError(f"{what} must be a date-time with a time zone, not {value!r}")
+    return value
+
+
+def _refuse_another_sealer(signer: Any, issuers: list[_ListIssuer] | None, list_url: str) -> None:
+    """Verifiers take a sealed list only from the credentials' issuer: the seal certificate's
+    organizationIdentifier must be the issuer's eIDAS identifier."""
+    from elmkit.sealing.certs import signer_info
+
+    expected = {found.eidas for found in issuers or () if found.eidas}
+    chain = getattr(signer, "certificate_chain", None)
+    if not expected or not chain:
+        return
+    sealer = signer_info(chain[0]).organization_identifier
+    if sealer not in expected:
+        raise RevocationError(
+            f"the seal certificate's organizationIdentifier is {sealer or '(none)'}, but the "
+            f"credentials on {list_url} are issued by {', '.join(sorted(expected))}: verifiers "
+            "reject a list not sealed by the credentials' issuer"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +309,7 @@ def publish_status_list(
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
     valid_for: timedelta | None = DEFAULT_LIST_VALIDITY,
+    allow_other_sealer: bool = False,
 ) -> PublishedList:
     """Write the status list credential for ``list_url`` to ``out`` (atomically).
 
@@ -237,9 +319,16 @@ def publish_status_list(
     list is sealed as a JAdES envelope. Refused when the entries on ``list_url`` are all for
     the other purpose: that list would replace the one their verifiers read.
 
-    The list expires ``valid_for`` after it is published (``valid_until`` gives the moment
-    itself; ``valid_for=None`` and no ``valid_until``: never): a copy kept from before a
-    revocation cannot then pass for the current list for ever. Publish again before it expires.
+    The list expires ``valid_for`` after it is published, or after ``valid_from`` when that is
+    later (``valid_until`` gives the moment itself; ``valid_for=None`` and no ``valid_until``:
+    never): a copy kept from before a revocation cannot then pass for the current list for
+    ever. Publish again before it expires. ``valid_from``/``valid_until`` take a date-time with
+    a time zone or its ISO 8601 text.
+
+    Verifiers take a list only from the credentials' issuer: credentials of several issuers on
+    one list are refused, and so is a ``signer`` whose certificate's organizationIdentifier is
+    not the issuer's eIDAS identifier (when the definitions give one), unless
+    ``allow_other_sealer``.
     """
     wanted = _purpose(purpose)
     other = _other_purpose_on(ledger, list_url, wanted)
@@ -248,11 +337,26 @@ def publish_status_list(
             f"the entries on {list_url} are {other.value} entries: a {wanted.value} list there "
             f"would replace the {other.value} list their verifiers read"
         )
+    published = datetime.now(UTC).replace(microsecond=0)
+    valid_from = _moment(valid_from, "valid_from")
+    valid_until = _moment(valid_until, "valid_until")
     if valid_until is None and valid_for is not None:
         if not isinstance(valid_for, timedelta) or valid_for <= timedelta(0):
             raise RevocationError(f"valid_for must be a positive timedelta, not {valid_for!r}")
-        valid_until = (valid_from or datetime.now(UTC)).replace(microsecond=0) + valid_for
-    found = issuer_for_list(ledger, list_url)
+        valid_until = max(published, valid_from or published) + valid_for
+    if valid_until is not None and valid_until <= published:
+        raise RevocationError(
+            f"valid_until {valid_until.isoformat()} has passed: the list would be expired when "
+            "published"
+        )
+    issuers = _list_issuers(ledger, list_url)
+    if issuers is not None and len(issuers) > 1:
+        raise RevocationError(
+            f"credentials of several issuers hold entries on {list_url} "
+            f"({', '.join(sorted(found.id for found in issuers))}): verifiers reject a list whose "
+            "issuer is not the credential's, so no one list can serve them all"
+        )
+    found = issuers[0].id if issuers else None
     if issuer is None:
         if found is None:
             if next(iter(ledger.status_entries(list_url)), None) is None:
@@ -270,6 +374,8 @@ def publish_status_list(
             f"the credentials on {list_url} were issued by {found}, not {issuer_id}: verifiers "
             "would reject the list"
         )
+    if signer is not None and not allow_other_sealer:
+        _refuse_another_sealer(signer, issuers, list_url)
     indexes = ledger.revoked_indexes(list_url, purpose)
     bits = StatusList.from_indexes(indexes, size=size)
     document = status_list_credential(

@@ -125,6 +125,13 @@ def publish(
             min=1, help="Days the list is valid; publish again before they run out (default: 30)"
         ),
     ] = 30,
+    allow_other_sealer: Annotated[
+        bool,
+        typer.Option(
+            help="Seal even when the certificate's organizationIdentifier is not the credentials' "
+            "issuer's eIDAS identifier (verifiers will refuse the list)"
+        ),
+    ] = False,
 ) -> None:
     """Write the status list credential, sealed when a seal is given."""
     from elmkit import revocation
@@ -143,6 +150,7 @@ def publish(
                 purpose=purpose,
                 signer=signer,
                 valid_for=timedelta(days=valid_days),
+                allow_other_sealer=allow_other_sealer,
             )
         except (ElmError, OSError, ValueError) as exc:
             show(console, "[red]{}[/]", describe_error(exc))

@@ -123,10 +123,13 @@ ALLOWED_FROM: Mapping[EventType, frozenset[CredentialState]] = {
 }
 """The states from which each event may be recorded (``defined`` only starts a credential)."""
 
-PURPOSE_STATES: Mapping[StatusPurpose, CredentialState] = {
-    StatusPurpose.REVOCATION: CredentialState.REVOKED,
-    StatusPurpose.SUSPENSION: CredentialState.SUSPENDED,
+PURPOSE_STATES: Mapping[StatusPurpose, frozenset[CredentialState]] = {
+    StatusPurpose.REVOCATION: frozenset({CredentialState.REVOKED}),
+    StatusPurpose.SUSPENSION: frozenset({CredentialState.SUSPENDED, CredentialState.REVOKED}),
 }
+"""The states whose credentials have their bit set on a list of each purpose. A revoked
+credential stays suspended for good on a suspension list: it may have no other entry to show its
+revocation, and clearing its bit would make it valid again."""
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of a credential's first event."""

@@ -1063,14 +1063,15 @@ class SQLiteLedger:
         return [_status_entry(row) for row in rows]
 
     def revoked_indexes(self, list_url: str, purpose: StatusPurpose | str) -> set[int]:
-        """Indexes to set in a status list: credentials now revoked (revocation lists) or
-        suspended (suspension lists)."""
+        """Indexes to set in a status list: credentials now revoked (revocation lists), or
+        suspended or revoked (suspension lists; see :data:`PURPOSE_STATES`)."""
         kind = _purpose(purpose)
+        states = sorted(state.value for state in PURPOSE_STATES[kind])
         rows = self._rows(
             "SELECT s.idx FROM status_entries AS s JOIN credentials AS c"
             " ON c.credential_id = s.credential_id"
-            " WHERE s.list_url = ? AND s.purpose = ? AND c.state = ?",
-            (list_url, kind.value, PURPOSE_STATES[kind].value),
+            f" WHERE s.list_url = ? AND s.purpose = ? AND c.state IN ({', '.join('?' * len(states))})",
+            (list_url, kind.value, *states),
         )
         return {int(row["idx"]) for row in rows}
 
