@@ -3,6 +3,7 @@
 Runs after :func:`~elmkit.microcredentials.issue_batch`: it reads the batch manifest, optionally
 gives each credential a status-list entry (revocation), seals it (``edc-ap`` at the ``sealed``
 stage must pass first) and writes ``sealed/<name>.json``, recording ``sealed`` in the ledger.
+Credentials the ledger holds as revoked or suspended are not sealed.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from elmkit.errors import ElmError, ModelError
-from elmkit.ledger import LedgerStore, open_ledger
-from elmkit.microcredentials.files import atomic_write
+from elmkit.ledger import LedgerError, LedgerStore, UnknownCredentialError, open_ledger
+from elmkit.microcredentials.files import AtomicWriter, atomic_write
 from elmkit.microcredentials.manifest import read_manifest
 from elmkit.model import EuropeanDigitalCredential
 
 __all__ = ["SealedBatch", "seal_batch"]
 
 SEALED_DIR = "sealed"
+#: Ledger states of credentials that are not sealed: withdrawn, or sealed already.
+_WITHDRAWN = ("revoked", "suspended")
+_SEALED = ("sealed", "sent")
 
 
 @dataclass(slots=True)
@@ -36,6 +40,10 @@ class SealedBatch:
     now: their seal cannot change, so that list cannot revoke them."""
     failed: list[tuple[str, str]] = field(default_factory=list)
     """``(credential id, reason)`` for credentials that could not be sealed."""
+    withdrawn: list[tuple[str, str]] = field(default_factory=list)
+    """``(credential id, state)`` for credentials not sealed because the ledger holds them as
+    revoked or suspended: nothing was written for them (a sealed file they already had is left
+    as it was, until ``issue`` moves it to ``withdrawn/``). Not a failure."""
 
     @property
     def ok(self) -> bool:
@@ -59,9 +67,10 @@ def seal_batch(
     ``signer`` is an :mod:`elmkit.sealing` signer (PKCS#12, PEM, HSM…). With ``status_list_url``
     each credential gets a ``credentialStatus`` entry on that list before sealing (its index comes
     from the ledger, so sealing again keeps it). Credentials already sealed according to the ledger
-    are skipped; a credential that fails the sealed-stage checks, or whose issuer's eIDAS
-    identifier is not the seal certificate's organizationIdentifier (unless
-    ``allow_other_sealer``), is reported, not sealed.
+    are skipped; revoked or suspended ones are not sealed (``withdrawn``). A credential that fails
+    the sealed-stage checks, whose issuer's eIDAS identifier is not the seal certificate's
+    organizationIdentifier (unless ``allow_other_sealer``), or whose sealing the ledger cannot
+    record, is reported in ``failed`` and keeps the sealed file it had, if any.
     """
     from elmkit.api import seal
     from elmkit.revocation import assign_status
@@ -75,42 +84,122 @@ def seal_batch(
             if row.get("state") != "issued":
                 continue
             credential_id = row["credential_id"]
-            record = store.get_credential(credential_id)
-            if record is not None and record.state in ("sealed", "sent"):
-                outcome.already += 1
-                if status_list_url is not None and not any(
-                    entry.list_url == status_list_url
-                    for entry in store.status_entries_for(credential_id)
-                ):
-                    outcome.without_status.append(credential_id)
-                continue
             source = folder / row["file"]
             target = folder / SEALED_DIR / (Path(row["file"]).stem + ".json")
             try:
-                credential = load(source)
-                if not isinstance(credential, EuropeanDigitalCredential):
-                    raise ModelError(f"{source.name} is not a European Digital Credential")
-                if status_list_url is not None:
-                    assign_status(credential, store, status_list_url)
-                sealed = seal(
-                    credential, signer, level=level, tsa=tsa, allow_other_sealer=allow_other_sealer
+                held: str | None = _state(store, credential_id)
+                if held not in _WITHDRAWN + _SEALED:
+                    credential = load(source)
+                    if not isinstance(credential, EuropeanDigitalCredential):
+                        raise ModelError(f"{source.name} is not a European Digital Credential")
+                    if status_list_url is not None:
+                        assign_status(credential, store, status_list_url)
+                    sealed = seal(
+                        credential,
+                        signer,
+                        level=level,
+                        tsa=tsa,
+                        allow_other_sealer=allow_other_sealer,
+                    )
+                    held = _write_recorded(
+                        store,
+                        credential_id,
+                        target,
+                        sealed,
+                        actor=actor,
+                        detail={"file": str(target.relative_to(folder)), "level": level},
+                    )
+                listed = (
+                    held not in _SEALED
+                    or status_list_url is None
+                    or any(
+                        entry.list_url == status_list_url
+                        for entry in store.status_entries_for(credential_id)
+                    )
                 )
-            except ElmError as exc:
+            except (ElmError, OSError) as exc:
                 outcome.failed.append((credential_id, str(exc)))
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, sealed)
+            if held is None:
+                outcome.sealed.append(target)
+                if progress is not None:
+                    progress(1)
+            elif held in _WITHDRAWN:
+                outcome.withdrawn.append((credential_id, held))
+            else:
+                outcome.already += 1
+                if not listed:
+                    outcome.without_status.append(credential_id)
+    finally:
+        if store is not ledger:
+            store.close()
+    return outcome
+
+
+def _state(store: LedgerStore, credential_id: str) -> str:
+    """The credential's state in the ledger; :class:`UnknownCredentialError` if it has none."""
+    record = store.get_credential(credential_id)
+    if record is None:
+        raise UnknownCredentialError(
+            f"{credential_id} is not in this ledger: seal with the ledger the batch was issued with"
+        )
+    return str(record.state)
+
+
+def _write_recorded(
+    store: LedgerStore,
+    credential_id: str,
+    target: Path,
+    sealed: bytes,
+    *,
+    actor: str,
+    detail: dict[str, Any],
+) -> str | None:
+    """Write ``sealed`` to ``target`` and record ``sealed`` in the ledger: both, or neither.
+
+    The seal goes to a temporary file, moved over ``target`` inside the ledger transaction that
+    records it, once the state is checked again there; if the ledger then fails to commit, the
+    file ``target`` held before is put back. Returns None, or the state (revoked, suspended,
+    sealed) another process gave the credential meanwhile, in which case nothing is written.
+    """
+    previous = target.read_bytes() if target.is_file() else None
+    writer = AtomicWriter(target)
+    replaced = False
+    try:
+        writer.write(sealed)
+        with store.transaction():
+            state = _state(store, credential_id)
+            if state in _WITHDRAWN + _SEALED:
+                return state
             store.record(
                 credential_id,
                 "sealed",
                 actor,
                 sha256=hashlib.sha256(sealed).hexdigest(),
-                detail={"file": str(target.relative_to(folder)), "level": level},
+                detail=detail,
             )
-            outcome.sealed.append(target)
-            if progress is not None:
-                progress(1)
+            writer.commit()
+            replaced = True
+    except BaseException as exc:
+        if replaced:
+            _put_back(target, previous, exc)
+        raise
     finally:
-        if store is not ledger:
-            store.close()
-    return outcome
+        writer.abort()
+    return None
+
+
+def _put_back(target: Path, previous: bytes | None, cause: BaseException) -> None:
+    """Give ``target`` back the content it had before a sealing the ledger did not record."""
+    try:
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            atomic_write(target, previous)
+    except OSError as exc:
+        if not isinstance(cause, Exception):
+            return  # an interrupt stops the batch anyway
+        raise LedgerError(
+            f"{cause}; {target.name} holds a seal the ledger does not record and could not be "
+            f"put back as it was ({exc.strerror or exc}): do not deliver it"
+        ) from cause

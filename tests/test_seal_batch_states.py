@@ -1,0 +1,265 @@
+"""Sealing a batch against the ledger's states: revoked or suspended credentials are not sealed,
+the others still are, and a sealing the ledger does not record leaves no new sealed file."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from elmkit.ledger import LedgerError, SQLiteLedger, open_ledger
+from elmkit.microcredentials.batch import issue_batch
+from elmkit.microcredentials.files import TEMP_PREFIX
+from elmkit.microcredentials.sealing import SealedBatch, seal_batch
+from elmkit.sealing import TestPKI, create_test_pki
+from test_issue_support import (
+    VALID_FROM,
+    definition_file,
+    learner_rows,
+    read_manifest,
+    require_serializers,
+    write_csv,
+)
+
+LIST_URL = "https://credencials.uvallfosca.example/status/rev-1"
+
+
+@dataclass(frozen=True)
+class Issued:
+    definition: Path
+    results: Path
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> Issued:
+    """Four credentials issued with display pages (sealing needs them), the ledger in the folder."""
+    require_serializers()
+    pytest.importorskip("PIL")
+    folder = tmp_path_factory.mktemp("issued")
+    definition = definition_file(folder)
+    results = write_csv(folder / "results.csv", learner_rows(4))
+    out = folder / "out"
+    result = issue_batch(
+        definition, results, out, ledger=out / "ledger.sqlite", images=True, valid_from=VALID_FROM
+    )
+    assert result.issued == 4, result.problems
+    return Issued(definition, results, out)
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPKI:
+    return create_test_pki(
+        org_name="Universitat Pública de Vallfosca",
+        organization_identifier="VATES-Q2500777D",
+        country="ES",
+    )
+
+
+@pytest.fixture
+def out(tmp_path: Path, issued: Issued) -> Path:
+    """A copy of the issued folder, ledger included, for one test to change."""
+    return Path(shutil.copytree(issued.out, tmp_path / "out"))
+
+
+def _credentials(out: Path) -> list[tuple[str, Path]]:
+    """``(credential id, sealed file)`` of each issued credential, in the manifest's order."""
+    return [
+        (row["credential_id"], out / "sealed" / (Path(row["file"]).stem + ".json"))
+        for row in read_manifest(out)
+        if row["state"] == "issued"
+    ]
+
+
+def _record(out: Path, credential_id: str, event: str) -> None:
+    with open_ledger(out / "ledger.sqlite") as store:
+        store.record(credential_id, event, "registrar")
+
+
+def _seal(out: Path, signer: Any, ledger: Any = None, **options: Any) -> SealedBatch:
+    return seal_batch(out, signer, ledger=ledger or out / "ledger.sqlite", **options)
+
+
+def _events(out: Path, credential_id: str) -> list[str]:
+    with open_ledger(out / "ledger.sqlite") as store:
+        return [event.event.value for event in store.history(credential_id)]
+
+
+def _temp_files(out: Path) -> list[Path]:
+    return list(out.rglob(f"{TEMP_PREFIX}*"))
+
+
+def test_revoked_and_suspended_credentials_are_not_sealed_and_the_others_are(
+    out: Path, pki: TestPKI
+) -> None:
+    (revoked, revoked_file), (suspended, suspended_file), *others = _credentials(out)
+    _record(out, revoked, "revoked")
+    _record(out, suspended, "suspended")
+    outcome = _seal(out, pki.signer(), status_list_url=LIST_URL)
+    assert outcome.withdrawn == [(revoked, "revoked"), (suspended, "suspended")]
+    assert outcome.failed == [] and outcome.ok
+    assert sorted(outcome.sealed) == sorted(path for _, path in others)
+    assert not revoked_file.exists() and not suspended_file.exists()
+    with open_ledger(out / "ledger.sqlite") as store:
+        assert [store.get_credential(cid).state for cid in (revoked, suspended)] == [  # type: ignore[union-attr]
+            "revoked",
+            "suspended",
+        ]
+        assert not store.status_entries_for(revoked) and not store.status_entries_for(suspended)
+        assert all(store.get_credential(cid).state == "sealed" for cid, _ in others)  # type: ignore[union-attr]
+
+
+def test_a_run_after_a_revocation_leaves_the_delivered_seal_as_it_was(
+    out: Path, pki: TestPKI, issued: Issued
+) -> None:
+    """The nightly job: seal, revoke one, seal again; then issue again, which withdraws its files."""
+    assert len(_seal(out, pki.signer()).sealed) == 4
+    (revoked, revoked_file), *_ = _credentials(out)
+    delivered = revoked_file.read_bytes()
+    _record(out, revoked, "revoked")
+    again = _seal(out, pki.signer())
+    assert again.withdrawn == [(revoked, "revoked")]
+    assert again.sealed == [] and again.already == 3 and again.ok
+    assert revoked_file.read_bytes() == delivered
+    assert _events(out, revoked).count("sealed") == 1
+
+    issue_batch(
+        issued.definition,
+        issued.results,
+        out,
+        ledger=out / "ledger.sqlite",
+        images=True,
+        valid_from=VALID_FROM,
+    )
+    withdrawn_file = out / "withdrawn" / "sealed" / revoked_file.name
+    assert withdrawn_file.read_bytes() == delivered
+    after = _seal(out, pki.signer())
+    assert after.sealed == [] and after.withdrawn == [] and after.already == 3
+    assert not revoked_file.exists() and withdrawn_file.read_bytes() == delivered
+
+
+class _Ledger:
+    """A SQLite ledger that fails as a damaged or busy one would, for some credentials."""
+
+    def __init__(
+        self, path: Path, *, refuse: Sequence[str] = (), fail_commit: Sequence[int] = ()
+    ) -> None:
+        self._store = SQLiteLedger(path)
+        self._refuse = set(refuse)
+        self._fail_commit = set(fail_commit)
+        self._transactions = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def record(self, credential_id: str, event: str, *args: Any, **kwargs: Any) -> Any:
+        if event == "sealed" and credential_id in self._refuse:
+            raise LedgerError("cannot write to the ledger: disk I/O error")
+        return self._store.record(credential_id, event, *args, **kwargs)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._transactions += 1
+        with self._store.transaction():
+            yield
+            if self._transactions in self._fail_commit:
+                raise LedgerError("cannot commit to the ledger: disk I/O error")
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def test_a_sealing_the_ledger_cannot_record_leaves_no_new_sealed_file(
+    out: Path, pki: TestPKI
+) -> None:
+    (first, _), (kept, kept_file), (absent, absent_file), (last, _) = _credentials(out)
+    kept_file.parent.mkdir()
+    kept_file.write_bytes(b"an earlier seal")
+    store = _Ledger(out / "ledger.sqlite", refuse=(kept, absent))
+    try:
+        outcome = _seal(out, pki.signer(), ledger=store)
+    finally:
+        store.close()
+    assert [cid for cid, _ in outcome.failed] == [kept, absent] and not outcome.ok
+    assert all("disk I/O error" in reason for _, reason in outcome.failed)
+    assert kept_file.read_bytes() == b"an earlier seal"
+    assert not absent_file.exists() and not _temp_files(out)
+    assert [len(outcome.sealed), outcome.withdrawn] == [2, []]
+    assert "sealed" not in _events(out, kept) and "sealed" in _events(out, last)
+    assert "sealed" in _events(out, first)
+
+
+def test_a_ledger_that_fails_to_commit_gets_the_earlier_sealed_file_back(
+    out: Path, pki: TestPKI
+) -> None:
+    (first, _), (kept, kept_file), (absent, absent_file), (last, _) = _credentials(out)
+    kept_file.parent.mkdir()
+    kept_file.write_bytes(b"an earlier seal")
+    store = _Ledger(out / "ledger.sqlite", fail_commit=(2, 3))  # one transaction per credential
+    try:
+        outcome = _seal(out, pki.signer(), ledger=store)
+    finally:
+        store.close()
+    assert [cid for cid, _ in outcome.failed] == [kept, absent]
+    assert all("cannot commit" in reason for _, reason in outcome.failed)
+    assert kept_file.read_bytes() == b"an earlier seal"
+    assert not absent_file.exists() and not _temp_files(out)
+    assert "sealed" not in _events(out, kept) and "sealed" not in _events(out, absent)
+    assert "sealed" in _events(out, first) and "sealed" in _events(out, last)
+
+
+class _MeanwhileSigner:
+    """A signer during whose work another process records an event for a credential."""
+
+    def __init__(self, signer: Any, out: Path, credential_id: str, event: str) -> None:
+        self._signer = signer
+        self._out = out
+        self._credential_id = credential_id
+        self._event = event
+        self._calls = 0
+
+    @property
+    def certificate_chain(self) -> Any:
+        return self._signer.certificate_chain
+
+    @property
+    def algorithm(self) -> str:
+        return str(self._signer.algorithm)
+
+    def sign(self, data: Any) -> bytes:
+        self._calls += 1
+        if self._calls == 2:  # while the second credential is sealed
+            _record(self._out, self._credential_id, self._event)
+        return bytes(self._signer.sign(data))
+
+
+@pytest.mark.parametrize("event", ["revoked", "suspended", "sealed"])
+def test_a_credential_whose_state_changes_while_it_is_sealed_is_left_to_that_state(
+    out: Path, pki: TestPKI, event: str
+) -> None:
+    (_, _), (changed, changed_file), *_ = _credentials(out)
+    if event == "sealed":  # another run sealed it meanwhile: its file stays
+        changed_file.parent.mkdir()
+        changed_file.write_bytes(b"the other run's seal")
+    outcome = _seal(out, _MeanwhileSigner(pki.signer(), out, changed, event))
+    assert len(outcome.sealed) == 3 and outcome.ok and not _temp_files(out)
+    assert _events(out, changed).count("sealed") == (event == "sealed")
+    if event == "sealed":
+        assert outcome.already == 1 and outcome.withdrawn == []
+        assert changed_file.read_bytes() == b"the other run's seal"
+    else:
+        assert outcome.withdrawn == [(changed, event)] and not changed_file.exists()
+
+
+def test_credentials_another_ledger_does_not_hold_are_reported_not_sealed(
+    out: Path, pki: TestPKI, tmp_path: Path
+) -> None:
+    outcome = _seal(out, pki.signer(), ledger=tmp_path / "other.sqlite")
+    assert [cid for cid, _ in outcome.failed] == [cid for cid, _ in _credentials(out)]
+    assert all("is not in this ledger" in reason for _, reason in outcome.failed)
+    assert outcome.sealed == [] and not (out / "sealed").exists()
