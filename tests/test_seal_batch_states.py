@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from elmkit.cli import _register, app
 from elmkit.ledger import LedgerError, SQLiteLedger, open_ledger
+from elmkit.microcredentials import sealing
 from elmkit.microcredentials.batch import issue_batch
 from elmkit.microcredentials.files import TEMP_PREFIX
 from elmkit.microcredentials.sealing import SealedBatch, seal_batch
@@ -26,6 +29,7 @@ from test_issue_support import (
     write_csv,
 )
 
+_register()
 LIST_URL = "https://credencials.uvallfosca.example/status/rev-1"
 
 
@@ -263,3 +267,38 @@ def test_credentials_another_ledger_does_not_hold_are_reported_not_sealed(
     assert [cid for cid, _ in outcome.failed] == [cid for cid, _ in _credentials(out)]
     assert all("is not in this ledger" in reason for _, reason in outcome.failed)
     assert outcome.sealed == [] and not (out / "sealed").exists()
+
+
+def test_issue_seal_says_which_credentials_it_did_not_seal(
+    tmp_path: Path, pki: TestPKI, issued: Issued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A credential revoked between issuing and sealing (by the registrar, meanwhile)."""
+    out = tmp_path / "out"
+    p12 = pki.write_pkcs12(tmp_path / "seal.p12", "secret")
+    real = sealing.seal_batch
+
+    def revoked_meanwhile(out_dir: Path, signer: Any, **options: Any) -> SealedBatch:
+        _record(Path(out_dir), _credentials(Path(out_dir))[0][0], "revoked")
+        return real(out_dir, signer, **options)
+
+    monkeypatch.setattr(sealing, "seal_batch", revoked_meanwhile)
+    result = CliRunner().invoke(
+        app,
+        [
+            "issue",
+            str(issued.definition),
+            str(issued.results),
+            "--out",
+            str(out),
+            "--seal",
+            "--p12",
+            str(p12),
+            "--password",
+            "secret",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    revoked = _credentials(out)[0][0]
+    assert "sealed: 3 new, 0 already sealed, 0 failed, 1 revoked or suspended ->" in result.stdout
+    diagnostics = " ".join(result.stderr.split())
+    assert "1 not sealed" in diagnostics and f"{revoked}: revoked" in diagnostics

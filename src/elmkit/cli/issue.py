@@ -350,14 +350,25 @@ def _seal(
     )
     show(
         console,
-        "sealed: {} new, {} already sealed, {} failed -> {}/",
+        "sealed: {} new, {} already sealed, {} failed{} -> {}/",
         len(sealed.sealed),
         sealed.already,
         len(sealed.failed),
+        f", {len(sealed.withdrawn)} revoked or suspended" if sealed.withdrawn else "",
         result.out_dir / "sealed",
     )
     for credential_id, reason in sealed.failed[:20]:
         show(console, "  [red]{}[/]: {}", credential_id, reason)
+    if sealed.withdrawn:
+        errors = make_console(stderr=True)
+        show(
+            errors,
+            "[yellow]{} not sealed: revoked or suspended in the ledger since issued; nothing "
+            "was written for them, and the next issue run moves their files to withdrawn/[/]",
+            len(sealed.withdrawn),
+        )
+        for credential_id, state in sealed.withdrawn[:20]:
+            show(errors, "  [yellow]{}[/]: {}", credential_id, state)
     if sealed.without_status:
         show(
             console,
