@@ -12,7 +12,9 @@ import contextlib
 import copy
 import itertools
 import json
+import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -21,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,7 @@ from elmkit.microcredentials.records import (
     iter_results,
 )
 from elmkit.model.text import normalize_tag
+from elmkit.profiles.base import ENTRY_POINT_GROUP, ProfileError
 
 if TYPE_CHECKING:
     from elmkit.ledger import LedgerStore
@@ -402,18 +406,106 @@ def upload_bytes(document: bytes, details: Mapping[str, Any]) -> bytes:
     return b'{"credential":' + document + b',"deliveryDetails":' + tail.encode("utf-8") + b"}"
 
 
+_SEND_ADVICE = (
+    "make it picklable (an object of a class defined at module level in an importable module), "
+    f"publish it as an entry point in the {ENTRY_POINT_GROUP!r} group, or use workers=1"
+)
+
 _worker: _Builder | None = None
+#: Why this worker process could not start (the pool initializer must not raise: the pool would
+#: only say that a process ended); raised by every chunk it is given.
+_worker_error: tuple[bool, str] | None = None
 
 
-def _init_worker(config: _Config) -> None:
-    global _worker
-    _worker = _Builder(config)
+def _init_worker(config: _Config, sent: tuple[tuple[str, bytes], ...] = ()) -> None:
+    global _worker, _worker_error
+    try:
+        _receive_profiles(sent)
+        _worker = _Builder(config)
+    except ProfileError as exc:
+        _worker_error = (True, f"a worker process could not start: {exc}")
+    except Exception as exc:  # anything else: said in the parent, not a broken pool
+        _worker_error = (False, f"a worker process could not start: {type(exc).__name__}: {exc}")
+
+
+def _receive_profiles(sent: tuple[tuple[str, bytes], ...]) -> None:
+    """Register the profiles the parent registered at run time, which a new process lacks."""
+    if not sent:
+        return
+    from elmkit.profiles import available_profiles, register_profile
+
+    available_profiles()  # the built-in profiles first, so that they do not replace these later
+    for name, data in sent:
+        try:
+            profile = pickle.loads(data)
+        except Exception as exc:
+            raise ProfileError(
+                f"profile {name!r}, registered at run time, cannot be unpickled there "
+                f"({type(exc).__name__}: {exc}): {_SEND_ADVICE}"
+            ) from exc
+        register_profile(profile, replace=True)
 
 
 def _build_chunk(jobs: Sequence[_Job]) -> list[_Built]:
+    if _worker_error is not None:
+        is_profile, message = _worker_error
+        raise ProfileError(message) if is_profile else SourceError(message)
     if _worker is None:  # pragma: no cover - the pool initializer always runs first
         raise RuntimeError("worker not initialised")
     return [_worker.build(job) for job in jobs]
+
+
+def _builtin_profile(profile: object) -> bool:
+    """Whether ``profile`` is one of the profiles elmkit ships (every process has them)."""
+    from elmkit.profiles.edc import PROFILES as EDC_PROFILES
+    from elmkit.profiles.es import PROFILES as ES_PROFILES
+    from elmkit.profiles.eu import PROFILES as EU_PROFILES
+
+    return any(profile is shipped for shipped in (*EDC_PROFILES, *EU_PROFILES, *ES_PROFILES))
+
+
+def _entry_point_profile(name: str, profile: object) -> bool:
+    """Whether ``profile`` is what the entry point named ``name`` gives (any process loads it)."""
+    from importlib.metadata import entry_points
+
+    from elmkit.profiles import Profile
+
+    declared = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}.get(name)
+    if declared is None:
+        return False
+    try:
+        loaded = declared.load()
+    except Exception:  # a plugin that does not load gives no profile to a worker either
+        return False
+    if isinstance(loaded, type):
+        return type(profile) is loaded
+    return profile is loaded or (callable(loaded) and not isinstance(loaded, Profile))
+
+
+def _profiles_for_workers(names: Sequence[str], start_method: str) -> tuple[tuple[str, bytes], ...]:
+    """The profiles of ``names`` that a worker process started by ``start_method`` would not find
+    by name, pickled for it: those registered at run time in this process (a forked worker has
+    them already). :class:`ProfileError` for one that cannot be pickled, before anything is
+    issued."""
+    if start_method == "fork":
+        return ()
+    from elmkit.profiles import get_profile
+
+    sent: list[tuple[str, bytes]] = []
+    for name in dict.fromkeys(names):
+        profile = get_profile(name)
+        if _builtin_profile(profile) or _entry_point_profile(name, profile):
+            continue
+        try:
+            data = pickle.dumps(profile)
+        except Exception as exc:  # pickling fails as the object's members decide
+            raise ProfileError(
+                f"profile {name!r} was registered in this process and cannot be sent to the "
+                f"worker processes ({start_method!r} start method) because it cannot be pickled "
+                f"({type(exc).__name__}: {exc}): {_SEND_ADVICE}"
+            ) from None
+        sent.append((name, data))
+    return tuple(sent)
 
 
 # -- the batch (parent process) ------------------------------------------------------------------
@@ -950,12 +1042,15 @@ def issue_batch(
     per language (needs Pillow), as the EDC profile requires; ``None`` (the default) renders them
     when Pillow is installed. With ``images=False`` the missing page is reported as a warning:
     Europass adds a default display to uploaded credentials. ``workers > 1`` builds in that many
-    processes. ``lang`` is the language of the findings' messages. Files are published in chunks
+    processes; profiles registered at run time (``register_profile``) are sent to them pickled
+    when they do not start as a fork of this process (``spawn``, ``forkserver``). ``lang`` is the language of the findings' messages. Files are published in chunks
     of ``chunk_size`` credentials (temporary files, one disk sync, renames); ``durable=False``
     skips the sync (still atomic if the process dies, not if the machine loses power).
 
     Raises :class:`~elmkit.errors.SourceError` when the definition or the results file cannot be
-    used; a malformed row never stops the others.
+    used; a malformed row never stops the others. Raises :class:`~elmkit.profiles.ProfileError`,
+    before anything is issued, for a profile registered at run time that worker processes need
+    but that cannot be pickled.
     """
     started = time.perf_counter()
     definition_file = ""
@@ -973,13 +1068,11 @@ def issue_batch(
     chosen = tuple(profiles) if profiles else default_profiles(definition)
     for item in chosen:
         if not isinstance(item, str):
-            from elmkit.profiles import ProfileError
-
             raise ProfileError(
                 f"issue_batch takes profile names, not {item!r}: register the profile with "
                 "elmkit.profiles.register_profile and pass its name"
             )
-    from elmkit.profiles.base import ProfileError, as_stage
+    from elmkit.profiles.base import as_stage
 
     try:
         as_stage(stage)
@@ -994,6 +1087,10 @@ def issue_batch(
     builder = _preflight(config, definition_file)
     if workers < 1:
         raise SourceError(f"workers must be at least 1, not {workers}")
+    # the start method the workers get (the default: fork on Linux before Python 3.14,
+    # forkserver from 3.14, spawn on macOS and Windows) decides what they must be sent
+    context = multiprocessing.get_context()
+    sent = _profiles_for_workers(chosen, context.get_start_method()) if workers > 1 else ()
     size = chunk_size or (8 if use_images else 128)
 
     # the first row is read before anything is written: a results file that cannot be used at
@@ -1046,7 +1143,7 @@ def issue_batch(
             if workers == 1:
                 _run_inline(batch, builder, slots, size)
             else:
-                _run_pool(batch, config, slots, size, workers)
+                _run_pool(batch, config, slots, size, workers, context, sent)
             summary = {state.value: count for state, count in batch.state.counts.items()}
             batch.manifest.close(summary)
             if batch.bundle is not None:
@@ -1162,11 +1259,19 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _run_pool(
-    batch: _Batch, config: _Config, slots: Iterator[_Slot], size: int, workers: int
+    batch: _Batch,
+    config: _Config,
+    slots: Iterator[_Slot],
+    size: int,
+    workers: int,
+    context: BaseContext,
+    sent: tuple[tuple[str, bytes], ...] = (),
 ) -> None:
+    """Build in ``workers`` processes of ``context``; ``sent`` are the pickled profiles they
+    register first (see :func:`_profiles_for_workers`)."""
     pending: deque[tuple[list[_Slot], Future[list[_Built]] | None]] = deque()
     with _terminate_as_interrupt(), ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(config,)
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(config, sent)
     ) as pool:
         for chunk in _chunks(slots, size):
             jobs = [job for slot in chunk if slot.done is None and (job := batch.prepare(slot))]
