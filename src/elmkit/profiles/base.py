@@ -302,9 +302,14 @@ _registry: dict[str, Profile] = {}
 
 
 def register_profile(profile: Profile, *, replace: bool = False) -> Profile:
-    """Make a profile available by its name to :func:`elmkit.validate`."""
+    """Make a profile available by its name to :func:`elmkit.validate`.
+
+    A name already taken, by a built-in profile too, raises :class:`ProfileError` unless
+    ``replace`` is true.
+    """
     if not isinstance(profile, Profile):
         raise ProfileError(f"{profile!r} does not implement the Profile protocol")
+    _load_builtin()  # so that a built-in name is taken whenever this is called
     if profile.name in _registry and not replace and _registry[profile.name] is not profile:
         raise ProfileError(f"a profile named {profile.name!r} is already registered")
     _registry[profile.name] = profile
@@ -319,9 +324,11 @@ def _entry_points() -> dict[str, Any]:
 
 
 def _load_builtin() -> None:
+    """Put the built-in profiles in the registry; a name taken there keeps its profile."""
     from elmkit.profiles import builtin
 
-    builtin.register_all()
+    for profile in builtin.profiles():
+        _registry.setdefault(profile.name, profile)
 
 
 def get_profile(name: str) -> Profile:

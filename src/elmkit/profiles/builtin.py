@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from elmkit.profiles.base import Profile
 
 
 @functools.cache
-def register_all() -> None:
-    """Register the built-in profiles (once)."""
-    from elmkit.profiles.base import Profile, register_profile
+def profiles() -> tuple[Profile, ...]:
+    """The built-in profiles (one object each, imported once)."""
     from elmkit.profiles.edc import PROFILES as EDC_PROFILES
     from elmkit.profiles.es import PROFILES as ES_PROFILES
     from elmkit.profiles.eu import PROFILES as EU_PROFILES
 
-    profiles: tuple[Profile, ...] = (*EDC_PROFILES, *EU_PROFILES, *ES_PROFILES)
-    for profile in profiles:
-        register_profile(profile, replace=True)
+    return (*EDC_PROFILES, *EU_PROFILES, *ES_PROFILES)
+
+
+def register_all() -> None:
+    """Register the built-in profiles (a name already registered keeps its profile)."""
+    from elmkit.profiles.base import _load_builtin
+
+    _load_builtin()
