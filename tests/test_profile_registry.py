@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import pickle
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
+from rich.console import Console
+from typer.testing import CliRunner
 
+from conftest import SAMPLES_DIR
+from elmkit.cli import _register, app
 from elmkit.model.base import ElmNode
-from elmkit.profiles import Finding, ProfileError, Stage, base, get_profile, register_profile
+from elmkit.profiles import (
+    Finding,
+    ProfileError,
+    Report,
+    Severity,
+    Stage,
+    base,
+    get_profile,
+    register_profile,
+    validate,
+)
 from elmkit.profiles.eu import EuMicroCredentialProfile
+from test_issue_support import (
+    VALID_FROM,
+    definition_file,
+    learner_rows,
+    require_serializers,
+    write_csv,
+)
+
+_register()
+runner = CliRunner(env={"COLUMNS": "400"})
+UNSIGNED = SAMPLES_DIR / "Sample-MC-Annex1-unsigned.jsonld"
 
 
 @pytest.fixture
@@ -74,3 +103,87 @@ def test_a_built_in_name_is_refused_first_thing_in_a_new_process() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["refused", "EuMicroCredentialProfile"]
+
+
+class Yields:
+    """A third-party profile that reports what it is given."""
+
+    title = "reports what it is given"
+
+    def __init__(self, name: str, *findings: Finding) -> None:
+        self.name = name
+        self.findings = findings
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        yield from self.findings
+
+
+def _finding(severity: object, code: str = "acme/rule") -> Finding:
+    return Finding(
+        code=code,
+        severity=severity,  # type: ignore[arg-type]
+        messages={"en": "broken", "es": "roto"},
+        path="/validUntil",
+    )
+
+
+@pytest.mark.parametrize("severity", [*Severity, *(item.value for item in Severity)])
+def test_a_severity_given_by_name_is_the_severity(severity: object) -> None:
+    finding = _finding(severity)
+    assert finding.severity is Severity(severity)
+    same = _finding(Severity(severity))
+    assert finding == same and hash(finding) == hash(same) and len({finding, same}) == 1
+    assert dataclasses.replace(same, severity=str(severity)).severity is Severity(severity)
+    assert pickle.loads(pickle.dumps(finding)) == finding
+
+
+@pytest.mark.parametrize("severity", ["fatal", "ERROR", "", None, 2, Stage.READY])
+def test_a_severity_that_is_no_severity_is_refused_naming_the_finding(severity: object) -> None:
+    with pytest.raises(ProfileError, match=r"'acme/rule'.*error, warning, info"):
+        _finding(severity)
+
+
+def test_an_error_given_by_name_makes_the_report_invalid() -> None:
+    report = Report(
+        findings=[_finding("error"), _finding("warning", "acme/w"), _finding("info", "acme/i")],
+        profiles=("acme",),
+    )
+    assert not report.ok and not bool(report)
+    assert [len(report.errors), len(report.warnings), len(report.infos)] == [1, 1, 1]
+    assert str(report).startswith("INVALID (acme; stage ready): 1 error(s), 1 warning(s), 1 note(s)")
+    assert "[error] /validUntil: broken (acme/rule)" in str(report)
+    assert report.to_json()["errors"] == 1 and report.to_json()["problems"][0]["severity"] == "error"
+    console = Console(record=True, width=200)
+    console.print(report.rich_table("es"))
+    assert "roto" in console.export_text()
+    assert "<td>error</td>" in report._repr_html_()
+
+
+def test_a_third_party_error_given_by_name_fails_validate_and_the_cli(registry: dict[str, object]) -> None:
+    register_profile(Yields("acme-strings", _finding("error")))
+    assert not validate(UNSIGNED, profiles=("acme-strings",), stage="ready").ok
+    shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-strings"])
+    assert shown.exit_code == 1 and "broken" in shown.output, shown.output
+    as_json = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-strings", "--format", "json"])
+    assert as_json.exit_code == 1, as_json.output
+    assert json.loads(as_json.output)["errors"] == 1
+
+
+def test_a_third_party_error_given_by_name_stops_the_credential_in_issue(
+    registry: dict[str, object], tmp_path: Path
+) -> None:
+    require_serializers()
+    register_profile(Yields("acme-strings", _finding("error")))
+    definition = definition_file(tmp_path)
+    results = write_csv(tmp_path / "results.csv", learner_rows(1))
+    out = tmp_path / "out"
+    done = runner.invoke(
+        app,
+        [
+            "issue", str(definition), str(results), "--out", str(out), "--profile", "acme-strings",
+            "--valid-from", VALID_FROM.isoformat(), "--no-images",
+        ],
+    )
+    assert done.exit_code == 1, done.output
+    assert "broken (/validUntil)" in done.output
+    assert not list(out.rglob("*.jsonld"))

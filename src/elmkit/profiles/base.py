@@ -36,13 +36,16 @@ ENTRY_POINT_GROUP = "elmkit.profiles"
 
 
 class ProfileError(ElmError):
-    """A profile is unknown or could not be loaded."""
+    """A profile is unknown, malformed or could not be loaded, or it made a malformed finding."""
 
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+_SEVERITY_NAMES = frozenset(severity.value for severity in Severity)
 
 
 class Stage(StrEnum):
@@ -76,6 +79,7 @@ class Finding:
     code: str
     """Stable machine code, e.g. ``edc-ap/minCount`` or ``eu-mc/learning-outcomes``."""
     severity: Severity
+    """A :class:`Severity`; its name (``"error"``) is read as it."""
     messages: Mapping[str, str] = field(hash=False)
     """The message by language (``en`` always; ``es`` at least for built-in profiles)."""
     path: str = ""
@@ -92,6 +96,17 @@ class Finding:
     value: Any = field(default=None, hash=False)
     """The value concerned, when there is one (findings hash without it and the messages, so
     that they go in sets, which dedupe findings of several runs)."""
+
+    def __post_init__(self) -> None:
+        severity: object = self.severity
+        if isinstance(severity, Severity):
+            return
+        if not (isinstance(severity, str) and severity in _SEVERITY_NAMES):
+            known = ", ".join(item.value for item in Severity)
+            raise ProfileError(
+                f"finding {self.code!r}: the severity is one of {known}, not {severity!r}"
+            )
+        object.__setattr__(self, "severity", Severity(severity))
 
     def message(self, lang: str = "en") -> str:
         """The message in ``lang`` (any case, ``-`` or ``_``; falls back to the language's base,
@@ -139,19 +154,19 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not any(f.severity is Severity.ERROR for f in self.findings)
+        return not any(f.severity == Severity.ERROR for f in self.findings)
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity is Severity.ERROR]
+        return [f for f in self.findings if f.severity == Severity.ERROR]
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity is Severity.WARNING]
+        return [f for f in self.findings if f.severity == Severity.WARNING]
 
     @property
     def infos(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity is Severity.INFO]
+        return [f for f in self.findings if f.severity == Severity.INFO]
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
