@@ -187,3 +187,56 @@ def test_a_third_party_error_given_by_name_stops_the_credential_in_issue(
     assert done.exit_code == 1, done.output
     assert "broken (/validUntil)" in done.output
     assert not list(out.rglob("*.jsonld"))
+
+
+class Shaped:
+    """An object with the members it is given, as a careless third-party profile might be."""
+
+    def __init__(self, **members: object) -> None:
+        self.__dict__.update(members)
+
+
+def _check(credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+    return []
+
+
+class ClassProfile:
+    name = "acme-class"
+    title = "a profile given as its class"
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        return []
+
+
+class FailingName:
+    title = "a profile whose name cannot be read"
+    check = staticmethod(_check)
+
+    @property
+    def name(self) -> str:
+        raise ValueError("no name today")
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        (ClassProfile, "ClassProfile is a class"),
+        (Shaped(name=None, title="t", check=_check), "name is a non-empty str.*None"),
+        (Shaped(name="", title="t", check=_check), "name is a non-empty str"),
+        (Shaped(name="  ", title="t", check=_check), "name is a non-empty str"),
+        (Shaped(name=3, title="t", check=_check), "name is a non-empty str.*3"),
+        (Shaped(title="t", check=_check), "name is a non-empty str"),
+        (Shaped(name="acme", check=_check), "title is a str.*'acme'"),
+        (Shaped(name="acme", title=None, check=_check), "title is a str.*'acme'"),
+        (Shaped(name="acme", title="t"), r"'acme' has no check\(credential"),
+        (Shaped(name="acme", title="t", check="yes"), "'acme' has no check"),
+        (FailingName(), "could not be read.*ValueError: no name today"),
+    ],
+)
+def test_a_malformed_profile_is_refused_and_the_registry_still_works(
+    registry: dict[str, object], profile: object, message: str
+) -> None:
+    with pytest.raises(ProfileError, match=message):
+        register_profile(profile)  # type: ignore[arg-type]
+    assert "edc-ap" in base.available_profiles()
+    assert all(isinstance(name, str) and name for name in registry)

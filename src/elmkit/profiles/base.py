@@ -316,14 +316,35 @@ def prepare_profiles(
 _registry: dict[str, Profile] = {}
 
 
+def _profile_problem(profile: object) -> str | None:
+    """Why ``profile`` is no profile that can be registered, or ``None`` when it is one."""
+    kind = type(profile).__name__
+    if isinstance(profile, type):
+        return f"{profile.__name__} is a class: register an object of it, not the class"
+    try:
+        name = getattr(profile, "name", None)
+        title = getattr(profile, "title", None)
+        check = getattr(profile, "check", None)
+    except Exception as exc:  # a property of a third-party object may fail in any way
+        return f"the {kind} object's name, title or check could not be read ({type(exc).__name__}: {exc})"
+    if not isinstance(name, str) or not name.strip():
+        return f"a profile's name is a non-empty str; the {kind} object's is {name!r}"
+    if not isinstance(title, str):
+        return f"a profile's title is a str; that of profile {name!r} is {title!r}"
+    if not callable(check):
+        return f"profile {name!r} has no check(credential, *, stage) method"
+    return None
+
+
 def register_profile(profile: Profile, *, replace: bool = False) -> Profile:
     """Make a profile available by its name to :func:`elmkit.validate`.
 
     A name already taken, by a built-in profile too, raises :class:`ProfileError` unless
     ``replace`` is true.
     """
-    if not isinstance(profile, Profile):
-        raise ProfileError(f"{profile!r} does not implement the Profile protocol")
+    problem = _profile_problem(profile)
+    if problem is not None:
+        raise ProfileError(problem)
     _load_builtin()  # so that a built-in name is taken whenever this is called
     if profile.name in _registry and not replace and _registry[profile.name] is not profile:
         raise ProfileError(f"a profile named {profile.name!r} is already registered")
