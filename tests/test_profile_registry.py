@@ -240,3 +240,77 @@ def test_a_malformed_profile_is_refused_and_the_registry_still_works(
         register_profile(profile)  # type: ignore[arg-type]
     assert "edc-ap" in base.available_profiles()
     assert all(isinstance(name, str) and name for name in registry)
+
+
+class Raises:
+    """A third-party profile whose check fails, after giving what it is given."""
+
+    title = "fails"
+
+    def __init__(self, name: str, error: BaseException, *findings: object) -> None:
+        self.name = name
+        self.error = error
+        self.findings = findings
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        yield from self.findings  # type: ignore[misc]
+        raise self.error
+
+
+class RaisesAtOnce:
+    """A third-party profile whose check fails before it gives anything."""
+
+    name = "acme-at-once"
+    title = "fails at once"
+
+    def check(self, credential: ElmNode, *, stage: Stage) -> list[Finding]:
+        raise ValueError("no date")
+
+
+def test_a_failing_check_is_an_error_finding_and_the_other_profiles_still_run(
+    registry: dict[str, object],
+) -> None:
+    register_profile(RaisesAtOnce())
+    report = validate(UNSIGNED, profiles=("edc-ap", "acme-at-once", "eu-microcredential"), stage="ready")
+    assert report.profiles == ("edc-ap", "acme-at-once", "eu-microcredential")
+    assert {f.profile for f in report.findings} >= {"edc-ap", "acme-at-once", "eu-microcredential"}
+    failed = [f for f in report.findings if f.code == "acme-at-once/check-failed"]
+    assert len(failed) == 1 and failed[0] in report.errors and not report.ok
+    assert failed[0].profile == "acme-at-once"
+    assert "acme-at-once" in failed[0].message("en") and "ValueError: no date" in failed[0].message("en")
+    assert "perfil acme-at-once" in failed[0].message("es") and "ValueError: no date" in failed[0].message("es")
+    assert "acme-at-once/check-failed" in str(report)
+    assert report.to_json("es")["problems"]
+
+
+def test_what_a_check_gave_before_failing_is_kept(registry: dict[str, object]) -> None:
+    register_profile(Raises("acme-half", KeyError("grade"), _finding("warning")))
+    report = validate(UNSIGNED, profiles=("acme-half",), stage="ready")
+    assert [(f.code, f.severity) for f in report] == [
+        ("acme/rule", Severity.WARNING),
+        ("acme-half/check-failed", Severity.ERROR),
+    ]
+    assert "KeyError: 'grade'" in report.findings[1].message()
+
+
+def test_a_check_that_gives_no_finding_or_a_bad_one_fails() -> None:
+    gives_dict = Raises("acme-dict", ValueError("unreached"), {"code": "acme/x"})
+    bad_severity = RaisesAtOnce()
+    bad_severity.check = lambda credential, *, stage: [_finding("fatal")]  # type: ignore[method-assign]
+    report = validate(UNSIGNED, profiles=(gives_dict, bad_severity), stage="ready")
+    assert [f.code for f in report] == ["acme-dict/check-failed", "acme-at-once/check-failed"]
+    assert "a dict, not a Finding" in report.findings[0].message()
+    assert "ProfileError" in report.findings[1].message() and "'acme/rule'" in report.findings[1].message()
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), SystemExit(3), MemoryError()])
+def test_an_interruption_or_lack_of_memory_is_not_reported_as_a_finding(error: BaseException) -> None:
+    with pytest.raises(type(error)):
+        validate(UNSIGNED, profiles=(Raises("acme-stop", error),), stage="ready")
+
+
+def test_the_cli_reports_a_failing_check_as_invalid_without_a_traceback(registry: dict[str, object]) -> None:
+    register_profile(RaisesAtOnce())
+    shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-at-once"])
+    assert shown.exit_code == 1 and isinstance(shown.exception, SystemExit), shown.output
+    assert "acme-at-once/check-failed" in shown.output and "ValueError: no date" in shown.output

@@ -240,7 +240,8 @@ class Report:
 class Profile(Protocol):
     """A validation profile: a name and a check that yields findings.
 
-    A profile never raises on a credential that loaded: it reports.
+    A profile never raises on a credential that loaded: it reports (a check that raises all the
+    same is reported as ``<name>/check-failed``, an error).
     """
 
     @property
@@ -393,11 +394,44 @@ def available_profiles() -> list[str]:
 def run_profiles(
     credential: ElmNode, profiles: Sequence[str | Profile], *, stage: Stage, lang: str = "en"
 ) -> Report:
-    """Run each profile and gather one report."""
+    """Run each profile and gather one report.
+
+    A profile whose check raises (or gives something that is no :class:`Finding`) is reported
+    with an error, ``<profile name>/check-failed``, after the findings it gave before.
+    """
     findings: list[Finding] = []
     names: list[str] = []
     for item in profiles:
         profile = get_profile(item) if isinstance(item, str) else item
         names.append(profile.name)
-        findings.extend(profile.check(credential, stage=stage))
+        findings.extend(_checked(profile, credential, stage))
     return Report(findings=findings, profiles=tuple(names), stage=stage, lang=lang)
+
+
+def _checked(profile: Profile, credential: ElmNode, stage: Stage) -> list[Finding]:
+    """The findings of ``profile``; an error finding if its check fails."""
+    found: list[Finding] = []
+    try:
+        for finding in profile.check(credential, stage=stage):
+            if not isinstance(finding, Finding):
+                raise ProfileError(f"the check gave a {type(finding).__name__}, not a Finding")
+            found.append(finding)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a third-party profile may fail in any way: the report says so
+        found.append(_check_failed(profile.name, exc))
+    return found
+
+
+def _check_failed(name: str, exc: Exception) -> Finding:
+    """The error that says the check of profile ``name`` failed with ``exc``."""
+    error = f"{type(exc).__name__}: {exc}"
+    return Finding(
+        code=f"{name}/check-failed",
+        severity=Severity.ERROR,
+        messages={
+            "en": f"the checks of profile {name} could not be completed ({error})",
+            "es": f"no se pudieron completar las comprobaciones del perfil {name} ({error})",
+        },
+        profile=name,
+    )
