@@ -25,6 +25,7 @@ from elmkit.profiles import (
     Severity,
     Stage,
     base,
+    builtin,
     get_profile,
     register_profile,
     validate,
@@ -314,3 +315,94 @@ def test_the_cli_reports_a_failing_check_as_invalid_without_a_traceback(registry
     shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-at-once"])
     assert shown.exit_code == 1 and isinstance(shown.exception, SystemExit), shown.output
     assert "acme-at-once/check-failed" in shown.output and "ValueError: no date" in shown.output
+
+
+PLUGIN = '''
+class Good:
+    name = "acme-good"
+    title = "a profile shipped in a package"
+
+    def check(self, credential, *, stage):
+        return []
+
+
+class Misnamed(Good):
+    name = "acme-other-name"
+
+
+class NeedsArguments(Good):
+    name = "acme-needs-arguments"
+
+    def __init__(self, policy):
+        self.policy = policy
+
+
+def make():
+    return Good()
+
+
+NOT_A_PROFILE = 42
+'''
+
+ENTRY_POINTS = {
+    "acme-good": "acme_plugin_test:Good",
+    "acme-from-factory": "acme_plugin_test:make",
+    "acme-misnamed": "acme_plugin_test:Misnamed",
+    "acme-needs-arguments": "acme_plugin_test:NeedsArguments",
+    "acme-not-a-profile": "acme_plugin_test:NOT_A_PROFILE",
+    "acme-missing": "acme_plugin_test:Missing",
+    "acme-broken": "acme_broken_plugin_test:Profile",
+}
+
+
+@pytest.fixture
+def plugin(
+    registry: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, object]]:
+    """An installed package that declares profiles as entry points (some of them wrong)."""
+    (tmp_path / "acme_plugin_test.py").write_text(PLUGIN, encoding="utf-8")
+    (tmp_path / "acme_broken_plugin_test.py").write_text("raise ImportError('no rules')\n", encoding="utf-8")
+    info = tmp_path / "acme_plugin_test-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-plugin-test\nVersion: 1.0\n", encoding="utf-8")
+    lines = [f"{name} = {value}" for name, value in ENTRY_POINTS.items()]
+    (info / "entry_points.txt").write_text(
+        f"[{base.ENTRY_POINT_GROUP}]\n" + "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base._entry_points.cache_clear()
+    yield registry
+    base._entry_points.cache_clear()
+    for module in ("acme_plugin_test", "acme_broken_plugin_test"):
+        sys.modules.pop(module, None)
+
+
+def test_an_entry_point_profile_is_loaded_by_its_name(plugin: dict[str, object]) -> None:
+    assert set(ENTRY_POINTS) <= set(base.available_profiles())
+    good = get_profile("acme-good")
+    assert type(good).__name__ == "Good" and get_profile("acme-good") is good
+    assert validate(UNSIGNED, profiles=("acme-good",), stage="ready").ok
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("acme-from-factory", r"'acme-from-factory' \(acme_plugin_test:make\).*named 'acme-good'"),
+        ("acme-misnamed", r"'acme-misnamed' \(acme_plugin_test:Misnamed\).*named 'acme-other-name'"),
+        ("acme-needs-arguments", r"'acme-needs-arguments'.*without arguments: TypeError"),
+        ("acme-not-a-profile", r"'acme-not-a-profile'.*gives no profile: a profile's name"),
+        ("acme-missing", r"'acme-missing'.*could not be loaded: AttributeError"),
+        ("acme-broken", r"'acme-broken'.*could not be loaded: ImportError: no rules"),
+    ],
+)
+def test_an_entry_point_that_gives_no_profile_of_its_name_is_refused_every_time(
+    plugin: dict[str, object], name: str, message: str
+) -> None:
+    for _ in range(2):
+        with pytest.raises(ProfileError, match=message):
+            get_profile(name)
+        assert set(plugin) == {profile.name for profile in builtin.profiles()}
+    assert "acme-other-name" not in base.available_profiles()
+    shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", name])
+    assert shown.exit_code == 2 and isinstance(shown.exception, SystemExit), shown.output
+    assert name in shown.output

@@ -369,20 +369,49 @@ def _load_builtin() -> None:
 
 
 def get_profile(name: str) -> Profile:
-    """A registered, built-in or entry-point profile by name."""
-    if name not in _registry:
+    """A registered, built-in or entry-point profile by name.
+
+    An entry point of the :data:`ENTRY_POINT_GROUP` group is loaded the first time its name is
+    asked for (a class, or another callable, is called without arguments); one that cannot be
+    loaded or called, that gives no profile or a profile of another name raises
+    :class:`ProfileError` naming it, and registers nothing.
+    """
+    profile = _registry.get(name)
+    if profile is None:
         _load_builtin()
-    if name not in _registry:
+        profile = _registry.get(name)
+    if profile is None:
         ep = _entry_points().get(name)
         if ep is None:
             raise ProfileError(f"unknown profile {name!r}; available: {', '.join(available_profiles())}")
+        profile = _registry.setdefault(name, _entry_point_profile(name, ep))
+    return profile
+
+
+def _entry_point_profile(name: str, ep: Any) -> Profile:
+    """The profile the entry point ``ep`` named ``name`` gives (not registered)."""
+    where = f"entry point {name!r} ({ep.value}) of group {ENTRY_POINT_GROUP!r}"
+    try:
+        loaded = ep.load()
+    except Exception as exc:  # a third-party plugin may fail in any way
+        raise ProfileError(f"{where} could not be loaded: {type(exc).__name__}: {exc}") from exc
+    if isinstance(loaded, type) or (callable(loaded) and not isinstance(loaded, Profile)):
         try:
-            loaded = ep.load()
+            loaded = loaded()
         except Exception as exc:  # a third-party plugin may fail in any way
-            raise ProfileError(f"profile {name!r} could not be loaded: {exc}") from exc
-        profile = loaded() if isinstance(loaded, type) or (callable(loaded) and not isinstance(loaded, Profile)) else loaded
-        register_profile(profile)
-    return _registry[name]
+            raise ProfileError(
+                f"{where}: {ep.value}() could not be called without arguments: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+    problem = _profile_problem(loaded)
+    if problem is not None:
+        raise ProfileError(f"{where} gives no profile: {problem}")
+    profile: Profile = loaded
+    if profile.name != name:
+        raise ProfileError(
+            f"{where} gives a profile named {profile.name!r}: name the entry point as its profile"
+        )
+    return profile
 
 
 def available_profiles() -> list[str]:
