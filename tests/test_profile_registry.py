@@ -406,3 +406,27 @@ def test_an_entry_point_that_gives_no_profile_of_its_name_is_refused_every_time(
     shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", name])
     assert shown.exit_code == 2 and isinstance(shown.exception, SystemExit), shown.output
     assert name in shown.output
+
+
+def test_a_check_gets_the_node_the_document_is_as_the_docs_say() -> None:
+    from elmkit.model import Person, VerifiableCredential
+
+    got: list[ElmNode] = []
+
+    class Spy:
+        name = "acme-spy"
+        title = "remembers what it gets"
+
+        def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+            got.append(credential)
+            return []
+
+    report = validate({"type": "Person", "givenName": {"en": "Ann"}}, profiles=(Spy(), "eu-microcredential"))
+    assert len(got) == 1 and isinstance(got[0], Person) and not isinstance(got[0], VerifiableCredential)
+    assert [f.code for f in report] == ["eu-mc/not-a-credential"]
+    validate(UNSIGNED, profiles=(Spy(),))
+    assert isinstance(got[1], VerifiableCredential)
+    text = " ".join((Path(__file__).parents[1] / "docs" / "profiles.md").read_text(encoding="utf-8").split())
+    assert "a `Person` for `{\"type\": \"Person\", …}`" in text
+    assert "`isinstance(credential, VerifiableCredential)`, from `elmkit.model`" in text
+    assert "(`EuropeanDigitalCredential`), whatever it was given as" not in text

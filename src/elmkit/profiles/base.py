@@ -250,7 +250,11 @@ class Profile(Protocol):
     @property
     def title(self) -> str: ...
 
-    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]: ...
+    def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+        """The findings about ``credential``: the node the document is, a credential or any
+        other node (a ``Person`` for a document that is one), which a profile for credentials
+        reports as a finding."""
+        ...
 
 
 @runtime_checkable
