@@ -457,11 +457,9 @@ def _build_chunk(jobs: Sequence[_Job]) -> list[_Built]:
 
 def _builtin_profile(profile: object) -> bool:
     """Whether ``profile`` is one of the profiles elmkit ships (every process has them)."""
-    from elmkit.profiles.edc import PROFILES as EDC_PROFILES
-    from elmkit.profiles.es import PROFILES as ES_PROFILES
-    from elmkit.profiles.eu import PROFILES as EU_PROFILES
+    from elmkit.profiles.builtin import profiles
 
-    return any(profile is shipped for shipped in (*EDC_PROFILES, *EU_PROFILES, *ES_PROFILES))
+    return any(profile is shipped for shipped in profiles())
 
 
 def _entry_point_profile(name: str, profile: object) -> bool:
