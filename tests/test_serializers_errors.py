@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 import time
 from pathlib import Path
@@ -850,3 +851,18 @@ def test_a_language_map_error_points_at_the_offending_member(texts: dict[str, An
     with pytest.raises(ElmValidationError) as caught:
         load({"id": "urn:o:1", "type": "Organisation", "legalName": texts})
     assert [d.path for d in caught.value.details] == [where]
+
+
+def test_dumps_refuses_an_unknown_format_listing_what_it_writes() -> None:
+    node = Concept(id="urn:concept:1")
+    with pytest.raises(UnsupportedFormatError) as caught:
+        dumps(node, "yaml")
+    offered = re.findall(r"[\w/-]+", str(caught.value).split("dumps writes ", 1)[1])
+    assert {"jsonld", "json", "turtle", "ttl", "nt", "rdfxml", "xml"} <= set(offered)
+    assert "elmv2" not in offered
+    for name in offered:
+        assert dumps(node, name)  # every name the message offers is written
+    with pytest.raises(UnsupportedFormatError, match=r"dumps does not write 'elmv2'.*dumps writes jsonld"):
+        dumps(node, "elmv2")
+    with pytest.raises(UnsupportedFormatError, match="unknown format None; dumps writes"):
+        dumps(node, None)  # type: ignore[arg-type]

@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "Origin", "dumps", "from_graph", "load", "to_graph"]
 
-#: Format names accepted by :func:`load` and :func:`dumps`, with their aliases.
+#: Format names accepted by :func:`load`, with their aliases; :func:`dumps` takes all of them
+#: but ``elmv2`` (legacy ELM v2 XML is read, never written).
 FORMATS: dict[str, str] = {
     "jsonld": "jsonld",
     "json-ld": "jsonld",
@@ -59,6 +60,8 @@ FORMATS: dict[str, str] = {
     "rdf": "rdfxml",
     "elmv2": "elmv2",
 }
+#: The formats :func:`dumps` writes (legacy ELM v2 XML is read, never written).
+_WRITTEN_FORMATS = frozenset({"jsonld", "turtle", "nt", "rdfxml"})
 _SUFFIXES = {
     ".json": "jsonld",
     ".jsonld": "jsonld",
@@ -108,6 +111,29 @@ def _format(name: str | None) -> str | None:
     if found is None:
         raise UnsupportedFormatError(
             f"unknown format {name!r}; use one of {', '.join(sorted(set(FORMATS.values())))}"
+        )
+    return found
+
+
+def _written_names() -> str:
+    """What :func:`dumps` takes, each format with its aliases: ``jsonld (json, json-ld)``…"""
+    names = []
+    for fmt in sorted(_WRITTEN_FORMATS):
+        aliases = sorted(name for name, target in FORMATS.items() if target == fmt and name != fmt)
+        names.append(f"{fmt} ({', '.join(aliases)})" if aliases else fmt)
+    return ", ".join(names)
+
+
+def _written_format(name: str) -> str:
+    """The format :func:`dumps` writes for ``name``; ``UnsupportedFormatError`` lists those it
+    writes."""
+    found = FORMATS.get(name.lower()) if isinstance(name, str) else None
+    if found is None:
+        raise UnsupportedFormatError(f"unknown format {name!r}; dumps writes {_written_names()}")
+    if found not in _WRITTEN_FORMATS:
+        raise UnsupportedFormatError(
+            f"dumps does not write {name!r}: legacy ELM v2 XML is read, never written; "
+            f"dumps writes {_written_names()}"
         )
     return found
 
@@ -401,7 +427,7 @@ def dumps(
     the credential in the Europass upload wrapper, with ``delivery_details`` (by default those the
     node was loaded with). Compact JSON unless ``indent`` is given; ``sort`` orders terms by name.
     """
-    fmt = _format(format)
+    fmt = _written_format(format)
     if not isinstance(obj, ElmNode):
         raise ModelError(f"dumps expects an ELM node, got {type(obj).__name__}")
     if fmt == "jsonld":
@@ -422,7 +448,6 @@ def dumps(
             raise ModelError(f"the node cannot be written as JSON: {exc}") from None
     if wrapper or delivery_details is not None:
         raise UnsupportedFormatError("the upload wrapper exists only for JSON-LD")
-    assert fmt is not None
     from elmkit.serializers.rdf import serialize_graph
     from elmkit.serializers.rdf import to_graph as node_to_graph
 
