@@ -492,3 +492,18 @@ def test_a_graph_is_written_the_same_in_every_run() -> None:
         assert done.returncode == 0, done.stderr
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize("value", [None, 5, {}, [], "<urn:a> <urn:b> <urn:c> .", Concept(id="urn:c:1")])
+def test_from_graph_refuses_what_is_no_graph_as_to_graph_and_dumps_refuse_a_non_node(
+    value: Any,
+) -> None:
+    from elmkit.serializers import rdf
+
+    for read in (from_graph, rdf.from_graph):
+        with pytest.raises(ModelError, match="from_graph expects an rdflib Graph, got"):
+            read(value)
+    if not isinstance(value, ElmNode):
+        for write in (to_graph, dumps):
+            with pytest.raises(ModelError, match="expect"):
+                write(value)

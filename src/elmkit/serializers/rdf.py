@@ -558,7 +558,11 @@ def from_graph(
     node with an ELM type. Multiple values come in a fixed order (RDF has none); statements not
     reachable from the root are not part of the result (``left_out``, when given, receives the
     subjects they are about).
+
+    Raises :class:`~elmkit.errors.ModelError` for anything that is not an rdflib ``Graph``.
     """
+    if not isinstance(graph, Graph):
+        raise ModelError(f"from_graph expects an rdflib Graph, got {type(graph).__name__}")
     index, referenced, blank_refs = _index(graph)
     chosen = pick_root(index, referenced, root)
     reader = ExpandedReader(index, blank_refs=blank_refs, sort_types=True)
