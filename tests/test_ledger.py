@@ -326,6 +326,72 @@ def test_iteration_streams_in_pages(ledger: LedgerStore, monkeypatch: pytest.Mon
     assert len(list(ledger.events())) == 45
 
 
+def test_credentials_come_oldest_first_by_creation_time_across_pages(
+    ledger: LedgerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 4)
+    ledger.define("d2", {"k": 2})
+    day = datetime(2025, 6, 1, tzinfo=UTC)
+    # Imported with their original times, out of order; several share a time across pages.
+    offsets = [5, 1, 3, 1, 0, 1, 1, 1, 1, 1, 4, 2, 0, 3, 1, 5, 2]
+    with ledger.transaction():
+        for i, days in enumerate(offsets):
+            cid = f"c{i:02d}"
+            definition = DEF if i % 3 else "d2"
+            at = day + timedelta(days=days)
+            ledger.claim_credential(cid, definition, f"learner-{i % 2}", at=at)
+            if i % 4 == 0:
+                ledger.record(cid, "revoked", "registrar", at=day + timedelta(days=9))
+    order = sorted(range(len(offsets)), key=lambda i: offsets[i])  # stable: entry order on ties
+
+    def ids(**filters: Any) -> list[str]:
+        return [c.credential_id for c in ledger.credentials(**filters)]
+
+    def expected(keep: Callable[[int], bool]) -> list[str]:
+        return [f"c{i:02d}" for i in order if keep(i)]
+
+    assert ids() == expected(lambda i: True)
+    assert ids(definition_id=DEF) == expected(lambda i: i % 3 != 0)
+    assert ids(state="revoked") == expected(lambda i: i % 4 == 0)
+    assert ids(state="defined", definition_id="d2") == expected(
+        lambda i: i % 4 != 0 and i % 3 == 0
+    )
+    assert ids(learner_id="learner-1") == expected(lambda i: i % 2 == 1)
+    assert ids(learner_id="learner-0", state="revoked") == expected(lambda i: i % 4 == 0)
+    since, until = day + timedelta(days=1), day + timedelta(days=4)
+    assert ids(since=since, until=until) == expected(lambda i: 1 <= offsets[i] < 4)
+    assert ids(learner_id="learner-1", since=since, until=until) == expected(
+        lambda i: i % 2 == 1 and 1 <= offsets[i] < 4
+    )
+    created = [c.created_at for c in ledger.credentials()]
+    assert created == sorted(created)
+
+
+def test_credentials_page_through_large_groups_of_one_creation_time(tmp_path: Path) -> None:
+    size = sqlite_store.PAGE_SIZE
+    with SQLiteLedger(tmp_path / "ledger.db") as ledger:
+        ledger.define(DEF, DOC)
+        batches = [
+            ("new", "2025-06-01T10:00:00+00:00", size + 7),
+            ("old", "2019-06-01T10:00:00+00:00", 2 * size + 3),  # imported after newer ones
+        ]
+        for name, at, count in batches:
+            claims = [
+                sqlite_store.NewCredential(f"{name}-{i:04d}", f"{name}-learner-{i}")
+                for i in range(count)
+            ]
+            ledger.claim_many(DEF, claims, at=at)  # one creation time for the whole batch
+        ledger.claim_credential("older", DEF, "someone", at="2018-01-01T00:00:00+00:00")
+        listed = [c.credential_id for c in ledger.credentials()]
+        assert listed == (
+            ["older"]
+            + [f"old-{i:04d}" for i in range(2 * size + 3)]
+            + [f"new-{i:04d}" for i in range(size + 7)]
+        )
+        since = ledger.credentials(definition_id=DEF, since="2019-01-01T00:00:00Z")
+        assert [c.credential_id for c in since] == listed[1:]
+
+
 def test_reports_and_rich_tables(ledger: LedgerStore) -> None:
     from rich.console import Console
 

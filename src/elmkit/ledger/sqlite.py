@@ -501,6 +501,36 @@ class SQLiteLedger:
                 return
             last = rows[-1]["page_key"]
 
+    def _paged_by(
+        self,
+        sql: str,
+        params: tuple[Any, ...],
+        column: str,
+        convert: Callable[[sqlite3.Row], _T],
+    ) -> Iterator[_T]:
+        """Stream ``sql`` (which ends with a WHERE clause) page by page on ``column`` ascending,
+        then ``rowid``: after a page, the rows of its last value with a higher rowid, then those
+        of higher values (two seeks that an index on ``column`` answers, however many rows share
+        a value). ``column`` may be ``+name``, to keep SQLite from using its index."""
+        name = column.lstrip("+")
+        rows = self._rows(f"{sql} ORDER BY {column}, rowid LIMIT {PAGE_SIZE}", params)
+        while True:
+            for row in rows:
+                yield convert(row)
+            if len(rows) < PAGE_SIZE:
+                return
+            value, rowid = rows[-1][name], rows[-1]["page_key"]
+            rows = self._rows(
+                f"{sql} AND {column} = ? AND rowid > ? ORDER BY rowid LIMIT {PAGE_SIZE}",
+                (*params, value, rowid),
+            )
+            if len(rows) < PAGE_SIZE:
+                rows += self._rows(
+                    f"{sql} AND {column} > ? ORDER BY {column}, rowid"
+                    f" LIMIT {PAGE_SIZE - len(rows)}",
+                    (*params, value),
+                )
+
     def close(self) -> None:
         """Close the connection (idempotent)."""
         with self._lock:
@@ -912,30 +942,35 @@ class SQLiteLedger:
         since: TimeLike | None = None,
         until: TimeLike | None = None,
     ) -> Iterator[Credential]:
-        """Stream the credentials matching every given filter, oldest first.
+        """Stream the credentials matching every given filter, oldest first (by creation time,
+        then in the order they entered the ledger).
 
         ``since``/``until`` bound the creation time: ``since <= created_at < until``.
         """
+        # A learner has few credentials: find them by the learner index and sort them. Otherwise
+        # walk the creation-time index in order. A ``+`` keeps SQLite from using an index: the
+        # state or definition index would have every page sort all the rows still to come.
+        created = "created_at" if learner_id is None else "+created_at"
         where, params = ["1"], []
         if learner_id is not None:
             where.append("learner_id = ?")
             params.append(learner_id)
         if definition_id is not None:
-            where.append("definition_id = ?")
+            where.append("+definition_id = ?")
             params.append(definition_id)
         if state is not None:
-            where.append("state = ?")
+            where.append("+state = ?")
             params.append(_state(state).value)
         if since is not None:
-            where.append("created_at >= ?")
+            where.append(f"{created} >= ?")
             params.append(utc_timestamp(since))
         if until is not None:
-            where.append("created_at < ?")
+            where.append(f"{created} < ?")
             params.append(utc_timestamp(until))
-        return self._paged(
+        return self._paged_by(
             "SELECT rowid AS page_key, * FROM credentials WHERE " + " AND ".join(where),
             tuple(params),
-            "rowid",
+            created,
             _credential,
         )
 
