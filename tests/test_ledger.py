@@ -944,6 +944,51 @@ def test_integrity_detects_a_protecting_trigger_replaced_by_one_that_does_nothin
     assert [p.message for p in report.problems] == ["protecting trigger events_no_delete was replaced"]
 
 
+def test_a_snapshot_reads_one_moment_while_another_connection_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 4)
+    path = tmp_path / "ledger.db"
+    with SQLiteLedger(path) as ledger, SQLiteLedger(path) as other:
+        ledger.define(DEF, DOC)
+        for i in range(6):
+            issue(ledger, f"c{i}")
+        with ledger.snapshot():
+            first = ledger.get_credential("c0")
+            assert first is not None
+            other.record("c0", "sent", "mailer")
+            other.reserve_index(LIST, 3, "c0", "revocation")
+            for i in range(6, 11):
+                issue(other, f"c{i}")
+            assert ledger.get_credential("c0") == first
+            assert len(ledger.history("c0")) == first.event_count == 2
+            assert ledger.status_entries_for("c0") == []
+            assert len(list(ledger.credentials())) == 6  # every page of the same moment
+            with ledger.snapshot():  # nested: the same moment
+                assert ledger.get_credential("c0") == first
+            with pytest.raises(LedgerError, match=r"inside snapshot\(\)"):
+                ledger.record("c1", "sent", "mailer")
+            assert ledger.get_credential("c0") == first  # still the same moment
+        assert kinds(ledger, "c0") == ["defined", "generated", "sent"]
+        assert kinds(ledger, "c1") == ["defined", "generated"]
+        assert len(list(ledger.credentials())) == 11
+        with ledger.transaction(), ledger.snapshot():  # within a write: nothing changes
+            ledger.record("c1", "sent", "mailer")
+        assert kinds(ledger, "c1") == ["defined", "generated", "sent"]
+
+
+def test_credential_history_reads_a_store_without_snapshot(ledger: LedgerStore) -> None:
+    issue(ledger, "c1")
+
+    class Plain:  # a store of another kind: the protocol does not ask for snapshot()
+        get_credential = ledger.get_credential
+        history = ledger.history
+        status_entries_for = ledger.status_entries_for
+
+    history = credential_history(Plain(), "c1")  # type: ignore[arg-type]
+    assert history.credential.event_count == len(history.events) == 2
+
+
 def test_a_ledger_opened_read_only_reads_and_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "l.db"
     with pytest.raises(LedgerError, match="no ledger at"):
@@ -1036,6 +1081,24 @@ def test_the_cli_reads_a_ledger_in_a_folder_it_cannot_write_to(unwritable_folder
     revoked = runner.invoke(app, ["revoke", "c1", "--reason", "x", "--ledger", str(path)])
     assert revoked.exit_code == 2, revoked.output
     assert "this command writes to the ledger" in " ".join(revoked.output.split())
+    assert sorted(p.name for p in unwritable_folder.iterdir()) == ["ledger.sqlite"]
+
+
+def test_a_snapshot_of_a_ledger_read_only_in_a_folder_it_cannot_write_to(
+    unwritable_folder: Path,
+) -> None:
+    path = unwritable_folder / "ledger.sqlite"
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        issue(ledger, "c1")
+    _freeze(unwritable_folder)
+    with SQLiteLedger(path, read_only=True) as ledger:
+        with ledger.snapshot():
+            history = credential_history(ledger, "c1")
+            assert [c.credential_id for c in ledger.credentials()] == ["c1"]
+        assert history.credential.event_count == len(history.events) == 2
+        with ledger.snapshot(), pytest.raises(LedgerError, match="open read-only"):
+            ledger.record("c1", "sent", "mailer")
     assert sorted(p.name for p in unwritable_folder.iterdir()) == ["ledger.sqlite"]
 
 

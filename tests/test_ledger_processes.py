@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from elmkit.ledger import ConflictError, CredentialState, EventType, LedgerError, SQLiteLedger
+from elmkit.ledger import (
+    ConflictError,
+    CredentialState,
+    EventType,
+    LedgerError,
+    SQLiteLedger,
+    credential_history,
+)
 
 DEF = "micro-data-201"
 DOC = {"type": "LearningAchievementSpecification", "title": {"en": "Data Literacy"}}
@@ -107,6 +114,13 @@ def race_for_indexes(path: str, worker: int, indexes: list[int], queue: Any, bar
             if ledger.reserve_index(LIST, index, cid, "revocation"):
                 won.append(index)
         queue.put((worker, won))
+
+
+def record_more(path: str, cid: str) -> None:
+    """Another process writes to a credential: one event and one status-list index."""
+    with SQLiteLedger(path, busy_timeout=60) as ledger:
+        ledger.record(cid, EventType.EXPORTED, "other-process", detail={"format": "pdf"})
+        ledger.reserve_index(LIST, 7, cid, "revocation")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -296,3 +310,40 @@ def test_a_ledger_cannot_cross_fork(tmp_path: Path) -> None:
         assert child.exitcode == 0
         assert "fork" in message
         assert ledger.get_definition(DEF) is not None  # still usable in the parent
+
+
+class WritesBetweenReads:
+    """A store whose ``get_credential`` returns only after another process wrote to the
+    credential: the moment a history read in separate transactions gets wrong."""
+
+    def __init__(self, store: SQLiteLedger, path: Path) -> None:
+        self._store = store
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def get_credential(self, cid: str) -> Any:
+        found = self._store.get_credential(cid)
+        finish([start(record_more, str(self._path), cid)], timeout=60)
+        return found
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_credential_history_is_one_moment_while_another_process_writes(
+    tmp_path: Path, read_only: bool
+) -> None:
+    path = tmp_path / "ledger.db"
+    cid = credential_id("student-0001")
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        ledger.claim_credential(cid, DEF, "student-0001")
+        ledger.record(cid, EventType.GENERATED, "batch", sha256=document_sha("student-0001"))
+    with SQLiteLedger(path, read_only=read_only) as reader:
+        history = credential_history(WritesBetweenReads(reader, path), cid)  # type: ignore[arg-type]
+        assert history.credential.event_count == len(history.events) == 2
+        assert [e.event for e in history.events] == [EventType.DEFINED, EventType.GENERATED]
+        assert history.status_entries == ()
+        later = credential_history(reader, cid)  # the other process's write, once it is over
+        assert later.credential.event_count == len(later.events) == 3
+        assert [e.index for e in later.status_entries] == [7]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -101,16 +102,25 @@ class LedgerSummary:
         }
 
 
+def _one_moment(store: LedgerStore) -> AbstractContextManager[object]:
+    """The store's ``snapshot()`` when it has one (``SQLiteLedger`` does; the protocol does not
+    ask for it), else nothing."""
+    snapshot = getattr(store, "snapshot", None)
+    return snapshot() if callable(snapshot) else nullcontext()
+
+
 def credential_history(store: LedgerStore, credential_id: str) -> CredentialHistory:
-    """Everything the ledger knows about one credential."""
-    credential = store.get_credential(credential_id)
-    if credential is None:
-        raise UnknownCredentialError(f"no credential {credential_id!r} in the ledger")
-    return CredentialHistory(
-        credential,
-        tuple(store.history(credential_id)),
-        tuple(store.status_entries_for(credential_id)),
-    )
+    """Everything the ledger knows about one credential, read as of one moment when the store
+    has a ``snapshot()`` (so that ``credential.event_count`` is the number of events)."""
+    with _one_moment(store):
+        credential = store.get_credential(credential_id)
+        if credential is None:
+            raise UnknownCredentialError(f"no credential {credential_id!r} in the ledger")
+        return CredentialHistory(
+            credential,
+            tuple(store.history(credential_id)),
+            tuple(store.status_entries_for(credential_id)),
+        )
 
 
 def ledger_summary(store: LedgerStore) -> LedgerSummary:

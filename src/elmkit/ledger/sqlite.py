@@ -247,6 +247,7 @@ class SQLiteLedger:
         self._migrations = dict(MIGRATIONS if migrations is None else migrations)
         self._lock = threading.RLock()
         self._depth = 0
+        self._reading = False
         self._pid = os.getpid()
         self._closed = False
         self.read_only = read_only
@@ -423,6 +424,11 @@ class SQLiteLedger:
             db = self._conn()
             if self.read_only:
                 raise LedgerError(f"ledger {self.path} is open read-only: nothing is written")
+            if self._reading:
+                raise LedgerError(
+                    f"ledger {self.path}: nothing is written inside snapshot(), a read of one "
+                    "moment; write after the block, or read inside transaction()"
+                )
             if self._depth == 0:
                 with self._errors("cannot start a ledger transaction"):
                     db.execute("BEGIN IMMEDIATE")
@@ -461,19 +467,40 @@ class SQLiteLedger:
                     self._depth -= 1
 
     @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Read the ledger as of one moment: every read in the block sees it as it was when the
+        block began, whatever other processes write meanwhile.
+
+        One read transaction; other threads sharing this ledger wait until the block ends, and
+        writing in it raises :class:`LedgerError`. Consume streams (``credentials()``…) inside
+        the block. Inside :meth:`transaction`, and nested, it changes nothing. Works on a ledger
+        opened ``read_only`` too.
+        """
+        with self._snapshot():
+            yield
+
+    @contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """A consistent read of several statements (a no-op inside a write transaction)."""
+        """A consistent read of several statements (a no-op inside a write transaction or
+        another snapshot)."""
         with self._lock:
             db = self._conn()
-            if self._depth:
+            if self._depth or self._reading:
                 yield db
                 return
             with self._errors("cannot read the ledger"):
                 db.execute("BEGIN")
+                try:  # a read now, so that the snapshot is of this moment, not of the first read
+                    db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+            self._reading = True
             try:
                 with self._errors("cannot read the ledger"):
                     yield db
             finally:
+                self._reading = False
                 if db.in_transaction:
                     with self._errors("cannot read the ledger"):
                         db.execute("COMMIT")
