@@ -415,6 +415,43 @@ def test_root_is_honoured_for_a_single_node_document_too() -> None:
         load(document, format=5)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("name", [*JSON_SAMPLES, TURTLE_SAMPLE])
+def test_load_credential_reads_every_form_load_reads(name: str) -> None:
+    import typing
+
+    import elmkit
+    from elmkit.model import EuropeanDigitalCredential
+    from elmkit.serializers import load_credential
+
+    credential = load_credential(sample_path(name))
+    assert isinstance(credential, EuropeanDigitalCredential)
+    assert credential == load(sample_path(name))
+    assert credential.origin == load(sample_path(name)).origin
+    assert elmkit.load_credential is load_credential
+    assert "load_credential" in elmkit.__all__
+    assert typing.get_type_hints(load_credential)["return"] is EuropeanDigitalCredential
+
+
+def test_load_credential_refuses_another_node_naming_it() -> None:
+    from elmkit.model import EuropeanDigitalPresentation
+    from elmkit.serializers import load_credential
+
+    credential = load_credential(sample_path(COP))
+    presentation = EuropeanDigitalPresentation(id="urn:x:vp", verifiable_credential=[credential])
+    expected = r"holds a EuropeanDigitalPresentation.*in verifiable_credential"
+    with pytest.raises(ModelError, match=expected) as caught:
+        load_credential(dumps(presentation).encode())
+    assert caught.value.path == "/type"
+    organisation = {"id": "urn:x:org", "type": "Organisation", "legalName": {"en": "U"}}
+    with pytest.raises(ModelError, match="not a credential: the document holds a Organisation"):
+        load_credential(organisation)
+    bare = {"id": "urn:x:vc", "type": ["VerifiableCredential"], "issuer": "urn:x:org"}
+    with pytest.raises(ModelError, match="holds a VerifiableCredential, not a EuropeanDigital"):
+        load_credential(bare)
+    with pytest.raises(ParseError):  # what load refuses, it refuses alike
+        load_credential(b"{")
+
+
 @pytest.mark.parametrize("bad", ["a b", "<urn:x> <urn:y>", "", "urn:x\n", 'urn:"x"', "urn:{x}"])
 def test_an_id_that_is_no_iri_is_refused_with_its_pointer(bad: str) -> None:
     document = {"type": "Person", "givenName": {"en": "Ana"}, "identifier": [{"id": bad}]}

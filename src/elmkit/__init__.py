@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "load": "elmkit.serializers",
+    "load_credential": "elmkit.serializers",
     "dumps": "elmkit.serializers",
     "to_graph": "elmkit.serializers",
     "from_graph": "elmkit.serializers",
@@ -41,6 +42,7 @@ __all__ = [
     "dumps",
     "from_graph",
     "load",
+    "load_credential",
     "load_elmv2",
     "open_ledger",
     "schema",
@@ -55,7 +57,7 @@ if TYPE_CHECKING:
     from elmkit.ledger import open_ledger
     from elmkit.model import LangText, schema
     from elmkit.profiles import Finding, Report, validate
-    from elmkit.serializers import dumps, from_graph, load, to_graph
+    from elmkit.serializers import dumps, from_graph, load, load_credential, to_graph
     from elmkit.serializers.elmv2 import load_elmv2
     from elmkit.status import check_status
 

@@ -17,7 +17,15 @@ from elmkit.serializers.context import (
     edc_context,
     offline_document_loader,
 )
-from elmkit.serializers.formats import FORMATS, Origin, dumps, from_graph, load, to_graph
+from elmkit.serializers.formats import (
+    FORMATS,
+    Origin,
+    dumps,
+    from_graph,
+    load,
+    load_credential,
+    to_graph,
+)
 from elmkit.serializers.jsonio import JsonSyntaxError, parse_json
 from elmkit.serializers.jsonld import node_to_jsonld
 
@@ -35,6 +43,7 @@ __all__ = [
     "edc_context",
     "from_graph",
     "load",
+    "load_credential",
     "node_to_jsonld",
     "offline_document_loader",
     "parse_json",

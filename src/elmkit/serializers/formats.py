@@ -28,6 +28,7 @@ from elmkit.errors import (
     UnsupportedFormatError,
 )
 from elmkit.model.base import ElmNode
+from elmkit.model.classes import EuropeanDigitalCredential, VerifiablePresentation
 from elmkit.serializers.context import DocumentLoader
 from elmkit.serializers.jsonio import (
     DEFAULT_MAX_BYTES,
@@ -41,7 +42,7 @@ from elmkit.serializers.jsonld import node_to_jsonld, read_jsonld
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["FORMATS", "Origin", "dumps", "from_graph", "load", "to_graph"]
+__all__ = ["FORMATS", "Origin", "dumps", "from_graph", "load", "load_credential", "to_graph"]
 
 #: Format names accepted by :func:`load`, with their aliases; :func:`dumps` takes all of them
 #: but ``elmv2`` (legacy ELM v2 XML is read, never written).
@@ -315,6 +316,42 @@ def load(
     graph = parse_rdf(data, fmt, source=None if path is None else str(path))
     node = graph_to_node(graph, root=root, strict=strict, left_out=left_out)
     node.set_origin(Origin(kind="rdf", format=fmt, source=path, left_out=tuple(left_out)))
+    return node
+
+
+def load_credential(
+    source: str | os.PathLike[str] | bytes | Mapping[str, Any] | list[Any],
+    *,
+    strict: bool = False,
+    document_loader: DocumentLoader | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    format: str | None = None,
+    root: str | None = None,
+) -> EuropeanDigitalCredential:
+    """:func:`load` for a credential, typed as one: every form and option :func:`load` reads.
+
+    A document that holds another node (a presentation, a bare ``VerifiableCredential``, an
+    organisation…) raises :class:`~elmkit.errors.ModelError` naming what it holds.
+    """
+    node = load(
+        source,
+        strict=strict,
+        document_loader=document_loader,
+        max_bytes=max_bytes,
+        format=format,
+        root=root,
+    )
+    if not isinstance(node, EuropeanDigitalCredential):
+        hint = (
+            ": its credentials are in verifiable_credential"
+            if isinstance(node, VerifiablePresentation)
+            else ""
+        )
+        raise ModelError(
+            f"not a credential: the document holds a {type(node).__name__}, not a "
+            f"EuropeanDigitalCredential{hint}",
+            path="/type",
+        )
     return node
 
 
