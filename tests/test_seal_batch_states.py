@@ -302,3 +302,23 @@ def test_issue_seal_says_which_credentials_it_did_not_seal(
     assert "sealed: 3 new, 0 already sealed, 0 failed, 1 revoked or suspended ->" in result.stdout
     diagnostics = " ".join(result.stderr.split())
     assert "1 not sealed" in diagnostics and f"{revoked}: revoked" in diagnostics
+
+
+def test_issue_seal_says_on_stderr_which_credentials_failed(
+    tmp_path: Path, issued: Issued
+) -> None:
+    """Standard output holds the result; what went wrong with each credential is a diagnostic."""
+    out = tmp_path / "out"
+    other = create_test_pki(org_name="Another Body", organization_identifier="VATES-B00000000")
+    p12 = other.write_pkcs12(tmp_path / "other.p12", "secret")
+    result = CliRunner().invoke(
+        app,
+        [
+            "issue", str(issued.definition), str(issued.results), "--out", str(out),
+            "--seal", "--p12", str(p12), "--password", "secret",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "sealed: 0 new, 0 already sealed, 4 failed ->" in result.stdout
+    assert "refusing to seal" not in result.stdout
+    assert " ".join(result.stderr.split()).count("refusing to seal") == 4

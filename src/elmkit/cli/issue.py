@@ -357,10 +357,10 @@ def _seal(
         f", {len(sealed.withdrawn)} revoked or suspended" if sealed.withdrawn else "",
         result.out_dir / "sealed",
     )
+    errors = make_console(stderr=True)
     for credential_id, reason in sealed.failed[:20]:
-        show(console, "  [red]{}[/]: {}", credential_id, reason)
+        show(errors, "  [red]{}[/]: {}", credential_id, reason)
     if sealed.withdrawn:
-        errors = make_console(stderr=True)
         show(
             errors,
             "[yellow]{} not sealed: revoked or suspended in the ledger since issued; nothing "
@@ -371,7 +371,7 @@ def _seal(
             show(errors, "  [yellow]{}[/]: {}", credential_id, state)
     if sealed.without_status:
         show(
-            console,
+            errors,
             "[yellow]{} credential(s) sealed before have no entry on {}: that list cannot revoke "
             "them (their seal cannot change); e.g. {}[/]",
             len(sealed.without_status),
