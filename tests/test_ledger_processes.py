@@ -24,6 +24,7 @@ from elmkit.ledger import (
     LedgerError,
     SQLiteLedger,
     credential_history,
+    ledger_summary,
 )
 
 DEF = "micro-data-201"
@@ -312,6 +313,16 @@ def test_a_ledger_cannot_cross_fork(tmp_path: Path) -> None:
         assert ledger.get_definition(DEF) is not None  # still usable in the parent
 
 
+def one_generated_credential(path: Path) -> str:
+    """A new ledger at ``path`` with one credential, generated; its id."""
+    cid = credential_id("student-0001")
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        ledger.claim_credential(cid, DEF, "student-0001")
+        ledger.record(cid, EventType.GENERATED, "batch", sha256=document_sha("student-0001"))
+    return cid
+
+
 class WritesBetweenReads:
     """A store whose ``get_credential`` returns only after another process wrote to the
     credential: the moment a history read in separate transactions gets wrong."""
@@ -334,11 +345,7 @@ def test_credential_history_is_one_moment_while_another_process_writes(
     tmp_path: Path, read_only: bool
 ) -> None:
     path = tmp_path / "ledger.db"
-    cid = credential_id("student-0001")
-    with SQLiteLedger(path) as ledger:
-        ledger.define(DEF, DOC)
-        ledger.claim_credential(cid, DEF, "student-0001")
-        ledger.record(cid, EventType.GENERATED, "batch", sha256=document_sha("student-0001"))
+    cid = one_generated_credential(path)
     with SQLiteLedger(path, read_only=read_only) as reader:
         history = credential_history(WritesBetweenReads(reader, path), cid)  # type: ignore[arg-type]
         assert history.credential.event_count == len(history.events) == 2
@@ -347,3 +354,29 @@ def test_credential_history_is_one_moment_while_another_process_writes(
         later = credential_history(reader, cid)  # the other process's write, once it is over
         assert later.credential.event_count == len(later.events) == 3
         assert [e.index for e in later.status_entries] == [7]
+
+
+class WritesBetweenCounts:
+    """A store whose per-definition counts return only after another process changed a
+    credential's state: totals read afterwards would not be the sums of the parts."""
+
+    def __init__(self, store: SQLiteLedger, path: Path, cid: str) -> None:
+        self._store, self._path, self._cid = store, path, cid
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def counts_by_state(self, **filters: Any) -> Any:
+        counts = self._store.counts_by_state(**filters)
+        if filters:
+            finish([start(record_more, str(self._path), self._cid)], timeout=60)
+        return counts
+
+
+def test_the_ledger_summary_is_one_moment_while_another_process_writes(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    cid = one_generated_credential(path)
+    with SQLiteLedger(path) as reader:
+        summary = ledger_summary(WritesBetweenCounts(reader, path, cid))  # type: ignore[arg-type]
+        assert summary.counts == summary.definitions[0].counts
+        assert ledger_summary(reader).counts != summary.counts  # the write, once it is over

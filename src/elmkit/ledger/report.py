@@ -124,15 +124,19 @@ def credential_history(store: LedgerStore, credential_id: str) -> CredentialHist
 
 
 def ledger_summary(store: LedgerStore) -> LedgerSummary:
-    """Counts per state for the whole ledger and for each definition."""
-    titles: dict[str, str] = {}
-    for definition in store.definitions():
-        titles[definition.definition_id] = definition.title
-    per_definition = tuple(
-        DefinitionSummary(definition_id, title, store.counts_by_state(definition_id=definition_id))
-        for definition_id, title in titles.items()
-    )
-    return LedgerSummary(store.counts_by_state(), per_definition)
+    """Counts per state for the whole ledger and for each definition, read as of one moment when
+    the store has a ``snapshot()`` (so that the totals are the sums of the parts)."""
+    with _one_moment(store):
+        titles: dict[str, str] = {}
+        for definition in store.definitions():
+            titles[definition.definition_id] = definition.title
+        per_definition = tuple(
+            DefinitionSummary(
+                definition_id, title, store.counts_by_state(definition_id=definition_id)
+            )
+            for definition_id, title in titles.items()
+        )
+        return LedgerSummary(store.counts_by_state(), per_definition)
 
 
 def _short(digest: str | None) -> str:
