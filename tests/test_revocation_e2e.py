@@ -260,6 +260,13 @@ def test_a_list_keeps_the_one_purpose_its_entries_have(tmp_path: Path, pki: Any)
         published = revocation.publish_status_list(
             ledger, suspension_url, suspension_out, purpose="suspension"
         )
+        # a list an earlier version let both purposes onto serves neither
+        ledger.reserve_index(suspension_url, 3, _credential_id, "revocation")
+        for purpose in ("revocation", "suspension"):
+            with pytest.raises(revocation.RevocationError, match="would replace"):
+                revocation.publish_status_list(
+                    ledger, suspension_url, suspension_out, purpose=purpose
+                )
     assert published.purpose == "suspension"
     suspension_out.unlink()
     result = CliRunner().invoke(
@@ -475,3 +482,49 @@ def test_a_published_list_is_valid_from_its_publication(tmp_path: Path, pki: Any
         publish(ledger_path, status_dir, valid_from=datetime(2026, 9, 1))
     with pytest.raises(revocation.RevocationError, match="not an ISO 8601"):
         publish(ledger_path, status_dir, valid_from="1 September")
+
+
+class PausesWhileChecking:
+    """A ledger whose first read of a list's entries lets ``meanwhile`` run for a while: a
+    concurrent assign_status, which must not slip in between the checks and the reservation."""
+
+    def __init__(self, ledger: Any, meanwhile: Any) -> None:
+        self._ledger, self._meanwhile = ledger, meanwhile
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+    def status_entries(self, list_url: str) -> Any:
+        import time
+
+        if self._meanwhile is not None:
+            self._meanwhile.start()
+            self._meanwhile = None
+            time.sleep(0.5)
+        return self._ledger.status_entries(list_url)
+
+
+def test_two_purposes_cannot_slip_onto_one_list_at_once(tmp_path: Path) -> None:
+    import threading
+
+    ledger_path = tmp_path / "ledger.sqlite"
+    with open_ledger(ledger_path) as ledger:
+        ledger.define(definition().id, definition().model_dump(mode="json"), title="IA")
+        first, second = other_learner(ledger, "2026-0101"), other_learner(ledger, "2026-0102")
+    outcome: list[str] = []
+
+    def suspension_entry() -> None:
+        with open_ledger(ledger_path) as own:
+            try:
+                revocation.assign_status(second, own, LIST_URL, purpose="suspension")
+                outcome.append("assigned")
+            except revocation.RevocationError as exc:
+                outcome.append(str(exc))
+
+    meanwhile = threading.Thread(target=suspension_entry)
+    with open_ledger(ledger_path) as ledger:
+        revocation.assign_status(first, PausesWhileChecking(ledger, meanwhile), LIST_URL)
+    meanwhile.join(timeout=60)
+    assert len(outcome) == 1 and "is a revocation list" in outcome[0], outcome
+    with open_ledger(ledger_path) as ledger:
+        assert {e.purpose.value for e in ledger.status_entries(LIST_URL)} == {"revocation"}

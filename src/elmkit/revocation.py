@@ -75,55 +75,57 @@ def assign_status(
     # the entry's URL is checked before an index is reserved for it, for good
     elm_status_entry(list_url, 0, purpose)  # type: ignore[arg-type]
     store = LedgerIndexStore(ledger, list_url, wanted)
-    index = store.held_by(credential.id)
-    if index is None:
-        other = _other_purpose_on(ledger, list_url, wanted)
-        if other is not None:
-            raise RevocationError(
-                f"{list_url} is a {other.value} list (its entries say so): {wanted.value} "
-                "entries need a list of their own, at another URL"
-            )
-        _refuse_another_issuer(ledger, list_url, credential)
-        try:
-            index = RandomIndexAllocator(store, size).allocate(reserve=store.reserver(credential.id))
-        except ConflictError:
-            # another process gave this credential its index meanwhile: that one is its index
+    try:
+        with ledger.transaction():  # no other writer between the checks and the reservation
             index = store.held_by(credential.id)
             if index is None:
-                raise
+                _refuse_mixing(ledger, list_url, wanted, credential)
+                index = RandomIndexAllocator(store, size).allocate(
+                    reserve=store.reserver(credential.id)
+                )
+    except ConflictError:
+        # another process gave this credential its index meanwhile: that one is its index
+        index = store.held_by(credential.id)
+        if index is None:
+            raise
     node = CredentialStatus.model_validate(elm_status_entry(list_url, index, purpose))  # type: ignore[arg-type]
     credential.credential_status = node
     return node
 
 
-def _refuse_another_issuer(
-    ledger: LedgerStore, list_url: str, credential: EuropeanDigitalCredential
+def _refuse_mixing(
+    ledger: LedgerStore, list_url: str, purpose: StatusPurpose, credential: EuropeanDigitalCredential
 ) -> None:
-    """A list has one issuer: verifiers refuse a list whose issuer is not the credential's."""
+    """A list has one purpose and one issuer (verifiers refuse a list whose issuer is not the
+    credential's): the entries already on it, as its first one shows, decide them."""
+    first = next(iter(ledger.status_entries(list_url)), None)
+    if first is None:
+        return
+    if first.purpose != purpose:
+        raise RevocationError(
+            f"{list_url} is a {first.purpose.value} list (its entries say so): {purpose.value} "
+            "entries need a list of their own, at another URL"
+        )
     issuer = credential.issuer
     issuer_id = issuer if isinstance(issuer, str) else getattr(issuer, "id", None)
-    first = next(iter(ledger.status_entries(list_url)), None)
-    if first is None or issuer_id is None:
-        return
-    issuers = _list_issuers(ledger, list_url, first_only=True)
-    if issuers and issuer_id not in {found.id for found in issuers}:
+    record = ledger.get_credential(first.credential_id)
+    found = _definition_issuer(ledger, record.definition_id, record.definition_version) if record else None
+    if found is not None and issuer_id is not None and found.id != issuer_id:
         raise RevocationError(
-            f"the credentials on {list_url} are issued by {issuers[0].id}, not {issuer_id}: "
+            f"the credentials on {list_url} are issued by {found.id}, not {issuer_id}: "
             "verifiers reject a list whose issuer is not the credential's; give each issuer "
             "its own list"
         )
 
 
-def _other_purpose_on(
-    ledger: LedgerStore, list_url: str, purpose: StatusPurpose
-) -> StatusPurpose | None:
-    """The other purpose, when the entries on ``list_url`` have it and none has ``purpose``."""
-    other = None
+def _purposes_on(ledger: LedgerStore, list_url: str) -> set[StatusPurpose]:
+    """The purposes of the entries on ``list_url``."""
+    found: set[StatusPurpose] = set()
     for entry in ledger.status_entries(list_url):
-        if entry.purpose == purpose:
-            return None
-        other = entry.purpose
-    return other
+        found.add(entry.purpose)
+        if len(found) == len(StatusPurpose):
+            break
+    return found
 
 
 def _record(ledger: LedgerStore, credential_id: str, event: str, actor: str, reason: str | None) -> None:
@@ -210,17 +212,40 @@ class _ListIssuer:
     eidas: str | None
 
 
-def _list_issuers(
-    ledger: LedgerStore, list_url: str, *, first_only: bool = False
-) -> list[_ListIssuer] | None:
-    """The issuers of the credentials on a list (of its first one only, with ``first_only``),
-    from the definitions the ledger keeps; ``None`` when one cannot be told (a definition that
-    is missing or not a micro-credential definition)."""
+#: The issuer of each definition document read (by its digest: a definition never changes).
+_ISSUERS: dict[str, _ListIssuer | None] = {}
+
+
+def _definition_issuer(
+    ledger: LedgerStore, definition_id: str, version: str
+) -> _ListIssuer | None:
+    """The issuer a micro-credential definition in the ledger names; ``None`` when the
+    definition is missing or not a micro-credential definition."""
     from pydantic import ValidationError
 
     from elmkit.microcredentials import organisation
     from elmkit.microcredentials.batch import definition_from_document
 
+    definition = ledger.get_definition(definition_id, version)
+    if definition is None:
+        return None
+    if definition.sha256 not in _ISSUERS:
+        try:
+            body = definition_from_document(definition.document).issuing_body
+        except ValidationError:
+            found = None
+        else:
+            issuer_id = organisation(body).id
+            found = _ListIssuer(issuer_id, body.eidas_id) if issuer_id is not None else None
+        if len(_ISSUERS) > 1024:
+            _ISSUERS.clear()
+        _ISSUERS[definition.sha256] = found
+    return _ISSUERS[definition.sha256]
+
+
+def _list_issuers(ledger: LedgerStore, list_url: str) -> list[_ListIssuer] | None:
+    """The issuers of the credentials on a list, from the definitions the ledger keeps; ``None``
+    when one cannot be told (a definition that is missing or not a micro-credential one)."""
     issuers: dict[str, _ListIssuer] = {}
     seen: set[tuple[str, str]] = set()
     for entry in ledger.status_entries(list_url):
@@ -228,20 +253,10 @@ def _list_issuers(
         if record is None or (record.definition_id, record.definition_version) in seen:
             continue
         seen.add((record.definition_id, record.definition_version))
-        definition = ledger.get_definition(record.definition_id, record.definition_version)
-        if definition is None:
+        found = _definition_issuer(ledger, record.definition_id, record.definition_version)
+        if found is None:
             return None
-        try:
-            course = definition_from_document(definition.document)
-        except ValidationError:
-            return None
-        body = course.issuing_body
-        issuer_id = organisation(body).id
-        if issuer_id is None:
-            return None
-        issuers.setdefault(issuer_id, _ListIssuer(issuer_id, body.eidas_id))
-        if first_only:
-            break
+        issuers.setdefault(found.id, found)
     return list(issuers.values())
 
 
@@ -331,11 +346,12 @@ def publish_status_list(
     ``allow_other_sealer``.
     """
     wanted = _purpose(purpose)
-    other = _other_purpose_on(ledger, list_url, wanted)
-    if other is not None:
+    others = _purposes_on(ledger, list_url) - {wanted}
+    if others:
+        other = others.pop()
         raise RevocationError(
-            f"the entries on {list_url} are {other.value} entries: a {wanted.value} list there "
-            f"would replace the {other.value} list their verifiers read"
+            f"{list_url} holds {other.value} entries: a {wanted.value} list there would "
+            f"replace the {other.value} list their verifiers read"
         )
     published = datetime.now(UTC).replace(microsecond=0)
     valid_from = _moment(valid_from, "valid_from")

@@ -478,7 +478,7 @@ def _open_existing(path: Path, *, reading: bool = False) -> Iterator[LedgerStore
     except ElmError as exc:
         hint = (
             ""
-            if writable
+            if writable or reading
             else " (this command writes to the ledger, and its file or folder cannot be written "
             "to; history, ledger and status-list publish can read it there)"
         )

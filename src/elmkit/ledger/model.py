@@ -22,6 +22,7 @@ __all__ = [
     "ACTIVE_STATES",
     "ALLOWED_FROM",
     "GENESIS_HASH",
+    "PURPOSE_BIT_STATES",
     "PURPOSE_STATES",
     "Credential",
     "CredentialState",
@@ -123,7 +124,13 @@ ALLOWED_FROM: Mapping[EventType, frozenset[CredentialState]] = {
 }
 """The states from which each event may be recorded (``defined`` only starts a credential)."""
 
-PURPOSE_STATES: Mapping[StatusPurpose, frozenset[CredentialState]] = {
+PURPOSE_STATES: Mapping[StatusPurpose, CredentialState] = {
+    StatusPurpose.REVOCATION: CredentialState.REVOKED,
+    StatusPurpose.SUSPENSION: CredentialState.SUSPENDED,
+}
+"""The state each purpose's change leads to (a revocation: ``revoked``)."""
+
+PURPOSE_BIT_STATES: Mapping[StatusPurpose, frozenset[CredentialState]] = {
     StatusPurpose.REVOCATION: frozenset({CredentialState.REVOKED}),
     StatusPurpose.SUSPENSION: frozenset({CredentialState.SUSPENDED, CredentialState.REVOKED}),
 }

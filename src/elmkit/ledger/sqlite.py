@@ -25,7 +25,7 @@ from elmkit.ledger.errors import (
 )
 from elmkit.ledger.model import (
     GENESIS_HASH,
-    PURPOSE_STATES,
+    PURPOSE_BIT_STATES,
     Credential,
     CredentialState,
     Definition,
@@ -1126,9 +1126,9 @@ class SQLiteLedger:
 
     def revoked_indexes(self, list_url: str, purpose: StatusPurpose | str) -> set[int]:
         """Indexes to set in a status list: credentials now revoked (revocation lists), or
-        suspended or revoked (suspension lists; see :data:`PURPOSE_STATES`)."""
+        suspended or revoked (suspension lists; see :data:`PURPOSE_BIT_STATES`)."""
         kind = _purpose(purpose)
-        states = sorted(state.value for state in PURPOSE_STATES[kind])
+        states = sorted(state.value for state in PURPOSE_BIT_STATES[kind])
         rows = self._rows(
             "SELECT s.idx FROM status_entries AS s JOIN credentials AS c"
             " ON c.credential_id = s.credential_id"
