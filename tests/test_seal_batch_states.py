@@ -322,3 +322,30 @@ def test_issue_seal_says_on_stderr_which_credentials_failed(
     assert "sealed: 0 new, 0 already sealed, 4 failed ->" in result.stdout
     assert "refusing to seal" not in result.stdout
     assert " ".join(result.stderr.split()).count("refusing to seal") == 4
+
+
+def test_a_lifted_suspension_gives_the_sealed_file_back(
+    out: Path, pki: TestPKI, issued: Issued
+) -> None:
+    """Suspended, the credential's files go to withdrawn/; unsuspended, the next issue run writes
+    it again, and its seal (which the ledger still holds) comes back to sealed/."""
+    assert len(_seal(out, pki.signer()).sealed) == 4
+    (suspended, sealed_file), *_ = _credentials(out)
+    delivered = sealed_file.read_bytes()
+
+    def issue_again() -> None:
+        issue_batch(
+            issued.definition, issued.results, out, ledger=out / "ledger.sqlite",
+            images=True, valid_from=VALID_FROM,
+        )
+
+    _record(out, suspended, "suspended")
+    issue_again()
+    assert not sealed_file.exists()
+    assert (out / "withdrawn/sealed" / sealed_file.name).read_bytes() == delivered
+    _record(out, suspended, "unsuspended")
+    issue_again()
+    assert sealed_file.read_bytes() == delivered
+    assert not (out / "withdrawn/sealed" / sealed_file.name).exists()
+    again = _seal(out, pki.signer())
+    assert again.already == 4 and again.sealed == [] and again.ok

@@ -807,6 +807,26 @@ class _Batch:
             said.insert(0, f"moved to {WITHDRAWN_DIR}/, not to be delivered: {', '.join(moved)}")
         return said
 
+    def _restore_seal(self, slot: _Slot) -> None:
+        """Put back the sealed file an earlier run withdrew, once the credential is delivered
+        again (its suspension lifted) and the ledger still holds that seal as its own."""
+        from elmkit.ledger import sha256_hex
+        from elmkit.microcredentials.sealing import SEALED_DIR
+
+        name = f"{SEALED_DIR}/{slot.stem}.json"
+        withdrawn, target = self.out / WITHDRAWN_DIR / name, self.out / name
+        if self.ledger is None or not withdrawn.is_file() or target.exists():
+            return
+        record = self.ledger.get_credential(slot.credential_id)
+        if record is None or record.state.value not in ("sealed", "sent"):
+            return  # regenerated since: it is to be sealed again
+        sealed = [e.sha256 for e in self.ledger.history(slot.credential_id) if e.event.value == "sealed"]
+        if not sealed or sealed[-1] != sha256_hex(withdrawn.read_bytes()):
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # another run put it back meanwhile
+            os.replace(withdrawn, target)
+
     def _row(self, slot: _Slot, state: RowState, **extra: Any) -> ManifestRow:
         learner = slot.learner
         assert learner is not None
@@ -867,6 +887,8 @@ class _Batch:
         except BaseException:
             staged.abort()
             raise
+        for slot, _sha, _upload_sha in issued:
+            self._restore_seal(slot)
         if self.bundle is not None:  # after the ledger: a failure here loses no record
             for slot, _sha, _upload_sha in issued:
                 built_result = by_row[slot.row]
