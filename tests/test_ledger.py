@@ -1127,3 +1127,31 @@ def test_changes_still_in_the_wal_of_an_unwritable_folder_are_not_skipped(
     _freeze(unwritable_folder)
     with pytest.raises(LedgerError, match=r"still in ledger\.sqlite-wal"):
         SQLiteLedger(path, read_only=True)
+
+
+def test_a_ledger_read_without_locks_refuses_to_read_once_written_to(
+    unwritable_folder: Path,
+) -> None:
+    """Read where no -shm can be made, the file takes no locks: a writer that comes meanwhile
+    (through another mount, say) must stop the reads, not give stale or torn ones."""
+    import subprocess
+
+    path = unwritable_folder / "ledger.sqlite"
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        issue(ledger, "c1")
+    _freeze(unwritable_folder)
+    reader = SQLiteLedger(path, read_only=True)
+    try:
+        assert kinds(reader, "c1") == ["defined", "generated"]
+        subprocess.run(["chattr", "-i", str(unwritable_folder)], check=True)
+        with SQLiteLedger(path) as writer:
+            writer.record("c1", "sealed", "sealer", sha256=sha("sealed"))
+            with pytest.raises(LedgerError, match="was written to while it was read"):
+                kinds(reader, "c1")  # the change still in the WAL
+        with pytest.raises(LedgerError, match="was written to while it was read"):
+            kinds(reader, "c1")  # folded into the file
+    finally:
+        reader.close()
+    with SQLiteLedger(path, read_only=True) as again:
+        assert kinds(again, "c1") == ["defined", "generated", "sealed"]

@@ -251,6 +251,7 @@ class SQLiteLedger:
         self._pid = os.getpid()
         self._closed = False
         self.read_only = read_only
+        self._unlocked_as: tuple[int, int] | None = None  # the file's size and time, read unlocked
         if self.path != ":memory:" and not Path(self.path).parent.is_dir():
             raise LedgerError(f"ledger directory does not exist: {Path(self.path).parent}")
         try:
@@ -313,7 +314,10 @@ class SQLiteLedger:
                     "and this folder cannot be written to; open it once where it can be written "
                     "(any elmkit command that writes to it) to fold them in, or copy both files"
                 ) from exc
-            return connect("&immutable=1")
+            unlocked = connect("&immutable=1")
+            status = path.stat()
+            self._unlocked_as = (status.st_size, status.st_mtime_ns)
+            return unlocked
 
     def _check_schema(self) -> None:
         """A read-only ledger must already be of this version's schema."""
@@ -399,7 +403,30 @@ class SQLiteLedger:
             raise LedgerError(
                 "a ledger opened before fork cannot be used in the child; open it again"
             )
+        if self._unlocked_as is not None and self._changed_since_opened():
+            raise self._changed_error()
         return self._db
+
+    def _changed_since_opened(self) -> bool:
+        """Whether a ledger read without locks was written to since it was opened."""
+        try:
+            status = os.stat(self.path)
+        except OSError:
+            return True
+        try:
+            wal = os.stat(f"{self.path}-wal").st_size
+        except FileNotFoundError:
+            wal = 0
+        except OSError:
+            return True
+        return wal > 0 or (status.st_size, status.st_mtime_ns) != self._unlocked_as
+
+    def _changed_error(self) -> LedgerError:
+        return LedgerError(
+            f"ledger {self.path} was written to while it was read from a folder this process "
+            "cannot write to, where no lock keeps reads and writes apart: open it again when "
+            "nothing writes to it, or read a copy"
+        )
 
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
@@ -413,6 +440,8 @@ class SQLiteLedger:
                 ) from exc
             raise LedgerError(f"{what} {self.path}: {exc}") from exc
         except sqlite3.Error as exc:
+            if self._unlocked_as is not None and self._changed_since_opened():
+                raise self._changed_error() from exc
             raise LedgerError(f"{what} {self.path}: {exc}") from exc
         except UnicodeDecodeError as exc:  # text sqlite cannot decode: a damaged file
             raise LedgerError(f"{what} {self.path}: it holds text that is not UTF-8 ({exc.reason})") from exc
