@@ -95,6 +95,12 @@ def main(method, case, folder):
     name = "acme-local"
     if case == "plugin":
         name = "acme-plugin"  # not registered: the worker loads the entry point
+    elif case == "override":
+        name = "acme-plugin"  # the entry point's class, configured by the application
+        configured = acme_profiles.PluginStamp()
+        configured.note = "configured by the application"
+        del configured.lock  # so that it can be pickled
+        register_profile(configured, replace=True)
     elif case == "local":
 
         class LocalStamp(acme_profiles.Stamp):  # defined in a function: it cannot be pickled
@@ -212,6 +218,14 @@ def test_entry_point_profile_is_loaded_by_the_workers_not_sent(tmp_path: Path, m
     report = run_batch(tmp_path, method, "plugin")
     assert "error" not in report, report
     assert report["issued"] == 41 and report["stamps"] == ["loaded from the entry point"] * 41
+
+
+@pytest.mark.parametrize("method", _methods("spawn", "forkserver"))
+def test_entry_point_profile_replaced_at_run_time_is_sent(tmp_path: Path, method: str) -> None:
+    """The workers must use the application's object, not load the entry point's default."""
+    report = run_batch(tmp_path, method, "override")
+    assert "error" not in report, report
+    assert report["stamps"] == ["configured by the application"] * 41
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork here")

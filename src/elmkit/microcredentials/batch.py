@@ -462,24 +462,6 @@ def _builtin_profile(profile: object) -> bool:
     return any(profile is shipped for shipped in profiles())
 
 
-def _entry_point_profile(name: str, profile: object) -> bool:
-    """Whether ``profile`` is what the entry point named ``name`` gives (any process loads it)."""
-    from importlib.metadata import entry_points
-
-    from elmkit.profiles import Profile
-
-    declared = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}.get(name)
-    if declared is None:
-        return False
-    try:
-        loaded = declared.load()
-    except Exception:  # a plugin that does not load gives no profile to a worker either
-        return False
-    if isinstance(loaded, type):
-        return type(profile) is loaded
-    return profile is loaded or (callable(loaded) and not isinstance(loaded, Profile))
-
-
 def _profiles_for_workers(names: Sequence[str], start_method: str) -> tuple[tuple[str, bytes], ...]:
     """The profiles of ``names`` that a worker process started by ``start_method`` would not find
     by name, pickled for it: those registered at run time in this process (a forked worker has
@@ -488,11 +470,12 @@ def _profiles_for_workers(names: Sequence[str], start_method: str) -> tuple[tupl
     if start_method == "fork":
         return ()
     from elmkit.profiles import get_profile
+    from elmkit.profiles.base import given_by_entry_point
 
     sent: list[tuple[str, bytes]] = []
     for name in dict.fromkeys(names):
         profile = get_profile(name)
-        if _builtin_profile(profile) or _entry_point_profile(name, profile):
+        if _builtin_profile(profile) or given_by_entry_point(profile):
             continue
         try:
             data = pickle.dumps(profile)

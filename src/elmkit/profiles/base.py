@@ -319,6 +319,8 @@ def prepare_profiles(
 
 
 _registry: dict[str, Profile] = {}
+#: The profile each entry point gave in this process: what another process loads by itself.
+_given_by_entry_points: dict[str, Profile] = {}
 
 
 def _profile_problem(profile: object) -> str | None:
@@ -388,8 +390,15 @@ def get_profile(name: str) -> Profile:
         ep = _entry_points().get(name)
         if ep is None:
             raise ProfileError(f"unknown profile {name!r}; available: {', '.join(available_profiles())}")
-        profile = _registry.setdefault(name, _entry_point_profile(name, ep))
+        given = _given_by_entry_points[name] = _entry_point_profile(name, ep)
+        profile = _registry.setdefault(name, given)
     return profile
+
+
+def given_by_entry_point(profile: Profile) -> bool:
+    """Whether ``profile`` is the one its entry point gave in this process, which any other
+    process (a worker) loads by itself; not one registered at run time under that name."""
+    return _given_by_entry_points.get(profile.name) is profile
 
 
 def _entry_point_profile(name: str, ep: Any) -> Profile:
