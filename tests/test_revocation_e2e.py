@@ -528,3 +528,22 @@ def test_two_purposes_cannot_slip_onto_one_list_at_once(tmp_path: Path) -> None:
     assert len(outcome) == 1 and "is a revocation list" in outcome[0], outcome
     with open_ledger(ledger_path) as ledger:
         assert {e.purpose.value for e in ledger.status_entries(LIST_URL)} == {"revocation"}
+
+
+def test_giving_a_credential_its_entry_again_only_reads(tmp_path: Path, pki: Any) -> None:
+    """Issuing again finds the index the credential holds: no write lock, no write."""
+    from elmkit.ledger import SQLiteLedger
+
+    _sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    learner = LearnerResult(
+        learner_id="2026-0042", given_name="Núria", family_name="Puig i Ferrer", passed=True
+    )
+    credential = build_credential(definition(), learner, valid_from=datetime(2026, 12, 1, tzinfo=UTC))
+    assert credential.id == credential_id
+    with open_ledger(ledger_path) as ledger:
+        held = ledger.status_entries_for(credential_id)[0].index
+    with SQLiteLedger(ledger_path, read_only=True) as reader:
+        entry = revocation.assign_status(credential, reader, LIST_URL)
+        with reader.snapshot():
+            assert revocation.assign_status(credential, reader, LIST_URL).id == entry.id
+    assert entry.id == f"{LIST_URL}#{held}"

@@ -76,13 +76,15 @@ def assign_status(
     elm_status_entry(list_url, 0, purpose)  # type: ignore[arg-type]
     store = LedgerIndexStore(ledger, list_url, wanted)
     try:
-        with ledger.transaction():  # no other writer between the checks and the reservation
-            index = store.held_by(credential.id)
-            if index is None:
-                _refuse_mixing(ledger, list_url, wanted, credential)
-                index = RandomIndexAllocator(store, size).allocate(
-                    reserve=store.reserver(credential.id)
-                )
+        index = store.held_by(credential.id)  # issuing again: a read, no lock
+        if index is None:
+            with ledger.transaction():  # no other writer between the checks and the reservation
+                index = store.held_by(credential.id)
+                if index is None:
+                    _refuse_mixing(ledger, list_url, wanted, credential)
+                    index = RandomIndexAllocator(store, size).allocate(
+                        reserve=store.reserver(credential.id)
+                    )
     except ConflictError:
         # another process gave this credential its index meanwhile: that one is its index
         index = store.held_by(credential.id)
@@ -212,7 +214,7 @@ class _ListIssuer:
     eidas: str | None
 
 
-#: The issuer of each definition document read (by its digest: a definition never changes).
+#: The issuer of each definition read (a version of a definition never changes).
 _ISSUERS: dict[str, _ListIssuer | None] = {}
 
 
@@ -229,18 +231,22 @@ def _definition_issuer(
     definition = ledger.get_definition(definition_id, version)
     if definition is None:
         return None
-    if definition.sha256 not in _ISSUERS:
-        try:
-            body = definition_from_document(definition.document).issuing_body
-        except ValidationError:
-            found = None
-        else:
-            issuer_id = organisation(body).id
-            found = _ListIssuer(issuer_id, body.eidas_id) if issuer_id is not None else None
-        if len(_ISSUERS) > 1024:
-            _ISSUERS.clear()
-        _ISSUERS[definition.sha256] = found
-    return _ISSUERS[definition.sha256]
+    key = f"{definition.definition_id}@{definition.version}:{definition.sha256}"
+    try:
+        return _ISSUERS[key]
+    except KeyError:
+        pass
+    try:
+        body = definition_from_document(definition.document).issuing_body
+    except ValidationError:
+        found = None
+    else:
+        issuer_id = organisation(body).id
+        found = _ListIssuer(issuer_id, body.eidas_id) if issuer_id is not None else None
+    if len(_ISSUERS) > 1024:
+        _ISSUERS.clear()
+    _ISSUERS[key] = found
+    return found
 
 
 def _list_issuers(ledger: LedgerStore, list_url: str) -> list[_ListIssuer] | None:
