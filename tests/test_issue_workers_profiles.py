@@ -69,10 +69,23 @@ class PluginStamp(Stamp):
 
         super().__init__("acme-plugin", "loaded from the entry point")
         self.lock = threading.Lock()
+
+
+class ObjectPluginStamp(PluginStamp):
+    """A profile object an entry point names (rather than a class to call)."""
+
+    def __init__(self):
+        super().__init__()
+        self.name = "acme-object"
+        self.note = "the entry point's own object"
+
+
+PLUGIN = ObjectPluginStamp()
 '''
 
 ENTRY_POINTS = """[elmkit.profiles]
 acme-plugin = acme_profiles:PluginStamp
+acme-object = acme_profiles:PLUGIN
 """
 
 SCRIPT = '''
@@ -95,6 +108,9 @@ def main(method, case, folder):
     name = "acme-local"
     if case == "plugin":
         name = "acme-plugin"  # not registered: the worker loads the entry point
+    elif case == "object":
+        name = "acme-object"  # the entry point's own object, registered by the application
+        register_profile(acme_profiles.PLUGIN)
     elif case == "override":
         name = "acme-plugin"  # the entry point's class, configured by the application
         configured = acme_profiles.PluginStamp()
@@ -218,6 +234,16 @@ def test_entry_point_profile_is_loaded_by_the_workers_not_sent(tmp_path: Path, m
     report = run_batch(tmp_path, method, "plugin")
     assert "error" not in report, report
     assert report["issued"] == 41 and report["stamps"] == ["loaded from the entry point"] * 41
+
+
+@pytest.mark.parametrize("method", _methods("spawn", "forkserver"))
+def test_the_entry_point_s_own_object_registered_by_the_application_is_not_sent(
+    tmp_path: Path, method: str
+) -> None:
+    """It cannot be pickled, and need not be: the workers load the same object by its name."""
+    report = run_batch(tmp_path, method, "object")
+    assert "error" not in report, report
+    assert report["stamps"] == ["the entry point's own object"] * 41
 
 
 @pytest.mark.parametrize("method", _methods("spawn", "forkserver"))

@@ -390,15 +390,27 @@ def get_profile(name: str) -> Profile:
         ep = _entry_points().get(name)
         if ep is None:
             raise ProfileError(f"unknown profile {name!r}; available: {', '.join(available_profiles())}")
-        given = _given_by_entry_points[name] = _entry_point_profile(name, ep)
+        given = _entry_point_profile(name, ep)
         profile = _registry.setdefault(name, given)
+        if profile is given:  # not another thread's, loaded meanwhile
+            _given_by_entry_points[name] = given
     return profile
 
 
 def given_by_entry_point(profile: Profile) -> bool:
-    """Whether ``profile`` is the one its entry point gave in this process, which any other
-    process (a worker) loads by itself; not one registered at run time under that name."""
-    return _given_by_entry_points.get(profile.name) is profile
+    """Whether ``profile`` is what its entry point gives, which any other process (a worker)
+    loads by itself: the object loaded here, or the very object the entry point names (a
+    module-level profile an application registered itself); not one made or configured at run
+    time under that name."""
+    if _given_by_entry_points.get(profile.name) is profile:
+        return True
+    ep = _entry_points().get(profile.name)
+    if ep is None:
+        return False
+    try:
+        return bool(ep.load() is profile)
+    except Exception:  # a plugin that does not load gives no profile to a worker either
+        return False
 
 
 def _entry_point_profile(name: str, ep: Any) -> Profile:
