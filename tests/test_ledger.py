@@ -1155,3 +1155,33 @@ def test_a_ledger_read_without_locks_refuses_to_read_once_written_to(
         reader.close()
     with SQLiteLedger(path, read_only=True) as again:
         assert kinds(again, "c1") == ["defined", "generated", "sealed"]
+
+
+def test_a_ledger_read_without_locks_is_judged_by_more_than_its_mtime(
+    unwritable_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened by a relative path, it keeps reading after a chdir; a write that leaves its size
+    and modification time as they were (a coarse clock, a restored mtime) still stops reads."""
+    import os
+    import subprocess
+
+    path = unwritable_folder / "ledger.sqlite"
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        issue(ledger, "c1")
+    _freeze(unwritable_folder)
+    monkeypatch.chdir(unwritable_folder.parent)
+    reader = SQLiteLedger(Path(unwritable_folder.name) / "ledger.sqlite", read_only=True)
+    try:
+        monkeypatch.chdir("/")
+        assert kinds(reader, "c1") == ["defined", "generated"]
+        subprocess.run(["chattr", "-i", str(unwritable_folder)], check=True)
+        opened = path.stat()
+        with SQLiteLedger(path) as writer:
+            writer.record("c1", "sealed", "sealer", sha256=sha("sealed"))
+        assert path.stat().st_size == opened.st_size
+        os.utime(path, ns=(opened.st_atime_ns, opened.st_mtime_ns))
+        with pytest.raises(LedgerError, match="was written to while it was read"):
+            reader.get_credential("c1")
+    finally:
+        reader.close()

@@ -169,6 +169,22 @@ class NewCredential:
     )
 
 
+def _file_state(path: str) -> tuple[int, ...] | None:
+    """What changes when a SQLite file is written to: the file's identity, size and times, and
+    whether changes wait in its WAL; ``None`` when it cannot be told."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    try:
+        wal = os.stat(f"{path}-wal").st_size
+    except FileNotFoundError:
+        wal = 0
+    except OSError:
+        return None
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns, wal)
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     message = str(exc)
     return "locked" in message or "busy" in message
@@ -251,7 +267,8 @@ class SQLiteLedger:
         self._pid = os.getpid()
         self._closed = False
         self.read_only = read_only
-        self._unlocked_as: tuple[int, int] | None = None  # the file's size and time, read unlocked
+        #: For a ledger read without locks: its absolute path and how the file stood when opened
+        self._unlocked_as: tuple[str, tuple[int, ...]] | None = None
         if self.path != ":memory:" and not Path(self.path).parent.is_dir():
             raise LedgerError(f"ledger directory does not exist: {Path(self.path).parent}")
         try:
@@ -314,9 +331,16 @@ class SQLiteLedger:
                     "and this folder cannot be written to; open it once where it can be written "
                     "(any elmkit command that writes to it) to fold them in, or copy both files"
                 ) from exc
+            absolute = str(path.absolute())
+            before = _file_state(absolute)
             unlocked = connect("&immutable=1")
-            status = path.stat()
-            self._unlocked_as = (status.st_size, status.st_mtime_ns)
+            if before is None or _file_state(absolute) != before:
+                unlocked.close()
+                raise LedgerError(
+                    f"cannot read ledger {self.path}: it was written to while it was opened from "
+                    "a folder this process cannot write to; open it again when nothing writes to it"
+                ) from exc
+            self._unlocked_as = (absolute, before)
             return unlocked
 
     def _check_schema(self) -> None:
@@ -409,17 +433,9 @@ class SQLiteLedger:
 
     def _changed_since_opened(self) -> bool:
         """Whether a ledger read without locks was written to since it was opened."""
-        try:
-            status = os.stat(self.path)
-        except OSError:
-            return True
-        try:
-            wal = os.stat(f"{self.path}-wal").st_size
-        except FileNotFoundError:
-            wal = 0
-        except OSError:
-            return True
-        return wal > 0 or (status.st_size, status.st_mtime_ns) != self._unlocked_as
+        assert self._unlocked_as is not None
+        path, opened = self._unlocked_as
+        return _file_state(path) != opened
 
     def _changed_error(self) -> LedgerError:
         return LedgerError(
@@ -432,6 +448,8 @@ class SQLiteLedger:
     def _errors(self, what: str) -> Iterator[None]:
         try:
             yield
+            if self._unlocked_as is not None and self._changed_since_opened():
+                raise self._changed_error()  # what was just read may be torn
         except sqlite3.OperationalError as exc:
             if _is_busy(exc):
                 raise LedgerError(
