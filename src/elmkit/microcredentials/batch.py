@@ -798,17 +798,20 @@ class _Batch:
 
         name = f"{SEALED_DIR}/{slot.stem}.json"
         withdrawn, target = self.out / WITHDRAWN_DIR / name, self.out / name
-        if self.ledger is None or not withdrawn.is_file() or target.exists():
+        ledger = self.ledger
+        if ledger is None or not withdrawn.is_file() or target.exists():
             return
-        record = self.ledger.get_credential(slot.credential_id)
-        if record is None or record.state.value not in ("sealed", "sent"):
-            return  # regenerated since: it is to be sealed again
-        sealed = [e.sha256 for e in self.ledger.history(slot.credential_id) if e.event.value == "sealed"]
-        if not sealed or sealed[-1] != sha256_hex(withdrawn.read_bytes()):
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):  # another run put it back meanwhile
-            os.replace(withdrawn, target)
+        digest = sha256_hex(withdrawn.read_bytes())
+        with ledger.transaction():  # no suspension or revocation between the check and the move
+            record = ledger.get_credential(slot.credential_id)
+            if record is None or record.state.value not in ("sealed", "sent"):
+                return  # withdrawn again, or regenerated since: it is to be sealed again
+            seals = [e.sha256 for e in ledger.history(slot.credential_id) if e.event.value == "sealed"]
+            if not seals or seals[-1] != digest:
+                return
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):  # another run put it back meanwhile
+                os.replace(withdrawn, target)
 
     def _row(self, slot: _Slot, state: RowState, **extra: Any) -> ManifestRow:
         learner = slot.learner
