@@ -160,6 +160,32 @@ def test_xlsx_results_give_the_same_credentials_as_csv(tmp_path: Path) -> None:
     assert csv_files == xlsx_files
 
 
+def test_a_workbook_unreadable_further_down_stops_the_batch_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    """Exit 2 means the results file cannot be used: no credential may be written before that
+    is known (a CSV file is read to its end first; a workbook must be too)."""
+    definition = definition_file(tmp_path)
+    whole = write_xlsx(tmp_path / "whole.xlsx", learner_rows(200))
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                # a number written with a decimal comma, as a home-made exporter might
+                grade = b'<c r="F180" t="inlineStr"><is><t>8,5</t></is></c>'
+                assert grade in data
+                data = data.replace(grade, b'<c r="F180" t="n"><v>8,5</v></c>')
+            target.writestr(item, data)
+    ledger = tmp_path / "ledger.sqlite"
+    with pytest.raises(SourceError, match="cannot be read"):
+        _issue(definition, damaged, tmp_path / "out", ledger=ledger, chunk_size=8)
+    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.name != "ledger.sqlite"]
+    assert written == []
+    with open_ledger(ledger) as store:
+        assert list(store.credentials()) == []
+
+
 def test_rerun_is_byte_identical_and_never_duplicates(demo_run: DemoRun, tmp_path: Path) -> None:
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
     shutil.copytree(demo_run.out, out)

@@ -1004,6 +1004,15 @@ def _chunks(slots: Iterator[_Slot], size: int) -> Iterator[list[_Slot]]:
         yield chunk
 
 
+def _read_whole_workbook(results: ResultSource) -> None:
+    """Read a workbook to its end once before issuing, as a CSV file is checked before its first
+    row is given: a workbook that cannot be read further down stops the batch before anything is
+    written (:class:`SourceError`), not after some credentials are."""
+    if isinstance(results, str | Path) and Path(results).suffix.lower() in (".xlsx", ".xlsm"):
+        for _ in iter_results(results):
+            pass
+
+
 def _open_ledger(ledger: LedgerStore | str | Path | None) -> tuple[LedgerStore | None, bool]:
     if ledger is None:
         return None, False
@@ -1101,6 +1110,7 @@ def issue_batch(
 
     # the first row is read before anything is written: a results file that cannot be used at
     # all (missing, not a table, wrong encoding anywhere in it) stops the batch here
+    _read_whole_workbook(results)
     rows = iter_results(results)
     first = list(itertools.islice(rows, 1))
     out = Path(out_dir)
