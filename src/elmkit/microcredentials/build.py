@@ -174,6 +174,15 @@ def organisation(info: OrganisationInfo, lang: str = "en") -> Organisation:
     return org
 
 
+def _ects_point(ects: Decimal, key: str) -> CreditPoint:
+    """``ects`` ECTS credits as a credit point (``"6"``, ``"1.5"``; never an exponent)."""
+    return CreditPoint(
+        id=stable_id(CreditPoint, key),
+        framework=_concept(vocab.credit_system("ECTS")),
+        point=format(ects.normalize(), "f"),
+    )
+
+
 def _specification(definition: MicroCredential) -> Qualification:
     key = f"{definition.id}/v{definition.version}"
     languages = [_concept(vocab.language(tag)) for tag in definition.languages]
@@ -198,13 +207,7 @@ def _specification(definition: MicroCredential) -> Qualification:
     if definition.nqf_level:
         spec.nqf_level = [Concept(id=definition.nqf_level) if ":" in definition.nqf_level else _lookup("nqf", definition.nqf_level, "nqf_level")]
     if definition.ects is not None:
-        spec.credit_point = [
-            CreditPoint(
-                id=stable_id(CreditPoint, key),
-                framework=_concept(vocab.credit_system("ECTS")),
-                point=format(definition.ects.normalize(), "f"),
-            )
-        ]
+        spec.credit_point = [_ects_point(definition.ects, key)]
     if definition.hours is not None:
         spec.volume_of_learning = Duration.of_hours(definition.hours)
     if definition.mode:
@@ -217,12 +220,12 @@ def _specification(definition: MicroCredential) -> Qualification:
         spec.entry_requirement = Note(id=stable_id(Note, f"{key}/prerequisites"), note_literal=definition.prerequisites)
     if definition.part_of is not None:
         programme = definition.part_of
-        parent = Qualification(
-            id=programme.id or stable_id(Qualification, f"programme/{programme.title.get('en')}"),
-            title=programme.title,
-        )
+        parent_id = programme.id or stable_id(Qualification, f"programme/{programme.title.get('en')}")
+        parent = Qualification(id=parent_id, title=programme.title)
         if programme.eqf_level is not None:
             parent.eqf_level = _lookup("eqf", str(programme.eqf_level), "part_of.eqf_level")
+        if programme.ects is not None:
+            parent.credit_point = [_ects_point(programme.ects, f"programme/{parent_id}")]
         spec.is_part_of = [parent]
     _add_quality_assurance(spec, definition)
     return spec

@@ -77,8 +77,10 @@ def _source_error(exc: ValidationError, file: str) -> SourceError:
     """The first problem of ``exc`` (and how many more) as a :class:`SourceError` naming the
     field (``title.ca-ES-valencia`` for a text in one language)."""
     first = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in first["loc"])
-    language = (first.get("ctx") or {}).get("language")
+    ctx = first.get("ctx") or {}
+    field = ctx.get("field")  # a check of several fields names the one at fault
+    where = ".".join([*(str(p) for p in first["loc"]), *([field] if isinstance(field, str) else [])])
+    language = ctx.get("language")
     if isinstance(language, str):
         where = f"{where}.{language}"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
@@ -401,6 +403,25 @@ class MicroCredential(_Config):
     def _dates(self) -> MicroCredential:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
+        return self
+
+    @model_validator(mode="after")
+    def _programme_size(self) -> MicroCredential:
+        """Refuse a programme smaller (in ECTS) than the module that is part of it."""
+        programme = self.part_of
+        if _STORED.get() or programme is None or programme.ects is None or self.ects is None:
+            return self
+        if programme.ects < self.ects:
+            raise PydanticCustomError(
+                "programme_ects",
+                "the programme ({programme} ECTS) is smaller than the module that is part of it "
+                "({module} ECTS): part_of.ects is the size of the whole programme",
+                {
+                    "field": "part_of.ects",
+                    "programme": format(programme.ects.normalize(), "f"),
+                    "module": format(self.ects.normalize(), "f"),
+                },
+            )
         return self
 
     @property

@@ -1,0 +1,111 @@
+"""Modules of a degree issued as micro-credentials: the tutorial's definition, its programme
+(``part_of``), the Spanish profile's size rule and levels, and definition files as editors save
+them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from elmkit.errors import SourceError
+from elmkit.microcredentials import load_definition
+from elmkit.microcredentials.build import build_credential
+from elmkit.microcredentials.definition import MicroCredential
+from elmkit.microcredentials.records import LearnerResult
+from elmkit.model import EuropeanDigitalCredential, Qualification
+
+TUTORIAL = Path(__file__).resolve().parents[1] / "docs" / "tutorial-degree-module.md"
+ECTS = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
+LEARNER = LearnerResult(
+    learner_id="53111222X", given_name="Uxía", family_name="Fernández Outeiro", passed=True, grade=7.8
+)
+
+
+@cache
+def _tutorial_data() -> dict[str, Any]:
+    """The definition of the tutorial (its YAML block), without the logo file."""
+    yaml = pytest.importorskip("yaml")
+    block = re.search(r"```yaml\n(.*?)```", TUTORIAL.read_text(encoding="utf-8"), re.DOTALL)
+    assert block is not None
+    data: dict[str, Any] = yaml.safe_load(block.group(1))
+    del data["awarding_body"]["logo"]
+    return data
+
+
+def tutorial(**changes: Any) -> dict[str, Any]:
+    """The tutorial's definition with ``changes`` (``part_of__ects`` for ``part_of.ects``;
+    ``None`` deletes)."""
+    data = copy.deepcopy(_tutorial_data())
+    for dotted, value in changes.items():
+        target = data
+        *parents, last = dotted.split("__")
+        for key in parents:
+            target = target[key]
+        if value is None:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return data
+
+
+def credential(data: dict[str, Any]) -> EuropeanDigitalCredential:
+    return build_credential(load_definition(data), LEARNER)
+
+
+def specification(definition: MicroCredential | dict[str, Any]) -> Qualification:
+    if isinstance(definition, dict):
+        definition = load_definition(definition)
+    spec = build_credential(definition, LEARNER).credential_subject.has_claim[0].specified_by
+    assert isinstance(spec, Qualification)
+    return spec
+
+
+def programme(definition: MicroCredential | dict[str, Any]) -> Qualification:
+    (parent,) = specification(definition).is_part_of
+    return parent
+
+
+# --- part_of.ects ------------------------------------------------------------------------------
+
+
+def test_programme_ects_is_written_as_its_credit_points() -> None:
+    parent = programme(tutorial())
+    (credit,) = parent.credit_point
+    assert credit.point == "240"
+    assert credit.framework is not None and credit.framework.id == ECTS
+    # as the module's own credit points are written, with an id of its own
+    (own,) = specification(tutorial()).credit_point
+    assert own.point == "6" and own.framework is not None and own.framework.id == ECTS
+    assert credit.id != own.id
+
+
+def test_programme_ects_in_the_written_credential() -> None:
+    serializers = pytest.importorskip("elmkit.serializers")
+    document = json.loads(serializers.dumps(credential(tutorial(part_of__ects=180.5))))
+    claim = document["credentialSubject"]["hasClaim"]
+    claim = claim[0] if isinstance(claim, list) else claim
+    parent = claim["specifiedBy"]["isPartOf"]
+    parent = parent[0] if isinstance(parent, list) else parent
+    credit = parent["creditPoint"]
+    credit = credit[0] if isinstance(credit, list) else credit
+    assert credit["point"] == "180.5"
+    assert credit["framework"]["id"] == ECTS
+
+
+def test_no_programme_ects_no_credit_points() -> None:
+    assert programme(tutorial(part_of__ects=None)).credit_point == []
+
+
+def test_programme_smaller_than_its_module_is_refused() -> None:
+    with pytest.raises(SourceError, match=r"part_of\.ects.*3 ECTS.*6 ECTS") as caught:
+        load_definition(tutorial(part_of__ects=3))
+    assert caught.value.path == "part_of.ects"
+    # as large as the module, or without the module's size: accepted
+    load_definition(tutorial(part_of__ects=6))
+    load_definition(tutorial(ects=None, part_of__ects=3))
