@@ -109,3 +109,56 @@ def test_programme_smaller_than_its_module_is_refused() -> None:
     # as large as the module, or without the module's size: accepted
     load_definition(tutorial(part_of__ects=6))
     load_definition(tutorial(ects=None, part_of__ects=3))
+
+
+# --- the programme's IRI without part_of.id ---------------------------------------------------
+
+USC = {
+    "legal_name": {"es": "Universidad de Santiago de Compostela", "gl": "Universidade de Santiago de Compostela"},
+    "country": "ES",
+    "vat_id": "Q1518001A",
+}
+UDC = {
+    "legal_name": {"es": "Universidad de A Coruña", "gl": "Universidade da Coruña"},
+    "country": "ES",
+    "vat_id": "Q6550005J",
+}
+LAW = {"gl": "Grao en Dereito", "es": "Grado en Derecho", "en": "Bachelor's Degree in Law"}
+
+
+def law_module(awarding_body: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return tutorial(**{"awarding_body": awarding_body, "part_of__id": None, "part_of__title": LAW, **changes})
+
+
+def test_same_programme_title_of_two_universities_gets_two_iris() -> None:
+    usc, udc = programme(law_module(USC)), programme(law_module(UDC))
+    assert usc.id != udc.id
+    # the programme's credit points are its own too
+    assert usc.credit_point[0].id != udc.credit_point[0].id
+
+
+def test_modules_of_one_programme_share_its_iri() -> None:
+    first = programme(law_module(USC))
+    other = law_module(USC, id="usc-derecho-m2", title={"es": "Derecho romano"})
+    assert programme(other).id == first.id
+    # the definition's languages, their order, the order of the titles: the same programme
+    reordered = law_module(
+        USC, languages=["gl", "es"], part_of__title=dict(reversed(list(LAW.items())))
+    )
+    assert programme(reordered).id == first.id
+    assert programme(law_module(USC, part_of__title={**LAW, "es": " Grado  en Derecho"})).id == first.id
+
+
+def test_programme_iri_depends_on_every_title_not_the_english_one() -> None:
+    law = programme(law_module(USC)).id
+    same_english = {**LAW, "es": "Grado en Derecho y Administración y Dirección de Empresas"}
+    assert programme(law_module(USC, part_of__title=same_english)).id != law
+    spanish_only = programme(law_module(USC, part_of__title={"es": "Grado en Derecho"})).id
+    other_spanish_only = programme(law_module(USC, part_of__title={"es": "Grado en Historia"})).id
+    assert len({law, spanish_only, other_spanish_only}) == 3
+
+
+def test_part_of_id_is_the_programme_iri() -> None:
+    iri = "https://www.usc.gal/es/estudios/grados/ciencias-sociales-juridicas/grado-derecho"
+    assert programme(law_module(USC, part_of__id=iri)).id == iri
+    assert programme(law_module(UDC, part_of__id=iri)).id == iri

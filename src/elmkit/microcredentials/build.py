@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from elmkit.errors import SourceError, UnknownCodeError
-from elmkit.microcredentials.definition import MicroCredential, OrganisationInfo
+from elmkit.microcredentials.definition import MicroCredential, OrganisationInfo, ProgrammeInfo
 from elmkit.microcredentials.files import require_file
 from elmkit.microcredentials.records import LearnerResult
 from elmkit.model import (
@@ -141,11 +142,35 @@ def _logo_bytes(path: Path) -> bytes:
     return data
 
 
+def _organisation_key(info: OrganisationInfo) -> str:
+    return f"org/{info.vat_id or info.legal_name.get('en')}"
+
+
+def _organisation_id(info: OrganisationInfo) -> str:
+    """The IRI of an awarding body or issuer: its ``id``, else one derived from its VAT id (or,
+    without one, its name)."""
+    return info.id or stable_id(Organisation, _organisation_key(info))
+
+
+def _programme_id(programme: ProgrammeInfo, awarding_body: OrganisationInfo) -> str:
+    """The IRI of the programme a module is part of: ``part_of.id``, else one derived from the
+    awarding body's IRI and every title of the programme (all its languages, in the order of
+    their tags): the same programme of two awarding bodies gets two IRIs, and modules that give
+    one awarding body and the same titles share one, whatever languages they are issued in."""
+    if programme.id:
+        return programme.id
+    titles = sorted(
+        (tag, [" ".join(text.split()) for text in texts]) for tag, texts in programme.title.items()
+    )
+    key = json.dumps([_organisation_id(awarding_body), titles], ensure_ascii=False)
+    return stable_id(Qualification, f"programme/{key}")
+
+
 def organisation(info: OrganisationInfo, lang: str = "en") -> Organisation:
     """The ELM organisation for an awarding body or issuer (stable id from its VAT id or name);
     its address and region, given as plain text, are in ``lang``."""
-    key = info.id or f"org/{info.vat_id or info.legal_name.get('en')}"
-    org_id = info.id or stable_id(Organisation, key)
+    key = info.id or _organisation_key(info)
+    org_id = _organisation_id(info)
     country = _concept(vocab.country(info.country))
     address = Address(id=stable_id(Address, key), country_code=country)
     if info.address:
@@ -220,7 +245,7 @@ def _specification(definition: MicroCredential) -> Qualification:
         spec.entry_requirement = Note(id=stable_id(Note, f"{key}/prerequisites"), note_literal=definition.prerequisites)
     if definition.part_of is not None:
         programme = definition.part_of
-        parent_id = programme.id or stable_id(Qualification, f"programme/{programme.title.get('en')}")
+        parent_id = _programme_id(programme, definition.awarding_body)
         parent = Qualification(id=parent_id, title=programme.title)
         if programme.eqf_level is not None:
             parent.eqf_level = _lookup("eqf", str(programme.eqf_level), "part_of.eqf_level")
