@@ -162,3 +162,52 @@ def test_part_of_id_is_the_programme_iri() -> None:
     iri = "https://www.usc.gal/es/estudios/grados/ciencias-sociales-juridicas/grado-derecho"
     assert programme(law_module(USC, part_of__id=iri)).id == iri
     assert programme(law_module(UDC, part_of__id=iri)).id == iri
+
+
+# --- the size of a Spanish university micro-credential ------------------------------------------
+
+
+def findings(data: dict[str, Any], profile: str = "es-crue-ruepep") -> set[tuple[str, str]]:
+    """``(code, severity)`` of what ``profile`` finds in the credential of ``data`` at ready."""
+    from elmkit.profiles import validate
+
+    report = validate(credential(data), profiles=(profile,), stage="ready")
+    return {(finding.code, finding.severity.value) for finding in report.findings}
+
+
+@pytest.mark.parametrize("ects", [15, 18, 30, 60])
+def test_module_of_a_degree_of_15_ects_or_more_is_a_spanish_micro_credential(ects: int) -> None:
+    data = tutorial(ects=ects, hours=ects * 25)
+    found = findings(data)
+    assert not any(code == "es/ects-range" for code, _ in found), found
+    assert not any(severity == "error" for _, severity in found), found
+
+
+def test_part_of_a_programme_is_a_module_without_is_partial_qualification() -> None:
+    from elmkit.profiles import validate
+
+    document = credential(tutorial(ects=18, hours=450))
+    spec = document.credential_subject.has_claim[0].specified_by
+    assert isinstance(spec, Qualification)
+    spec.is_partial_qualification = None
+    codes = {f.code for f in validate(document, profiles=("es-crue-ruepep",), stage="ready").findings}
+    assert "es/ects-range" not in codes
+    spec.is_part_of = []
+    codes = {f.code for f in validate(document, profiles=("es-crue-ruepep",), stage="ready").findings}
+    assert "es/ects-range" in codes
+
+
+def test_course_of_15_ects_or_more_is_still_refused() -> None:
+    course = tutorial(kind="course", part_of=None, ects=18, hours=450)
+    assert ("es/ects-range", "error") in findings(course)
+
+
+def test_module_still_needs_its_ects_credits() -> None:
+    found = findings(tutorial(ects=None))
+    assert ("es/ects-required", "error") in found
+
+
+def test_eu_profile_has_no_size_limit() -> None:
+    for data in (tutorial(ects=60, hours=1500), tutorial(kind="course", part_of=None, ects=60, hours=1500)):
+        found = findings(data, "eu-microcredential")
+        assert not any(severity == "error" for _, severity in found), found

@@ -1,7 +1,7 @@
 """The ``es-crue-ruepep`` profile: micro-credentials of Spanish universities.
 
 It runs every check of ``eu-microcredential`` and adds Spain's: workload in ECTS (more than 0 and
-less than 15), EQF level consistent with MECES/MECU, the RD 822/2021 modalities, an issuer in Spain
+less than 15, except for modules of a degree), EQF level consistent with MECES/MECU, the RD 822/2021 modalities, an issuer in Spain
 with a valid NIF and an eIDAS identifier ``VATES-<NIF>``, valid DNI/NIE check letters for learners'
 Spanish national identifiers, and Spanish or a co-official language among the credential's
 languages. The CRUE/RUEPEP agreement on ELM elements is not public: rules that are elmkit's
@@ -22,6 +22,7 @@ from elmkit.model.classes import (
     Concept,
     CreditPoint,
     IndividualDisplay,
+    LearningAchievementSpecification,
     LegalIdentifier,
     Organisation,
     Person,
@@ -335,6 +336,14 @@ def spanish_level(concept: ElmNode | None) -> tuple[str, int, int] | None:
     return None
 
 
+def _degree_module(parts: CredentialParts, spec: LearningAchievementSpecification) -> bool:
+    """Whether ``spec`` is a module of a programme: a partial qualification
+    (``isPartialQualification`` true) or part of a qualification (``isPartOf``)."""
+    if isinstance(spec, Qualification) and spec.is_partial_qualification is True:
+        return True
+    return any(isinstance(parts.index.resolve(item), Qualification) for item in spec.is_part_of)
+
+
 def _eqf_number(concept: ElmNode | None) -> int | None:
     iri = concept_id(concept)
     match = re.fullmatch(r"http://data\.europa\.eu/snb/eqf/([1-8])", iri or "")
@@ -515,6 +524,8 @@ class SpanishMicroCredentialProfile(IndexedProfile):
     ) -> None:
         spec = ach.spec
         ects_found = False
+        # the size of RD 822/2021 is that of a micro-credential, not of a degree's subject
+        sized = spec is not None and not _degree_module(parts, spec)
         if spec is not None:
             for i, item in enumerate(spec.credit_point):
                 credit = parts.index.resolve(item)
@@ -525,7 +536,7 @@ class SpanishMicroCredentialProfile(IndexedProfile):
                     continue
                 ects_found = True
                 points = parse_points(credit.point)
-                if points is not None and not (0 < points < 15):
+                if sized and points is not None and not (0 < points < 15):
                     out.add(
                         "es/ects-range",
                         Severity.ERROR,
