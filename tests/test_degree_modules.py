@@ -211,3 +211,49 @@ def test_eu_profile_has_no_size_limit() -> None:
     for data in (tutorial(ects=60, hours=1500), tutorial(kind="course", part_of=None, ects=60, hours=1500)):
         found = findings(data, "eu-microcredential")
         assert not any(severity == "error" for _, severity in found), found
+
+
+# --- definition files saved with a byte order mark ----------------------------------------------
+
+
+MINIMAL_TOML = """\
+id = "upm-grado-infantil-2026-m07"
+kind = "module"
+languages = ["es", "gl"]
+ects = 6
+title = { es = "Didáctica de las ciencias experimentales", gl = "Didáctica das ciencias experimentais" }
+
+[part_of]
+title = { es = "Grado en Maestro o Maestra de Educación Infantil" }
+ects = 240
+
+[awarding_body]
+legal_name = { es = "Universidad Pública del Morrazo" }
+country = "ES"
+vat_id = "Q3600412E"
+"""
+
+
+def _definition_text(suffix: str) -> str:
+    import tomllib
+
+    data = tomllib.loads(MINIMAL_TOML)
+    if suffix == ".json":
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    if suffix == ".yaml":
+        yaml = pytest.importorskip("yaml")
+        text: str = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        return text
+    return MINIMAL_TOML
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".yaml", ".json"])
+def test_definition_saved_with_a_byte_order_mark(tmp_path: Path, suffix: str) -> None:
+    text = _definition_text(suffix)
+    plain = tmp_path / f"plain{suffix}"
+    plain.write_text(text, encoding="utf-8")
+    marked = tmp_path / f"notepad{suffix}"
+    marked.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    definition = load_definition(marked)
+    assert definition.id == "upm-grado-infantil-2026-m07"  # not "\ufeffid"
+    assert definition.fingerprint() == load_definition(plain).fingerprint()

@@ -474,9 +474,11 @@ def _one_line(exc: Exception) -> str:
 
 
 def _parse_file(path: Path) -> dict[str, Any]:
+    """The fields of a TOML, YAML or JSON definition file, in UTF-8 with or without a byte
+    order mark (as Windows Notepad saves it)."""
     suffix = path.suffix.lower()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
         if suffix == ".toml":
             import tomllib
 
