@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from elmkit.errors import SourceError
+from elmkit.errors import SourceError, UnknownCodeError
 from elmkit.microcredentials import load_definition
 from elmkit.microcredentials.build import build_credential
 from elmkit.microcredentials.definition import MicroCredential
 from elmkit.microcredentials.records import LearnerResult
-from elmkit.model import EuropeanDigitalCredential, Qualification
+from elmkit.model import EuropeanDigitalCredential, Qualification, vocab
 
 TUTORIAL = Path(__file__).resolve().parents[1] / "docs" / "tutorial-degree-module.md"
 ECTS = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
@@ -257,3 +257,43 @@ def test_definition_saved_with_a_byte_order_mark(tmp_path: Path, suffix: str) ->
     definition = load_definition(marked)
     assert definition.id == "upm-grado-infantil-2026-m07"  # not "\ufeffid"
     assert definition.fingerprint() == load_definition(plain).fingerprint()
+
+
+# --- MECES levels --------------------------------------------------------------------------------
+
+#: The MECU levels (the Spanish NQF) of the EU list, by number.
+MECU = {int(entry.label[-1]): entry.iri for entry in vocab.vocabulary("nqf") if entry.label.startswith("MECU Level ")}
+
+
+@pytest.mark.parametrize(
+    ("written", "mecu"),
+    [("MECES 1", 5), ("MECES 2", 6), ("MECES 3", 7), ("MECES 4", 8), ("meces-3", 7), ("MECES nivel 2", 6)],
+)
+def test_meces_level_is_written_as_its_mecu_level(written: str, mecu: int) -> None:
+    (level,) = specification(tutorial(nqf_level=written, eqf_level=mecu)).nqf_level
+    assert level.id == MECU[mecu]
+
+
+def test_meces_level_agrees_with_the_eqf_level() -> None:
+    master = tutorial(nqf_level="MECES 3", eqf_level=7, part_of__eqf_level=7)
+    assert not any(code.startswith("es/eqf-meces") for code, _ in findings(master))
+    assert ("es/eqf-meces-mismatch", "error") in findings(tutorial(nqf_level="MECES 3", eqf_level=6))
+
+
+@pytest.mark.parametrize("written", ["MECES 5", "MECES 0", "MECES"])
+def test_no_meces_level_gets_a_mecu_level_of_the_same_number(written: str) -> None:
+    with pytest.raises(SourceError, match="MECES has levels 1 to 4") as caught:
+        credential(tutorial(nqf_level=written))
+    assert "close matches" not in str(caught.value)
+    assert caught.value.path == "nqf_level"
+
+
+def test_vocabulary_suggests_no_mecu_level_for_a_meces_level() -> None:
+    assert vocab.nqf("MECES 3").iri == MECU[7]
+    with pytest.raises(UnknownCodeError) as caught:
+        vocab.nqf("MECES 7")
+    assert "close matches" not in str(caught.value)
+    assert "MECES 3 = MECU Level 7" in str(caught.value)
+    # other unknown codes still get close matches
+    with pytest.raises(UnknownCodeError, match=r"close matches: .*MECU Level 3"):
+        vocab.nqf("MECU 3")

@@ -318,7 +318,11 @@ class MicroCredential(_Config):
     ects: Decimal | None = Field(None, le=1000)
     hours: float | None = Field(None, gt=0, le=100_000, description="Notional workload in hours")
     eqf_level: int | None = Field(None, ge=1, le=8)
-    nqf_level: str | None = Field(None, description="NQF level concept IRI or code (e.g. MECES)")
+    nqf_level: str | None = Field(
+        None,
+        description="NQF level: concept IRI, label ('MECU Level 7') or MECES level ('MECES 3', "
+        "written as its MECU level: MECES 1-4 = MECU 5-8)",
+    )
     assessment_type: str | None = Field(None, description="Europass assessment type: code or English label")
     assessment_title: DefinitionText | None = None
     supervision: str | None = Field(None, description="Supervision and identity verification: code or label")

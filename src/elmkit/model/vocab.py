@@ -404,6 +404,39 @@ class _LanguageVocabulary(Vocabulary):
         return None
 
 
+#: A MECES level as written in Spain: "MECES 3", "MECES-3", "MECES nivel 3", "meces level 3".
+_MECES: Final = re.compile(r"meces[\s_-]*(?:(?:nivel|nivell|level|maila)\s*)?(\d+)")
+
+#: MECES level -> level of the MECU, the Spanish NQF in the EU list (RD 1027/2011 as amended
+#: by RD 22/2015: MECES 1-4 = EQF 5-8; RD 272/2022: MECU levels 1-8 = EQF 1-8).
+_MECES_TO_MECU: Final[Mapping[int, int]] = MappingProxyType({1: 5, 2: 6, 3: 7, 4: 8})
+
+
+class _NqfVocabulary(Vocabulary):
+    """The national frameworks and levels, which also resolves a MECES level (Spain's framework
+    for higher education, absent from the EU list) to the MECU level it corresponds to."""
+
+    __slots__ = ()
+
+    def _resolve_extra(self, text: str, tables: _Tables) -> VocabEntry | None:
+        match = _MECES.fullmatch(_fold(text))
+        mecu = _MECES_TO_MECU.get(int(match.group(1))) if match else None
+        if mecu is None:
+            return None
+        found = tables.by_label.get(_fold(f"MECU Level {mecu}"), ())
+        return found[0] if len(found) == 1 else None
+
+    def _unknown_message(self, code: object) -> str:
+        if isinstance(code, str) and "meces" in _fold(code):
+            # no close matches: "MECU Level 3" for "MECES 3" would be another level
+            levels = ", ".join(f"MECES {k} = MECU Level {v}" for k, v in _MECES_TO_MECU.items())
+            return (
+                f"{code!r} is not a MECES level: MECES has levels 1 to 4, which the {self.name} "
+                f"vocabulary ({self.iri}) lists as levels of the MECU ({levels})"
+            )
+        return super()._unknown_message(code)
+
+
 @dataclass(frozen=True, slots=True)
 class _Registry:
     vocabularies: Mapping[str, Vocabulary]
@@ -415,6 +448,11 @@ class _Registry:
 
 
 _REGISTRY: _Registry | None = None
+
+#: Lists that read codes of their own beyond codes, labels and IRIs.
+_VOCABULARY_CLASSES: Final[Mapping[str, type[Vocabulary]]] = MappingProxyType(
+    {"language": _LanguageVocabulary, "nqf": _NqfVocabulary}
+)
 
 
 def _read_json(name: str) -> Any:
@@ -437,7 +475,7 @@ def _registry() -> _Registry:
                 raise RuntimeError("elmkit vocabulary index has an unknown format")
             vocabularies: dict[str, Vocabulary] = {}
             for meta in index["schemes"]:
-                cls = _LanguageVocabulary if meta["name"] == "language" else Vocabulary
+                cls = _VOCABULARY_CLASSES.get(meta["name"], Vocabulary)
                 vocabularies[meta["name"]] = cls(MappingProxyType(dict(meta)))
             rules = tuple(
                 CvRule(r["class"], r["class_term"], r["path"], r["term"], r["scheme"])
@@ -735,7 +773,8 @@ def eqf(level: int | str) -> VocabEntry:
 
 
 def nqf(code: str) -> VocabEntry:
-    """A national framework or level by label (``"MECU Level 6"``), id or IRI."""
+    """A national framework or level by label (``"MECU Level 6"``), id or IRI; a MECES level
+    (``"MECES 3"``) is the MECU level it corresponds to (``"MECU Level 7"``)."""
     return vocabulary("nqf").get(code)
 
 
