@@ -15,7 +15,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from elmkit.errors import SourceError
 from elmkit.microcredentials.definition import is_email_address, refuse_yes_no
@@ -30,15 +38,20 @@ __all__ = [
     "read_results",
 ]
 
+#: Headings of a column holding the first of two surnames only, as Spanish records keep them
+#: (folded): a second-surname column beside it is always joined to it.
+_FIRST_SURNAME: tuple[str, ...] = (
+    "first_surname", "primer_apellido", "apellido1", "apellido_1", "primer_cognom", "cognom1",
+    "cognom_1", "lehen_abizena", "abizena1", "abizena_1", "primeiro_apelido", "apelido1",
+)
+
 # Column headings accepted for each field (lower-case, accents and spaces folded).
 ALIASES: dict[str, tuple[str, ...]] = {
     "learner_id": ("learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante"),
     "given_name": ("given_name", "first_name", "nombre", "nom", "izena"),
     "family_name": (
         "family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak", "apelidos",
-        # the first of two surnames, as Spanish records keep them
-        "first_surname", "primer_apellido", "apellido1", "apellido_1", "primer_cognom", "cognom1",
-        "cognom_1", "lehen_abizena", "abizena1", "abizena_1", "primeiro_apelido", "apelido1",
+        *_FIRST_SURNAME,
     ),
     "second_family_name": (
         "second_surname", "segundo_apellido", "apellido2", "apellido_2", "segon_cognom",
@@ -69,7 +82,9 @@ class LearnerResult(BaseModel):
     given_name: str = Field(min_length=1)
     family_name: str = ""
     second_family_name: str = ""
-    """A second surname given in its own column; :attr:`family_name` then holds both."""
+    """A second surname given in its own column; :attr:`family_name` then holds both: the
+    second is joined to it unless it ends with the second as a word of its own (a column of
+    both surnames). Read from a first-surname column (``primer_apellido``), it is always joined."""
     email: str | None = None
     national_id: str | None = None
     wallet: str | None = None
@@ -136,9 +151,19 @@ class LearnerResult(BaseModel):
         return "" if value is None else value
 
     @model_validator(mode="after")
-    def _both_surnames(self) -> LearnerResult:
-        if self.second_family_name and not self.family_name.endswith(self.second_family_name):
-            self.family_name = f"{self.family_name} {self.second_family_name}".strip()
+    def _both_surnames(self, info: ValidationInfo) -> LearnerResult:
+        """The second surname joined to the family name. Always when the family name is read
+        from a first-surname column (context ``{"first_surname": True}``): two surnames alike
+        (``García García``, ``de la Fuente Fuente``) are common. Otherwise (a column such as
+        ``apellidos``, or a record given in code) not when the family name already ends with
+        the second surname as a word of its own: it holds both (and a record read back, or
+        validated twice, keeps its name)."""
+        second = self.second_family_name
+        if not second:
+            return self
+        first_only = isinstance(info.context, Mapping) and bool(info.context.get("first_surname"))
+        if first_only or not self.family_name.endswith(f" {second}"):
+            self.family_name = f"{self.family_name} {second}".strip()
         return self
 
     @field_validator("grade", "attendance", mode="before")
@@ -279,9 +304,14 @@ def _records_from_rows(
     rows: Iterator[tuple[int, Mapping[str, Any]]],
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     mapping: dict[str, str] | None = None
+    context: dict[str, Any] = {}
     for number, row in rows:
         if mapping is None:  # the file's reader checked its headings (_check_headings)
             mapping = _header_map(row.keys())
+            context["first_surname"] = any(
+                name == "family_name" and _fold(heading) in _FIRST_SURNAME
+                for heading, name in mapping.items()
+            )
         if not any(v not in (None, "") for v in row.values()):
             continue
         if None in row:
@@ -292,7 +322,7 @@ def _records_from_rows(
             continue
         data = {mapping[k]: v for k, v in row.items() if k in mapping}
         try:
-            yield number, LearnerResult.model_validate(data)
+            yield number, LearnerResult.model_validate(data, context=context)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             learner = data.get("learner_id")
