@@ -425,10 +425,10 @@ def test_results_with_no_grade_and_no_pass_column_are_refused_naming_what_was_no
     from elmkit.microcredentials import read_results
 
     path = tmp_path / "notas.csv"
-    path.write_text("expediente;nombre;calificación final\n1;Ana;9\n", encoding="utf-8")
+    path.write_text("expediente;nombre;puntuación media\n1;Ana;9\n", encoding="utf-8")
     with pytest.raises(SourceError, match="no grade and no pass column") as caught:
         list(iter_results(path))
-    assert "'calificación final'" in str(caught.value)
+    assert "'puntuación media'" in str(caught.value)
     # records given in code are read one by one: one without a grade is simply not eligible
     (record,) = read_results([{"learner_id": "1", "given_name": "Ana", "final": 9}])
     assert isinstance(record, LearnerResult) and record.grade is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from elmkit.microcredentials.records import LearnerResult, RowError, iter_results
 
 
@@ -89,3 +91,109 @@ def test_two_surnames_alike_reach_the_credential(tmp_path: Path) -> None:
     (file,) = (tmp_path / "out" / "credentials").glob("*.jsonld")
     text = json.dumps(json.loads(file.read_text(encoding="utf-8")), ensure_ascii=False)
     assert "García García" in text
+
+
+# -- headings ------------------------------------------------------------------------------------
+
+SPANISH_HEADINGS = (
+    "Expediente;Nombre;Apellidos;Correo electrónico;DNI/NIE;Calificación final;Superado;"
+    "Asistencia;Fecha\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("heading", "field", "value", "expected"),
+    [
+        ("Correo electrónico", "email", "ana@x.es", "ana@x.es"),
+        ("Correu electrònic", "email", "ana@x.es", "ana@x.es"),
+        ("E-mail", "email", "ana@x.es", "ana@x.es"),
+        ("DNI/NIE", "national_id", "12345678Z", "12345678Z"),
+        ("NIF", "national_id", "12345678Z", "12345678Z"),
+        ("Calificación final", "grade", "8,5", 8.5),
+        ("Nota final", "grade", "8,5", 8.5),
+        ("Qualificació final", "grade", "8,5", 8.5),
+        ("Nº expediente", "learner_id", "7", "7"),
+        ("Asistencia (%)", "attendance", "90", 90.0),
+    ],
+)
+def test_common_spanish_catalan_and_english_headings_are_read(
+    tmp_path: Path, heading: str, field: str, value: str, expected: object
+) -> None:
+    columns = {"learner_id": "expediente", "given_name": "nombre", "passed": "apto"}
+    columns[field] = heading
+    values = {"learner_id": "1", "given_name": "Ana", "passed": "sí", field: value}
+    path = tmp_path / "r.csv"
+    path.write_text(
+        ";".join(columns.values()) + "\n" + ";".join(values[k] for k in columns) + "\n",
+        encoding="utf-8",
+    )
+    warnings: list[str] = []
+    (learner,) = (item for _, item in iter_results(path, warn=warnings.append))
+    assert isinstance(learner, LearnerResult) and getattr(learner, field) == expected
+    assert warnings == []
+
+
+def test_columns_not_read_are_warned_about_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;Grupo;nota;Observaciones;\n1;Ana;A;8;tarde;\n", encoding="utf-8"
+    )
+    warnings: list[str] = []
+    assert len(list(iter_results(path, warn=warnings.append))) == 1
+    (warning,) = warnings
+    assert "'Grupo', 'Observaciones'" in warning and "not read" in warning
+    assert list(iter_results(path))  # no one to tell: read all the same
+
+
+def test_a_batch_warns_about_columns_it_does_not_read_and_checks_the_pass_flag(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    import elmkit.cli.issue  # noqa: F401  (registers the commands)
+    from elmkit.cli import app
+    from test_issue_support import definition_file, require_serializers
+
+    require_serializers()
+    path = tmp_path / "r.csv"
+    path.write_text(
+        SPANISH_HEADINGS.replace("Fecha", "Fecha;Grupo")
+        + "1;Ana;García López;ana@x.es;12345678Z;4,5;Sí;100;15/06/2026;A\n"
+        + "2;Joan;Puig Roig;joan@x.es;00000000T;8,5;Sí;100;15/06/2026;B\n",
+        encoding="utf-8",
+    )
+    definition = definition_file(tmp_path)
+    out = tmp_path / "out"
+    run = CliRunner(env={"COLUMNS": "220"}).invoke(
+        app,
+        ["issue", str(definition), str(path), "-o", str(out), "--no-images",
+         "--valid-from", "2026-06-22"],
+    )
+    assert run.exit_code == 1, run.output  # the first row contradicts itself
+    assert "warning:" in run.output and "'Grupo'" in run.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert any("'Grupo'" in w for w in manifest["batch"]["warnings"])
+    first, second = manifest["rows"]
+    assert first["state"] == "conflict" and "below the pass mark" in first["reasons"][0]
+    assert second["state"] == "issued" and second["email"] == "joan@x.es"
+    credential = (out / second["file"]).read_text(encoding="utf-8")
+    assert "00000000T" in credential and "8,5" in credential
+
+
+def test_batch_result_names_the_columns_not_read(tmp_path: Path) -> None:
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import VALID_FROM, definition_file, require_serializers
+
+    require_serializers()
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;nota;asistencia;fecha;Observaciones\n1;Ana;8;100;15/06/2026;\n",
+        encoding="utf-8",
+    )
+    result = issue_batch(
+        definition_file(tmp_path), path, tmp_path / "out", images=False, valid_from=VALID_FROM
+    )
+    assert result.issued == 1
+    assert len(result.warnings) == 1 and "'Observaciones'" in result.warnings[0]

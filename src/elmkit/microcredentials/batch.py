@@ -102,7 +102,7 @@ class BatchResult:
     seconds: float
     warnings: tuple[str, ...] = ()
     """What the whole batch should know: texts of the definition the display pages cannot
-    draw as written."""
+    draw as written, and columns of the results file that are not read."""
 
     @property
     def rows(self) -> int:
@@ -1111,7 +1111,8 @@ def issue_batch(
     # the first row is read before anything is written: a results file that cannot be used at
     # all (missing, not a table, wrong encoding anywhere in it) stops the batch here
     _read_whole_workbook(results)
-    rows = iter_results(results)
+    notes: list[str] = []
+    rows = iter_results(results, warn=notes.append)
     first = list(itertools.islice(rows, 1))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -1145,7 +1146,7 @@ def issue_batch(
             "stage": stage,
             "images": use_images,
         }
-        warnings = definition_page_warnings(definition) if use_images else ()
+        warnings = (definition_page_warnings(definition) if use_images else ()) + tuple(notes)
         if warnings:
             header["warnings"] = list(warnings)
         batch.manifest = ManifestWriter(out, header, durable=durable)

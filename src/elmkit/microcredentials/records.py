@@ -9,7 +9,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -45,12 +45,18 @@ _FIRST_SURNAME: tuple[str, ...] = (
     "cognom_1", "lehen_abizena", "abizena1", "abizena_1", "primeiro_apelido", "apelido1",
 )
 
-# Column headings accepted for each field (lower-case, accents and spaces folded).
+#: Column headings accepted for each field, as :func:`_fold` reads them: lower case, without
+#: accents, any run of spaces and punctuation one ``_`` (``DNI/NIE`` is ``dni_nie``).
 ALIASES: dict[str, tuple[str, ...]] = {
-    "learner_id": ("learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante"),
+    "learner_id": (
+        "learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante",
+        "expedient", "n_expediente", "no_expediente", "num_expediente", "numero_expediente",
+        "n_expedient", "no_expedient", "num_expedient", "numero_expedient", "student_number",
+    ),
     "given_name": ("given_name", "first_name", "nombre", "nom", "izena"),
     "family_name": (
         "family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak", "apelidos",
+        "family_names", "last_names", "surnames",
         *_FIRST_SURNAME,
     ),
     "second_family_name": (
@@ -58,15 +64,39 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "cognom2", "cognom_2", "bigarren_abizena", "abizena2", "abizena_2", "segundo_apelido",
         "apelido2",
     ),
-    "email": ("email", "e-mail", "mail", "correo", "correu"),
-    "national_id": ("national_id", "dni", "nie", "nif", "document"),
+    "email": (
+        "email", "e_mail", "mail", "correo", "correu", "correo_electronico", "correu_electronic",
+        "email_address", "e_mail_address", "posta_elektronikoa", "helbide_elektronikoa",
+    ),
+    "national_id": (
+        "national_id", "dni", "nie", "nif", "document", "dni_nie", "nie_dni", "nif_nie",
+        "dni_nif", "dni_nif_nie", "documento", "documento_de_identidad", "document_d_identitat",
+        "nan",
+    ),
     "wallet": ("wallet", "wallet_address", "wallet_email"),
-    "grade": ("grade", "nota", "qualificacio", "calificacion", "mark"),
+    "grade": (
+        "grade", "nota", "qualificacio", "calificacion", "mark", "calificacion_final",
+        "nota_final", "qualificacio_final", "cualificacion", "cualificacion_final", "final_grade",
+        "final_mark", "kalifikazioa", "azken_nota",
+    ),
     "grading_scheme": ("grading_scheme", "scale", "escala"),
-    "passed": ("passed", "pass", "apto", "apte", "aprobado", "superado"),
-    "attendance": ("attendance", "asistencia", "assistencia"),
-    "assessment_date": ("assessment_date", "date", "fecha", "data", "exam_date"),
-    "date_of_birth": ("date_of_birth", "birth_date", "fecha_nacimiento"),
+    "passed": (
+        "passed", "pass", "apto", "apte", "aprobado", "superado", "superat", "aprovat",
+        "apto_no_apto", "apte_no_apte", "gainditua",
+    ),
+    "attendance": (
+        "attendance", "asistencia", "assistencia", "porcentaje_asistencia",
+        "percentatge_assistencia", "asistencia_porcentaje",
+    ),
+    "assessment_date": (
+        "assessment_date", "date", "fecha", "data", "exam_date", "fecha_evaluacion",
+        "fecha_examen", "fecha_calificacion", "data_avaluacio", "data_examen",
+        "data_qualificacio",
+    ),
+    "date_of_birth": (
+        "date_of_birth", "birth_date", "fecha_nacimiento", "fecha_de_nacimiento",
+        "data_naixement", "data_de_naixement",
+    ),
 }
 
 _TRUE = {"1", "true", "yes", "y", "si", "sí", "apto", "apte", "aprobado", "pass", "passed", "x"}
@@ -248,16 +278,23 @@ class Eligibility:
 
 
 def _fold(text: str) -> str:
-    import unicodedata
-
+    """A heading as it is looked up: lower case, without accents, each run of spaces and
+    punctuation one ``_`` (``Correo electrónico`` is ``correo_electronico``, ``Nº expediente``
+    ``no_expediente``)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return plain.strip().lower().replace(" ", "_")
+    return re.sub(r"[\W_]+", "_", plain.lower()).strip("_")
 
 
 @functools.cache
 def _field_by_alias() -> dict[str, str]:
     """Each accepted column heading (folded) with the field it gives."""
-    return {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+    return {_fold(alias): name for name, aliases in ALIASES.items() for alias in aliases}
+
+
+def _unread(headings: Iterable[str | None]) -> list[str]:
+    """The headings of columns no field is read from (blank ones left out)."""
+    lookup = _field_by_alias()
+    return [str(h) for h in headings if h and str(h).strip() and _fold(str(h)) not in lookup]
 
 
 def _header_map(headers: Iterable[str]) -> dict[str, str]:
@@ -270,10 +307,13 @@ def _header_map(headers: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def _check_headings(headings: Sequence[str | None], file: str) -> None:
+def _check_headings(
+    headings: Sequence[str | None], file: str, warn: Callable[[str], None] | None = None
+) -> None:
     """Refuse a heading row without the learner's id and given name, with neither a grade nor
     a pass flag (nobody could be eligible: a heading was not recognised), or that names a
-    learner field twice (which column would count?)."""
+    learner field twice (which column would count?). Columns that are not read are given to
+    ``warn``."""
     if not any(headings):
         raise SourceError("the file is empty: no heading row", file=file)
     lookup = _field_by_alias()
@@ -293,10 +333,16 @@ def _check_headings(headings: Sequence[str | None], file: str) -> None:
         raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
     if not {"grade", "passed"} & set(seen):
         known = ", ".join(ALIASES["grade"][:4] + ALIASES["passed"][:4])
-        ignored = [repr(str(h)) for h in headings if h and _fold(h) not in lookup]
-        unread = f"; columns not read: {', '.join(ignored)}" if ignored else ""
+        ignored = ", ".join(repr(h) for h in _unread(headings))
+        unread = f"; columns not read: {ignored}" if ignored else ""
         raise SourceError(
             f"no grade and no pass column (headings such as {known}){unread}", file=file
+        )
+    ignored = ", ".join(repr(h) for h in _unread(headings))
+    if ignored and warn is not None:
+        warn(
+            f"columns of the results file not read (unknown headings): {ignored}; rename a "
+            "column that holds a grade, pass flag, e-mail, id or date to an accepted heading"
         )
 
 
@@ -359,7 +405,9 @@ def _row_message(error: Mapping[str, Any], default: str = "row") -> str:
     return f"{where}: {message}"
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(
+    path: Path, warn: Callable[[str], None] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows of a CSV file with their numbers (1 = the line after the heading; blank lines
     count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
 
@@ -387,7 +435,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         handle.seek(0)
         reader = csv.reader(handle, dialect=dialect)
         headings = next((cells for cells in reader if cells), [])
-        _check_headings(headings, str(path))
+        _check_headings(headings, str(path), warn)
         # a row is a record, as a spreadsheet shows it: a cell with a line break in quotes
         # does not make two; a blank line is a row (without a learner)
         for number, cells in enumerate(reader, start=1):
@@ -494,7 +542,9 @@ def _shown_value(cell: Any) -> Any:
     return value
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _xlsx_rows(
+    path: Path, warn: Callable[[str], None] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -533,7 +583,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 return
             if number == 0:
                 headers = [str(c.value) if c.value is not None else "" for c in values]
-                _check_headings(headers, str(path))
+                _check_headings(headers, str(path), warn)
             else:
                 cells = (_shown_value(cell) for cell in values)
                 yield number, {h: v for h, v in zip(headers, cells, strict=False)}
@@ -544,6 +594,8 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 def iter_results(
     source: str | Path | Iterable[Mapping[str, Any] | LearnerResult],
+    *,
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     """Like :func:`read_results`, with each item's row number (1 = first row after the header)."""
     if isinstance(source, str | Path):
@@ -551,9 +603,9 @@ def iter_results(
         require_file(path, "results file")
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
-            yield from _records_from_rows(_xlsx_rows(path))
+            yield from _records_from_rows(_xlsx_rows(path, warn))
         elif suffix in (".csv", ".tsv", ".txt"):
-            yield from _records_from_rows(_csv_rows(path))
+            yield from _records_from_rows(_csv_rows(path, warn))
         else:
             raise SourceError(f"unknown results format {suffix!r} (use .csv or .xlsx)", file=str(path))
         return
@@ -577,13 +629,17 @@ def iter_results(
 
 def read_results(
     source: str | Path | Iterable[Mapping[str, Any] | LearnerResult],
+    *,
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[LearnerResult | RowError]:
     """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
 
     ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records.
     A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
+    ``warn`` is called, before the first row is given, with what concerns a file as a whole: the
+    columns it does not read (their headings are not known).
     """
-    for _number, item in iter_results(source):
+    for _number, item in iter_results(source, warn=warn):
         yield item
 
 
