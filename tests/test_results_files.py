@@ -4,6 +4,7 @@ delimiters, empty cells and Spanish grades."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,84 @@ def test_batch_result_names_the_columns_not_read(tmp_path: Path) -> None:
     )
     assert result.issued == 1
     assert len(result.warnings) == 1 and "'Observaciones'" in result.warnings[0]
+
+
+# -- workbooks -----------------------------------------------------------------------------------
+
+
+def _workbook(path: Path, sheets: list[tuple[str, str, list[list[Any]]]], active: int) -> Path:
+    """A workbook of ``(title, state, rows)`` sheets with sheet ``active`` active."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, state, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    book.active = active
+    book.save(path)
+    return path
+
+
+HEADINGS = ["expediente", "nombre", "nota"]
+
+
+def test_a_workbook_is_read_from_its_active_sheet_never_a_hidden_one(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "r.xlsx",
+        [
+            ("Convocatoria anterior", "hidden", [HEADINGS, ["1", "Antigua", 3]]),
+            ("Instrucciones", "visible", [["Rellene la hoja Notas"]]),
+            ("Notas", "visible", [HEADINGS, ["1", "Ana", 8]]),
+        ],
+        active=2,
+    )
+    warnings: list[str] = []
+    (learner,) = (item for _, item in iter_results(path, warn=warnings.append))
+    assert isinstance(learner, LearnerResult) and (learner.given_name, learner.grade) == ("Ana", 8)
+    (warning,) = warnings
+    assert "sheet 'Notas'" in warning
+    assert "'Convocatoria anterior' (hidden)" in warning and "'Instrucciones'" in warning
+
+
+def test_a_hidden_active_sheet_gives_way_to_the_first_visible_one(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "r.xlsx",
+        [
+            ("Convocatoria anterior", "hidden", [HEADINGS, ["1", "Antigua", 3]]),
+            ("Notas", "visible", [HEADINGS, ["1", "Ana", 8]]),
+        ],
+        active=0,
+    )
+    (learner,) = _learners(path)
+    assert learner.given_name == "Ana"
+
+
+def test_a_workbook_refused_for_its_headings_names_the_sheet_read(tmp_path: Path) -> None:
+    from elmkit.errors import SourceError
+
+    path = _workbook(
+        tmp_path / "r.xlsx",
+        [
+            ("Instrucciones", "visible", [["Rellene la hoja Notas"]]),
+            ("Notas", "visible", [HEADINGS, ["1", "Ana", 8]]),
+        ],
+        active=0,
+    )
+    with pytest.raises(SourceError, match="sheet 'Instrucciones': missing column") as caught:
+        _read(path)
+    assert "'Notas'" in str(caught.value)
+
+
+def test_hidden_rows_of_a_workbook_are_read(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (HEADINGS, ["1", "Ana", 8], ["2", "Joan", 7]):
+        sheet.append(row)
+    sheet.row_dimensions[3].hidden = True
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    assert [learner.given_name for learner in _learners(path)] == ["Ana", "Joan"]

@@ -102,7 +102,7 @@ class BatchResult:
     seconds: float
     warnings: tuple[str, ...] = ()
     """What the whole batch should know: texts of the definition the display pages cannot
-    draw as written, and columns of the results file that are not read."""
+    draw as written, and what of the results file is not read (columns, other sheets)."""
 
     @property
     def rows(self) -> int:

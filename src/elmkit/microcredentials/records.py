@@ -542,9 +542,25 @@ def _shown_value(cell: Any) -> Any:
     return value
 
 
+def _results_sheet(workbook: Any, file: str) -> Any:
+    """The worksheet results are read from: the active one when it is visible, else the first
+    visible one (a hidden sheet, such as an earlier session's results, is never read)."""
+    sheets = list(workbook.worksheets)
+    if not sheets:
+        raise SourceError("the workbook has no worksheet", file=file)
+    visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
+    if not visible:
+        hidden = ", ".join(repr(str(s.title)) for s in sheets)
+        raise SourceError(f"the workbook has no visible worksheet (hidden: {hidden})", file=file)
+    active = workbook.active
+    return active if any(active is s for s in visible) else visible[0]
+
+
 def _xlsx_rows(
     path: Path, warn: Callable[[str], None] | None = None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows of the results sheet of a workbook (see :func:`_results_sheet`) with their numbers
+    (1 = the row after the heading). Hidden rows and columns are read like the others."""
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -556,17 +572,25 @@ def _xlsx_rows(
         workbook = load_workbook(path, read_only=True, data_only=True)
     except errors as exc:
         raise SourceError(f"not a readable XLSX workbook ({_workbook_problem(exc)})", file=str(path)) from exc
+    file = str(path)
     try:
-        if not workbook.worksheets:
-            raise SourceError("the workbook has no worksheet", file=str(path))
-        cell = _uncomputed_formula(path, getattr(workbook.worksheets[0], "_worksheet_path", None))
+        sheet = _results_sheet(workbook, file)
+        title = str(sheet.title)
+        cell = _uncomputed_formula(path, getattr(sheet, "_worksheet_path", None))
         if cell is not None:
             raise SourceError(
-                f"cell {cell} holds a formula that was never computed, so it has no value to read: "
-                "open the workbook in a spreadsheet program and save it (or export the values)",
-                file=str(path),
+                f"sheet {title!r}, cell {cell} holds a formula that was never computed, so it has "
+                "no value to read: open the workbook in a spreadsheet program and save it (or "
+                "export the values)",
+                file=file,
             )
-        rows = workbook.worksheets[0].iter_rows()
+        others = [
+            repr(str(other.title))
+            + ("" if getattr(other, "sheet_state", "visible") == "visible" else " (hidden)")
+            for other in workbook.worksheets
+            if other is not sheet
+        ]
+        rows = sheet.iter_rows()
         number = 0
         while True:
             try:
@@ -574,16 +598,33 @@ def _xlsx_rows(
             except errors as exc:
                 where = "its header row" if number == 0 else f"the row after row {number}"
                 raise SourceError(
-                    f"the workbook cannot be read at {where} ({_workbook_problem(exc)})",
-                    file=str(path),
+                    f"sheet {title!r}: the workbook cannot be read at {where} "
+                    f"({_workbook_problem(exc)})",
+                    file=file,
                 ) from exc
-            if values is None:
-                if number == 0:
-                    _check_headings([], str(path))
-                return
             if number == 0:
-                headers = [str(c.value) if c.value is not None else "" for c in values]
-                _check_headings(headers, str(path), warn)
+                headers = [] if values is None else [
+                    str(c.value) if c.value is not None else "" for c in values
+                ]
+                try:
+                    _check_headings(headers, "", warn)
+                except SourceError as exc:
+                    hint = (
+                        f" (the workbook's active sheet is read, or its first visible one; its "
+                        f"other sheets: {', '.join(others)})"
+                        if others
+                        else ""
+                    )
+                    raise SourceError(f"sheet {title!r}: {exc.message}{hint}", file=file) from None
+                if others and warn is not None:
+                    warn(
+                        f"results read from the workbook's sheet {title!r} (its active sheet, or "
+                        f"first visible one); not read: {', '.join(others)}"
+                    )
+                if values is None:
+                    return
+            elif values is None:
+                return
             else:
                 cells = (_shown_value(cell) for cell in values)
                 yield number, {h: v for h, v in zip(headers, cells, strict=False)}
@@ -637,7 +678,8 @@ def read_results(
     ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records.
     A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
     ``warn`` is called, before the first row is given, with what concerns a file as a whole: the
-    columns it does not read (their headings are not known).
+    columns it does not read (their headings are not known), the sheet of a workbook it reads.
+    A workbook is read from its active sheet when it is visible, else from its first visible one.
     """
     for _number, item in iter_results(source, warn=warn):
         yield item
