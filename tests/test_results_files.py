@@ -279,3 +279,31 @@ def test_hidden_rows_of_a_workbook_are_read(tmp_path: Path) -> None:
     path = tmp_path / "r.xlsx"
     book.save(path)
     assert [learner.given_name for learner in _learners(path)] == ["Ana", "Joan"]
+
+
+# -- delimiters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "expediente;nombre;nota;observaciones\n"
+        '1;Ana;8;Entrega tardía, "justificada", según acta\n'
+        "2;Joan;7;\n",
+        "expediente,nombre,nota,observaciones\n"
+        '1,Ana,8,"Entrega tardía; ""justificada""; según acta"\n'
+        "2,Joan,7,\n",
+        "expediente\tnombre\tnota\tobservaciones\n"
+        "1\tAna\t8\tEntrega tardía, justificada; según acta\n"
+        "2\tJoan\t7\t\n",
+    ],
+    ids=["semicolon", "comma", "tab"],
+)
+def test_the_delimiter_is_the_one_that_splits_the_heading_row_into_known_headings(
+    tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    ana, joan = _learners(path)
+    assert (ana.learner_id, ana.given_name, ana.grade) == ("1", "Ana", 8)
+    assert (joan.learner_id, joan.given_name, joan.grade) == ("2", "Joan", 7)

@@ -376,18 +376,34 @@ def _records_from_rows(
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
-    """The CSV dialect of a sample; when sniffing fails, the delimiter the heading uses most."""
+    """The CSV dialect of a sample. Its delimiter is the one that splits the heading row into
+    the most known headings (csv.Sniffer guesses from the whole sample, and a comment such as
+    ``Entrega tardía, "justificada", según acta`` misleads it); the sniffer decides only when
+    no delimiter gives two, and then, if it cannot, the delimiter the heading uses most."""
+    heading = next((line for line in sample.splitlines() if line.strip()), "")
+    lookup = _field_by_alias()
+
+    def known(delimiter: str) -> int:
+        cells = next(csv.reader([heading], delimiter=delimiter), [])
+        return len({lookup[_fold(c)] for c in cells if _fold(c) in lookup})
+
+    scores = {delimiter: known(delimiter) for delimiter in ",;\t"}
+    best = max(scores, key=lambda delimiter: scores[delimiter])
+    decided = scores[best] >= 2 and list(scores.values()).count(scores[best]) == 1
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
-        heading = sample.split("\n", 1)[0]
-        delimiter = max(",;\t", key=heading.count)
+        sniffed = None
+    if sniffed is not None and (not decided or sniffed.delimiter == best):
+        return sniffed
+    if not decided:
+        best = max(",;\t", key=heading.count)
 
-        class _Dialect(csv.excel):
-            pass
+    class _Dialect(csv.excel):
+        pass
 
-        _Dialect.delimiter = delimiter
-        return _Dialect
+    _Dialect.delimiter = best
+    return _Dialect
 
 
 def _row_message(error: Mapping[str, Any], default: str = "row") -> str:
