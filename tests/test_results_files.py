@@ -307,3 +307,28 @@ def test_the_delimiter_is_the_one_that_splits_the_heading_row_into_known_heading
     ana, joan = _learners(path)
     assert (ana.learner_id, ana.given_name, ana.grade) == ("1", "Ana", 8)
     assert (joan.learner_id, joan.given_name, joan.grade) == ("2", "Joan", 7)
+
+
+# -- empty cells ---------------------------------------------------------------------------------
+
+
+def test_empty_cells_past_the_last_heading_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;nota\n1;Ana;8;\n2;Joan;7; ;;\n3;Eva;9;tarde\n", encoding="utf-8"
+    )
+    ana, joan, eva = _read(path)
+    assert isinstance(ana, LearnerResult) and isinstance(joan, LearnerResult)
+    assert isinstance(eva, RowError) and eva.message == "more cells than column headings"
+
+
+def test_optional_cells_of_white_space_only_are_empty(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;correo;dni;wallet;nota;asistencia;fecha\n"
+        "1;Ana; ;\u00a0; ;8; ; \n",
+        encoding="utf-8",
+    )
+    (ana,) = _learners(path)
+    assert (ana.email, ana.national_id, ana.wallet) == (None, None, None)
+    assert (ana.grade, ana.attendance, ana.assessment_date) == (8, None, None)

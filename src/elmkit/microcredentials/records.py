@@ -155,7 +155,8 @@ class LearnerResult(BaseModel):
     @field_validator("email", "national_id", "wallet", "grading_scheme", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
+        """An empty cell, or one of white space only, gives no value."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("email")
     @classmethod
@@ -458,8 +459,9 @@ def _csv_rows(
             if not cells:
                 continue
             row: dict[Any, Any] = dict(zip(headings, cells, strict=False))
-            if len(cells) > len(headings):
-                row[None] = cells[len(headings) :]
+            extra = cells[len(headings) :]
+            if any(cell.strip() for cell in extra):  # empty ones (a trailing ";") hold nothing
+                row[None] = extra
             else:
                 row.update((name, None) for name in headings[len(cells) :])
             yield number, row
