@@ -332,3 +332,95 @@ def test_optional_cells_of_white_space_only_are_empty(tmp_path: Path) -> None:
     (ana,) = _learners(path)
     assert (ana.email, ana.national_id, ana.wallet) == (None, None, None)
     assert (ana.grade, ana.attendance, ana.assessment_date) == (8, None, None)
+
+
+# -- Spanish grades and pass flags ---------------------------------------------------------------
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Any:
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    return load_definition(write_demo_inputs(tmp_path / "demo")[0])
+
+
+@pytest.mark.parametrize("grade", ["NP", "np", "N.P.", "No presentado", "No presentada",
+                                   "No presentat", "Not presented"])
+def test_not_presented_in_the_grade_column_is_not_passed_not_malformed(
+    course: Any, grade: str
+) -> None:
+    from elmkit.microcredentials.records import check_eligibility, read_results
+
+    (learner,) = read_results([{"learner_id": "1", "given_name": "Ana", "grade": grade}])
+    assert isinstance(learner, LearnerResult)
+    assert learner.not_presented and learner.grade is None
+    eligibility = check_eligibility(course, learner)
+    assert not eligibility.eligible and not eligibility.malformed and not eligibility.conflict
+    assert "not presented" in eligibility.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("flag", "passed"),
+    [
+        ("Apta", True), ("No apta", False), ("Apte", True), ("No apte", False),
+        ("APTO", True), ("No Apto", False), ("Superat", True), ("Sí", True),
+        ("No presentado", False), ("No presentat", False), ("NP", False),
+    ],
+)
+def test_pass_flags_as_spanish_and_catalan_exports_write_them(flag: str, passed: bool) -> None:
+    from elmkit.microcredentials.records import read_results
+
+    (learner,) = read_results([{"learner_id": "1", "given_name": "Ana", "passed": flag}])
+    assert isinstance(learner, LearnerResult) and learner.passed is passed
+
+
+def test_not_presented_but_marked_passed_is_a_conflict(course: Any) -> None:
+    from elmkit.microcredentials.records import check_eligibility, read_results
+
+    (learner,) = read_results(
+        [{"learner_id": "1", "given_name": "Ana", "grade": "NP", "passed": "Apto"}]
+    )
+    assert isinstance(learner, LearnerResult)
+    eligibility = check_eligibility(course, learner)
+    assert eligibility.conflict and not eligibility.eligible
+
+
+def test_a_batch_does_not_count_learners_not_presented_as_malformed(tmp_path: Path) -> None:
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import VALID_FROM, definition_file, read_manifest, require_serializers
+
+    require_serializers()
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;nota;superado;asistencia;fecha\n"
+        "1;Ana;8;;100;15/06/2026\n"
+        "2;Joan;NP;;100;15/06/2026\n"
+        "3;Eva;;No presentado;100;15/06/2026\n"
+        "4;Pau;;Apta;100;15/06/2026\n"
+        "5;Rut;;No apta;100;15/06/2026\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = issue_batch(definition_file(tmp_path), path, out, images=False, valid_from=VALID_FROM)
+    assert (result.issued, result.not_eligible, result.malformed) == (2, 3, 0)
+    assert result.exit_code == 0
+    states = [(row["learner_id"], row["state"], row["reasons"]) for row in read_manifest(out)]
+    assert states[1] == ("2", "not-eligible", ["not presented (NP): did not pass"])
+    assert states[2] == ("3", "not-eligible", ["not presented (NP): did not pass"])
+
+
+@pytest.mark.parametrize(
+    ("cell", "column"),
+    [("Notable (7,5)", "nota"), ("1.234,5", "nota"), ("105,5", "asistencia"),
+     ("Pendiente", "superado")],
+)
+def test_a_value_refused_is_quoted_as_the_file_has_it(
+    tmp_path: Path, cell: str, column: str
+) -> None:
+    cells = {"expediente": "1", "nombre": "Ana", "nota": "8", "superado": "", "asistencia": ""}
+    cells[column] = cell
+    path = tmp_path / "r.csv"
+    path.write_text(";".join(cells) + "\n" + ";".join(cells.values()) + "\n", encoding="utf-8")
+    (error,) = _read(path)
+    assert isinstance(error, RowError) and repr(cell) in error.message, error

@@ -99,8 +99,31 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_TRUE = {"1", "true", "yes", "y", "si", "sí", "apto", "apte", "aprobado", "pass", "passed", "x"}
-_FALSE = {"0", "false", "no", "n", "no apto", "no apte", "suspenso", "fail", "failed", ""}
+#: Values of a pass column (as :func:`_word` reads them) that say passed, and not passed.
+_TRUE = {
+    "1", "true", "yes", "y", "si", "apto", "apta", "apte", "aprobado", "aprobada", "aprovat",
+    "aprovada", "superado", "superada", "superat", "pass", "passed", "x",
+}
+_FALSE = {
+    "0", "false", "no", "n", "no apto", "no apta", "no apte", "suspenso", "suspensa", "suspes",
+    "suspesa", "no aprobado", "no aprobada", "no aprovat", "no aprovada", "no superado",
+    "no superada", "no superat", "fail", "failed", "",
+}
+#: Values of a grade or pass column (as :func:`_word` reads them) that say the learner did not
+#: sit the assessment: not passed.
+_NOT_PRESENTED = {
+    "np", "n p", "no presentado", "no presentada", "no presentat", "non presentado",
+    "non presentada", "not presented",
+}
+
+
+def _word(value: Any) -> str | None:
+    """A text cell as it is compared with known words: lower case, without accents, each run of
+    spaces and punctuation one space (``N.P.`` is ``n p``, ``Sí`` is ``si``); None for others."""
+    if not isinstance(value, str):
+        return None
+    plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", " ", plain.lower()).strip()
 
 
 class LearnerResult(BaseModel):
@@ -121,9 +144,29 @@ class LearnerResult(BaseModel):
     grade: float | None = None
     grading_scheme: str | None = None
     passed: bool | None = None
+    not_presented: bool = False
+    """The grade or pass column says the learner did not sit the assessment (``NP``, ``No
+    presentado``, ``No presentat``): not passed."""
     attendance: float | None = Field(None, ge=0, le=100)
     assessment_date: date | None = None
     date_of_birth: date | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_presented(cls, data: Any) -> Any:
+        """``NP`` in the grade or pass column: no grade, not passed, :attr:`not_presented`."""
+        if not isinstance(data, Mapping):
+            return data
+        in_grade = _word(data.get("grade")) in _NOT_PRESENTED
+        in_flag = _word(data.get("passed")) in _NOT_PRESENTED
+        if not (in_grade or in_flag):
+            return data
+        data = {**data, "not_presented": True}
+        if in_grade:
+            data["grade"] = None
+        if in_flag:
+            data["passed"] = False
+        return data
 
     @field_validator(
         "learner_id",
@@ -205,13 +248,16 @@ class LearnerResult(BaseModel):
         attendance of 100.00000000000001) is not what the SIS gave."""
         refuse_yes_no(value)
         if isinstance(value, str):
-            value = value.strip().replace(",", ".").rstrip("%")
-            if value == "":
+            text = value.strip().replace(",", ".").rstrip("%")
+            if text == "":
                 return None
             try:
-                value = float(value)
+                value = float(text)
             except ValueError:
-                return value  # pydantic names what is wrong with it
+                raise ValueError(
+                    f"not a number: {value!r} (write the number alone, with a decimal comma "
+                    "or point and no thousands separator: 7,5 or 7.5)"
+                ) from None
         if isinstance(value, int | float) and math.isfinite(value):
             return float(format(value, ".15g"))
         return value
@@ -219,14 +265,17 @@ class LearnerResult(BaseModel):
     @field_validator("passed", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            folded = value.strip().lower()
-            if folded in _TRUE:
-                return True
-            if folded in _FALSE:
-                return None if folded == "" else False
-            raise ValueError(f"not a yes/no value: {value!r}")
-        return value
+        """A pass flag as SIS exports write it: sí/no, apto/no apto (apta, apte…), 1/0."""
+        folded = _word(value)
+        if folded is None:
+            return value
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE or folded in _NOT_PRESENTED:
+            return None if folded == "" else False
+        raise ValueError(
+            f"not a yes/no value: {value!r} (sí/no, apto/no apto, apte/no apte, 1/0, or NP)"
+        )
 
     @field_validator("assessment_date", "date_of_birth", mode="before")
     @classmethod
@@ -373,7 +422,9 @@ def _records_from_rows(
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             learner = data.get("learner_id")
-            yield number, RowError(number, _row_message(first), str(learner) if learner else None)
+            yield number, RowError(
+                number, _row_message(first, data=data), str(learner) if learner else None
+            )
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -407,11 +458,15 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     return _Dialect
 
 
-def _row_message(error: Mapping[str, Any], default: str = "row") -> str:
-    """``field: problem (value)`` for the first problem of a row."""
-    where = ".".join(str(p) for p in error["loc"]) or default
+def _row_message(
+    error: Mapping[str, Any], default: str = "row", data: Mapping[str, Any] | None = None
+) -> str:
+    """``field: problem (value)`` for the first problem of a row, quoting the value as ``data``
+    (the row) has it, not as it was read (``7,5`` read as 7.5)."""
+    loc = tuple(error["loc"])
+    where = ".".join(str(p) for p in loc) or default
     message = str(error["msg"]).removeprefix("Value error, ")
-    value = error.get("input")
+    value = data[loc[0]] if data is not None and loc and loc[0] in data else error.get("input")
     if (
         isinstance(value, str | int | float)
         and not isinstance(value, bool)
@@ -677,11 +732,14 @@ def iter_results(
             yield number, item
             continue
         try:
-            yield number, LearnerResult.model_validate(dict(item))
+            record = dict(item)
+            yield number, LearnerResult.model_validate(record)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            learner = dict(item).get("learner_id") if isinstance(item, Mapping) else None
-            yield number, RowError(number, _row_message(first, "record"), str(learner) if learner else None)
+            learner = record.get("learner_id")
+            yield number, RowError(
+                number, _row_message(first, "record", record), str(learner) if learner else None
+            )
         except (TypeError, ValueError) as exc:
             yield number, RowError(number, f"not a record: {exc}")
 
@@ -722,13 +780,22 @@ def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
         and grading.pass_mark is not None
         and result.passed != (result.grade >= grading.pass_mark)
     )
-    if conflict:
-        said = "passed" if result.passed else "not passed"
+    absent = result.not_presented and result.passed is True
+    if absent:
+        reasons.append("marked passed, but not presented (NP): correct the flag or the grade")
+    elif conflict:
+        said = (
+            "passed"
+            if result.passed
+            else "not presented (NP)" if result.not_presented else "not passed"
+        )
         reasons.append(
             f"marked {said}, but the grade {result.grade:g} is "
             f"{'below' if result.passed else 'at least'} the pass mark {grading.pass_mark:g}: "
             "correct the flag or the grade"
         )
+    elif result.not_presented:
+        reasons.append("not presented (NP): did not pass")
     elif result.passed is False:
         reasons.append("did not pass")
     elif result.passed is None:
@@ -746,4 +813,4 @@ def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
             reasons.append(f"assessed on {result.assessment_date} before the course started")
         if definition.end_date and result.assessment_date > definition.end_date:
             reasons.append(f"assessed on {result.assessment_date} after the course ended")
-    return Eligibility(not reasons, tuple(reasons), conflict)
+    return Eligibility(not reasons, tuple(reasons), conflict or absent)
