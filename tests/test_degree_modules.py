@@ -183,16 +183,17 @@ def test_module_of_a_degree_of_15_ects_or_more_is_a_spanish_micro_credential(ect
     assert not any(severity == "error" for _, severity in found), found
 
 
-def test_part_of_a_programme_is_a_module_without_is_partial_qualification() -> None:
+def test_part_of_a_programme_without_being_a_partial_qualification_keeps_the_limit() -> None:
+    """A stackable course of a programme of micro-credentials is still a micro-credential."""
     from elmkit.profiles import validate
 
     document = credential(tutorial(ects=18, hours=450))
     spec = document.credential_subject.has_claim[0].specified_by
     assert isinstance(spec, Qualification)
-    spec.is_partial_qualification = None
     codes = {f.code for f in validate(document, profiles=("es-crue-ruepep",), stage="ready").findings}
     assert "es/ects-range" not in codes
-    spec.is_part_of = []
+    spec.is_partial_qualification = None
+    assert spec.is_part_of
     codes = {f.code for f in validate(document, profiles=("es-crue-ruepep",), stage="ready").findings}
     assert "es/ects-range" in codes
 

@@ -221,7 +221,9 @@ def _workbook(path: Path, sheets: list[tuple[str, str, list[list[Any]]]], active
 HEADINGS = ["expediente", "nombre", "nota"]
 
 
-def test_a_workbook_is_read_from_its_active_sheet_never_a_hidden_one(tmp_path: Path) -> None:
+def test_a_workbook_is_read_from_its_first_visible_sheet_of_results_never_a_hidden_one(
+    tmp_path: Path,
+) -> None:
     path = _workbook(
         tmp_path / "r.xlsx",
         [
@@ -252,16 +254,33 @@ def test_a_hidden_active_sheet_gives_way_to_the_first_visible_one(tmp_path: Path
     assert learner.given_name == "Ana"
 
 
-def test_a_workbook_refused_for_its_headings_names_the_sheet_read(tmp_path: Path) -> None:
+def test_the_sheet_open_when_the_workbook_was_saved_does_not_choose_it(tmp_path: Path) -> None:
+    """Two sessions, the later one open when saved: the first is read, as it always was; the
+    warning names the other."""
+    path = _workbook(
+        tmp_path / "r.xlsx",
+        [
+            ("Ordinaria", "visible", [HEADINGS, ["1", "Ana", 8]]),
+            ("Extraordinaria", "visible", [HEADINGS, ["2", "Joan", 6]]),
+        ],
+        active=1,
+    )
+    warnings: list[str] = []
+    (learner,) = (item for _, item in iter_results(path, warn=warnings.append))
+    assert isinstance(learner, LearnerResult) and learner.given_name == "Ana"
+    assert "sheet 'Ordinaria'" in warnings[0] and "'Extraordinaria'" in warnings[0]
+
+
+def test_a_workbook_with_no_sheet_of_results_is_refused_naming_its_sheets(tmp_path: Path) -> None:
     from elmkit.errors import SourceError
 
     path = _workbook(
         tmp_path / "r.xlsx",
         [
             ("Instrucciones", "visible", [["Rellene la hoja Notas"]]),
-            ("Notas", "visible", [HEADINGS, ["1", "Ana", 8]]),
+            ("Notas", "visible", [["alumno", "puntos"], ["Ana", 8]]),
         ],
-        active=0,
+        active=1,
     )
     with pytest.raises(SourceError, match="sheet 'Instrucciones': missing column") as caught:
         _read(path)
@@ -424,3 +443,57 @@ def test_a_value_refused_is_quoted_as_the_file_has_it(
     path.write_text(";".join(cells) + "\n" + ";".join(cells.values()) + "\n", encoding="utf-8")
     (error,) = _read(path)
     assert isinstance(error, RowError) and repr(cell) in error.message, error
+
+
+# -- two columns of one field ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plain", "variant", "field"),
+    [
+        ("ID", "Nº expediente", "learner_id"),
+        ("Expediente", "Núm. expediente", "learner_id"),
+        ("nota", "nota final", "grade"),
+        ("Calificación", "Calificación final", "grade"),
+        ("grade", "final grade", "grade"),
+        ("nota", "Nota (%)", "grade"),
+        ("email", "Correo electrónico", "email"),
+        ("mail", "E-mail address", "email"),
+        ("fecha", "fecha examen", "assessment_date"),
+        ("asistencia", "porcentaje asistencia", "attendance"),
+        ("DNI", "DNI/NIE", "national_id"),
+        ("NIF", "Documento de identidad", "national_id"),
+    ],
+)
+def test_a_plainly_headed_column_counts_over_a_variant_of_its_field(
+    plain: str, variant: str, field: str
+) -> None:
+    """Files read before the variants were known are read as they were; the variant is named."""
+    from elmkit.microcredentials.records import _check_headings, _header_map
+
+    for order in ([plain, variant], [variant, plain]):
+        headings = ["nombre", *order] + ([] if field == "learner_id" else ["expediente"])
+        if field != "grade":
+            headings.append("apto")
+        warnings: list[str] = []
+        _check_headings(headings, "r.csv", warnings.append)
+        assert _header_map(headings)[plain] == field
+        assert variant not in _header_map(headings)
+        assert repr(variant) in warnings[0]
+
+
+def test_two_plainly_headed_columns_of_one_field_are_refused() -> None:
+    from elmkit.errors import SourceError
+    from elmkit.microcredentials.records import _check_headings
+
+    with pytest.raises(SourceError, match="'nota' and 'calificación' both give the grade"):
+        _check_headings(["expediente", "nombre", "nota", "calificación"], "r.csv")
+
+
+def test_dates_of_birth_and_of_grading_are_read_only_from_their_own_headings() -> None:
+    """A marks sheet's recording date is no assessment date; a birth date is personal data a
+    credential gets only from a column plainly meant for it."""
+    from elmkit.microcredentials.records import _header_map
+
+    headings = ["expediente", "nombre", "nota", "Fecha de nacimiento", "Fecha calificación"]
+    assert set(_header_map(headings).values()) == {"learner_id", "given_name", "grade"}

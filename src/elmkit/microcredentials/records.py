@@ -90,13 +90,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "assessment_date": (
         "assessment_date", "date", "fecha", "data", "exam_date", "fecha_evaluacion",
-        "fecha_examen", "fecha_calificacion", "data_avaluacio", "data_examen",
-        "data_qualificacio",
+        "fecha_examen", "data_avaluacio", "data_examen",
     ),
-    "date_of_birth": (
-        "date_of_birth", "birth_date", "fecha_nacimiento", "fecha_de_nacimiento",
-        "data_naixement", "data_de_naixement",
-    ),
+    "date_of_birth": ("date_of_birth", "birth_date", "fecha_nacimiento"),
 }
 
 #: Values of a pass column (as :func:`_word` reads them) that say passed, and not passed.
@@ -341,58 +337,112 @@ def _field_by_alias() -> dict[str, str]:
     return {_fold(alias): name for name, aliases in ALIASES.items() for alias in aliases}
 
 
+#: The plain headings of each field, as written (lower case, without accents, spaces as
+#: ``_``): a column so headed wins over one that another heading of the field (``nota final``,
+#: ``Nota (%)``) matches, which is then not read; two such columns are refused.
+_PLAIN_HEADINGS: dict[str, frozenset[str]] = {
+    "learner_id": frozenset(
+        ("learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante")
+    ),
+    "given_name": frozenset(("given_name", "first_name", "nombre", "nom", "izena")),
+    "family_name": frozenset(
+        ("family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak", "apelidos",
+         *_FIRST_SURNAME)
+    ),
+    "second_family_name": frozenset(ALIASES["second_family_name"]),
+    "email": frozenset(("email", "e-mail", "mail", "correo", "correu")),
+    "national_id": frozenset(("national_id", "dni", "nie", "nif", "document")),
+    "wallet": frozenset(ALIASES["wallet"]),
+    "grade": frozenset(("grade", "nota", "qualificacio", "calificacion", "mark")),
+    "grading_scheme": frozenset(ALIASES["grading_scheme"]),
+    "passed": frozenset(("passed", "pass", "apto", "apte", "aprobado", "superado")),
+    "attendance": frozenset(("attendance", "asistencia", "assistencia")),
+    "assessment_date": frozenset(("assessment_date", "date", "fecha", "data", "exam_date")),
+    "date_of_birth": frozenset(ALIASES["date_of_birth"]),
+}
+
+
+def _plain(text: str) -> str:
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return plain.strip().lower().replace(" ", "_")
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """What a heading row gives: the column read for each field, the columns not read, and
+    pairs of plainly headed columns that give one field (which would count?)."""
+
+    fields: dict[str, str]
+    unread: list[str]
+    clashes: list[tuple[str, str, str]]
+
+
+def _columns(headings: Iterable[str | None]) -> _Columns:
+    lookup = _field_by_alias()
+    chosen: dict[str, tuple[bool, str]] = {}  # field: (plainly headed?, heading)
+    unread: list[str] = []
+    clashes: list[tuple[str, str, str]] = []
+    for heading in headings:
+        if not heading or not str(heading).strip():
+            continue
+        text = str(heading)
+        field = lookup.get(_fold(text))
+        if field is None:
+            unread.append(text)
+            continue
+        plain = _plain(text) in _PLAIN_HEADINGS.get(field, frozenset())
+        if field not in chosen:
+            chosen[field] = (plain, text)
+        elif plain and chosen[field][0]:
+            clashes.append((field, chosen[field][1], text))
+        elif plain:
+            unread.append(chosen[field][1])
+            chosen[field] = (plain, text)
+        else:
+            unread.append(text)
+    return _Columns({text: field for field, (_, text) in chosen.items()}, unread, clashes)
+
+
 def _unread(headings: Iterable[str | None]) -> list[str]:
     """The headings of columns no field is read from (blank ones left out)."""
-    lookup = _field_by_alias()
-    return [str(h) for h in headings if h and str(h).strip() and _fold(str(h)) not in lookup]
+    return _columns(headings).unread
 
 
 def _header_map(headers: Iterable[str]) -> dict[str, str]:
-    lookup = _field_by_alias()
-    mapping: dict[str, str] = {}
-    for header in headers:
-        name = lookup.get(_fold(header or ""))
-        if name is not None and name not in mapping.values():
-            mapping[header] = name
-    return mapping
+    return _columns(headers).fields
 
 
 def _check_headings(
     headings: Sequence[str | None], file: str, warn: Callable[[str], None] | None = None
 ) -> None:
     """Refuse a heading row without the learner's id and given name, with neither a grade nor
-    a pass flag (nobody could be eligible: a heading was not recognised), or that names a
-    learner field twice (which column would count?). Columns that are not read are given to
-    ``warn``."""
+    a pass flag (nobody could be eligible: a heading was not recognised), or with two plainly
+    headed columns of one learner field (which would count?). Columns that are not read are
+    given to ``warn``."""
     if not any(headings):
         raise SourceError("the file is empty: no heading row", file=file)
-    lookup = _field_by_alias()
-    seen: dict[str, str] = {}
-    for heading in headings:
-        name = lookup.get(_fold(heading or ""))
-        if name is None:
-            continue
-        if name in seen:
-            raise SourceError(
-                f"columns {seen[name]!r} and {heading!r} both give the {name.replace('_', ' ')}",
-                file=file,
-            )
-        seen[name] = str(heading)
-    missing = {"learner_id", "given_name"} - set(seen)
+    columns = _columns(headings)
+    if columns.clashes:
+        name, first, second = columns.clashes[0]
+        raise SourceError(
+            f"columns {first!r} and {second!r} both give the {name.replace('_', ' ')}", file=file
+        )
+    seen = set(columns.fields.values())
+    missing = {"learner_id", "given_name"} - seen
     if missing:
         raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
-    if not {"grade", "passed"} & set(seen):
+    ignored = ", ".join(repr(h) for h in columns.unread)
+    if not {"grade", "passed"} & seen:
         known = ", ".join(ALIASES["grade"][:4] + ALIASES["passed"][:4])
-        ignored = ", ".join(repr(h) for h in _unread(headings))
         unread = f"; columns not read: {ignored}" if ignored else ""
         raise SourceError(
             f"no grade and no pass column (headings such as {known}){unread}", file=file
         )
-    ignored = ", ".join(repr(h) for h in _unread(headings))
     if ignored and warn is not None:
         warn(
-            f"columns of the results file not read (unknown headings): {ignored}; rename a "
-            "column that holds a grade, pass flag, e-mail, id or date to an accepted heading"
+            f"columns of the results file not read (unknown headings, or another column gives "
+            f"the same field): {ignored}; rename a column that holds a grade, pass flag, e-mail, "
+            "id or date to an accepted heading"
         )
 
 
@@ -616,8 +666,10 @@ def _shown_value(cell: Any) -> Any:
 
 
 def _results_sheet(workbook: Any, file: str) -> Any:
-    """The worksheet results are read from: the active one when it is visible, else the first
-    visible one (a hidden sheet, such as an earlier session's results, is never read)."""
+    """The worksheet results are read from: the first visible one whose heading row names the
+    columns results need, else the first visible one (a hidden sheet, such as an earlier
+    session's results, is never read; which tab was open when the file was saved does not
+    matter)."""
     sheets = list(workbook.worksheets)
     if not sheets:
         raise SourceError("the workbook has no worksheet", file=file)
@@ -625,8 +677,15 @@ def _results_sheet(workbook: Any, file: str) -> Any:
     if not visible:
         hidden = ", ".join(repr(str(s.title)) for s in sheets)
         raise SourceError(f"the workbook has no visible worksheet (hidden: {hidden})", file=file)
-    active = workbook.active
-    return active if any(active is s for s in visible) else visible[0]
+    for sheet in visible:
+        first = next(sheet.iter_rows(max_row=1), None)
+        headings = [str(c.value) if c.value is not None else "" for c in first or ()]
+        try:
+            _check_headings(headings, file)
+        except SourceError:
+            continue
+        return sheet
+    return visible[0]
 
 
 def _xlsx_rows(
@@ -683,16 +742,16 @@ def _xlsx_rows(
                     _check_headings(headers, "", warn)
                 except SourceError as exc:
                     hint = (
-                        f" (the workbook's active sheet is read, or its first visible one; its "
-                        f"other sheets: {', '.join(others)})"
+                        f" (no visible sheet of the workbook names the columns results need; "
+                        f"its other sheets: {', '.join(others)})"
                         if others
                         else ""
                     )
                     raise SourceError(f"sheet {title!r}: {exc.message}{hint}", file=file) from None
                 if others and warn is not None:
                     warn(
-                        f"results read from the workbook's sheet {title!r} (its active sheet, or "
-                        f"first visible one); not read: {', '.join(others)}"
+                        f"results read from the workbook's sheet {title!r} (the first visible one "
+                        f"with results' headings); not read: {', '.join(others)}"
                     )
                 if values is None:
                     return
@@ -755,7 +814,7 @@ def read_results(
     A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
     ``warn`` is called, before the first row is given, with what concerns a file as a whole: the
     columns it does not read (their headings are not known), the sheet of a workbook it reads.
-    A workbook is read from its active sheet when it is visible, else from its first visible one.
+    A workbook is read from its first visible sheet whose headings name the columns results need.
     """
     for _number, item in iter_results(source, warn=warn):
         yield item

@@ -336,12 +336,11 @@ def spanish_level(concept: ElmNode | None) -> tuple[str, int, int] | None:
     return None
 
 
-def _degree_module(parts: CredentialParts, spec: LearningAchievementSpecification) -> bool:
-    """Whether ``spec`` is a module of a programme: a partial qualification
-    (``isPartialQualification`` true) or part of a qualification (``isPartOf``)."""
-    if isinstance(spec, Qualification) and spec.is_partial_qualification is True:
-        return True
-    return any(isinstance(parts.index.resolve(item), Qualification) for item in spec.is_part_of)
+def _degree_module(spec: LearningAchievementSpecification) -> bool:
+    """Whether ``spec`` is a module of a degree: a partial qualification
+    (``isPartialQualification`` true). Being part of a programme (``isPartOf``) is not enough:
+    a stackable course of a programme of micro-credentials is still a micro-credential."""
+    return isinstance(spec, Qualification) and spec.is_partial_qualification is True
 
 
 def _eqf_number(concept: ElmNode | None) -> int | None:
@@ -525,7 +524,7 @@ class SpanishMicroCredentialProfile(IndexedProfile):
         spec = ach.spec
         ects_found = False
         # the size of RD 822/2021 is that of a micro-credential, not of a degree's subject
-        sized = spec is not None and not _degree_module(parts, spec)
+        sized = spec is not None and not _degree_module(spec)
         if spec is not None:
             for i, item in enumerate(spec.credit_point):
                 credit = parts.index.resolve(item)
