@@ -497,3 +497,15 @@ def test_dates_of_birth_and_of_grading_are_read_only_from_their_own_headings() -
 
     headings = ["expediente", "nombre", "nota", "Fecha de nacimiento", "Fecha calificación"]
     assert set(_header_map(headings).values()) == {"learner_id", "given_name", "grade"}
+
+
+def test_a_record_with_only_a_second_surname_keeps_it_once_when_validated_again() -> None:
+    record = LearnerResult.model_validate(
+        {"learner_id": "1", "given_name": "Ana", "family_name": "", "second_family_name": "Gil",
+         "passed": True},
+        context={"first_surname": True},
+    )
+    assert record.family_name == "Gil"
+    again = LearnerResult.model_validate(record.model_dump())
+    assert again.family_name == "Gil"
+    assert LearnerResult.model_validate_json(record.model_dump_json()).family_name == "Gil"

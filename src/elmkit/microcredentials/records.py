@@ -232,8 +232,9 @@ class LearnerResult(BaseModel):
         if not second:
             return self
         first_only = isinstance(info.context, Mapping) and bool(info.context.get("first_surname"))
-        if first_only or not self.family_name.endswith(f" {second}"):
-            self.family_name = f"{self.family_name} {second}".strip()
+        family = self.family_name
+        if first_only or (family != second and not family.endswith(f" {second}")):
+            self.family_name = f"{family} {second}".strip()
         return self
 
     @field_validator("grade", "attendance", mode="before")
