@@ -131,9 +131,10 @@ class LearnerResult(BaseModel):
     given_name: str = Field(min_length=1)
     family_name: str = ""
     second_family_name: str = ""
-    """A second surname given in its own column; :attr:`family_name` then holds both: the
-    second is joined to it unless it ends with the second as a word of its own (a column of
-    both surnames). Read from a first-surname column (``primer_apellido``), it is always joined."""
+    """A second surname given in its own column, joined to :attr:`family_name` when the record
+    is made (and then empty, so that a record validated again keeps its name): unless the family
+    name ends with it as a word of its own (a column of both surnames); read from a
+    first-surname column (``primer_apellido``), always."""
     email: str | None = None
     national_id: str | None = None
     wallet: str | None = None
@@ -232,9 +233,9 @@ class LearnerResult(BaseModel):
         if not second:
             return self
         first_only = isinstance(info.context, Mapping) and bool(info.context.get("first_surname"))
-        family = self.family_name
-        if first_only or (family != second and not family.endswith(f" {second}")):
-            self.family_name = f"{family} {second}".strip()
+        if first_only or not self.family_name.endswith(f" {second}"):
+            self.family_name = f"{self.family_name} {second}".strip()
+        self.second_family_name = ""  # held by family_name now: validating again changes nothing
         return self
 
     @field_validator("grade", "attendance", mode="before")
