@@ -3,6 +3,7 @@ delimiters, empty cells and Spanish grades."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,8 @@ def test_common_spanish_catalan_and_english_headings_are_read(
     warnings: list[str] = []
     (learner,) = (item for _, item in iter_results(path, warn=warnings.append))
     assert isinstance(learner, LearnerResult) and getattr(learner, field) == expected
-    assert warnings == []
+    # a variant grade column beside the pass column: what it reads is said once
+    assert all(field == "grade" and "the pass flag decides" in w for w in warnings), warnings
 
 
 def test_columns_not_read_are_warned_about_by_name(tmp_path: Path) -> None:
@@ -509,3 +511,74 @@ def test_a_record_with_only_a_second_surname_keeps_it_once_when_validated_again(
     again = LearnerResult.model_validate(record.model_dump())
     assert again.family_name == "Gil"
     assert LearnerResult.model_validate_json(record.model_dump_json()).family_name == "Gil"
+
+
+def test_two_columns_with_one_heading_are_refused() -> None:
+    """A row is read by heading: of two columns headed alike, one would silently count."""
+    from elmkit.errors import SourceError
+    from elmkit.microcredentials.records import _check_headings
+
+    with pytest.raises(SourceError, match="'Nota final' and 'Nota final' both give the grade"):
+        _check_headings(["id", "nombre", "Nota final", "Nota final"], "r.csv")
+
+
+def test_a_word_in_a_variant_grade_column_leaves_the_pass_flag_to_decide(tmp_path: Path) -> None:
+    """A file whose grade column was not read before (``Calificación final``) and that says
+    ``Notable`` there, beside a pass column, is read as it was: the pass flag decides."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;apto;Calificación final\n1;Ana;sí;Notable\n2;Joan;sí;3,2\n",
+        encoding="utf-8",
+    )
+    warnings: list[str] = []
+    ana, joan = (item for _, item in iter_results(path, warn=warnings.append))
+    assert isinstance(ana, LearnerResult) and ana.passed and ana.grade is None
+    assert isinstance(joan, LearnerResult) and joan.grade == 3.2  # still checked against "sí"
+    assert any("the pass flag decides" in w for w in warnings)
+
+
+def test_the_sheet_of_results_is_found_past_a_damaged_or_empty_one(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "r.xlsx",
+        [
+            ("Plantilla", "visible", [HEADINGS]),
+            ("Resultados", "visible", [HEADINGS, ["1", "Ana", 8]]),
+        ],
+        active=0,
+    )
+    (learner,) = _learners(path)
+    assert learner.given_name == "Ana"
+    damaged = tmp_path / "damaged.xlsx"
+    first = _workbook(
+        tmp_path / "first.xlsx",
+        [
+            ("Notas", "visible", [["titulo"]]),
+            ("R", "visible", [HEADINGS, ["1", "Ana", 8]]),
+        ],
+        active=0,
+    )
+    with zipfile.ZipFile(first) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData><row")
+            target.writestr(item, data)
+    (learner,) = _learners(damaged)
+    assert learner.given_name == "Ana"
+
+
+def test_a_sheet_of_results_naming_a_field_twice_is_refused_not_passed_over(
+    tmp_path: Path,
+) -> None:
+    from elmkit.errors import SourceError
+
+    path = _workbook(
+        tmp_path / "r.xlsx",
+        [
+            ("Actas", "visible", [["expediente", "nombre", "nota", "calificacion"], ["1", "Ana", 8, 8]]),
+            ("Copia", "visible", [HEADINGS, ["1", "Ana", 5]]),
+        ],
+        active=0,
+    )
+    with pytest.raises(SourceError, match="sheet 'Actas': columns 'nota' and 'calificacion'"):
+        _read(path)

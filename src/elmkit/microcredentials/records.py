@@ -377,6 +377,15 @@ class _Columns:
     fields: dict[str, str]
     unread: list[str]
     clashes: list[tuple[str, str, str]]
+    variants: frozenset[str]
+    """The fields read from a column with a variant heading (``nota final``)."""
+
+    @property
+    def lenient_grade(self) -> bool:
+        """Whether the grade comes from a variant column beside a pass column: a value there
+        that is no number (``Notable``) is left aside, and the pass flag decides, as when that
+        column was not read at all."""
+        return "grade" in self.variants and "passed" in self.fields.values()
 
 
 def _columns(headings: Iterable[str | None]) -> _Columns:
@@ -384,6 +393,7 @@ def _columns(headings: Iterable[str | None]) -> _Columns:
     chosen: dict[str, tuple[bool, str]] = {}  # field: (plainly headed?, heading)
     unread: list[str] = []
     clashes: list[tuple[str, str, str]] = []
+    texts: set[str] = set()
     for heading in headings:
         if not heading or not str(heading).strip():
             continue
@@ -392,6 +402,10 @@ def _columns(headings: Iterable[str | None]) -> _Columns:
         if field is None:
             unread.append(text)
             continue
+        if text in texts:  # a row is read by heading: which of the two would count?
+            clashes.append((field, text, text))
+            continue
+        texts.add(text)
         plain = _plain(text) in _PLAIN_HEADINGS.get(field, frozenset())
         if field not in chosen:
             chosen[field] = (plain, text)
@@ -402,7 +416,12 @@ def _columns(headings: Iterable[str | None]) -> _Columns:
             chosen[field] = (plain, text)
         else:
             unread.append(text)
-    return _Columns({text: field for field, (_, text) in chosen.items()}, unread, clashes)
+    return _Columns(
+        {text: field for field, (_, text) in chosen.items()},
+        unread,
+        clashes,
+        frozenset(field for field, (plain, _) in chosen.items() if not plain),
+    )
 
 
 def _unread(headings: Iterable[str | None]) -> list[str]:
@@ -440,6 +459,13 @@ def _check_headings(
         raise SourceError(
             f"no grade and no pass column (headings such as {known}){unread}", file=file
         )
+    if columns.lenient_grade and warn is not None:
+        grade = next(h for h, name in columns.fields.items() if name == "grade")
+        passed = next(h for h, name in columns.fields.items() if name == "passed")
+        warn(
+            f"column {grade!r} is read as the grade beside the pass column {passed!r}: a value "
+            "in it that is no number is left aside, and the pass flag decides"
+        )
     if ignored and warn is not None:
         warn(
             f"columns of the results file not read (unknown headings, or another column gives "
@@ -453,9 +479,11 @@ def _records_from_rows(
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     mapping: dict[str, str] | None = None
     context: dict[str, Any] = {}
+    lenient_grade = False
     for number, row in rows:
         if mapping is None:  # the file's reader checked its headings (_check_headings)
-            mapping = _header_map(row.keys())
+            columns = _columns(row.keys())
+            mapping, lenient_grade = columns.fields, columns.lenient_grade
             context["first_surname"] = any(
                 name == "family_name" and _fold(heading) in _FIRST_SURNAME
                 for heading, name in mapping.items()
@@ -470,13 +498,22 @@ def _records_from_rows(
             continue
         data = {mapping[k]: v for k, v in row.items() if k in mapping}
         try:
-            yield number, LearnerResult.model_validate(data, context=context)
+            yield number, _record(data, context, lenient_grade)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             learner = data.get("learner_id")
             yield number, RowError(
                 number, _row_message(first, data=data), str(learner) if learner else None
             )
+
+
+def _record(data: dict[str, Any], context: dict[str, Any], lenient_grade: bool) -> LearnerResult:
+    try:
+        return LearnerResult.model_validate(data, context=context)
+    except ValidationError as exc:
+        if not lenient_grade or not any(e["loc"][:1] == ("grade",) for e in exc.errors()):
+            raise
+    return LearnerResult.model_validate({k: v for k, v in data.items() if k != "grade"}, context=context)
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -669,9 +706,12 @@ def _shown_value(cell: Any) -> Any:
 
 def _results_sheet(workbook: Any, file: str) -> Any:
     """The worksheet results are read from: the first visible one whose heading row names the
-    columns results need, else the first visible one (a hidden sheet, such as an earlier
-    session's results, is never read; which tab was open when the file was saved does not
-    matter)."""
+    columns results need and that has a row under it (else the first such one without rows,
+    else the first visible one); a hidden sheet, such as an earlier session's results, is never
+    read, and which tab was open when the file was saved does not matter. A sheet that cannot
+    be read is passed over; one whose headings name a field twice is refused, naming it."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
     sheets = list(workbook.worksheets)
     if not sheets:
         raise SourceError("the workbook has no worksheet", file=file)
@@ -679,15 +719,31 @@ def _results_sheet(workbook: Any, file: str) -> Any:
     if not visible:
         hidden = ", ".join(repr(str(s.title)) for s in sheets)
         raise SourceError(f"the workbook has no visible worksheet (hidden: {hidden})", file=file)
+    without_rows = None
     for sheet in visible:
-        first = next(sheet.iter_rows(max_row=1), None)
-        headings = [str(c.value) if c.value is not None else "" for c in first or ()]
+        try:
+            top = [
+                [c.value for c in row] for row in sheet.iter_rows(max_row=2)
+            ]
+        except (*_WORKBOOK_ERRORS, InvalidFileException):
+            continue  # the results sheet is read again below, and its damage is said there
+        headings = [str(v) if v is not None else "" for v in (top[0] if top else [])]
+        clashes = _columns(headings).clashes
+        if clashes:
+            name, first, second = clashes[0]
+            raise SourceError(
+                f"sheet {str(sheet.title)!r}: columns {first!r} and {second!r} both give the "
+                f"{name.replace('_', ' ')}",
+                file=file,
+            )
         try:
             _check_headings(headings, file)
         except SourceError:
             continue
-        return sheet
-    return visible[0]
+        if len(top) > 1 and any(v not in (None, "") for v in top[1]):
+            return sheet
+        without_rows = without_rows or sheet
+    return without_rows or visible[0]
 
 
 def _xlsx_rows(
