@@ -582,3 +582,27 @@ def test_a_sheet_of_results_naming_a_field_twice_is_refused_not_passed_over(
     )
     with pytest.raises(SourceError, match="sheet 'Actas': columns 'nota' and 'calificacion'"):
         _read(path)
+
+
+def test_surnames_given_both_ways_are_read_one_way(tmp_path: Path) -> None:
+    """``Apellidos`` beside ``Primer apellido``/``Segundo apellido``, as SIS exports often give
+    them: the split columns are read (the other is named as not read), and without a
+    second-surname column the column of both surnames is."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;Apellidos;Primer apellido;Segundo apellido;nota\n"
+        "1;Juan;García García;García;García;8\n",
+        encoding="utf-8",
+    )
+    warnings: list[str] = []
+    (learner,) = (item for _, item in iter_results(path, warn=warnings.append))
+    assert isinstance(learner, LearnerResult) and learner.family_name == "García García"
+    assert "'Apellidos'" in warnings[-1]
+    path.write_text(
+        "expediente;nombre;Primer apellido;Apellidos;nota\n1;Ana;Puig;Puig Serra;8\n",
+        encoding="utf-8",
+    )
+    warnings.clear()
+    (learner,) = (item for _, item in iter_results(path, warn=warnings.append))
+    assert isinstance(learner, LearnerResult) and learner.family_name == "Puig Serra"
+    assert "'Primer apellido'" in warnings[-1]

@@ -393,6 +393,7 @@ def _columns(headings: Iterable[str | None]) -> _Columns:
     chosen: dict[str, tuple[bool, str]] = {}  # field: (plainly headed?, heading)
     unread: list[str] = []
     clashes: list[tuple[str, str, str]] = []
+    both_ways: list[str] = []  # a first-surname column beside a column of both surnames
     texts: set[str] = set()
     for heading in headings:
         if not heading or not str(heading).strip():
@@ -409,6 +410,8 @@ def _columns(headings: Iterable[str | None]) -> _Columns:
         plain = _plain(text) in _PLAIN_HEADINGS.get(field, frozenset())
         if field not in chosen:
             chosen[field] = (plain, text)
+        elif plain and chosen[field][0] and _surnames_both_ways(chosen[field][1], text):
+            both_ways.append(text)
         elif plain and chosen[field][0]:
             clashes.append((field, chosen[field][1], text))
         elif plain:
@@ -416,12 +419,25 @@ def _columns(headings: Iterable[str | None]) -> _Columns:
             chosen[field] = (plain, text)
         else:
             unread.append(text)
+    for text in both_ways:
+        # split surnames are read when the second has its column too, else the column of both
+        held = chosen["family_name"][1]
+        first_named = text if _fold(text) in _FIRST_SURNAME else held
+        use = first_named if "second_family_name" in chosen else ({text, held} - {first_named}).pop()
+        unread.append(held if use == text else text)
+        chosen["family_name"] = (True, use)
     return _Columns(
         {text: field for field, (_, text) in chosen.items()},
         unread,
         clashes,
         frozenset(field for field, (plain, _) in chosen.items() if not plain),
     )
+
+
+def _surnames_both_ways(one: str, other: str) -> bool:
+    """Whether of two family-name headings one names the first surname only and the other
+    both (``Primer apellido`` beside ``Apellidos``), as SIS exports often give them."""
+    return (_fold(one) in _FIRST_SURNAME) != (_fold(other) in _FIRST_SURNAME)
 
 
 def _unread(headings: Iterable[str | None]) -> list[str]:
