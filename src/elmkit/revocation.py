@@ -14,7 +14,7 @@ from typing import Any
 
 from elmkit.ledger import LedgerStore
 from elmkit.ledger.errors import ConflictError
-from elmkit.ledger.model import StatusPurpose
+from elmkit.ledger.model import PURPOSE_BIT_STATES, PURPOSE_STATES, StatusPurpose
 from elmkit.ledger.status import LedgerIndexStore
 from elmkit.model import CredentialStatus, EuropeanDigitalCredential
 from elmkit.model.datatypes import is_iri
@@ -108,8 +108,7 @@ def _refuse_mixing(
             f"{list_url} is a {first.purpose.value} list (its entries say so): {purpose.value} "
             "entries need a list of their own, at another URL"
         )
-    issuer = credential.issuer
-    issuer_id = issuer if isinstance(issuer, str) else getattr(issuer, "id", None)
+    issuer_id = credential.issuer.id if credential.issuer is not None else None
     record = ledger.get_credential(first.credential_id)
     found = _definition_issuer(ledger, record.definition_id, record.definition_version) if record else None
     if found is not None and issuer_id is not None and found.id != issuer_id:
@@ -139,11 +138,12 @@ def lists_showing(ledger: LedgerStore, credential_id: str, purpose: str) -> list
     ``credential_id`` becomes visible once they are published: its entries for that purpose
     and, for a revocation, its suspension entries too (a revoked credential stays suspended on
     them for good, since it has no other way to show it)."""
-    wanted = _purpose(purpose)
-    shown = {wanted, StatusPurpose.SUSPENSION}
-    if wanted is StatusPurpose.SUSPENSION:
-        shown = {wanted}
-    return [e.list_url for e in ledger.status_entries_for(credential_id) if e.purpose in shown]
+    state = PURPOSE_STATES[_purpose(purpose)]
+    return [
+        e.list_url
+        for e in ledger.status_entries_for(credential_id)
+        if state in PURPOSE_BIT_STATES[e.purpose]
+    ]
 
 
 def _visible_change(

@@ -24,6 +24,8 @@ __all__ = [
     "GENESIS_HASH",
     "PURPOSE_BIT_STATES",
     "PURPOSE_STATES",
+    "SEALED_STATES",
+    "WITHDRAWN_STATES",
     "Credential",
     "CredentialState",
     "Definition",
@@ -137,6 +139,16 @@ PURPOSE_BIT_STATES: Mapping[StatusPurpose, frozenset[CredentialState]] = {
 """The states whose credentials have their bit set on a list of each purpose. A revoked
 credential stays suspended for good on a suspension list: it may have no other entry to show its
 revocation, and clearing its bit would make it valid again."""
+
+WITHDRAWN_STATES: frozenset[CredentialState] = frozenset(PURPOSE_STATES.values())
+"""The states of credentials withdrawn by a revocation or a suspension: not to be sealed nor
+delivered."""
+
+SEALED_STATES: frozenset[CredentialState] = frozenset(
+    ACTIVE_STATES[ACTIVE_STATES.index(CredentialState.SEALED) :]
+)
+"""The states of credentials whose seal stands: sealed, and those reached after it."""
+
 
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of a credential's first event."""

@@ -745,8 +745,10 @@ class _Batch:
         if self.ledger is not None:
             existing = self.ledger.get_credential(slot.credential_id)
             if existing is not None:
+                from elmkit.ledger.model import WITHDRAWN_STATES
+
                 slot.claimed = True
-                if existing.state.value in ("revoked", "suspended"):
+                if existing.state in WITHDRAWN_STATES:
                     reasons = [f"the credential is {existing.state.value} in the ledger"]
                     reasons.extend(self._withdraw(slot.stem))
                     slot.done = self._row(slot, RowState.SKIPPED, reasons=tuple(reasons))
@@ -760,7 +762,7 @@ class _Batch:
     def _withdraw(self, stem: str) -> list[str]:
         """Move a credential's files out of the delivered folders, into :data:`WITHDRAWN_DIR`
         (an unsuspended credential is written again by the run after); what was done, to say."""
-        from elmkit.microcredentials.files import _fsync_dir
+        from elmkit.microcredentials.files import move_file
         from elmkit.microcredentials.sealing import SEALED_DIR
 
         moved: list[str] = []
@@ -773,19 +775,11 @@ class _Batch:
             source = self.out / name
             if not source.is_file():
                 continue
-            target = self.out / WITHDRAWN_DIR / name
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
-            except FileNotFoundError:
-                continue  # another run moved it meanwhile
+                if move_file(source, self.out / WITHDRAWN_DIR / name, durable=self.durable):
+                    moved.append(name)  # else another run moved it meanwhile
             except OSError as exc:
                 said.append(f"{name} could not be moved ({exc.strerror or exc}): do not deliver it")
-                continue
-            if self.durable:
-                _fsync_dir(source.parent)
-                _fsync_dir(target.parent)
-            moved.append(name)
         if moved:
             said.insert(0, f"moved to {WITHDRAWN_DIR}/, not to be delivered: {', '.join(moved)}")
         return said
@@ -793,7 +787,8 @@ class _Batch:
     def _restore_seal(self, slot: _Slot) -> None:
         """Put back the sealed file an earlier run withdrew, once the credential is delivered
         again (its suspension lifted) and the ledger still holds that seal as its own."""
-        from elmkit.ledger import sha256_hex
+        from elmkit.ledger.model import SEALED_STATES
+        from elmkit.microcredentials.files import move_file, sha256_file
         from elmkit.microcredentials.sealing import SEALED_DIR
 
         name = f"{SEALED_DIR}/{slot.stem}.json"
@@ -801,17 +796,15 @@ class _Batch:
         ledger = self.ledger
         if ledger is None or not withdrawn.is_file() or target.exists():
             return
-        digest = sha256_hex(withdrawn.read_bytes())
+        digest = sha256_file(withdrawn)
         with ledger.transaction():  # no suspension or revocation between the check and the move
             record = ledger.get_credential(slot.credential_id)
-            if record is None or record.state.value not in ("sealed", "sent"):
+            if record is None or record.state not in SEALED_STATES:
                 return  # withdrawn again, or regenerated since: it is to be sealed again
             seals = [e.sha256 for e in ledger.history(slot.credential_id) if e.event.value == "sealed"]
             if not seals or seals[-1] != digest:
                 return
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(FileNotFoundError):  # another run put it back meanwhile
-                os.replace(withdrawn, target)
+            move_file(withdrawn, target, durable=self.durable)  # unless another run did
 
     def _row(self, slot: _Slot, state: RowState, **extra: Any) -> ManifestRow:
         learner = slot.learner

@@ -144,6 +144,24 @@ class AtomicWriter:
             self.abort()
 
 
+def move_file(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], *, durable: bool = True
+) -> bool:
+    """Move ``source`` to ``target`` (its folder made if needed, the rename made durable);
+    False when ``source`` is gone, moved meanwhile by another process."""
+    os.makedirs(os.path.dirname(os.fspath(target)) or ".", exist_ok=True)
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        if os.path.exists(source):
+            raise
+        return False
+    if durable:
+        _fsync_dir(os.path.dirname(os.fspath(source)) or ".")
+        _fsync_dir(os.path.dirname(os.fspath(target)) or ".")
+    return True
+
+
 def atomic_write(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
     with AtomicWriter(path, durable=durable) as out:

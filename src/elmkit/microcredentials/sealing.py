@@ -14,18 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elmkit.errors import ElmError, ModelError
+from elmkit.errors import ElmError
 from elmkit.ledger import LedgerError, LedgerStore, UnknownCredentialError, open_ledger
+from elmkit.ledger.model import SEALED_STATES, WITHDRAWN_STATES
 from elmkit.microcredentials.files import AtomicWriter, atomic_write
 from elmkit.microcredentials.manifest import read_manifest
-from elmkit.model import EuropeanDigitalCredential
 
 __all__ = ["SealedBatch", "seal_batch"]
 
 SEALED_DIR = "sealed"
-#: Ledger states of credentials that are not sealed: withdrawn, or sealed already.
-_WITHDRAWN = ("revoked", "suspended")
-_SEALED = ("sealed", "sent")
 
 
 @dataclass(slots=True)
@@ -74,7 +71,7 @@ def seal_batch(
     """
     from elmkit.api import seal
     from elmkit.revocation import assign_status
-    from elmkit.serializers import load
+    from elmkit.serializers import load_credential
 
     folder = Path(out_dir)
     store = ledger if not isinstance(ledger, str | Path) else open_ledger(ledger)
@@ -88,10 +85,8 @@ def seal_batch(
             target = folder / SEALED_DIR / (Path(row["file"]).stem + ".json")
             try:
                 held: str | None = _state(store, credential_id)
-                if held not in _WITHDRAWN + _SEALED:
-                    credential = load(source)
-                    if not isinstance(credential, EuropeanDigitalCredential):
-                        raise ModelError(f"{source.name} is not a European Digital Credential")
+                if held not in WITHDRAWN_STATES | SEALED_STATES:
+                    credential = load_credential(source)
                     if status_list_url is not None:
                         assign_status(credential, store, status_list_url)
                     sealed = seal(
@@ -110,7 +105,7 @@ def seal_batch(
                         detail={"file": str(target.relative_to(folder)), "level": level},
                     )
                 listed = (
-                    held not in _SEALED
+                    held not in SEALED_STATES
                     or status_list_url is None
                     or any(
                         entry.list_url == status_list_url
@@ -124,7 +119,7 @@ def seal_batch(
                 outcome.sealed.append(target)
                 if progress is not None:
                     progress(1)
-            elif held in _WITHDRAWN:
+            elif held in WITHDRAWN_STATES:
                 outcome.withdrawn.append((credential_id, held))
             else:
                 outcome.already += 1
@@ -169,7 +164,7 @@ def _write_recorded(
         writer.write(sealed)
         with store.transaction():
             state = _state(store, credential_id)
-            if state in _WITHDRAWN + _SEALED:
+            if state in WITHDRAWN_STATES | SEALED_STATES:
                 return state
             store.record(
                 credential_id,
