@@ -45,9 +45,6 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-_SEVERITY_NAMES = frozenset(severity.value for severity in Severity)
-
-
 class Stage(StrEnum):
     """When a credential is checked.
 
@@ -79,7 +76,7 @@ class Finding:
     code: str
     """Stable machine code, e.g. ``edc-ap/minCount`` or ``eu-mc/learning-outcomes``."""
     severity: Severity
-    """A :class:`Severity`; its name (``"error"``) is read as it."""
+    """A :class:`Severity`; its value (``"error"``) is read as it."""
     messages: Mapping[str, str] = field(hash=False)
     """The message by language (``en`` always; ``es`` at least for built-in profiles)."""
     path: str = ""
@@ -98,15 +95,13 @@ class Finding:
     that they go in sets, which dedupe findings of several runs)."""
 
     def __post_init__(self) -> None:
-        severity: object = self.severity
-        if isinstance(severity, Severity):
-            return
-        if not (isinstance(severity, str) and severity in _SEVERITY_NAMES):
+        try:
+            object.__setattr__(self, "severity", Severity(self.severity))
+        except ValueError:
             known = ", ".join(item.value for item in Severity)
             raise ProfileError(
-                f"finding {self.code!r}: the severity is one of {known}, not {severity!r}"
-            )
-        object.__setattr__(self, "severity", Severity(severity))
+                f"finding {self.code!r}: the severity is one of {known}, not {self.severity!r}"
+            ) from None
 
     def message(self, lang: str = "en") -> str:
         """The message in ``lang`` (any case, ``-`` or ``_``; falls back to the language's base,

@@ -17,10 +17,3 @@ def profiles() -> tuple[Profile, ...]:
     from elmkit.profiles.eu import PROFILES as EU_PROFILES
 
     return (*EDC_PROFILES, *EU_PROFILES, *ES_PROFILES)
-
-
-def register_all() -> None:
-    """Register the built-in profiles (a name already registered keeps its profile)."""
-    from elmkit.profiles.base import _load_builtin
-
-    _load_builtin()
