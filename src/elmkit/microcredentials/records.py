@@ -45,18 +45,16 @@ _FIRST_SURNAME: tuple[str, ...] = (
     "cognom_1", "lehen_abizena", "abizena1", "abizena_1", "primeiro_apelido", "apelido1",
 )
 
-#: Column headings accepted for each field, as :func:`_fold` reads them: lower case, without
-#: accents, any run of spaces and punctuation one ``_`` (``DNI/NIE`` is ``dni_nie``).
-ALIASES: dict[str, tuple[str, ...]] = {
+#: The plain headings of each field, as written (lower case, without accents, spaces as ``_``):
+#: a column so headed wins over one that a variant of the field's headings matches, which is
+#: then not read; two such columns are refused.
+_PLAIN: dict[str, tuple[str, ...]] = {
     "learner_id": (
         "learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante",
-        "expedient", "n_expediente", "no_expediente", "num_expediente", "numero_expediente",
-        "n_expedient", "no_expedient", "num_expedient", "numero_expedient", "student_number",
     ),
     "given_name": ("given_name", "first_name", "nombre", "nom", "izena"),
     "family_name": (
         "family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak", "apelidos",
-        "family_names", "last_names", "surnames",
         *_FIRST_SURNAME,
     ),
     "second_family_name": (
@@ -64,35 +62,46 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "cognom2", "cognom_2", "bigarren_abizena", "abizena2", "abizena_2", "segundo_apelido",
         "apelido2",
     ),
+    "email": ("email", "e-mail", "mail", "correo", "correu"),
+    "national_id": ("national_id", "dni", "nie", "nif", "document"),
+    "wallet": ("wallet", "wallet_address", "wallet_email"),
+    "grade": ("grade", "nota", "qualificacio", "calificacion", "mark"),
+    "grading_scheme": ("grading_scheme", "scale", "escala"),
+    "passed": ("passed", "pass", "apto", "apte", "aprobado", "superado"),
+    "attendance": ("attendance", "asistencia", "assistencia"),
+    "assessment_date": ("assessment_date", "date", "fecha", "data", "exam_date"),
+    "date_of_birth": ("date_of_birth", "birth_date", "fecha_nacimiento"),
+}
+
+#: Other headings of a field, as SIS exports write them.
+_VARIANTS: dict[str, tuple[str, ...]] = {
+    "learner_id": (
+        "expedient", "n_expediente", "no_expediente", "num_expediente", "numero_expediente",
+        "n_expedient", "no_expedient", "num_expedient", "numero_expedient", "student_number",
+    ),
+    "family_name": ("family_names", "last_names", "surnames"),
     "email": (
-        "email", "e_mail", "mail", "correo", "correu", "correo_electronico", "correu_electronic",
-        "email_address", "e_mail_address", "posta_elektronikoa", "helbide_elektronikoa",
+        "correo_electronico", "correu_electronic", "email_address", "e_mail_address",
+        "posta_elektronikoa", "helbide_elektronikoa",
     ),
     "national_id": (
-        "national_id", "dni", "nie", "nif", "document", "dni_nie", "nie_dni", "nif_nie",
-        "dni_nif", "dni_nif_nie", "documento", "documento_de_identidad", "document_d_identitat",
-        "nan",
+        "dni_nie", "nie_dni", "nif_nie", "dni_nif", "dni_nif_nie", "documento",
+        "documento_de_identidad", "document_d_identitat", "nan",
     ),
-    "wallet": ("wallet", "wallet_address", "wallet_email"),
     "grade": (
-        "grade", "nota", "qualificacio", "calificacion", "mark", "calificacion_final",
-        "nota_final", "qualificacio_final", "cualificacion", "cualificacion_final", "final_grade",
-        "final_mark", "kalifikazioa", "azken_nota",
+        "calificacion_final", "nota_final", "qualificacio_final", "cualificacion",
+        "cualificacion_final", "final_grade", "final_mark", "kalifikazioa", "azken_nota",
     ),
-    "grading_scheme": ("grading_scheme", "scale", "escala"),
-    "passed": (
-        "passed", "pass", "apto", "apte", "aprobado", "superado", "superat", "aprovat",
-        "apto_no_apto", "apte_no_apte", "gainditua",
-    ),
-    "attendance": (
-        "attendance", "asistencia", "assistencia", "porcentaje_asistencia",
-        "percentatge_assistencia", "asistencia_porcentaje",
-    ),
-    "assessment_date": (
-        "assessment_date", "date", "fecha", "data", "exam_date", "fecha_evaluacion",
-        "fecha_examen", "data_avaluacio", "data_examen",
-    ),
-    "date_of_birth": ("date_of_birth", "birth_date", "fecha_nacimiento"),
+    "passed": ("superat", "aprovat", "apto_no_apto", "apte_no_apte", "gainditua"),
+    "attendance": ("porcentaje_asistencia", "percentatge_assistencia", "asistencia_porcentaje"),
+    "assessment_date": ("fecha_evaluacion", "fecha_examen", "data_avaluacio", "data_examen"),
+}
+
+#: Column headings accepted for each field, plain ones first, as :func:`_fold` reads them:
+#: lower case, without accents, any run of spaces and punctuation one ``_`` (``DNI/NIE`` is
+#: ``dni_nie``).
+ALIASES: dict[str, tuple[str, ...]] = {
+    name: plain + _VARIANTS.get(name, ()) for name, plain in _PLAIN.items()
 }
 
 #: Values of a pass column (as :func:`_word` reads them) that say passed, and not passed.
@@ -113,13 +122,16 @@ _NOT_PRESENTED = {
 }
 
 
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _word(value: Any) -> str | None:
     """A text cell as it is compared with known words: lower case, without accents, each run of
     spaces and punctuation one space (``N.P.`` is ``n p``, ``Sí`` is ``si``); None for others."""
     if not isinstance(value, str):
         return None
-    plain = "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", " ", plain.lower()).strip()
+    return re.sub(r"[\W_]+", " ", _unaccented(value).lower()).strip()
 
 
 class LearnerResult(BaseModel):
@@ -329,8 +341,7 @@ def _fold(text: str) -> str:
     """A heading as it is looked up: lower case, without accents, each run of spaces and
     punctuation one ``_`` (``Correo electrónico`` is ``correo_electronico``, ``Nº expediente``
     ``no_expediente``)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", "_", plain.lower()).strip("_")
+    return re.sub(r"[\W_]+", "_", _unaccented(text).lower()).strip("_")
 
 
 @functools.cache
@@ -339,34 +350,9 @@ def _field_by_alias() -> dict[str, str]:
     return {_fold(alias): name for name, aliases in ALIASES.items() for alias in aliases}
 
 
-#: The plain headings of each field, as written (lower case, without accents, spaces as
-#: ``_``): a column so headed wins over one that another heading of the field (``nota final``,
-#: ``Nota (%)``) matches, which is then not read; two such columns are refused.
-_PLAIN_HEADINGS: dict[str, frozenset[str]] = {
-    "learner_id": frozenset(
-        ("learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante")
-    ),
-    "given_name": frozenset(("given_name", "first_name", "nombre", "nom", "izena")),
-    "family_name": frozenset(
-        ("family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak", "apelidos",
-         *_FIRST_SURNAME)
-    ),
-    "second_family_name": frozenset(ALIASES["second_family_name"]),
-    "email": frozenset(("email", "e-mail", "mail", "correo", "correu")),
-    "national_id": frozenset(("national_id", "dni", "nie", "nif", "document")),
-    "wallet": frozenset(ALIASES["wallet"]),
-    "grade": frozenset(("grade", "nota", "qualificacio", "calificacion", "mark")),
-    "grading_scheme": frozenset(ALIASES["grading_scheme"]),
-    "passed": frozenset(("passed", "pass", "apto", "apte", "aprobado", "superado")),
-    "attendance": frozenset(("attendance", "asistencia", "assistencia")),
-    "assessment_date": frozenset(("assessment_date", "date", "fecha", "data", "exam_date")),
-    "date_of_birth": frozenset(ALIASES["date_of_birth"]),
-}
-
-
 def _plain(text: str) -> str:
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return plain.strip().lower().replace(" ", "_")
+    """A heading as written, for :data:`_PLAIN`: lower case, without accents, spaces as ``_``."""
+    return _unaccented(text).strip().lower().replace(" ", "_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +393,7 @@ def _columns(headings: Iterable[str | None]) -> _Columns:
             clashes.append((field, text, text))
             continue
         texts.add(text)
-        plain = _plain(text) in _PLAIN_HEADINGS.get(field, frozenset())
+        plain = _plain(text) in _PLAIN[field]
         if field not in chosen:
             chosen[field] = (plain, text)
         elif plain and chosen[field][0] and _surnames_both_ways(chosen[field][1], text):
