@@ -1043,6 +1043,16 @@ def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
     subprocess.run([chattr, "-i", str(folder)], check=False, capture_output=True)
 
 
+def frozen_ledger(folder: Path, learner: str = "") -> Path:
+    """A ledger with credential ``c1`` issued, in ``folder`` made unwritable."""
+    path = folder / "ledger.sqlite"
+    with SQLiteLedger(path) as ledger:
+        ledger.define(DEF, DOC)
+        issue(ledger, "c1", learner)
+    _freeze(folder)
+    return path
+
+
 def _freeze(folder: Path) -> None:
     import subprocess
 
@@ -1064,11 +1074,7 @@ def test_the_cli_reads_a_ledger_in_a_folder_it_cannot_write_to(unwritable_folder
 
     from elmkit.cli import _register, app
 
-    path = unwritable_folder / "ledger.sqlite"
-    with SQLiteLedger(path) as ledger:
-        ledger.define(DEF, DOC)
-        issue(ledger, "c1", "2026-0001")
-    _freeze(unwritable_folder)
+    path = frozen_ledger(unwritable_folder, "2026-0001")
     with pytest.raises(LedgerError, match="unable to open"):
         SQLiteLedger(path)  # as every command opened it before
     _register()
@@ -1087,11 +1093,7 @@ def test_the_cli_reads_a_ledger_in_a_folder_it_cannot_write_to(unwritable_folder
 def test_a_snapshot_of_a_ledger_read_only_in_a_folder_it_cannot_write_to(
     unwritable_folder: Path,
 ) -> None:
-    path = unwritable_folder / "ledger.sqlite"
-    with SQLiteLedger(path) as ledger:
-        ledger.define(DEF, DOC)
-        issue(ledger, "c1")
-    _freeze(unwritable_folder)
+    path = frozen_ledger(unwritable_folder)
     with SQLiteLedger(path, read_only=True) as ledger:
         with ledger.snapshot():
             history = credential_history(ledger, "c1")
@@ -1136,11 +1138,7 @@ def test_a_ledger_read_without_locks_refuses_to_read_once_written_to(
     (through another mount, say) must stop the reads, not give stale or torn ones."""
     import subprocess
 
-    path = unwritable_folder / "ledger.sqlite"
-    with SQLiteLedger(path) as ledger:
-        ledger.define(DEF, DOC)
-        issue(ledger, "c1")
-    _freeze(unwritable_folder)
+    path = frozen_ledger(unwritable_folder)
     reader = SQLiteLedger(path, read_only=True)
     try:
         assert kinds(reader, "c1") == ["defined", "generated"]
@@ -1165,11 +1163,7 @@ def test_a_ledger_read_without_locks_is_judged_by_more_than_its_mtime(
     import os
     import subprocess
 
-    path = unwritable_folder / "ledger.sqlite"
-    with SQLiteLedger(path) as ledger:
-        ledger.define(DEF, DOC)
-        issue(ledger, "c1")
-    _freeze(unwritable_folder)
+    path = frozen_ledger(unwritable_folder)
     monkeypatch.chdir(unwritable_folder.parent)
     reader = SQLiteLedger(Path(unwritable_folder.name) / "ledger.sqlite", read_only=True)
     try:
