@@ -269,6 +269,17 @@ def test_credentials_another_ledger_does_not_hold_are_reported_not_sealed(
     assert outcome.sealed == [] and not (out / "sealed").exists()
 
 
+def issue_and_seal(issued: Issued, out: Path, p12: Path) -> Any:
+    """``elmkit issue --seal`` of the issued batch's inputs into ``out``, sealing with ``p12``."""
+    return CliRunner().invoke(
+        app,
+        [
+            "issue", str(issued.definition), str(issued.results), "--out", str(out),
+            "--seal", "--p12", str(p12), "--password", "secret",
+        ],
+    )
+
+
 def test_issue_seal_says_which_credentials_it_did_not_seal(
     tmp_path: Path, pki: TestPKI, issued: Issued, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -282,21 +293,7 @@ def test_issue_seal_says_which_credentials_it_did_not_seal(
         return real(out_dir, signer, **options)
 
     monkeypatch.setattr(sealing, "seal_batch", revoked_meanwhile)
-    result = CliRunner().invoke(
-        app,
-        [
-            "issue",
-            str(issued.definition),
-            str(issued.results),
-            "--out",
-            str(out),
-            "--seal",
-            "--p12",
-            str(p12),
-            "--password",
-            "secret",
-        ],
-    )
+    result = issue_and_seal(issued, out, p12)
     assert result.exit_code == 0, result.output
     revoked = _credentials(out)[0][0]
     assert "sealed: 3 new, 0 already sealed, 0 failed, 1 revoked or suspended ->" in result.stdout
@@ -311,13 +308,7 @@ def test_issue_seal_says_on_stderr_which_credentials_failed(
     out = tmp_path / "out"
     other = create_test_pki(org_name="Another Body", organization_identifier="VATES-B00000000")
     p12 = other.write_pkcs12(tmp_path / "other.p12", "secret")
-    result = CliRunner().invoke(
-        app,
-        [
-            "issue", str(issued.definition), str(issued.results), "--out", str(out),
-            "--seal", "--p12", str(p12), "--password", "secret",
-        ],
-    )
+    result = issue_and_seal(issued, out, p12)
     assert result.exit_code == 1, result.output
     assert "sealed: 0 new, 0 already sealed, 4 failed ->" in result.stdout
     assert "refusing to seal" not in result.stdout
