@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DATA_DIR",
+    "MECES_TO_MECU",
     "CvRule",
     "TagProblem",
     "VocabEntry",
@@ -409,7 +410,7 @@ _MECES: Final = re.compile(r"meces[\s_-]*(?:(?:nivel|nivell|level|maila)\s*)?(\d
 
 #: MECES level -> level of the MECU, the Spanish NQF in the EU list (RD 1027/2011 as amended
 #: by RD 22/2015: MECES 1-4 = EQF 5-8; RD 272/2022: MECU levels 1-8 = EQF 1-8).
-_MECES_TO_MECU: Final[Mapping[int, int]] = MappingProxyType({1: 5, 2: 6, 3: 7, 4: 8})
+MECES_TO_MECU: Final[Mapping[int, int]] = MappingProxyType({1: 5, 2: 6, 3: 7, 4: 8})
 
 
 class _NqfVocabulary(Vocabulary):
@@ -420,7 +421,7 @@ class _NqfVocabulary(Vocabulary):
 
     def _resolve_extra(self, text: str, tables: _Tables) -> VocabEntry | None:
         match = _MECES.fullmatch(_fold(text))
-        mecu = _MECES_TO_MECU.get(int(match.group(1))) if match else None
+        mecu = MECES_TO_MECU.get(int(match.group(1))) if match else None
         if mecu is None:
             return None
         found = tables.by_label.get(_fold(f"MECU Level {mecu}"), ())
@@ -429,7 +430,7 @@ class _NqfVocabulary(Vocabulary):
     def _unknown_message(self, code: object) -> str:
         if isinstance(code, str) and "meces" in _fold(code):
             # no close matches: "MECU Level 3" for "MECES 3" would be another level
-            levels = ", ".join(f"MECES {k} = MECU Level {v}" for k, v in _MECES_TO_MECU.items())
+            levels = ", ".join(f"MECES {k} = MECU Level {v}" for k, v in MECES_TO_MECU.items())
             return (
                 f"{code!r} is not a MECES level: MECES has levels 1 to 4, which the {self.name} "
                 f"vocabulary ({self.iri}) lists as levels of the MECU ({levels})"

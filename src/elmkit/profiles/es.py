@@ -36,6 +36,7 @@ from elmkit.model.text import (
     catalan_or_occitan,
     punt_volat_lookalikes,
 )
+from elmkit.model.vocab import MECES_TO_MECU
 from elmkit.profiles._ids import check_nif, check_personal_id
 from elmkit.profiles.base import Finding, Severity, Stage, as_stage
 from elmkit.profiles.eu import (
@@ -71,8 +72,9 @@ _PROVISIONAL: Final = " (provisional)"
 _COUNTRY_BASE: Final = "http://publications.europa.eu/resource/authority/country/"
 SPAIN: Final = _COUNTRY_BASE + "ESP"
 
-#: MECES level -> EQF level (RD 1027/2011 as amended by RD 22/2015).
-MECES_TO_EQF: Final[Mapping[int, int]] = MappingProxyType({1: 5, 2: 6, 3: 7, 4: 8})
+#: MECES level -> EQF level (RD 1027/2011 as amended by RD 22/2015): the MECU level it
+#: corresponds to, since MECU levels are EQF levels (RD 272/2022).
+MECES_TO_EQF: Final[Mapping[int, int]] = MECES_TO_MECU
 
 #: RD 822/2021 modalities -> ELM mode concepts.
 MODES: Final[Mapping[str, str]] = MappingProxyType(
