@@ -155,7 +155,12 @@ class LedgerStore(Protocol):
         ...
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Group several writes into one atomic transaction (nestable)."""
+        """Group several writes into one atomic transaction (nestable).
+
+        Reads of ``status_entries`` inside it must keep out other writers of that list until it
+        ends (the SQLite store's write transactions are exclusive), so that checks made on them
+        still hold when ``reserve_index`` writes.
+        """
         ...
 
     def close(self) -> None:
