@@ -232,6 +232,18 @@ def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki
     assert empty.set_indexes == 0 and not (tmp_path / "a.json").exists()
 
 
+def claim_another_learner(ledger: Any) -> Any:
+    """A second learner's credential, claimed in ``ledger`` (its id is checked)."""
+    other = build_credential(
+        definition(),
+        LearnerResult(learner_id="2026-0043", given_name="Pau", family_name="Roig", passed=True),
+        valid_from=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    assert other.id is not None
+    ledger.claim_credential(other.id, definition().id, "2026-0043")
+    return other
+
+
 def test_a_list_keeps_the_one_purpose_its_entries_have(tmp_path: Path, pki: Any) -> None:
     from elmkit.cli import app
 
@@ -242,13 +254,7 @@ def test_a_list_keeps_the_one_purpose_its_entries_have(tmp_path: Path, pki: Any)
             revocation.publish_status_list(
                 ledger, LIST_URL, suspension_out, purpose="suspension"
             )
-        other = build_credential(
-            definition(),
-            LearnerResult(learner_id="2026-0043", given_name="Pau", family_name="Roig", passed=True),
-            valid_from=datetime(2026, 12, 1, tzinfo=UTC),
-        )
-        assert other.id is not None
-        ledger.claim_credential(other.id, definition().id, "2026-0043")
+        other = claim_another_learner(ledger)
         with pytest.raises(revocation.RevocationError, match="is a revocation list"):
             revocation.assign_status(other, ledger, LIST_URL, purpose="suspension")
         assert other.credential_status is None
@@ -260,13 +266,10 @@ def test_a_list_keeps_the_one_purpose_its_entries_have(tmp_path: Path, pki: Any)
         published = revocation.publish_status_list(
             ledger, suspension_url, suspension_out, purpose="suspension"
         )
-        # a list an earlier version let both purposes onto serves neither
-        ledger.reserve_index(suspension_url, 3, _credential_id, "revocation")
-        for purpose in ("revocation", "suspension"):
-            with pytest.raises(revocation.RevocationError, match="would replace"):
-                revocation.publish_status_list(
-                    ledger, suspension_url, suspension_out, purpose=purpose
-                )
+        with pytest.raises(revocation.RevocationError, match="only for one that an earlier"):
+            revocation.publish_status_list(
+                ledger, suspension_url, suspension_out, purpose=["suspension", "revocation"]
+            )
     assert published.purpose == "suspension"
     suspension_out.unlink()
     result = CliRunner().invoke(
@@ -277,6 +280,58 @@ def test_a_list_keeps_the_one_purpose_its_entries_have(tmp_path: Path, pki: Any)
     assert result.exit_code == 2, result.output
     assert "would replace the revocation list" in result.output
     assert not suspension_out.exists()
+
+
+def test_a_list_an_earlier_version_let_both_purposes_onto_is_published_for_both(
+    tmp_path: Path, pki: Any
+) -> None:
+    from elmkit.cli import app
+    from elmkit.status import DictFetcher, check_status, elm_status_entry
+
+    _sealed, revocable, ledger_path = issue_and_seal(tmp_path, pki)
+    out = tmp_path / "status" / "both.json"
+    with open_ledger(ledger_path) as ledger:
+        other = claim_another_learner(ledger)
+        ledger.record(other.id, "generated", "sis", sha256="0" * 64)
+        suspendable = other.id
+        # as an earlier version could: a suspension entry on the revocation list
+        ledger.reserve_index(LIST_URL, 77, suspendable, "suspension")
+        held = {e.purpose.value: e.index for e in ledger.status_entries(LIST_URL)}
+        for purpose in ("revocation", "suspension"):
+            with pytest.raises(revocation.RevocationError, match="publish it for both"):
+                revocation.publish_status_list(ledger, LIST_URL, out, purpose=purpose)
+        assert not out.exists()
+        revocation.revoke(ledger, revocable, reason="fraud")
+        revocation.suspend(ledger, suspendable, reason="under review")
+        published = revocation.publish_status_list(
+            ledger, LIST_URL, out, purpose=("revocation", "suspension")
+        )
+        with pytest.raises(revocation.RevocationError, match="given twice"):
+            revocation.publish_status_list(
+                ledger, LIST_URL, out, purpose=["revocation", "revocation"]
+            )
+    assert (published.purpose, published.set_indexes) == ("revocation, suspension", 2)
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["credentialSubject"]["statusPurpose"] == ["revocation", "suspension"]
+
+    def status(purpose: str) -> Any:
+        entry = elm_status_entry(LIST_URL, held[purpose], purpose)  # type: ignore[arg-type]
+        payload = {"credentialStatus": entry, "issuer": document["issuer"]}
+        return check_status(payload, fetcher=DictFetcher({LIST_URL: document}))
+
+    assert status("revocation").code == "revoked"
+    assert status("suspension").code == "suspended"
+    with open_ledger(ledger_path) as ledger:
+        revocation.unsuspend(ledger, suspendable)
+    result = CliRunner().invoke(
+        app,
+        ["status-list", "publish", "--ledger", str(ledger_path), "--list-url", LIST_URL,
+         "--purpose", "revocation", "--purpose", "suspension", "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "revocation, suspension list, 1 index(es) set" in result.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert status("revocation").code == "revoked" and status("suspension").ok
 
 
 def test_the_issuer_is_found_for_a_definition_with_a_logo(tmp_path: Path, pki: Any) -> None:

@@ -7,6 +7,7 @@ The pieces live in :mod:`elmkit.status` (bitstrings, entries, checks) and :mod:`
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -208,6 +209,46 @@ def _purpose(purpose: str) -> StatusPurpose:
     return StatusPurpose(purpose)
 
 
+def _purposes(purpose: str | Sequence[str]) -> tuple[StatusPurpose, ...]:
+    """One purpose or several, each known and named once, in the order given."""
+    wanted = tuple(map(_purpose, (purpose,) if isinstance(purpose, str) else purpose))
+    if not wanted:
+        raise RevocationError("give a status purpose: revocation or suspension")
+    if len(set(wanted)) != len(wanted):
+        named = ", ".join(p.value for p in wanted)
+        raise RevocationError(f"a status purpose is given twice: {named}")
+    return wanted
+
+
+def _refuse_other_purposes(
+    list_url: str, wanted: tuple[StatusPurpose, ...], found: set[StatusPurpose]
+) -> None:
+    """A list is for the purposes of its entries: another would replace the list their
+    verifiers read, and several are only for a list an earlier version let both onto."""
+    if len(found) > 1 and set(wanted) != found:
+        raise RevocationError(
+            f"{list_url} holds both revocation and suspension entries (an earlier version let "
+            "both onto one list), and a list for one purpose there would leave the other's "
+            "entries unreadable: publish it for both (purpose=('revocation', 'suspension'); on "
+            "the command line --purpose revocation --purpose suspension). Bitstring Status List "
+            "v1.0 allows a list of several purposes and elmkit's verifier reads it; a verifier "
+            "that implements only StatusList2021 takes one purpose per list"
+        )
+    others = found - set(wanted)
+    if others:
+        other, asked = others.pop().value, ", ".join(p.value for p in wanted)
+        raise RevocationError(
+            f"{list_url} holds {other} entries: a {asked} list there would replace the {other} "
+            "list their verifiers read"
+        )
+    if len(wanted) > 1 and set(wanted) != found:
+        kind = f"only {found.pop().value}" if found else "no"
+        raise RevocationError(
+            f"a list for several purposes is only for one that an earlier version let both "
+            f"onto; {list_url} holds {kind} entries: publish it for the purpose of its entries"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class _ListIssuer:
     id: str
@@ -314,6 +355,7 @@ class PublishedList:
     path: Path
     list_url: str
     purpose: str
+    """The list's purpose; for a list of several, their names joined by ", "."""
     set_indexes: int
     sealed: bool
 
@@ -324,7 +366,7 @@ def publish_status_list(
     out: str | Path,
     *,
     issuer: str | dict[str, Any] | None = None,
-    purpose: str = "revocation",
+    purpose: str | Sequence[str] = "revocation",
     size: int = MIN_SIZE,
     signer: Any = None,
     valid_from: datetime | None = None,
@@ -340,6 +382,12 @@ def publish_status_list(
     list is sealed as a JAdES envelope. Refused when the entries on ``list_url`` are all for
     the other purpose: that list would replace the one their verifiers read.
 
+    A list that an earlier version let both purposes onto is published for both
+    (``purpose=("revocation", "suspension")``): its ``statusPurpose`` is then an array, which
+    Bitstring Status List v1.0 allows and elmkit's verifier reads; a verifier that implements
+    only StatusList2021 takes one purpose per list, and no one list serves both for it. Its
+    entries' indexes are distinct, so each bit still answers for one entry.
+
     The list expires ``valid_for`` after it is published, or after ``valid_from`` when that is
     later (``valid_until`` gives the moment itself; ``valid_for=None`` and no ``valid_until``:
     never): a copy kept from before a revocation cannot then pass for the current list for
@@ -351,14 +399,8 @@ def publish_status_list(
     not the issuer's eIDAS identifier (when the definitions give one), unless
     ``allow_other_sealer``.
     """
-    wanted = _purpose(purpose)
-    others = _purposes_on(ledger, list_url) - {wanted}
-    if others:
-        other = others.pop()
-        raise RevocationError(
-            f"{list_url} holds {other.value} entries: a {wanted.value} list there would "
-            f"replace the {other.value} list their verifiers read"
-        )
+    wanted = _purposes(purpose)
+    _refuse_other_purposes(list_url, wanted, _purposes_on(ledger, list_url))
     published = datetime.now(UTC).replace(microsecond=0)
     valid_from = _moment(valid_from, "valid_from")
     valid_until = _moment(valid_until, "valid_until")
@@ -398,10 +440,16 @@ def publish_status_list(
         )
     if signer is not None and not allow_other_sealer:
         _refuse_another_sealer(signer, issuers, list_url)
-    indexes = ledger.revoked_indexes(list_url, purpose)
+    indexes = set().union(*(ledger.revoked_indexes(list_url, p) for p in wanted))
     bits = StatusList.from_indexes(indexes, size=size)
     document = status_list_credential(
-        list_url, bits, purpose, issuer, valid_from=valid_from, valid_until=valid_until, legacy=True  # type: ignore[arg-type]
+        list_url,
+        bits,
+        [p.value for p in wanted],
+        issuer,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        legacy=True,
     )
     if signer is not None:
         from elmkit.sealing import seal
@@ -414,4 +462,5 @@ def publish_status_list(
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
-    return PublishedList(path, list_url, purpose, len(indexes), signer is not None)
+    names = ", ".join(p.value for p in wanted)
+    return PublishedList(path, list_url, names, len(indexes), signer is not None)

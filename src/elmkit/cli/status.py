@@ -113,7 +113,13 @@ def publish(
     list_url: Annotated[str, typer.Option("--list-url", help="Public URL where the list will be published")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write")],
     ledger: LedgerOption = Path("ledger.sqlite"),
-    purpose: Annotated[str, typer.Option(help="revocation or suspension")] = "revocation",
+    purpose: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="revocation or suspension (default: revocation); give both for a list an "
+            "earlier version let both onto"
+        ),
+    ] = None,
     issuer: Annotated[str | None, typer.Option(help="Issuer id (default: from the definitions in the ledger)")] = None,
     key: Annotated[Path | None, typer.Option(help="PEM private key of the seal")] = None,
     cert: Annotated[Path | None, typer.Option(help="PEM certificate chain of the seal")] = None,
@@ -147,7 +153,7 @@ def publish(
                 list_url,
                 out,
                 issuer=issuer,
-                purpose=purpose,
+                purpose=purpose or ["revocation"],
                 signer=signer,
                 valid_for=timedelta(days=valid_days),
                 allow_other_sealer=allow_other_sealer,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -128,7 +128,7 @@ def elm_status_entry(
 def status_list_credential(
     list_url: str,
     status_list: StatusList,
-    purpose: StatusPurpose,
+    purpose: StatusPurpose | Sequence[StatusPurpose],
     issuer: Mapping[str, Any] | str,
     *,
     valid_from: datetime | str | None = None,
@@ -140,9 +140,21 @@ def status_list_credential(
     ``valid_from`` defaults to now. ``valid_until`` bounds how long verifiers may rely on (and
     cache) this copy. ``legacy=True`` gives a VCDM 1.1 ``StatusList2021Credential``
     (``issuanceDate``/``expirationDate``, ``encodedList`` without the multibase prefix).
-    The result must be sealed before publication.
+    ``purpose`` may name several purposes (``statusPurpose`` is then an array, as Bitstring
+    Status List v1.0 allows). The result must be sealed before publication.
     """
     url = _check_url(list_url)
+    if isinstance(purpose, str):
+        status_purpose: str | list[str] = _check_purpose(purpose)
+    else:
+        status_purpose = [_check_purpose(p) for p in purpose]
+        if not status_purpose or len(set(status_purpose)) != len(status_purpose):
+            raise StatusListError(
+                f"status purposes must be distinct and at least one, got {purpose!r}",
+                code="bad-purpose",
+            )
+        if len(status_purpose) == 1:
+            status_purpose = status_purpose[0]
     if not isinstance(status_list, StatusList):
         raise StatusListError(
             f"status_list must be a StatusList, got {type(status_list).__name__}", code="bad-list"
@@ -168,7 +180,7 @@ def status_list_credential(
     subject = {
         "id": f"{url}#list",
         "type": LEGACY_LIST_TYPE if legacy else BITSTRING_LIST_TYPE,
-        "statusPurpose": _check_purpose(purpose),
+        "statusPurpose": status_purpose,
         "encodedList": status_list.encode(multibase=not legacy),
     }
     credential: dict[str, Any] = {
