@@ -28,8 +28,9 @@ from elmkit.microcredentials.batch import (
     issue_batch,
 )
 from elmkit.microcredentials.build import credential_id
-from elmkit.microcredentials.manifest import RowState
+from elmkit.microcredentials.manifest import CredentialChange, ManifestRow, RowState
 from test_issue_support import (
+    HEADER,
     VALID_FROM,
     definition_file,
     demo_inputs,
@@ -504,6 +505,53 @@ def test_files_of_credentials_withdrawn_since_leave_the_delivered_folders(tmp_pa
     assert rows["E00002"]["state"] == "issued"
     assert all((out / name).is_file() for name in files["E00002"])
     assert rows["E00001"]["reasons"] == ["the credential is revoked in the ledger"]
+
+
+def test_each_row_says_what_the_run_did_to_its_credential(tmp_path: Path) -> None:
+    """``ManifestRow.change`` and ``BatchResult.changes`` come from the ledger: new, then
+    unchanged; regenerated for a changed grade, re-exported for a changed wallet (upload file
+    only), withdrawn once revoked, restored for a file deleted; written without a ledger."""
+    definition = definition_file(tmp_path)
+    course = load_definition(definition)
+    ledger = tmp_path / "ledger.sqlite"
+    header = (*HEADER, "wallet")
+    rows = [[*row, ""] for row in learner_rows(4)]
+    rows[3][5] = "2"  # not eligible: nothing written, no change
+    out = tmp_path / "out"
+
+    def run(**options: object) -> tuple[dict[str, CredentialChange | None], dict[str, int]]:
+        seen: list[ManifestRow] = []
+        options.setdefault("ledger", ledger)
+        results = write_csv(tmp_path / "r.csv", rows, header)
+        result = _issue(definition, results, out, progress=seen.append, **options)
+        assert isinstance(result, BatchResult)
+        assert set(result.changes) == set(CredentialChange)
+        counts = {change.value: n for change, n in result.changes.items() if n}
+        return {row.learner_id: row.change for row in seen}, counts
+
+    assert run() == (
+        {"E00000": "new", "E00001": "new", "E00002": "new", "E00003": None},
+        {"new": 3},
+    )
+    unchanged = {"E00000": "unchanged", "E00001": "unchanged", "E00002": "unchanged"}
+    assert run()[0] == {**unchanged, "E00003": None}
+    rows[0][5] = "9,5"
+    rows[1][8] = "https://wallet.example/e1"
+    with open_ledger(ledger) as store:
+        store.record(credential_id(course, "E00002"), "revoked", "registrar")
+    changes, counts = run()
+    assert changes == {
+        "E00000": "regenerated",
+        "E00001": "re-exported",
+        "E00002": "withdrawn",
+        "E00003": None,
+    }
+    assert counts == {"regenerated": 1, "re-exported": 1, "withdrawn": 1}
+    assert run()[0]["E00002"] is None  # its files were moved already
+    (out / CREDENTIALS_DIR / f"{file_stem(course, 'E00000')}.jsonld").unlink()
+    restored = {**unchanged, "E00000": "restored", "E00002": None, "E00003": None}
+    assert run()[0] == restored
+    assert run(ledger=None, workers=2)[1] == {"written": 3}  # no ledger: the revoked one too
 
 
 def test_module_of_a_degree_is_part_of_the_programme(tmp_path: Path) -> None:

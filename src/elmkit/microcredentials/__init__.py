@@ -17,7 +17,7 @@ from elmkit.microcredentials.definition import (
     default_profiles,
     load_definition,
 )
-from elmkit.microcredentials.manifest import ManifestRow, RowState
+from elmkit.microcredentials.manifest import CredentialChange, ManifestRow, RowState
 from elmkit.microcredentials.records import (
     Eligibility,
     LearnerResult,
@@ -29,6 +29,7 @@ from elmkit.microcredentials.records import (
 
 __all__ = [
     "BatchResult",
+    "CredentialChange",
     "CredentialFactory",
     "Eligibility",
     "GradingInfo",

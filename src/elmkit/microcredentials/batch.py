@@ -43,7 +43,12 @@ from elmkit.microcredentials.files import (
     remove_stale_temp_files,
     safe_name,
 )
-from elmkit.microcredentials.manifest import ManifestRow, ManifestWriter, RowState
+from elmkit.microcredentials.manifest import (
+    CredentialChange,
+    ManifestRow,
+    ManifestWriter,
+    RowState,
+)
 from elmkit.microcredentials.records import (
     LearnerResult,
     RowError,
@@ -54,7 +59,7 @@ from elmkit.model.text import normalize_tag
 from elmkit.profiles.base import ENTRY_POINT_GROUP, ProfileError
 
 if TYPE_CHECKING:
-    from elmkit.ledger import LedgerStore
+    from elmkit.ledger import Event, LedgerStore
     from elmkit.ledger.sqlite import NewCredential
 
 __all__ = [
@@ -103,6 +108,9 @@ class BatchResult:
     warnings: tuple[str, ...] = ()
     """What the whole batch should know: texts of the definition the display pages cannot
     draw as written, and what of the results file is not read (columns, other sheets)."""
+    changes: Mapping[CredentialChange, int] = field(default_factory=dict)
+    """How many credentials this run wrote first, regenerated, left unchanged, withdrew… (see
+    :attr:`ManifestRow.change`)."""
 
     @property
     def rows(self) -> int:
@@ -135,6 +143,23 @@ class BatchResult:
     def exit_code(self) -> int:
         """0 when :attr:`ok`, else 1."""
         return 0 if self.ok else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The batch as JSON values: where its files are, the count of every row state (as the
+        manifest's ``summary``) and of every change, and its warnings; not its rows."""
+        return {
+            "definition": self.definition_id,
+            "out": str(self.out_dir),
+            "ledger": self.ledger,
+            "manifest": {"json": str(self.manifest_json), "csv": str(self.manifest_csv)},
+            "bundle": None if self.bundle is None else str(self.bundle),
+            "profiles": list(self.profiles),
+            "images": self.images,
+            "seconds": round(self.seconds, 3),
+            "counts": {state.value: self.counts.get(state, 0) for state in RowState},
+            "changes": {change.value: self.changes.get(change, 0) for change in CredentialChange},
+            "warnings": list(self.warnings),
+        }
 
 
 def _difference(first: LearnerResult, later: LearnerResult) -> str:
@@ -537,11 +562,15 @@ class _Slot:
     valid_from: datetime | None = None
     claimed: bool = False
     exported_sha: str | None = None
+    change: CredentialChange | None = None
 
 
 @dataclass(slots=True)
 class _State:
     counts: dict[RowState, int] = field(default_factory=lambda: {state: 0 for state in RowState})
+    changes: dict[CredentialChange, int] = field(
+        default_factory=lambda: {change: 0 for change in CredentialChange}
+    )
     problems: list[ManifestRow] = field(default_factory=list)
 
 
@@ -749,9 +778,13 @@ class _Batch:
 
                 slot.claimed = True
                 if existing.state in WITHDRAWN_STATES:
-                    reasons = [f"the credential is {existing.state.value} in the ledger"]
-                    reasons.extend(self._withdraw(slot.stem))
-                    slot.done = self._row(slot, RowState.SKIPPED, reasons=tuple(reasons))
+                    moved, said = self._withdraw(slot.stem)
+                    slot.done = self._row(
+                        slot,
+                        RowState.SKIPPED,
+                        reasons=(f"the credential is {existing.state.value} in the ledger", *said),
+                        change=CredentialChange.WITHDRAWN if moved else None,
+                    )
                     return None
                 stored, slot.exported_sha = self._recorded(slot.credential_id)
                 if stored:  # a credential issued before keeps its date, valid_from or not
@@ -759,9 +792,10 @@ class _Batch:
         slot.valid_from = when
         return _Job(slot.row, slot.learner, when)
 
-    def _withdraw(self, stem: str) -> list[str]:
+    def _withdraw(self, stem: str) -> tuple[list[str], list[str]]:
         """Move a credential's files out of the delivered folders, into :data:`WITHDRAWN_DIR`
-        (an unsuspended credential is written again by the run after); what was done, to say."""
+        (an unsuspended credential is written again by the run after): the files moved, and
+        what was done, to say."""
         from elmkit.microcredentials.files import move_file
         from elmkit.microcredentials.sealing import SEALED_DIR
 
@@ -782,7 +816,7 @@ class _Batch:
                 said.append(f"{name} could not be moved ({exc.strerror or exc}): do not deliver it")
         if moved:
             said.insert(0, f"moved to {WITHDRAWN_DIR}/, not to be delivered: {', '.join(moved)}")
-        return said
+        return moved, said
 
     def _restore_seal(self, slot: _Slot) -> None:
         """Put back the sealed file an earlier run withdrew, once the credential is delivered
@@ -850,8 +884,12 @@ class _Batch:
             result = by_row[slot.row]
             file = f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"
             upload_file = f"{UPLOAD_DIR}/{slot.stem}.json"
-            staged.stage(os.path.join(self._out_text, file), result.document)
-            staged.stage(os.path.join(self._out_text, upload_file), result.upload)
+            targets = (os.path.join(self._out_text, file), os.path.join(self._out_text, upload_file))
+            change = slot.change if self.ledger is not None else CredentialChange.WRITTEN
+            if change is CredentialChange.UNCHANGED and not all(map(os.path.isfile, targets)):
+                change = CredentialChange.RESTORED
+            staged.stage(targets[0], result.document)
+            staged.stage(targets[1], result.upload)
             slot.done = self._row(
                 slot,
                 RowState.ISSUED,
@@ -860,6 +898,7 @@ class _Batch:
                 upload_file=upload_file,
                 upload_sha256=upload_sha,
                 findings=result.findings,
+                change=change,
             )
         try:
             staged.commit()
@@ -894,6 +933,9 @@ class _Batch:
                     [self._new_credential(*item) for item in fresh],
                     actor=self.actor,
                 )
+                for slot, _sha, _upload_sha in fresh:
+                    if slot.credential_id not in existing:
+                        slot.change = CredentialChange.NEW
                 rest = [
                     item for item in issued if item[0].claimed or item[0].credential_id in existing
                 ]
@@ -905,7 +947,8 @@ class _Batch:
                         lost.add(slot.credential_id)
                         continue
                     slot.claimed = True  # claimed meanwhile by a run that wrote the same
-                if not slot.claimed:
+                created = not slot.claimed
+                if created:
                     ledger.claim_credential(
                         slot.credential_id,
                         self.definition.id,
@@ -921,7 +964,9 @@ class _Batch:
                     detail={"file": f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"},
                     file_path=path,
                 )
-                if generated is None and slot.exported_sha == upload_sha:
+                same_upload = slot.exported_sha == upload_sha
+                slot.change = _change(created, generated, same_upload)
+                if generated is None and same_upload:
                     continue
                 ledger.record(
                     slot.credential_id,
@@ -975,6 +1020,8 @@ class _Batch:
 
     def _emit(self, row: ManifestRow) -> None:
         self.state.counts[row.state] += 1
+        if row.change is not None:
+            self.state.changes[row.change] += 1
         if row.state is not RowState.ISSUED and len(self.state.problems) < MAX_PROBLEMS:
             self.state.problems.append(row)
         assert self.manifest is not None
@@ -1181,6 +1228,7 @@ def issue_batch(
         images=use_images,
         seconds=time.perf_counter() - started,
         warnings=warnings,
+        changes=dict(batch.state.changes),
     )
 
 
@@ -1225,6 +1273,17 @@ def _run_inline(batch: _Batch, builder: _Builder, slots: Iterator[_Slot], size: 
     for chunk in _chunks(slots, size):
         jobs = [job for slot in chunk if slot.done is None and (job := batch.prepare(slot))]
         batch.finish(chunk, [builder.build(job) for job in jobs])
+
+
+def _change(created: bool, generated: Event | None, same_upload: bool) -> CredentialChange:
+    """What recording an issued credential in the ledger tells: whether this run ``created`` it,
+    the ``generated`` (or ``regenerated``) event its document got (None: the ledger held that
+    document already) and whether its upload file is the one last exported."""
+    if created or (generated is not None and generated.event.value == "generated"):
+        return CredentialChange.NEW
+    if generated is not None:
+        return CredentialChange.REGENERATED
+    return CredentialChange.UNCHANGED if same_upload else CredentialChange.REEXPORTED
 
 
 def _not_issued(

@@ -17,7 +17,14 @@ from typing import Any
 
 from elmkit.microcredentials.files import AtomicWriter
 
-__all__ = ["MANIFEST_COLUMNS", "ManifestRow", "ManifestWriter", "RowState", "read_manifest"]
+__all__ = [
+    "MANIFEST_COLUMNS",
+    "CredentialChange",
+    "ManifestRow",
+    "ManifestWriter",
+    "RowState",
+    "read_manifest",
+]
 
 
 class RowState(StrEnum):
@@ -44,6 +51,33 @@ class RowState(StrEnum):
     """Building the credential failed for this learner (reason given)."""
 
 
+class CredentialChange(StrEnum):
+    """What one run of a batch did to a row's credential, as the ledger tells it.
+
+    Unlike :class:`RowState`, it depends on the runs before: running the same batch again makes
+    every issued credential :attr:`UNCHANGED`.
+    """
+
+    NEW = "new"
+    """The ledger held no document for the credential: this run wrote it first."""
+    REGENERATED = "regenerated"
+    """The ledger held another document for it (a grade, a name or the definition changed): its
+    files were rewritten and the ledger recorded ``regenerated``."""
+    REEXPORTED = "re-exported"
+    """The same document, but another Europass upload file than the ledger recorded (its delivery
+    details changed): the ledger recorded ``exported`` again."""
+    RESTORED = "restored"
+    """The same document and upload file as the ledger holds, but one of its files was missing
+    (deleted, or moved to ``withdrawn/`` while it was suspended): this run wrote it again."""
+    UNCHANGED = "unchanged"
+    """The same document and upload file as the ledger holds, written again with the same
+    bytes."""
+    WITHDRAWN = "withdrawn"
+    """Revoked or suspended in the ledger: this run moved its files to ``withdrawn/``."""
+    WRITTEN = "written"
+    """Written by a batch without a ledger, which cannot tell whether it changed."""
+
+
 @dataclass(frozen=True, slots=True)
 class ManifestRow:
     """One line of the manifest."""
@@ -65,6 +99,9 @@ class ManifestRow:
     """Why the learner is not eligible, why the row is malformed, …"""
     findings: tuple[Mapping[str, str], ...] = field(default_factory=tuple)
     """Profile findings (errors and warnings): ``code``, ``severity``, ``path``, ``message``."""
+    change: CredentialChange | None = None
+    """What this run did to the credential; None when it wrote and moved nothing for the row. Not
+    in the manifest files, which the same batch writes alike every time."""
 
     def to_json(self) -> dict[str, Any]:
         return {
