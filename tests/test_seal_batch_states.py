@@ -108,6 +108,18 @@ def test_revoked_and_suspended_credentials_are_not_sealed_and_the_others_are(
     assert outcome.withdrawn == [(revoked, "revoked"), (suspended, "suspended")]
     assert outcome.failed == [] and outcome.ok
     assert sorted(outcome.sealed) == sorted(path for _, path in others)
+    assert sorted(outcome.sealed_ids) == sorted(cid for cid, _ in others)
+    assert outcome.to_dict() == {
+        "folder": str(out / "sealed"),
+        "sealed": outcome.sealed_ids,
+        "already": 0,
+        "failed": [],
+        "withdrawn": [
+            {"credential_id": revoked, "state": "revoked"},
+            {"credential_id": suspended, "state": "suspended"},
+        ],
+        "without_status": [],
+    }
     assert not revoked_file.exists() and not suspended_file.exists()
     with open_ledger(out / "ledger.sqlite") as store:
         assert [store.get_credential(cid).state for cid in (revoked, suspended)] == [  # type: ignore[union-attr]

@@ -30,6 +30,8 @@ class SealedBatch:
     """What :func:`seal_batch` did."""
 
     sealed: list[Path] = field(default_factory=list)
+    sealed_ids: list[str] = field(default_factory=list)
+    """Ids of the credentials of :attr:`sealed`, in the same order."""
     already: int = 0
     """Credentials the ledger already knows as sealed (left as they are)."""
     without_status: list[str] = field(default_factory=list)
@@ -41,10 +43,23 @@ class SealedBatch:
     """``(credential id, state)`` for credentials not sealed because the ledger holds them as
     revoked or suspended: nothing was written for them (a sealed file they already had is left
     as it was, until ``issue`` moves it to ``withdrawn/``). Not a failure."""
+    folder: Path | None = None
+    """Where the sealed files are (``sealed/`` in the batch's output folder)."""
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        """What was sealed, as JSON values: credentials by id, and the folder of sealed files."""
+        return {
+            "folder": None if self.folder is None else str(self.folder),
+            "sealed": list(self.sealed_ids),
+            "already": self.already,
+            "failed": [{"credential_id": cid, "reason": why} for cid, why in self.failed],
+            "withdrawn": [{"credential_id": cid, "state": state} for cid, state in self.withdrawn],
+            "without_status": list(self.without_status),
+        }
 
 
 def seal_batch(
@@ -75,7 +90,7 @@ def seal_batch(
 
     folder = Path(out_dir)
     store = ledger if not isinstance(ledger, str | Path) else open_ledger(ledger)
-    outcome = SealedBatch()
+    outcome = SealedBatch(folder=folder / SEALED_DIR)
     try:
         for row in read_manifest(folder / "manifest.json"):
             if row.get("state") != "issued":
@@ -117,6 +132,7 @@ def seal_batch(
                 continue
             if held is None:
                 outcome.sealed.append(target)
+                outcome.sealed_ids.append(credential_id)
                 if progress is not None:
                     progress(1)
             elif held in WITHDRAWN_STATES:
