@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -495,3 +497,184 @@ def test_valid_from_takes_iso_8601_with_an_offset(tmp_path: Path, given: str, wr
     assert result.exit_code == 0, result.output
     (document,) = (out / "credentials").glob("*.jsonld")
     assert json.loads(document.read_text(encoding="utf-8"))["validFrom"] == written
+
+
+def _issue_json(*args: str) -> tuple[int, dict[str, Any], str]:
+    """``issue … --format json``: the exit status, the one JSON document of standard output
+    (``json.loads`` refuses anything beside it) and standard error."""
+    result = runner.invoke(
+        app, ["issue", *args, "--no-images", "--valid-from", "2026-06-22", "--format", "json"]
+    )
+    document: dict[str, Any] = json.loads(result.stdout)
+    return result.exit_code, document, result.stderr
+
+
+def test_issue_format_json_prints_one_document_that_agrees_with_the_manifest(
+    tmp_path: Path,
+) -> None:
+    rows = learner_rows(4)
+    rows[1][5] = "2"  # not eligible
+    rows[2][5] = "muy bien"  # malformed: exit 1
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [*CLI, "issue", str(definition_file(tmp_path)), str(write_csv(tmp_path / "r.csv", rows)),
+         "--out", str(out), "--no-images", "--valid-from", "2026-06-22", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    document = json.loads(done.stdout)
+    assert done.returncode == document["exit_status"] == 1
+    assert "muy bien" not in done.stderr  # the rows are in the document, not said as text
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert document["counts"] == manifest["summary"]
+    assert document["counts"]["issued"] == 2 and document["counts"]["malformed"] == 1
+    assert document["changes"]["new"] == 2 and sum(document["changes"].values()) == 2
+    assert document["out"] == str(out)
+    assert document["ledger"] == str(out / "ledger.sqlite")
+    assert document["manifest"] == {
+        "json": str(out / "manifest.json"),
+        "csv": str(out / "manifest.csv"),
+    }
+    assert Path(document["bundle"]).is_file()
+    added = ("change", "error_count", "warning_count")
+    listed = document["rows"]
+    assert [{k: v for k, v in row.items() if k not in added} for row in listed] == manifest["rows"]
+    assert [row["change"] for row in listed] == ["new", None, None, "new"]
+    for row in listed:
+        severities = [finding["severity"] for finding in row["findings"]]
+        assert row["error_count"] == severities.count("error")
+        assert row["warning_count"] == severities.count("warning")
+    assert listed[0]["warning_count"] == 1  # no display page: Europass adds one
+    assert listed[1]["reasons"] == ["grade 2 below the pass mark 5"]
+    assert all((out / row["file"]).is_file() for row in listed if row["state"] == "issued")
+
+
+def test_issue_format_json_tells_what_each_run_changed(tmp_path: Path) -> None:
+    definition = str(definition_file(tmp_path))
+    rows = learner_rows(3)
+    args = ["--out", str(tmp_path / "out")]
+    code, first, _ = _issue_json(definition, str(write_csv(tmp_path / "r.csv", rows)), *args)
+    assert code == first["exit_status"] == 0
+    assert [row["change"] for row in first["rows"]] == ["new", "new", "new"]
+
+    code, again, _ = _issue_json(definition, str(tmp_path / "r.csv"), *args)
+    assert code == again["exit_status"] == 0
+    assert [row["change"] for row in again["rows"]] == ["unchanged"] * 3
+    assert again["changes"]["unchanged"] == 3 and sum(again["changes"].values()) == 3
+
+    rows[1][5] = "9,5"  # a corrected grade
+    code, corrected, _ = _issue_json(definition, str(write_csv(tmp_path / "r.csv", rows)), *args)
+    assert code == corrected["exit_status"] == 0
+    changes = {row["learner_id"]: row["change"] for row in corrected["rows"]}
+    assert changes == {"E00000": "unchanged", "E00001": "regenerated", "E00002": "unchanged"}
+
+
+def test_issue_format_json_on_a_usage_error_gives_the_error_and_exit_2(tmp_path: Path) -> None:
+    results = str(write_csv(tmp_path / "r.csv", learner_rows(1)))
+    code, document, errors = _issue_json(
+        str(tmp_path / "missing.toml"), results, "--out", str(tmp_path / "o")
+    )
+    assert code == 2
+    assert document == {
+        "command": "issue",
+        "exit_status": 2,
+        "error": f"{tmp_path / 'missing.toml'}: definition file not found",
+    }
+    assert "missing.toml" in errors  # said on standard error as before
+    # options click refuses stop before the command runs: usage on standard error only
+    refused = runner.invoke(app, ["issue", results, results, "--format", "yaml"])
+    assert refused.exit_code == 2 and refused.stdout == ""
+
+
+def test_issue_format_json_keeps_progress_bars_off_standard_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even where both outputs are terminals, which is when the progress bar is drawn."""
+    from rich.console import Console
+
+    import elmkit.cli.issue as issue_module
+
+    def terminal(*, stderr: bool = False) -> Console:
+        return Console(force_terminal=True, stderr=stderr, width=100)
+
+    monkeypatch.setattr(issue_module, "make_console", terminal)
+    code, document, errors = _issue_json(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", learner_rows(2))),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == document["exit_status"] == 0 and document["counts"]["issued"] == 2
+    assert "issuing" in errors  # the bar went to standard error
+
+
+def test_issue_format_text_is_the_default_summary(tmp_path: Path) -> None:
+    definition = str(definition_file(tmp_path))
+    results = str(write_csv(tmp_path / "r.csv", learner_rows(2)))
+    outputs = []
+    for extra in ([], ["--format", "text"]):
+        result = runner.invoke(
+            app,
+            ["issue", definition, results, "--out", str(tmp_path / "o"), "--no-images",
+             "--valid-from", "2026-06-22", *extra],
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(re.sub(r"\d+\.\ds$", "", result.stdout, flags=re.M))
+    assert outputs[0] == outputs[1]
+    assert outputs[0].startswith("upvf-2026-ia-docencia: 2 row(s) read\n")
+    assert not outputs[0].lstrip().startswith("{")
+
+
+def test_an_interrupted_batch_with_format_json_says_so_on_both_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from elmkit.microcredentials import batch
+
+    def interrupted(*args: object, **options: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "issue_batch", interrupted)
+    code, document, errors = _issue_json(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", learner_rows(2))),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == document["exit_status"] == 130
+    assert document["error"].startswith("interrupted") and "interrupted" in errors
+
+
+def test_a_missing_extra_with_format_json_is_a_document_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import elmkit.cli.issue as issue_module
+    from elmkit.errors import MissingExtraError
+
+    missing = MissingExtraError("sealing", "seal", "cryptography")
+
+    def no_extra(*args: object) -> None:
+        raise missing
+
+    monkeypatch.setattr(issue_module, "_load_signer", no_extra)
+    results = str(write_csv(tmp_path / "r.csv", learner_rows(1)))
+    result = runner.invoke(
+        app,
+        ["issue", str(definition_file(tmp_path)), results, "--out", str(tmp_path / "o"),
+         "--seal", "--format", "json"],
+    )
+    assert result.exception is missing  # the entry point says it, and exits 2
+    assert json.loads(result.stdout) == {"command": "issue", "exit_status": 2, "error": str(missing)}
+
+
+def test_demo_format_json(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["demo", "--out", str(tmp_path / "demo"), "--no-images", "--workers", "1",
+         "--format", "json"],
+    )
+    document = json.loads(result.stdout)
+    assert result.exit_code == document["exit_status"] == 0
+    assert document["command"] == "demo"
+    assert document["counts"]["issued"] == 41 and document["counts"]["malformed"] == 1
+    assert document["changes"]["new"] == 41 and len(document["rows"]) == 50

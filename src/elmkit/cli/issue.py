@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,22 +30,84 @@ if TYPE_CHECKING:
     from elmkit.ledger import LedgerStore
     from elmkit.microcredentials.batch import BatchResult
     from elmkit.microcredentials.manifest import ManifestRow
+    from elmkit.microcredentials.sealing import SealedBatch
     from elmkit.sealing.signers import Signer
 
 #: Rows listed under the summary (the manifest has every row).
 SHOWN_PROBLEMS = 40
 
 
+class _Failure(typer.Exit):
+    """An exit whose reason was said on standard error (kept for ``--format json``)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(code)
+        self.message = message
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
     """Say ``message`` on standard error and give the exit to raise."""
     show(make_console(stderr=True), "[bold red]error:[/] {}", message, soft_wrap=True)
-    return typer.Exit(code)
+    return _Failure(message, code)
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def _failures_as_json(output: OutputFormat, command: str) -> Iterator[None]:
+    """With ``--format json``, a command that stops on an error it said on standard error (an
+    unusable definition, a missing extra, an interrupt) also prints ``{"command", "exit_status",
+    "error"}`` on standard output."""
+    from elmkit.errors import MissingExtraError
+
+    try:
+        yield
+    except _Failure as exc:
+        if output is OutputFormat.json:
+            _print_json({"command": command, "exit_status": exc.exit_code, "error": exc.message})
+        raise
+    except MissingExtraError as exc:  # said and exited 2 by the entry point
+        if output is OutputFormat.json:
+            _print_json({"command": command, "exit_status": 2, "error": str(exc)})
+        raise
+
+
+def _row_report(row: ManifestRow) -> dict[str, Any]:
+    """A row as ``manifest.json`` has it, with what this run did to its credential and how many
+    error and warning findings it has."""
+    severities = [finding.get("severity") for finding in row.findings]
+    return {
+        **row.to_json(),
+        "change": None if row.change is None else row.change.value,
+        "error_count": severities.count("error"),
+        "warning_count": severities.count("warning"),
+    }
+
+
+def _report(
+    command: str,
+    status: int,
+    result: BatchResult,
+    rows: list[ManifestRow],
+    sealed: SealedBatch | None = None,
+) -> dict[str, Any]:
+    """The ``--format json`` document of a batch: the exit status the command returns, the batch
+    (:meth:`BatchResult.to_dict`), the sealing (:meth:`SealedBatch.to_dict`) and every row."""
+    document: dict[str, Any] = {"command": command, "exit_status": status, **result.to_dict()}
+    if sealed is not None:
+        document["seal"] = sealed.to_dict()
+    document["rows"] = [_row_report(row) for row in rows]
+    return document
 
 
 @contextmanager
 def _progress(
-    console: Console, total: int | None, label: str
+    console: Console, total: int | None, label: str, rows: list[ManifestRow] | None = None
 ) -> Iterator[Callable[[ManifestRow], None]]:
+    """A progress bar on ``console`` (when it is a terminal); the callback it gives also keeps
+    each row in ``rows``."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -65,8 +127,10 @@ def _progress(
     ) as progress:
         task = progress.add_task(label, total=total)
 
-        def advance(_row: ManifestRow) -> None:
+        def advance(row: ManifestRow) -> None:
             progress.advance(task)
+            if rows is not None:
+                rows.append(row)
 
         yield advance
 
@@ -168,13 +232,16 @@ def _run_batch(
     workers: int,
     zip_bundle: bool,
     valid_from: datetime | None,
+    rows: list[ManifestRow] | None = None,
 ) -> BatchResult:
+    """Issue the batch with a progress bar on ``console``, keeping its rows in ``rows``; the
+    errors that stop it are said on standard error."""
     from elmkit.errors import ElmError
     from elmkit.microcredentials.batch import count_rows, issue_batch
 
     try:
         total = count_rows(results) if results.is_file() else None
-        with _progress(console, total, "issuing") as advance:
+        with _progress(console, total, "issuing", rows) as advance:
             return issue_batch(
                 definition,
                 results,
@@ -264,6 +331,10 @@ def issue(
             "issuer's eIDAS identifier (verifiers then refuse the issuer's status lists for them)"
         ),
     ] = False,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="text, or json: one summary document for scripts"),
+    ] = OutputFormat.text,
 ) -> None:
     """Issue one micro-credential per eligible learner.
 
@@ -271,41 +342,47 @@ def issue(
     some rows could not be read or a learner has rows with different results (see the manifest);
     2 the definition or results are unusable.
     """
-    console = make_console()
-    when = as_utc(valid_from)
-    if seal and images is False:  # sealing checks edc-ap at the sealed stage, which needs them
-        raise _fail("--seal needs the display pages that --no-images leaves out")
-    signer = _load_signer(p12, key, cert, password) if seal else None
-    result = _run_batch(
-        console,
-        definition,
-        results,
-        out,
-        profiles=profile,
-        stage=stage,
-        lang=lang,
-        ledger=ledger or out / "ledger.sqlite",
-        images=images,
-        workers=workers,
-        zip_bundle=zip_bundle,
-        valid_from=when,
-    )
-    _summary(console, result)
-    _where(console, result)
-    status = result.exit_code
-    if signer is not None:
-        status = max(
-            status,
-            _seal(
-                console,
-                result,
-                ledger or out / "ledger.sqlite",
-                signer,
-                tsa,
-                status_list_url,
-                allow_other_sealer=allow_other_sealer,
-            ),
+    text = output is OutputFormat.text
+    console = make_console(stderr=not text)  # with --format json, only the progress bar
+    rows: list[ManifestRow] | None = None if text else []
+    with _failures_as_json(output, "issue"):
+        when = as_utc(valid_from)
+        if seal and images is False:  # sealing checks edc-ap at the sealed stage, which needs them
+            raise _fail("--seal needs the display pages that --no-images leaves out")
+        signer = _load_signer(p12, key, cert, password) if seal else None
+        result = _run_batch(
+            console,
+            definition,
+            results,
+            out,
+            profiles=profile,
+            stage=stage,
+            lang=lang,
+            ledger=ledger or out / "ledger.sqlite",
+            images=images,
+            workers=workers,
+            zip_bundle=zip_bundle,
+            valid_from=when,
+            rows=rows,
         )
+    if text:
+        _summary(console, result)
+        _where(console, result)
+    status = result.exit_code
+    sealed = None
+    if signer is not None:
+        sealed = _seal(
+            result,
+            ledger or out / "ledger.sqlite",
+            signer,
+            tsa,
+            status_list_url,
+            allow_other_sealer=allow_other_sealer,
+        )
+        _said_sealed(console if text else None, result, sealed, status_list_url)
+        status = max(status, 0 if sealed.ok else 1)
+    if rows is not None:
+        _print_json(_report("issue", status, result, rows, sealed))
     raise typer.Exit(status)
 
 
@@ -328,7 +405,6 @@ def _load_signer(
 
 
 def _seal(
-    console: Console,
     result: BatchResult,
     ledger: Path,
     signer: Signer,
@@ -336,10 +412,10 @@ def _seal(
     status_list_url: str | None,
     *,
     allow_other_sealer: bool = False,
-) -> int:
+) -> SealedBatch:
     from elmkit.microcredentials.sealing import seal_batch
 
-    sealed = seal_batch(
+    return seal_batch(
         result.out_dir,
         signer,
         ledger=ledger,
@@ -348,15 +424,26 @@ def _seal(
         tsa=tsa,
         allow_other_sealer=allow_other_sealer,
     )
-    show(
-        console,
-        "sealed: {} new, {} already sealed, {} failed{} -> {}/",
-        len(sealed.sealed),
-        sealed.already,
-        len(sealed.failed),
-        f", {len(sealed.withdrawn)} revoked or suspended" if sealed.withdrawn else "",
-        result.out_dir / "sealed",
-    )
+
+
+def _said_sealed(
+    console: Console | None,
+    result: BatchResult,
+    sealed: SealedBatch,
+    status_list_url: str | None,
+) -> None:
+    """Say what sealing did on ``console`` (None: not at all), and what needs attention on
+    standard error."""
+    if console is not None:
+        show(
+            console,
+            "sealed: {} new, {} already sealed, {} failed{} -> {}/",
+            len(sealed.sealed),
+            sealed.already,
+            len(sealed.failed),
+            f", {len(sealed.withdrawn)} revoked or suspended" if sealed.withdrawn else "",
+            result.out_dir / "sealed",
+        )
     errors = make_console(stderr=True)
     for credential_id, reason in sealed.failed[:20]:
         show(errors, "  [red]{}[/]: {}", credential_id, reason)
@@ -378,7 +465,6 @@ def _seal(
             status_list_url,
             sealed.without_status[0],
         )
-    return 0 if sealed.ok else 1
 
 
 @app.command()
@@ -395,6 +481,10 @@ def demo(
     workers: Annotated[
         int, typer.Option(min=0, help="Worker processes (0: one per CPU, up to 4)")
     ] = 0,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="text, or json: one summary document for scripts"),
+    ] = OutputFormat.text,
 ) -> None:
     """Issue the sample micro-credentials of a fictional Spanish university, offline.
 
@@ -404,27 +494,37 @@ def demo(
     learner got a valid credential.
     """
     from elmkit.microcredentials.demo import LEDGER_FILE, write_demo_inputs
+    from elmkit.microcredentials.manifest import RowState
 
-    console = make_console()
-    try:
-        definition, results = write_demo_inputs(out / "input")
-    except OSError as exc:
-        raise _fail(f"cannot write the demo inputs to {out}: {exc}") from None
-    show(console, "[bold]elmkit demo[/]: sample inputs in {}/", out / "input")
-    result = _run_batch(
-        console,
-        definition,
-        results,
-        out,
-        profiles=None,
-        stage="ready",
-        lang="en",
-        ledger=out / LEDGER_FILE,
-        images=images,
-        workers=workers or min(4, os.cpu_count() or 1),
-        zip_bundle=True,
-        valid_from=None,
-    )
+    text = output is OutputFormat.text
+    console = make_console(stderr=not text)  # with --format json, only the progress bar
+    rows: list[ManifestRow] | None = None if text else []
+    with _failures_as_json(output, "demo"):
+        try:
+            definition, results = write_demo_inputs(out / "input")
+        except OSError as exc:
+            raise _fail(f"cannot write the demo inputs to {out}: {exc}") from None
+        if text:
+            show(console, "[bold]elmkit demo[/]: sample inputs in {}/", out / "input")
+        result = _run_batch(
+            console,
+            definition,
+            results,
+            out,
+            profiles=None,
+            stage="ready",
+            lang="en",
+            ledger=out / LEDGER_FILE,
+            images=images,
+            workers=workers or min(4, os.cpu_count() or 1),
+            zip_bundle=True,
+            valid_from=None,
+            rows=rows,
+        )
+    status = 1 if result.invalid or result.counts.get(RowState.ERROR, 0) else 0
+    if rows is not None:
+        _print_json(_report("demo", status, result, rows))
+        raise typer.Exit(status)
     _summary(console, result)
     _where(console, result)
     first = next((row for row in _manifest_rows(result) if row.get("state") == "issued"), None)
@@ -441,10 +541,8 @@ def demo(
             ledger_arg,
             soft_wrap=True,
         )
-    from elmkit.microcredentials.manifest import RowState
-
-    if result.invalid or result.counts.get(RowState.ERROR, 0):
-        raise typer.Exit(1)
+    if status:
+        raise typer.Exit(status)
 
 
 def _manifest_rows(result: BatchResult) -> list[dict[str, str]]:
