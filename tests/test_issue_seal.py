@@ -133,3 +133,74 @@ def test_issue_refuses_to_seal_with_another_organisations_certificate(tmp_path: 
     allowed = runner.invoke(app, [*args, "--out", str(tmp_path / "b"), "--allow-other-sealer"])
     assert allowed.exit_code == 0, allowed.output
     assert list((tmp_path / "b" / "sealed").glob("*.json"))
+
+
+def test_issue_seal_format_json_reports_the_sealing(
+    tmp_path: Path, seal_files: tuple[Path, Any]
+) -> None:
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    p12, _pki = seal_files
+    definition, results = write_demo_inputs(tmp_path / "input")
+    small = tmp_path / "results.csv"
+    small.write_text("\n".join(results.read_text(encoding="utf-8").splitlines()[:4]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["issue", str(definition), str(small), "--out", str(out), "--seal", "--p12", str(p12),
+            "--password", "secret", "--format", "json", "--status-list-url"]
+    runner = CliRunner()
+
+    def run(status_list: str = LIST_URL) -> tuple[int, dict[str, Any]]:
+        result = runner.invoke(app, [*args, status_list])
+        document: dict[str, Any] = json.loads(result.stdout)
+        assert result.exit_code == document["exit_status"], result.stderr
+        return result.exit_code, document
+
+    code, first = run()
+    assert code == 0
+    issued = [row["credential_id"] for row in first["rows"] if row["state"] == "issued"]
+    assert issued and first["counts"]["issued"] == len(issued)
+    sealed_files = sorted(path.name for path in (out / "sealed").glob("*.json"))
+    assert sealed_files == sorted(Path(row["file"]).stem + ".json" for row in first["rows"]
+                                  if row["state"] == "issued")
+    assert first["seal"] == {
+        "folder": str(out / "sealed"),
+        "sealed": issued,
+        "already": 0,
+        "failed": [],
+        "withdrawn": [],
+        "without_status": [],
+    }
+
+    code, again = run()
+    assert code == 0
+    assert again["seal"]["sealed"] == [] and again["seal"]["already"] == len(issued)
+    assert {row["change"] for row in again["rows"] if row["state"] == "issued"} == {"unchanged"}
+
+    code, late = run(LIST_URL.replace("rev-1", "rev-2"))
+    assert code == 0 and late["seal"]["without_status"] == issued
+
+
+def test_issue_seal_format_json_lists_what_could_not_be_sealed(tmp_path: Path) -> None:
+    from elmkit.microcredentials.demo import write_demo_inputs
+    from elmkit.sealing import create_test_pki
+
+    other = create_test_pki(organization_identifier="VATES-Q0000000J")  # not the definition's
+    p12 = other.write_pkcs12(tmp_path / "other.p12", "secret")
+    definition, results = write_demo_inputs(tmp_path / "input")
+    small = tmp_path / "results.csv"
+    small.write_text("\n".join(results.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
+    refused = CliRunner().invoke(
+        app,
+        ["issue", str(definition), str(small), "--out", str(tmp_path / "a"), "--seal", "--p12",
+         str(p12), "--password", "secret", "--format", "json"],
+    )
+    document = json.loads(refused.stdout)
+    assert refused.exit_code == document["exit_status"] == 1
+    assert document["counts"]["issued"] == 2  # issued, but not sealed
+    seal = document["seal"]
+    assert seal["sealed"] == [] and seal["already"] == 0
+    assert [item["credential_id"] for item in seal["failed"]] == [
+        row["credential_id"] for row in document["rows"] if row["state"] == "issued"
+    ]
+    assert all("VATES-Q0000000J" in item["reason"] for item in seal["failed"])
+    assert "VATES-Q0000000J" in "".join(refused.stderr.split())  # said there as before
