@@ -678,3 +678,22 @@ def test_demo_format_json(tmp_path: Path) -> None:
     assert document["command"] == "demo"
     assert document["counts"]["issued"] == 41 and document["counts"]["malformed"] == 1
     assert document["changes"]["new"] == 41 and len(document["rows"]) == 50
+
+
+def test_the_tutorial_example_of_format_json_has_the_members_issue_prints(tmp_path: Path) -> None:
+    page = (Path(__file__).parents[1] / "docs" / "tutorial-first-microcredential.md").read_text(
+        encoding="utf-8"
+    )
+    (example,) = re.findall(r"```json\n(.*?)```", page, flags=re.S)
+    shown = json.loads(example)
+    code, document, _ = _issue_json(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", learner_rows(2))),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == 0
+    assert list(shown) == list(document)
+    for part in ("counts", "changes"):
+        assert list(shown[part]) == list(document[part])
+    assert all(list(row) == list(document["rows"][0]) for row in shown["rows"])
