@@ -507,6 +507,38 @@ def test_files_of_credentials_withdrawn_since_leave_the_delivered_folders(tmp_pa
     assert rows["E00001"]["reasons"] == ["the credential is revoked in the ledger"]
 
 
+def test_the_seal_of_a_regenerated_credential_leaves_the_delivered_folder(tmp_path: Path) -> None:
+    """A corrected grade regenerates the credential: its sealed file holds the old grade and
+    must not wait in sealed/ to be delivered; the other seals stay."""
+    definition = definition_file(tmp_path)
+    course = load_definition(definition)
+    ledger = tmp_path / "ledger.sqlite"
+    rows = learner_rows(2)
+    out = tmp_path / "out"
+    _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
+    seals = {
+        learner: out / "sealed" / f"{file_stem(course, learner)}.json"
+        for learner in ("E00000", "E00001")
+    }
+    seals["E00000"].parent.mkdir()
+    for learner, seal in seals.items():
+        seal.write_text(f'{{"sealed": "{learner}"}}', encoding="utf-8")  # as issue --seal leaves it
+    rows[0][5] = "9,5"
+    result = _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
+    assert isinstance(result, BatchResult)
+    name = f"sealed/{seals['E00000'].name}"
+    assert result.superseded_seals == (name,)
+    assert result.to_dict()["superseded_seals"] == [name]
+    assert not seals["E00000"].exists() and seals["E00001"].is_file()
+    assert (out / "withdrawn" / name).read_text(encoding="utf-8") == '{"sealed": "E00000"}'
+    manifest = {r["learner_id"]: r for r in read_manifest(out)}
+    assert manifest["E00000"]["state"] == "issued"
+    assert manifest["E00000"]["reasons"][0].startswith(f"{name} sealed the credential before")
+    assert manifest["E00001"]["reasons"] == []
+    again = _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
+    assert isinstance(again, BatchResult) and again.superseded_seals == ()
+
+
 def test_each_row_says_what_the_run_did_to_its_credential(tmp_path: Path) -> None:
     """``ManifestRow.change`` and ``BatchResult.changes`` come from the ledger: new, then
     unchanged; regenerated for a changed grade, re-exported for a changed wallet (upload file

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import elmkit
+from elmkit.checks import Step
 from elmkit.cli import _register, app
 from elmkit.ledger import open_ledger
 
@@ -85,6 +86,18 @@ def test_issue_and_seal_through_the_cli(tmp_path: Path, seal_files: tuple[Path, 
     assert late.exit_code == 0, late.output
     assert f"{len(sealed_files)} credential(s) sealed before have no entry on" in late.output
     assert "cannot revoke" in late.output
+
+    # a corrected grade: the old seal leaves sealed/ and the new document is sealed in its place
+    corrected_rows = [*lines[:3], lines[3].replace(";9,5;", ";9,0;")]
+    small.write_text("\n".join(corrected_rows) + "\n", encoding="utf-8")
+    corrected = runner.invoke(app, args)
+    assert corrected.exit_code == 0, corrected.output
+    assert "1 sealed file(s) held credentials this run changed" in corrected.output
+    (superseded,) = (out / "withdrawn" / "sealed").glob("*.json")
+    assert superseded.read_bytes() == before[superseded.name]
+    resealed = out / "sealed" / superseded.name
+    assert resealed.read_bytes() != superseded.read_bytes()
+    assert elmkit.verify(resealed, trust=pki.trust_anchors).step(Step.SEAL).ok
 
 
 @pytest.mark.parametrize(

@@ -188,6 +188,16 @@ def _summary(console: Console, result: BatchResult) -> None:
             show(console, "… and {} more: see {}", hidden, result.manifest_csv)
     for warning in result.warnings:
         show(console, "[yellow]warning:[/] {}", warning)
+    if result.superseded_seals:
+        from elmkit.microcredentials.batch import WITHDRAWN_DIR
+
+        show(
+            console,
+            "[yellow]warning:[/] {} sealed file(s) held credentials this run changed: moved to "
+            "{}/, not to be delivered; seal them again (--seal)",
+            len(result.superseded_seals),
+            result.out_dir / WITHDRAWN_DIR,
+        )
 
 
 def _where(console: Console, result: BatchResult) -> None:

@@ -80,7 +80,8 @@ CREDENTIALS_DIR = "credentials"
 #: Folder of the Europass upload files (``{"credential": …, "deliveryDetails": …}``).
 UPLOAD_DIR = "europass"
 #: Folder the files of a credential revoked or suspended since it was written are moved to (by
-#: the next run), out of the folders that are delivered; kept in the same layout.
+#: the next run), out of the folders that are delivered; kept in the same layout. So is the seal
+#: of a credential a run regenerates, which holds the document before the change.
 WITHDRAWN_DIR = "withdrawn"
 #: How many non-issued rows :class:`BatchResult` keeps for display (the manifest has them all).
 MAX_PROBLEMS = 500
@@ -111,6 +112,9 @@ class BatchResult:
     changes: Mapping[CredentialChange, int] = field(default_factory=dict)
     """How many credentials this run wrote first, regenerated, left unchanged, withdrew… (see
     :attr:`ManifestRow.change`)."""
+    superseded_seals: tuple[str, ...] = ()
+    """Sealed files (relative to :attr:`out_dir`) of credentials this run regenerated: they held
+    the document before the change, so they were moved to :data:`WITHDRAWN_DIR`; seal again."""
 
     @property
     def rows(self) -> int:
@@ -159,6 +163,7 @@ class BatchResult:
             "counts": {state.value: self.counts.get(state, 0) for state in RowState},
             "changes": {change.value: self.changes.get(change, 0) for change in CredentialChange},
             "warnings": list(self.warnings),
+            "superseded_seals": list(self.superseded_seals),
         }
 
 
@@ -572,6 +577,7 @@ class _State:
         default_factory=lambda: {change: 0 for change in CredentialChange}
     )
     problems: list[ManifestRow] = field(default_factory=list)
+    superseded_seals: list[str] = field(default_factory=list)
 
 
 def _definition_document(definition: MicroCredential) -> dict[str, Any]:
@@ -818,6 +824,30 @@ class _Batch:
             said.insert(0, f"moved to {WITHDRAWN_DIR}/, not to be delivered: {', '.join(moved)}")
         return moved, said
 
+    def _withdraw_superseded_seal(self, stem: str) -> tuple[str, ...]:
+        """Move the sealed file of a credential this run regenerated into :data:`WITHDRAWN_DIR`:
+        it seals the document before the change. What was done, to say."""
+        from elmkit.microcredentials.files import move_file
+        from elmkit.microcredentials.sealing import SEALED_DIR
+
+        name = f"{SEALED_DIR}/{stem}.json"
+        source = self.out / name
+        if not source.is_file():
+            return ()
+        try:
+            if not move_file(source, self.out / WITHDRAWN_DIR / name, durable=self.durable):
+                return ()
+        except OSError as exc:
+            return (
+                f"{name} seals the credential before this change and could not be moved "
+                f"({exc.strerror or exc}): do not deliver it; seal again",
+            )
+        self.state.superseded_seals.append(name)
+        return (
+            f"{name} sealed the credential before this change: moved to {WITHDRAWN_DIR}/, not "
+            "to be delivered; seal again",
+        )
+
     def _restore_seal(self, slot: _Slot) -> None:
         """Put back the sealed file an earlier run withdrew, once the credential is delivered
         again (its suspension lifted) and the ledger still holds that seal as its own."""
@@ -890,6 +920,8 @@ class _Batch:
                 change = CredentialChange.RESTORED
             staged.stage(targets[0], result.document)
             staged.stage(targets[1], result.upload)
+            # before the new document is in place, so that no sealer has sealed it yet
+            said = self._withdraw_superseded_seal(slot.stem) if change is CredentialChange.REGENERATED else ()
             slot.done = self._row(
                 slot,
                 RowState.ISSUED,
@@ -899,6 +931,7 @@ class _Batch:
                 upload_sha256=upload_sha,
                 findings=result.findings,
                 change=change,
+                reasons=said,
             )
         try:
             staged.commit()
@@ -1229,6 +1262,7 @@ def issue_batch(
         seconds=time.perf_counter() - started,
         warnings=warnings,
         changes=dict(batch.state.changes),
+        superseded_seals=tuple(batch.state.superseded_seals),
     )
 
 
