@@ -22,6 +22,7 @@ from test_issue_support import (
     read_manifest,
     require_serializers,
     write_csv,
+    write_xlsx,
 )
 
 runner = CliRunner(env={"COLUMNS": "220"})
@@ -77,6 +78,25 @@ def test_issue_exits_1_for_invalid_credentials_and_malformed_rows(tmp_path: Path
     )
     assert code == 1, output
     assert "malformed" in output
+
+
+def test_issue_names_the_sheet_of_a_workbook_row_to_correct(tmp_path: Path) -> None:
+    """The table of rows that need attention says where each is; the warning beside it names
+    the sheet read, as before."""
+    rows = learner_rows(3)
+    rows[1][5] = "muy bien"
+    rows[2][0] = rows[0][0]  # the first learner again, with another grade
+    results = write_xlsx(tmp_path / "r.xlsx", rows)
+    definition = str(definition_file(tmp_path))
+    code, output = _issue(definition, str(results), "--out", str(tmp_path / "o"))
+    assert code == 1, output
+    line = " ".join(output.split())
+    assert "sheet 'Sheet', row 2: grade: not a number: 'muy bien'" in line
+    assert "sheet 'Sheet', row 3: the same learner appears in row 1 with another result" in line
+
+    text = write_csv(tmp_path / "r.csv", rows)
+    code, output = _issue(definition, str(text), "--out", str(tmp_path / "c"))
+    assert code == 1 and "grade: not a number: 'muy bien'" in output and "sheet '" not in output
 
 
 def test_issue_exits_2_with_one_clear_line_on_unusable_input(tmp_path: Path) -> None:

@@ -302,6 +302,107 @@ def test_hidden_rows_of_a_workbook_are_read(tmp_path: Path) -> None:
     assert [learner.given_name for learner in _learners(path)] == ["Ana", "Joan"]
 
 
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("".join(";".join(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def _actas(path: Path, rows: list[list[Any]], *, percent: str = "") -> Path:
+    """A workbook whose results are on its second sheet, "Actas", after "Instrucciones";
+    cells of column ``percent`` are formatted as percentages."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    assert book.active is not None
+    book.active.title = "Instrucciones"
+    book.active.append(["Rellene la hoja Actas"])
+    sheet = book.create_sheet("Actas")
+    for row in rows:
+        sheet.append(row)
+    if percent:
+        for cell in sheet[percent][1:]:
+            cell.number_format = "0%"
+    book.save(path)
+    return path
+
+
+def test_a_workbook_row_that_cannot_be_read_names_its_sheet_and_row(tmp_path: Path) -> None:
+    """The row number alone leaves the reader to guess which sheet it counts in; a CSV file's
+    messages stay as they were."""
+    headings = ["expediente", "nombre", "nota", "fecha"]
+    rows = [["1", "Ana", "8", "15/06/2026"], ["2", "Joan", "ocho", ""], ["", "Eva", "7", ""],
+            ["4", "Pau", "7", "mañana"]]
+    workbook = _read(_actas(tmp_path / "r.xlsx", [headings, *rows]))
+    text = _read(_csv(tmp_path / "r.csv", [headings, *rows]))
+    assert isinstance(workbook[0], LearnerResult)
+    messages = []
+    for number, (read, csv_read) in enumerate(zip(workbook, text, strict=True), start=1):
+        if number == 1:
+            continue
+        assert isinstance(read, RowError) and isinstance(csv_read, RowError)
+        assert read.message == f"sheet 'Actas', row {number}: {csv_read.message}"
+        assert (read.row, read.sheet, csv_read.sheet) == (number, "Actas", None)
+        messages.append(read.message)
+    assert messages[0].startswith("sheet 'Actas', row 2: grade: not a number: 'ocho'")
+    assert messages[2].startswith("sheet 'Actas', row 4: assessment_date: not a date")
+
+    shown = _actas(
+        tmp_path / "percent.xlsx",
+        [["expediente", "nombre", "nota", "asistencia"], ["1", "Ana", 8, 0.9], ["2", "Eva", 8, 2]],
+        percent="D",
+    )
+    sheets: list[str] = []
+    ana, eva = (item for _, item in iter_results(shown, on_sheet=sheets.append))
+    assert isinstance(ana, LearnerResult) and ana.attendance == 90
+    assert isinstance(eva, RowError) and eva.message.startswith("sheet 'Actas', row 2: attendance")
+    assert sheets == ["Actas"]
+
+
+def test_rows_of_a_workbook_to_correct_name_their_sheet_in_the_batch(tmp_path: Path) -> None:
+    """Malformed, duplicate and conflict rows say where they are, in the manifest and the
+    batch's problems; learners who did not pass are no rows to correct, and keep their words."""
+    from elmkit.microcredentials.batch import issue_batch
+    from elmkit.microcredentials.manifest import RowState
+    from test_issue_support import VALID_FROM, definition_file, read_manifest, require_serializers
+
+    require_serializers()
+    rows = [
+        ["expediente", "nombre", "nota", "apto", "asistencia", "fecha"],
+        ["L1", "Ana", "8", "", "90", "15/06/2026"],
+        ["L2", "Joan", "ocho", "", "90", "15/06/2026"],  # not a number
+        ["L1", "Ana", "3", "", "90", "15/06/2026"],  # another result of row 1
+        ["L3", "Eva", "15", "", "90", "15/06/2026"],  # outside the grading scale
+        ["L4", "Pau", "3", "sí", "90", "15/06/2026"],  # passed, with a grade below the pass mark
+        ["L5", "Rut", "4", "", "90", "15/06/2026"],  # did not pass
+        ["L5", "Rut", "4", "", "90", "15/06/2026"],  # again
+        ["l3", "Eva", "8", "", "90", "15/06/2026"],  # Eva's id in another case
+    ]
+    definition = definition_file(tmp_path)
+    read: dict[str, list[tuple[int, str, list[str]]]] = {}
+    files = {"xlsx": _actas(tmp_path / "r.xlsx", rows), "csv": _csv(tmp_path / "r.csv", rows)}
+    for name, path in files.items():
+        out = tmp_path / name
+        result = issue_batch(definition, path, out, images=False, valid_from=VALID_FROM)
+        read[name] = [(r["row"], r["state"], r["reasons"]) for r in read_manifest(out)]
+        assert [(r.row, list(r.reasons)) for r in result.problems] == [
+            (row, reasons) for row, state, reasons in read[name] if state != "issued"
+        ]
+    states = [state for _, state, _ in read["csv"]]
+    assert states == [
+        "issued", "malformed", "conflict", "malformed", "conflict", "not-eligible", "duplicate",
+        "conflict",
+    ]
+    assert [state for _, state, _ in read["xlsx"]] == states
+    for (row, state, reasons), (_, _, csv_reasons) in zip(read["xlsx"], read["csv"], strict=True):
+        if state in (RowState.ISSUED, RowState.NOT_ELIGIBLE):
+            assert reasons == csv_reasons
+        else:
+            assert reasons == [f"sheet 'Actas', row {row}: {csv_reasons[0]}", *csv_reasons[1:]]
+    assert read["xlsx"][2][2] == [
+        "sheet 'Actas', row 3: the same learner appears in row 1 with another result (grade 8.0 "
+        "there, 3.0 here); row 1 was used: check which is right"
+    ]
+
+
 # -- delimiters ----------------------------------------------------------------------------------
 
 

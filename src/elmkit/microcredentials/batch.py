@@ -52,6 +52,7 @@ from elmkit.microcredentials.manifest import (
 from elmkit.microcredentials.records import (
     LearnerResult,
     RowError,
+    _row_place,
     check_eligibility,
     iter_results,
 )
@@ -646,6 +647,7 @@ class _Batch:
         valid_from: datetime | None,
         progress: Progress | None,
         durable: bool,
+        sheet: str | None = None,
     ) -> None:
         self.definition = definition
         self.out = out_dir
@@ -658,6 +660,9 @@ class _Batch:
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.progress = progress
         self.durable = durable
+        self.sheet = sheet
+        """The worksheet a workbook's results are read from (None for other sources): the
+        reasons of rows to correct there name it."""
         self.state = _State()
         self.seen: dict[str, tuple[int, LearnerResult]] = {}
         """The first row of each learner: its number and what it holds."""
@@ -688,7 +693,7 @@ class _Batch:
             first = self.seen.get(learner.learner_id)
             if first is not None:
                 same = first[1] == learner
-                yield _not_issued(
+                yield self._to_correct(
                     number,
                     learner,
                     RowState.DUPLICATE if same else RowState.CONFLICT,
@@ -702,7 +707,7 @@ class _Batch:
             self.seen[learner.learner_id] = (number, learner)
             twin = self.folded.setdefault(learner.learner_id.casefold(), (number, learner.learner_id))
             if twin[1] != learner.learner_id:
-                yield _not_issued(
+                yield self._to_correct(
                     number,
                     learner,
                     RowState.CONFLICT,
@@ -714,21 +719,24 @@ class _Batch:
                 continue
             eligibility = check_eligibility(self.definition, learner)
             if eligibility.malformed:
-                yield _not_issued(number, learner, RowState.MALFORMED, eligibility.reasons)
+                yield self._to_correct(number, learner, RowState.MALFORMED, eligibility.reasons)
                 continue
             if not eligibility.eligible:
                 earlier = self._issued_before(learner.learner_id)
-                yield _not_issued(
-                    number,
-                    learner,
-                    RowState.CONFLICT if eligibility.conflict or earlier else RowState.NOT_ELIGIBLE,
-                    (*eligibility.reasons, *earlier),
-                    credential_id(self.definition, learner.learner_id) if earlier else "",
-                )
+                if eligibility.conflict or earlier:
+                    yield self._to_correct(
+                        number,
+                        learner,
+                        RowState.CONFLICT,
+                        (*eligibility.reasons, *earlier),
+                        credential_id(self.definition, learner.learner_id) if earlier else "",
+                    )
+                else:
+                    yield _not_issued(number, learner, RowState.NOT_ELIGIBLE, eligibility.reasons)
                 continue
             recorded = self._recorded_as(learner.learner_id)
             if recorded is not None and recorded != learner.learner_id:
-                yield _not_issued(
+                yield self._to_correct(
                     number,
                     learner,
                     RowState.CONFLICT,
@@ -747,6 +755,21 @@ class _Batch:
                 credential_id=cid,
                 stem=file_stem(self.definition, learner.learner_id),
             )
+
+    def _to_correct(
+        self,
+        number: int,
+        learner: LearnerResult,
+        state: RowState,
+        reasons: Sequence[str],
+        credential: str = "",
+    ) -> _Slot:
+        """The slot of a row someone must correct (malformed, duplicate, conflict): read from a
+        workbook, its first reason starts with where the row is (``sheet 'Actas', row 7: …``),
+        as a row that cannot be read does."""
+        if self.sheet is not None and reasons:
+            reasons = (f"{_row_place(number, self.sheet)}: {reasons[0]}", *reasons[1:])
+        return _not_issued(number, learner, state, reasons, credential)
 
     def _recorded_as(self, learner_id: str) -> str | None:
         """The learner id the ledger holds a credential of this definition for that is
@@ -1185,8 +1208,9 @@ def issue_batch(
     # all (missing, not a table, wrong encoding anywhere in it) stops the batch here
     _read_whole_workbook(results)
     notes: list[str] = []
-    rows = iter_results(results, warn=notes.append)
-    first = list(itertools.islice(rows, 1))
+    sheets: list[str] = []
+    rows = iter_results(results, warn=notes.append, on_sheet=sheets.append)
+    first = list(itertools.islice(rows, 1))  # a workbook's sheet is known from here on
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise SourceError("the output path is not a folder", file=str(out))
@@ -1210,6 +1234,7 @@ def issue_batch(
             valid_from=valid_from,
             progress=progress,
             durable=durable,
+            sheet=sheets[0] if sheets else None,
         )
         header: dict[str, Any] = {
             "definition": definition.id,

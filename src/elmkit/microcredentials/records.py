@@ -10,7 +10,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -316,11 +316,20 @@ class LearnerResult(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """A row that could not be read: its number (1 = first data row) and why."""
+    """A row that could not be read: its number (1 = first data row) and why. Read from a
+    workbook, the message starts with where the row is (``sheet 'Actas', row 7: …``)."""
 
     row: int
     message: str
     learner_id: str | None = None
+    sheet: str | None = None
+    """The title of the worksheet the row was read from; None for CSV files and records."""
+
+
+def _row_place(number: int, sheet: str) -> str:
+    """Where a workbook's row is, as messages name it: ``sheet 'Actas', row 7`` (counted from
+    the row after the heading, as the manifest counts them)."""
+    return f"sheet {sheet!r}, row {number}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -749,10 +758,13 @@ def _results_sheet(workbook: Any, file: str) -> Any:
 
 
 def _xlsx_rows(
-    path: Path, warn: Callable[[str], None] | None = None
+    path: Path,
+    warn: Callable[[str], None] | None = None,
+    on_sheet: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows of the results sheet of a workbook (see :func:`_results_sheet`) with their numbers
-    (1 = the row after the heading). Hidden rows and columns are read like the others."""
+    (1 = the row after the heading). Hidden rows and columns are read like the others.
+    ``on_sheet`` is given the sheet's title once its headings are checked."""
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -808,6 +820,8 @@ def _xlsx_rows(
                         else ""
                     )
                     raise SourceError(f"sheet {title!r}: {exc.message}{hint}", file=file) from None
+                if on_sheet is not None:
+                    on_sheet(title)
                 if others and warn is not None:
                     warn(
                         f"results read from the workbook's sheet {title!r} (the first visible one "
@@ -829,6 +843,7 @@ def iter_results(
     source: str | Path | Iterable[Mapping[str, Any] | LearnerResult],
     *,
     warn: Callable[[str], None] | None = None,
+    on_sheet: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     """Like :func:`read_results`, with each item's row number (1 = first row after the header)."""
     if isinstance(source, str | Path):
@@ -836,7 +851,7 @@ def iter_results(
         require_file(path, "results file")
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
-            yield from _records_from_rows(_xlsx_rows(path, warn))
+            yield from _workbook_records(path, warn, on_sheet)
         elif suffix in (".csv", ".tsv", ".txt"):
             yield from _records_from_rows(_csv_rows(path, warn))
         else:
@@ -867,6 +882,7 @@ def read_results(
     source: str | Path | Iterable[Mapping[str, Any] | LearnerResult],
     *,
     warn: Callable[[str], None] | None = None,
+    on_sheet: Callable[[str], None] | None = None,
 ) -> Iterator[LearnerResult | RowError]:
     """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
 
@@ -874,10 +890,31 @@ def read_results(
     A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
     ``warn`` is called, before the first row is given, with what concerns a file as a whole: the
     columns it does not read (their headings are not known), the sheet of a workbook it reads.
-    A workbook is read from its first visible sheet whose headings name the columns results need.
+    A workbook is read from its first visible sheet whose headings name the columns results need;
+    ``on_sheet`` is given its title before the first row (and is not called for other sources),
+    and the message of a row that cannot be read names it (``sheet 'Actas', row 7: …``).
     """
-    for _number, item in iter_results(source, warn=warn):
+    for _number, item in iter_results(source, warn=warn, on_sheet=on_sheet):
         yield item
+
+
+def _workbook_records(
+    path: Path, warn: Callable[[str], None] | None, on_sheet: Callable[[str], None] | None
+) -> Iterator[tuple[int, LearnerResult | RowError]]:
+    """The records of a workbook's results sheet; a row that cannot be read names the sheet."""
+    titles: list[str] = []
+
+    def read_from(title: str) -> None:
+        titles.append(title)
+        if on_sheet is not None:
+            on_sheet(title)
+
+    for number, item in _records_from_rows(_xlsx_rows(path, warn, read_from)):
+        if isinstance(item, RowError):
+            sheet = titles[0]
+            message = f"{_row_place(number, sheet)}: {item.message}"
+            item = replace(item, message=message, sheet=sheet)
+        yield number, item
 
 
 def check_eligibility(definition: Any, result: LearnerResult) -> Eligibility:
