@@ -403,6 +403,52 @@ def test_rows_of_a_workbook_to_correct_name_their_sheet_in_the_batch(tmp_path: P
     ]
 
 
+def test_a_workbook_that_records_no_size_is_read_by_its_heading_row(tmp_path: Path) -> None:
+    """Written without the sheet's size (as openpyxl's write-only mode writes, and some SIS
+    exports do), each row ends at its last cell: a first learner without an e-mail left the
+    column unread for everybody."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Actas")
+    sheet.append(["expediente", "nombre", "nota", "correo"])
+    sheet.append(["1", "Ana", 8])
+    sheet.append(["2", "Joan", 7, "joan@alumnes.example"])
+    sheet.append(["3", "Eva"])
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert b"<dimension" not in archive.read("xl/worksheets/sheet1.xml")
+    ana, joan, eva = _learners(path)
+    assert (ana.email, joan.email, eva.email) == (None, "joan@alumnes.example", None)
+    assert (ana.grade, joan.grade, eva.grade) == (8, 7, None)
+
+
+@pytest.mark.parametrize("recorded", ["A1", "A1:C2"])
+def test_a_workbook_is_read_past_the_size_it_records(tmp_path: Path, recorded: str) -> None:
+    """A size recorded too small (``A1``, or a copy's) cut the sheet there: columns and learners
+    past it were left out without a word, or the headings were refused as missing."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["expediente", "nombre", "nota", "correo"])
+    sheet.append(["1", "Ana", 8, "ana@alumnes.example"])
+    sheet.append(["2", "Joan", 7, "joan@alumnes.example"])
+    written = tmp_path / "written.xlsx"
+    book.save(written)
+    path = tmp_path / "r.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                size = b'<dimension ref="A1:D3"/>'
+                assert size in data
+                data = data.replace(size, f'<dimension ref="{recorded}"/>'.encode())
+            target.writestr(item, data)
+    ana, joan = _learners(path)
+    assert (ana.email, joan.email) == ("ana@alumnes.example", "joan@alumnes.example")
+
+
 # -- delimiters ----------------------------------------------------------------------------------
 
 

@@ -720,12 +720,18 @@ def _results_sheet(workbook: Any, file: str) -> Any:
     columns results need and that has a row under it (else the first such one without rows,
     else the first visible one); a hidden sheet, such as an earlier session's results, is never
     read, and which tab was open when the file was saved does not matter. A sheet that cannot
-    be read is passed over; one whose headings name a field twice is refused, naming it."""
+    be read is passed over; one whose headings name a field twice is refused, naming it.
+
+    Every sheet is read to its last cell: openpyxl's read-only mode otherwise stops at the size
+    the file records for it, which some export tools write too small (or leave out, and then
+    each row ends at its own last cell)."""
     from openpyxl.utils.exceptions import InvalidFileException
 
     sheets = list(workbook.worksheets)
     if not sheets:
         raise SourceError("the workbook has no worksheet", file=file)
+    for sheet in sheets:
+        sheet.reset_dimensions()  # read to the last cell, not to the size the file records
     visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
     if not visible:
         hidden = ", ".join(repr(str(s.title)) for s in sheets)
@@ -832,8 +838,10 @@ def _xlsx_rows(
             elif values is None:
                 return
             else:
-                cells = (_shown_value(cell) for cell in values)
-                yield number, {h: v for h, v in zip(headers, cells, strict=False)}
+                cells = [_shown_value(cell) for cell in values]
+                row = dict(zip(headers, cells, strict=False))
+                row.update((name, "") for name in headers[len(cells) :])  # ended before them
+                yield number, row
             number += 1
     finally:
         workbook.close()
