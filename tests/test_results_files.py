@@ -490,6 +490,96 @@ def test_empty_cells_past_the_last_heading_are_ignored(tmp_path: Path) -> None:
     assert isinstance(eva, RowError) and eva.message == "more cells than column headings"
 
 
+def _formatted_workbook(path: Path, rows: list[list[Any]], *, stray: str = "") -> Path:
+    """A results sheet "Actas" (headings in columns A to G) whose columns H to J are formatted
+    but empty, as Excel exports leave them; ``stray`` is typed in H3 (the second learner's)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.styles import PatternFill
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Actas"
+    for row in rows:
+        sheet.append(row)
+    for line in range(1, len(rows) + 3):
+        for column in "HIJ":
+            sheet[f"{column}{line}"].fill = PatternFill("solid", fgColor="FFF2CC")
+            sheet[f"{column}{line}"].number_format = "0.00"
+    sheet["I2"] = "   "
+    if stray:
+        sheet["H3"] = stray
+    book.save(path)
+    return path
+
+
+def test_a_value_past_a_workbooks_last_heading_makes_its_row_malformed(tmp_path: Path) -> None:
+    """As a CSV row with more cells than headings: which column would it belong to? Formatted
+    columns without values, and cells of white space only, are nothing."""
+    rows = [
+        ["expediente", "nombre", "apellidos", "correo", "nota", "asistencia", "fecha"],
+        ["1", "Ana", "Puig", "ana@alumnes.example", 8, 90, "15/06/2026"],
+        ["2", "Joan", "Vidal", "joan@alumnes.example", 7, 90, "15/06/2026"],
+    ]
+    formatted = _formatted_workbook(tmp_path / "formatted.xlsx", rows)
+    with zipfile.ZipFile(formatted) as archive:
+        assert b'<dimension ref="A1:J5"/>' in archive.read("xl/worksheets/sheet1.xml")
+    ana, joan = _learners(formatted)
+    assert (ana.given_name, joan.given_name, joan.grade) == ("Ana", "Joan", 7)
+
+    commented = _formatted_workbook(tmp_path / "r.xlsx", rows, stray="revisar con el profesor")
+    ana, joan = _read(commented)
+    assert isinstance(ana, LearnerResult)
+    assert isinstance(joan, RowError) and joan.learner_id == "2", joan
+    assert joan.message == (
+        "sheet 'Actas', row 2: more cells than column headings: column H holds "
+        "'revisar con el profesor', past the last heading 'fecha' (column G)"
+    )
+    as_text = [[str(cell) for cell in row] for row in rows]
+    as_text[2].append("revisar con el profesor")
+    (_, csv_joan) = _read(_csv(tmp_path / "r.csv", as_text))
+    assert isinstance(csv_joan, RowError)
+    assert joan.message.startswith(f"sheet 'Actas', row 2: {csv_joan.message}: ")
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook(write_only=True)  # no recorded size: each row ends at its last cell
+    sheet = book.create_sheet("Actas")
+    for row in (*rows, ["3", "Eva", "Gil", "", 9, 90, "15/06/2026", " ", None, 0, "x"]):
+        sheet.append(row)
+    ragged = tmp_path / "ragged.xlsx"
+    book.save(ragged)
+    ana, joan, eva = _read(ragged)
+    assert isinstance(ana, LearnerResult) and isinstance(joan, LearnerResult)
+    assert isinstance(eva, RowError) and eva.message == (
+        "sheet 'Actas', row 3: more cells than column headings: column J holds 0 (and 1 more "
+        "cell), past the last heading 'fecha' (column G)"
+    )
+
+
+def test_a_batch_issues_nothing_to_a_row_with_a_value_past_the_last_heading(
+    tmp_path: Path,
+) -> None:
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import VALID_FROM, definition_file, read_manifest, require_serializers
+
+    require_serializers()
+    rows = [
+        ["expediente", "nombre", "nota", "asistencia", "fecha"],
+        ["1", "Ana", 8, 90, "15/06/2026"],
+        ["2", "Joan", 7, 90, "15/06/2026", None, None, "nota revisada: 9"],
+    ]
+    out = tmp_path / "out"
+    path = _actas(tmp_path / "r.xlsx", rows)
+    result = issue_batch(definition_file(tmp_path), path, out, images=False, valid_from=VALID_FROM)
+    assert (result.issued, result.malformed, result.exit_code) == (1, 1, 1)
+    row = read_manifest(out)[1]
+    assert (row["state"], row["learner_id"]) == ("malformed", "2")
+    assert row["reasons"] == [
+        "sheet 'Actas', row 2: more cells than column headings: column H holds "
+        "'nota revisada: 9', past the last heading 'fecha' (column E)"
+    ]
+
+
 def test_optional_cells_of_white_space_only_are_empty(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text(

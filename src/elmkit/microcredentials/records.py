@@ -485,9 +485,15 @@ def _check_headings(
         )
 
 
+#: Why a row with a value past the last heading is not read: which column would it belong to?
+_MORE_CELLS = "more cells than column headings"
+
+
 def _records_from_rows(
-    rows: Iterator[tuple[int, Mapping[str, Any]]],
+    rows: Iterator[tuple[int, Mapping[str | None, Any]]],
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
+    """The records of a file's rows, which its reader gives as cells by heading; a row with
+    cells past the last heading has, under the key None, the words that say so."""
     mapping: dict[str, str] | None = None
     context: dict[str, Any] = {}
     lenient_grade = False
@@ -501,11 +507,9 @@ def _records_from_rows(
             )
         if not any(v not in (None, "") for v in row.values()):
             continue
-        if None in row:
+        if None in row:  # cells past the last heading, as the file's reader words them
             learner = row.get(next((k for k, v in mapping.items() if v == "learner_id"), ""))
-            yield number, RowError(
-                number, "more cells than column headings", str(learner) if learner else None
-            )
+            yield number, RowError(number, str(row[None]), str(learner) if learner else None)
             continue
         data = {mapping[k]: v for k, v in row.items() if k in mapping}
         try:
@@ -579,7 +583,7 @@ def _row_message(
 
 def _csv_rows(
     path: Path, warn: Callable[[str], None] | None = None
-) -> Iterator[tuple[int, dict[str, Any]]]:
+) -> Iterator[tuple[int, dict[str | None, Any]]]:
     """Rows of a CSV file with their numbers (1 = the line after the heading; blank lines
     count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
 
@@ -613,10 +617,10 @@ def _csv_rows(
         for number, cells in enumerate(reader, start=1):
             if not cells:
                 continue
-            row: dict[Any, Any] = dict(zip(headings, cells, strict=False))
+            row: dict[str | None, Any] = dict(zip(headings, cells, strict=False))
             extra = cells[len(headings) :]
             if any(cell.strip() for cell in extra):  # empty ones (a trailing ";") hold nothing
-                row[None] = extra
+                row[None] = _MORE_CELLS
             else:
                 row.update((name, None) for name in headings[len(cells) :])
             yield number, row
@@ -767,7 +771,7 @@ def _xlsx_rows(
     path: Path,
     warn: Callable[[str], None] | None = None,
     on_sheet: Callable[[str], None] | None = None,
-) -> Iterator[tuple[int, dict[str, Any]]]:
+) -> Iterator[tuple[int, dict[str | None, Any]]]:
     """Rows of the results sheet of a workbook (see :func:`_results_sheet`) with their numbers
     (1 = the row after the heading). Hidden rows and columns are read like the others.
     ``on_sheet`` is given the sheet's title once its headings are checked."""
@@ -816,6 +820,9 @@ def _xlsx_rows(
                 headers = [] if values is None else [
                     str(c.value) if c.value is not None else "" for c in values
                 ]
+                # blank cells after the last heading (columns only formatted) head nothing
+                width = max((i + 1 for i, h in enumerate(headers) if h.strip()), default=0)
+                headers = headers[:width]
                 try:
                     _check_headings(headers, "", warn)
                 except SourceError as exc:
@@ -839,12 +846,39 @@ def _xlsx_rows(
                 return
             else:
                 cells = [_shown_value(cell) for cell in values]
-                row = dict(zip(headers, cells, strict=False))
+                row: dict[str | None, Any] = dict(zip(headers, cells, strict=False))
                 row.update((name, "") for name in headers[len(cells) :])  # ended before them
+                past = _past_headings(cells, headers)
+                if past is not None:
+                    row[None] = past
                 yield number, row
             number += 1
     finally:
         workbook.close()
+
+
+def _past_headings(cells: Sequence[Any], headers: Sequence[str]) -> str | None:
+    """What a workbook row holds to the right of its sheet's last heading, in the words of a
+    CSV row with more cells than headings; None when those cells are empty or hold only
+    white space (formatted columns, as Excel exports leave them)."""
+    from openpyxl.utils import get_column_letter
+
+    width = len(headers)
+    held = [
+        (get_column_letter(index), value)
+        for index, value in enumerate(cells[width:], start=width + 1)
+        if not (isinstance(value, str) and not value.strip())
+    ]
+    if not held:
+        return None
+    column, value = held[0]
+    shown = repr(value) if isinstance(value, str | int | float) else f"'{value}'"
+    others = len(held) - 1
+    more = f" (and {others} more cell{'s' if others > 1 else ''})" if others else ""
+    return (
+        f"{_MORE_CELLS}: column {column} holds {shown}{more}, past the last heading "
+        f"{headers[-1]!r} (column {get_column_letter(width)})"
+    )
 
 
 def iter_results(
