@@ -291,3 +291,23 @@ def test_a_reader_that_stops_reading_gives_the_sigpipe_status(output: str) -> No
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141, errors
     assert "Traceback" not in errors
+
+
+@pytest.mark.parametrize(
+    ("command", "arguments"),
+    [
+        (["issue"], "{DEFINITION} {RESULTS}"),
+        (["validate"], "{FILE}..."),
+        (["seal"], "{CREDENTIAL}"),
+        (["verify"], "{FILE}..."),
+        (["revoke"], "{CREDENTIAL_ID}"),
+        (["record"], "{EVENT} [CREDENTIAL_ID]..."),
+    ],
+)
+def test_usage_names_arguments_as_the_docs_do(command: list[str], arguments: str) -> None:
+    """The docs write ``elmkit seal CREDENTIAL``; help and errors name arguments alike."""
+    usage = runner.invoke(app, [*command, "--help"]).output
+    assert f"[OPTIONS] {arguments}" in usage
+    missing = runner.invoke(app, command)
+    assert missing.exit_code == 2 and "Missing argument" in missing.output
+    assert arguments.split()[0].strip("{}[].") in missing.output

@@ -281,9 +281,9 @@ def _run_batch(
 @app.command()
 def issue(
     definition: Annotated[
-        Path, typer.Argument(help="Micro-credential definition (TOML, YAML or JSON)")
+        Path, typer.Argument(metavar="DEFINITION", help="Micro-credential definition (TOML, YAML or JSON)")
     ],
-    results: Annotated[Path, typer.Argument(help="Course results from the SIS (CSV or XLSX)")],
+    results: Annotated[Path, typer.Argument(metavar="RESULTS", help="Course results from the SIS (CSV or XLSX)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder")] = Path("elmkit-out"),
     profile: Annotated[
         list[str] | None,
@@ -602,7 +602,7 @@ def _open_existing(path: Path, *, reading: bool = False) -> Iterator[LedgerStore
 
 @app.command()
 def history(
-    credential_id: Annotated[str, typer.Argument(help="Credential id (or a learner id)")],
+    credential_id: Annotated[str, typer.Argument(metavar="CREDENTIAL_ID", help="Credential id (or a learner id)")],
     ledger: Annotated[
         Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
     ] = Path("ledger.sqlite"),
@@ -716,9 +716,9 @@ def _manifest_targets(path: Path, event: str) -> list[tuple[str, str | None]]:
 
 @app.command()
 def record(
-    event: Annotated[str, typer.Argument(help=f"What happened: {', '.join(RECORDABLE)}")],
+    event: Annotated[str, typer.Argument(metavar="EVENT", help=f"What happened: {', '.join(RECORDABLE)}")],
     credential_ids: Annotated[
-        list[str] | None, typer.Argument(help="Credential ids (or learner ids)")
+        list[str] | None, typer.Argument(metavar="CREDENTIAL_ID", help="Credential ids (or learner ids)")
     ] = None,
     manifest: Annotated[
         Path | None,

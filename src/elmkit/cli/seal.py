@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 @app.command()
 def seal(
-    credential: Annotated[Path, typer.Argument(help="Credential JSON-LD file")],
+    credential: Annotated[Path, typer.Argument(metavar="CREDENTIAL", help="Credential JSON-LD file")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Sealed file to write")],
     key: Annotated[Path | None, typer.Option(help="PEM private key")] = None,
     cert: Annotated[Path | None, typer.Option(help="PEM certificate chain (seal certificate first)")] = None,
@@ -100,7 +100,7 @@ def _skip_accepted(step: CheckResult, acceptable: set[str]) -> bool:
 
 @app.command()
 def verify(
-    files: Annotated[list[Path], typer.Argument(help="Sealed credential files")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Sealed credential files")],
     trust: Annotated[list[Path] | None, typer.Option(help="Trust anchors: PEM file or folder (repeatable)")] = None,
     at: Annotated[datetime | None, typer.Option(help="Judge validity at this time (ISO 8601, default now)")] = None,
     holder: Annotated[str | None, typer.Option(help="Expected credential subject id")] = None,

@@ -20,7 +20,9 @@ LedgerOption = Annotated[
     Path, typer.Option("--ledger", help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
 ]
 CredentialArgument = Annotated[
-    str, typer.Argument(help="Credential id (or a learner id with exactly one credential)")
+    str, typer.Argument(
+        metavar="CREDENTIAL_ID", help="Credential id (or a learner id with exactly one credential)"
+    )
 ]
 ActorOption = Annotated[str, typer.Option("--actor", help="Who does this (recorded in the ledger)")]
 

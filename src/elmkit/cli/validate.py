@@ -13,7 +13,7 @@ from elmkit.cli import OutputFormat, app, describe_error, make_console, show
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Credential files (JSON-LD, upload file, sealed envelope, Turtle…)")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Credential files (JSON-LD, upload file, sealed envelope, Turtle…)")],
     profile: Annotated[
         list[str] | None, typer.Option("--profile", "-p", help="Profile name; repeat for several")
     ] = None,
@@ -79,7 +79,7 @@ def _looks_like_xml(path: Path) -> bool:
 
 @app.command()
 def convert(
-    files: Annotated[list[Path], typer.Argument(help="Credentials in any format elmkit reads (incl. legacy ELM v2 XML)")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Credentials in any format elmkit reads (incl. legacy ELM v2 XML)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write to")],
     to: Annotated[str, typer.Option("--to", help="jsonld, turtle, nt or rdfxml (xml)")] = "jsonld",
 ) -> None:
