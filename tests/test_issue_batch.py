@@ -1234,3 +1234,23 @@ def test_a_learner_id_issued_before_in_another_case_is_a_conflict(tmp_path: Path
     assert states["53111222x"].state is RowState.CONFLICT
     assert "'53111222X'" in states["53111222x"].reasons[0]
     assert len(list((out / "credentials").glob("*.jsonld"))) == 2  # no second credential
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [("es", "Emitida sin páginas de presentación"), ("es-ES", "Emitida sin páginas"),
+     ("en", "Issued without display pages"), ("fr", "Issued without display pages")],
+)
+def test_the_note_on_missing_display_pages_is_in_the_findings_language(
+    tmp_path: Path, lang: str, note: str
+) -> None:
+    definition = definition_file(tmp_path)
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    _issue(definition, results, tmp_path / "out", lang=lang)
+    (row,) = read_manifest(tmp_path / "out")
+    (finding,) = [f for f in row["findings"] if f["path"].startswith("/displayParameter")]
+    assert finding["severity"] == "warning"
+    message = finding["message"]
+    assert note in message
+    spanish = lang.startswith("es")
+    assert ("Issued without" in message) is not spanish and ("Emitida sin" in message) is spanish

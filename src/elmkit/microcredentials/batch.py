@@ -226,10 +226,25 @@ def delivery_details(definition: MicroCredential, learner: LearnerResult) -> dic
     return details
 
 
-_NO_PAGES_NOTE = (
-    "Issued without display pages: Europass adds a default display when the upload file is "
-    "uploaded; render pages (images=True) before sealing the JSON-LD file yourself."
-)
+#: What a finding about the missing display pages gets added, in the languages of findings.
+_NO_PAGES_NOTES = {
+    "en": (
+        "Issued without display pages: Europass adds a default display when the upload file is "
+        "uploaded; render pages (images=True) before sealing the JSON-LD file yourself."
+    ),
+    "es": (
+        "Emitida sin páginas de presentación: Europass añade una presentación por defecto al "
+        "subir el archivo; genere las páginas (images=True) antes de sellar usted mismo el "
+        "archivo JSON-LD."
+    ),
+}
+
+
+def _no_pages_note(finding: Any, lang: str) -> str:
+    """The note in the language ``finding``'s message is given in for ``lang``."""
+    shown = finding.message(lang)
+    given = next((tag for tag, text in finding.messages.items() if text == shown), "en")
+    return _NO_PAGES_NOTES.get(given.split("-")[0].lower(), _NO_PAGES_NOTES["en"])
 
 
 def _display_added_by_europass(finding: Any) -> bool:
@@ -413,7 +428,7 @@ class _Builder:
             if f.severity is Severity.ERROR:
                 if not config.images and _display_added_by_europass(f):
                     entry["severity"] = Severity.WARNING.value
-                    entry["message"] += " " + _NO_PAGES_NOTE
+                    entry["message"] += " " + _no_pages_note(f, config.lang)
                 else:
                     ok = False
             findings.append(entry)
