@@ -269,6 +269,24 @@ def test_json_output_holds_every_file_and_diagnostics_go_to_standard_error(
     assert "error" in unusable and "missing.json" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["validate", "verify"])
+def test_json_lines_give_one_object_per_file_however_many(tmp_path: Path, command: str) -> None:
+    """``--format jsonl``: a line per file, one file or several, as ``--format json`` gives
+    them (which is an object for one file and an array for several)."""
+    missing = tmp_path / "missing.json"
+    one = runner.invoke(app, [command, str(SIGNED), "--format", "jsonl"])
+    (line,) = one.stdout.splitlines()
+    single = runner.invoke(app, [command, str(SIGNED), "--format", "json"])
+    assert json.loads(line) == json.loads(single.stdout) and one.exit_code == single.exit_code
+    several = runner.invoke(app, [command, str(SIGNED), str(missing), str(UNSIGNED), "--format", "jsonl"])
+    assert several.exit_code == 2
+    entries = [json.loads(line) for line in several.stdout.splitlines()]
+    assert [entry["file"] for entry in entries] == [str(SIGNED), str(missing), str(UNSIGNED)]
+    together = runner.invoke(app, [command, str(SIGNED), str(missing), str(UNSIGNED), "--format", "json"])
+    assert entries == json.loads(together.stdout)
+    assert "missing.json" in several.stderr
+
+
 def test_text_for_no_terminal_is_not_cut_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     from elmkit.cli import UNWRAPPED_WIDTH, make_console
 
@@ -278,7 +296,7 @@ def test_text_for_no_terminal_is_not_cut_at_80_columns(monkeypatch: pytest.Monke
     assert make_console().width == 120
 
 
-@pytest.mark.parametrize("output", ["text", "json"])
+@pytest.mark.parametrize("output", ["text", "json", "jsonl"])
 def test_a_reader_that_stops_reading_gives_the_sigpipe_status(output: str) -> None:
     """``elmkit validate … | head``: exit 141 as a shell reports SIGPIPE, not 1 (invalid)."""
     import subprocess

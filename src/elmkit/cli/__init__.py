@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +28,46 @@ class OutputFormat(StrEnum):
 
     text = "text"
     json = "json"
+
+
+class ReportFormat(StrEnum):
+    """What ``--format`` of a command that reports on each file takes: text; one JSON document
+    (an object for one file, an array for several); or JSON Lines, an object per file, each on
+    its own line as soon as that file is done."""
+
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+ReportFormatOption = Annotated[
+    ReportFormat,
+    typer.Option(
+        "--format",
+        help="text; json (an object for one file, an array for several); jsonl (an object per "
+        "file, a line each)",
+    ),
+]
+
+
+class FileReports:
+    """The reports of a command's files in a JSON ``--format``: JSON Lines as each comes,
+    or one document at the end (an object for one file, an array for several)."""
+
+    def __init__(self, output: ReportFormat) -> None:
+        self.output = output
+        self.kept: list[dict[str, Any]] = []
+
+    def add(self, report: dict[str, Any]) -> None:
+        if self.output is ReportFormat.jsonl:
+            typer.echo(json.dumps(report, ensure_ascii=False, default=str))
+        elif self.output is ReportFormat.json:
+            self.kept.append(report)
+
+    def close(self) -> None:
+        if self.output is ReportFormat.json:
+            shown = self.kept if len(self.kept) != 1 else self.kept[0]
+            typer.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
 
 
 #: Environment variable naming the ledger file for every command that takes ``--ledger``.

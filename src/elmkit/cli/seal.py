@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import OutputFormat, app, as_utc, describe_error, make_console, show
+from elmkit.cli import (
+    FileReports,
+    ReportFormat,
+    ReportFormatOption,
+    app,
+    as_utc,
+    describe_error,
+    make_console,
+    show,
+)
 
 if TYPE_CHECKING:
     from elmkit.checks import CheckResult
@@ -113,7 +121,7 @@ def verify(
             "trusted: anyone who can serve a file at a list's address could clear a revocation)"
         ),
     ] = False,
-    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+    output: ReportFormatOption = ReportFormat.text,
     accept_skipped: Annotated[
         list[str] | None,
         typer.Option(
@@ -161,7 +169,7 @@ def verify(
     when = as_utc(at)
     anchors: list[Path] | None = list(trust) if trust else None
     status = 0
-    outputs = []
+    outputs = FileReports(output)
     for path in files:
         try:
             result = verify_credential(
@@ -175,8 +183,7 @@ def verify(
         except (ElmError, OSError) as exc:
             show(make_console(stderr=True), "[red]{}: unusable: {}[/]", path, describe_error(exc))
             status = 2
-            if output is OutputFormat.json:
-                outputs.append({"file": str(path), "verdict": "unusable", "error": describe_error(exc)})
+            outputs.add({"file": str(path), "verdict": "unusable", "error": describe_error(exc)})
             continue
         if any(step.code == "not-jws" for step in result.steps):
             status = 2  # not a sealed document at all: nothing to verify
@@ -187,8 +194,8 @@ def verify(
                 if step.status is CheckStatus.SKIPPED
             )
             status = 0 if accepted else 1
-        if output is OutputFormat.json:
-            outputs.append({"file": str(path), **result.to_dict()})
+        if output is not ReportFormat.text:
+            outputs.add({"file": str(path), **result.to_dict()})
         else:
             show(console, "[bold]{}[/]: {}", path, result.verdict)
             for step in result.steps:
@@ -196,6 +203,5 @@ def verify(
                 show(console, f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {{}}", step.reason)
             for warning in result.warnings:
                 show(console, "  [yellow]warning[/]: {}", warning)
-    if output is OutputFormat.json:
-        typer.echo(json.dumps(outputs if len(outputs) != 1 else outputs[0], ensure_ascii=False, indent=2, default=str))
+    outputs.close()
     raise typer.Exit(status)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from elmkit.cli import OutputFormat, app, describe_error, make_console, show
+from elmkit.cli import (
+    FileReports,
+    ReportFormat,
+    ReportFormatOption,
+    app,
+    describe_error,
+    make_console,
+    show,
+)
 
 
 @app.command()
@@ -18,7 +25,7 @@ def validate(
         list[str] | None, typer.Option("--profile", "-p", help="Profile name; repeat for several")
     ] = None,
     stage: Annotated[str, typer.Option(help="draft, ready or sealed")] = "ready",
-    output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
+    output: ReportFormatOption = ReportFormat.text,
     lang: Annotated[str, typer.Option(help="Language of the messages (en, es)")] = "en",
 ) -> None:
     """Validate credentials. Exit status: 0 valid, 1 invalid, 2 unusable input."""
@@ -42,7 +49,7 @@ def validate(
         show(console, "[red]--lang: {}[/]", exc)
         raise typer.Exit(2) from None
     status = 0
-    results: list[dict[str, object]] = []
+    results = FileReports(output)
     for path in files:
         try:
             credential = load(path)
@@ -50,18 +57,16 @@ def validate(
         except ElmError as exc:
             status = 2
             show(make_console(stderr=True), "[red]{}: unusable: {}[/]", path, exc)
-            if output is OutputFormat.json:
-                results.append({"file": str(path), "ok": False, "error": str(exc), "path": exc.path})
+            results.add({"file": str(path), "ok": False, "error": str(exc), "path": exc.path})
             continue
         if not report.ok and status == 0:
             status = 1
-        if output is OutputFormat.json:
-            results.append({"file": str(path), **report.to_json(lang)})
-        else:
+        if output is ReportFormat.text:
             show(console, "[bold]{}[/]", path)
             console.print(report.rich_table(lang))
-    if output is OutputFormat.json:
-        typer.echo(json.dumps(results if len(results) != 1 else results[0], ensure_ascii=False, indent=2))
+        else:
+            results.add({"file": str(path), **report.to_json(lang)})
+    results.close()
     raise typer.Exit(status)
 
 
