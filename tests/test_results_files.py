@@ -843,3 +843,135 @@ def test_surnames_given_both_ways_are_read_one_way(tmp_path: Path) -> None:
     (learner,) = (item for _, item in iter_results(path, warn=warnings.append))
     assert isinstance(learner, LearnerResult) and learner.family_name == "Puig Serra"
     assert "'Primer apellido'" in warnings[-1]
+
+
+# -- spreadsheet errors --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "error",
+    ["#N/A", " #N/A ", "#n/a", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
+     "#SPILL!", "#CALC!", "#GETTING_DATA", "#N/D", "#¡VALOR!", "#¿NOMBRE?", "Err:502"],
+)
+def test_a_csv_cell_holding_a_spreadsheet_error_makes_its_row_malformed(
+    tmp_path: Path, error: str
+) -> None:
+    """A failed lookup in the export was read as data: a credential issued to "#N/A", a
+    learner id "#N/A" accepted. A helper column elmkit does not read may hold one."""
+    path = _csv(
+        tmp_path / "r.csv",
+        [["expediente", "nombre", "dni", "nota", "Grupo"], ["1", error, "12345678Z", "8", "A"],
+         [error, "Joan", "00000000T", "7", "B"], ["3", "Eva", error, "9", "C"],
+         ["4", "Pau", "", "6", error]],
+    )
+    ana, joan, eva, pau = _read(path)
+    shown = error.strip()
+    assert isinstance(ana, RowError) and ana.learner_id == "1"
+    assert ana.message == (
+        f"column 'nombre' holds the spreadsheet error {shown} (a formula that failed): "
+        "correct it in the export"
+    )
+    assert isinstance(joan, RowError) and joan.learner_id is None
+    assert joan.message.startswith(f"column 'expediente' holds the spreadsheet error {shown} ")
+    assert isinstance(eva, RowError) and eva.message.startswith("column 'dni' holds")
+    assert isinstance(pau, LearnerResult) and pau.given_name == "Pau"
+
+
+def test_several_spreadsheet_errors_of_a_row_are_named_together(tmp_path: Path) -> None:
+    """Text that only resembles an error is read as it was."""
+    path = _csv(
+        tmp_path / "r.csv",
+        [["expediente", "nombre", "apellidos", "correo", "nota"],
+         ["1", "#N/A", "Puig", "#REF!", "#N/A"], ["#2", "Ana", "N/A", "", "8"],
+         ["3", "Joan", "#Puig", "", "7"]],
+    )
+    row, ana, joan = _read(path)
+    assert isinstance(row, RowError) and row.message == (
+        "columns 'nombre' (#N/A), 'correo' (#REF!) and 'nota' (#N/A) hold spreadsheet errors "
+        "(formulas that failed): correct them in the export"
+    )
+    assert isinstance(ana, LearnerResult) and isinstance(joan, LearnerResult)
+    assert (ana.learner_id, ana.family_name, joan.family_name) == ("#2", "N/A", "#Puig")
+
+
+def _error_cells(path: Path, rows: list[list[Any]], errors: dict[str, str]) -> Path:
+    """A results sheet "Actas" whose cells ``errors`` (``{"B2": "#N/A"}``) are error cells,
+    as a spreadsheet saves them."""
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Actas"
+    for row in rows:
+        sheet.append(row)
+    for coordinate, error in errors.items():
+        sheet[coordinate].value = error
+        sheet[coordinate].data_type = "e"
+    book.save(path)
+    return path
+
+
+def test_a_workbook_cell_holding_a_spreadsheet_error_makes_its_row_malformed(
+    tmp_path: Path,
+) -> None:
+    """Whatever the error (a newer Excel's too), and also as the cached value of the formula
+    that failed; an error in a column elmkit does not read leaves the row as it is."""
+    rows = [
+        ["expediente", "nombre", "nota", "Grupo"],
+        ["1", "Ana", 8, "A"], ["2", "Joan", 7, "B"], ["3", "Eva", 9, "C"], ["4", "Pau", 6, "D"],
+    ]
+    written = _error_cells(
+        tmp_path / "written.xlsx",
+        rows,
+        {"B2": "#N/A", "A3": "#REF!", "C4": "#PYTHON!", "D5": "#N/A"},
+    )
+    path = tmp_path / "r.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = b'<c r="B2" t="e"><v>#N/A</v></c>'
+                assert cell in data
+                data = data.replace(
+                    cell, b'<c r="B2" t="e"><f>VLOOKUP(A2,Alumnos!A:B,2,FALSE)</f><v>#N/A</v></c>'
+                )
+            target.writestr(item, data)
+    ana, joan, eva, pau = _read(path)
+    assert isinstance(ana, RowError) and (ana.learner_id, ana.sheet) == ("1", "Actas")
+    assert ana.message == (
+        "sheet 'Actas', row 1: column 'nombre' holds the spreadsheet error #N/A (a formula "
+        "that failed): correct it in the export"
+    )
+    assert isinstance(joan, RowError) and joan.learner_id is None
+    assert joan.message.startswith("sheet 'Actas', row 2: column 'expediente' holds the spread")
+    assert isinstance(eva, RowError) and "column 'nota' holds the spreadsheet error #PYTHON! " in (
+        eva.message
+    )
+    assert isinstance(pau, LearnerResult) and pau.given_name == "Pau"
+
+
+def test_a_batch_issues_no_credential_to_a_spreadsheet_error(tmp_path: Path) -> None:
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import VALID_FROM, definition_file, read_manifest, require_serializers
+
+    require_serializers()
+    rows = [
+        ["expediente", "nombre", "nota", "asistencia", "fecha"],
+        ["1", "Ana", 8, 90, "15/06/2026"],
+        ["2", "#N/A", 7, 90, "15/06/2026"],
+        ["3", "Eva", 7, 90, "15/06/2026"],
+    ]
+    out = tmp_path / "out"
+    path = _error_cells(tmp_path / "r.xlsx", rows, {"A4": "#N/A"})
+    result = issue_batch(definition_file(tmp_path), path, out, images=False, valid_from=VALID_FROM)
+    assert (result.issued, result.malformed, result.exit_code) == (1, 2, 1)
+    _, joan, eva = read_manifest(out)
+    assert (joan["state"], joan["learner_id"], eva["state"], eva["learner_id"]) == (
+        "malformed", "2", "malformed", ""
+    )
+    assert joan["reasons"] == [
+        "sheet 'Actas', row 2: column 'nombre' holds the spreadsheet error #N/A (a formula that "
+        "failed): correct it in the export"
+    ]
+    texts = [file.read_text(encoding="utf-8") for file in (out / "credentials").glob("*")]
+    assert len(texts) == 1 and "#N/A" not in texts[0]

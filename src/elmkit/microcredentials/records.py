@@ -488,12 +488,70 @@ def _check_headings(
 #: Why a row with a value past the last heading is not read: which column would it belong to?
 _MORE_CELLS = "more cells than column headings"
 
+#: What a spreadsheet shows in a cell whose formula failed (a lookup that found no learner, a
+#: reference to a deleted column), as Excel writes it in English and in Spanish and Google
+#: Sheets in any language; LibreOffice's numbered errors (``Err:502``) are read as such too. A
+#: CSV file exported from a spreadsheet holds the text; a workbook marks the cell as an error
+#: (:class:`_ErrorCell`), or holds the text when a program that does not mark them wrote it.
+_SPREADSHEET_ERRORS: frozenset[str] = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#ERROR!",
+    "#¡NULO!", "#¡DIV/0!", "#¡VALOR!", "#¡REF!", "#¿NOMBRE?", "#¡NUM!", "#N/D",
+    "#OBTENIENDO_DATOS", "#¡DESBORDAMIENTO!", "#¡CALC!", "#¡CAMPO!", "#¡BLOQUEADO!",
+    "#¡CONECTAR!", "#¡DESCONOCIDO!",
+})
+_NUMBERED_ERROR = re.compile(r"ERR:\d{3}")
+
+
+class _ErrorCell(str):
+    """The text of a workbook cell that its spreadsheet marks as an error (``#N/A``), whichever
+    error it is."""
+
+    __slots__ = ()
+
+
+def _spreadsheet_error(value: Any) -> str | None:
+    """The spreadsheet error a cell holds (``#N/A``), as the file writes it; None for a value.
+    Text is an error when it is one of :data:`_SPREADSHEET_ERRORS` (any case, spaces around)."""
+    if isinstance(value, _ErrorCell):
+        return value.strip()
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    token = text.upper()
+    return text if token in _SPREADSHEET_ERRORS or _NUMBERED_ERROR.fullmatch(token) else None
+
+
+def _errors_message(failed: Sequence[tuple[str, str]]) -> str:
+    """Why a row whose read columns hold spreadsheet errors (``(heading, error)``) is not read."""
+    if len(failed) == 1:
+        ((heading, error),) = failed
+        return (
+            f"column {heading!r} holds the spreadsheet error {error} (a formula that failed): "
+            "correct it in the export"
+        )
+    named = [f"{heading!r} ({error})" for heading, error in failed]
+    return (
+        f"columns {', '.join(named[:-1])} and {named[-1]} hold spreadsheet errors (formulas "
+        "that failed): correct them in the export"
+    )
+
+
+def _learner_in(row: Mapping[str | None, Any], mapping: Mapping[str, str]) -> str | None:
+    """The learner id a row that cannot be read holds, for its message; None when the cell is
+    empty or holds a spreadsheet error."""
+    learner = row.get(next((k for k, v in mapping.items() if v == "learner_id"), ""))
+    if not learner or _spreadsheet_error(learner) is not None:
+        return None
+    return str(learner)
+
 
 def _records_from_rows(
     rows: Iterator[tuple[int, Mapping[str | None, Any]]],
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     """The records of a file's rows, which its reader gives as cells by heading; a row with
-    cells past the last heading has, under the key None, the words that say so."""
+    cells past the last heading has, under the key None, the words that say so. A row whose
+    read columns hold a spreadsheet error (``#N/A``) is not read."""
     mapping: dict[str, str] | None = None
     context: dict[str, Any] = {}
     lenient_grade = False
@@ -508,8 +566,15 @@ def _records_from_rows(
         if not any(v not in (None, "") for v in row.values()):
             continue
         if None in row:  # cells past the last heading, as the file's reader words them
-            learner = row.get(next((k for k, v in mapping.items() if v == "learner_id"), ""))
-            yield number, RowError(number, str(row[None]), str(learner) if learner else None)
+            yield number, RowError(number, str(row[None]), _learner_in(row, mapping))
+            continue
+        failed = [
+            (k, error)
+            for k, v in row.items()
+            if k in mapping and (error := _spreadsheet_error(v)) is not None
+        ]
+        if failed:  # no value to read there: not even the text of the error
+            yield number, RowError(number, _errors_message(failed), _learner_in(row, mapping))
             continue
         data = {mapping[k]: v for k, v in row.items() if k in mapping}
         try:
@@ -705,11 +770,14 @@ def _uncomputed_formula(path: Path, part: str | None) -> str | None:
 
 
 def _shown_value(cell: Any) -> Any:
-    """A cell's value as the spreadsheet shows it: ``""`` when empty, and a number formatted
-    as a percentage (``0.95`` shown as ``95%``) as that percentage."""
+    """A cell's value as the spreadsheet shows it: ``""`` when empty, a number formatted as a
+    percentage (``0.95`` shown as ``95%``) as that percentage, and an error (``#N/A``) as an
+    :class:`_ErrorCell`."""
     value = getattr(cell, "value", None)
     if value is None:
         return ""
+    if getattr(cell, "data_type", None) == "e":
+        return _ErrorCell(value)
     if (
         isinstance(value, int | float)
         and not isinstance(value, bool)
