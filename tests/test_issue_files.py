@@ -249,11 +249,10 @@ def test_unreadable_workbooks_are_source_errors(tmp_path: Path) -> None:
     damaged = _damaged_sheet(tmp_path / "damaged.xlsx", 12)
     read: list[int] = []
     with pytest.raises(SourceError, match=r"cannot be read at the row after row \d+") as caught:
-        for number, item in iter_results(damaged):
-            assert isinstance(item, LearnerResult)
+        for number, _item in iter_results(damaged):
             read.append(number)
     assert caught.value.file == str(damaged)
-    assert read == list(range(1, len(read) + 1)) and 0 < len(read) < 12
+    assert read == []  # the sheet is read to its end before its first row is given, as CSV is
 
 
 def test_not_utf8_is_a_source_error(tmp_path: Path) -> None:

@@ -975,3 +975,4 @@ def test_a_batch_issues_no_credential_to_a_spreadsheet_error(tmp_path: Path) -> 
     ]
     texts = [file.read_text(encoding="utf-8") for file in (out / "credentials").glob("*")]
     assert len(texts) == 1 and "#N/A" not in texts[0]
+

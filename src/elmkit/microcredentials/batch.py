@@ -1115,15 +1115,6 @@ def _chunks(slots: Iterator[_Slot], size: int) -> Iterator[list[_Slot]]:
         yield chunk
 
 
-def _read_whole_workbook(results: ResultSource) -> None:
-    """Read a workbook to its end once before issuing, as a CSV file is checked before its first
-    row is given: a workbook that cannot be read further down stops the batch before anything is
-    written (:class:`SourceError`), not after some credentials are."""
-    if isinstance(results, str | Path) and Path(results).suffix.lower() in (".xlsx", ".xlsm"):
-        for _ in iter_results(results):
-            pass
-
-
 def _open_ledger(ledger: LedgerStore | str | Path | None) -> tuple[LedgerStore | None, bool]:
     if ledger is None:
         return None, False
@@ -1220,8 +1211,8 @@ def issue_batch(
     size = chunk_size or (8 if use_images else 128)
 
     # the first row is read before anything is written: a results file that cannot be used at
-    # all (missing, not a table, wrong encoding anywhere in it) stops the batch here
-    _read_whole_workbook(results)
+    # all (missing, not a table, wrong encoding or a damaged part anywhere in it: files are
+    # checked to their end before their first row is given) stops the batch here
     notes: list[str] = []
     sheets: list[str] = []
     rows = iter_results(results, warn=notes.append, on_sheet=sheets.append)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -488,6 +489,7 @@ def _check_headings(
 #: Why a row with a value past the last heading is not read: which column would it belong to?
 _MORE_CELLS = "more cells than column headings"
 
+
 #: What a spreadsheet shows in a cell whose formula failed (a lookup that found no learner, a
 #: reference to a deleted column), as Excel writes it in English and in Spanish and Google
 #: Sheets in any language; LibreOffice's numbered errors (``Err:502``) are read as such too. A
@@ -842,7 +844,10 @@ def _xlsx_rows(
 ) -> Iterator[tuple[int, dict[str | None, Any]]]:
     """Rows of the results sheet of a workbook (see :func:`_results_sheet`) with their numbers
     (1 = the row after the heading). Hidden rows and columns are read like the others.
-    ``on_sheet`` is given the sheet's title once its headings are checked."""
+    ``on_sheet`` is given the sheet's title once its headings are checked.
+
+    The whole sheet is read once before the first row is given, as a CSV file is checked: a
+    part that cannot be read near its end stops a batch before anything is issued."""
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -872,57 +877,66 @@ def _xlsx_rows(
             for other in workbook.worksheets
             if other is not sheet
         ]
-        rows = sheet.iter_rows()
-        number = 0
-        while True:
-            try:
-                values = next(rows, None)
-            except errors as exc:
-                where = "its header row" if number == 0 else f"the row after row {number}"
-                raise SourceError(
-                    f"sheet {title!r}: the workbook cannot be read at {where} "
-                    f"({_workbook_problem(exc)})",
-                    file=file,
-                ) from exc
-            if number == 0:
-                headers = [] if values is None else [
-                    str(c.value) if c.value is not None else "" for c in values
-                ]
-                # blank cells after the last heading (columns only formatted) head nothing
-                width = max((i + 1 for i, h in enumerate(headers) if h.strip()), default=0)
-                headers = headers[:width]
-                try:
-                    _check_headings(headers, "", warn)
-                except SourceError as exc:
-                    hint = (
-                        f" (no visible sheet of the workbook names the columns results need; "
-                        f"its other sheets: {', '.join(others)})"
-                        if others
-                        else ""
-                    )
-                    raise SourceError(f"sheet {title!r}: {exc.message}{hint}", file=file) from None
-                if on_sheet is not None:
-                    on_sheet(title)
-                if others and warn is not None:
-                    warn(
-                        f"results read from the workbook's sheet {title!r} (the first visible one "
-                        f"with results' headings); not read: {', '.join(others)}"
-                    )
-                if values is None:
-                    return
-            elif values is None:
-                return
-            else:
-                cells = [_shown_value(cell) for cell in values]
-                row: dict[str | None, Any] = dict(zip(headers, cells, strict=False))
-                row.update((name, "") for name in headers[len(cells) :])  # ended before them
-                past = _past_headings(cells, headers)
-                if past is not None:
-                    row[None] = past
-                yield number, row
-            number += 1
+        top = next(_sheet_rows(sheet, title, file, max_row=1), ())
+        headers = [str(c.value) if c.value is not None else "" for c in top]
+        # blank cells after the last heading (columns only formatted) head nothing
+        width = max((i + 1 for i, h in enumerate(headers) if h.strip()), default=0)
+        headers = headers[:width]
+        try:
+            _check_headings(headers, "", warn)
+        except SourceError as exc:
+            hint = (
+                f" (no visible sheet of the workbook names the columns results need; "
+                f"its other sheets: {', '.join(others)})"
+                if others
+                else ""
+            )
+            raise SourceError(f"sheet {title!r}: {exc.message}{hint}", file=file) from None
+        for _ in _sheet_rows(sheet, title, file, values_only=True):
+            pass
+        if on_sheet is not None:
+            on_sheet(title)
+        if others and warn is not None:
+            warn(
+                f"results read from the workbook's sheet {title!r} (the first visible one "
+                f"with results' headings); not read: {', '.join(others)}"
+            )
+        rows = itertools.islice(_sheet_rows(sheet, title, file), 1, None)
+        for number, values in enumerate(rows, start=1):
+            cells = [_shown_value(cell) for cell in values]
+            row: dict[str | None, Any] = dict(zip(headers, cells, strict=False))
+            row.update((name, "") for name in headers[len(cells) :])  # ended before them
+            past = _past_headings(cells, headers)
+            if past is not None:
+                row[None] = past
+            yield number, row
     finally:
         workbook.close()
+
+
+def _sheet_rows(
+    sheet: Any, title: str, file: str, *, values_only: bool = False, max_row: int | None = None
+) -> Iterator[Sequence[Any]]:
+    """The rows of a worksheet, its heading row first (cells, or their values): a part that
+    cannot be read raises :class:`SourceError` saying where."""
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    rows = sheet.iter_rows(values_only=values_only, max_row=max_row)
+    number = 0
+    while True:
+        try:
+            values = next(rows, None)
+        except (*_WORKBOOK_ERRORS, InvalidFileException) as exc:
+            where = "its header row" if number == 0 else f"the row after row {number}"
+            raise SourceError(
+                f"sheet {title!r}: the workbook cannot be read at {where} "
+                f"({_workbook_problem(exc)})",
+                file=file,
+            ) from exc
+        if values is None:
+            return
+        yield values
+        number += 1
 
 
 def _past_headings(cells: Sequence[Any], headers: Sequence[str]) -> str | None:
