@@ -976,3 +976,76 @@ def test_a_batch_issues_no_credential_to_a_spreadsheet_error(tmp_path: Path) -> 
     texts = [file.read_text(encoding="utf-8") for file in (out / "credentials").glob("*")]
     assert len(texts) == 1 and "#N/A" not in texts[0]
 
+
+# -- columns without a heading -------------------------------------------------------------------
+
+
+def test_values_under_a_blank_csv_heading_are_warned_about_once(tmp_path: Path) -> None:
+    """A blank-headed column between named ones, and trailing empty headings with values under
+    them (``;;``), are not read, but no longer without a word; empty ones stay silent."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;;nombre;nota;;;\n1;a;Ana;8;;;\n2;b;Joan;7;;x;\n3;c;Eva;9;; ;\n",
+        encoding="utf-8",
+    )
+    warnings: list[str] = []
+    ana, joan, eva = (item for _, item in iter_results(path, warn=warnings.append))
+    assert all(isinstance(item, LearnerResult) for item in (ana, joan, eva))
+    assert warnings == [
+        "columns 2 (B) and 6 (F) have values but no heading: not read; give them an accepted "
+        "heading if they hold a grade, pass flag, e-mail, id or date"
+    ]
+    path.write_text("expediente;nombre;nota;;\n1;Ana;8;;\n2;Joan;7;; \n", encoding="utf-8")
+    warnings.clear()
+    assert len(list(iter_results(path, warn=warnings.append))) == 2
+    assert warnings == []
+    path.write_text("expediente;nombre;;nota\n1;Ana;;8\n2;Joan;tarde;7\n", encoding="utf-8")
+    assert len(list(iter_results(path, warn=warnings.append))) == 2
+    assert warnings == [
+        "column 3 (C) has values but no heading: not read; give it an accepted heading if it "
+        "holds a grade, pass flag, e-mail, id or date"
+    ]
+
+
+def test_values_under_a_blank_workbook_heading_are_warned_about_once(tmp_path: Path) -> None:
+    rows = [
+        [None, "expediente", "nombre", "  ", "nota", None, "fecha"],
+        [1, "1", "Ana", None, 8, " ", "15/06/2026"],
+        [2, "2", "Joan", "revisar", 7, None, "15/06/2026"],
+        [3, "3", "Eva", "revisar", 9, None, "15/06/2026"],
+    ]
+    warnings: list[str] = []
+    items = [item for _, item in iter_results(_actas(tmp_path / "r.xlsx", rows), warn=warnings.append)]
+    assert [item.given_name for item in items if isinstance(item, LearnerResult)] == [
+        "Ana", "Joan", "Eva"
+    ]
+    unheaded = [w for w in warnings if "no heading" in w]
+    assert unheaded == [
+        "columns A and D have values but no heading: not read; give them an accepted heading "
+        "if they hold a grade, pass flag, e-mail, id or date"
+    ]
+    for row in rows:
+        row[0] = row[3] = None
+    warnings.clear()
+    assert len(list(iter_results(_actas(tmp_path / "e.xlsx", rows), warn=warnings.append))) == 3
+    assert not [w for w in warnings if "no heading" in w]
+
+
+def test_a_batch_warns_about_values_under_a_blank_heading(tmp_path: Path) -> None:
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import VALID_FROM, definition_file, require_serializers
+
+    require_serializers()
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nombre;nota;;asistencia;fecha\n1;Ana;8;9,5;100;15/06/2026\n",
+        encoding="utf-8",
+    )
+    result = issue_batch(
+        definition_file(tmp_path), path, tmp_path / "out", images=False, valid_from=VALID_FROM
+    )
+    assert result.issued == 1
+    assert result.warnings == (
+        "column 4 (D) has values but no heading: not read; give it an accepted heading if it "
+        "holds a grade, pass flag, e-mail, id or date",
+    )

@@ -490,6 +490,59 @@ def _check_headings(
 _MORE_CELLS = "more cells than column headings"
 
 
+def _column_letter(number: int) -> str:
+    """The letter a spreadsheet gives its column ``number`` (1 is ``A``, 27 ``AA``)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _holds_value(value: Any) -> bool:
+    """Whether a cell holds something: not empty, nor white space only."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+class _Unheaded:
+    """The columns of a file whose heading is blank, and which of them rows hold values in:
+    they are not read, and a warning names them (a helper column is common and harmless, but
+    a grade or an e-mail there would be lost unnoticed). ``numbered``: a CSV file's columns,
+    named by their number as well as by the letter a spreadsheet shows."""
+
+    def __init__(self, headings: Sequence[str], *, numbered: bool = False) -> None:
+        self.blank = [index for index, heading in enumerate(headings) if not heading.strip()]
+        self.held: set[int] = set()
+        self.numbered = numbered
+
+    def see(self, cells: Sequence[Any]) -> None:
+        """Note the blank-headed columns a row holds values in."""
+        for index in self.blank:
+            if index < len(cells) and _holds_value(cells[index]):
+                self.held.add(index)
+
+    def tell(self, warn: Callable[[str], None] | None) -> None:
+        """Give ``warn`` the columns without a heading that hold values, if any."""
+        if not self.held or warn is None:
+            return
+        names = [
+            f"{index + 1} ({_column_letter(index + 1)})"
+            if self.numbered
+            else _column_letter(index + 1)
+            for index in sorted(self.held)
+        ]
+        if len(names) == 1:
+            said = f"column {names[0]} has values but no heading: not read; give it"
+            held = "it holds"
+        else:
+            said = (
+                f"columns {', '.join(names[:-1])} and {names[-1]} have values but no heading: "
+                "not read; give them"
+            )
+            held = "they hold"
+        warn(f"{said} an accepted heading if {held} a grade, pass flag, e-mail, id or date")
+
+
 #: What a spreadsheet shows in a cell whose formula failed (a lookup that found no learner, a
 #: reference to a deleted column), as Excel writes it in English and in Spanish and Google
 #: Sheets in any language; LibreOffice's numbered errors (``Err:502``) are read as such too. A
@@ -655,7 +708,8 @@ def _csv_rows(
     count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
 
     The whole file is checked (encoding and CSV syntax) before the first row is given, so a
-    problem near its end stops a batch before anything is issued."""
+    problem near its end stops a batch before anything is issued, and the columns without a
+    heading that hold values are known."""
     with path.open("rb") as raw:
         head = raw.read(4)
     if head == b"PK\x03\x04":
@@ -668,9 +722,13 @@ def _csv_rows(
         dialect = _dialect(handle.read(8192))
         handle.seek(0)
         checker = csv.reader(handle, dialect=dialect)
+        unheaded: _Unheaded | None = None
         try:
-            for _ in checker:
-                pass
+            for cells in checker:
+                if unheaded is not None:
+                    unheaded.see(cells)
+                elif cells:
+                    unheaded = _Unheaded(cells, numbered=True)
         except csv.Error as exc:
             raise SourceError(
                 f"malformed CSV at line {checker.line_num}: {exc}", file=str(path)
@@ -679,6 +737,8 @@ def _csv_rows(
         reader = csv.reader(handle, dialect=dialect)
         headings = next((cells for cells in reader if cells), [])
         _check_headings(headings, str(path), warn)
+        if unheaded is not None:
+            unheaded.tell(warn)
         # a row is a record, as a spreadsheet shows it: a cell with a line break in quotes
         # does not make two; a blank line is a row (without a learner)
         for number, cells in enumerate(reader, start=1):
@@ -847,7 +907,8 @@ def _xlsx_rows(
     ``on_sheet`` is given the sheet's title once its headings are checked.
 
     The whole sheet is read once before the first row is given, as a CSV file is checked: a
-    part that cannot be read near its end stops a batch before anything is issued."""
+    part that cannot be read near its end stops a batch before anything is issued, and the
+    columns without a heading that hold values are known."""
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -892,8 +953,10 @@ def _xlsx_rows(
                 else ""
             )
             raise SourceError(f"sheet {title!r}: {exc.message}{hint}", file=file) from None
-        for _ in _sheet_rows(sheet, title, file, values_only=True):
-            pass
+        unheaded = _Unheaded(headers)
+        for values in itertools.islice(_sheet_rows(sheet, title, file, values_only=True), 1, None):
+            unheaded.see(values)
+        unheaded.tell(warn)
         if on_sheet is not None:
             on_sheet(title)
         if others and warn is not None:
@@ -943,13 +1006,11 @@ def _past_headings(cells: Sequence[Any], headers: Sequence[str]) -> str | None:
     """What a workbook row holds to the right of its sheet's last heading, in the words of a
     CSV row with more cells than headings; None when those cells are empty or hold only
     white space (formatted columns, as Excel exports leave them)."""
-    from openpyxl.utils import get_column_letter
-
     width = len(headers)
     held = [
-        (get_column_letter(index), value)
+        (_column_letter(index), value)
         for index, value in enumerate(cells[width:], start=width + 1)
-        if not (isinstance(value, str) and not value.strip())
+        if _holds_value(value)
     ]
     if not held:
         return None
@@ -959,7 +1020,7 @@ def _past_headings(cells: Sequence[Any], headers: Sequence[str]) -> str | None:
     more = f" (and {others} more cell{'s' if others > 1 else ''})" if others else ""
     return (
         f"{_MORE_CELLS}: column {column} holds {shown}{more}, past the last heading "
-        f"{headers[-1]!r} (column {get_column_letter(width)})"
+        f"{headers[-1]!r} (column {_column_letter(width)})"
     )
 
 
