@@ -669,6 +669,82 @@ def test_progress_reports_every_row_in_input_order(tmp_path: Path) -> None:
     assert seen[4][1] is RowState.NOT_ELIGIBLE
 
 
+def _prefixed(path: Path, target: Path) -> Path:
+    """``path`` with its first sheet's XML written with a namespace prefix (``<x:row>``), as
+    some export libraries write it."""
+    import re
+
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w") as written:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)(\w+)", rb"<\1x:\2", data)
+                data = data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
+            written.writestr(item, data)
+    return target
+
+
+def test_the_progress_total_counts_the_rows_of_the_sheet_read(tmp_path: Path) -> None:
+    """count_rows (the progress bar's total) took the size the first sheet records: a hidden
+    sheet's, an instructions sheet's, none (0) or too small a one, and formatted rows without
+    values. It counts the rows the batch reports, in the sheet results are read from."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.styles import PatternFill
+
+    from elmkit.microcredentials.batch import count_rows
+
+    book = openpyxl.Workbook()
+    earlier = book.active
+    assert earlier is not None
+    earlier.title = "Convocatoria anterior"
+    for row in (HEADER, *learner_rows(30)):
+        earlier.append(row)
+    earlier.sheet_state = "hidden"
+    book.create_sheet("Instrucciones").append(["Rellene la hoja Actas"])
+    sheet = book.create_sheet("Actas")
+    for row in (HEADER, *learner_rows(3), [], *learner_rows(2, start=3)):
+        sheet.append(row)
+    for line in range(1, 40):
+        sheet[f"J{line}"].fill = PatternFill("solid", fgColor="FFF2CC")
+    path = tmp_path / "r.xlsx"
+    book.save(path)
+    seen: list[int] = []
+    _issue(definition_file(tmp_path), path, tmp_path / "out", progress=lambda row: seen.append(row.row))
+    assert count_rows(path) == len(seen) == 5
+    assert count_rows(_prefixed(path, tmp_path / "prefixed.xlsx")) == 5
+
+    unsized = openpyxl.Workbook(write_only=True)  # records no size
+    only = unsized.create_sheet("Actas")
+    for row in (HEADER, *learner_rows(4)):
+        only.append(row)
+    unsized.save(tmp_path / "unsized.xlsx")
+    assert count_rows(tmp_path / "unsized.xlsx") == 4
+
+
+def test_rows_holding_values_are_counted_across_any_cut_of_the_sheet() -> None:
+    from elmkit.microcredentials.records import _rows_holding_values
+
+    xml = (
+        b'<worksheet><dimension ref="A1"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+        b'</row><row r="2" spans="1:3"><c r="A2" s="1"/></row><row r="3"><c r="B3" '
+        b't="inlineStr"><is><t xml:space="preserve">Ana</t></is></c></row><row r="4"/>'
+        b'<row r="5"><c r="C5"><f>A1</f><v>7</v></c></row><row r="6"><c r="A6" t="inlineStr">'
+        b'<is><t> </t></is></c></row></sheetData><rowBreaks count="1"><brk id="4"/></rowBreaks>'
+        b"</worksheet>"
+    )
+
+    class Trickle:
+        def __init__(self, size: int) -> None:
+            self.data, self.size = xml, size
+
+        def read(self, _: int = -1) -> bytes:
+            chunk, self.data = self.data[: self.size], self.data[self.size :]
+            return chunk
+
+    for size in (1, 3, 7, 64, len(xml)):
+        assert _rows_holding_values(Trickle(size)) == 3, size  # type: ignore[arg-type]
+
+
 @pytest.mark.slow
 def test_every_demo_credential_with_pages_passes_edc_ap_at_ready(tmp_path: Path) -> None:
     pytest.importorskip("PIL")

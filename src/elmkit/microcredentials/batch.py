@@ -53,6 +53,7 @@ from elmkit.microcredentials.records import (
     LearnerResult,
     RowError,
     _row_place,
+    _workbook_data_rows,
     check_eligibility,
     iter_results,
 )
@@ -552,18 +553,12 @@ def pages_available() -> bool:
 
 
 def count_rows(source: str | Path) -> int | None:
-    """How many data rows a results file has (for progress bars); None if unknown."""
+    """How many data rows a results file has (for progress bars); None if unknown. A
+    workbook's are the rows holding values of the sheet results are read from, to its last."""
     path = Path(source)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            from openpyxl import load_workbook
-
-            workbook = load_workbook(path, read_only=True)
-            try:
-                rows = workbook.worksheets[0].max_row
-            finally:
-                workbook.close()
-            return max(0, (rows or 1) - 1)
+            return _workbook_data_rows(path)
         with path.open("rb") as handle:
             lines = sum(1 for line in handle if line.strip())
         return max(0, lines - 1)

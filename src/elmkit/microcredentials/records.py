@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import (
     BaseModel,
@@ -829,6 +829,48 @@ def _uncomputed_formula(path: Path, part: str | None) -> str | None:
     except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
         return None
     return None
+
+
+#: Where a row of a worksheet's XML starts (``<row r="5">``, with a namespace prefix or not).
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+#: A value in a row's XML: a number, shared string, flag or error (``<v>``), or an inline
+#: string's text (``<t>``), not white space only.
+_ROW_VALUE = re.compile(rb"<(?:\w+:)?[vt](?:\s[^>]*)?>\s*[^<\s]")
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
+
+
+def _rows_holding_values(sheet: IO[bytes]) -> int:
+    """How many rows of a worksheet's XML hold a value, found in its text as it streams by,
+    without parsing it."""
+    count = 0
+    pending = b""
+    while chunk := sheet.read(1 << 20):
+        text = pending + chunk
+        starts = [found.start() for found in _ROW_START.finditer(text)]
+        count += sum(
+            1 for start, end in itertools.pairwise(starts) if _ROW_VALUE.search(text, start, end)
+        )
+        pending = text[starts[-1] :] if starts else text[-64:]  # a row, or a tag cut in two
+    if _ROW_START.match(pending):
+        end = _SHEET_DATA_END.search(pending)
+        count += _ROW_VALUE.search(pending, 0, end.start() if end else len(pending)) is not None
+    return count
+
+
+def _workbook_data_rows(path: Path) -> int:
+    """How many rows under the heading of a workbook's results sheet (the one
+    :func:`_results_sheet` chooses) hold a value: the rows reading it gives. The sheet's XML is
+    counted to its last row, whatever size the file records, without being parsed: about 3 ms
+    for a thousand rows, where opening the workbook (its shared strings) may cost more."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        part = str(_results_sheet(workbook, str(path))._worksheet_path)
+    finally:
+        workbook.close()
+    with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as sheet:
+        return max(0, _rows_holding_values(sheet) - 1)
 
 
 def _shown_value(cell: Any) -> Any:
