@@ -1114,9 +1114,12 @@ def read_results(
     """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
 
     ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records.
-    A malformed row never stops the others; it comes out as a :class:`RowError` with its row number.
-    ``warn`` is called, before the first row is given, with what concerns a file as a whole: the
-    columns it does not read (their headings are not known), the sheet of a workbook it reads.
+    A malformed row never stops the others; it comes out as a :class:`RowError` with its row number
+    (so does a row whose read columns hold a spreadsheet error, ``#N/A``). A file is read to its
+    end before its first row is given: one that cannot be read anywhere raises
+    :class:`~elmkit.errors.SourceError` first. ``warn`` is called, before the first row is given,
+    with what concerns a file as a whole: the columns it does not read (their headings are not
+    known, or blank above values), the sheet of a workbook it reads.
     A workbook is read from its first visible sheet whose headings name the columns results need;
     ``on_sheet`` is given its title before the first row (and is not called for other sources),
     and the message of a row that cannot be read names it (``sheet 'Actas', row 7: …``).
