@@ -1014,6 +1014,74 @@ def test_a_credential_another_run_claims_meanwhile_is_never_written_in_a_second_
     assert events == ["defined"]  # nothing of this run's version was recorded
 
 
+def test_a_credential_another_run_issues_meanwhile_is_unchanged_for_this_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs of one batch at once: the one that finds the other's credential in the ledger
+    when it records wrote the same files, so it says so, and records no second export."""
+    from elmkit.microcredentials import batch as batch_module
+    from elmkit.microcredentials import load_definition
+
+    course = load_definition(definition_file(tmp_path))
+    ledger_path, out = tmp_path / "l.sqlite", tmp_path / "out"
+    rows = [{"learner_id": "L1", "given_name": "Ana", "grade": "8", "attendance": "90"}]
+    real_prepare = batch_module._Batch.prepare
+
+    def racing_prepare(self: Any, slot: Any) -> Any:
+        job = real_prepare(self, slot)
+        monkeypatch.setattr(batch_module._Batch, "prepare", real_prepare)
+        other = issue_batch(course, rows, out, ledger=ledger_path, images=False, valid_from=VALID_FROM)
+        assert other.changes[CredentialChange.NEW] == 1  # the other run issues it first
+        return job
+
+    monkeypatch.setattr(batch_module._Batch, "prepare", racing_prepare)
+    seen: list[ManifestRow] = []
+    result = issue_batch(
+        course, rows, out, ledger=ledger_path, images=False, valid_from=VALID_FROM,
+        progress=seen.append,
+    )
+    assert result.exit_code == 0
+    assert [row.change for row in seen] == [CredentialChange.UNCHANGED]
+    assert {change: n for change, n in result.changes.items() if n} == {CredentialChange.UNCHANGED: 1}
+    with open_ledger(ledger_path) as store:
+        events = [e.event.value for e in store.history(seen[0].credential_id)]
+    assert events == ["defined", "generated", "exported"]
+
+
+def test_a_correction_another_run_records_meanwhile_is_unchanged_for_this_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs of one corrected batch at once: the second to record finds the corrected
+    document and its upload file in the ledger; it re-exported nothing."""
+    from elmkit.microcredentials import batch as batch_module
+    from elmkit.microcredentials import load_definition
+
+    course = load_definition(definition_file(tmp_path))
+    ledger_path, out = tmp_path / "l.sqlite", tmp_path / "out"
+    rows = [{"learner_id": "L1", "given_name": "Ana", "grade": "8", "attendance": "90"}]
+    issue_batch(course, rows, out, ledger=ledger_path, images=False, valid_from=VALID_FROM)
+    rows[0]["grade"] = "9"
+    real_prepare = batch_module._Batch.prepare
+
+    def racing_prepare(self: Any, slot: Any) -> Any:
+        job = real_prepare(self, slot)
+        monkeypatch.setattr(batch_module._Batch, "prepare", real_prepare)
+        other = issue_batch(course, rows, out, ledger=ledger_path, images=False, valid_from=VALID_FROM)
+        assert other.changes[CredentialChange.REGENERATED] == 1
+        return job
+
+    monkeypatch.setattr(batch_module._Batch, "prepare", racing_prepare)
+    seen: list[ManifestRow] = []
+    issue_batch(
+        course, rows, out, ledger=ledger_path, images=False, valid_from=VALID_FROM,
+        progress=seen.append,
+    )
+    assert [row.change for row in seen] == [CredentialChange.UNCHANGED]
+    with open_ledger(ledger_path) as store:
+        events = [e.event.value for e in store.history(seen[0].credential_id)]
+    assert events == ["defined", "generated", "exported", "regenerated", "exported"]
+
+
 @pytest.mark.parametrize(
     ("languages", "expected"),
     [

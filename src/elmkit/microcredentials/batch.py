@@ -1031,6 +1031,9 @@ class _Batch:
                     file_path=path,
                 )
                 same_upload = slot.exported_sha == upload_sha
+                if generated is None and not same_upload and not created:
+                    # another run may have exported this very file since this run read the ledger
+                    same_upload = self._recorded(slot.credential_id)[1] == upload_sha
                 slot.change = _change(created, generated, same_upload)
                 if generated is None and same_upload:
                     continue
