@@ -3,6 +3,7 @@ the others still are, and a sealing the ledger does not record leaves no new sea
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ from elmkit.cli import _register, app
 from elmkit.ledger import LedgerError, SQLiteLedger, open_ledger
 from elmkit.microcredentials import sealing
 from elmkit.microcredentials.batch import issue_batch
-from elmkit.microcredentials.files import TEMP_PREFIX
+from elmkit.microcredentials.files import TEMP_PREFIX, StagedFiles
+from elmkit.microcredentials.manifest import CredentialChange
 from elmkit.microcredentials.sealing import SealedBatch, seal_batch
 from elmkit.sealing import TestPKI, create_test_pki
 from test_issue_support import (
@@ -352,3 +354,44 @@ def test_a_lifted_suspension_gives_the_sealed_file_back(
     assert not (out / "withdrawn/sealed" / sealed_file.name).exists()
     again = _seal(out, pki.signer())
     assert again.already == 4 and again.sealed == [] and again.ok
+
+
+def _seals_its_credential(out: Path, sealed_file: Path) -> bool:
+    """Whether ``sealed_file`` seals the document now in ``credentials/``."""
+    envelope = json.loads(sealed_file.read_text(encoding="utf-8"))
+    document = json.loads((out / "credentials" / f"{sealed_file.stem}.jsonld").read_bytes())
+    payload = json.loads(envelope["payload"])
+    return bool(payload["credentialSubject"] == document["credentialSubject"])
+
+
+def test_a_sealing_while_a_run_regenerates_the_credential_leaves_no_seal_of_the_old_document(
+    out: Path, pki: TestPKI, issued: Issued, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corrected grade: the run records the new document in the ledger, then writes it. A
+    sealer that reads the credential's file in between reads the old document: it must not
+    record a seal of it, or no later sealing would seal the corrected one."""
+    assert len(_seal(out, pki.signer()).sealed) == 4
+    (_, _), (corrected, sealed_file), *_ = _credentials(out)
+    rows = learner_rows(4)
+    rows[1][5] = "9,5"
+    results = write_csv(tmp_path / "corrected.csv", rows)
+    real_commit = StagedFiles.commit
+    meanwhile: list[SealedBatch] = []
+
+    def sealed_meanwhile(self: StagedFiles) -> None:
+        meanwhile.append(_seal(out, pki.signer()))  # another process seals the batch now
+        real_commit(self)
+
+    monkeypatch.setattr(StagedFiles, "commit", sealed_meanwhile)
+    result = issue_batch(
+        issued.definition, results, out, ledger=out / "ledger.sqlite", images=True,
+        valid_from=VALID_FROM,
+    )
+    monkeypatch.setattr(StagedFiles, "commit", real_commit)
+    assert result.changes[CredentialChange.REGENERATED] == 1
+    assert [cid for cid, _ in meanwhile[0].failed] == [corrected]
+    assert "is not the document the ledger records" in meanwhile[0].failed[0][1]
+    assert not sealed_file.exists()
+    after = _seal(out, pki.signer())
+    assert after.sealed_ids == [corrected] and after.ok
+    assert _seals_its_credential(out, sealed_file)

@@ -15,9 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from elmkit.errors import ElmError
-from elmkit.ledger import LedgerError, LedgerStore, UnknownCredentialError, open_ledger
+from elmkit.ledger import (
+    ConflictError,
+    LedgerError,
+    LedgerStore,
+    UnknownCredentialError,
+    open_ledger,
+)
 from elmkit.ledger.model import SEALED_STATES, WITHDRAWN_STATES
-from elmkit.microcredentials.files import AtomicWriter, atomic_write
+from elmkit.microcredentials.files import AtomicWriter, atomic_write, sha256_file
 from elmkit.microcredentials.manifest import read_manifest
 
 __all__ = ["SealedBatch", "seal_batch"]
@@ -81,7 +87,8 @@ def seal_batch(
     from the ledger, so sealing again keeps it). Credentials already sealed according to the ledger
     are skipped; revoked or suspended ones are not sealed (``withdrawn``). A credential that fails
     the sealed-stage checks, whose issuer's eIDAS identifier is not the seal certificate's
-    organizationIdentifier (unless ``allow_other_sealer``), or whose sealing the ledger cannot
+    organizationIdentifier (unless ``allow_other_sealer``), whose file is not the document the
+    ledger records for it (a run regenerating it meanwhile), or whose sealing the ledger cannot
     record, is reported in ``failed`` and keeps the sealed file it had, if any.
     """
     from elmkit.api import seal
@@ -101,6 +108,9 @@ def seal_batch(
             try:
                 held: str | None = _state(store, credential_id)
                 if held not in WITHDRAWN_STATES | SEALED_STATES:
+                    # read before the document: a run that regenerates the credential records
+                    # its new digest in the ledger before it writes the new file
+                    document = sha256_file(source) if source.is_file() else None
                     credential = load_credential(source)
                     if status_list_url is not None:
                         assign_status(credential, store, status_list_url)
@@ -118,6 +128,8 @@ def seal_batch(
                         sealed,
                         actor=actor,
                         detail={"file": str(target.relative_to(folder)), "level": level},
+                        document=document,
+                        source=row["file"],
                     )
                 listed = (
                     held not in SEALED_STATES
@@ -165,8 +177,14 @@ def _write_recorded(
     *,
     actor: str,
     detail: dict[str, Any],
+    document: str | None = None,
+    source: str = "",
 ) -> str | None:
     """Write ``sealed`` to ``target`` and record ``sealed`` in the ledger: both, or neither.
+
+    ``document`` is the digest of the credential file that was sealed (``source``): when the
+    ledger records another document for the credential, a run regenerated it meanwhile and
+    :class:`~elmkit.ledger.ConflictError` is raised, nothing written.
 
     The seal goes to a temporary file, moved over ``target`` inside the ledger transaction that
     records it, once the state is checked again there; if the ledger then fails to commit, the
@@ -182,6 +200,14 @@ def _write_recorded(
             state = _state(store, credential_id)
             if state in WITHDRAWN_STATES | SEALED_STATES:
                 return state
+            record = store.get_credential(credential_id)
+            recorded = None if record is None else record.sha256
+            if document is not None and recorded is not None and recorded != document:
+                raise ConflictError(
+                    f"{source or 'the credential file'} is not the document the ledger records "
+                    "for it (a run is writing a new version of it, or the file was changed since): "
+                    "seal again once that run is done, or issue the batch again"
+                )
             store.record(
                 credential_id,
                 "sealed",
