@@ -217,3 +217,33 @@ def test_issue_seal_format_json_lists_what_could_not_be_sealed(tmp_path: Path) -
     ]
     assert all("VATES-Q0000000J" in item["reason"] for item in seal["failed"])
     assert "VATES-Q0000000J" in "".join(refused.stderr.split())  # said there as before
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_an_interrupt_while_sealing_says_so_on_both_outputs(
+    tmp_path: Path, seal_files: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    """Ctrl-C once the credentials are issued, while they are sealed: exit 130, with the reason
+    on standard error and, with --format json, the document of a stopped run."""
+    from elmkit.microcredentials import sealing
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    def interrupted(*args: object, **options: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sealing, "seal_batch", interrupted)
+    p12, _pki = seal_files
+    definition, results = write_demo_inputs(tmp_path / "input")
+    small = tmp_path / "results.csv"
+    small.write_text("\n".join(results.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["issue", str(definition), str(small), "--out", str(tmp_path / "out"), "--seal", "--p12",
+         str(p12), "--password", "secret", "--format", output],
+    )
+    assert result.exit_code == 130
+    assert "interrupted while sealing" in " ".join(result.stderr.split())
+    if output == "json":
+        document = json.loads(result.stdout)
+        assert document["exit_status"] == 130
+        assert document["error"].startswith("interrupted while sealing")

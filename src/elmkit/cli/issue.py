@@ -381,14 +381,22 @@ def issue(
     status = result.exit_code
     sealed = None
     if signer is not None:
-        sealed = _seal(
-            result,
-            ledger or out / "ledger.sqlite",
-            signer,
-            tsa,
-            status_list_url,
-            allow_other_sealer=allow_other_sealer,
-        )
+        with _failures_as_json(output, "issue"):
+            try:
+                sealed = _seal(
+                    result,
+                    ledger or out / "ledger.sqlite",
+                    signer,
+                    tsa,
+                    status_list_url,
+                    allow_other_sealer=allow_other_sealer,
+                )
+            except KeyboardInterrupt:
+                raise _fail(
+                    "interrupted while sealing: every credential is issued, and those sealed so "
+                    "far are in the ledger; run the same command again to seal the rest",
+                    130,
+                ) from None
         _said_sealed(console if text else None, result, sealed, status_list_url)
         status = max(status, 0 if sealed.ok else 1)
     if rows is not None:
