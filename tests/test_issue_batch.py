@@ -539,6 +539,31 @@ def test_the_seal_of_a_regenerated_credential_leaves_the_delivered_folder(tmp_pa
     assert isinstance(again, BatchResult) and again.superseded_seals == ()
 
 
+def test_a_superseded_seal_that_cannot_be_moved_is_a_warning_of_the_batch(tmp_path: Path) -> None:
+    """The seal of a regenerated credential that stays in sealed/ (withdrawn/ cannot be written)
+    must not be said only in the reasons of an issued row, which issue's summary does not show."""
+    definition = definition_file(tmp_path)
+    course = load_definition(definition)
+    ledger = tmp_path / "ledger.sqlite"
+    rows = learner_rows(1)
+    out = tmp_path / "out"
+    _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
+    seal = out / "sealed" / f"{file_stem(course, 'E00000')}.json"
+    seal.parent.mkdir()
+    seal.write_text('{"sealed": "E00000"}', encoding="utf-8")
+    (out / "withdrawn").mkdir()
+    (out / "withdrawn" / "sealed").write_bytes(b"")  # a file where the folder should be
+    rows[0][5] = "9,5"
+    result = _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
+    assert isinstance(result, BatchResult) and result.superseded_seals == ()
+    assert seal.is_file()
+    (warning,) = result.warnings
+    assert warning.startswith(f"sealed/{seal.name} seals the credential before this change")
+    assert "do not deliver it" in warning and result.to_dict()["warnings"] == [warning]
+    (row,) = read_manifest(out)
+    assert row["state"] == "issued" and row["reasons"] == [warning]
+
+
 def test_each_row_says_what_the_run_did_to_its_credential(tmp_path: Path) -> None:
     """``ManifestRow.change`` and ``BatchResult.changes`` come from the ledger: new, then
     unchanged; regenerated for a changed grade, re-exported for a changed wallet (upload file

@@ -110,7 +110,8 @@ class BatchResult:
     seconds: float
     warnings: tuple[str, ...] = ()
     """What the whole batch should know: texts of the definition the display pages cannot
-    draw as written, and what of the results file is not read (columns, other sheets)."""
+    draw as written, what of the results file is not read (columns, other sheets), and sealed
+    files of regenerated credentials that could not be moved out of ``sealed/``."""
     changes: Mapping[CredentialChange, int] = field(default_factory=dict)
     """How many credentials this run wrote first, regenerated, left unchanged, withdrew… (see
     :attr:`ManifestRow.change`)."""
@@ -589,6 +590,8 @@ class _State:
     )
     problems: list[ManifestRow] = field(default_factory=list)
     superseded_seals: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What the run found that the whole batch should know (a seal it could not move)."""
 
 
 def _definition_document(definition: MicroCredential) -> dict[str, Any]:
@@ -871,10 +874,12 @@ class _Batch:
             if not move_file(source, self.out / WITHDRAWN_DIR / name, durable=self.durable):
                 return ()
         except OSError as exc:
-            return (
+            said = (
                 f"{name} seals the credential before this change and could not be moved "
-                f"({exc.strerror or exc}): do not deliver it; seal again",
+                f"({exc.strerror or exc}): do not deliver it; seal again"
             )
+            self.state.warnings.append(said)  # an issued row's reasons are not shown
+            return (said,)
         self.state.superseded_seals.append(name)
         return (
             f"{name} sealed the credential before this change: moved to {WITHDRAWN_DIR}/, not "
@@ -1289,7 +1294,7 @@ def issue_batch(
         problems=tuple(batch.state.problems),
         images=use_images,
         seconds=time.perf_counter() - started,
-        warnings=warnings,
+        warnings=warnings + tuple(batch.state.warnings),
         changes=dict(batch.state.changes),
         superseded_seals=tuple(batch.state.superseded_seals),
     )
