@@ -93,11 +93,20 @@ def test_issue_and_seal_through_the_cli(tmp_path: Path, seal_files: tuple[Path, 
     corrected = runner.invoke(app, args)
     assert corrected.exit_code == 0, corrected.output
     assert "1 sealed file(s) held credentials this run changed" in corrected.output
+    assert "this run seals them again" in corrected.output and "(--seal)" not in corrected.output
     (superseded,) = (out / "withdrawn" / "sealed").glob("*.json")
     assert superseded.read_bytes() == before[superseded.name]
     resealed = out / "sealed" / superseded.name
     assert resealed.read_bytes() != superseded.read_bytes()
     assert elmkit.verify(resealed, trust=pki.trust_anchors).step(Step.SEAL).ok
+
+    # a sealed file deleted by hand is not sealed twice, and the run says so
+    resealed.unlink()
+    deleted = runner.invoke(app, [*args, "--format", "json"])
+    assert deleted.exit_code == 0, deleted.output
+    document = json.loads(deleted.stdout)
+    assert len(document["seal"]["missing"]) == 1 and document["seal"]["sealed"] == []
+    assert "have no file in" in deleted.stderr and not resealed.exists()
 
 
 @pytest.mark.parametrize(
@@ -182,6 +191,7 @@ def test_issue_seal_format_json_reports_the_sealing(
         "failed": [],
         "withdrawn": [],
         "without_status": [],
+        "missing": [],
     }
 
     code, again = run()

@@ -121,6 +121,7 @@ def test_revoked_and_suspended_credentials_are_not_sealed_and_the_others_are(
             {"credential_id": suspended, "state": "suspended"},
         ],
         "without_status": [],
+        "missing": [],
     }
     assert not revoked_file.exists() and not suspended_file.exists()
     with open_ledger(out / "ledger.sqlite") as store:

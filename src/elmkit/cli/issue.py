@@ -135,7 +135,7 @@ def _progress(
         yield advance
 
 
-def _summary(console: Console, result: BatchResult) -> None:
+def _summary(console: Console, result: BatchResult, *, sealing: bool = False) -> None:
     from rich.table import Table
 
     from elmkit.microcredentials.manifest import RowState
@@ -194,9 +194,10 @@ def _summary(console: Console, result: BatchResult) -> None:
         show(
             console,
             "[yellow]warning:[/] {} sealed file(s) held credentials this run changed: moved to "
-            "{}/, not to be delivered; seal them again (--seal)",
+            "{}/, not to be delivered; {}",
             len(result.superseded_seals),
             result.out_dir / WITHDRAWN_DIR,
+            "this run seals them again" if sealing else "seal them again (--seal)",
         )
 
 
@@ -376,7 +377,7 @@ def issue(
             rows=rows,
         )
     if text:
-        _summary(console, result)
+        _summary(console, result, sealing=signer is not None)
         _where(console, result)
     status = result.exit_code
     sealed = None
@@ -482,6 +483,16 @@ def _said_sealed(
             len(sealed.without_status),
             status_list_url,
             sealed.without_status[0],
+        )
+    if sealed.missing:
+        show(
+            errors,
+            "[yellow]{} credential(s) sealed before have no file in {}/ (deleted or moved): a "
+            "credential is never sealed twice, so put back the sealed file you delivered; e.g. "
+            "{}[/]",
+            len(sealed.missing),
+            result.out_dir / "sealed",
+            sealed.missing[0],
         )
 
 

@@ -36,8 +36,6 @@ class SealedBatch:
     """What :func:`seal_batch` did."""
 
     sealed: list[Path] = field(default_factory=list)
-    sealed_ids: list[str] = field(default_factory=list)
-    """Ids of the credentials of :attr:`sealed`, in the same order."""
     already: int = 0
     """Credentials the ledger already knows as sealed (left as they are)."""
     without_status: list[str] = field(default_factory=list)
@@ -51,6 +49,11 @@ class SealedBatch:
     as it was, until ``issue`` moves it to ``withdrawn/``). Not a failure."""
     folder: Path | None = None
     """Where the sealed files are (``sealed/`` in the batch's output folder)."""
+    sealed_ids: list[str] = field(default_factory=list)
+    """Ids of the credentials of :attr:`sealed`, in the same order."""
+    missing: list[str] = field(default_factory=list)
+    """Ids of credentials sealed before (counted in :attr:`already`) whose sealed file is not in
+    :attr:`folder`: deleted or moved. A credential is never sealed twice, so none is written."""
 
     @property
     def ok(self) -> bool:
@@ -65,6 +68,7 @@ class SealedBatch:
             "failed": [{"credential_id": cid, "reason": why} for cid, why in self.failed],
             "withdrawn": [{"credential_id": cid, "state": state} for cid, state in self.withdrawn],
             "without_status": list(self.without_status),
+            "missing": list(self.missing),
         }
 
 
@@ -153,6 +157,8 @@ def seal_batch(
                 outcome.already += 1
                 if not listed:
                     outcome.without_status.append(credential_id)
+                if not target.is_file():
+                    outcome.missing.append(credential_id)
     finally:
         if store is not ledger:
             store.close()
