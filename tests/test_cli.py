@@ -329,3 +329,38 @@ def test_usage_names_arguments_as_the_docs_do(command: list[str], arguments: str
     missing = runner.invoke(app, command)
     assert missing.exit_code == 2 and "Missing argument" in missing.output
     assert arguments.split()[0].strip("{}[].") in missing.output
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["validate", str(SIGNED), "--stage", "final", "--format", "json"],
+        ["validate", str(SIGNED), "--lang", "x_y", "--format", "json"],
+        ["convert", str(SIGNED), "--to", "yaml"],
+        ["seal", str(UNSIGNED)],
+        ["verify", str(SIGNED), "--status-dir", str(UNSIGNED), "--format", "json"],
+        ["verify", str(SIGNED), "--accept-skipped", "SEAL", "--format", "json"],
+    ],
+    ids=["stage", "lang", "target", "no key", "status dir", "accept seal"],
+)
+def test_refusals_are_said_on_standard_error(arguments: list[str], tmp_path: Path) -> None:
+    """Standard output is for results (JSON a script reads): refusals go to standard error."""
+    writes = arguments[0] in ("convert", "seal")
+    result = runner.invoke(app, [*arguments, "--out", str(tmp_path / "o")] if writes else arguments)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and result.stderr.strip()
+
+
+def test_revoking_an_unknown_credential_is_said_on_standard_error(tmp_path: Path) -> None:
+    from elmkit.ledger import open_ledger
+
+    ledger = tmp_path / "ledger.sqlite"
+    open_ledger(ledger).close()
+    for arguments in (
+        ["revoke", "urn:credential:nobody", "--reason", "x", "--ledger", str(ledger)],
+        ["status-list", "publish", "--list-url", "https://uni.example/status/1", "-o",
+         str(tmp_path / "list.json"), "--ledger", str(ledger)],
+    ):
+        result = runner.invoke(app, arguments)
+        assert result.exit_code in (1, 2), result.output
+        assert result.stdout == "" and result.stderr.strip(), arguments

@@ -58,10 +58,10 @@ def seal(
     except MissingExtraError:
         raise  # about the installation, not the key file
     except (ElmError, OSError, ValueError) as exc:
-        show(console, "[red]{}: {}[/]", p12 or key or cert, describe_error(exc))
+        show(make_console(stderr=True), "[red]{}: {}[/]", p12 or key or cert, describe_error(exc))
         raise typer.Exit(2) from None
     if signer is None:
-        console.print("[red]give --p12, or --key and --cert[/]")
+        make_console(stderr=True).print("[red]give --p12, or --key and --cert[/]")
         raise typer.Exit(2)
     try:
         loaded = load(credential)
@@ -81,7 +81,7 @@ def seal(
         )
         atomic_write(out, sealed)
     except (ElmError, OSError, ValueError) as exc:
-        show(console, "[red]{}: {}[/]", credential, describe_error(exc))
+        show(make_console(stderr=True), "[red]{}: {}[/]", credential, describe_error(exc))
         raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None
     show(console, "sealed {} -> {}", credential, out)
 
@@ -148,7 +148,7 @@ def verify(
     unknown = acceptable - _ACCEPTABLE_SKIPS.keys()
     if unknown:
         show(
-            console,
+            make_console(stderr=True),
             "[red]--accept-skipped {}: only {} may be accepted as SKIPPED[/]",
             ", ".join(sorted(unknown)),
             ", ".join(sorted(_ACCEPTABLE_SKIPS)),
@@ -159,7 +159,7 @@ def verify(
         from elmkit.status import FileFetcher
 
         if not status_dir.is_dir():
-            show(console, "[red]--status-dir {}: not a folder[/]", status_dir)
+            show(make_console(stderr=True), "[red]--status-dir {}: not a folder[/]", status_dir)
             raise typer.Exit(2)
         fetcher = FileFetcher(directory=status_dir)
     elif allow_network:

@@ -65,7 +65,7 @@ def _change(
             record = ledger.get_credential(credential_id)
             state = record.state if record is not None else "unknown"
         except ElmError as exc:
-            show(console, "[red]{}[/]", exc)
+            show(make_console(stderr=True), "[red]{}[/]", exc)
             raise typer.Exit(1) from None
     if lists:
         show(console, "{}: [bold]{}[/] (publish {} to make it visible)", credential_id, state,
@@ -161,7 +161,7 @@ def publish(
                 allow_other_sealer=allow_other_sealer,
             )
         except (ElmError, OSError, ValueError) as exc:
-            show(console, "[red]{}[/]", describe_error(exc))
+            show(make_console(stderr=True), "[red]{}[/]", describe_error(exc))
             raise typer.Exit(2) from None
     sealed = "sealed" if result.sealed else "unsealed"
     show(

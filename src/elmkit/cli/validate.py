@@ -41,12 +41,12 @@ def validate(
     try:
         chosen_stage = as_stage(stage)
     except ProfileError:
-        show(console, "[red]unknown stage {}[/] (draft, ready or sealed)", repr(stage))
+        show(make_console(stderr=True), "[red]unknown stage {}[/] (draft, ready or sealed)", repr(stage))
         raise typer.Exit(2) from None
     try:
         normalize_tag(lang)
     except ElmError as exc:
-        show(console, "[red]--lang: {}[/]", exc)
+        show(make_console(stderr=True), "[red]--lang: {}[/]", exc)
         raise typer.Exit(2) from None
     status = 0
     results = FileReports(output)
@@ -97,16 +97,17 @@ def convert(
     from elmkit.serializers import dumps, load
 
     console = make_console()
+    errors = make_console(stderr=True)
     suffix = _TARGETS.get(to)
     if suffix is None:
-        show(console, "[red]unknown target format {} (use {})[/]", repr(to), ", ".join(_TARGETS))
+        show(errors, "[red]unknown target format {} (use {})[/]", repr(to), ", ".join(_TARGETS))
         raise typer.Exit(2)
     by_name: dict[str, Path] = {}
     for path in files:
         first = by_name.setdefault(path.stem, path)
         if first != path:
             show(
-                console,
+                errors,
                 "[red]{} and {} would both be written as {}: convert them into different "
                 "folders[/]",
                 first,
@@ -130,18 +131,18 @@ def convert(
         except ModelError as exc:
             if exc.path == "/type" and _looks_like_xml(path):
                 show(
-                    console,
+                    errors,
                     "[red]{}: not an ELM credential: the XML is neither ELM v2 "
                     "(europassCredential, verifiablePresentation) nor RDF/XML describing an ELM "
                     "credential[/]",
                     path,
                 )
             else:
-                show(console, "[red]{}: {}[/]", path, describe_error(exc))
+                show(errors, "[red]{}: {}[/]", path, describe_error(exc))
             status = 2
             continue
         except (ElmError, OSError) as exc:
-            show(console, "[red]{}: {}[/]", path, describe_error(exc))
+            show(errors, "[red]{}: {}[/]", path, describe_error(exc))
             status = 2
             continue
         show(console, "{} -> {}", path, target)
