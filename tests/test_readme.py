@@ -29,3 +29,13 @@ def test_readme_names_the_ci_test_command() -> None:
     commands = [line for line in ci.splitlines() if line.startswith("python -m pytest")]
     assert len(commands) == 1, commands
     assert commands[0] in readme
+
+
+def test_ci_makes_each_environment_afresh() -> None:
+    """``python3 -m venv`` keeps what an earlier run installed in an existing folder, and pip
+    then leaves an installed elmkit of the same version in place: the wheel's tests ran against
+    the previous run's build, and a dependency dropped from the project stayed installed."""
+    ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    creations = [line for line in ci.splitlines() if " -m venv " in line]
+    assert len(creations) == 3, creations
+    assert all(" -m venv --clear " in line for line in creations), creations
