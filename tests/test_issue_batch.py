@@ -770,6 +770,70 @@ def test_rows_holding_values_are_counted_across_any_cut_of_the_sheet() -> None:
         assert _rows_holding_values(Trickle(size)) == 3, size  # type: ignore[arg-type]
 
 
+
+def _shared_strings(path: Path, target: Path) -> Path:
+    """``path`` with the text of its first sheet in a shared strings part, as Excel saves text
+    (openpyxl writes it inline); an empty text cell is an empty shared string."""
+    import re
+
+    strings: list[bytes] = []
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        text = match.group(2) or b""
+        if text not in strings:
+            strings.append(text)
+        return match.group(1) + b' t="s"><v>%d</v></c>' % strings.index(text)
+
+    inline = rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?) t="inlineStr">(?:<is><t[^>]*>(.*?)</t></is>)?</c>'
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w") as written:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(inline, shared, data)
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+                    b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                    b"</Relationships>",
+                )
+            written.writestr(item, data)
+        table = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % text for text in strings)
+        written.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" '
+            b'uniqueCount="%d">%s</sst>' % (len(strings), len(strings), table),
+        )
+    return target
+
+
+def test_the_progress_total_leaves_out_rows_of_empty_text(tmp_path: Path) -> None:
+    """Values pasted over formulas that gave nothing (``=SI(A2="";"";…)``) are text cells
+    holding an empty text, which Excel keeps in its shared strings: the rows below the learners
+    hold only those, are not read, and were counted (a total of 23 for 3 rows read)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from elmkit.microcredentials.batch import count_rows
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Actas"
+    for row in (HEADER, *learner_rows(3), *[[""] * len(HEADER)] * 20):
+        sheet.append(row)
+    book.save(tmp_path / "inline.xlsx")
+    path = _shared_strings(tmp_path / "inline.xlsx", tmp_path / "r.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        assert b't="s"><v>' in archive.read("xl/worksheets/sheet1.xml")
+    seen: list[int] = []
+    _issue(definition_file(tmp_path), path, tmp_path / "out", progress=lambda row: seen.append(row.row))
+    assert count_rows(path) == len(seen) == 3
+
 @pytest.mark.slow
 def test_every_demo_credential_with_pages_passes_edc_ap_at_ready(tmp_path: Path) -> None:
     pytest.importorskip("PIL")

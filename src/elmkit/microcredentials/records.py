@@ -831,11 +831,23 @@ def _uncomputed_formula(path: Path, part: str | None) -> str | None:
     return None
 
 
-def _rows_holding_values(sheet: IO[bytes]) -> int:
+def _rows_holding_values(sheet: IO[bytes], blank_strings: frozenset[int] = frozenset()) -> int:
     """How many rows of a worksheet's XML hold a value (a number, shared string, flag or error
-    in ``<v>``, or an inline string's text in ``<t>``) that is not white space only. The XML is
+    in ``<v>``, or an inline string's text in ``<t>``) that is not white space only; a shared
+    string is nothing when its index is one of ``blank_strings`` (an empty text). The XML is
     read as it streams by (the standard library's parser, as openpyxl's own without lxml)."""
     from xml.etree.ElementTree import iterparse
+
+    def holds_value(cell: Any) -> bool:
+        shared = cell.get("t") == "s"
+        for part in cell.iter():
+            name = part.tag.rpartition("}")[2]
+            text = (part.text or "").strip()
+            if name not in ("v", "t") or not text:
+                continue
+            if not (shared and name == "v" and text.isdigit() and int(text) in blank_strings):
+                return True
+        return False
 
     count = 0
     rows: Any = None  # the sheetData element, emptied of each row once counted
@@ -847,11 +859,7 @@ def _rows_holding_values(sheet: IO[bytes]) -> int:
             continue
         if name != "row":
             continue
-        if any(
-            (part.text or "").strip()
-            for part in element.iter()
-            if part.tag.rpartition("}")[2] in ("v", "t")
-        ):
+        if any(holds_value(cell) for cell in element):
             count += 1
         if rows is not None:
             rows.clear()
@@ -862,16 +870,23 @@ def _workbook_data_rows(path: Path) -> int:
     """How many rows under the heading of a workbook's results sheet (the one
     :func:`_results_sheet` chooses) hold a value: the rows reading it gives. The sheet's XML is
     read to its last row, whatever size the file records, without building its cells: about
-    27 ms for a thousand rows of ten columns, a fifth of reading them."""
+    27 ms for a thousand rows of ten columns, a fifth of reading them. A shared string that is
+    empty (values pasted over formulas that gave ``""``) is no value, as reading finds it."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        part = str(_results_sheet(workbook, str(path))._worksheet_path)
+        sheet = _results_sheet(workbook, str(path))
+        part = str(sheet._worksheet_path)
+        blank = frozenset(
+            index
+            for index, text in enumerate(getattr(sheet, "_shared_strings", ()))
+            if not str(text).strip()
+        )
     finally:
         workbook.close()
-    with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as sheet:
-        return max(0, _rows_holding_values(sheet) - 1)
+    with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as handle:
+        return max(0, _rows_holding_values(handle, blank) - 1)
 
 
 def _shown_value(cell: Any) -> Any:
