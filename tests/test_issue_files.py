@@ -514,6 +514,34 @@ def test_a_formula_never_computed_is_named_not_read_as_empty(tmp_path: Path) -> 
     assert isinstance(item, LearnerResult) and item.given_name == "<f>x</f>"
 
 
+
+def test_a_formula_computed_to_empty_text_is_read_as_empty(tmp_path: Path) -> None:
+    """Excel saves a formula whose value is an empty text (``=SI(C2="";"";C2)``, common in
+    templates, often in a helper column) as ``<c t="str"><f>…</f><v/></c>``: the workbook was
+    refused as holding a formula never computed."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["expediente", "nombre", "nota", "Revisión"])
+    sheet.append(["1", "Ana", 8, '=IF(C2>=5,"","revisar")'])
+    sheet.append(["2", "Joan", 7, '=IF(C3>=5,"","revisar")'])
+    written = tmp_path / "written.xlsx"
+    book.save(written)
+    for empty in (b"<v/>", b"<v></v>"):
+        path = tmp_path / "r.xlsx"
+        with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data.replace(b'"><f>IF(', b'" t="str"><f>IF(')
+                    data = data.replace(b"</f><v></v>", b"</f>" + empty)
+                    assert data.count(b't="str"><f>IF(') == 2
+                target.writestr(item, data)
+        ana, joan = (item for _, item in iter_results(path))
+        assert isinstance(ana, LearnerResult) and isinstance(joan, LearnerResult), empty
+
 def test_a_quoted_line_break_does_not_shift_row_numbers(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text(

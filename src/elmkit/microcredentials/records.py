@@ -807,10 +807,13 @@ def _workbook_problem(exc: BaseException) -> str:
 
 #: A cell holding a formula and no computed value: ``<c r="E2"><f>…</f><v></v></c>`` (or no
 #: ``<v>``, or a shared formula ``<f t="shared" si="0"/>``), as files written by programs that
-#: do not compute formulas hold them.
+#: do not compute formulas hold them. Its attributes and its empty ``<v>`` are groups 2 and 3: a
+#: text cell (``t="str"``) with an empty ``<v>`` is a formula computed to an empty text, as
+#: Excel saves ``=IF(A2="","",A2)``.
 _UNCOMPUTED = re.compile(
-    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"[^>]*>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*)>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>'
 )
+_TEXT_CELL = re.compile(rb'\st="str"')
 
 
 def _uncomputed_formula(path: Path, part: str | None) -> str | None:
@@ -822,9 +825,9 @@ def _uncomputed_formula(path: Path, part: str | None) -> str | None:
             tail = b""
             while chunk := sheet.read(1 << 16):
                 text = tail + chunk
-                found = _UNCOMPUTED.search(text)
-                if found is not None:
-                    return found.group(1).decode("ascii")
+                for found in _UNCOMPUTED.finditer(text):
+                    if found.group(3) is None or not _TEXT_CELL.search(found.group(2)):
+                        return found.group(1).decode("ascii")
                 tail = text[-4096:]
     except (KeyError, OSError, zipfile.BadZipFile, zlib.error):
         return None
