@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -493,6 +494,18 @@ def test_a_formula_never_computed_is_named_not_read_as_empty(tmp_path: Path) -> 
     book.save(path)
     with pytest.raises(SourceError, match="cell E2 holds a formula that was never computed"):
         list(iter_results(path))
+    # its XML written with a namespace prefix (<x:c>), as some export libraries write it: the
+    # formula was not seen, and the grade read as empty (a learner "not eligible")
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(prefixed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<(/?)(\w+)", rb"<\1x:\2", data)
+                data = data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
+            target.writestr(item, data)
+    with pytest.raises(SourceError, match="cell E2 holds a formula that was never computed"):
+        list(iter_results(prefixed))
     # the same workbook once a spreadsheet program computed and saved it: the value is read
     computed = tmp_path / "computed.xlsx"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(computed, "w") as target:

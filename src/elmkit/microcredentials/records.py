@@ -807,11 +807,13 @@ def _workbook_problem(exc: BaseException) -> str:
 
 #: A cell holding a formula and no computed value: ``<c r="E2"><f>…</f><v></v></c>`` (or no
 #: ``<v>``, or a shared formula ``<f t="shared" si="0"/>``), as files written by programs that
-#: do not compute formulas hold them. Its attributes and its empty ``<v>`` are groups 2 and 3: a
-#: text cell (``t="str"``) with an empty ``<v>`` is a formula computed to an empty text, as
-#: Excel saves ``=IF(A2="","",A2)``.
+#: do not compute formulas hold them, with a namespace prefix (``<x:c>``) or without. Its
+#: attributes and its empty ``<v>`` are groups 2 and 3: a text cell (``t="str"``) with an empty
+#: ``<v>`` is a formula computed to an empty text, as Excel saves ``=IF(A2="","",A2)``.
 _UNCOMPUTED = re.compile(
-    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*)>\s*(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>'
+    rb'<(?:\w+:)?c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*)>\s*'
+    rb'(?:<(?:\w+:)?f[^>]*/>|<(?:\w+:)?f[^>]*>[^<]*</(?:\w+:)?f>)\s*'
+    rb'(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
 )
 _TEXT_CELL = re.compile(rb'\st="str"')
 
