@@ -256,6 +256,33 @@ def test_unreadable_workbooks_are_source_errors(tmp_path: Path) -> None:
     assert read == []  # the sheet is read to its end before its first row is given, as CSV is
 
 
+
+def test_a_cell_naming_a_shared_string_the_workbook_lacks_is_a_source_error(
+    tmp_path: Path,
+) -> None:
+    """A shared strings part cut short, or an export tool that numbers its strings wrong: the
+    batch stopped with a traceback (IndexError) instead of saying where the workbook breaks."""
+    from test_issue_support import learner_rows, write_xlsx
+
+    path = write_xlsx(tmp_path / "r.xlsx", learner_rows(12))
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet, count = re.subn(
+        rb'<c r="B9" t="inlineStr"><is><t>[^<]*</t></is></c>',
+        b'<c r="B9" t="s"><v>40</v></c>',
+        members["xl/worksheets/sheet1.xml"],
+    )
+    assert count == 1
+    members["xl/worksheets/sheet1.xml"] = sheet
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    read: list[int] = []
+    with pytest.raises(SourceError, match=r"cannot be read at the row after row 8 \(IndexError"):
+        for number, _item in iter_results(path):
+            read.append(number)
+    assert read == []
+
 def test_not_utf8_is_a_source_error(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes("id;nombre\n1;Begoña\n".encode("cp1252"))

@@ -789,6 +789,7 @@ _WORKBOOK_ERRORS: tuple[type[Exception], ...] = (
     zipfile.BadZipFile,
     zlib.error,
     KeyError,
+    IndexError,  # a cell naming a shared string the workbook lacks
     OSError,
     ValueError,
     TypeError,
