@@ -311,6 +311,33 @@ def test_a_reader_that_stops_reading_gives_the_sigpipe_status(output: str) -> No
     assert "Traceback" not in errors
 
 
+@pytest.mark.parametrize("output", ["text", "json", "jsonl"])
+def test_a_file_name_that_is_not_utf8_is_written_as_escapes(tmp_path: Path, output: str) -> None:
+    """A Latin-1 file name (from an old share) is shown with ``\\udcXX`` escapes, which JSON reads
+    back to the name, in a UTF-8 locale as in the C one; it was a traceback, or a raw byte."""
+    import subprocess
+    import sys
+
+    name = os.fsencode(tmp_path) + b"/cr\xe9dit.jsonld"
+    try:
+        with open(name, "wb") as handle:
+            handle.write(SIGNED.read_bytes())
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 file names")
+    for locale in ("C.UTF-8", "C"):
+        env = {**os.environ, "LC_ALL": locale, "PYTHONIOENCODING": ""}
+        command = [sys.executable, "-m", "elmkit", "validate", os.fsdecode(name),
+                   "--profile", "edc-ap", "--stage", "sealed", "--format", output]
+        done = subprocess.run(command, capture_output=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        text = done.stdout.decode("utf-8")  # valid UTF-8 whatever the locale
+        if output == "text":
+            assert "cr\\udce9dit.jsonld" in text
+        else:
+            report = json.loads(text.splitlines()[0] if output == "jsonl" else text)
+            assert os.fsencode(report["file"]) == name
+
+
 @pytest.mark.parametrize(
     ("command", "arguments"),
     [

@@ -771,7 +771,11 @@ def test_a_word_in_a_variant_grade_column_leaves_the_pass_flag_to_decide(tmp_pat
     ana, joan = (item for _, item in iter_results(path, warn=warnings.append))
     assert isinstance(ana, LearnerResult) and ana.passed and ana.grade is None
     assert isinstance(joan, LearnerResult) and joan.grade == 3.2  # still checked against "sí"
-    assert any("the pass flag decides" in w for w in warnings)
+    (said,) = [w for w in warnings if "the pass flag decides" in w]
+    assert "#N/A is not" in said  # a spreadsheet error there makes the row malformed
+    path.write_text("expediente;nombre;apto;Calificación final\n1;Ana;sí;#N/A\n", encoding="utf-8")
+    ((_, error),) = iter_results(path)
+    assert isinstance(error, RowError) and "#N/A" in error.message
 
 
 def test_the_sheet_of_results_is_found_past_a_damaged_or_empty_one(tmp_path: Path) -> None:

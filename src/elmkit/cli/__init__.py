@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import io
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -180,6 +181,11 @@ def main() -> None:
 
     from elmkit.errors import MissingExtraError
 
+    # a file name that is not valid UTF-8 (Latin-1, from an old share) is held with surrogates:
+    # written as "\udce9" escapes, which JSON reads back to the name, not as a traceback
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     _register()
     try:
         app()
