@@ -855,7 +855,9 @@ def test_surnames_given_both_ways_are_read_one_way(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "error",
     ["#N/A", " #N/A ", "#n/a", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
-     "#SPILL!", "#CALC!", "#GETTING_DATA", "#N/D", "#¡VALOR!", "#¿NOMBRE?", "Err:502"],
+     "#SPILL!", "#CALC!", "#GETTING_DATA", "#N/D", "#¡VALOR!", "#¿NOMBRE?", "Err:502",
+     # as Excel writes them in Catalan, French and German exports
+     "#VALOR!", "#NOM?", "#NÚM!", "#VALEUR!", "#NV", "#WERT!"],
 )
 def test_a_csv_cell_holding_a_spreadsheet_error_makes_its_row_malformed(
     tmp_path: Path, error: str
@@ -879,6 +881,13 @@ def test_a_csv_cell_holding_a_spreadsheet_error_makes_its_row_malformed(
     assert joan.message.startswith(f"column 'expediente' holds the spreadsheet error {shown} ")
     assert isinstance(eva, RowError) and eva.message.startswith("column 'dni' holds")
     assert isinstance(pau, LearnerResult) and pau.given_name == "Pau"
+
+
+@pytest.mark.parametrize("value", ["#Puig", "#12", "N/A", "#", "García #1", "#2!", "#ab cd!"])
+def test_text_that_only_begins_like_a_spreadsheet_error_is_read(tmp_path: Path, value: str) -> None:
+    path = _csv(tmp_path / "r.csv", [["expediente", "nombre", "nota"], ["1", value, "8"]])
+    (learner,) = _read(path)
+    assert isinstance(learner, LearnerResult) and learner.given_name == value
 
 
 def test_several_spreadsheet_errors_of_a_row_are_named_together(tmp_path: Path) -> None:

@@ -547,9 +547,11 @@ class _Unheaded:
 
 #: What a spreadsheet shows in a cell whose formula failed (a lookup that found no learner, a
 #: reference to a deleted column), as Excel writes it in English and in Spanish and Google
-#: Sheets in any language; LibreOffice's numbered errors (``Err:502``) are read as such too. A
-#: CSV file exported from a spreadsheet holds the text; a workbook marks the cell as an error
-#: (:class:`_ErrorCell`), or holds the text when a program that does not mark them wrote it.
+#: Sheets in any language; LibreOffice's numbered errors (``Err:502``) are read as such too, and
+#: so is any text of the shape of Excel's errors in its other languages (:data:`_ERROR_SHAPE`:
+#: Catalan ``#VALOR!``, French ``#VALEUR!``, German ``#NV``). A CSV file exported from a
+#: spreadsheet holds the text; a workbook marks the cell as an error (:class:`_ErrorCell`), or
+#: holds the text when a program that does not mark them wrote it.
 _SPREADSHEET_ERRORS: frozenset[str] = frozenset({
     "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#ERROR!",
@@ -558,6 +560,8 @@ _SPREADSHEET_ERRORS: frozenset[str] = frozenset({
     "#¡CONECTAR!", "#¡DESCONOCIDO!",
 })
 _NUMBERED_ERROR = re.compile(r"ERR:\d{3}")
+#: ``#WORD!`` or ``#WORD?`` (upper case), or a "not available" as ``#N/A`` is spelt elsewhere.
+_ERROR_SHAPE = re.compile(r"#[¡¿]?[A-ZÀ-ÖØ-Þ0-9_./]{2,24}[!?]|#N/[A-Z]|#NV")
 
 
 class _ErrorCell(str):
@@ -569,14 +573,17 @@ class _ErrorCell(str):
 
 def _spreadsheet_error(value: Any) -> str | None:
     """The spreadsheet error a cell holds (``#N/A``), as the file writes it; None for a value.
-    Text is an error when it is one of :data:`_SPREADSHEET_ERRORS` (any case, spaces around)."""
+    Text is an error when it is one of :data:`_SPREADSHEET_ERRORS` or has the shape of one
+    (any case, spaces around)."""
     if isinstance(value, _ErrorCell):
         return value.strip()
     if not isinstance(value, str):
         return None
     text = value.strip()
     token = text.upper()
-    return text if token in _SPREADSHEET_ERRORS or _NUMBERED_ERROR.fullmatch(token) else None
+    if token in _SPREADSHEET_ERRORS or _NUMBERED_ERROR.fullmatch(token):
+        return text
+    return text if _ERROR_SHAPE.fullmatch(token) else None
 
 
 def _errors_message(failed: Sequence[tuple[str, str]]) -> str:
