@@ -249,7 +249,7 @@ def test_unreadable_workbooks_are_source_errors(tmp_path: Path) -> None:
 
     damaged = _damaged_sheet(tmp_path / "damaged.xlsx", 12)
     read: list[int] = []
-    with pytest.raises(SourceError, match=r"cannot be read at the row after row \d+") as caught:
+    with pytest.raises(SourceError, match=r"cannot be read at the sheet's row \d+") as caught:
         for number, _item in iter_results(damaged):
             read.append(number)
     assert caught.value.file == str(damaged)
@@ -278,7 +278,7 @@ def test_a_cell_naming_a_shared_string_the_workbook_lacks_is_a_source_error(
         for name, data in members.items():
             archive.writestr(name, data)
     read: list[int] = []
-    with pytest.raises(SourceError, match=r"cannot be read at the row after row 8 \(IndexError"):
+    with pytest.raises(SourceError, match=r"cannot be read at the sheet's row 9 \(IndexError"):
         for number, _item in iter_results(path):
             read.append(number)
     assert read == []

@@ -1064,7 +1064,8 @@ def _sheet_rows(
         try:
             values = next(rows, None)
         except (*_WORKBOOK_ERRORS, InvalidFileException) as exc:
-            where = "its header row" if number == 0 else f"the row after row {number}"
+            # the sheet's own numbers, as the spreadsheet shows them: no row of it was given
+            where = "its header row" if number == 0 else f"the sheet's row {number + 1}"
             raise SourceError(
                 f"sheet {title!r}: the workbook cannot be read at {where} "
                 f"({_workbook_problem(exc)})",
