@@ -51,6 +51,12 @@ ReportFormatOption = Annotated[
 ]
 
 
+def print_json(document: Any) -> None:
+    """Write ``document`` on standard output as the one JSON document a ``--format json``
+    command prints (indented, characters kept; a value JSON has no type for as its text)."""
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
 class FileReports:
     """The reports of a command's files in a JSON ``--format``: JSON Lines as each comes,
     or one document at the end (an object for one file, an array for several)."""
@@ -68,7 +74,7 @@ class FileReports:
     def close(self) -> None:
         if self.output is ReportFormat.json:
             shown = self.kept if len(self.kept) != 1 else self.kept[0]
-            typer.echo(json.dumps(shown, ensure_ascii=False, indent=2, default=str))
+            print_json(shown)
 
 
 #: Environment variable naming the ledger file for every command that takes ``--ledger``.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from elmkit.cli import (
     cell,
     describe_error,
     make_console,
+    print_json,
     show,
 )
 
@@ -51,10 +51,6 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return _Failure(message, code)
 
 
-def _print_json(document: dict[str, Any]) -> None:
-    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
-
-
 @contextmanager
 def _failures_as_json(output: OutputFormat, command: str) -> Iterator[None]:
     """With ``--format json``, a command that stops on an error it said on standard error (an
@@ -66,11 +62,11 @@ def _failures_as_json(output: OutputFormat, command: str) -> Iterator[None]:
         yield
     except _Failure as exc:
         if output is OutputFormat.json:
-            _print_json({"command": command, "exit_status": exc.exit_code, "error": exc.message})
+            print_json({"command": command, "exit_status": exc.exit_code, "error": exc.message})
         raise
     except MissingExtraError as exc:  # said and exited 2 by the entry point
         if output is OutputFormat.json:
-            _print_json({"command": command, "exit_status": 2, "error": str(exc)})
+            print_json({"command": command, "exit_status": 2, "error": str(exc)})
         raise
 
 
@@ -401,7 +397,7 @@ def issue(
         _said_sealed(console if text else None, result, sealed, status_list_url)
         status = max(status, 0 if sealed.ok else 1)
     if rows is not None:
-        _print_json(_report("issue", status, result, rows, sealed))
+        print_json(_report("issue", status, result, rows, sealed))
     raise typer.Exit(status)
 
 
@@ -552,7 +548,7 @@ def demo(
         )
     status = 1 if result.invalid or result.counts.get(RowState.ERROR, 0) else 0
     if rows is not None:
-        _print_json(_report("demo", status, result, rows))
+        print_json(_report("demo", status, result, rows))
         raise typer.Exit(status)
     _summary(console, result)
     _where(console, result)
@@ -635,7 +631,7 @@ def history(
         credential_id = _credential_of(store, credential_id, ledger)
         found = credential_history(store, credential_id)
     if output is OutputFormat.json:
-        typer.echo(json.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        print_json(found.to_dict())
     else:
         console.print(history_table(found))
 
@@ -670,7 +666,7 @@ def ledger_command(
         if learner is None and definition is None and state is None:
             summary = ledger_summary(store)
             if output is OutputFormat.json:
-                typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+                print_json(summary.to_dict())
             else:
                 console.print(summary_table(summary))
             return
@@ -681,7 +677,7 @@ def ledger_command(
             raise _fail(str(exc)) from None
         if output is OutputFormat.json:
             listed = {"credentials": [asdict(item) for item in rows[:limit]], "more": len(rows) > limit}
-            typer.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+            print_json(listed)
             return
         table = Table(
             title=f"{min(len(rows), limit)} credential(s)"
