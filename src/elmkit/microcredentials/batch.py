@@ -838,7 +838,6 @@ class _Batch:
         """Move a credential's files out of the delivered folders, into :data:`WITHDRAWN_DIR`
         (an unsuspended credential is written again by the run after): the files moved, and
         what was done, to say."""
-        from elmkit.microcredentials.files import move_file
         from elmkit.microcredentials.sealing import SEALED_DIR
 
         moved: list[str] = []
@@ -848,30 +847,33 @@ class _Batch:
             f"{UPLOAD_DIR}/{stem}.json",
             f"{SEALED_DIR}/{stem}.json",
         ):
-            source = self.out / name
-            if not source.is_file():
-                continue
             try:
-                if move_file(source, self.out / WITHDRAWN_DIR / name, durable=self.durable):
-                    moved.append(name)  # else another run moved it meanwhile
+                if self._move_to_withdrawn(name):
+                    moved.append(name)
             except OSError as exc:
                 said.append(f"{name} could not be moved ({exc.strerror or exc}): do not deliver it")
         if moved:
             said.insert(0, f"moved to {WITHDRAWN_DIR}/, not to be delivered: {', '.join(moved)}")
         return moved, said
 
+    def _move_to_withdrawn(self, name: str) -> bool:
+        """Move the output file ``name`` (relative to the output folder) to the same place under
+        :data:`WITHDRAWN_DIR`; False when there is none, or another run moved it meanwhile."""
+        from elmkit.microcredentials.files import move_file
+
+        source = self.out / name
+        if not source.is_file():
+            return False
+        return move_file(source, self.out / WITHDRAWN_DIR / name, durable=self.durable)
+
     def _withdraw_superseded_seal(self, stem: str) -> tuple[str, ...]:
         """Move the sealed file of a credential this run regenerated into :data:`WITHDRAWN_DIR`:
         it seals the document before the change. What was done, to say."""
-        from elmkit.microcredentials.files import move_file
         from elmkit.microcredentials.sealing import SEALED_DIR
 
         name = f"{SEALED_DIR}/{stem}.json"
-        source = self.out / name
-        if not source.is_file():
-            return ()
         try:
-            if not move_file(source, self.out / WITHDRAWN_DIR / name, durable=self.durable):
+            if not self._move_to_withdrawn(name):
                 return ()
         except OSError as exc:
             said = (
