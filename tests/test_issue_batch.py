@@ -734,8 +734,16 @@ def test_the_progress_total_counts_the_rows_of_the_sheet_read(tmp_path: Path) ->
     path = tmp_path / "r.xlsx"
     book.save(path)
     seen: list[int] = []
-    _issue(definition_file(tmp_path), path, tmp_path / "out", progress=lambda row: seen.append(row.row))
+    totals: list[int] = []  # given by the batch's own reading, before the first row
+    _issue(
+        definition_file(tmp_path),
+        path,
+        tmp_path / "out",
+        progress=lambda row: seen.append(row.row),
+        on_total=lambda total: totals.append(total) if not seen else None,
+    )
     assert count_rows(path) == len(seen) == 5
+    assert totals == [5]
     assert count_rows(_prefixed(path, tmp_path / "prefixed.xlsx")) == 5
 
     unsized = openpyxl.Workbook(write_only=True)  # records no size
@@ -744,31 +752,6 @@ def test_the_progress_total_counts_the_rows_of_the_sheet_read(tmp_path: Path) ->
         only.append(row)
     unsized.save(tmp_path / "unsized.xlsx")
     assert count_rows(tmp_path / "unsized.xlsx") == 4
-
-
-def test_rows_holding_values_are_counted_across_any_cut_of_the_sheet() -> None:
-    from elmkit.microcredentials.records import _rows_holding_values
-
-    xml = (
-        b'<worksheet><dimension ref="A1"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
-        b'</row><row r="2" spans="1:3"><c r="A2" s="1"/></row><row r="3"><c r="B3" '
-        b't="inlineStr"><is><t xml:space="preserve">Ana</t></is></c></row><row r="4"/>'
-        b'<row r="5"><c r="C5"><f>A1</f><v>7</v></c></row><row r="6"><c r="A6" t="inlineStr">'
-        b'<is><t> </t></is></c></row></sheetData><rowBreaks count="1"><brk id="4"/></rowBreaks>'
-        b"</worksheet>"
-    )
-
-    class Trickle:
-        def __init__(self, size: int) -> None:
-            self.data, self.size = xml, size
-
-        def read(self, _: int = -1) -> bytes:
-            chunk, self.data = self.data[: self.size], self.data[self.size :]
-            return chunk
-
-    for size in (1, 3, 7, 64, len(xml)):
-        assert _rows_holding_values(Trickle(size)) == 3, size  # type: ignore[arg-type]
-
 
 
 def _shared_strings(path: Path, target: Path) -> Path:

@@ -100,10 +100,10 @@ def _report(
 
 @contextmanager
 def _progress(
-    console: Console, total: int | None, label: str, rows: list[ManifestRow] | None = None
-) -> Iterator[Callable[[ManifestRow], None]]:
-    """A progress bar on ``console`` (when it is a terminal); the callback it gives also keeps
-    each row in ``rows``."""
+    console: Console, label: str, rows: list[ManifestRow] | None = None
+) -> Iterator[tuple[Callable[[ManifestRow], None], Callable[[int], None]]]:
+    """A progress bar on ``console`` (when it is a terminal): the callbacks it gives advance it
+    (also keeping each row in ``rows``) and set its total once it is known."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -121,14 +121,17 @@ def _progress(
         transient=True,
         disable=not console.is_terminal,
     ) as progress:
-        task = progress.add_task(label, total=total)
+        task = progress.add_task(label, total=None)
 
         def advance(row: ManifestRow) -> None:
             progress.advance(task)
             if rows is not None:
                 rows.append(row)
 
-        yield advance
+        def set_total(total: int) -> None:
+            progress.update(task, total=total)
+
+        yield advance, set_total
 
 
 def _summary(console: Console, result: BatchResult, *, sealing: bool = False) -> None:
@@ -244,11 +247,10 @@ def _run_batch(
     """Issue the batch with a progress bar on ``console``, keeping its rows in ``rows``; the
     errors that stop it are said on standard error."""
     from elmkit.errors import ElmError
-    from elmkit.microcredentials.batch import count_rows, issue_batch
+    from elmkit.microcredentials.batch import issue_batch
 
     try:
-        total = count_rows(results) if results.is_file() else None
-        with _progress(console, total, "issuing", rows) as advance:
+        with _progress(console, "issuing", rows) as (advance, set_total):
             return issue_batch(
                 definition,
                 results,
@@ -261,6 +263,7 @@ def _run_batch(
                 zip_bundle=zip_bundle,
                 valid_from=valid_from,
                 progress=advance,
+                on_total=set_total,
                 lang=lang,
             )
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM to a batch with workers (see issue_batch)

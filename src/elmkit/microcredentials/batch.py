@@ -53,7 +53,6 @@ from elmkit.microcredentials.records import (
     LearnerResult,
     RowError,
     _row_place,
-    _workbook_data_rows,
     check_eligibility,
     iter_results,
 )
@@ -554,17 +553,15 @@ def pages_available() -> bool:
 
 
 def count_rows(source: str | Path) -> int | None:
-    """How many data rows a results file has (for progress bars); None if unknown. A
-    workbook's are the rows holding values of the sheet results are read from, to its last."""
-    path = Path(source)
+    """How many rows of a results file give a manifest line (for progress bars), as reading
+    finds them (a workbook's, of the sheet results are read from, to its last); None if
+    unknown. A batch gives the same number to ``on_total`` without reading twice."""
+    totals: list[int] = []
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return _workbook_data_rows(path)
-        with path.open("rb") as handle:
-            lines = sum(1 for line in handle if line.strip())
-        return max(0, lines - 1)
+        next(iter_results(Path(source), on_total=totals.append), None)
     except Exception:
         return None
+    return totals[0] if totals else None
 
 
 @dataclass(slots=True)
@@ -1147,6 +1144,7 @@ def issue_batch(
     lang: str = "en",
     chunk_size: int | None = None,
     durable: bool = True,
+    on_total: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Issue one credential per eligible learner of ``results`` into ``out_dir``.
 
@@ -1168,6 +1166,8 @@ def issue_batch(
     when they do not start as a fork of this process (``spawn``, ``forkserver``). ``lang`` is the language of the findings' messages. Files are published in chunks
     of ``chunk_size`` credentials (temporary files, one disk sync, renames); ``durable=False``
     skips the sync (still atomic if the process dies, not if the machine loses power).
+    ``progress`` is given each manifest row as it is written, and ``on_total``, before the first,
+    how many a results file gives (:func:`count_rows`, without reading the file twice).
 
     Raises :class:`~elmkit.errors.SourceError` when the definition or the results file cannot be
     used; a malformed row never stops the others. Raises :class:`~elmkit.profiles.ProfileError`,
@@ -1220,7 +1220,7 @@ def issue_batch(
     # checked to their end before their first row is given) stops the batch here
     notes: list[str] = []
     sheets: list[str] = []
-    rows = iter_results(results, warn=notes.append, on_sheet=sheets.append)
+    rows = iter_results(results, warn=notes.append, on_sheet=sheets.append, on_total=on_total)
     first = list(itertools.islice(rows, 1))  # a workbook's sheet is known from here on
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -506,6 +506,14 @@ def _holds_value(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
+def _holds_any(cells: Sequence[Any], width: int) -> bool:
+    """Whether a row gives a record (as :func:`_records_from_rows` reads it): a cell under a
+    heading that is not empty, or a value past the ``width`` headings."""
+    return any(cell not in (None, "") for cell in cells[:width]) or any(
+        _holds_value(cell) for cell in cells[width:]
+    )
+
+
 class _Unheaded:
     """The columns of a file whose heading is blank, and which of them rows hold values in:
     they are not read, and a warning names them (a helper column is common and harmless, but
@@ -711,14 +719,16 @@ def _row_message(
 
 
 def _csv_rows(
-    path: Path, warn: Callable[[str], None] | None = None
+    path: Path,
+    warn: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, dict[str | None, Any]]]:
     """Rows of a CSV file with their numbers (1 = the line after the heading; blank lines
     count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
 
     The whole file is checked (encoding and CSV syntax) before the first row is given, so a
     problem near its end stops a batch before anything is issued, and the columns without a
-    heading that hold values are known."""
+    heading that hold values, and how many rows give a record (``on_total``), are known."""
     with path.open("rb") as raw:
         head = raw.read(4)
     if head == b"PK\x03\x04":
@@ -732,12 +742,14 @@ def _csv_rows(
         handle.seek(0)
         checker = csv.reader(handle, dialect=dialect)
         unheaded: _Unheaded | None = None
+        width = total = 0
         try:
             for cells in checker:
                 if unheaded is not None:
                     unheaded.see(cells)
+                    total += _holds_any(cells, width)
                 elif cells:
-                    unheaded = _Unheaded(cells, numbered=True)
+                    unheaded, width = _Unheaded(cells, numbered=True), len(cells)
         except csv.Error as exc:
             raise SourceError(
                 f"malformed CSV at line {checker.line_num}: {exc}", file=str(path)
@@ -748,6 +760,8 @@ def _csv_rows(
         _check_headings(headings, str(path), warn)
         if unheaded is not None:
             unheaded.tell(warn)
+        if on_total is not None:
+            on_total(total)
         # a row is a record, as a spreadsheet shows it: a cell with a line break in quotes
         # does not make two; a blank line is a row (without a learner)
         for number, cells in enumerate(reader, start=1):
@@ -846,65 +860,6 @@ def _uncomputed_formula(path: Path, part: str | None) -> str | None:
     return None
 
 
-def _rows_holding_values(sheet: IO[bytes], blank_strings: frozenset[int] = frozenset()) -> int:
-    """How many rows of a worksheet's XML hold a value (a number, shared string, flag or error
-    in ``<v>``, or an inline string's text in ``<t>``) that is not white space only; a shared
-    string is nothing when its index is one of ``blank_strings`` (an empty text). The XML is
-    read as it streams by (the standard library's parser, as openpyxl's own without lxml)."""
-    from xml.etree.ElementTree import iterparse
-
-    def holds_value(cell: Any) -> bool:
-        shared = cell.get("t") == "s"
-        for part in cell.iter():
-            name = part.tag.rpartition("}")[2]
-            text = (part.text or "").strip()
-            if name not in ("v", "t") or not text:
-                continue
-            if not (shared and name == "v" and text.isdigit() and int(text) in blank_strings):
-                return True
-        return False
-
-    count = 0
-    rows: Any = None  # the sheetData element, emptied of each row once counted
-    for event, element in iterparse(sheet, events=("start", "end")):
-        name = element.tag.rpartition("}")[2]
-        if event == "start":
-            if name == "sheetData":
-                rows = element
-            continue
-        if name != "row":
-            continue
-        if any(holds_value(cell) for cell in element):
-            count += 1
-        if rows is not None:
-            rows.clear()
-    return count
-
-
-def _workbook_data_rows(path: Path) -> int:
-    """How many rows under the heading of a workbook's results sheet (the one
-    :func:`_results_sheet` chooses) hold a value: the rows reading it gives. The sheet's XML is
-    read to its last row, whatever size the file records, without building its cells: some
-    30 to 60 ms for a thousand rows of ten columns, opening included, a third or less of reading
-    them. A shared string that is
-    empty (values pasted over formulas that gave ``""``) is no value, as reading finds it."""
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = _results_sheet(workbook, str(path))
-        part = str(sheet._worksheet_path)
-        blank = frozenset(
-            index
-            for index, text in enumerate(getattr(sheet, "_shared_strings", ()))
-            if not str(text).strip()
-        )
-    finally:
-        workbook.close()
-    with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as handle:
-        return max(0, _rows_holding_values(handle, blank) - 1)
-
-
 def _shown_value(cell: Any) -> Any:
     """A cell's value as the spreadsheet shows it: ``""`` when empty, a number formatted as a
     percentage (``0.95`` shown as ``95%``) as that percentage, and an error (``#N/A``) as an
@@ -975,6 +930,7 @@ def _xlsx_rows(
     path: Path,
     warn: Callable[[str], None] | None = None,
     on_sheet: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, dict[str | None, Any]]]:
     """Rows of the results sheet of a workbook (see :func:`_results_sheet`) with their numbers
     (1 = the row after the heading). Hidden rows and columns are read like the others.
@@ -982,7 +938,8 @@ def _xlsx_rows(
 
     The whole sheet is read once before the first row is given, as a CSV file is checked: a
     part that cannot be read near its end stops a batch before anything is issued, and the
-    columns without a heading that hold values are known."""
+    columns without a heading that hold values, and how many rows give a record
+    (``on_total``), are known."""
     try:
         from openpyxl import load_workbook
     except ImportError as exc:  # pragma: no cover - depends on the installation
@@ -1028,9 +985,13 @@ def _xlsx_rows(
             )
             raise SourceError(f"sheet {title!r}: {exc.message}{hint}", file=file) from None
         unheaded = _Unheaded(headers)
+        total = 0
         for values in itertools.islice(_sheet_rows(sheet, title, file, values_only=True), 1, None):
             unheaded.see(values)
+            total += _holds_any(values, width)
         unheaded.tell(warn)
+        if on_total is not None:
+            on_total(total)
         if on_sheet is not None:
             on_sheet(title)
         if others and warn is not None:
@@ -1104,6 +1065,7 @@ def iter_results(
     *,
     warn: Callable[[str], None] | None = None,
     on_sheet: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     """Like :func:`read_results`, with each item's row number (1 = first row after the header)."""
     if isinstance(source, str | Path):
@@ -1111,9 +1073,9 @@ def iter_results(
         require_file(path, "results file")
         suffix = path.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
-            yield from _workbook_records(path, warn, on_sheet)
+            yield from _workbook_records(path, warn, on_sheet, on_total)
         elif suffix in (".csv", ".tsv", ".txt"):
-            yield from _records_from_rows(_csv_rows(path, warn))
+            yield from _records_from_rows(_csv_rows(path, warn, on_total))
         else:
             raise SourceError(f"unknown results format {suffix!r} (use .csv or .xlsx)", file=str(path))
         return
@@ -1143,6 +1105,7 @@ def read_results(
     *,
     warn: Callable[[str], None] | None = None,
     on_sheet: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> Iterator[LearnerResult | RowError]:
     """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
 
@@ -1156,13 +1119,18 @@ def read_results(
     A workbook is read from its first visible sheet whose headings name the columns results need;
     ``on_sheet`` is given its title before the first row (and is not called for other sources),
     and the message of a row that cannot be read names it (``sheet 'Actas', row 7: …``).
+    ``on_total`` is given, before the first row, how many rows of a file give an item (for
+    progress bars; it is not called for other sources).
     """
-    for _number, item in iter_results(source, warn=warn, on_sheet=on_sheet):
+    for _number, item in iter_results(source, warn=warn, on_sheet=on_sheet, on_total=on_total):
         yield item
 
 
 def _workbook_records(
-    path: Path, warn: Callable[[str], None] | None, on_sheet: Callable[[str], None] | None
+    path: Path,
+    warn: Callable[[str], None] | None,
+    on_sheet: Callable[[str], None] | None,
+    on_total: Callable[[int], None] | None,
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
     """The records of a workbook's results sheet; a row that cannot be read names the sheet."""
     titles: list[str] = []
@@ -1172,7 +1140,7 @@ def _workbook_records(
         if on_sheet is not None:
             on_sheet(title)
 
-    for number, item in _records_from_rows(_xlsx_rows(path, warn, read_from)):
+    for number, item in _records_from_rows(_xlsx_rows(path, warn, read_from, on_total)):
         if isinstance(item, RowError):
             sheet = titles[0]
             message = f"{_row_place(number, sheet)}: {item.message}"
