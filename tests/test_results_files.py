@@ -25,6 +25,19 @@ def _learners(path: Path) -> list[LearnerResult]:
 # -- surnames ------------------------------------------------------------------------------------
 
 
+def _issue_csv(tmp_path: Path, text: str) -> Any:
+    """The batch of the CSV ``text`` (no display pages), issued into ``tmp_path/out``."""
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import VALID_FROM, definition_file, require_serializers
+
+    require_serializers()
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    return issue_batch(
+        definition_file(tmp_path), path, tmp_path / "out", images=False, valid_from=VALID_FROM
+    )
+
+
 def test_a_second_surname_column_is_always_joined_to_a_first_surname_column(
     tmp_path: Path,
 ) -> None:
@@ -76,18 +89,10 @@ def test_a_record_read_back_keeps_its_two_surnames() -> None:
 def test_two_surnames_alike_reach_the_credential(tmp_path: Path) -> None:
     import json
 
-    from elmkit.microcredentials.batch import issue_batch
-    from test_issue_support import VALID_FROM, definition_file, require_serializers
-
-    require_serializers()
-    path = tmp_path / "r.csv"
-    path.write_text(
+    result = _issue_csv(
+        tmp_path,
         "expediente;nombre;primer_apellido;segundo_apellido;nota;asistencia;fecha\n"
         "1;Juan;García;García;8;100;15/06/2026\n",
-        encoding="utf-8",
-    )
-    result = issue_batch(
-        definition_file(tmp_path), path, tmp_path / "out", images=False, valid_from=VALID_FROM
     )
     assert result.issued == 1
     (file,) = (tmp_path / "out" / "credentials").glob("*.jsonld")
@@ -186,17 +191,9 @@ def test_a_batch_warns_about_columns_it_does_not_read_and_checks_the_pass_flag(
 
 
 def test_batch_result_names_the_columns_not_read(tmp_path: Path) -> None:
-    from elmkit.microcredentials.batch import issue_batch
-    from test_issue_support import VALID_FROM, definition_file, require_serializers
-
-    require_serializers()
-    path = tmp_path / "r.csv"
-    path.write_text(
+    result = _issue_csv(
+        tmp_path,
         "expediente;nombre;nota;asistencia;fecha;Observaciones\n1;Ana;8;100;15/06/2026;\n",
-        encoding="utf-8",
-    )
-    result = issue_batch(
-        definition_file(tmp_path), path, tmp_path / "out", images=False, valid_from=VALID_FROM
     )
     assert result.issued == 1
     assert len(result.warnings) == 1 and "'Observaciones'" in result.warnings[0]
@@ -1045,17 +1042,9 @@ def test_values_under_a_blank_workbook_heading_are_warned_about_once(tmp_path: P
 
 
 def test_a_batch_warns_about_values_under_a_blank_heading(tmp_path: Path) -> None:
-    from elmkit.microcredentials.batch import issue_batch
-    from test_issue_support import VALID_FROM, definition_file, require_serializers
-
-    require_serializers()
-    path = tmp_path / "r.csv"
-    path.write_text(
+    result = _issue_csv(
+        tmp_path,
         "expediente;nombre;nota;;asistencia;fecha\n1;Ana;8;9,5;100;15/06/2026\n",
-        encoding="utf-8",
-    )
-    result = issue_batch(
-        definition_file(tmp_path), path, tmp_path / "out", images=False, valid_from=VALID_FROM
     )
     assert result.issued == 1
     assert result.warnings == (
