@@ -487,18 +487,24 @@ def test_empty_cells_past_the_last_heading_are_ignored(tmp_path: Path) -> None:
     assert isinstance(eva, RowError) and eva.message == "more cells than column headings"
 
 
-def _formatted_workbook(path: Path, rows: list[list[Any]], *, stray: str = "") -> Path:
-    """A results sheet "Actas" (headings in columns A to G) whose columns H to J are formatted
-    but empty, as Excel exports leave them; ``stray`` is typed in H3 (the second learner's)."""
+def _one_sheet(rows: list[list[Any]]) -> tuple[Any, Any]:
+    """A workbook whose one sheet, "Actas", holds ``rows``, and that sheet."""
     openpyxl = pytest.importorskip("openpyxl")
-    from openpyxl.styles import PatternFill
-
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "Actas"
     for row in rows:
         sheet.append(row)
+    return book, sheet
+
+
+def _formatted_workbook(path: Path, rows: list[list[Any]], *, stray: str = "") -> Path:
+    """A results sheet "Actas" (headings in columns A to G) whose columns H to J are formatted
+    but empty, as Excel exports leave them; ``stray`` is typed in H3 (the second learner's)."""
+    from openpyxl.styles import PatternFill
+
+    book, sheet = _one_sheet(rows)
     for line in range(1, len(rows) + 3):
         for column in "HIJ":
             sheet[f"{column}{line}"].fill = PatternFill("solid", fgColor="FFF2CC")
@@ -907,13 +913,7 @@ def test_several_spreadsheet_errors_of_a_row_are_named_together(tmp_path: Path) 
 def _error_cells(path: Path, rows: list[list[Any]], errors: dict[str, str]) -> Path:
     """A results sheet "Actas" whose cells ``errors`` (``{"B2": "#N/A"}``) are error cells,
     as a spreadsheet saves them."""
-    openpyxl = pytest.importorskip("openpyxl")
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Actas"
-    for row in rows:
-        sheet.append(row)
+    book, sheet = _one_sheet(rows)
     for coordinate, error in errors.items():
         sheet[coordinate].value = error
         sheet[coordinate].data_type = "e"
