@@ -507,25 +507,44 @@ def test_files_of_credentials_withdrawn_since_leave_the_delivered_folders(tmp_pa
     assert rows["E00001"]["reasons"] == ["the credential is revoked in the ledger"]
 
 
+@dataclass
+class SealedRun:
+    """A batch issued with a ledger, each credential's sealed file written as ``issue --seal``
+    leaves it; ``reissue`` runs it again on ``rows``."""
+
+    definition: Path
+    ledger: Path
+    out: Path
+    rows: list[list[Any]]
+    seals: dict[str, Path]
+
+    def reissue(self) -> BatchResult:
+        results = write_csv(self.out.parent / "r.csv", self.rows)
+        result = _issue(self.definition, results, self.out, ledger=self.ledger)
+        assert isinstance(result, BatchResult)
+        return result
+
+
+def _sealed_run(tmp_path: Path, learners: int) -> SealedRun:
+    definition = definition_file(tmp_path)
+    course = load_definition(definition)
+    run = SealedRun(definition, tmp_path / "ledger.sqlite", tmp_path / "out", learner_rows(learners), {})
+    run.reissue()
+    (run.out / "sealed").mkdir()
+    for row in run.rows:
+        seal = run.out / "sealed" / f"{file_stem(course, row[0])}.json"
+        seal.write_text(f'{{"sealed": "{row[0]}"}}', encoding="utf-8")
+        run.seals[row[0]] = seal
+    return run
+
+
 def test_the_seal_of_a_regenerated_credential_leaves_the_delivered_folder(tmp_path: Path) -> None:
     """A corrected grade regenerates the credential: its sealed file holds the old grade and
     must not wait in sealed/ to be delivered; the other seals stay."""
-    definition = definition_file(tmp_path)
-    course = load_definition(definition)
-    ledger = tmp_path / "ledger.sqlite"
-    rows = learner_rows(2)
-    out = tmp_path / "out"
-    _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
-    seals = {
-        learner: out / "sealed" / f"{file_stem(course, learner)}.json"
-        for learner in ("E00000", "E00001")
-    }
-    seals["E00000"].parent.mkdir()
-    for learner, seal in seals.items():
-        seal.write_text(f'{{"sealed": "{learner}"}}', encoding="utf-8")  # as issue --seal leaves it
-    rows[0][5] = "9,5"
-    result = _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
-    assert isinstance(result, BatchResult)
+    run = _sealed_run(tmp_path, 2)
+    seals, out = run.seals, run.out
+    run.rows[0][5] = "9,5"
+    result = run.reissue()
     name = f"sealed/{seals['E00000'].name}"
     assert result.superseded_seals == (name,)
     assert result.to_dict()["superseded_seals"] == [name]
@@ -535,32 +554,41 @@ def test_the_seal_of_a_regenerated_credential_leaves_the_delivered_folder(tmp_pa
     assert manifest["E00000"]["state"] == "issued"
     assert manifest["E00000"]["reasons"][0].startswith(f"{name} sealed the credential before")
     assert manifest["E00001"]["reasons"] == []
-    again = _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
-    assert isinstance(again, BatchResult) and again.superseded_seals == ()
+    assert run.reissue().superseded_seals == ()
+
+
+def test_a_second_correction_keeps_the_seal_the_first_withdrew(tmp_path: Path) -> None:
+    """Each superseded seal is a document somebody may have received: a second correction must
+    not overwrite the first one's in withdrawn/sealed/; the earlier is kept, named by its digest."""
+    run = _sealed_run(tmp_path, 1)
+    seal = run.seals["E00000"]
+    withdrawn = run.out / "withdrawn" / "sealed" / seal.name
+    for grade, text in (("9,5", '{"sealed": "first"}'), ("9,0", '{"sealed": "second"}')):
+        seal.write_text(text, encoding="utf-8")
+        run.rows[0][5] = grade
+        assert run.reissue().superseded_seals == (f"sealed/{seal.name}",)
+        assert withdrawn.read_text(encoding="utf-8") == text
+    first = hashlib.sha256(b'{"sealed": "first"}').hexdigest()[:16]
+    kept = withdrawn.with_name(f"{seal.stem}.{first}.json")
+    assert kept.read_text(encoding="utf-8") == '{"sealed": "first"}'
+    assert sorted(p.name for p in withdrawn.parent.iterdir()) == sorted([seal.name, kept.name])
 
 
 def test_a_superseded_seal_that_cannot_be_moved_is_a_warning_of_the_batch(tmp_path: Path) -> None:
     """The seal of a regenerated credential that stays in sealed/ (withdrawn/ cannot be written)
     must not be said only in the reasons of an issued row, which issue's summary does not show."""
-    definition = definition_file(tmp_path)
-    course = load_definition(definition)
-    ledger = tmp_path / "ledger.sqlite"
-    rows = learner_rows(1)
-    out = tmp_path / "out"
-    _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
-    seal = out / "sealed" / f"{file_stem(course, 'E00000')}.json"
-    seal.parent.mkdir()
-    seal.write_text('{"sealed": "E00000"}', encoding="utf-8")
-    (out / "withdrawn").mkdir()
-    (out / "withdrawn" / "sealed").write_bytes(b"")  # a file where the folder should be
-    rows[0][5] = "9,5"
-    result = _issue(definition, write_csv(tmp_path / "r.csv", rows), out, ledger=ledger)
-    assert isinstance(result, BatchResult) and result.superseded_seals == ()
+    run = _sealed_run(tmp_path, 1)
+    seal = run.seals["E00000"]
+    (run.out / "withdrawn").mkdir()
+    (run.out / "withdrawn" / "sealed").write_bytes(b"")  # a file where the folder should be
+    run.rows[0][5] = "9,5"
+    result = run.reissue()
+    assert result.superseded_seals == ()
     assert seal.is_file()
     (warning,) = result.warnings
     assert warning.startswith(f"sealed/{seal.name} seals the credential before this change")
     assert "do not deliver it" in warning and result.to_dict()["warnings"] == [warning]
-    (row,) = read_manifest(out)
+    (row,) = read_manifest(run.out)
     assert row["state"] == "issued" and row["reasons"] == [warning]
 
 

@@ -855,13 +855,22 @@ class _Batch:
 
     def _move_to_withdrawn(self, name: str) -> bool:
         """Move the output file ``name`` (relative to the output folder) to the same place under
-        :data:`WITHDRAWN_DIR`; False when there is none, or another run moved it meanwhile."""
-        from elmkit.microcredentials.files import move_file
+        :data:`WITHDRAWN_DIR`; False when there is none, or another run moved it meanwhile.
+
+        A different file withdrawn there before (the seal of a first correction, when a second
+        one comes) is kept beside it, named by its digest: ``<stem>.<sha256[:16]><suffix>``."""
+        from elmkit.microcredentials.files import move_file, sha256_file
 
         source = self.out / name
         if not source.is_file():
             return False
-        return move_file(source, self.out / WITHDRAWN_DIR / name, durable=self.durable)
+        target = self.out / WITHDRAWN_DIR / name
+        if target.is_file():
+            earlier = sha256_file(target)
+            if earlier != sha256_file(source):
+                kept = target.with_name(f"{target.stem}.{earlier[:16]}{target.suffix}")
+                move_file(target, kept, durable=self.durable)
+        return move_file(source, target, durable=self.durable)
 
     def _withdraw_superseded_seal(self, stem: str) -> tuple[str, ...]:
         """Move the sealed file of a credential this run regenerated into :data:`WITHDRAWN_DIR`:
