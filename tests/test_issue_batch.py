@@ -95,7 +95,7 @@ def test_demo_data_end_to_end_with_ledger(demo_run: DemoRun) -> None:
     assert result.exit_code == 1  # the demo results hold one malformed row
 
     malformed = [row for row in rows if row["state"] == "malformed"]
-    assert [row["row"] for row in malformed] == [32]
+    assert [row["row"] for row in malformed] == [33]  # the file's line 33, under the heading
     assert "grade" in malformed[0]["reasons"][0]
     reasons = {r for row in rows if row["state"] == "not-eligible" for r in row["reasons"]}
     assert any("below the pass mark" in r for r in reasons)
@@ -255,13 +255,13 @@ def test_malformed_rows_are_reported_with_their_numbers_and_never_stop_the_other
     by_state: dict[str, list[int]] = {}
     for row in manifest:
         by_state.setdefault(row["state"], []).append(row["row"])
-    assert by_state["malformed"] == [2, 3, 5, 6]
-    assert by_state["duplicate"] == [7]
-    assert by_state["issued"] == [1, 4]
+    assert by_state["malformed"] == [3, 4, 6, 7]  # as a spreadsheet numbers them: heading = 1
+    assert by_state["duplicate"] == [8]
+    assert by_state["issued"] == [2, 5]
     assert result.exit_code == 1  # type: ignore[attr-defined]
     messages = {row["row"]: row["reasons"][0] for row in manifest if row["state"] == "malformed"}
-    assert "grade" in messages[2] and "learner_id" in messages[3] and "date" in messages[5]
-    assert "finite" in messages[6]
+    assert "grade" in messages[3] and "learner_id" in messages[4] and "date" in messages[6]
+    assert "finite" in messages[7]
     with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))
     assert [int(r["row"]) for r in csv_rows] == [r["row"] for r in manifest]
@@ -285,6 +285,7 @@ def test_records_from_an_iterable(tmp_path: Path) -> None:
         {"learner_id": "A5", "given_name": "Xabier", "family_name": None, "grade": 7, "attendance": 95},
     ]
     result = _issue(definition, records, tmp_path / "out")
+    assert [r["row"] for r in read_manifest(tmp_path / "out")] == [1, 2, 3, 4, 5]  # positions
     assert [r["state"] for r in read_manifest(tmp_path / "out")] == [
         "issued",
         "malformed",
@@ -718,7 +719,7 @@ def test_progress_reports_every_row_in_input_order(tmp_path: Path) -> None:
         chunk_size=2,
         progress=lambda row: seen.append((row.row, row.state)),
     )
-    assert [n for n, _ in seen] == list(range(1, 10))
+    assert [n for n, _ in seen] == list(range(2, 11))  # the heading is row 1
     assert seen[4][1] is RowState.NOT_ELIGIBLE
 
 
@@ -985,7 +986,7 @@ def test_workbook_dates_are_read_from_date_cells_and_refused_from_number_cells(
     first, second, third = read_results(path)
     assert isinstance(first, LearnerResult) and first.assessment_date == date(2026, 6, 30)
     assert isinstance(second, LearnerResult) and second.assessment_date == date(2026, 6, 30)
-    assert isinstance(third, RowError) and third.row == 3 and "is a number" in third.message
+    assert isinstance(third, RowError) and third.row == 4 and "is a number" in third.message
 
 
 def test_arguments_of_the_wrong_kind_stop_the_batch_before_anything_is_written(

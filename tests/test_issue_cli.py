@@ -91,8 +91,8 @@ def test_issue_names_the_sheet_of_a_workbook_row_to_correct(tmp_path: Path) -> N
     code, output = _issue(definition, str(results), "--out", str(tmp_path / "o"))
     assert code == 1, output
     line = " ".join(output.split())
-    assert "sheet 'Sheet', row 2: grade: not a number: 'muy bien'" in line
-    assert "sheet 'Sheet', row 3: the same learner appears in row 1 with another result" in line
+    assert "sheet 'Sheet', row 3: grade: not a number: 'muy bien'" in line  # the sheet's rows
+    assert "sheet 'Sheet', row 4: the same learner appears in row 2 with another result" in line
 
     text = write_csv(tmp_path / "r.csv", rows)
     code, output = _issue(definition, str(text), "--out", str(tmp_path / "c"))

@@ -205,12 +205,24 @@ def test_csv_rows_are_numbered_and_read_as_a_stream(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     items = list(iter_results(path))
-    assert [n for n, _ in items] == [1, 3, 4, 5]
+    assert [n for n, _ in items] == [2, 4, 5, 6]  # as a spreadsheet program numbers them
     assert isinstance(items[0][1], LearnerResult) and items[0][1].grade == 8.5
     assert isinstance(items[1][1], RowError) and "grade" in items[1][1].message
     assert isinstance(items[2][1], RowError) and "more cells" in items[2][1].message
     assert items[2][1].learner_id == "3"
     assert isinstance(items[3][1], LearnerResult)
+
+
+def test_blank_lines_before_the_heading_count_as_rows(tmp_path: Path) -> None:
+    """A spreadsheet program shows them as rows, so the row numbers given are its own."""
+    path = tmp_path / "r.csv"
+    for empty in (";;", ",,", '"";""'):  # how spreadsheet programs write an empty row
+        sep = empty[-1] if empty[-1] != '"' else ";"
+        heading = sep.join(["expediente", "nombre", "nota"])
+        path.write_text(f"\n{empty}\n{heading}\n1{sep}Begoña{sep}ocho\n", encoding="utf-8")
+        ((number, item),) = iter_results(path)
+        assert number == 4 and isinstance(item, RowError) and item.row == 4, empty
+        assert "grade: not a number: 'ocho'" in item.message
 
 
 def test_utf16_exports_are_read(tmp_path: Path) -> None:
@@ -588,8 +600,8 @@ def test_a_quoted_line_break_does_not_shift_row_numbers(tmp_path: Path) -> None:
         'expediente;nombre;nota\n1;"Ana\nMaria";8\n2;Joan;x\n\n3;Iker;7\n', encoding="utf-8"
     )
     numbered = list(iter_results(path))
-    assert [number for number, _ in numbered] == [1, 2, 4]  # the blank line is row 3
+    assert [number for number, _ in numbered] == [2, 3, 5]  # the blank line is row 4
     first, second, third = (item for _, item in numbered)
     assert isinstance(first, LearnerResult) and first.given_name == "Ana\nMaria"
-    assert isinstance(second, RowError) and second.row == 2
+    assert isinstance(second, RowError) and second.row == 3
     assert isinstance(third, LearnerResult) and third.learner_id == "3"

@@ -332,15 +332,15 @@ def test_a_workbook_row_that_cannot_be_read_names_its_sheet_and_row(tmp_path: Pa
     text = _read(_csv(tmp_path / "r.csv", [headings, *rows]))
     assert isinstance(workbook[0], LearnerResult)
     messages = []
-    for number, (read, csv_read) in enumerate(zip(workbook, text, strict=True), start=1):
-        if number == 1:
+    for number, (read, csv_read) in enumerate(zip(workbook, text, strict=True), start=2):
+        if number == 2:
             continue
         assert isinstance(read, RowError) and isinstance(csv_read, RowError)
         assert read.message == f"sheet 'Actas', row {number}: {csv_read.message}"
         assert (read.row, read.sheet, csv_read.sheet) == (number, "Actas", None)
         messages.append(read.message)
-    assert messages[0].startswith("sheet 'Actas', row 2: grade: not a number: 'ocho'")
-    assert messages[2].startswith("sheet 'Actas', row 4: assessment_date: not a date")
+    assert messages[0].startswith("sheet 'Actas', row 3: grade: not a number: 'ocho'")
+    assert messages[2].startswith("sheet 'Actas', row 5: assessment_date: not a date")
 
     shown = _actas(
         tmp_path / "percent.xlsx",
@@ -350,7 +350,7 @@ def test_a_workbook_row_that_cannot_be_read_names_its_sheet_and_row(tmp_path: Pa
     sheets: list[str] = []
     ana, eva = (item for _, item in iter_results(shown, on_sheet=sheets.append))
     assert isinstance(ana, LearnerResult) and ana.attendance == 90
-    assert isinstance(eva, RowError) and eva.message.startswith("sheet 'Actas', row 2: attendance")
+    assert isinstance(eva, RowError) and eva.message.startswith("sheet 'Actas', row 3: attendance")
     assert sheets == ["Actas"]
 
 
@@ -366,7 +366,7 @@ def test_rows_of_a_workbook_to_correct_name_their_sheet_in_the_batch(tmp_path: P
         ["expediente", "nombre", "nota", "apto", "asistencia", "fecha"],
         ["L1", "Ana", "8", "", "90", "15/06/2026"],
         ["L2", "Joan", "ocho", "", "90", "15/06/2026"],  # not a number
-        ["L1", "Ana", "3", "", "90", "15/06/2026"],  # another result of row 1
+        ["L1", "Ana", "3", "", "90", "15/06/2026"],  # another result of row 2
         ["L3", "Eva", "15", "", "90", "15/06/2026"],  # outside the grading scale
         ["L4", "Pau", "3", "sí", "90", "15/06/2026"],  # passed, with a grade below the pass mark
         ["L5", "Rut", "4", "", "90", "15/06/2026"],  # did not pass
@@ -395,8 +395,8 @@ def test_rows_of_a_workbook_to_correct_name_their_sheet_in_the_batch(tmp_path: P
         else:
             assert reasons == [f"sheet 'Actas', row {row}: {csv_reasons[0]}", *csv_reasons[1:]]
     assert read["xlsx"][2][2] == [
-        "sheet 'Actas', row 3: the same learner appears in row 1 with another result (grade 8.0 "
-        "there, 3.0 here); row 1 was used: check which is right"
+        "sheet 'Actas', row 4: the same learner appears in row 2 with another result (grade 8.0 "
+        "there, 3.0 here); row 2 was used: check which is right"
     ]
 
 
@@ -535,14 +535,14 @@ def test_a_value_past_a_workbooks_last_heading_makes_its_row_malformed(tmp_path:
     assert isinstance(ana, LearnerResult)
     assert isinstance(joan, RowError) and joan.learner_id == "2", joan
     assert joan.message == (
-        "sheet 'Actas', row 2: more cells than column headings: column H holds "
+        "sheet 'Actas', row 3: more cells than column headings: column H holds "
         "'revisar con el profesor', past the last heading 'fecha' (column G)"
     )
     as_text = [[str(cell) for cell in row] for row in rows]
     as_text[2].append("revisar con el profesor")
     (_, csv_joan) = _read(_csv(tmp_path / "r.csv", as_text))
     assert isinstance(csv_joan, RowError)
-    assert joan.message.startswith(f"sheet 'Actas', row 2: {csv_joan.message}: ")
+    assert joan.message.startswith(f"sheet 'Actas', row 3: {csv_joan.message}: ")
 
     openpyxl = pytest.importorskip("openpyxl")
     book = openpyxl.Workbook(write_only=True)  # no recorded size: each row ends at its last cell
@@ -554,7 +554,7 @@ def test_a_value_past_a_workbooks_last_heading_makes_its_row_malformed(tmp_path:
     ana, joan, eva = _read(ragged)
     assert isinstance(ana, LearnerResult) and isinstance(joan, LearnerResult)
     assert isinstance(eva, RowError) and eva.message == (
-        "sheet 'Actas', row 3: more cells than column headings: column J holds 0 (and 1 more "
+        "sheet 'Actas', row 4: more cells than column headings: column J holds 0 (and 1 more "
         "cell), past the last heading 'fecha' (column G)"
     )
 
@@ -578,7 +578,7 @@ def test_a_batch_issues_nothing_to_a_row_with_a_value_past_the_last_heading(
     row = read_manifest(out)[1]
     assert (row["state"], row["learner_id"]) == ("malformed", "2")
     assert row["reasons"] == [
-        "sheet 'Actas', row 2: more cells than column headings: column H holds "
+        "sheet 'Actas', row 3: more cells than column headings: column H holds "
         "'nota revisada: 9', past the last heading 'fecha' (column E)"
     ]
 
@@ -949,11 +949,11 @@ def test_a_workbook_cell_holding_a_spreadsheet_error_makes_its_row_malformed(
     ana, joan, eva, pau = _read(path)
     assert isinstance(ana, RowError) and (ana.learner_id, ana.sheet) == ("1", "Actas")
     assert ana.message == (
-        "sheet 'Actas', row 1: column 'nombre' holds the spreadsheet error #N/A (a formula "
+        "sheet 'Actas', row 2: column 'nombre' holds the spreadsheet error #N/A (a formula "
         "that failed): correct it in the export"
     )
     assert isinstance(joan, RowError) and joan.learner_id is None
-    assert joan.message.startswith("sheet 'Actas', row 2: column 'expediente' holds the spread")
+    assert joan.message.startswith("sheet 'Actas', row 3: column 'expediente' holds the spread")
     assert isinstance(eva, RowError) and "column 'nota' holds the spreadsheet error #PYTHON! " in (
         eva.message
     )
@@ -980,7 +980,7 @@ def test_a_batch_issues_no_credential_to_a_spreadsheet_error(tmp_path: Path) -> 
         "malformed", "2", "malformed", ""
     )
     assert joan["reasons"] == [
-        "sheet 'Actas', row 2: column 'nombre' holds the spreadsheet error #N/A (a formula that "
+        "sheet 'Actas', row 3: column 'nombre' holds the spreadsheet error #N/A (a formula that "
         "failed): correct it in the export"
     ]
     texts = [file.read_text(encoding="utf-8") for file in (out / "credentials").glob("*")]

@@ -83,7 +83,9 @@ class ManifestRow:
     """One line of the manifest."""
 
     row: int
-    """Position of the row in the input (1 = first row after the header)."""
+    """The row in the results file as a spreadsheet program shows it (the heading is row 1,
+    so the first learner is row 2); for records given directly, their position (1 = the
+    first)."""
     state: RowState
     learner_id: str = ""
     name: str = ""

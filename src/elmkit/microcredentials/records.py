@@ -317,7 +317,7 @@ class LearnerResult(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """A row that could not be read: its number (1 = first data row) and why. Read from a
+    """A row that could not be read: its number (see :func:`iter_results`) and why. Read from a
     workbook, the message starts with where the row is (``sheet 'Actas', row 7: …``)."""
 
     row: int
@@ -328,8 +328,8 @@ class RowError:
 
 
 def _row_place(number: int, sheet: str) -> str:
-    """Where a workbook's row is, as messages name it: ``sheet 'Actas', row 7`` (counted from
-    the row after the heading, as the manifest counts them)."""
+    """Where a workbook's row is, as messages name it: ``sheet 'Actas', row 7`` (the sheet's
+    own row number, as the manifest gives it)."""
     return f"sheet {sheet!r}, row {number}"
 
 
@@ -673,7 +673,7 @@ def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     the most known headings (csv.Sniffer guesses from the whole sample, and a comment such as
     ``Entrega tardía, "justificada", según acta`` misleads it); the sniffer decides only when
     no delimiter gives two, and then, if it cannot, the delimiter the heading uses most."""
-    heading = next((line for line in sample.splitlines() if line.strip()), "")
+    heading = next((line for line in sample.splitlines() if line.strip(" \t,;\"")), "")
     lookup = _field_by_alias()
 
     def known(delimiter: str) -> int:
@@ -723,8 +723,8 @@ def _csv_rows(
     warn: Callable[[str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, dict[str | None, Any]]]:
-    """Rows of a CSV file with their numbers (1 = the line after the heading; blank lines
-    count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
+    """Rows of a CSV file with their numbers as a spreadsheet program shows them (the heading
+    is row 1 when no blank line comes before it; blank lines count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
 
     The whole file is checked (encoding and CSV syntax) before the first row is given, so a
     problem near its end stops a batch before anything is issued, and the columns without a
@@ -748,15 +748,16 @@ def _csv_rows(
                 if unheaded is not None:
                     unheaded.see(cells)
                     total += _holds_any(cells, width)
-                elif cells:
+                elif any(cell.strip() for cell in cells):  # the heading row
                     unheaded, width = _Unheaded(cells, numbered=True), len(cells)
         except csv.Error as exc:
             raise SourceError(
                 f"malformed CSV at line {checker.line_num}: {exc}", file=str(path)
             ) from None
         handle.seek(0)
-        reader = csv.reader(handle, dialect=dialect)
-        headings = next((cells for cells in reader if cells), [])
+        records = enumerate(csv.reader(handle, dialect=dialect), start=1)
+        # rows of empty cells (";;", as Excel writes an empty row) before it are blank too
+        headings = next((cells for _, cells in records if any(c.strip() for c in cells)), [])
         _check_headings(headings, str(path), warn)
         if unheaded is not None:
             unheaded.tell(warn)
@@ -764,7 +765,7 @@ def _csv_rows(
             on_total(total)
         # a row is a record, as a spreadsheet shows it: a cell with a line break in quotes
         # does not make two; a blank line is a row (without a learner)
-        for number, cells in enumerate(reader, start=1):
+        for number, cells in records:
             if not cells:
                 continue
             row: dict[str | None, Any] = dict(zip(headings, cells, strict=False))
@@ -932,8 +933,8 @@ def _xlsx_rows(
     on_sheet: Callable[[str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, dict[str | None, Any]]]:
-    """Rows of the results sheet of a workbook (see :func:`_results_sheet`) with their numbers
-    (1 = the row after the heading). Hidden rows and columns are read like the others.
+    """Rows of the results sheet of a workbook (see :func:`_results_sheet`) with the sheet's
+    row numbers (the heading is row 1). Hidden rows and columns are read like the others.
     ``on_sheet`` is given the sheet's title once its headings are checked.
 
     The whole sheet is read once before the first row is given, as a CSV file is checked: a
@@ -1000,7 +1001,7 @@ def _xlsx_rows(
                 f"with results' headings); not read: {', '.join(others)}"
             )
         rows = itertools.islice(_sheet_rows(sheet, title, file), 1, None)
-        for number, values in enumerate(rows, start=1):
+        for number, values in enumerate(rows, start=2):
             cells = [_shown_value(cell) for cell in values]
             row: dict[str | None, Any] = dict(zip(headers, cells, strict=False))
             row.update((name, "") for name in headers[len(cells) :])  # ended before them
@@ -1067,7 +1068,9 @@ def iter_results(
     on_sheet: Callable[[str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, LearnerResult | RowError]]:
-    """Like :func:`read_results`, with each item's row number (1 = first row after the header)."""
+    """Like :func:`read_results`, with each item's row number: in a file, the row as a
+    spreadsheet program shows it (the heading is row 1, so the first learner is row 2); among
+    records, their position (1 = the first)."""
     if isinstance(source, str | Path):
         path = Path(source)
         require_file(path, "results file")
