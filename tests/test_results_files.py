@@ -1051,3 +1051,15 @@ def test_a_batch_warns_about_values_under_a_blank_heading(tmp_path: Path) -> Non
         "column 4 (D) has values but no heading: not read; give it an accepted heading if it "
         "holds a grade, pass flag, e-mail, id or date",
     )
+
+
+def test_galician_and_basque_name_headings_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;nome;apelidos;nota\n1;Xoán;Núñez Castañeira;7\n", encoding="utf-8"
+    )
+    (learner,) = _learners(path)
+    assert (learner.given_name, learner.family_name) == ("Xoán", "Núñez Castañeira")
+    path.write_text("expediente;izena;abizenak;nota\n1;Iñaki;Etxeberria;7\n", encoding="utf-8")
+    (learner,) = _learners(path)
+    assert (learner.given_name, learner.family_name) == ("Iñaki", "Etxeberria")

@@ -53,7 +53,7 @@ _PLAIN: dict[str, tuple[str, ...]] = {
     "learner_id": (
         "learner_id", "id", "student_id", "learner", "expediente", "dni_alumno", "id_estudiante",
     ),
-    "given_name": ("given_name", "first_name", "nombre", "nom", "izena"),
+    "given_name": ("given_name", "first_name", "nombre", "nom", "izena", "nome"),
     "family_name": (
         "family_name", "last_name", "surname", "apellidos", "cognoms", "abizenak", "apelidos",
         *_FIRST_SURNAME,
