@@ -1063,3 +1063,26 @@ def test_galician_and_basque_name_headings_are_read(tmp_path: Path) -> None:
     path.write_text("expediente;izena;abizenak;nota\n1;Iñaki;Etxeberria;7\n", encoding="utf-8")
     (learner,) = _learners(path)
     assert (learner.given_name, learner.family_name) == ("Iñaki", "Etxeberria")
+
+
+@pytest.mark.parametrize(
+    ("flag", "passed"),
+    [
+        ("Bai", True), ("Ez", False), ("Gai", True), ("Ez gai", False),
+        ("Gainditua", True), ("Ez gainditua", False), ("Aurkeztu gabe", False),
+        ("Non", False), ("Non apto", False), ("Non apta", False), ("Non presentado", False),
+    ],
+)
+def test_pass_flags_as_basque_and_galician_exports_write_them(flag: str, passed: bool) -> None:
+    from elmkit.microcredentials.records import read_results
+
+    (learner,) = read_results([{"learner_id": "1", "given_name": "Ane", "passed": flag}])
+    assert isinstance(learner, LearnerResult) and learner.passed is passed
+
+
+def test_a_basque_pass_column_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "expediente;izena;gainditua\n1;Iñaki;Bai\n2;Miren;Ez\n", encoding="utf-8"
+    )
+    assert [learner.passed for learner in _learners(path)] == [True, False]

@@ -109,17 +109,24 @@ ALIASES: dict[str, tuple[str, ...]] = {
 _TRUE = {
     "1", "true", "yes", "y", "si", "apto", "apta", "apte", "aprobado", "aprobada", "aprovat",
     "aprovada", "superado", "superada", "superat", "pass", "passed", "x",
+    # Basque: bai (yes), gai (apto), gainditua (superado)
+    "bai", "gai", "gainditua", "gaindituta",
 }
 _FALSE = {
     "0", "false", "no", "n", "no apto", "no apta", "no apte", "suspenso", "suspensa", "suspes",
     "suspesa", "no aprobado", "no aprobada", "no aprovat", "no aprovada", "no superado",
     "no superada", "no superat", "fail", "failed", "",
+    # Galician: non (no)
+    "non", "non apto", "non apta", "non aprobado", "non aprobada", "non superado",
+    "non superada",
+    # Basque: ez (no), ez gai (no apto), ez gainditua (no superado)
+    "ez", "ez gai", "ez gainditua", "ez gaindituta",
 }
 #: Values of a grade or pass column (as :func:`_word` reads them) that say the learner did not
 #: sit the assessment: not passed.
 _NOT_PRESENTED = {
     "np", "n p", "no presentado", "no presentada", "no presentat", "non presentado",
-    "non presentada", "not presented",
+    "non presentada", "not presented", "aurkeztu gabe", "ez aurkeztua", "ez aurkeztuta",
 }
 
 
