@@ -781,3 +781,19 @@ def test_the_punt_volat_and_addresses_are_no_finding(spanish: dict[str, Any]) ->
         "portal.lavirtual.cat"
     )
     assert check(data) == []
+
+
+def test_a_text_tagged_vehes_is_reported_as_no_valencian(spanish: dict[str, Any]) -> None:
+    data = copy.deepcopy(spanish)
+    _languages({"es": "Título", "val": "Títol"}, ["es"])(data)
+    found = [f for f in check(data) if f.code == "es/language-vehes"]
+    assert found and all(f.severity is Severity.ERROR for f in found)
+    assert all(f.path.endswith(("/title/val", "/legalName/val")) for f in found), found
+    assert "/displayParameter/title/val" in {f.path for f in found}
+    assert "ca-ES-valencia" in found[0].message("en")
+
+
+def test_a_valencian_text_is_no_vehes(spanish: dict[str, Any]) -> None:
+    data = copy.deepcopy(spanish)
+    _languages({"es": "Título", "ca-ES-valencia": "Títol"}, ["es"])(data)
+    assert [f for f in check(data) if f.code == "es/language-vehes"] == []

@@ -413,6 +413,44 @@ def _lookalikes(nodes: Iterable[ElmNode]) -> list[tuple[ElmNode, str, str, list[
 _CA_OC: Final = frozenset({"ca", "oc"})
 
 
+def _vehes_tagged(nodes: Iterable[ElmNode]) -> list[tuple[ElmNode, str, str, list[str]]]:
+    """``(node, field, tag, [])`` for each text of ``nodes`` tagged with the language ``val``
+    (Vehes), which is no tag of Valencian."""
+    found: list[tuple[ElmNode, str, str, list[str]]] = []
+    for node in nodes:
+        values = node.__dict__
+        for name in _text_fields(type(node)):
+            text = values.get(name)
+            if not text:
+                continue
+            for tag in text:
+                if tag[:3].lower() == "val" and tag.split("-", 1)[0].lower() == "val":
+                    found.append((node, name, tag, []))
+    return found
+
+
+def _locate(
+    parts: CredentialParts, found: list[tuple[ElmNode, str, str, list[str]]]
+) -> list[tuple[str, ElmNode, str, str, list[str]]]:
+    """``found`` with the JSON pointer of each node, sorted by it; a shared node the credential
+    does not hold is left out, and a copy of one is found by its id."""
+    by_object: dict[int, str] = {}
+    by_iri: dict[str, str] = {}
+    for pointer, held in parts.credential.walk():
+        by_object[id(held)] = pointer
+        if isinstance(held.id, str):
+            by_iri.setdefault(held.id, pointer)
+    located: list[tuple[str, ElmNode, str, str, list[str]]] = []
+    for node, name, tag, items in found:
+        where = by_object.get(id(node))
+        if where is None and isinstance(node.id, str):
+            where = by_iri.get(node.id)
+        if where is not None:
+            located.append((where, node, name, tag, items))
+    located.sort(key=lambda item: (item[0], item[2], item[3]))
+    return located
+
+
 @functools.lru_cache(maxsize=256)
 def _writes_l_l(tag: str) -> bool:
     return catalan_or_occitan(tag)
@@ -475,6 +513,7 @@ class SpanishMicroCredentialProfile(IndexedProfile):
         self._learner(parts, out)
         self._languages(parts, missing, out)
         self._punt_volat(parts, out)
+        self._vehes_texts(parts, out)
 
     def _punt_volat(self, parts: CredentialParts, out: Findings) -> None:
         """Warn about each Catalan or Occitan text that writes a look-alike of the punt volat
@@ -488,22 +527,7 @@ class SpanishMicroCredentialProfile(IndexedProfile):
             found += memo["es/punt-volat"]
         if not found:
             return
-        # where each text is; a shared node the credential does not hold is left out, and a
-        # copy of one is found by its id
-        by_object: dict[int, str] = {}
-        by_iri: dict[str, str] = {}
-        for pointer, held in parts.credential.walk():
-            by_object[id(held)] = pointer
-            if isinstance(held.id, str):
-                by_iri.setdefault(held.id, pointer)
-        located: list[tuple[str, ElmNode, str, str, list[str]]] = []
-        for node, name, tag, lookalikes in found:
-            where = by_object.get(id(node))
-            if where is None and isinstance(node.id, str):
-                where = by_iri.get(node.id)
-            if where is not None:
-                located.append((where, node, name, tag, lookalikes))
-        located.sort(key=lambda item: (item[0], item[2], item[3]))
+        located = _locate(parts, found)
         for path, node, name, tag, lookalikes in located:
             field = type(node).model_fields[name]
             out.add(
@@ -518,6 +542,28 @@ class SpanishMicroCredentialProfile(IndexedProfile):
                     f"{PUNT_VOLAT_LOOKALIKES[written[1]]} U+{ord(written[1]):04X}"
                     for written in lookalikes
                 ),
+            )
+
+    def _vehes_texts(self, parts: CredentialParts, out: Findings) -> None:
+        """Report each text tagged ``val`` (Vehes), a guess at Valencian (``ca-ES-valencia``)."""
+        index = parts.index
+        found = _vehes_tagged(index.nodes)
+        if index.shared is not None:
+            memo = index.shared.memo
+            if "es/language-vehes" not in memo:
+                memo["es/language-vehes"] = _vehes_tagged(index.shared.nodes)
+            found += memo["es/language-vehes"]
+        if not found:
+            return
+        for path, node, name, tag, _ in _locate(parts, found):
+            field = type(node).model_fields[name]
+            out.add(
+                "es/language-vehes",
+                Severity.ERROR,
+                f"{path}/{field.alias or name}/{tag}",
+                focus=node,
+                prop=property_iri(type(node).__name__, field.alias or name),
+                value=tag,
             )
 
     def _workload(
