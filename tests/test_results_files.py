@@ -1086,3 +1086,15 @@ def test_a_basque_pass_column_is_read(tmp_path: Path) -> None:
         "expediente;izena;gainditua\n1;Iñaki;Bai\n2;Miren;Ez\n", encoding="utf-8"
     )
     assert [learner.passed for learner in _learners(path)] == [True, False]
+
+
+@pytest.mark.parametrize("written", ["2026/11/18", "18/11/2026", "2026-11-18"])
+def test_a_date_in_basque_order_is_read(written: str) -> None:
+    from datetime import date
+
+    from elmkit.microcredentials.records import read_results
+
+    (learner,) = read_results(
+        [{"learner_id": "1", "given_name": "Ane", "passed": "bai", "assessment_date": written}]
+    )
+    assert isinstance(learner, LearnerResult) and learner.assessment_date == date(2026, 11, 18)

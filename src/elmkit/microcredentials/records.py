@@ -304,7 +304,8 @@ class LearnerResult(BaseModel):
             text = value.strip()
             if not text:
                 return None
-            for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+            # YYYY/MM/DD: the order of Basque dates, as Basque administrations write them
+            for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d"):
                 try:
                     return datetime.strptime(text, fmt).date()
                 except ValueError:
