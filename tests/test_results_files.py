@@ -1098,3 +1098,13 @@ def test_a_date_in_basque_order_is_read(written: str) -> None:
         [{"learner_id": "1", "given_name": "Ane", "passed": "bai", "assessment_date": written}]
     )
     assert isinstance(learner, LearnerResult) and learner.assessment_date == date(2026, 11, 18)
+
+
+def test_a_missing_column_names_the_headings_not_read(tmp_path: Path) -> None:
+    from elmkit.errors import SourceError
+
+    path = tmp_path / "r.csv"
+    path.write_text("expediente;nomes;nota\n1;Ane;7\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="missing column") as caught:
+        _read(path)
+    assert "'nomes'" in str(caught.value) and "nombre" in str(caught.value)

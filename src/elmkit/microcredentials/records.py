@@ -471,9 +471,16 @@ def _check_headings(
         )
     seen = set(columns.fields.values())
     missing = {"learner_id", "given_name"} - seen
-    if missing:
-        raise SourceError(f"missing column(s): {', '.join(sorted(missing))}", file=file)
     ignored = ", ".join(repr(h) for h in columns.unread)
+    if missing:
+        known = "; ".join(
+            f"{name}: {', '.join(ALIASES[name][:5])}" for name in sorted(missing)
+        )
+        unread = f"; columns not read: {ignored}" if ignored else ""
+        raise SourceError(
+            f"missing column(s): {', '.join(sorted(missing))} (headings such as {known}){unread}",
+            file=file,
+        )
     if not {"grade", "passed"} & seen:
         known = ", ".join(ALIASES["grade"][:4] + ALIASES["passed"][:4])
         unread = f"; columns not read: {ignored}" if ignored else ""
