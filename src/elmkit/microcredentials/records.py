@@ -473,14 +473,12 @@ def _check_headings(
     missing = {"learner_id", "given_name"} - seen
     ignored = ", ".join(repr(h) for h in columns.unread)
     if missing:
-        known = "; ".join(
-            f"{name}: {', '.join(ALIASES[name][:5])}" for name in sorted(missing)
+        wanted = ", ".join(
+            f"{name} (a heading such as {', '.join(a for a in ALIASES[name][:6] if a != name)})"
+            for name in sorted(missing)
         )
         unread = f"; columns not read: {ignored}" if ignored else ""
-        raise SourceError(
-            f"missing column(s): {', '.join(sorted(missing))} (headings such as {known}){unread}",
-            file=file,
-        )
+        raise SourceError(f"missing column(s): {wanted}{unread}", file=file)
     if not {"grade", "passed"} & seen:
         known = ", ".join(ALIASES["grade"][:4] + ALIASES["passed"][:4])
         unread = f"; columns not read: {ignored}" if ignored else ""
