@@ -142,6 +142,34 @@ def test_revocation_step() -> None:
     assert verify(sealed, status_checker=wrong_step).step(Step.REVOCATION).status is CheckStatus.OK
 
 
+
+def test_broken_seal_reads_no_status_list() -> None:
+    """The status entry of a document whose seal fails is the sender's: its list (any URL the
+    sender chose) is not fetched."""
+    doc = {
+        **credential(),
+        "credentialStatus": {
+            "id": "https://example.org/status#3",
+            "type": "BitstringStatusListEntry",
+        },
+    }
+    sealed = json.loads(_seal(doc))
+    payload = json.loads(sealed["payload"])
+    payload["credentialStatus"]["id"] = "https://tracker.example/list#3"
+    sealed["payload"] = json.dumps(payload)
+    seen: list[str] = []
+
+    def checker(d: dict[str, Any], at: datetime) -> CheckResult:
+        seen.append(d["credentialStatus"]["id"])
+        return _status_ok(d, at)
+
+    result = verify(json.dumps(sealed), trust=ec_pki().trust_anchors, status_checker=checker)
+    assert result.step(Step.SEAL).code == "signature-invalid"
+    step = result.step(Step.REVOCATION)
+    assert step.status is CheckStatus.SKIPPED and step.code == "seal-not-verified"
+    assert seen == []
+    assert result.verdict == "failed"
+
 def test_qualified_step() -> None:
     pki = ec_pki()
     advanced = seal(credential(), pki.issue_seal(qualified=False))

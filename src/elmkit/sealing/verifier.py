@@ -530,7 +530,10 @@ def _validity_step(doc: dict[str, Any] | None, at: datetime) -> CheckResult:
 
 
 def _revocation_step(
-    doc: dict[str, Any] | None, at: datetime, checker: StatusChecker | None
+    doc: dict[str, Any] | None,
+    at: datetime,
+    checker: StatusChecker | None,
+    seal_result: CheckResult,
 ) -> CheckResult:
     if doc is None:
         return _skipped(Step.REVOCATION, "no-credential", "the credential could not be read")
@@ -538,6 +541,14 @@ def _revocation_step(
         return _skipped(Step.REVOCATION, "no-status", "the credential has no credentialStatus")
     if checker is None:
         return _skipped(Step.REVOCATION, "no-status-checker", "no status checker given")
+    if seal_result.status is CheckStatus.ERROR:
+        # the status entry is whatever the sender wrote: its list is not fetched
+        return _skipped(
+            Step.REVOCATION,
+            "seal-not-verified",
+            "the seal is not valid, so the credential's status entry is not trusted and its "
+            "status list was not read",
+        )
     try:
         result = checker(doc, at)
     except ElmError as exc:
@@ -595,7 +606,7 @@ def verify(
         Step.QUALIFIED: _qualified_step(seal, require_qualified),
         Step.OWNER: _owner_step(doc, holder),
         Step.VALIDITY: _validity_step(doc, at),
-        Step.REVOCATION: _revocation_step(doc, at, status_checker),
+        Step.REVOCATION: _revocation_step(doc, at, status_checker, seal.result),
     }
     return VerificationResult(
         steps=tuple(steps[s] for s in _STEP_ORDER),
