@@ -232,6 +232,26 @@ def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki
     assert empty.set_indexes == 0 and not (tmp_path / "a.json").exists()
 
 
+
+@pytest.mark.parametrize("days", ["3000000", "99999999999"])
+def test_publishing_for_too_many_days_is_refused_without_a_traceback(
+    tmp_path: Path, pki: Any, days: str
+) -> None:
+    from elmkit.cli import _register, app
+
+    _register()
+    _sealed, _credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    out = tmp_path / "list.json"
+    result = CliRunner().invoke(
+        app,
+        ["status-list", "publish", "--list-url", LIST_URL, "--out", str(out),
+         "--ledger", str(ledger_path), "--valid-days", days],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "too large" in result.stderr or "last date" in result.stderr
+    assert not out.exists()
+
 def claim_another_learner(ledger: Any) -> Any:
     """A second learner's credential, claimed in ``ledger`` (its id is checked)."""
     other = build_credential(

@@ -407,7 +407,12 @@ def publish_status_list(
     if valid_until is None and valid_for is not None:
         if not isinstance(valid_for, timedelta) or valid_for <= timedelta(0):
             raise RevocationError(f"valid_for must be a positive timedelta, not {valid_for!r}")
-        valid_until = max(published, valid_from or published) + valid_for
+        try:
+            valid_until = max(published, valid_from or published) + valid_for
+        except OverflowError:
+            raise RevocationError(
+                f"valid_for {valid_for!r} ends after the last date a list can carry"
+            ) from None
     if valid_until is not None and valid_until <= published:
         raise RevocationError(
             f"valid_until {valid_until.isoformat()} has passed: the list would be expired when "

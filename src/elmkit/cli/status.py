@@ -150,6 +150,10 @@ def publish(
     with _open_existing(ledger, reading=True) as store:
         try:
             signer = _signer(key, cert, p12, password)
+            try:
+                valid_for = timedelta(days=valid_days)
+            except OverflowError:
+                raise ValueError(f"--valid-days {valid_days} is too large") from None
             result = revocation.publish_status_list(
                 store,
                 list_url,
@@ -157,7 +161,7 @@ def publish(
                 issuer=issuer,
                 purpose=purpose or ["revocation"],
                 signer=signer,
-                valid_for=timedelta(days=valid_days),
+                valid_for=valid_for,
                 allow_other_sealer=allow_other_sealer,
             )
         except (ElmError, OSError, ValueError) as exc:
