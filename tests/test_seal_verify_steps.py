@@ -381,3 +381,16 @@ def test_format_step_names_each_value_that_does_not_read() -> None:
     assert step.detail["problems"] == format_check(doc)
     assert all("problem(s) in ELM data" not in line for line in step.detail["problems"])
     assert result.step(Step.SEAL).ok
+
+
+def test_a_byte_order_mark_before_the_envelope_is_read_past(tmp_path: Path) -> None:
+    """Editors on Windows write a UTF-8 BOM; the signed payload is inside the envelope."""
+    sealed = _seal()
+    expected = verify(sealed, trust=ec_pki().trust_anchors)
+    for data in (b"\xef\xbb\xbf" + sealed, "\ufeff" + sealed.decode("utf-8")):
+        result = verify(data, trust=ec_pki().trust_anchors)
+        assert result.step(Step.SEAL).ok, str(result)
+        assert result.payload_bytes == expected.payload_bytes
+    path = tmp_path / "sealed.json"
+    path.write_bytes(b"\xef\xbb\xbf" + sealed)
+    assert verify(path, trust=ec_pki().trust_anchors).step(Step.SEAL).ok

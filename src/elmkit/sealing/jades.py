@@ -165,6 +165,12 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
 
     Raises :class:`JadesError` with a ``code`` when the structure is not a JWS.
     """
+    # a UTF-8 byte order mark (what some Windows editors write) is not part of the JSON text
+    # (RFC 8259, 8.1): the envelope is read without it, the signed payload is inside it
+    if isinstance(data, bytes):
+        data = data.removeprefix(b"\xef\xbb\xbf")
+    elif isinstance(data, str):
+        data = data.removeprefix("\ufeff")
     if isinstance(data, Mapping):
         obj: Any = data
     elif isinstance(data, bytes) and (obj := parse_fast(data, unique=True)) is not NOT_PARSED:

@@ -168,7 +168,7 @@ def _read(data: Any) -> bytes | str | Mapping[str, Any]:
     if isinstance(data, bytearray | memoryview):
         return bytes(data)
     if isinstance(data, str):
-        stripped = data.strip(JSON_WHITESPACE)
+        stripped = data.removeprefix("\ufeff").strip(JSON_WHITESPACE)
         if stripped.startswith("{"):
             return data
         if not _is_file(data) and _COMPACT_RE.fullmatch(stripped):
