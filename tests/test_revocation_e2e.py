@@ -232,7 +232,6 @@ def test_publishing_refuses_an_issuer_verifiers_would_reject(tmp_path: Path, pki
     assert empty.set_indexes == 0 and not (tmp_path / "a.json").exists()
 
 
-
 @pytest.mark.parametrize("days", ["3000000", "99999999999"])
 def test_publishing_for_too_many_days_is_refused_without_a_traceback(
     tmp_path: Path, pki: Any, days: str
@@ -251,6 +250,7 @@ def test_publishing_for_too_many_days_is_refused_without_a_traceback(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "too large" in result.stderr or "last date" in result.stderr
     assert not out.exists()
+
 
 def claim_another_learner(ledger: Any) -> Any:
     """A second learner's credential, claimed in ``ledger`` (its id is checked)."""

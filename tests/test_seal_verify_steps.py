@@ -142,7 +142,6 @@ def test_revocation_step() -> None:
     assert verify(sealed, status_checker=wrong_step).step(Step.REVOCATION).status is CheckStatus.OK
 
 
-
 def test_broken_seal_reads_no_status_list() -> None:
     """The status entry of a document whose seal fails is the sender's: its list (any URL the
     sender chose) is not fetched."""
@@ -169,6 +168,7 @@ def test_broken_seal_reads_no_status_list() -> None:
     assert step.status is CheckStatus.SKIPPED and step.code == "seal-not-verified"
     assert seen == []
     assert result.verdict == "failed"
+
 
 def test_qualified_step() -> None:
     pki = ec_pki()
