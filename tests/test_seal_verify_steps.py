@@ -394,3 +394,31 @@ def test_a_byte_order_mark_before_the_envelope_is_read_past(tmp_path: Path) -> N
     path = tmp_path / "sealed.json"
     path.write_bytes(b"\xef\xbb\xbf" + sealed)
     assert verify(path, trust=ec_pki().trust_anchors).step(Step.SEAL).ok
+
+
+def test_an_expired_certificate_needs_a_timestamp_from_before_it_expired() -> None:
+    """The claimed signing time is the signer's word: the key of an expired certificate can
+    write any earlier one, so only a time-stamp proves the seal predates the expiry."""
+    from elmkit.sealing import create_test_pki
+
+    start = NOW - timedelta(days=400)
+    pki = create_test_pki(key_type="ec", not_before=start)
+    expired = pki.issue_seal(not_before=start, not_after=NOW - timedelta(days=1))
+    signed = NOW - timedelta(days=10)
+    backdated = seal(credential(), expired, signing_time=signed)
+    result = verify(backdated, trust=pki.trust_anchors)
+    step = result.step(Step.SEAL)
+    assert step.code == "certificate-expired-no-timestamp", str(result)
+    assert step.detail["integrity"] == "OK" and result.verdict == "failed"
+    assert "no signature time-stamp proves" in step.reason
+    earlier = verify(backdated, trust=pki.trust_anchors, at=NOW - timedelta(days=5))
+    assert earlier.step(Step.SEAL).ok, str(earlier)  # judged before it expired, it holds
+    loose = verify(backdated)
+    assert loose.step(Step.SEAL).code == "no-trust-anchors"
+    assert any("no signature time-stamp proves" in w for w in loose.warnings)
+    stamped = seal(
+        credential(), expired, signing_time=signed, level="B-T",
+        tsa=pki.timestamp_client(clock=signed),
+    )
+    proven = verify(stamped, trust=pki.trust_anchors)
+    assert proven.step(Step.SEAL).ok, str(proven)

@@ -264,6 +264,7 @@ def _seal_step(
     trust: TrustStore | None,
     revocation_mode: RevocationMode,
     allow_fetching: bool,
+    at: datetime,
 ) -> _Seal:
     out = _Seal()
     try:
@@ -340,6 +341,17 @@ def _seal_step(
         return out
 
     who = signer_info(cert).name
+    # the claimed signing time is the signer's word (whoever holds the key of an expired
+    # certificate can write an earlier one): without a time-stamp, the seal is only known to
+    # exist now, or at the claimed time if later
+    unproven = None
+    if out.poe_time is None and max(at, info.signing_time) > cert.not_valid_after_utc:
+        unproven = (
+            f"the seal certificate expired on {cert.not_valid_after_utc.isoformat()}, and no "
+            "signature time-stamp proves the seal was made before then (it claims "
+            f"{info.signing_time.isoformat()}); a seal meant to outlive its certificate is made "
+            "at level B-T or above"
+        )
     detail: dict[str, Any] = {
         "level": out.level,
         "alg": info.alg,
@@ -348,6 +360,8 @@ def _seal_step(
         "timestamps": [{"name": n, **t.to_dict()} for n, t in tsts],
     }
     if trust is None:
+        if unproven is not None:
+            out.warnings.append(unproven)
         out.result = _skipped(
             Step.SEAL,
             "no-trust-anchors",
@@ -358,7 +372,12 @@ def _seal_step(
             **detail,
         )
         return out
-    moment = out.poe_time or info.signing_time
+    if unproven is not None:
+        out.result = _error(
+            Step.SEAL, "certificate-expired-no-timestamp", unproven, integrity="OK", **detail
+        )
+        return out
+    moment = out.poe_time or max(at, info.signing_time)
     intermediates = [*x5c[1:], *vdata.certificates]
     for _, tst in tsts:
         intermediates.extend(tst.certificates)
@@ -581,8 +600,8 @@ def verify(
     integrity is still checked but SEAL is SKIPPED, so the verdict is at best "partially verified".
     Revocation of the certificates uses the CRLs/OCSP responses embedded in the seal; the network
     is used only with ``allow_fetching=True``. ``at`` (default now) is when the credential's own
-    validity is judged; certificates are judged at the signing time (the signature time-stamp's
-    time when there is one).
+    validity is judged; certificates are judged at the signature time-stamp's time, and without
+    one (B-B, whose claimed signing time nothing proves) at ``at``.
     """
     if at is None:
         at = datetime.now(UTC)
@@ -590,7 +609,7 @@ def verify(
         raise VerificationError(f"'at' must be a timezone-aware datetime, not {at!r}")
     store = load_trust(trust) if trust is not None else None
     raw = _read(data)
-    seal = _seal_step(raw, store, revocation_mode, allow_fetching)
+    seal = _seal_step(raw, store, revocation_mode, allow_fetching, at)
     format_result, doc = _format_step(seal, format_check)
     signer = signer_info(seal.cert) if seal.cert is not None else None
     if signer is not None and doc is not None and is_credential(doc):
