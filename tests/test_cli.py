@@ -391,3 +391,15 @@ def test_revoking_an_unknown_credential_is_said_on_standard_error(tmp_path: Path
         result = runner.invoke(app, arguments)
         assert result.exit_code in (1, 2), result.output
         assert result.stdout == "" and result.stderr.strip(), arguments
+
+
+def test_convert_never_overwrites_its_input(tmp_path: Path) -> None:
+    sealed = tmp_path / "sealed.jsonld"
+    sealed.write_bytes(SIGNED.read_bytes())
+    result = runner.invoke(app, ["convert", str(sealed), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "overwritten by its own conversion" in " ".join(result.output.split())
+    assert sealed.read_bytes() == SIGNED.read_bytes()  # the seal is still there
+    elsewhere = runner.invoke(app, ["convert", str(sealed), "--out", str(tmp_path / "out")])
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert (tmp_path / "out" / "sealed.jsonld").is_file()
