@@ -10,7 +10,7 @@ import rdflib
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from elmkit.errors import ModelError
+from elmkit.errors import ElmValidationError, ModelError
 from elmkit.model import (
     Concept,
     EuropeanDigitalCredential,
@@ -125,6 +125,17 @@ def test_numbers_and_booleans_keep_their_lexical_forms_through_turtle(
     text = dumps(load(source, format="turtle"), "turtle")
     literals = [o for o in _lexical_graph(text).objects() if isinstance(o, Literal)]
     assert [(str(o), str(o.datatype)) for o in literals] == [(lexical, xsd + datatype)], text
+
+
+def test_an_integer_in_another_scripts_digits_is_no_integer_on_any_road() -> None:
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    source = f'<urn:x:1> a <{ELM}ShortenedGrading> ; <{ELM}percentageEqual> "\u0663"^^<{xsd}integer> .'
+    node = load(source, format="turtle")
+    assert node.model_dump().get("percentage_equal") is None  # not the integer 3
+    literals = [o for o in _lexical_graph(dumps(node, "turtle")).objects() if isinstance(o, Literal)]
+    assert [str(o) for o in literals] == ["\u0663"]  # kept as written, as the misfit it is
+    with pytest.raises(ElmValidationError):
+        load({"type": "ShortenedGrading", "percentageEqual": "\u0663"})
 
 
 def _lexical_graph(text: str) -> rdflib.Graph:

@@ -51,7 +51,7 @@ DEFAULT_MAX_NODES = 200_000
 DEFAULT_MAX_TEXT = 100_000_000
 
 _XSD_STRING = XSD + "string"
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only, as xsd:integer
 _BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 _MISFIT = object()
 
