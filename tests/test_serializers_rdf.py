@@ -518,3 +518,27 @@ def test_from_graph_refuses_what_is_no_graph_as_to_graph_and_dumps_refuse_a_non_
         for write in (to_graph, dumps):
             with pytest.raises(ModelError, match="expect"):
                 write(value)
+
+
+def test_a_blank_node_inside_a_shared_node_stays_one_node() -> None:
+    source = f"""
+        @prefix elm: <{ELM}> . @prefix cred: <https://www.w3.org/2018/credentials#> .
+        <urn:x:c> a cred:VerifiableCredential, elm:EuropeanDigitalCredential ;
+            cred:issuer _:org ; cred:credentialSubject <urn:x:p> .
+        <urn:x:p> a elm:Person ; elm:hasClaim <urn:x:a>, <urn:x:a2> .
+        <urn:x:a> a elm:LearningAchievement ; elm:awardedBy <urn:x:ap> .
+        <urn:x:a2> a elm:LearningAchievement ; elm:awardedBy <urn:x:ap2> .
+        <urn:x:ap> a elm:AwardingProcess ; elm:awardingBody _:org, <urn:x:org2> .
+        <urn:x:ap2> a elm:AwardingProcess ; elm:awardingBody <urn:x:org2> .
+        _:org a elm:Organisation ;
+            <http://www.w3.org/ns/adms#identifier> [ a elm:Identifier ; <http://www.w3.org/2004/02/skos/core#notation> "X1" ] .
+        <urn:x:org2> a elm:Organisation ;
+            elm:eIDASIdentifier [ a elm:LegalIdentifier ; <http://www.w3.org/2004/02/skos/core#notation> "X2" ] .
+        <urn:x:c> elm:displayParameter [ a elm:DisplayParameter ; elm:title "T"@ca ] .
+    """
+    graph = rdflib.Graph().parse(data=source, format="turtle")
+    node = load(source, format="turtle")
+    assert isomorphic(to_graph(node), graph)
+    assert isomorphic(to_graph(load(dumps(node))), graph)  # JSON-LD writes the copies as one node
+    assert isomorphic(to_graph(load(dumps(node, "turtle"), format="turtle")), graph)
+    assert "_:" not in json.dumps(node.to_jsonld()["displayParameter"])  # used once: no label

@@ -166,8 +166,10 @@ class ExpandedReader:
     """Builds compact model data from expanded node objects.
 
     ``index`` holds the nodes that references may be resolved against. ``blank_refs`` (RDF input)
-    counts how often each blank node is used as an object: blank nodes used once lose their
-    label, the others are renumbered ``_:b0``, ``_:b1``… so that output is deterministic.
+    counts how often each node is used as an object: blank nodes used once lose their label,
+    the others are renumbered ``_:b0``, ``_:b1``… so that output is deterministic. A blank node
+    used once inside a node used more than once keeps a label too: that node is embedded at each
+    place it is used, and without the label each copy would hold a blank node of its own.
     With ``sort_types`` the types are ordered from general to specific (RDF has no order).
     """
 
@@ -189,6 +191,8 @@ class ExpandedReader:
         self.depth = 0
         self.active: set[str] = set()
         self.labels: dict[str, str] = {}
+        self.shared = 0
+        """How many of the nodes being read are used more than once (so embedded more than once)."""
         self.reached: set[str] = set()
         """The ids of the nodes read (the root and everything it reaches)."""
 
@@ -202,7 +206,7 @@ class ExpandedReader:
     def _label(self, blank: str) -> str | None:
         if self.blank_refs is None:
             return blank
-        if self.blank_refs.get(blank, 0) <= 1:
+        if self.blank_refs.get(blank, 0) <= 1 and not self.shared:
             return None
         label = self.labels.get(blank)
         if label is None:
@@ -261,6 +265,8 @@ class ExpandedReader:
             out["type"] = names[0] if len(names) == 1 else names
         cls = class_for_types(names) or hint
         by_iri = table_for(cls).by_iri if cls is not None else {}
+        shared = self._used_again(nid)
+        self.shared += shared
         if isinstance(nid, str):
             self.active.add(nid)
         try:
@@ -282,9 +288,16 @@ class ExpandedReader:
                 if misfits:
                     out[key] = self._generic_values(misfits)
         finally:
+            self.shared -= shared
             if isinstance(nid, str):
                 self.active.discard(nid)
         return out
+
+    def _used_again(self, nid: Any) -> int:
+        """1 when the node ``nid`` names is used more than once (RDF input), else 0."""
+        if self.blank_refs is None or not isinstance(nid, str):
+            return 0
+        return 1 if self.blank_refs.get(nid, 0) > 1 else 0
 
     def _resolve(self, ref: str, hint: type[ElmNode] | None) -> Any:
         target = self.index.get(ref)
@@ -437,6 +450,8 @@ class ExpandedReader:
             if label is not None:
                 out["@id"] = label
             self.active.add(nid)
+        shared = self._used_again(nid)
+        self.shared += shared
         try:
             for key, values in node.items():
                 if key == "@id":
@@ -448,6 +463,7 @@ class ExpandedReader:
                 self._count_text(items)
                 out[key] = [self._generic(v) for v in items]
         finally:
+            self.shared -= shared
             if isinstance(nid, str):
                 self.active.discard(nid)
         return out

@@ -472,8 +472,7 @@ def _index(graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str], Counter[s
             oid = _node_id(o)
             if p not in _ABOUT:  # a statement about a node (reification) is not part of it
                 referenced.add(oid)
-            if isinstance(o, BNode):
-                blank_refs[oid] += 1
+            blank_refs[oid] += 1  # IRIs too: a node used twice is embedded twice
     _collections(index, blank_refs)
     for sid, node in index.items():
         for key, values in node.items():
