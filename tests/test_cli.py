@@ -403,3 +403,5 @@ def test_convert_never_overwrites_its_input(tmp_path: Path) -> None:
     elsewhere = runner.invoke(app, ["convert", str(sealed), "--out", str(tmp_path / "out")])
     assert elsewhere.exit_code == 0, elsewhere.output
     assert (tmp_path / "out" / "sealed.jsonld").is_file()
+    said = " ".join(elsewhere.stderr.split())
+    assert "is sealed:" in said and "without the seal" in said

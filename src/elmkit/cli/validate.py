@@ -163,6 +163,14 @@ def convert(
             status = 2
             continue
         show(console, "{} -> {}", path, target)
+        if getattr(loaded.origin, "kind", None) == "sealed":
+            show(
+                errors,
+                "[yellow]  {} is sealed: {} holds its credential without the seal (keep the "
+                "sealed file to deliver or verify)[/]",
+                path,
+                target,
+            )
         if issues:
             show(console, "  {} conversion issue(s), listed in {}:", len(issues), report)
             for line in issues[:20]:
