@@ -156,7 +156,8 @@ def test_registered_tags_are_accepted(tag: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("written", "code"), [("l\u2027l", "U+2027"), ("l\u2022l", "U+2022"), ("l\u22c5l", "U+22C5")]
+    ("written", "code"),
+    [("l\u2027l", "U+2027"), ("l\u2022l", "U+2022"), ("l\u22c5l", "U+22C5"), ("l\u2219l", "U+2219")],
 )
 @pytest.mark.parametrize("tag", ["ca", "ca-ES-valencia", "oc-aranes"])
 def test_a_look_alike_of_the_punt_volat_is_refused_in_catalan_and_occitan(written: str, code: str, tag: str) -> None:

@@ -752,7 +752,10 @@ def test_finding_messages_take_any_spelling_of_a_language_tag() -> None:
 
 @pytest.mark.parametrize(
     ("written", "code"),
-    [("l\u2027l", "U+2027"), ("l\u0387l", "U+0387"), ("l\u2022l", "U+2022"), ("l\u22c5l", "U+22C5"), ("l.l", "U+002E")],
+    [
+        ("l\u2027l", "U+2027"), ("l\u0387l", "U+0387"), ("l\u2022l", "U+2022"), ("l\u22c5l", "U+22C5"),
+        ("l.l", "U+002E"), ("l\u2219l", "U+2219"), ("l\u30fbl", "U+30FB"), ("l\uff65l", "U+FF65"),
+    ],
 )
 def test_a_look_alike_of_the_punt_volat_in_catalan_or_occitan_is_warned(
     spanish: dict[str, Any], written: str, code: str

@@ -414,14 +414,20 @@ PUNT_VOLAT_LOOKALIKES: Mapping[str, str] = {
     "\u2027": "HYPHENATION POINT",
     "\u0387": "GREEK ANO TELEIA",
     "\u2022": "BULLET",
+    "\u2219": "BULLET OPERATOR",
     "\u22c5": "DOT OPERATOR",
+    "\u2e31": "WORD SEPARATOR MIDDLE DOT",
+    "\u30fb": "KATAKANA MIDDLE DOT",
+    "\uff65": "HALFWIDTH KATAKANA MIDDLE DOT",
+    "\ua78f": "LATIN LETTER SINOLOGICAL DOT",
     ".": "FULL STOP",
 }
 _VOWEL = "aeiouàèéíïòóúü"
 #: ``l?l``, ``?`` a look-alike; a full stop only in lower case before a vowel (``col.lecció``,
 #: never ``vall.llarga``, ``portal.lleida`` or ``juliol.Les``). That a letter comes first is
 #: checked after the match.
-_PUNT_VOLAT = re.compile(rf"[lL][\u2027\u0387\u2022\u22c5][lL]|l\.l(?=[{_VOWEL}])")
+_OTHER_DOTS = "".join(c for c in PUNT_VOLAT_LOOKALIKES if c != ".")
+_PUNT_VOLAT = re.compile(rf"[lL][{_OTHER_DOTS}][lL]|l\.l(?=[{_VOWEL}])")
 _SPACE = re.compile(r"\s")
 _PUNCTUATION = ".,;:!?¡¿\"'«»"
 #: What a word with a full stop holds when it is code, an address or an abbreviation, not

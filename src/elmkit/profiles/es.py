@@ -109,8 +109,8 @@ _SRC_LANG: Final = "Constitución Española art. 3 and Statutes of Autonomy (co-
 _SRC_EUROPASS: Final = "Europass EDC: labels and display in 29 languages, without ca, eu, gl or oc"
 _SRC_PUNT_VOLAT: Final = (
     "Institut d'Estudis Catalans, Ortografia catalana (2017): the ela geminada is written l·l; "
-    "Unicode U+00B7 MIDDLE DOT (U+2027, U+0387, U+2022, U+22C5 and the full stop are other "
-    "characters)"
+    "Unicode U+00B7 MIDDLE DOT (U+2027, U+0387, U+2022, U+2219, U+22C5, U+2E31, U+30FB, "
+    "U+FF65, U+A78F and the full stop are other characters)"
 )
 _SRC_VEHES: Final = (
     "IANA language subtag registry (val = Vehes; ca-ES-valencia = Valencian, variant 2007-03-06); "
