@@ -556,3 +556,13 @@ def test_a_date_time_built_in_code_needs_a_time_zone() -> None:
     assert floating.valid_from is not None
     floating.valid_until = floating.valid_from + timedelta(days=1)
     assert str(floating.valid_until) == "2026-01-02T10:00:00"
+
+
+def test_a_null_in_a_language_maps_array_is_no_text_as_json_ld_reads_it() -> None:
+    from elmkit.errors import ElmValidationError
+    from elmkit.serializers import load
+
+    node = load({"type": "Concept", "id": "urn:x", "prefLabel": {"ca": ["Curs", None], "es": [None]}})
+    assert dict(node.pref_label) == {"ca": ("Curs",)}
+    with pytest.raises(ElmValidationError, match="must be strings"):
+        load({"type": "Concept", "id": "urn:x", "prefLabel": {"ca": ["Curs", 1]}})

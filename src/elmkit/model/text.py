@@ -526,11 +526,12 @@ class LangText(Mapping[str, tuple[str, ...]]):
             if isinstance(value, str):
                 items: tuple[str, ...] = (value,)
             elif isinstance(value, list | tuple):
-                if not all(isinstance(v, str) for v in value):
+                # JSON-LD drops a null in a language map's array, as it drops the whole null
+                items = tuple(v for v in value if v is not None)
+                if not all(isinstance(v, str) for v in items):
                     raise LanguageTagError(
                         f"values for language {tag!r} must be strings", path=_pointer(tag)
                     )
-                items = tuple(value)
             elif value is None:
                 continue  # no text (JSON-LD ignores a null in a language map)
             else:
