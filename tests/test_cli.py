@@ -405,3 +405,12 @@ def test_convert_never_overwrites_its_input(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "sealed.jsonld").is_file()
     said = " ".join(elsewhere.stderr.split())
     assert "is sealed:" in said and "without the seal" in said
+
+
+def test_verify_refuses_unusable_trust_anchors_once_as_the_option(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate")
+    result = runner.invoke(app, ["verify", str(SIGNED), str(SIGNED), "--trust", str(garbage)])
+    assert result.exit_code == 2 and result.stdout == ""
+    said = " ".join(result.stderr.split())
+    assert said.startswith("--trust:") and said.count("not a certificate") == 1, said

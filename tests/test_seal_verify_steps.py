@@ -260,6 +260,23 @@ def test_trust_inputs(tmp_path: Path) -> None:
     assert load_trust(pki.trust_anchors).key == load_trust(root_der).key
 
 
+@pytest.mark.parametrize("name", ["root-ca", "5ad8a5d6.0", "root.cert", "ROOT.PEM"])
+def test_a_trust_folder_reads_certificates_as_their_tools_name_them(
+    tmp_path: Path, name: str
+) -> None:
+    """No suffix, as ``openssl rehash`` names them (a folder such as /etc/ssl/certs), .cert."""
+    pki = ec_pki()
+    (tmp_path / name).write_bytes(pki.root_certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "notes.txt").write_text("not read")
+    assert verify(_seal(), trust=tmp_path).step(Step.SEAL).ok
+
+
+def test_a_trust_folder_without_anchors_says_which_files_it_reads(tmp_path: Path) -> None:
+    (tmp_path / "root.txt").write_bytes(ec_pki().root_certificate.public_bytes(serialization.Encoding.PEM))
+    with pytest.raises(VerificationError, match=r"no CA certificate .*\*\.pem.*without a suffix"):
+        load_trust(tmp_path)
+
+
 def test_verify_inside_a_running_event_loop() -> None:
     sealed = _seal()
 

@@ -167,7 +167,15 @@ def verify(
 
         fetcher = CachingFetcher(HttpFetcher())
     when = as_utc(at)
-    anchors: list[Path] | None = list(trust) if trust else None
+    anchors: object | None = None
+    if trust:
+        from elmkit.sealing import load_trust
+
+        try:  # once, and refused as the option it is, not as a fault of each file
+            anchors = load_trust(list(trust))
+        except (ElmError, OSError) as exc:
+            show(make_console(stderr=True), "[red]--trust: {}[/]", describe_error(exc))
+            raise typer.Exit(2) from None
     status = 0
     outputs = FileReports(output)
     for path in files:

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import hashlib
 import os
+import re
 import sys
 import threading
 from collections import OrderedDict
@@ -33,7 +34,20 @@ __all__ = [
 
 RevocationMode = Literal["soft-fail", "hard-fail", "require"]
 
-_CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+_CERT_SUFFIXES = (".pem", ".crt", ".cer", ".cert", ".der")
+#: How ``openssl rehash`` (``c_rehash``) names the certificates of a folder: ``5ad8a5d6.0``.
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
+
+
+def _may_hold_certificates(name: str) -> bool:
+    """Whether a trust folder's file ``name`` is read: a certificate suffix, an OpenSSL hashed
+    name, or no suffix at all (``root-ca``)."""
+    lowered = name.lower()
+    return (
+        lowered.endswith(_CERT_SUFFIXES)
+        or _HASHED_NAME.fullmatch(lowered) is not None
+        or ("." not in name.lstrip("."))
+    )
 
 
 def _certs_from_bytes(data: bytes, origin: str) -> list[x509.Certificate]:
@@ -63,7 +77,7 @@ def _load_path(path: Path) -> list[x509.Certificate]:
     if path.is_dir():
         certs: list[x509.Certificate] = []
         for child in sorted(path.iterdir()):
-            if child.is_file() and child.name.lower().endswith(_CERT_SUFFIXES):
+            if child.is_file() and _may_hold_certificates(child.name):
                 try:
                     certs.extend(_load_path(child))
                 except VerificationError:
@@ -146,7 +160,14 @@ def load_trust(source: Any) -> TrustStore:
             raise VerificationError(f"unsupported trust source {type(item).__name__}")
     store = TrustStore(certs)
     if not len(store):
-        raise VerificationError("no CA certificate found among the trust anchors")
+        folders = [str(item) for item in items if isinstance(item, (str, os.PathLike)) and Path(item).is_dir()]
+        read = (
+            f" (in {', '.join(folders)}, files named *.pem, *.crt, *.cer, *.cert, *.der, as "
+            "'openssl rehash' names them, or without a suffix are read)"
+            if folders
+            else ""
+        )
+        raise VerificationError(f"no CA certificate found among the trust anchors{read}")
     return store
 
 
