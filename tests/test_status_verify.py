@@ -459,11 +459,25 @@ def test_expired_list() -> None:
 
 
 def test_list_not_yet_valid_and_legacy_dates() -> None:
-    document = _list(REVOCATION_URL, legacy=True, valid_from="2030-01-01T00:00:00Z")
+    """A revocation bit clear in a list valid from a later time proves the credential was not
+    revoked before (no revocation is lifted); a suspension bit proves nothing of earlier times."""
+    document = _list(REVOCATION_URL, [5], legacy=True, valid_from="2030-01-01T00:00:00Z")
     result = _check(
         _credential(status_entry(REVOCATION_URL, 6, legacy=True)), {REVOCATION_URL: document}
     )
-    assert (result.status, result.code) == (CheckStatus.SKIPPED, "list-not-yet-valid")
+    assert result.ok and "never lifted" in result.reason, result
+    revoked = _check(
+        _credential(status_entry(REVOCATION_URL, 5, legacy=True)), {REVOCATION_URL: document}
+    )
+    assert (revoked.status, revoked.code) == (CheckStatus.ERROR, "revoked")
+    suspension = _list(SUSPENSION_URL, [5], "suspension", valid_from="2030-01-01T00:00:00Z")
+    for index in (5, 6):
+        held = _check(
+            _credential(status_entry(SUSPENSION_URL, index, "suspension")),
+            {SUSPENSION_URL: suspension},
+        )
+        assert (held.status, held.code) == (CheckStatus.SKIPPED, "list-not-yet-valid")
+        assert "the status at that time is unknown" in held.reason
     document = _list(
         REVOCATION_URL,
         legacy=True,

@@ -248,9 +248,19 @@ class _Checker:
                     f"the credential is {word}: {purpose} bit {index} is set in {url}{note}",
                     detail,
                 )
+        if stale and detail.get("listNotYetValid") and purpose == "revocation":
+            # published after `at` with the bit clear: not revoked then, as no revocation is lifted
+            return _Outcome(
+                "OK",
+                "",
+                f"not revoked at {self.at.isoformat()}: index {index} is clear in {url}, published "
+                "later, and a revocation is never lifted",
+                detail,
+            )
         if stale:
             code = "list-expired" if detail.get("listExpired") else "list-not-yet-valid"
-            return _Outcome("SKIPPED", code, f"{stale}; the current status is unknown", detail)
+            said = "the current status" if code == "list-expired" else "the status at that time"
+            return _Outcome("SKIPPED", code, f"{stale}; {said} is unknown", detail)
         word = "revoked" if purpose == "revocation" else "suspended"
         return _Outcome("OK", "", f"not {word} (index {index} of {url})", detail)
 
