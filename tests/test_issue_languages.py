@@ -62,6 +62,29 @@ def test_a_guess_at_valencian_is_refused_with_the_tag_to_write(guess: str) -> No
     assert "ca-ES-valencia" in str(error) and "Vehes" in str(error)
 
 
+def _codes(concepts: Any) -> list[str]:
+    """The EU language codes of one concept or a list of them, as JSON-LD writes them."""
+    items = concepts if isinstance(concepts, list) else [concepts]
+    return [str(c["id"]).rsplit("/", 1)[1] for c in items]
+
+
+def test_the_languages_taught_in_are_stated_apart_from_those_issued_in() -> None:
+    """A Basque-taught course issued with Spanish and English pages was said to be taught in
+    all three: ``instruction_languages`` says which; without it the languages issued in are."""
+    learner = LearnerResult(learner_id="1", given_name="Ane", passed=True)
+    credential = build_credential(
+        load_definition(co_official(instruction_languages=["eu"])), learner
+    ).to_jsonld()
+    assert _codes(credential["credentialSubject"]["hasClaim"]["specifiedBy"]["language"]) == ["EUS"]
+    issued_in = ["CAT", "EUS", "GLG", "OCI", "SPA"]
+    assert _codes(credential["displayParameter"]["language"]) == issued_in
+    default = build_credential(load_definition(co_official()), learner).to_jsonld()
+    assert _codes(default["credentialSubject"]["hasClaim"]["specifiedBy"]["language"]) == issued_in
+    error = refused(co_official(instruction_languages=["val"]))
+    assert error.path == "instruction_languages" and "ca-ES-valencia" in str(error)
+    assert refused(co_official(instruction_languages=[])).path == "instruction_languages"
+
+
 @pytest.mark.parametrize("guess", ["val", "va"])
 def test_a_text_tagged_with_a_guess_at_valencian_is_refused(guess: str) -> None:
     data = demo()

@@ -210,7 +210,8 @@ def _ects_point(ects: Decimal, key: str) -> CreditPoint:
 
 def _specification(definition: MicroCredential) -> Qualification:
     key = f"{definition.id}/v{definition.version}"
-    languages = [_concept(vocab.language(tag)) for tag in definition.languages]
+    taught_in = definition.instruction_languages or definition.languages
+    languages = [_concept(vocab.language(tag)) for tag in taught_in]
     spec = Qualification(
         id=stable_id(Qualification, key),
         title=definition.title,

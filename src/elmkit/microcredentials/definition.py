@@ -314,6 +314,11 @@ class MicroCredential(_Config):
     title: DefinitionText
     description: DefinitionText | None = None
     languages: list[str] = Field(description="Languages to issue in; the first is the primary one")
+    instruction_languages: list[str] | None = Field(
+        None,
+        description="Languages the course is taught in, stated as the specification's language "
+        "(default: the languages issued in)",
+    )
     learning_outcomes: list[OutcomeInfo] = Field(default_factory=list)
     ects: Decimal | None = Field(None, le=1000)
     hours: float | None = Field(None, gt=0, le=100_000, description="Notional workload in hours")
@@ -344,11 +349,13 @@ class MicroCredential(_Config):
     _numbers = field_validator("ects", "hours", "eqf_level", "min_attendance", mode="before")(refuse_yes_no)
     _dates_given = field_validator("start_date", "end_date", mode="before")(_calendar_date)
 
-    @field_validator("languages")
+    @field_validator("languages", "instruction_languages")
     @classmethod
-    def _languages(cls, value: list[str]) -> list[str]:
+    def _languages(cls, value: list[str] | None) -> list[str] | None:
         from elmkit.model import vocab
 
+        if value is None:
+            return None
         if not value:
             raise ValueError("at least one language is needed")
         if _STORED.get():
