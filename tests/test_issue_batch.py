@@ -262,7 +262,7 @@ def test_malformed_rows_are_reported_with_their_numbers_and_never_stop_the_other
     messages = {row["row"]: row["reasons"][0] for row in manifest if row["state"] == "malformed"}
     assert "grade" in messages[3] and "learner_id" in messages[4] and "date" in messages[6]
     assert "finite" in messages[7]
-    with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))
     assert [int(r["row"]) for r in csv_rows] == [r["row"] for r in manifest]
     assert [r["state"] for r in csv_rows] == [r["state"] for r in manifest]

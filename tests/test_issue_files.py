@@ -162,7 +162,7 @@ def test_manifest_csv_and_json_hold_the_same_rows(
     data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert data["batch"] == {"definition": "d"} and data["summary"] == {"rows": len(rows)}
     assert read_manifest(folder / "manifest.json") == [r.to_json() for r in written]
-    with (folder / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+    with (folder / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))
     assert [(r["learner_id"], r["name"]) for r in csv_rows] == [
         (_as_shown(r.learner_id), _as_shown(r.name)) for r in written
@@ -180,10 +180,21 @@ def test_manifest_csv_never_holds_a_formula(tmp_path: Path) -> None:
     for n, name in enumerate(names, start=1):
         writer.add(ManifestRow(n, RowState.NOT_ELIGIBLE, learner_id=f"L{n}", name=name))
     writer.close({"rows": len(names)})
-    with (tmp_path / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+    with (tmp_path / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
         shown = [r["name"] for r in csv.DictReader(handle)]
     assert shown == ["'" + name for name in names[:-1]] + ["Ana"]
     assert [r["name"] for r in read_manifest(tmp_path / "manifest.json")] == names
+
+
+def test_manifest_csv_starts_with_a_byte_order_mark_for_excel(tmp_path: Path) -> None:
+    """Excel takes a CSV file for UTF-8 only after a BOM: without it, "Iñaki" shows as
+    "IÃ±aki". ``record … --manifest`` reads the file with or without one."""
+    writer = ManifestWriter(tmp_path, {"definition": "d"}, durable=False)
+    writer.add(ManifestRow(1, RowState.NOT_ELIGIBLE, learner_id="L1", name="Iñaki Etxeberria"))
+    writer.close({"rows": 1})
+    data = (tmp_path / "manifest.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfrow,") and data.count(b"\xef\xbb\xbf") == 1
+    assert "Iñaki Etxeberria".encode() in data
 
 
 def test_an_aborted_manifest_leaves_the_previous_one(tmp_path: Path) -> None:

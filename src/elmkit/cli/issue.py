@@ -581,7 +581,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
     """The rows of a manifest CSV."""
     import csv
 
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # with or without a BOM
         return list(csv.DictReader(handle))
 
 

@@ -184,6 +184,7 @@ class ManifestWriter:
         self._json = AtomicWriter(self.json_path, durable=durable)
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._buffer.write("\ufeff")  # Excel reads UTF-8 only after a byte order mark
         self._writer.writerow(MANIFEST_COLUMNS)
         self._flush_csv()
         head = json.dumps(dict(header), ensure_ascii=False, sort_keys=True)
