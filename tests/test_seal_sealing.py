@@ -277,6 +277,13 @@ def test_pkcs12_signer(tmp_path: Path) -> None:
         signer_from_pkcs12(path, "wrong")
     with pytest.raises(SealError, match="cannot read"):
         signer_from_pkcs12(tmp_path / "missing.p12", "s3cret")
+    # the password as bytes, as the readers take it and cryptography's own functions want it
+    as_bytes = pki.write_pkcs12(tmp_path / "bytes.p12", b"s3cret")
+    assert signer_from_pkcs12(as_bytes, "s3cret").certificate_chain[0] == pki.seal_certificate
+    files = pki.write_pem(tmp_path / "pem", password=b"pw")
+    assert signer_from_pem(files["key"], files["chain"], b"pw").certificate_chain[0] == pki.seal_certificate
+    with pytest.raises(SealError, match="text or bytes"):
+        pki.pkcs12_bytes(123)  # type: ignore[arg-type]
 
 
 def test_pem_signer(tmp_path: Path) -> None:

@@ -131,12 +131,19 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _pem_key(key: PrivateKey, password: str | None) -> bytes:
-    encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password.encode("utf-8"))
-        if password
-        else serialization.NoEncryption()
-    )
+def _encryption(password: str | bytes | None) -> serialization.KeySerializationEncryption:
+    """How a key is written: encrypted with ``password`` (text as UTF-8, or bytes, as the
+    readers of keys take it), or in the clear without one."""
+    if not password:
+        return serialization.NoEncryption()
+    if not isinstance(password, (str, bytes)):
+        raise SealError(f"a password is text or bytes, not {type(password).__name__}")
+    secret = password.encode("utf-8") if isinstance(password, str) else password
+    return serialization.BestAvailableEncryption(secret)
+
+
+def _pem_key(key: PrivateKey, password: str | bytes | None) -> bytes:
+    encryption = _encryption(password)
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
@@ -273,15 +280,11 @@ class TestPKI:
         crl = builder.sign(key, _hash_for(key))
         return crl.public_bytes(serialization.Encoding.DER)
 
-    def pkcs12_bytes(self, password: str | None = None, *, name: str = "e-seal") -> bytes:
+    def pkcs12_bytes(self, password: str | bytes | None = None, *, name: str = "e-seal") -> bytes:
         """The e-seal key and chain as PKCS#12 bytes."""
         from cryptography.hazmat.primitives.serialization import pkcs12
 
-        encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(password.encode("utf-8"))
-            if password
-            else serialization.NoEncryption()
-        )
+        encryption = _encryption(password)
         return pkcs12.serialize_key_and_certificates(
             name.encode("utf-8"),
             self.seal_key,
@@ -290,14 +293,16 @@ class TestPKI:
             encryption,
         )
 
-    def write_pkcs12(self, path: str | os.PathLike[str], password: str | None = None) -> Path:
+    def write_pkcs12(
+        self, path: str | os.PathLike[str], password: str | bytes | None = None
+    ) -> Path:
         """Write the e-seal key and chain to a ``.p12`` file."""
         target = Path(path)
         _write_atomic(target, self.pkcs12_bytes(password))
         return target
 
     def write_pem(
-        self, directory: str | os.PathLike[str], *, password: str | None = None
+        self, directory: str | os.PathLike[str], *, password: str | bytes | None = None
     ) -> dict[str, Path]:
         """Write PEM files into ``directory``; returns their paths by role.
 
