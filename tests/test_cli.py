@@ -49,7 +49,13 @@ def test_verify_calls_what_is_not_a_seal_unusable(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(data)
     for path in (*sorted(tmp_path.iterdir()), UNSIGNED):
         result = runner.invoke(app, ["verify", str(path)])
-        assert result.exit_code == 2 and "failed" in result.output, (path, result.output)
+        assert result.exit_code == 2 and f"{path.name}: unusable" in result.output, (path, result.output)
+        document = json.loads(runner.invoke(app, ["verify", str(path), "--format", "json"]).stdout)
+        assert document["verdict"] == "unusable", document  # as for a file that cannot be read
+    said = " ".join(runner.invoke(app, ["verify", str(tmp_path / "empty.json")]).output.split())
+    assert "not a JWS: the document is empty" in said
+    said = " ".join(runner.invoke(app, ["verify", str(tmp_path / "garbage.bin")]).output.split())
+    assert "neither a JSON object nor a compact serialization" in said
     missing = runner.invoke(app, ["verify", str(UNSIGNED), "--status-dir", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "not a folder" in " ".join(missing.output.split())
 

@@ -193,8 +193,9 @@ def verify(
             status = 2
             outputs.add({"file": str(path), "verdict": "unusable", "error": describe_error(exc)})
             continue
+        verdict: str = result.verdict
         if any(step.code == "not-jws" for step in result.steps):
-            status = 2  # not a sealed document at all: nothing to verify
+            status, verdict = 2, "unusable"  # not a sealed document at all: nothing to verify
         elif result.verdict != "verified" and status == 0:
             accepted = result.verdict == "partially verified" and all(
                 _skip_accepted(step, acceptable)
@@ -203,9 +204,9 @@ def verify(
             )
             status = 0 if accepted else 1
         if output is not ReportFormat.text:
-            outputs.add({"file": str(path), **result.to_dict()})
+            outputs.add({"file": str(path), **result.to_dict(), "verdict": verdict})
         else:
-            show(console, "[bold]{}[/]: {}", path, result.verdict)
+            show(console, "[bold]{}[/]: {}", path, verdict)
             for step in result.steps:
                 colour = {"OK": "green", "ERROR": "red", "SKIPPED": "yellow"}[step.status.value]
                 show(console, f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {{}}", step.reason)

@@ -186,6 +186,8 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
         else:
             text = data
         stripped = text.strip(JSON_WHITESPACE)
+        if not stripped:
+            raise JadesError("not a JWS: the document is empty", code="not-jws")
         if not stripped.startswith("{"):
             return _parse_compact(stripped)
         obj = parse_fast(stripped, unique=True)
@@ -220,7 +222,17 @@ def parse_jws(data: bytes | str | Mapping[str, Any]) -> ParsedJws:
     raise JadesError("no signature member: not a JWS", code="not-jws")
 
 
+#: What a compact serialization is made of: base64url text and dots.
+_COMPACT_TEXT = re.compile(r"[A-Za-z0-9_\-.]+")
+
+
 def _parse_compact(text: str) -> ParsedJws:
+    if not _COMPACT_TEXT.fullmatch(text):
+        raise JadesError(
+            "not a JWS: neither a JSON object nor a compact serialization (three base64url parts "
+            "joined by dots)",
+            code="not-jws",
+        )
     parts = text.split(".")
     if len(parts) != 3:
         raise JadesError("not a JWS: compact serialization needs three parts", code="not-jws")
