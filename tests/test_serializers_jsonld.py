@@ -111,6 +111,25 @@ def test_general_road_gives_the_fast_road_model(name: str) -> None:
         assert other == fast, label
 
 
+@pytest.mark.parametrize("name", [MC, COP])
+def test_the_edc_context_alone_reads_alike_on_both_roads(name: str) -> None:
+    """The EDC context does not define ``issuer``, ``credentialSubject``…: the fast road reads
+    a document with it alone as if the credentials context came first; one prefixed member sends
+    the document down the general road, where they vanished (no issuer, no subject, no error)."""
+    doc = credential_of(sample_path(name))
+    doc["@context"] = "http://data.europa.eu/snb/model/context/edc-ap"
+    fast = load(copy.deepcopy(doc))
+    for context in (doc["@context"], [doc["@context"], {"dc": "http://purl.org/dc/terms/"}]):
+        general = copy.deepcopy(doc)
+        general["@context"] = context
+        general["credentialSubject"]["dc:subject"] = "x"
+        other = load(general)
+        assert isinstance(other, EuropeanDigitalCredential) and isinstance(fast, EuropeanDigitalCredential)
+        assert other.issuer == fast.issuer and other.valid_from == fast.valid_from, context
+        subject = other.credential_subject
+        assert subject is not None and subject.id == fast.credential_subject.id  # type: ignore[union-attr]
+
+
 def test_rdf_sample_prefixed_proof_reads_into_the_model_and_is_written_back() -> None:
     node = load(sample_path(RDF_SAMPLE))
     assert [p.id for p in node.proof] == ["http://example.org/proof1"]  # type: ignore[attr-defined]

@@ -825,6 +825,22 @@ def _relax_v2(document: Any) -> Any:
     return out
 
 
+def _with_credentials_context(document: Any) -> Any:
+    """A document whose ``@context`` has the EDC context but no W3C credentials context, with
+    the credentials v1 context first: the EDC context does not define ``issuer``,
+    ``credentialSubject``, ``validFrom``…, and the fast road reads such a document as if it
+    came first, so the general road does too (else they would vanish in expansion)."""
+    if not isinstance(document, dict):
+        return document
+    ctx = document.get("@context")
+    contexts = ctx if isinstance(ctx, list) else [ctx]
+    if EDC_CONTEXT_URL not in contexts or VC1_CONTEXT_URL in contexts or VC2_CONTEXT_URL in contexts:
+        return document
+    out = dict(document)
+    out["@context"] = [VC1_CONTEXT_URL, *contexts]
+    return out
+
+
 _CONTEXT_CODES = frozenset(
     {
         "loading remote context failed",
@@ -917,7 +933,8 @@ def expand_document(
             dropped.append(name)
 
     try:
-        result = jsonld.expand(_relax_v2(document), options, on_property_dropped=on_dropped)
+        prepared = _relax_v2(_with_credentials_context(document))
+        result = jsonld.expand(prepared, options, on_property_dropped=on_dropped)
     except jsonld.JsonLdError as exc:
         cause = _elm_cause(exc)
         if cause is not None:
