@@ -737,7 +737,8 @@ def _csv_rows(
     on_total: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[int, dict[str | None, Any]]]:
     """Rows of a CSV file with their numbers as a spreadsheet program shows them (the heading
-    is row 1 when no blank line comes before it; blank lines count), streamed. UTF-8 with or without BOM, or UTF-16 with BOM.
+    is row 1 when no blank line comes before it; blank lines count), streamed. UTF-8 with or
+    without BOM, or UTF-16 with BOM.
 
     The whole file is checked (encoding and CSV syntax) before the first row is given, so a
     problem near its end stops a batch before anything is issued, and the columns without a

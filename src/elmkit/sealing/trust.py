@@ -160,7 +160,9 @@ def load_trust(source: Any) -> TrustStore:
             raise VerificationError(f"unsupported trust source {type(item).__name__}")
     store = TrustStore(certs)
     if not len(store):
-        folders = [str(item) for item in items if isinstance(item, (str, os.PathLike)) and Path(item).is_dir()]
+        folders = [
+            str(item) for item in items if isinstance(item, (str, os.PathLike)) and Path(item).is_dir()
+        ]
         read = (
             f" (in {', '.join(folders)}, files named *.pem, *.crt, *.cer, *.cert, *.der, as "
             "'openssl rehash' names them, or without a suffix are read)"
