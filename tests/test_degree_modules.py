@@ -164,6 +164,18 @@ def test_part_of_id_is_the_programme_iri() -> None:
     assert programme(law_module(UDC, part_of__id=iri)).id == iri
 
 
+@pytest.mark.parametrize("given", ["2501234", "grados/derecho", "RUCT 2501234"])
+def test_part_of_id_that_is_no_absolute_iri_is_refused(given: str) -> None:
+    """A relative reference would be read against wherever the credential is stored."""
+    with pytest.raises(SourceError, match="not an absolute IRI") as caught:
+        load_definition(law_module(USC, part_of__id=given))
+    assert caught.value.path == "part_of.id"
+    with pytest.raises(SourceError, match="not an absolute IRI") as caught:
+        load_definition(law_module({**USC, "id": given}))
+    assert caught.value.path == "awarding_body.id"
+    assert programme(law_module(USC, part_of__id="urn:ruct:2501234")).id == "urn:ruct:2501234"
+
+
 # --- the size of a Spanish university micro-credential ------------------------------------------
 
 

@@ -204,6 +204,19 @@ def is_email_address(text: str) -> bool:
     return _EMAIL.fullmatch(text.strip()) is not None
 
 
+def _stable_iri(value: str | None) -> str | None:
+    """Refuse an ``id`` that is no absolute IRI (``2501234``, ``grados/derecho``): JSON-LD would
+    read it relative to wherever the credential is stored, and RDF tools drop or rewrite it."""
+    from elmkit.model.datatypes import is_iri
+
+    if value is None or _STORED.get() or is_iri(value):
+        return value
+    raise ValueError(
+        f"not an absolute IRI: {value!r}; give a web address (https://…) or another IRI with a "
+        "scheme (urn:…)"
+    )
+
+
 class OrganisationInfo(_Config):
     """An awarding body or issuer."""
 
@@ -225,6 +238,8 @@ class OrganisationInfo(_Config):
     @classmethod
     def _blank_is_absent(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    _id = field_validator("id")(_stable_iri)
 
     @field_validator("homepage")
     @classmethod
@@ -268,6 +283,7 @@ class ProgrammeInfo(_Config):
     ects: Decimal | None = Field(None, gt=0, le=1000)
 
     _numbers = field_validator("eqf_level", "ects", mode="before")(refuse_yes_no)
+    _id = field_validator("id")(_stable_iri)
 
 
 class QualityAssuranceInfo(_Config):
