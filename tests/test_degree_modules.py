@@ -111,6 +111,22 @@ def test_programme_smaller_than_its_module_is_refused() -> None:
     load_definition(tutorial(ects=None, part_of__ects=3))
 
 
+def test_module_without_its_programme_is_refused() -> None:
+    """A partial qualification of nothing would also escape the size limit of a course."""
+    with pytest.raises(SourceError, match="part of a programme") as caught:
+        load_definition(tutorial(part_of=None))
+    assert caught.value.path == "part_of"
+    load_definition(tutorial(kind="course", part_of=None))
+
+
+def test_module_above_the_level_of_its_programme_is_refused() -> None:
+    with pytest.raises(SourceError, match=r"EQF level \(7\).*\(6\)") as caught:
+        load_definition(tutorial(eqf_level=7, nqf_level="MECES 3"))
+    assert caught.value.path == "part_of.eqf_level"
+    load_definition(tutorial(eqf_level=5, part_of__eqf_level=6))
+    load_definition(tutorial(eqf_level=7, part_of__eqf_level=None))
+
+
 # --- the programme's IRI without part_of.id ---------------------------------------------------
 
 USC = {
@@ -283,7 +299,7 @@ MECU = {int(entry.label[-1]): entry.iri for entry in vocab.vocabulary("nqf") if 
     [("MECES 1", 5), ("MECES 2", 6), ("MECES 3", 7), ("MECES 4", 8), ("meces-3", 7), ("MECES nivel 2", 6)],
 )
 def test_meces_level_is_written_as_its_mecu_level(written: str, mecu: int) -> None:
-    (level,) = specification(tutorial(nqf_level=written, eqf_level=mecu)).nqf_level
+    (level,) = specification(tutorial(nqf_level=written, eqf_level=mecu, part_of__eqf_level=mecu)).nqf_level
     assert level.id == MECU[mecu]
 
 

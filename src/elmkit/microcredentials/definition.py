@@ -451,6 +451,30 @@ class MicroCredential(_Config):
             )
         return self
 
+    @model_validator(mode="after")
+    def _programme(self) -> MicroCredential:
+        """A module names the programme it is part of, at a level no higher than the programme's."""
+        if _STORED.get():
+            return self
+        programme = self.part_of
+        if self.kind == "module" and programme is None:
+            raise PydanticCustomError(
+                "module_programme",
+                "a module (kind: module) is part of a programme: give part_of with the "
+                "programme's title (or use kind: course for a course of its own)",
+                {"field": "part_of"},
+            )
+        if programme is None or programme.eqf_level is None or self.eqf_level is None:
+            return self
+        if self.eqf_level > programme.eqf_level:
+            raise PydanticCustomError(
+                "programme_level",
+                "the module's EQF level ({module}) is above the level of the programme it is "
+                "part of ({programme}): part_of.eqf_level is the level of the whole programme",
+                {"field": "part_of.eqf_level", "module": self.eqf_level, "programme": programme.eqf_level},
+            )
+        return self
+
     @property
     def primary_language(self) -> str:
         return self.languages[0]
