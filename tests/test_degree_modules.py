@@ -127,6 +127,13 @@ def test_module_above_the_level_of_its_programme_is_refused() -> None:
     load_definition(tutorial(eqf_level=7, part_of__eqf_level=None))
 
 
+def test_programme_title_as_a_plain_text_is_refused() -> None:
+    """It would be stored as English: "Grado en Derecho"@en."""
+    with pytest.raises(SourceError, match="plain text") as caught:
+        load_definition(tutorial(part_of__title="Grado en Derecho"))
+    assert caught.value.path == "part_of.title"
+
+
 # --- the programme's IRI without part_of.id ---------------------------------------------------
 
 USC = {

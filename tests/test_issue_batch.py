@@ -372,6 +372,8 @@ def test_definition_mistakes_name_the_file_and_the_field(tmp_path: Path) -> None
         ({"id": ""}, "id", "at least 1 character"),
         ({"id": "  "}, "id", "pattern"),
         ({"awarding_body.email": "x"}, "awarding_body.email", "not an e-mail address"),
+        ({"title": "Intel·ligència artificial"}, "title", "plain text, which states no language"),
+        ({"awarding_body.legal_name": "Universitat"}, "awarding_body.legal_name", "plain text"),
     ],
 )
 def test_definition_values_that_cannot_make_a_credential(

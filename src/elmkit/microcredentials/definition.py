@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -190,8 +191,22 @@ def _check_text(tag: str, text: str) -> None:
         )
 
 
+def _tagged(value: Any) -> Any:
+    """Refuse a plain text where a map from language tag to text belongs: it would be stored as
+    English, whatever language it is written in."""
+    if isinstance(value, str) and not _STORED.get():
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        raise PydanticCustomError(
+            "text_language",
+            "a text is a map from language tag to text (es: {shown}), not a plain text, "
+            "which states no language",
+            {"shown": repr(shown)},
+        )
+    return value
+
+
 #: Text in several languages, as a definition gives it: each text shows something.
-DefinitionText = Annotated[LangText, AfterValidator(_texts)]
+DefinitionText = Annotated[LangText, BeforeValidator(_tagged), AfterValidator(_texts)]
 
 
 #: The shape of an e-mail address: a local part, one @, a domain with a dot; none of the
