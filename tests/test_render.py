@@ -278,6 +278,11 @@ def test_numbers_per_language() -> None:
     assert format_number(7.5, LABELS["en"]) == "7.5"
     assert format_number(6.0, LABELS["eu"]) == "6"
     assert format_number(187.25, LABELS["es"]) == "187,25"
+    # credits are shown as the credential states them, hours to two decimals
+    assert format_number(1.125, LABELS["es"], exact=True) == "1,125"
+    assert format_number(6.0, LABELS["es"], exact=True) == "6"
+    assert format_number(60.0, LABELS["en"], exact=True) == "60"
+    assert format_number(0.00005, LABELS["en"], exact=True) == "0.00005"
     assert format_number(0.333333, LABELS["de"]) == "0,33"
     with pytest.raises(ModelError):
         format_number(float("nan"), LABELS["en"])
@@ -494,6 +499,9 @@ def test_page_shows_labels_date_and_facts_in_its_language() -> None:
     assert values == ["4 de desembre de 2026", "6", "150", "6"]
     assert names == [labels.date_of_issue, labels.ects_credits, labels.hours, labels.eqf_level]
     assert layout.language == "ca-ES-valencia"
+    # credits as the credential states them (1.125, not 1,12); hours to two decimals
+    exact = layout_page(_short_page(ects=1.125, workload_hours=28.125), language="es")
+    assert [t.text for t in exact.texts if t.role == "fact_value"][1:] == ["1,125", "28,12"]
     # Optional facts are left out when unknown; a short page keeps every outcome.
     small = layout_page(_short_page(), language="eu")
     assert [t.text for t in small.texts if t.role == "fact_value"] == ["2026ko abenduaren 4a"]

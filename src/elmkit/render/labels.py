@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from elmkit.errors import LanguageTagError, ModelError
@@ -335,11 +336,17 @@ def format_date(value: date, labels: PageLabels) -> str:
     return f"{day} de {month} de {year}"
 
 
-def format_number(value: float, labels: PageLabels) -> str:
-    """A credit or hour count: no trailing zeros, at most two decimals, the language's separator."""
+def format_number(value: float, labels: PageLabels, *, exact: bool = False) -> str:
+    """A credit or hour count: no trailing zeros, the language's separator; at most two
+    decimals, or with ``exact`` every digit the value has (``1,125`` ECTS, as the credential
+    states it, not ``1,12``)."""
     if not math.isfinite(value):
         raise ModelError(f"not a finite number: {value!r}")
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    if exact:  # the shortest text that reads back as the value, never with an exponent
+        text = format(Decimal(repr(float(value))), "f")
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    else:
+        text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
     if text == "-0":
         text = "0"
     return text.replace(".", labels.decimal_separator)

@@ -733,7 +733,7 @@ def _build(
     # Facts: date of issue, ECTS credits, hours, EQF level, side by side.
     facts: list[tuple[str, str]] = [(labels.date_of_issue, format_date(data.issue_date, labels))]
     if data.ects is not None:
-        facts.append((labels.ects_credits, format_number(data.ects, labels)))
+        facts.append((labels.ects_credits, format_number(data.ects, labels, exact=True)))
     if data.workload_hours is not None:
         facts.append((labels.hours, format_number(data.workload_hours, labels)))
     if data.eqf_level is not None:
