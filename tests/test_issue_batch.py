@@ -456,6 +456,23 @@ def test_changed_definition_needs_a_new_version(tmp_path: Path) -> None:
         assert {d.version for d in store.definitions()} == {"1", "2"}
 
 
+def test_a_new_credential_records_the_definition_version_it_was_issued_from(
+    tmp_path: Path,
+) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    first = definition_file(tmp_path)
+    bumped = definition_file(tmp_path, {"hours": 80, "version": "2"}, name="bumped.json")
+    _issue(first, write_csv(tmp_path / "a.csv", learner_rows(1)), tmp_path / "a", ledger=ledger)
+    _issue(bumped, write_csv(tmp_path / "b.csv", learner_rows(1)), tmp_path / "b", ledger=ledger)
+    # a later run of version 1 (another group of the same course) with a learner new to it
+    _issue(first, write_csv(tmp_path / "c.csv", learner_rows(2)), tmp_path / "c", ledger=ledger)
+    with open_ledger(ledger) as store:
+        versions = {c.learner_id: c.definition_version for c in store.credentials()}
+        defined = next(iter(store.history(credential_id(load_definition(first), "E00001"))))
+    assert versions == {"E00000": "1", "E00001": "1"}
+    assert defined.detail["definition_version"] == "1"
+
+
 def test_revoked_credentials_are_not_produced_again(tmp_path: Path) -> None:
     definition = definition_file(tmp_path)
     ledger = tmp_path / "ledger.sqlite"

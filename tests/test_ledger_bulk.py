@@ -90,3 +90,16 @@ def test_a_forbidden_event_rolls_back_the_whole_call(tmp_path: Path) -> None:
         with pytest.raises(UnknownDefinitionError):
             store.claim_many("other", claims(1))
         assert store.claim_many("def", []) == set()
+
+
+def test_claim_many_claims_the_version_asked_for(tmp_path: Path) -> None:
+    with SQLiteLedger(tmp_path / "l.sqlite") as store:
+        store.define("def", {"title": "x"}, version="1")
+        store.define("def", {"title": "y"}, version="2")
+        store.claim_many("def", claims(1), definition_version="1", at=AT)
+        store.claim_many("def", claims(1, "d"), at=AT)
+        versions = {c.credential_id: c.definition_version for c in store.credentials()}
+        assert versions == {"urn:credential:c0": "1", "urn:credential:d0": "2"}
+        with pytest.raises(UnknownDefinitionError, match="version '3'"):
+            store.claim_many("def", claims(1, "e"), definition_version="3")
+        assert store.verify_integrity().ok

@@ -889,6 +889,7 @@ class SQLiteLedger:
         definition_id: str,
         claims: Sequence[NewCredential],
         *,
+        definition_version: str | None = None,
         actor: str = "elmkit",
         at: TimeLike | None = None,
     ) -> set[str]:
@@ -896,8 +897,9 @@ class SQLiteLedger:
 
         For each claim not yet in the ledger, the result is the same as
         :meth:`claim_credential` followed by :meth:`record` for each of its ``events``, with fewer
-        statements. Claims whose credential already exists are left untouched and their ids
-        returned, for the caller to handle one by one.
+        statements (``definition_version`` as there: None is the latest registered version).
+        Claims whose credential already exists are left untouched and their ids returned, for the
+        caller to handle one by one.
         """
         _text(definition_id, "definition_id")
         _text(actor, "actor")
@@ -928,9 +930,12 @@ class SQLiteLedger:
                         part,
                     )
                 )
-            definition = self.get_definition(definition_id)
+            definition = self.get_definition(definition_id, definition_version)
             if definition is None:
-                raise UnknownDefinitionError(f"definition {definition_id!r} is not registered")
+                which = f"{definition_id!r}" + (
+                    f" version {definition_version!r}" if definition_version else ""
+                )
+                raise UnknownDefinitionError(f"definition {which} is not registered")
             rows: list[tuple[Any, ...]] = []
             event_rows: list[tuple[Any, ...]] = []
             seen: set[str] = set()

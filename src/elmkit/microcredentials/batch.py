@@ -1010,6 +1010,7 @@ class _Batch:
                 existing: set[str] = claim_many(
                     self.definition.id,
                     [self._new_credential(*item) for item in fresh],
+                    definition_version=self.definition.version,
                     actor=self.actor,
                 )
                 for slot, _sha, _upload_sha in fresh:
@@ -1032,6 +1033,7 @@ class _Batch:
                         slot.credential_id,
                         self.definition.id,
                         slot.learner.learner_id,
+                        definition_version=self.definition.version,
                         actor=self.actor,
                         detail={"valid_from": slot.valid_from.isoformat()},
                     )
