@@ -1134,6 +1134,44 @@ def test_a_credential_another_run_claims_meanwhile_is_never_written_in_a_second_
     assert events == ["defined"]  # nothing of this run's version was recorded
 
 
+@pytest.mark.parametrize("event", ["revoked", "suspended"])
+def test_a_credential_withdrawn_while_the_batch_runs_is_skipped_not_a_failed_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, event: str
+) -> None:
+    from elmkit.ledger import open_ledger
+    from elmkit.microcredentials import batch as batch_module
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.manifest import read_manifest
+
+    course = load_definition(definition_file(tmp_path))
+    ledger_path, out = tmp_path / "l.sqlite", tmp_path / "out"
+    rows = [
+        {"learner_id": learner, "given_name": "Ana", "grade": "8", "attendance": "90"}
+        for learner in ("L1", "L2")
+    ]
+    issue_batch(course, rows, out, ledger=ledger_path, images=False)
+    real_prepare = batch_module._Batch.prepare
+
+    def racing_prepare(self: Any, slot: Any) -> Any:
+        job = real_prepare(self, slot)
+        if slot.learner.learner_id == "L1":  # the registrar withdraws it meanwhile
+            with open_ledger(ledger_path) as registrar:
+                registrar.record(slot.credential_id, event, "registrar")
+        return job
+
+    monkeypatch.setattr(batch_module._Batch, "prepare", racing_prepare)
+    batch = [*rows, {**rows[0], "learner_id": "L3"}]
+    result = issue_batch(course, batch, out, ledger=ledger_path, images=False)
+    states = {row["learner_id"]: row["state"] for row in read_manifest(result.manifest_json)}
+    assert states == {"L1": "skipped", "L2": "issued", "L3": "issued"}
+    assert result.exit_code == 0
+    withdrawn = credential_id(course, "L1")
+    with open_ledger(ledger_path) as store:
+        assert [e.event.value for e in store.history(withdrawn)][-1] == event
+        assert store.get_credential(credential_id(course, "L3")) is not None
+    assert not any(out.glob("credentials/L1-*")) and any(out.glob("withdrawn/credentials/L1-*"))
+
+
 def test_a_credential_another_run_issues_meanwhile_is_unchanged_for_this_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

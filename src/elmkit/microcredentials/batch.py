@@ -950,12 +950,30 @@ class _Batch:
             issued.append((slot, sha256_hex(result.document), sha256_hex(result.upload)))
         # the ledger first: a credential another run claimed meanwhile, with another validity
         # date, must not be written in a second version
-        lost = self._record(issued) if self.ledger is not None and issued else set()
-        if lost:
+        lost, withdrawn = (
+            self._record(issued) if self.ledger is not None and issued else (set(), {})
+        )
+        if lost or withdrawn:
             for slot, _sha, _upload_sha in issued:
                 if slot.credential_id in lost:
                     slot.done = self._row(slot, RowState.ERROR, reasons=(_RACED,))
-            issued = [item for item in issued if item[0].credential_id not in lost]
+                elif slot.credential_id in withdrawn:
+                    # revoked or suspended since prepare(): skipped, as prepare() skips it
+                    moved, noted = self._withdraw(slot.stem)
+                    slot.done = self._row(
+                        slot,
+                        RowState.SKIPPED,
+                        reasons=(
+                            f"the credential is {withdrawn[slot.credential_id]} in the ledger",
+                            *noted,
+                        ),
+                        change=CredentialChange.WITHDRAWN if moved else None,
+                    )
+            issued = [
+                item
+                for item in issued
+                if item[0].credential_id not in lost and item[0].credential_id not in withdrawn
+            ]
         for slot, sha, upload_sha in issued:
             result = by_row[slot.row]
             file = f"{CREDENTIALS_DIR}/{slot.stem}.jsonld"
@@ -996,12 +1014,18 @@ class _Batch:
             assert slot.done is not None
             self._emit(slot.done)
 
-    def _record(self, issued: Sequence[tuple[_Slot, str, str]]) -> set[str]:
+    def _record(
+        self, issued: Sequence[tuple[_Slot, str, str]]
+    ) -> tuple[set[str], dict[str, str]]:
         """Record the credentials of a chunk; the ids another run claimed since :meth:`prepare`
-        with another validity date (their documents here differ from the recorded ones)."""
+        with another validity date (their documents here differ from the recorded ones), and
+        the state of those revoked or suspended since then (nothing is recorded for them)."""
+        from elmkit.ledger.model import WITHDRAWN_STATES
+
         ledger = self.ledger
         assert ledger is not None
         lost: set[str] = set()
+        withdrawn: dict[str, str] = {}
         with ledger.transaction():
             rest = issued
             claim_many = getattr(ledger, "claim_many", None)
@@ -1022,7 +1046,11 @@ class _Batch:
             for slot, sha, upload_sha in rest:
                 assert slot.learner is not None and slot.valid_from is not None
                 path = self._absolute(f"{CREDENTIALS_DIR}/{slot.stem}.jsonld")
-                if not slot.claimed and ledger.get_credential(slot.credential_id) is not None:
+                held = ledger.get_credential(slot.credential_id)
+                if held is not None and held.state in WITHDRAWN_STATES:
+                    withdrawn[slot.credential_id] = held.state.value
+                    continue
+                if not slot.claimed and held is not None:
                     if self._recorded(slot.credential_id)[0] != slot.valid_from.isoformat():
                         lost.add(slot.credential_id)
                         continue
@@ -1059,7 +1087,7 @@ class _Batch:
                     sha256=upload_sha,
                     detail={"format": "europass-upload", "file": f"{UPLOAD_DIR}/{slot.stem}.json"},
                 )
-        return lost
+        return lost, withdrawn
 
     def _recorded(self, credential: str) -> tuple[str | None, str | None]:
         """The validity date the ledger holds for a credential (from its ``defined`` event) and
