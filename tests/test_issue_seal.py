@@ -100,6 +100,16 @@ def test_issue_and_seal_through_the_cli(tmp_path: Path, seal_files: tuple[Path, 
     assert resealed.read_bytes() != superseded.read_bytes()
     assert elmkit.verify(resealed, trust=pki.trust_anchors).step(Step.SEAL).ok
 
+    # the old seal cannot be recorded again as the credential's seal: it seals the old grade
+    credential = json.loads(json.loads(superseded.read_text(encoding="utf-8"))["payload"])["id"]
+    old = runner.invoke(
+        app,
+        ["record", "sealed", credential, "--file", str(superseded), "--ledger", str(out / "ledger.sqlite")],
+    )
+    assert old.exit_code == 1 and "before it was regenerated" in " ".join(old.output.split())
+    with open_ledger(out / "ledger.sqlite") as ledger:
+        assert [e.event for e in ledger.history(credential)].count("sealed") == 2  # nothing added
+
     # a sealed file deleted by hand is not sealed twice, and the run says so
     resealed.unlink()
     deleted = runner.invoke(app, [*args, "--format", "json"])

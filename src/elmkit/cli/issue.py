@@ -819,6 +819,8 @@ def record(
                 raise _fail("no credential matches", 1)
             if file is not None:
                 _check_document_of(file, targets[0][0], sealed=event == "sealed")
+                if event == "sealed":
+                    _refuse_a_superseded_seal(store, targets[0][0], file, digest)
             with store.transaction():
                 for credential_id, sha in targets:
                     store.record(credential_id, event, actor, sha, detail, when)
@@ -845,6 +847,26 @@ def _check_document_of(
     if held != credential_id:
         raise _fail(
             f"{file} holds the credential {held!r}, not {credential_id!r}; nothing was recorded",
+            1,
+        )
+
+
+def _refuse_a_superseded_seal(
+    store: LedgerStore, credential_id: str, file: Path, digest: str | None
+) -> None:
+    """Refuse a seal the ledger recorded before the credential was regenerated (a corrected
+    grade): recorded again, it would pass for the seal of the current document, which would
+    then never be sealed, and ``issue`` would deliver the old one."""
+    history = list(store.history(credential_id))
+    sealed = [e for e in history if e.event.value == "sealed" and e.sha256 == digest]
+    if not sealed:
+        return
+    later = [e for e in history if e.event.value == "regenerated" and e.n > sealed[-1].n]
+    if later:
+        raise _fail(
+            f"{file} seals {credential_id} as it was before it was regenerated at {later[-1].at} "
+            f"(this seal was recorded at {sealed[-1].at}): seal the current document (elmkit "
+            "issue --seal); nothing was recorded",
             1,
         )
 
