@@ -333,11 +333,17 @@ def test_record_hand_offs_from_a_manifest_ids_or_a_definition(tmp_path: Path) ->
     out, issued = _issued(tmp_path, 3)
     ledger = out / "ledger.sqlite"
     first, second, third = (r["credential_id"] for r in issued)
-    upload_time = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    upload_time = (datetime.now(UTC) + timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S")
     too_early = runner.invoke(
         app, ["record", "uploaded", first, "--at", "2020-01-01", "--ledger", str(ledger)]
     )
     assert too_early.exit_code == 1 and "before" in too_early.output
+    # the history is append-only: a mistyped year (2062 for 2026) would stay in it for good
+    future = runner.invoke(
+        app, ["record", "uploaded", first, "--at", "2062-01-01", "--ledger", str(ledger)]
+    )
+    assert future.exit_code == 2 and "in the future" in " ".join(future.output.split())
+    assert _events(ledger, first)[-1][0] != "uploaded"
 
     uploaded = runner.invoke(
         app,

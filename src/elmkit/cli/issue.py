@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -801,6 +801,9 @@ def record(
         )
     detail = {"note": note} if note else None
     when = as_utc(at)
+    if when is not None and when > datetime.now(UTC) + timedelta(minutes=5):
+        # the history is append-only: a mistyped year would stay in it for good
+        raise _fail(f"--at {when.isoformat()} is in the future: record what has happened")
     with _open_existing(ledger) as store:
         try:
             if manifest is not None:
