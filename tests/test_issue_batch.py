@@ -374,6 +374,9 @@ def test_definition_mistakes_name_the_file_and_the_field(tmp_path: Path) -> None
         ({"awarding_body.email": "x"}, "awarding_body.email", "not an e-mail address"),
         ({"title": "Intel·ligència artificial"}, "title", "plain text, which states no language"),
         ({"awarding_body.legal_name": "Universitat"}, "awarding_body.legal_name", "plain text"),
+        ({"awarding_body.legal_name": {}}, "awarding_body.legal_name", "no text in any language"),
+        ({"quality_assurance.text": {}}, "quality_assurance.text", "no text in any language"),
+        ({"learning_outcomes": [{"title": {}}]}, "learning_outcomes.0.title", "no text in any language"),
     ],
 )
 def test_definition_values_that_cannot_make_a_credential(

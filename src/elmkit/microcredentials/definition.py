@@ -209,6 +209,17 @@ def _tagged(value: Any) -> Any:
 DefinitionText = Annotated[LangText, BeforeValidator(_tagged), AfterValidator(_texts)]
 
 
+def _some_text(value: LangText) -> LangText:
+    """Refuse a required text given as an empty map: no language holds it."""
+    if not _STORED.get() and not any(text.strip() for texts in value.values() for text in texts):
+        raise PydanticCustomError("no_text", "no text in any language: give it in the definition's languages")
+    return value
+
+
+#: A text a credential cannot do without (a name, a programme's title, an outcome).
+RequiredText = Annotated[DefinitionText, AfterValidator(_some_text)]
+
+
 #: The shape of an e-mail address: a local part, one @, a domain with a dot; none of the
 #: characters that would make it something else (``mailto:``, ``?subject=``, ``<…>``, a list).
 _EMAIL = re.compile(r'[^@\s<>()\[\],;:"]+@(?:[^@\s<>()\[\],;:"?/#.]+\.)+[^@\s<>()\[\],;:"?/#.]+')
@@ -235,7 +246,7 @@ def _stable_iri(value: str | None) -> str | None:
 class OrganisationInfo(_Config):
     """An awarding body or issuer."""
 
-    legal_name: DefinitionText
+    legal_name: RequiredText
     short_name: DefinitionText | None = None
     country: str = Field(description="ISO 3166 alpha-2 or alpha-3 code, e.g. ES or ESP")
     region: str | None = Field(None, description="Region or city (free text), for Annex I 'country/region'")
@@ -284,7 +295,7 @@ class OrganisationInfo(_Config):
 class OutcomeInfo(_Config):
     """A learning outcome, optionally linked to ESCO skills."""
 
-    title: DefinitionText
+    title: RequiredText
     esco: list[str] = Field(default_factory=list, description="ESCO skill IRIs")
     description: DefinitionText | None = None
 
@@ -292,7 +303,7 @@ class OutcomeInfo(_Config):
 class ProgrammeInfo(_Config):
     """The long degree programme a module belongs to (phase 3: modules as micro-credentials)."""
 
-    title: DefinitionText
+    title: RequiredText
     id: str | None = None
     eqf_level: int | None = Field(None, ge=1, le=8)
     ects: Decimal | None = Field(None, gt=0, le=1000)
@@ -305,7 +316,7 @@ class QualityAssuranceInfo(_Config):
     """How the micro-credential's quality is assured (Annex I element 11)."""
 
     kind: str = Field("internal", description="internal, external, accreditation…")
-    text: DefinitionText
+    text: RequiredText
     accrediting_body: OrganisationInfo | None = None
     decision_date: date | None = None
 
