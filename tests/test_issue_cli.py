@@ -309,6 +309,20 @@ def test_demo_again_reproduces_the_same_files(tmp_path: Path) -> None:
     assert after == before
 
 
+def test_demo_next_commands_can_be_pasted_with_spaces_in_the_path(tmp_path: Path) -> None:
+    import shlex
+
+    out = tmp_path / "dé mo"
+    command = ["demo", "--out", str(out), "--no-images", "--workers", "1"]
+    result = runner.invoke(app, command, terminal_width=400)
+    assert result.exit_code == 0, result.output
+    after = result.output.split("\nNext:\n", 1)[1]
+    commands = [shlex.split(line.split("#")[0]) for line in after.splitlines() if line.strip()]
+    assert len(commands) == 4, result.output
+    for words in commands:
+        assert words[-2] in ("--ledger", "validate") and Path(words[-1]).is_file(), words
+
+
 def _events(ledger: Path, credential_id: str) -> list[tuple[str, str, str | None]]:
     from elmkit.ledger import open_ledger
 

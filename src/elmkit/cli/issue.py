@@ -557,15 +557,20 @@ def demo(
     _where(console, result)
     first = next((row for row in _manifest_rows(result) if row.get("state") == "issued"), None)
     if first is not None:
-        ledger_arg = f" --ledger {out / LEDGER_FILE}"
+        import shlex
+
+        def arg(path: Path) -> str:  # as a shell reads it back: "dé mo/x" stays one argument
+            return shlex.quote(str(path))
+
+        ledger_arg = f" --ledger {arg(out / LEDGER_FILE)}"
         console.print("\nNext:")
         show(console, "  elmkit history {}{}", first["credential_id"], ledger_arg, soft_wrap=True)
         show(console, "  elmkit ledger{}", ledger_arg, soft_wrap=True)
-        show(console, "  elmkit validate {}", out / first["file"], soft_wrap=True)
+        show(console, "  elmkit validate {}", arg(out / first["file"]), soft_wrap=True)
         show(
             console,
             "  elmkit record uploaded --manifest {}{}   # once uploaded to Europass",
-            result.manifest_csv,
+            arg(result.manifest_csv),
             ledger_arg,
             soft_wrap=True,
         )
