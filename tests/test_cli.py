@@ -420,3 +420,16 @@ def test_verify_refuses_unusable_trust_anchors_once_as_the_option(tmp_path: Path
     assert result.exit_code == 2 and result.stdout == ""
     said = " ".join(result.stderr.split())
     assert said.startswith("--trust:") and said.count("not a certificate") == 1, said
+
+
+def test_seal_sends_a_status_list_to_status_list_publish(tmp_path: Path) -> None:
+    listed = tmp_path / "list.json"
+    listed.write_text(
+        json.dumps({"type": ["VerifiableCredential", "BitstringStatusListCredential"], "id": "x"}),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["seal", str(listed), "--out", str(tmp_path / "o.json"), "--p12", str(listed)]
+    )
+    assert result.exit_code == 2 and "status-list publish" in " ".join(result.stderr.split())
+    assert not (tmp_path / "o.json").exists()

@@ -53,6 +53,14 @@ def seal(
     from elmkit.serializers import load
 
     console = make_console()
+    if _is_status_list(credential):
+        show(
+            make_console(stderr=True),
+            "[red]{}: a status list credential, not a credential to seal: `elmkit status-list "
+            "publish` writes and seals status lists[/]",
+            credential,
+        )
+        raise typer.Exit(2)
     try:
         signer = _signer(key, cert, p12, password)
     except MissingExtraError:
@@ -84,6 +92,27 @@ def seal(
         show(make_console(stderr=True), "[red]{}: {}[/]", credential, describe_error(exc))
         raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None
     show(console, "sealed {} -> {}", credential, out)
+
+
+def _is_status_list(path: Path) -> bool:
+    """Whether ``path`` holds a status list credential (unsealed, or in a seal's payload)."""
+    import json
+
+    from elmkit.sealing._codec import MAX_SEALED_BYTES, read_bounded
+    from elmkit.status.credential import (
+        BITSTRING_LIST_CREDENTIAL_TYPE,
+        LEGACY_LIST_CREDENTIAL_TYPE,
+    )
+
+    try:  # a regular file only (a FIFO would block), as the load that follows reads it
+        document = json.loads(read_bounded(path, MAX_SEALED_BYTES))
+        if isinstance(document, dict) and isinstance(document.get("payload"), str):
+            document = json.loads(document["payload"])
+    except (OSError, ValueError, RecursionError):
+        return False  # what cannot be read is said by the load that follows
+    kinds = document.get("type") if isinstance(document, dict) else None
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return bool({BITSTRING_LIST_CREDENTIAL_TYPE, LEGACY_LIST_CREDENTIAL_TYPE} & set(map(str, kinds)))
 
 
 #: Steps whose SKIPPED a script may accept (``--accept-skipped``), and for which reasons (None:
