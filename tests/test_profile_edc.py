@@ -578,3 +578,36 @@ def test_references_by_id_are_no_copies_that_differ() -> None:
     issuer["legalName"]["en"] = ["One name", "Another name"]  # a real uniqueLang error
     found = [f for f in validate(load(doc), profiles=("edc-ap",)).findings if f.code == "edc-ap/uniqueLang"]
     assert found and all("copies differ" not in f.messages["en"] for f in found)
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        ("credentialStatus", True),
+        ("issuanceDate", {"@value": "2020-01-01", "@type": "http://www.w3.org/2001/XMLSchema#date"}),
+        ("validFrom", {"@value": "2020-01-01T00:00:00Z", "@language": "en"}),
+    ],
+)
+def test_value_of_the_wrong_kind_in_a_read_document_is_pointed_at_by_its_term(member: str, value: Any) -> None:
+    """A document read as JSON-LD (here, one whose ``sec:proof`` member needs expansion) that
+    holds a literal where a node belongs, or a value object of another datatype: the finding's
+    path is the member the document wrote, not the property's IRI (which holds ``/``, and is no
+    JSON pointer token unescaped)."""
+    from elmkit.errors import resolve_pointer
+    from elmkit.profiles import validate
+
+    doc = json.loads(RDF_SAMPLE.read_text(encoding="utf-8"))
+    doc[member] = value
+    report = validate(doc, profiles=("edc-ap",), stage="sealed")
+    found = [f for f in report.errors if f.property and f.property.endswith(member)]
+    assert found, [(f.code, f.path) for f in report.findings]
+    for finding in found:
+        assert finding.path == f"/{member}"
+        assert resolve_pointer(doc, finding.path) == value
+
+
+def test_member_named_by_an_iri_that_no_term_reads_is_an_escaped_pointer_token() -> None:
+    from elmkit.profiles._edc_engine import _pointer_key
+
+    assert _pointer_key("http://example.org/a~b", "http://example.org/a~b", "") == "http:~1~1example.org~1a~0b"
+    assert _pointer_key("http://purl.org/dc/terms/title", "http://purl.org/dc/terms/title", "") == "title"

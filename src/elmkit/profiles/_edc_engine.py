@@ -907,6 +907,7 @@ class _Builder:
                 return
             fact = (predicate, "")
         predicate, coercion = fact
+        key = _pointer_key(key, predicate, scope)
         base = f"{pointer}/{key}"
         if coercion == "@language" and isinstance(raw, dict) and "@value" not in raw:
             if res is None:
@@ -973,6 +974,18 @@ class _Builder:
             if key not in ("id", "type"):
                 self.raw_property(res, key, value, pointer, scope)
         return res
+
+
+@functools.lru_cache(maxsize=1024)
+def _pointer_key(key: str, predicate: str, scope: str) -> str:
+    """The token a member takes in a JSON pointer: the term of the context in ``scope`` for the
+    predicate when ``key`` is the predicate's IRI (an expanded document names its members by IRI,
+    and the model's other pointers give terms), else ``key`` escaped (RFC 6901)."""
+    if key == predicate:
+        term = _term_by_iri().get(predicate)
+        if term is not None and (_SCOPED.get(scope, {}).get(term) or _TERMS.get(term, ("", "")))[0] == predicate:
+            return term
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def build_graph(root: ElmNode, shared: SharedGraph | None = None) -> Graph:
