@@ -371,3 +371,28 @@ def test_a_value_where_a_node_belongs_is_written_back_as_it_came() -> None:
     written = json.loads(dumps(node))
     assert written["issuer"]["eIDASIdentifier"] == {"@value": "not a node"}
     assert isomorphic(jsonld_graph(written), jsonld_graph(doc))
+
+
+@pytest.mark.parametrize("name", [MC, COP])
+def test_a_one_item_array_where_the_model_holds_one_value_reads_as_that_value(name: str) -> None:
+    """``"issuer": [{…}]`` and ``"credentialSubject": [[{…}]]`` mean in JSON-LD what the value
+    alone means (the same RDF): the document reads as the one without arrays, and findings point
+    into it. A value the model refuses in both readings is refused as the compact reading says."""
+    from elmkit.errors import ElmValidationError, resolve_pointer
+    from elmkit.profiles import validate
+
+    doc = credential_of(sample_path(name))
+    plain = load(doc)
+    wrapped = copy.deepcopy(doc)
+    wrapped["issuer"] = [wrapped["issuer"]]
+    wrapped["credentialSubject"] = [[wrapped["credentialSubject"]]]
+    read = load(wrapped)
+    assert read == plain
+    wrapped["issuer"][0]["homepage"] = 5
+    report = validate(wrapped, profiles=("edc-ap",), stage="sealed")
+    homepage = [f for f in report.errors if f.path.startswith("/issuer/homepage")]
+    assert homepage and all(resolve_pointer(wrapped, f.path) == 5 for f in homepage)
+    wrapped["validFrom"] = "yesterday"
+    with pytest.raises(ElmValidationError) as info:
+        load(wrapped)
+    assert [d.path for d in info.value.details] == ["/validFrom"]

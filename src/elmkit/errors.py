@@ -55,7 +55,9 @@ def resolve_pointer(document: object, path: str) -> object:
     Paths give a list index for every item of a property that can hold several values, also
     where the document gives a single value (JSON-LD writes one value without an array:
     ``/credentialSubject/hasClaim/0`` is the object ``hasClaim`` holds); index 0 into a single
-    value reads it. Raises ``LookupError`` when the path leads nowhere.
+    value reads it, and a member of a one-item array where the model holds a single value
+    (``/issuer/homepage`` of ``"issuer": [{…}]``) reads that item's. Raises ``LookupError`` when
+    the path leads nowhere.
     """
     if path and not path.startswith("/"):
         raise LookupError(f"not a JSON pointer: {path!r}")
@@ -63,6 +65,8 @@ def resolve_pointer(document: object, path: str) -> object:
     indexed = False  # whether the value was reached by an index (a single value is read once)
     for token in split_pointer(path):
         index = _array_index(token)
+        if isinstance(value, list) and len(value) == 1 and index is None and not indexed:
+            value = value[0]  # a one-item array where a single value is read: that value
         if isinstance(value, dict) and (token in value or index != 0 or indexed):
             if token not in value:
                 raise LookupError(f"{path!r}: no member {token!r}")

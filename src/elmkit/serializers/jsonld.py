@@ -26,11 +26,13 @@ from typing import Any
 from elmkit.errors import (
     ContextError,
     ElmError,
+    ElmValidationError,
     ModelError,
     ParseError,
     StructureError,
     UnknownPropertyError,
     json_pointer,
+    resolve_pointer,
 )
 from elmkit.model.base import DEFAULT_MAX_DEPTH, ElmNode
 from elmkit.model.text import LangText
@@ -714,13 +716,49 @@ def read_jsonld(
         fast = shape.plain and shape.contexts == own
     if root is not None and not (isinstance(document, dict) and document.get("id") == root):
         fast = False  # the general road finds the named node, or says it is not there
+    refused: ElmValidationError | None = None
     if isinstance(document, dict):
         if "@context" not in document:
             if fast:
-                return _build(document, strict=strict)
+                try:
+                    return _build(document, strict=strict)
+                except ElmValidationError as exc:
+                    refused = exc
             document = {"@context": list(STANDARD_CONTEXT), **document}
         elif fast and is_standard_context(document["@context"]):
-            return _build({k: v for k, v in document.items() if k != "@context"}, strict=strict)
+            try:
+                return _build({k: v for k, v in document.items() if k != "@context"}, strict=strict)
+            except ElmValidationError as exc:
+                refused = exc
+    if refused is None:
+        return _read_expanded(document, strict, document_loader, root, left_out)
+    if not any(_is_array_at(document, detail.path) for detail in refused.details):
+        raise refused
+    # the compact reading takes a value as the document writes it: a one-item array (or an
+    # array in an array) where the model holds one value means that value in JSON-LD, which
+    # the general road reads (and refuses, when it does, as JSON-LD reads the document)
+    try:
+        return _read_expanded(document, strict, document_loader, root, left_out)
+    except ElmValidationError:
+        raise
+    except ElmError:
+        raise refused from None
+
+
+def _is_array_at(document: Any, path: str | None) -> bool:
+    try:
+        return isinstance(resolve_pointer(document, path or ""), list)
+    except LookupError:
+        return False
+
+
+def _read_expanded(
+    document: Any,
+    strict: bool,
+    document_loader: DocumentLoader | None,
+    root: str | None,
+    left_out: list[str] | None,
+) -> ElmNode:
     expanded = expand_document(document, document_loader=document_loader, strict=strict)
     nodes: list[dict[str, Any]] = []
     for item in expanded:
