@@ -396,3 +396,24 @@ def test_a_one_item_array_where_the_model_holds_one_value_reads_as_that_value(na
     with pytest.raises(ElmValidationError) as info:
         load(wrapped)
     assert [d.path for d in info.value.details] == ["/validFrom"]
+
+
+@pytest.mark.parametrize("form", ["copy", "reference after", "reference before"])
+def test_a_node_written_twice_where_the_model_holds_one_value_is_one_value(form: str) -> None:
+    """``"issuer": [X, X]`` or ``[X, X.id]`` is one RDF value (a value written twice counts
+    once): it reads as ``X``. Two different nodes are still refused."""
+    from elmkit.errors import ElmValidationError
+
+    doc = credential_of(sample_path(MC))
+    plain = load(doc)
+    issuer = doc["issuer"]
+    twice = copy.deepcopy(doc)
+    twice["issuer"] = {
+        "copy": [issuer, copy.deepcopy(issuer)],
+        "reference after": [issuer, issuer["id"]],
+        "reference before": [issuer["id"], issuer],
+    }[form]
+    assert load(twice) == plain
+    twice["issuer"] = [issuer, {**issuer, "id": issuer["id"] + "-bis"}]
+    with pytest.raises(ElmValidationError):
+        load(twice)

@@ -357,6 +357,8 @@ class ExpandedReader:
                     misfits.append(v)
         if not items:
             return None, misfits
+        if len(items) > 1 and not spec.many:
+            items = _distinct(items)
         return (items[0] if len(items) == 1 else items), misfits
 
     def _foreign(self, value: dict[str, Any]) -> bool:
@@ -503,3 +505,21 @@ def _literal(spec: FieldSpec, value: Any) -> Any:
     if type(raw) is float:
         return raw if py in (PY_FLOAT, PY_DECIMAL) else _MISFIT
     return _MISFIT
+
+
+def _distinct(items: list[Any]) -> list[Any]:
+    """``items`` without the repeats of a value (a copy of a node, or a reference to a node
+    given beside it): one RDF value, which a property that holds one value takes."""
+    out: list[Any] = []
+    for item in items:
+        for index, kept in enumerate(out):
+            if type(item) is type(kept) and item == kept:
+                break
+            if isinstance(item, str) and isinstance(kept, dict) and kept.get("id") == item:
+                break
+            if isinstance(kept, str) and isinstance(item, dict) and item.get("id") == kept:
+                out[index] = item
+                break
+        else:
+            out.append(item)
+    return out
