@@ -417,3 +417,19 @@ def test_a_node_written_twice_where_the_model_holds_one_value_is_one_value(form:
     twice["issuer"] = [issuer, {**issuer, "id": issuer["id"] + "-bis"}]
     with pytest.raises(ElmValidationError):
         load(twice)
+
+
+@pytest.mark.parametrize(("member", "cls"), [("issuer", "Organisation"), ("credentialSubject", "Person")])
+def test_a_type_written_as_its_class_iri_reads_as_the_class(member: str, cls: str) -> None:
+    """``"type": "http://data.europa.eu/snb/model/elm/Organisation"`` names the class the term
+    names (the same RDF): the document reads as with the term, where a property takes several
+    classes too."""
+    doc = credential_of(sample_path(MC))
+    plain = load(doc)
+    written = copy.deepcopy(doc)
+    written[member]["type"] = "http://data.europa.eu/snb/model/elm/" + cls
+    read = load(written)
+    assert isinstance(read, EuropeanDigitalCredential) and isinstance(plain, EuropeanDigitalCredential)
+    assert type(getattr(read, "issuer" if member == "issuer" else "credential_subject")).__name__ == cls
+    written[member]["type"] = [written[member]["type"]]
+    assert type(load(written)).__name__ == "EuropeanDigitalCredential"

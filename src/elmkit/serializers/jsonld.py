@@ -635,10 +635,14 @@ def scan(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bool:
                         if fast and (":" in item or "/." in item or item[:1] == "."):
                             fast = plain_iris(name, item)
                         if name == "type" and fast:
-                            fast = item in types
+                            # a class IRI is read by the general road (the compact reading
+                            # picks the class of a node by its term)
+                            fast = item in types and ":" not in item
                     elif kind is dict or kind is list:
                         if name == "type" and fast:
-                            fast = kind is list and all(type(n) is str and n in types for n in item)
+                            fast = kind is list and all(
+                                type(n) is str and n in types and ":" not in n for n in item
+                            )
                         if kind is list and fast:
                             fast = plain_iris(name, item)
                         visit(item, depth + 1, kind is dict and name in language_maps)
