@@ -47,10 +47,13 @@ SOURCES = ("mc-annex1", "rdf-sample-3.2", "cert-of-part")
 #: them all), an IRI that is none
 #: (JSON-LD drops it), a language tag that is no BCP 47 tag. And a refusal the shapes do not
 #: make: a copy of a node whose type names no class of the model, where another copy of the
-#: node (one IRI, one RDF node) has the right type.
+#: node (one IRI, one RDF node) has the right type (said "type X does not name …", or "a X is
+#: not what this property takes" where the property's range is a class, "this value has no type
+#: this property takes" for an empty type).
 LENIENT = re.compile(
     r"not an xsd:dateTime: \d{4}-\d\d-\d\d(T\d\d:\d\dZ?)?$|an id is an IRI|malformed language tag"
-    r"|expected a date-time string, got int|type \S+ does not name"
+    r"|expected a date-time string, got int|type \S+ does not name|a \S+ is not what this property takes"
+    r"|this value has no type this property takes"
 )
 
 
@@ -74,7 +77,9 @@ def _mutations(doc: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
                 out += [(pointer, key, "set", v) for v in NODE_VALUES]
                 out.append((pointer, key, "set", value[0] if isinstance(value, list) and len(value) == 1 else [value]))
             out.append((pointer, key, "drop", None))
-        if "type" in node:
+        # the root's type is what the shapes target: without it they validate nothing, and the
+        # model, which reads a document by its type, refuses it; there is nothing to compare
+        if "type" in node and pointer:
             names = [node["type"]] if isinstance(node["type"], str) else list(node["type"])
             out += [(pointer, "type", "set", v) for v in ([*names, "Agent"], "Unknown", [])]
     return out
@@ -145,7 +150,9 @@ def check(doc: dict[str, Any], base: dict[str, Any]) -> None:
 
 @pytest.mark.oracle
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_random_mutations_agree_with_pyshacl(data: st.DataObject) -> None:
     source = data.draw(st.sampled_from(SOURCES), label="source")
