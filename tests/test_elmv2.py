@@ -1302,3 +1302,14 @@ def test_posix_modifiers_are_scripts_or_registered_variants(posix: str, tag: str
     from elmkit.serializers.elmv2 import posix_language_tag
 
     assert posix_language_tag(posix) == tag
+
+
+def test_deeply_nested_inline_organisations_are_refused() -> None:
+    inner = ""
+    for level in range(250):
+        inner = f'<hasUnit><prefLabel><text lang="en">{level}</text></prefLabel>{inner}</hasUnit>'
+    doc = (f'<europassCredential {ROOT_NS} cred:id="urn:x"><cred:issuer idref="urn:o"/>'
+           '<agentReferences><organization id="urn:o"><prefLabel><text lang="en">o</text>'
+           f"</prefLabel>{inner}</organization></agentReferences></europassCredential>")
+    with pytest.raises(StructureError):
+        load_elmv2(doc.encode())

@@ -1238,7 +1238,18 @@ class _Converter:
 
     def org_ref(self, el: El) -> m.Organisation | None:
         if el.get("idref") is None and _child(el, "prefLabel") is not None:
-            return self.organisation(el)
+            # an organisation written inline (a unit within a unit…) counts as a reference
+            self.ref_depth += 1
+            try:
+                if self.ref_depth > MAX_REFERENCE_DEPTH:
+                    raise StructureError(
+                        f"organisations are nested deeper than {MAX_REFERENCE_DEPTH} levels "
+                        f"(line {el.sourceline})",
+                        path=_path(el, self.positions),
+                    )
+                return self.organisation(el)
+            finally:
+                self.ref_depth -= 1
         found: m.Organisation | None = self.resolve(el, {"organization": _Converter.organisation})
         return found
 
