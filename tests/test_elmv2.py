@@ -1313,3 +1313,16 @@ def test_deeply_nested_inline_organisations_are_refused() -> None:
            f"</prefLabel>{inner}</organization></agentReferences></europassCredential>")
     with pytest.raises(StructureError):
         load_elmv2(doc.encode())
+
+
+@pytest.mark.parametrize("encoding", ["ISO-8859-1", "UTF-16", "windows-1252"])
+def test_text_with_an_encoding_declaration_loads_as_written(encoding: str) -> None:
+    from elmkit.serializers import load
+
+    doc = (f'<?xml version="1.0" encoding="{encoding}"?>\n<europassCredential {ROOT_NS} '
+           'cred:id="urn:x"><title><text lang="es">Título de café</text></title>'
+           "</europassCredential>")
+    for loaded in (load(doc), load_elmv2(doc)):
+        assert isinstance(loaded, EuropeanDigitalCredential)
+        assert loaded.display_parameter is not None
+        assert loaded.display_parameter.title == LangText({"es": "Título de café"})

@@ -259,6 +259,15 @@ def load_elmv2_report(
 # --------------------------------------------------------------------------------- reading/parsing
 
 
+def xml_text_bytes(text: str) -> bytes:
+    """XML given as text, as UTF-8 bytes: its declared encoding (``ISO-8859-1``, ``UTF-16``…)
+    described the bytes it was decoded from, not these, so it is left out."""
+    text = re.sub(
+        r"^(\ufeff?\s*<\?xml[^>]*?)\s+encoding\s*=\s*(['\"])[^'\"]*\2", r"\1", text, count=1
+    )
+    return text.encode("utf-8")
+
+
 def _read_source(source: Any, max_bytes: int) -> tuple[bytes, Path | None]:
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
@@ -266,10 +275,7 @@ def _read_source(source: Any, max_bytes: int) -> tuple[bytes, Path | None]:
             raise DocumentTooLargeError(f"the document has {len(data)} bytes, more than the limit of {max_bytes}")
         return data, None
     if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("<"):
-        text = re.sub(
-            r"^(\ufeff?\s*<\?xml[^>]*?)\s+encoding\s*=\s*(['\"])[^'\"]*\2", r"\1", source, count=1
-        )
-        data = text.encode("utf-8")
+        data = xml_text_bytes(source)
         if len(data) > max_bytes:
             raise DocumentTooLargeError(f"the document has {len(data)} bytes, more than the limit of {max_bytes}")
         return data, None

@@ -302,9 +302,9 @@ def load(
     assert data is not None and fmt is not None
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if fmt in ("rdfxml", "elmv2") and format != "rdfxml":
-        from elmkit.serializers.elmv2 import is_elmv2, load_elmv2
+        from elmkit.serializers.elmv2 import is_elmv2, load_elmv2, xml_text_bytes
 
-        raw = data.encode("utf-8") if isinstance(data, str) else data
+        raw = xml_text_bytes(data) if isinstance(data, str) else data
         if fmt == "elmv2" or is_elmv2(raw):
             return load_elmv2(raw, max_bytes=max_bytes, strict=strict)
     if size > max_bytes:
