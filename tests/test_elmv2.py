@@ -1326,3 +1326,39 @@ def test_text_with_an_encoding_declaration_loads_as_written(encoding: str) -> No
         assert isinstance(loaded, EuropeanDigitalCredential)
         assert loaded.display_parameter is not None
         assert loaded.display_parameter.title == LangText({"es": "Título de café"})
+
+
+def test_a_code_given_again_keeps_its_labels_in_other_languages() -> None:
+    doc = (f'<europassCredential {ROOT_NS} cred:id="urn:x"><credentialSubject id="urn:p">'
+           '<gender uri="http://example.org/sex/X"><targetName><text lang="en">other</text>'
+           "</targetName></gender>"
+           '<hasLocation><spatialCode uri="http://example.org/sex/X"><targetName>'
+           '<text lang="es">otro</text></targetName><targetDescription><text lang="es">otra '
+           "opción</text></targetDescription><unexpected/></spatialCode></hasLocation>"
+           '<citizenshipCountry uri="http://publications.europa.eu/resource/authority/country/ESP">'
+           '<targetName><text lang="es">España</text></targetName></citizenshipCountry>'
+           '<placeOfBirth><spatialCode uri="http://publications.europa.eu/resource/authority/'
+           'country/ESP"><targetName><text lang="ca">Espanya</text></targetName></spatialCode>'
+           "</placeOfBirth></credentialSubject></europassCredential>")
+    credential, issues = load_elmv2_report(doc.encode())
+    subject = credential.credential_subject
+    assert subject.gender is not None
+    assert subject.gender.pref_label == LangText({"en": "other", "es": "otro"})
+    assert subject.gender.definition == LangText({"es": "otra opción"})
+    spain = subject.citizenship_country[0].pref_label
+    assert spain is not None and spain.get_all("es") == ("España",) and spain.get_all("ca") == ("Espanya",)
+    assert any(i.kind == "dropped" and i.path.endswith("/unexpected") for i in issues)
+
+
+def test_many_labels_of_a_code_take_linear_time() -> None:
+    import time
+
+    names = "".join(f'<targetName><text lang="en">n{i}</text></targetName>' for i in range(20_000))
+    doc = (f'<europassCredential {ROOT_NS} cred:id="urn:x"><credentialSubject id="urn:p">'
+           f'<gender uri="http://example.org/sex/X">{names}</gender></credentialSubject>'
+           "</europassCredential>")
+    started = time.perf_counter()
+    credential = load_elmv2(doc.encode())
+    assert time.perf_counter() - started < 5
+    assert credential.credential_subject.gender is not None
+    assert len(credential.credential_subject.gender.pref_label.get_all("en")) == 20_000  # type: ignore[union-attr]

@@ -983,19 +983,27 @@ class _Converter:
         uri = self.iri(el)
         if uri is None:
             return None
-        cached = self.concepts.get(uri)
-        if cached is not None:
-            return cached
-        labels = None
-        definition = None
+        names: list[LangText | None] = []
+        descriptions: list[LangText | None] = []
         for child in _children(el):
             name = _local(child)
             if name == "targetName":
-                labels = _merge_text(labels, self.text(child))
+                names.append(self.text(child))
             elif name == "targetDescription":
-                definition = _merge_text(definition, self.text(child))
+                descriptions.append(self.text(child))
             elif name != "targetFrameworkName":
                 self.issue("dropped", child, f"<{name}> is not expected in a code; not carried over")
+        labels = _merge_texts(names)
+        definition = _merge_texts(descriptions)
+        cached = self.concepts.get(uri)
+        if cached is not None:
+            # the same code again: labels and descriptions in other languages are added to it
+            for field, given in (("pref_label", labels), ("definition", definition)):
+                current = getattr(cached, field)
+                extra = {t: given.get_all(t) for t in given if current is None or t not in current} if given else {}
+                if extra:
+                    setattr(cached, field, _merge_text(current, LangText(extra)))
+            return cached
         entry = vocab.find_concept(uri)
         if entry is not None:
             concept = entry.to_concept()
@@ -1988,6 +1996,20 @@ def _inner_id(el: El) -> str:
     """The ``<id>`` child some v2 types carry instead of an ``id`` attribute."""
     found = _child(el, "id")
     return _token(found.text) if found is not None else ""
+
+
+def _merge_texts(texts: list[LangText | None]) -> LangText | None:
+    """Several texts as one (each text once per language, in order), in one pass."""
+    values: dict[str, list[str]] = {}
+    seen: dict[str, set[str]] = {}
+    for text in texts:
+        for tag in text or ():
+            known = seen.setdefault(tag, set())
+            for value in text.get_all(tag) if text is not None else ():
+                if value not in known:
+                    known.add(value)
+                    values.setdefault(tag, []).append(value)
+    return LangText(values) if values else None
 
 
 def _merge_text(first: LangText | None, second: LangText | None) -> LangText | None:
