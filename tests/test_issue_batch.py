@@ -296,6 +296,27 @@ def test_records_from_an_iterable(tmp_path: Path) -> None:
     assert result.issued == 3  # type: ignore[attr-defined]
 
 
+def test_record_keys_that_are_not_read_are_warned(tmp_path: Path) -> None:
+    # a grade under a key no field reads leaves the learner without a grade: say so
+    definition = definition_file(tmp_path)
+    records = [
+        {"learner_id": "A1", "given_name": "Ona", "grade": 8, "attendance": 95},
+        {"learner_id": "A2", "given_name": "Nil", "nota": 9, "attendance": 95},
+        {"learner_id": "A3", "given_name": "Pau", "nota": 7, "attendance": 95},
+    ]
+    result = _issue(definition, records, tmp_path / "out")
+    assert isinstance(result, BatchResult)
+    assert result.not_eligible == 2
+    said = [warning for warning in result.warnings if "'nota'" in warning]
+    assert len(said) == 1, result.warnings
+    assert "learner_id" in said[0]
+    warned: list[str] = []
+    from elmkit.microcredentials import read_results
+
+    list(read_results([{"learner_id": "A1", "given_name": "Ona", "grade": 8}], warn=warned.append))
+    assert warned == []
+
+
 def test_invalid_credentials_are_reported_not_written(tmp_path: Path) -> None:
     # No quality assurance: Annex I element 11 is missing, so every credential is invalid.
     definition = definition_file(tmp_path, {"quality_assurance": None})

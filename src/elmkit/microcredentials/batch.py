@@ -1295,6 +1295,7 @@ def issue_batch(
             "images": use_images,
         }
         warnings = (definition_page_warnings(definition) if use_images else ()) + tuple(notes)
+        noted = len(notes)  # records read later may warn too (keys not read)
         if warnings:
             header["warnings"] = list(warnings)
         batch.manifest = ManifestWriter(out, header, durable=durable)
@@ -1335,7 +1336,7 @@ def issue_batch(
         problems=tuple(batch.state.problems),
         images=use_images,
         seconds=time.perf_counter() - started,
-        warnings=warnings + tuple(batch.state.warnings),
+        warnings=warnings + tuple(notes[noted:]) + tuple(batch.state.warnings),
         changes=dict(batch.state.changes),
         superseded_seals=tuple(batch.state.superseded_seals),
     )

@@ -1100,12 +1100,15 @@ def iter_results(
         raise SourceError(
             f"results are a CSV/XLSX file or an iterable of records, not {type(source).__name__}"
         )
+    unread: set[str] = set()
     for number, item in enumerate(source, start=1):
         if isinstance(item, LearnerResult):
             yield number, item
             continue
         try:
             record = dict(item)
+            if warn is not None:
+                _warn_unread_keys(record, unread, warn)
             yield number, LearnerResult.model_validate(record)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
@@ -1115,6 +1118,26 @@ def iter_results(
             )
         except (TypeError, ValueError) as exc:
             yield number, RowError(number, f"not a record: {exc}")
+
+
+def _warn_unread_keys(
+    record: Mapping[Any, Any], seen: set[str], warn: Callable[[str], None]
+) -> None:
+    """Warn once about each key of records that no field of :class:`LearnerResult` is read
+    from (a grade under ``nota`` would otherwise leave every learner without a grade)."""
+    new = [
+        str(key)
+        for key in record
+        if key not in LearnerResult.model_fields and str(key) not in seen
+    ]
+    if not new:
+        return
+    seen.update(new)
+    names = ", ".join(repr(name) for name in new)
+    warn(
+        f"keys of the records not read: {names} (a record's keys are the fields of "
+        f"LearnerResult: {', '.join(LearnerResult.model_fields)})"
+    )
 
 
 def read_results(
