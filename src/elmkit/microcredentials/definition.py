@@ -249,14 +249,14 @@ class OrganisationInfo(_Config):
     legal_name: RequiredText
     short_name: DefinitionText | None = None
     country: str = Field(description="ISO 3166 alpha-2 or alpha-3 code, e.g. ES or ESP")
-    region: str | None = Field(None, description="Region or city (free text), for Annex I 'country/region'")
+    region: str | None = Field(default=None, description="Region or city (free text), for Annex I 'country/region'")
     address: str | None = None
-    vat_id: str | None = Field(None, description="VAT number or NIF/CIF, e.g. Q2818014I")
-    eidas_id: str | None = Field(None, description="eIDAS legal identifier, e.g. VATES-Q2818014I")
+    vat_id: str | None = Field(default=None, description="VAT number or NIF/CIF, e.g. Q2818014I")
+    eidas_id: str | None = Field(default=None, description="eIDAS legal identifier, e.g. VATES-Q2818014I")
     homepage: str | None = None
     email: str | None = None
-    logo: Path | None = Field(None, description="PNG or JPEG file (relative to the definition file)")
-    id: str | None = Field(None, description="A stable IRI for the organisation; derived when absent")
+    logo: Path | None = Field(default=None, description="PNG or JPEG file (relative to the definition file)")
+    id: str | None = Field(default=None, description="A stable IRI for the organisation; derived when absent")
 
     @field_validator(
         "region", "address", "vat_id", "eidas_id", "homepage", "email", "id", mode="before"
@@ -305,8 +305,8 @@ class ProgrammeInfo(_Config):
 
     title: RequiredText
     id: str | None = None
-    eqf_level: int | None = Field(None, ge=1, le=8)
-    ects: Decimal | None = Field(None, gt=0, le=1000)
+    eqf_level: int | None = Field(default=None, ge=1, le=8)
+    ects: Decimal | None = Field(default=None, gt=0, le=1000)
 
     _numbers = field_validator("eqf_level", "ects", mode="before")(refuse_yes_no)
     _id = field_validator("id")(_stable_iri)
@@ -315,7 +315,7 @@ class ProgrammeInfo(_Config):
 class QualityAssuranceInfo(_Config):
     """How the micro-credential's quality is assured (Annex I element 11)."""
 
-    kind: str = Field("internal", description="internal, external, accreditation…")
+    kind: str = Field(default="internal", description="internal, external, accreditation…")
     text: RequiredText
     accrediting_body: OrganisationInfo | None = None
     decision_date: date | None = None
@@ -325,13 +325,13 @@ class GradingInfo(_Config):
     """Grading scheme and the pass rule."""
 
     title: DefinitionText | None = Field(
-        None, description="Defaults to the scale, 0 to max_grade, named in the definition's languages"
+        default=None, description="Defaults to the scale, 0 to max_grade, named in the definition's languages"
     )
     description: DefinitionText | None = None
     pass_mark: float | None = Field(
-        5.0, ge=0, description="Minimum grade to pass; None: use the pass flag only"
+        default=5.0, ge=0, description="Minimum grade to pass; None: use the pass flag only"
     )
-    max_grade: float = Field(10.0, gt=0)
+    max_grade: float = Field(default=10.0, gt=0)
 
     _numbers = field_validator("pass_mark", "max_grade", mode="before")(refuse_yes_no)
 
@@ -357,25 +357,25 @@ class MicroCredential(_Config):
     description: DefinitionText | None = None
     languages: list[str] = Field(description="Languages to issue in; the first is the primary one")
     instruction_languages: list[str] | None = Field(
-        None,
+        default=None,
         description="Languages the course is taught in, stated as the specification's language "
         "(default: the languages issued in)",
     )
     learning_outcomes: list[OutcomeInfo] = Field(default_factory=list)
-    ects: Decimal | None = Field(None, le=1000)
-    hours: float | None = Field(None, gt=0, le=100_000, description="Notional workload in hours")
-    eqf_level: int | None = Field(None, ge=1, le=8)
+    ects: Decimal | None = Field(default=None, le=1000)
+    hours: float | None = Field(default=None, gt=0, le=100_000, description="Notional workload in hours")
+    eqf_level: int | None = Field(default=None, ge=1, le=8)
     nqf_level: str | None = Field(
-        None,
+        default=None,
         description="NQF level: concept IRI, label ('MECU Level 7') or MECES level ('MECES 3', "
         "written as its MECU level: MECES 1-4 = MECU 5-8)",
     )
-    assessment_type: str | None = Field(None, description="Europass assessment type: code or English label")
+    assessment_type: str | None = Field(default=None, description="Europass assessment type: code or English label")
     assessment_title: DefinitionText | None = None
-    supervision: str | None = Field(None, description="Supervision and identity verification: code or label")
-    mode: str | None = Field(None, description="Online, Presential (in-person), Blended…")
+    supervision: str | None = Field(default=None, description="Supervision and identity verification: code or label")
+    mode: str | None = Field(default=None, description="Online, Presential (in-person), Blended…")
     learning_setting: str = "non-formal learning"
-    opportunity_type: str | None = Field(None, description="Defaults to Short learning programme / Programme module")
+    opportunity_type: str | None = Field(default=None, description="Defaults to Short learning programme / Programme module")
     thematic_areas: list[str] = Field(default_factory=list, description="ISCED-F codes")
     prerequisites: DefinitionText | None = None
     quality_assurance: QualityAssuranceInfo | None = None
@@ -386,7 +386,7 @@ class MicroCredential(_Config):
     grading: GradingInfo = Field(default_factory=GradingInfo)
     start_date: date | None = None
     end_date: date | None = None
-    min_attendance: float | None = Field(None, ge=0, le=100, description="Minimum attendance in %")
+    min_attendance: float | None = Field(default=None, ge=0, le=100, description="Minimum attendance in %")
 
     _numbers = field_validator("ects", "hours", "eqf_level", "min_attendance", mode="before")(refuse_yes_no)
     _dates_given = field_validator("start_date", "end_date", mode="before")(_calendar_date)

@@ -164,7 +164,7 @@ class LearnerResult(BaseModel):
     not_presented: bool = False
     """The grade or pass column says the learner did not sit the assessment (``NP``, ``No
     presentado``, ``No presentat``): not passed."""
-    attendance: float | None = Field(None, ge=0, le=100)
+    attendance: float | None = Field(default=None, ge=0, le=100)
     assessment_date: date | None = None
     date_of_birth: date | None = None
 

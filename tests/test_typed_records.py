@@ -1,0 +1,44 @@
+"""Optional fields of the issuing models are optional to a type checker too, with or without
+pydantic's mypy plugin (a client that does not use it reads the models' ``dataclass_transform``
+signature, where only ``Field(default=...)`` gives a default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SNIPPET = '''
+from elmkit.microcredentials import (
+    GradingInfo, LearnerResult, MicroCredential, OrganisationInfo, QualityAssuranceInfo,
+)
+from elmkit.model import LangText
+
+learner = LearnerResult(learner_id="2026-0042", given_name="Núria", grade=8.5)
+grading = GradingInfo(pass_mark=5)
+body = OrganisationInfo(legal_name=LangText({"es": "Universitat"}), country="ES")
+qa = QualityAssuranceInfo(text=LangText({"es": "Sistema interno"}))
+course = MicroCredential(
+    id="uni-2026", title=LangText({"es": "Curso"}), languages=["es"], awarding_body=body,
+    quality_assurance=qa, grading=grading,
+)
+'''
+
+
+def test_optional_fields_need_no_argument_without_the_pydantic_plugin(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    (tmp_path / "client.py").write_text(SNIPPET, encoding="utf-8")
+    (tmp_path / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
+    stdout, stderr, _status = api.run(
+        [
+            "--config-file",
+            str(tmp_path / "mypy.ini"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--follow-imports",
+            "silent",
+            str(tmp_path / "client.py"),
+        ]
+    )
+    missing = [line for line in stdout.splitlines() if "Missing named argument" in line]
+    assert missing == [], stdout + stderr
