@@ -458,6 +458,20 @@ def test_unusable_results_file(tmp_path: Path) -> None:
         _issue(definition, latin1, tmp_path / "out")
 
 
+def test_a_definition_given_as_a_mapping_is_named_by_no_file(tmp_path: Path) -> None:
+    # the mapping an SIS builds from its database is no file: errors do not print it as one
+    data = json.loads(definition_file(tmp_path).read_text(encoding="utf-8"))
+    results = write_csv(tmp_path / "r.csv", learner_rows(2))
+    ledger = tmp_path / "ledger.sqlite"
+    first = issue_batch(data, results, tmp_path / "out", images=False, ledger=ledger)
+    assert first.issued == 2
+    changed = {**data, "hours": data["hours"] + 1}
+    with pytest.raises(SourceError, match="new 'version'") as caught:
+        issue_batch(changed, results, tmp_path / "out", images=False, ledger=ledger)
+    assert not caught.value.file
+    assert "{" not in str(caught.value)
+
+
 def test_changed_definition_needs_a_new_version(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     results = write_csv(tmp_path / "r.csv", learner_rows(1))

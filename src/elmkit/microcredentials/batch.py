@@ -1167,7 +1167,7 @@ def _open_ledger(ledger: LedgerStore | str | Path | None) -> tuple[LedgerStore |
 
 
 def issue_batch(
-    definition: MicroCredential | str | Path,
+    definition: MicroCredential | str | Path | Mapping[str, Any],
     results: ResultSource,
     out_dir: str | Path,
     *,
@@ -1187,7 +1187,8 @@ def issue_batch(
 ) -> BatchResult:
     """Issue one credential per eligible learner of ``results`` into ``out_dir``.
 
-    ``definition`` is a :class:`MicroCredential` or a definition file; ``results`` a CSV/XLSX file
+    ``definition`` is a :class:`MicroCredential`, a definition file or a mapping of its fields
+    (as :func:`load_definition` takes it); ``results`` a CSV/XLSX file
     or an iterable of records. Each credential is validated with ``profiles`` (default:
     :func:`default_profiles`) at ``stage``; invalid ones are reported, not written. Output:
     ``credentials/*.jsonld``, ``europass/*.json`` (upload files with ``deliveryDetails``),
@@ -1216,7 +1217,8 @@ def issue_batch(
     started = time.perf_counter()
     definition_file = ""
     if not isinstance(definition, MicroCredential):
-        definition_file = str(definition)
+        # a mapping has no file to name in errors (not its repr)
+        definition_file = "" if isinstance(definition, Mapping) else str(definition)
         definition = load_definition(definition)
     if valid_from is not None and (not isinstance(valid_from, datetime) or valid_from.tzinfo is None):
         raise SourceError(
