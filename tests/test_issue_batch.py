@@ -472,6 +472,14 @@ def test_a_definition_given_as_a_mapping_is_named_by_no_file(tmp_path: Path) -> 
     assert "{" not in str(caught.value)
 
 
+def test_one_profile_name_given_as_text(tmp_path: Path) -> None:
+    # a str is a Sequence[str] to a type checker: read it as one name, as elmkit.validate does
+    results = write_csv(tmp_path / "r.csv", learner_rows(1))
+    result = _issue(definition_file(tmp_path), results, tmp_path / "out", profiles="edc-ap")
+    assert isinstance(result, BatchResult)
+    assert result.profiles == ("edc-ap",)
+
+
 def test_changed_definition_needs_a_new_version(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     results = write_csv(tmp_path / "r.csv", learner_rows(1))

@@ -1228,6 +1228,8 @@ def issue_batch(
         raise SourceError(f"actor names who issues, as text, not {actor!r}")
     if not isinstance(workers, int) or isinstance(workers, bool):
         raise SourceError(f"workers is a number of processes, not {workers!r}")
+    if isinstance(profiles, str):
+        profiles = (profiles,)  # one name, not its letters
     chosen = tuple(profiles) if profiles else default_profiles(definition)
     for item in chosen:
         if not isinstance(item, str):
