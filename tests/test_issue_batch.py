@@ -1602,3 +1602,16 @@ def test_the_note_on_missing_display_pages_is_in_the_findings_language(
     assert note in message
     spanish = lang.startswith("es")
     assert ("Issued without" in message) is not spanish and ("Emitida sin" in message) is spanish
+
+
+def test_an_integer_too_large_for_a_number_is_a_malformed_row(tmp_path: Path) -> None:
+    # a value from a database is not bounded: it makes its row malformed, never stops the batch
+    records = [
+        {"learner_id": "A1", "given_name": "Ona", "grade": 8, "attendance": 95},
+        {"learner_id": "A2", "given_name": "Nil", "grade": 10**400, "attendance": 95},
+        {"learner_id": "A3", "given_name": "Pau", "grade": 8, "attendance": -(10**5000)},
+    ]
+    result = _issue(definition_file(tmp_path), records, tmp_path / "out")
+    assert isinstance(result, BatchResult)
+    assert (result.issued, result.malformed) == (1, 2)
+    assert [row.reasons[0].split(":")[0] for row in result.problems] == ["grade", "attendance"]

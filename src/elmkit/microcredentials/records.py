@@ -276,8 +276,12 @@ class LearnerResult(BaseModel):
                     f"not a number: {value!r} (write the number alone, with a decimal comma "
                     "or point and no thousands separator: 7,5 or 7.5)"
                 ) from None
-        if isinstance(value, int | float) and math.isfinite(value):
-            return float(format(value, ".15g"))
+        if isinstance(value, int | float):
+            try:
+                finite = math.isfinite(value)
+                return float(format(value, ".15g")) if finite else value
+            except OverflowError:  # an integer beyond any float
+                raise ValueError("not a number in range (an integer too large)") from None
         return value
 
     @field_validator("passed", mode="before")
@@ -721,6 +725,8 @@ def _row_message(
     where = ".".join(str(p) for p in loc) or default
     message = str(error["msg"]).removeprefix("Value error, ")
     value = data[loc[0]] if data is not None and loc and loc[0] in data else error.get("input")
+    if isinstance(value, int) and abs(value) > 10**30:
+        value = None  # not quoted: its digits say nothing (and past 4300 repr() refuses them)
     if (
         isinstance(value, str | int | float)
         and not isinstance(value, bool)
