@@ -1615,3 +1615,27 @@ def test_an_integer_too_large_for_a_number_is_a_malformed_row(tmp_path: Path) ->
     assert isinstance(result, BatchResult)
     assert (result.issued, result.malformed) == (1, 2)
     assert [row.reasons[0].split(":")[0] for row in result.problems] == ["grade", "attendance"]
+
+
+@dataclass(frozen=True)
+class _DbRow:
+    learner_id: int
+    given_name: str
+    family_name: str | None
+    grade: float | None
+    attendance: int
+
+
+def test_records_as_dataclasses_and_named_tuples(tmp_path: Path) -> None:
+    from typing import NamedTuple
+
+    class Row(NamedTuple):
+        learner_id: str
+        given_name: str
+        grade: float
+        attendance: int
+
+    records = [_DbRow(1, "Ona", None, 8.0, 95), Row("A2", "Nil", 7.0, 90)]
+    result = _issue(definition_file(tmp_path), records, tmp_path / "out")
+    assert isinstance(result, BatchResult)
+    assert result.issued == 2, result.problems

@@ -11,7 +11,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -1112,7 +1112,7 @@ def iter_results(
             yield number, item
             continue
         try:
-            record = dict(item)
+            record = _as_record(item)
             if warn is not None:
                 _warn_unread_keys(record, unread, warn)
             yield number, LearnerResult.model_validate(record)
@@ -1124,6 +1124,17 @@ def iter_results(
             )
         except (TypeError, ValueError) as exc:
             yield number, RowError(number, f"not a record: {exc}")
+
+
+def _as_record(item: Any) -> dict[Any, Any]:
+    """A record as a dict: a mapping, a dataclass instance, a named tuple or a database row
+    with ``_asdict()`` (SQLAlchemy's), or an iterable of pairs."""
+    if is_dataclass(item) and not isinstance(item, type):
+        return {f.name: getattr(item, f.name) for f in fields(item)}
+    as_dict = getattr(item, "_asdict", None)
+    if callable(as_dict) and not isinstance(item, Mapping):
+        return dict(as_dict())
+    return dict(item)
 
 
 def _warn_unread_keys(
@@ -1155,7 +1166,8 @@ def read_results(
 ) -> Iterator[LearnerResult | RowError]:
     """Results as a stream: each item is a :class:`LearnerResult` or a :class:`RowError`.
 
-    ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records.
+    ``source`` is a CSV (``,``/``;``/tab, UTF-8) or XLSX file, or an iterable of mappings or records
+    (:class:`LearnerResult`, dataclass instances, named tuples or rows with ``_asdict()``).
     A malformed row never stops the others; it comes out as a :class:`RowError` with its row number
     (so does a row whose read columns hold a spreadsheet error, ``#N/A``). A file is read to its
     end before its first row is given: one that cannot be read anywhere raises
