@@ -1,6 +1,9 @@
-"""Optional fields of the issuing models are optional to a type checker too, with or without
+"""What a strictly typed client sees of the public API.
+
+Optional fields of the issuing models are optional to a type checker too, with or without
 pydantic's mypy plugin (a client that does not use it reads the models' ``dataclass_transform``
-signature, where only ``Field(default=...)`` gives a default)."""
+signature, where only ``Field(default=...)`` gives a default); ``elmkit.verify`` gives a typed
+result."""
 
 from __future__ import annotations
 
@@ -42,3 +45,30 @@ def test_optional_fields_need_no_argument_without_the_pydantic_plugin(tmp_path: 
     )
     missing = [line for line in stdout.splitlines() if "Missing named argument" in line]
     assert missing == [], stdout + stderr
+
+
+VERIFY_SNIPPET = '''
+import elmkit
+
+
+def verdict(sealed: bytes) -> str:
+    return elmkit.verify(sealed).verdict
+'''
+
+
+def test_verify_gives_a_typed_result_to_strict_clients(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    (tmp_path / "client.py").write_text(VERIFY_SNIPPET, encoding="utf-8")
+    (tmp_path / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
+    stdout, stderr, status = api.run(
+        [
+            "--config-file",
+            str(tmp_path / "mypy.ini"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--follow-imports",
+            "silent",
+            str(tmp_path / "client.py"),
+        ]
+    )
+    assert status == 0, stdout + stderr

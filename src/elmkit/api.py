@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from elmkit.checks import CheckResult
+
+if TYPE_CHECKING:
+    from elmkit.sealing.verifier import VerificationResult
 
 __all__ = ["format_check", "pre_seal_check", "seal", "status_checker", "verify"]
 
@@ -124,7 +127,7 @@ def verify(
     check_format: bool = True,
     sealed_lists_only: bool | None = None,
     **options: Any,
-) -> Any:
+) -> VerificationResult:
     """Verify a sealed credential: FORMAT, SEAL, QUALIFIED, OWNER, VALIDITY, REVOCATION.
 
     ``fetcher`` (a :class:`elmkit.status.StatusListFetcher`) enables the REVOCATION step: status
