@@ -1207,7 +1207,10 @@ def issue_batch(
     of ``chunk_size`` credentials (temporary files, one disk sync, renames); ``durable=False``
     skips the sync (still atomic if the process dies, not if the machine loses power).
     ``progress`` is given each manifest row as it is written, and ``on_total``, before the first,
-    how many a results file gives (:func:`count_rows`, without reading the file twice).
+    how many a results file gives (:func:`count_rows`, without reading the file twice). An
+    exception either raises stops the batch as an interrupt does (a way to cancel it): the
+    credentials already written are in the ledger, no manifest is written, and the run after
+    picks up where it stopped.
 
     Raises :class:`~elmkit.errors.SourceError` when the definition or the results file cannot be
     used; a malformed row never stops the others. Raises :class:`~elmkit.profiles.ProfileError`,
