@@ -28,21 +28,20 @@ course = MicroCredential(
 '''
 
 
-def test_optional_fields_need_no_argument_without_the_pydantic_plugin(tmp_path: Path) -> None:
+def _strict_mypy(folder: Path, source: str) -> tuple[str, str, int]:
+    """mypy --strict (without pydantic's plugin) on a client module holding ``source``."""
     api = pytest.importorskip("mypy.api")
-    (tmp_path / "client.py").write_text(SNIPPET, encoding="utf-8")
-    (tmp_path / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
-    stdout, stderr, _status = api.run(
-        [
-            "--config-file",
-            str(tmp_path / "mypy.ini"),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--follow-imports",
-            "silent",
-            str(tmp_path / "client.py"),
-        ]
+    (folder / "client.py").write_text(source, encoding="utf-8")
+    (folder / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
+    config = ["--config-file", str(folder / "mypy.ini"), "--cache-dir", str(folder / "cache")]
+    result: tuple[str, str, int] = api.run(
+        [*config, "--follow-imports", "silent", str(folder / "client.py")]
     )
+    return result
+
+
+def test_optional_fields_need_no_argument_without_the_pydantic_plugin(tmp_path: Path) -> None:
+    stdout, stderr, _status = _strict_mypy(tmp_path, SNIPPET)
     missing = [line for line in stdout.splitlines() if "Missing named argument" in line]
     assert missing == [], stdout + stderr
 
@@ -57,18 +56,5 @@ def verdict(sealed: bytes) -> str:
 
 
 def test_verify_gives_a_typed_result_to_strict_clients(tmp_path: Path) -> None:
-    api = pytest.importorskip("mypy.api")
-    (tmp_path / "client.py").write_text(VERIFY_SNIPPET, encoding="utf-8")
-    (tmp_path / "mypy.ini").write_text("[mypy]\nstrict = True\n", encoding="utf-8")
-    stdout, stderr, status = api.run(
-        [
-            "--config-file",
-            str(tmp_path / "mypy.ini"),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--follow-imports",
-            "silent",
-            str(tmp_path / "client.py"),
-        ]
-    )
+    stdout, stderr, status = _strict_mypy(tmp_path, VERIFY_SNIPPET)
     assert status == 0, stdout + stderr

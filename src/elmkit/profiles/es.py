@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Final
 
@@ -451,6 +451,23 @@ def _locate(
     return located
 
 
+def _located_texts(
+    parts: CredentialParts,
+    code: str,
+    finder: Callable[[Iterable[ElmNode]], list[tuple[ElmNode, str, str, list[str]]]],
+) -> list[tuple[str, ElmNode, str, str, list[str]]]:
+    """The texts ``finder`` finds in the credential's nodes and in the shared nodes it uses
+    (found once per shared graph, remembered under ``code``), each with its JSON pointer."""
+    index = parts.index
+    found = finder(index.nodes)
+    if index.shared is not None:
+        memo = index.shared.memo
+        if code not in memo:
+            memo[code] = finder(index.shared.nodes)
+        found = found + memo[code]
+    return _locate(parts, found) if found else []
+
+
 @functools.lru_cache(maxsize=256)
 def _writes_l_l(tag: str) -> bool:
     return catalan_or_occitan(tag)
@@ -518,17 +535,7 @@ class SpanishMicroCredentialProfile(IndexedProfile):
     def _punt_volat(self, parts: CredentialParts, out: Findings) -> None:
         """Warn about each Catalan or Occitan text that writes a look-alike of the punt volat
         between two ``l`` (``l.l``, ``l\u2027l``…)."""
-        index = parts.index
-        found = _lookalikes(index.nodes)
-        if index.shared is not None:
-            memo = index.shared.memo
-            if "es/punt-volat" not in memo:
-                memo["es/punt-volat"] = _lookalikes(index.shared.nodes)
-            found += memo["es/punt-volat"]
-        if not found:
-            return
-        located = _locate(parts, found)
-        for path, node, name, tag, lookalikes in located:
+        for path, node, name, tag, lookalikes in _located_texts(parts, "es/punt-volat", _lookalikes):
             field = type(node).model_fields[name]
             out.add(
                 "es/punt-volat",
@@ -546,16 +553,7 @@ class SpanishMicroCredentialProfile(IndexedProfile):
 
     def _vehes_texts(self, parts: CredentialParts, out: Findings) -> None:
         """Report each text tagged ``val`` (Vehes), a guess at Valencian (``ca-ES-valencia``)."""
-        index = parts.index
-        found = _vehes_tagged(index.nodes)
-        if index.shared is not None:
-            memo = index.shared.memo
-            if "es/language-vehes" not in memo:
-                memo["es/language-vehes"] = _vehes_tagged(index.shared.nodes)
-            found += memo["es/language-vehes"]
-        if not found:
-            return
-        for path, node, name, tag, _ in _locate(parts, found):
+        for path, node, name, tag, _ in _located_texts(parts, "es/language-vehes", _vehes_tagged):
             field = type(node).model_fields[name]
             out.add(
                 "es/language-vehes",
