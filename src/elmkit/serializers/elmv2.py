@@ -79,6 +79,9 @@ MAX_REFERENCE_DEPTH: Final = 64
 DEFAULT_MAX_ELEMENTS: Final = 50_000
 #: Most issues listed for one document; the rest are counted.
 MAX_ISSUES: Final = 10_000
+#: Most texts one field takes from repeated elements (a title given in every language is a few
+#: dozen); merging each into the text is linear in its size, so more would cost quadratic time.
+MAX_TEXTS_PER_FIELD: Final = 100
 
 _CREDENTIAL = f"{{{SNB}}}europassCredential"
 _PRESENTATION = f"{{{VP}}}verifiablePresentation"
@@ -731,6 +734,9 @@ class _Converter:
             node.__pydantic_fields_set__.add(field)
             return
         if isinstance(current, LangText) and isinstance(value, LangText):
+            if sum(len(current.get_all(tag)) for tag in current) >= MAX_TEXTS_PER_FIELD:
+                self.issue("dropped", el, f"more than {MAX_TEXTS_PER_FIELD} texts for {field}; this one is not carried over")
+                return
             new = _merge_text(current, value)
         elif current is not None:
             self.issue("dropped", el, f"ELM 3.2 allows one {field} here; this extra value is not carried over")
