@@ -445,6 +445,21 @@ def test_a_language_given_an_empty_list_has_no_text(tmp_path: Path) -> None:
     assert _issue(definition, results, tmp_path / "out").counts[RowState.ISSUED] == 1
 
 
+def test_a_batch_cleans_temporary_files_only_where_it_writes(tmp_path: Path) -> None:
+    """An output folder may be a large shared one: a killed run's temporary files are looked
+    for in the folders a batch writes, not in every folder below it."""
+    from elmkit.microcredentials.files import TEMP_PREFIX
+
+    out = tmp_path / "out"
+    stale = f"{TEMP_PREFIX}999999999-1-x.part"  # a process that no longer runs
+    for sub in ("", "credentials", "withdrawn/sealed", "other/deep"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+        (out / sub / stale).write_bytes(b"{half")
+    _issue(definition_file(tmp_path), write_csv(tmp_path / "r.csv", learner_rows(1)), out)
+    left = sorted(str(p.relative_to(out).parent) for p in out.rglob(f"{TEMP_PREFIX}*"))
+    assert left == ["other/deep"]
+
+
 def test_unusable_results_file(tmp_path: Path) -> None:
     definition = definition_file(tmp_path)
     with pytest.raises(SourceError, match="not found"):

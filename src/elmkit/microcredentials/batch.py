@@ -1277,7 +1277,10 @@ def issue_batch(
         raise SourceError(
             f"the output folder cannot be created: {exc.strerror or exc}", file=str(out)
         ) from exc
-    remove_stale_temp_files(out)
+    # only where elmkit writes: an output folder may be a large shared one
+    from elmkit.microcredentials.sealing import SEALED_DIR
+
+    remove_stale_temp_files(out, within=(CREDENTIALS_DIR, UPLOAD_DIR, SEALED_DIR, WITHDRAWN_DIR))
     store, owned = _open_ledger(ledger)
     try:
         if store is not None:

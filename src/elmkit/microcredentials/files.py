@@ -12,6 +12,7 @@ import collections
 import contextlib
 import errno
 import hashlib
+import itertools
 import os
 import pickle
 import re
@@ -20,7 +21,7 @@ import tempfile
 import threading
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -253,8 +254,9 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temp_files(folder: Path) -> int:
-    """Delete temporary files left in ``folder`` (and its sub-folders) by an interrupted run.
+def remove_stale_temp_files(folder: Path, within: Sequence[str] | None = None) -> int:
+    """Delete temporary files left in ``folder`` (and its sub-folders ``within``, all of them
+    when None) by an interrupted run.
 
     Files of a process that is still running (another batch writing into the same folder, or
     this one) are kept.
@@ -262,7 +264,13 @@ def remove_stale_temp_files(folder: Path) -> int:
     removed = 0
     if not folder.is_dir():
         return 0
-    for temp in folder.rglob(f"{TEMP_PREFIX}*"):
+    pattern = f"{TEMP_PREFIX}*"
+    found = (
+        folder.rglob(pattern)
+        if within is None
+        else itertools.chain(folder.glob(pattern), *((folder / sub).rglob(pattern) for sub in within))
+    )
+    for temp in found:
         owner, _, rest = temp.name[len(TEMP_PREFIX) :].partition("-")
         if owner.isdigit():
             if int(owner) == os.getpid():
