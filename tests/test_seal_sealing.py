@@ -621,3 +621,22 @@ def test_a_tsa_that_trickles_or_floods_is_given_up_on() -> None:
         seal(credential(), pki.signer(), level="B-T", tsa=url)
     with pytest.raises(SealError, match="not a valid URL"):
         HttpTimestampClient("http://[::1")
+
+
+def test_a_credential_file_is_sealed_as_its_bytes(tmp_path: Path) -> None:
+    """A path (or text naming a file) is read, as verify reads one; JSON text stays text."""
+    import json
+    from datetime import UTC, datetime
+
+    pki = rsa_pki()
+    moment = datetime.now(UTC).replace(microsecond=0)
+    path = tmp_path / "credential.jsonld"
+    path.write_text(json.dumps(credential()), encoding="utf-8")
+    as_given = {"signing_time": moment, "complete": False}  # the file's own bytes are signed
+    expected = seal(path.read_bytes(), pki.signer(), **as_given)
+    assert seal(path, pki.signer(), **as_given) == expected
+    assert seal(str(path), pki.signer(), **as_given) == expected
+    assert seal(path.read_text(encoding="utf-8"), pki.signer(), **as_given) == expected
+    assert json.loads(expected)["payload"] == path.read_text(encoding="utf-8")
+    with pytest.raises(SealError, match="cannot read"):
+        seal(tmp_path / "missing.jsonld", pki.signer())

@@ -16,6 +16,7 @@ from cryptography import x509
 from elmkit.errors import ParseError, SealError
 
 from ._codec import (
+    JSON_WHITESPACE,
     MAX_SEALED_BYTES,
     b64_encode,
     b64url_encode,
@@ -65,7 +66,26 @@ class SupportsToJsonld(Protocol):
     def to_jsonld(self) -> dict[str, Any]: ...
 
 
-CredentialInput = Mapping[str, Any] | str | bytes | SupportsToJsonld
+CredentialInput = Mapping[str, Any] | str | bytes | os.PathLike[str] | SupportsToJsonld
+
+
+def _from_file(credential: CredentialInput) -> CredentialInput:
+    """A credential named by its file (a path, or text that names a file and is no JSON) as
+    the bytes of that file, as :func:`~elmkit.sealing.verify` reads a path; else itself."""
+    if isinstance(credential, str):
+        if credential.lstrip(JSON_WHITESPACE).startswith("{") or len(credential) > 4096:
+            return credential
+        try:
+            if not Path(credential).is_file():
+                return credential
+        except (OSError, ValueError):
+            return credential
+    elif not isinstance(credential, os.PathLike):
+        return credential
+    try:
+        return read_bounded(Path(credential), MAX_SEALED_BYTES)
+    except OSError as exc:
+        raise SealError(f"cannot read {os.fspath(credential)}: {exc.strerror or exc}") from exc
 
 
 def _utf8_text(data: str | bytes) -> str | None:
@@ -201,7 +221,8 @@ def seal(
 ) -> bytes:
     """Seal a credential; returns the sealed JSON document (UTF-8 bytes).
 
-    ``credential`` is a JSON-LD dict, JSON text/bytes, or an object with ``to_jsonld()``. With
+    ``credential`` is a JSON-LD dict, JSON text/bytes, a file (a path), or an object with
+    ``to_jsonld()``. With
     ``complete`` (default) the fields EDC adds at sealing are filled when absent: ``issued``,
     ``issuanceDate`` and the issuer's ``eIDASIdentifier`` (from the seal certificate's
     organizationIdentifier and country). ``pre_seal_check`` then sees the final document (it
@@ -264,6 +285,7 @@ def seal(
         moment = signing_time.astimezone(UTC).replace(microsecond=0)
 
     _check_certificate(chain, moment)
+    credential = _from_file(credential)
     text = _utf8_text(credential) if isinstance(credential, (str, bytes)) else None
     doc = _as_dict(credential if text is None else text)
     if complete and completion_needed(doc):
