@@ -109,8 +109,9 @@ _SRC_LANG: Final = "Constitución Española art. 3 and Statutes of Autonomy (co-
 _SRC_EUROPASS: Final = "Europass EDC: labels and display in 29 languages, without ca, eu, gl or oc"
 _SRC_PUNT_VOLAT: Final = (
     "Institut d'Estudis Catalans, Ortografia catalana (2017): the ela geminada is written l·l; "
-    "Unicode U+00B7 MIDDLE DOT (U+2027, U+0387, U+2022, U+2219, U+22C5, U+2E31, U+30FB, "
-    "U+FF65, U+A78F and the full stop are other characters)"
+    "Unicode U+00B7 MIDDLE DOT ("
+    + ", ".join(f"U+{ord(c):04X}" for c in PUNT_VOLAT_LOOKALIKES if c != ".")
+    + " and the full stop are other characters)"
 )
 _SRC_VEHES: Final = (
     "IANA language subtag registry (val = Vehes; ca-ES-valencia = Valencian, variant 2007-03-06); "
@@ -389,24 +390,27 @@ def _text_fields(model: type[ElmNode]) -> tuple[str, ...]:
     return tuple(name for name, kind in field_kinds(model) if kind == "lang")
 
 
-def _lookalikes(nodes: Iterable[ElmNode]) -> list[tuple[ElmNode, str, str, list[str]]]:
-    """``(node, field, tag, look-alikes)`` for each Catalan or Occitan text of ``nodes`` that
-    writes a look-alike of the punt volat."""
-    found: list[tuple[ElmNode, str, str, list[str]]] = []
+def _tagged_texts(nodes: Iterable[ElmNode]) -> Iterator[tuple[ElmNode, str, LangText, str]]:
+    """``(node, field, text, tag)`` for each language of each text ``nodes`` hold."""
     for node in nodes:
         values = node.__dict__
         for name in _text_fields(type(node)):
             text = values.get(name)
-            if not text:
-                continue
-            for tag in text:
-                if tag[:2] not in _CA_OC or not _writes_l_l(tag):  # most tags are neither
-                    continue
-                lookalikes = [
-                    item for value in text.get_all(tag) for item in punt_volat_lookalikes(value)
-                ]
-                if lookalikes:
-                    found.append((node, name, tag, list(dict.fromkeys(lookalikes))))
+            if text:
+                for tag in text:
+                    yield node, name, text, tag
+
+
+def _lookalikes(nodes: Iterable[ElmNode]) -> list[tuple[ElmNode, str, str, list[str]]]:
+    """``(node, field, tag, look-alikes)`` for each Catalan or Occitan text of ``nodes`` that
+    writes a look-alike of the punt volat."""
+    found: list[tuple[ElmNode, str, str, list[str]]] = []
+    for node, name, text, tag in _tagged_texts(nodes):
+        if tag[:2] not in _CA_OC or not _writes_l_l(tag):  # most tags are neither
+            continue
+        lookalikes = [item for value in text.get_all(tag) for item in punt_volat_lookalikes(value)]
+        if lookalikes:
+            found.append((node, name, tag, list(dict.fromkeys(lookalikes))))
     return found
 
 
@@ -416,17 +420,11 @@ _CA_OC: Final = frozenset({"ca", "oc"})
 def _vehes_tagged(nodes: Iterable[ElmNode]) -> list[tuple[ElmNode, str, str, list[str]]]:
     """``(node, field, tag, [])`` for each text of ``nodes`` tagged with the language ``val``
     (Vehes), which is no tag of Valencian."""
-    found: list[tuple[ElmNode, str, str, list[str]]] = []
-    for node in nodes:
-        values = node.__dict__
-        for name in _text_fields(type(node)):
-            text = values.get(name)
-            if not text:
-                continue
-            for tag in text:
-                if tag[:3].lower() == "val" and tag.split("-", 1)[0].lower() == "val":
-                    found.append((node, name, tag, []))
-    return found
+    return [
+        (node, name, tag, [])
+        for node, name, _, tag in _tagged_texts(nodes)
+        if tag[:3].lower() == "val" and tag.split("-", 1)[0].lower() == "val"
+    ]
 
 
 def _locate(

@@ -164,7 +164,8 @@ def load_trust(source: Any) -> TrustStore:
             str(item) for item in items if isinstance(item, (str, os.PathLike)) and Path(item).is_dir()
         ]
         read = (
-            f" (in {', '.join(folders)}, files named *.pem, *.crt, *.cer, *.cert, *.der, as "
+            f" (in {', '.join(folders)}, files named "
+            f"{', '.join('*' + suffix for suffix in _CERT_SUFFIXES)}, as "
             "'openssl rehash' names them, or without a suffix are read)"
             if folders
             else ""
