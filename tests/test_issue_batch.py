@@ -34,10 +34,12 @@ from test_issue_support import (
     VALID_FROM,
     definition_file,
     demo_inputs,
+    edit_sheet,
     learner_rows,
     read_manifest,
     require_serializers,
     snapshot,
+    with_prefix,
     write_csv,
     write_xlsx,
 )
@@ -168,16 +170,13 @@ def test_a_workbook_unreadable_further_down_stops_the_batch_before_anything_is_w
     is known (a CSV file is read to its end first; a workbook must be too)."""
     definition = definition_file(tmp_path)
     whole = write_xlsx(tmp_path / "whole.xlsx", learner_rows(200))
-    damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(damaged, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                # a number written with a decimal comma, as a home-made exporter might
-                grade = b'<c r="F180" t="inlineStr"><is><t>8,5</t></is></c>'
-                assert grade in data
-                data = data.replace(grade, b'<c r="F180" t="n"><v>8,5</v></c>')
-            target.writestr(item, data)
+
+    def comma_number(data: bytes) -> bytes:  # a decimal comma, as a home-made exporter might
+        grade = b'<c r="F180" t="inlineStr"><is><t>8,5</t></is></c>'
+        assert grade in data
+        return data.replace(grade, b'<c r="F180" t="n"><v>8,5</v></c>')
+
+    damaged = edit_sheet(whole, tmp_path / "damaged.xlsx", comma_number)
     ledger = tmp_path / "ledger.sqlite"
     with pytest.raises(SourceError, match="cannot be read"):
         _issue(definition, damaged, tmp_path / "out", ledger=ledger, chunk_size=8)
@@ -804,18 +803,8 @@ def test_progress_reports_every_row_in_input_order(tmp_path: Path) -> None:
 
 
 def _prefixed(path: Path, target: Path) -> Path:
-    """``path`` with its first sheet's XML written with a namespace prefix (``<x:row>``), as
-    some export libraries write it."""
-    import re
-
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w") as written:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb"<(/?)(\w+)", rb"<\1x:\2", data)
-                data = data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
-            written.writestr(item, data)
-    return target
+    """``path`` with its first sheet's XML written with a namespace prefix (``<x:row>``)."""
+    return edit_sheet(path, target, with_prefix)
 
 
 def test_the_progress_total_counts_the_rows_of_the_sheet_read(tmp_path: Path) -> None:

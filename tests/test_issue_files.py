@@ -30,6 +30,7 @@ from elmkit.microcredentials.files import (
 )
 from elmkit.microcredentials.manifest import ManifestRow, ManifestWriter, RowState, read_manifest
 from elmkit.microcredentials.records import LearnerResult, RowError, iter_results
+from test_issue_support import edit_sheet, with_prefix
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 
@@ -546,24 +547,13 @@ def test_a_formula_never_computed_is_named_not_read_as_empty(tmp_path: Path) -> 
         list(iter_results(path))
     # its XML written with a namespace prefix (<x:c>), as some export libraries write it: the
     # formula was not seen, and the grade read as empty (a learner "not eligible")
-    prefixed = tmp_path / "prefixed.xlsx"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(prefixed, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = re.sub(rb"<(/?)(\w+)", rb"<\1x:\2", data)
-                data = data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")
-            target.writestr(item, data)
+    prefixed = edit_sheet(path, tmp_path / "prefixed.xlsx", with_prefix)
     with pytest.raises(SourceError, match="cell E2 holds a formula that was never computed"):
         list(iter_results(prefixed))
     # the same workbook once a spreadsheet program computed and saved it: the value is read
-    computed = tmp_path / "computed.xlsx"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(computed, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"</f><v></v>", b"</f><v>8.5</v>")
-            target.writestr(item, data)
+    computed = edit_sheet(
+        path, tmp_path / "computed.xlsx", lambda data: data.replace(b"</f><v></v>", b"</f><v>8.5</v>")
+    )
     (item,) = (item for _, item in iter_results(computed))
     assert isinstance(item, LearnerResult) and item.grade == 8.5
     # a text that merely looks like a formula is a value
@@ -575,7 +565,6 @@ def test_a_formula_never_computed_is_named_not_read_as_empty(tmp_path: Path) -> 
     book.save(path)
     (item,) = (item for _, item in iter_results(path))
     assert isinstance(item, LearnerResult) and item.given_name == "<f>x</f>"
-
 
 
 def test_a_formula_computed_to_empty_text_is_read_as_empty(tmp_path: Path) -> None:
@@ -593,17 +582,17 @@ def test_a_formula_computed_to_empty_text_is_read_as_empty(tmp_path: Path) -> No
     written = tmp_path / "written.xlsx"
     book.save(written)
     for empty in (b"<v/>", b"<v></v>"):
-        path = tmp_path / "r.xlsx"
-        with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
-            for item in source.infolist():
-                data = source.read(item.filename)
-                if item.filename == "xl/worksheets/sheet1.xml":
-                    data = data.replace(b'"><f>IF(', b'" t="str"><f>IF(')
-                    data = data.replace(b"</f><v></v>", b"</f>" + empty)
-                    assert data.count(b't="str"><f>IF(') == 2
-                target.writestr(item, data)
+
+        def as_excel_saves(data: bytes, empty: bytes = empty) -> bytes:
+            data = data.replace(b'"><f>IF(', b'" t="str"><f>IF(')
+            data = data.replace(b"</f><v></v>", b"</f>" + empty)
+            assert data.count(b't="str"><f>IF(') == 2
+            return data
+
+        path = edit_sheet(written, tmp_path / "r.xlsx", as_excel_saves)
         ana, joan = (item for _, item in iter_results(path))
         assert isinstance(ana, LearnerResult) and isinstance(joan, LearnerResult), empty
+
 
 def test_a_quoted_line_break_does_not_shift_row_numbers(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"

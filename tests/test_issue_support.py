@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import importlib
 import json
-from collections.abc import Iterable, Mapping
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,3 +110,23 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and "ledger" not in p.name and "input" not in p.parts
     }
+
+
+SHEET_XML = "xl/worksheets/sheet1.xml"
+
+
+def edit_sheet(source: Path, target: Path, edit: Callable[[bytes], bytes]) -> Path:
+    """``source`` (an XLSX file) copied to ``target`` with its first sheet's XML passed
+    through ``edit``: a workbook as another tool, or a damaged copy, would hold it."""
+    with zipfile.ZipFile(source) as given, zipfile.ZipFile(target, "w") as written:
+        for item in given.infolist():
+            data = given.read(item.filename)
+            written.writestr(item, edit(data) if item.filename == SHEET_XML else data)
+    return target
+
+
+def with_prefix(data: bytes) -> bytes:
+    """A sheet's XML written with a namespace prefix (``<x:row>``), as some export libraries
+    write it."""
+    data = re.sub(rb"<(/?)(\w+)", rb"<\1x:\2", data)
+    return data.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from elmkit.microcredentials.records import LearnerResult, RowError, iter_results
+from test_issue_support import edit_sheet
 
 
 def _read(path: Path) -> list[LearnerResult | RowError]:
@@ -433,15 +434,13 @@ def test_a_workbook_is_read_past_the_size_it_records(tmp_path: Path, recorded: s
     sheet.append(["2", "Joan", 7, "joan@alumnes.example"])
     written = tmp_path / "written.xlsx"
     book.save(written)
-    path = tmp_path / "r.xlsx"
-    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                size = b'<dimension ref="A1:D3"/>'
-                assert size in data
-                data = data.replace(size, f'<dimension ref="{recorded}"/>'.encode())
-            target.writestr(item, data)
+
+    def recording(data: bytes) -> bytes:
+        size = b'<dimension ref="A1:D3"/>'
+        assert size in data
+        return data.replace(size, f'<dimension ref="{recorded}"/>'.encode())
+
+    path = edit_sheet(written, tmp_path / "r.xlsx", recording)
     ana, joan = _learners(path)
     assert (ana.email, joan.email) == ("ana@alumnes.example", "joan@alumnes.example")
 
@@ -801,12 +800,7 @@ def test_the_sheet_of_results_is_found_past_a_damaged_or_empty_one(tmp_path: Pat
         ],
         active=0,
     )
-    with zipfile.ZipFile(first) as source, zipfile.ZipFile(damaged, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<sheetData>", b"<sheetData><row")
-            target.writestr(item, data)
+    edit_sheet(first, damaged, lambda data: data.replace(b"<sheetData>", b"<sheetData><row"))
     (learner,) = _learners(damaged)
     assert learner.given_name == "Ana"
 
@@ -935,17 +929,15 @@ def test_a_workbook_cell_holding_a_spreadsheet_error_makes_its_row_malformed(
         rows,
         {"B2": "#N/A", "A3": "#REF!", "C4": "#PYTHON!", "D5": "#N/A"},
     )
-    path = tmp_path / "r.xlsx"
-    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                cell = b'<c r="B2" t="e"><v>#N/A</v></c>'
-                assert cell in data
-                data = data.replace(
-                    cell, b'<c r="B2" t="e"><f>VLOOKUP(A2,Alumnos!A:B,2,FALSE)</f><v>#N/A</v></c>'
-                )
-            target.writestr(item, data)
+
+    def from_a_lookup(data: bytes) -> bytes:
+        cell = b'<c r="B2" t="e"><v>#N/A</v></c>'
+        assert cell in data
+        return data.replace(
+            cell, b'<c r="B2" t="e"><f>VLOOKUP(A2,Alumnos!A:B,2,FALSE)</f><v>#N/A</v></c>'
+        )
+
+    path = edit_sheet(written, tmp_path / "r.xlsx", from_a_lookup)
     ana, joan, eva, pau = _read(path)
     assert isinstance(ana, RowError) and (ana.learner_id, ana.sheet) == ("1", "Actas")
     assert ana.message == (
