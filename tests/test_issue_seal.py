@@ -146,7 +146,9 @@ def test_a_seal_that_cannot_be_used_stops_before_anything_is_issued(
     assert not out.exists()
 
 
-def test_issue_refuses_to_seal_with_another_organisations_certificate(tmp_path: Path) -> None:
+def _sealed_by_another_organisation(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The demo's definition, two of its learners, and a PKCS#12 (password ``secret``) of a
+    seal certificate of another organisation than the definition's."""
     from elmkit.microcredentials.demo import write_demo_inputs
     from elmkit.sealing import create_test_pki
 
@@ -155,6 +157,11 @@ def test_issue_refuses_to_seal_with_another_organisations_certificate(tmp_path: 
     definition, results = write_demo_inputs(tmp_path / "input")
     small = tmp_path / "results.csv"
     small.write_text("\n".join(results.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
+    return definition, small, p12
+
+
+def test_issue_refuses_to_seal_with_another_organisations_certificate(tmp_path: Path) -> None:
+    definition, small, p12 = _sealed_by_another_organisation(tmp_path)
     args = ["issue", str(definition), str(small), "--seal", "--p12", str(p12), "--password", "secret"]
     runner = CliRunner()
     refused = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
@@ -214,14 +221,7 @@ def test_issue_seal_format_json_reports_the_sealing(
 
 
 def test_issue_seal_format_json_lists_what_could_not_be_sealed(tmp_path: Path) -> None:
-    from elmkit.microcredentials.demo import write_demo_inputs
-    from elmkit.sealing import create_test_pki
-
-    other = create_test_pki(organization_identifier="VATES-Q0000000J")  # not the definition's
-    p12 = other.write_pkcs12(tmp_path / "other.p12", "secret")
-    definition, results = write_demo_inputs(tmp_path / "input")
-    small = tmp_path / "results.csv"
-    small.write_text("\n".join(results.read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
+    definition, small, p12 = _sealed_by_another_organisation(tmp_path)
     refused = CliRunner().invoke(
         app,
         ["issue", str(definition), str(small), "--out", str(tmp_path / "a"), "--seal", "--p12",
