@@ -199,6 +199,85 @@ def test_part_of_id_that_is_no_absolute_iri_is_refused(given: str) -> None:
     assert programme(law_module(USC, part_of__id="urn:ruct:2501234")).id == "urn:ruct:2501234"
 
 
+# --- learning setting and stackability (Annex I element 15) -------------------------------------
+
+FORMAL = vocab.learning_setting("formal learning").iri
+NON_FORMAL = vocab.learning_setting("non-formal learning").iri
+
+
+def setting(data: dict[str, Any]) -> str | None:
+    concept = specification(data).learning_setting
+    return None if concept is None else concept.id
+
+
+def test_a_module_of_a_degree_is_formal_learning_unless_its_definition_says_otherwise() -> None:
+    assert setting(tutorial(learning_setting=None)) == FORMAL
+    assert setting(tutorial(learning_setting="non-formal learning")) == NON_FORMAL
+    assert setting(tutorial(kind="course", part_of=None, learning_setting=None)) == NON_FORMAL
+
+
+def note_texts(spec: Qualification) -> list[dict[str, list[str]]]:
+    return [
+        {lang: list(texts) for lang, texts in (note.note_literal or {}).items()}
+        for note in spec.additional_note
+    ]
+
+
+def eu_codes(data: dict[str, Any]) -> set[str]:
+    return {code for code, _ in findings(data, "eu-microcredential")}
+
+
+def test_unstated_stackability_is_not_written() -> None:
+    course = tutorial(kind="course", part_of=None)
+    spec = specification(course)
+    assert spec.is_partial_qualification is None and spec.additional_note == []
+    assert "eu-mc/stackability" in eu_codes(course)
+
+
+def test_stand_alone_course_says_so_in_every_language() -> None:
+    course = tutorial(kind="course", part_of=None, stackable=False)
+    spec = specification(course)
+    assert spec.is_partial_qualification is False
+    assert note_texts(spec) == [
+        {
+            "es": ["Microcredencial independiente"],
+            "gl": ["Microcredencial independente"],
+            "en": ["Stand-alone micro-credential"],
+        }
+    ]
+    assert "eu-mc/stackability" not in eu_codes(course)
+
+
+def test_stackable_course_says_so_and_a_language_without_words_gets_english() -> None:
+    course = tutorial(kind="course", part_of=None, stackable=True, languages=["ca", "pl"])
+    course["title"]["ca"] = course["title"]["pl"] = "Didàctica de les ciències experimentals"
+    for outcome in course["learning_outcomes"]:
+        outcome["title"]["ca"] = "Dissenya seqüències didàctiques"
+    spec = specification(course)
+    assert spec.is_partial_qualification is False  # a micro-credential of its own
+    assert note_texts(spec) == [
+        {"ca": ["Microcredencial acumulable"], "en": ["Stackable micro-credential"]}
+    ]
+    assert "eu-mc/stackability" not in eu_codes(course)
+
+
+def test_stackable_module_keeps_being_a_partial_qualification() -> None:
+    spec = specification(tutorial(stackable=True))
+    assert spec.is_partial_qualification is True and spec.is_part_of
+    assert note_texts(spec)[0]["es"] == ["Microcredencial acumulable"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"kind": "course"}],
+    ids=["module", "course-with-part-of"],
+)
+def test_a_part_of_a_programme_stated_stand_alone_is_refused(changes: dict[str, Any]) -> None:
+    with pytest.raises(SourceError, match="stand-alone") as caught:
+        load_definition(tutorial(stackable=False, **changes))
+    assert caught.value.path == "stackable"
+
+
 # --- the size of a Spanish university micro-credential ------------------------------------------
 
 

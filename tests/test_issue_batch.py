@@ -1424,8 +1424,15 @@ def test_a_learner_email_that_is_not_an_address_is_a_malformed_row(tmp_path: Pat
     assert result.exit_code == 1  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "then_written",
+    [
+        {},  # documents from before stackable and learning_setting had defaults to store
+        {"stackable": True, "learning_setting": "non-formal learning"},  # the defaults then
+    ],
+)
 def test_a_definition_stored_by_an_earlier_version_is_the_same_definition_after_an_upgrade(
-    tmp_path: Path,
+    tmp_path: Path, then_written: dict[str, object]
 ) -> None:
     from elmkit.microcredentials import load_definition
     from elmkit.microcredentials.batch import _definition_document
@@ -1434,7 +1441,8 @@ def test_a_definition_stored_by_an_earlier_version_is_the_same_definition_after_
     assert course.grading.title is None
     earlier = _definition_document(course)
     earlier["grading"]["title"] = {"en": "Grading scale 0-10"}  # the default then written
-    earlier.pop("stackable")  # a field with a default that documents then lacked
+    earlier.pop("learning_setting", None)
+    earlier.update(then_written)
     ledger = tmp_path / "l.sqlite"
     with open_ledger(ledger) as store:
         store.define(course.id, earlier, title="course", version=course.version)

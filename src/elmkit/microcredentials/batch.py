@@ -605,9 +605,12 @@ def _definition_document(definition: MicroCredential) -> dict[str, Any]:
     return document
 
 
-#: Values earlier versions of elmkit stored in a definition for a field its file left unset.
-_FORMER_DEFAULTS: dict[tuple[str, str], tuple[Any, ...]] = {
+#: Values earlier versions of elmkit stored in a definition for a field its file left unset,
+#: by section (``None``: the top level) and field.
+_FORMER_DEFAULTS: dict[tuple[str | None, str], tuple[Any, ...]] = {
     ("grading", "title"): ({"en": "Grading scale 0-10"},),
+    (None, "learning_setting"): ("non-formal learning",),
+    (None, "stackable"): (True,),
 }
 
 
@@ -618,7 +621,7 @@ def _as_meant(document: Mapping[str, Any]) -> dict[str, Any] | None:
     this version cannot read the document."""
     fields = copy.deepcopy(dict(document))
     for (section, name), values in _FORMER_DEFAULTS.items():
-        holder = fields.get(section)
+        holder = fields if section is None else fields.get(section)
         if isinstance(holder, dict) and holder.get(name) in values:
             del holder[name]
     logos = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -54,6 +54,8 @@ __all__ = [
     "DECIMAL_COMMA",
     "GRADING_TITLE",
     "PASS_TEXT",
+    "STACKABLE",
+    "STAND_ALONE",
     "CredentialFactory",
     "build_credential",
     "credential_id",
@@ -238,7 +240,10 @@ def _specification(definition: MicroCredential) -> Qualification:
         spec.volume_of_learning = Duration.of_hours(definition.hours)
     if definition.mode:
         spec.mode = [_lookup("mode", _MODE_ALIASES.get(definition.mode.lower(), definition.mode), "mode")]
-    spec.learning_setting = _lookup("learning-setting", definition.learning_setting, "learning_setting")
+    setting = definition.learning_setting or (
+        "formal learning" if definition.kind == "module" else "non-formal learning"
+    )
+    spec.learning_setting = _lookup("learning-setting", setting, "learning_setting")
     opportunity = definition.opportunity_type or ("Programme module" if definition.kind == "module" else "Short learning programme")
     spec.dc_type = [_lookup("learning-opportunity-type", opportunity, "opportunity_type")]
     spec.thematic_area = [_lookup("isced-f", code, "thematic_areas") for code in definition.thematic_areas]
@@ -253,6 +258,14 @@ def _specification(definition: MicroCredential) -> Qualification:
         if programme.ects is not None:
             parent.credit_point = [_ects_point(programme.ects, f"programme/{parent_id}")]
         spec.is_part_of = [parent]
+    if definition.stackable is not None:
+        if spec.is_partial_qualification is None:
+            spec.is_partial_qualification = False  # a course is a micro-credential of its own
+        table = STACKABLE if definition.stackable else STAND_ALONE
+        texts = {tag: table[base] for tag, base in _phrase_tags(definition.languages, table).items()}
+        spec.additional_note.append(
+            Note(id=stable_id(Note, f"{key}/stackability"), note_literal=LangText(texts))
+        )
     _add_quality_assurance(spec, definition)
     return spec
 
@@ -282,6 +295,24 @@ def _add_quality_assurance(spec: Qualification, definition: MicroCredential) -> 
     node.id = stable_id(type(node), f"{definition.id}/v{definition.version}/qa")
 
 
+#: Annex I element 15, "integrated, stackable towards another credential", by language.
+STACKABLE = {
+    "es": "Microcredencial acumulable", "ca": "Microcredencial acumulable",
+    "gl": "Microcredencial acumulable", "eu": "Mikrokredentzial metagarria",
+    "oc": "Microcredenciau acumulabla", "pt": "Microcredencial acumulável",
+    "fr": "Microcertification cumulable", "it": "Microcredenziale cumulabile",
+    "de": "Stapelbares Microcredential", "en": "Stackable micro-credential",
+}  # fmt: skip
+
+#: Annex I element 15, "stand-alone, independent micro-credential", by language.
+STAND_ALONE = {
+    "es": "Microcredencial independiente", "ca": "Microcredencial independent",
+    "gl": "Microcredencial independente", "eu": "Mikrokredentzial independentea",
+    "oc": "Microcredenciau independenta", "pt": "Microcredencial autónoma",
+    "fr": "Microcertification autonome", "it": "Microcredenziale autonoma",
+    "de": "Eigenständiges Microcredential", "en": "Stand-alone micro-credential",
+}  # fmt: skip
+
 #: The grade shown when a learner passed without a numeric grade, by language.
 PASS_TEXT = {
     "es": "Apto", "ca": "Apte", "eu": "Gai", "gl": "Apto", "oc": "Apte", "pt": "Apto", "en": "Pass",
@@ -289,18 +320,23 @@ PASS_TEXT = {
 }  # fmt: skip
 
 
-def _pass_texts(languages: Sequence[str]) -> dict[str, str]:
-    """The pass text for each of ``languages``; a language without its own word gets the one of
-    its fallback language (Asturian: Spanish), tagged with that language, not its own."""
-    texts: dict[str, str] = {}
+def _phrase_tags(languages: Sequence[str], table: Mapping[str, object]) -> dict[str, str]:
+    """For each of ``languages``, the tag its words are written with and the language of
+    ``table`` that gives them: its own, or else its fallback language's (Asturian: Spanish),
+    tagged with that language, not its own."""
+    tags: dict[str, str] = {}
     for lang in languages:
         for candidate in LangText().fallback_chain(lang):
             base = candidate.split("-", 1)[0].lower()
-            if base in PASS_TEXT:
-                same = base == lang.split("-", 1)[0].lower()
-                texts.setdefault(lang if same else base, PASS_TEXT[base])
+            if base in table:
+                tags.setdefault(lang if base == lang.split("-", 1)[0].lower() else base, base)
                 break
-    return texts
+    return tags
+
+
+def _pass_texts(languages: Sequence[str]) -> dict[str, str]:
+    """The pass text for each of ``languages`` (see :func:`_phrase_tags`)."""
+    return {tag: PASS_TEXT[base] for tag, base in _phrase_tags(languages, PASS_TEXT).items()}
 
 
 #: Languages that write a decimal comma (``8,5``); the others write a point (``8.5``).
@@ -350,16 +386,9 @@ def grading_title(languages: Sequence[str], top: float) -> LangText:
     """The default title of a grading scheme from 0 to ``top`` in ``languages``; a language
     without its own words gets those of its fallback language, tagged with that language."""
     texts: dict[str, str] = {}
-    for lang in languages:
-        for candidate in LangText().fallback_chain(lang):
-            base = candidate.split("-", 1)[0].lower()
-            if base in GRADING_TITLE:
-                tag = lang if base == lang.split("-", 1)[0].lower() else base
-                number = decimal_text(top, tag)
-                texts.setdefault(
-                    tag, GRADING_TITLE[base].format(top=number, top_eu=_basque_allative(number))
-                )
-                break
+    for tag, base in _phrase_tags(languages, GRADING_TITLE).items():
+        number = decimal_text(top, tag)
+        texts[tag] = GRADING_TITLE[base].format(top=number, top_eu=_basque_allative(number))
     return LangText(texts)
 
 

@@ -374,13 +374,22 @@ class MicroCredential(_Config):
     assessment_title: DefinitionText | None = None
     supervision: str | None = Field(default=None, description="Supervision and identity verification: code or label")
     mode: str | None = Field(default=None, description="Online, Presential (in-person), Blended…")
-    learning_setting: str = "non-formal learning"
+    learning_setting: str | None = Field(
+        default=None,
+        description="Formal or non-formal learning: code or label (default: formal learning for "
+        "a module of a degree, non-formal learning for a course)",
+    )
     opportunity_type: str | None = Field(default=None, description="Defaults to Short learning programme / Programme module")
     thematic_areas: list[str] = Field(default_factory=list, description="ISCED-F codes")
     prerequisites: DefinitionText | None = None
     quality_assurance: QualityAssuranceInfo | None = None
     part_of: ProgrammeInfo | None = None
-    stackable: bool = True
+    stackable: bool | None = Field(
+        default=None,
+        description="Annex I element 15: true, stackable towards another credential; false, a "
+        "stand-alone micro-credential (a module, or a course with part_of, is integrated in its "
+        "programme); unset, not stated",
+    )
     awarding_body: OrganisationInfo
     issuer: OrganisationInfo | None = None
     grading: GradingInfo = Field(default_factory=GradingInfo)
@@ -489,6 +498,14 @@ class MicroCredential(_Config):
                 "a module (kind: module) is part of a programme: give part_of with the "
                 "programme's title (or use kind: course for a course of its own)",
                 {"field": "part_of"},
+            )
+        if self.stackable is False and (self.kind == "module" or programme is not None):
+            what = "a module" if self.kind == "module" else "a course with part_of"
+            raise PydanticCustomError(
+                "stand_alone_part",
+                "stackable: false states a stand-alone micro-credential, but {what} is "
+                "integrated in its programme: leave stackable unset or set it to true",
+                {"field": "stackable", "what": what},
             )
         if programme is None or programme.eqf_level is None or self.eqf_level is None:
             return self
