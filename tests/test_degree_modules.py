@@ -278,6 +278,23 @@ def test_a_part_of_a_programme_stated_stand_alone_is_refused(changes: dict[str, 
     assert caught.value.path == "stackable"
 
 
+def test_display_pages_name_the_programme_in_their_language() -> None:
+    from datetime import UTC, datetime
+
+    from elmkit.microcredentials.batch import page_data
+
+    when = datetime(2026, 7, 1, tzinfo=UTC)
+    module = load_definition(tutorial())
+    assert page_data(module, LEARNER, when, "urn:x", "gl").part_of == (
+        "Grao en Mestre ou Mestra de Educación Infantil"
+    )
+    assert page_data(module, LEARNER, when, "urn:x", "en").part_of == (
+        "Bachelor's Degree in Early Childhood Education"
+    )
+    course = load_definition(tutorial(kind="course", part_of=None))
+    assert page_data(course, LEARNER, when, "urn:x", "gl").part_of is None
+
+
 # --- the size of a Spanish university micro-credential ------------------------------------------
 
 

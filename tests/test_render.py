@@ -99,6 +99,7 @@ def _long_page(logo: bytes | None = None) -> PageData:
         ],
         description="Ha superat amb èxit el programa de formació permanent. " * 10,
         credential_id="urn:epass:credential:" + "7f3c1a2e" * 40,
+        part_of="Grau en Enginyeria de Sistemes Biològics i Gestió de Recursos Hídrics " * 4,
     )
 
 
@@ -139,6 +140,7 @@ def test_every_required_language_has_a_complete_table() -> None:
             if isinstance(value, str) and f.name != "decimal_separator":
                 assert value.strip(), (tag, f.name)
         assert len(set(labels.months)) == 12, tag
+        assert labels.part_of and labels.part_of.strip(), tag
         assert labels.more.format(n=3).count("3") == 1
     assert set(REQUIRED) <= set(SUPPORTED_LANGUAGES)
 
@@ -442,6 +444,7 @@ _texts = st.lists(_letters, min_size=1, max_size=30).map(" ".join)
     body=_texts,
     outcomes=st.lists(_texts, max_size=25),
     description=st.none() | _texts,
+    part_of=st.none() | _texts,
     ects=st.none() | st.floats(min_value=0, max_value=1e6),
     hours=st.none() | st.floats(min_value=0, max_value=1e7),
     eqf=st.none() | st.integers(min_value=1, max_value=8),
@@ -455,6 +458,7 @@ def test_any_input_stays_inside_the_page(
     body: str,
     outcomes: list[str],
     description: str | None,
+    part_of: str | None,
     ects: float | None,
     hours: float | None,
     eqf: int | None,
@@ -474,6 +478,7 @@ def test_any_input_stays_inside_the_page(
         eqf_level=eqf,
         learning_outcomes=outcomes,
         description=description,
+        part_of=part_of,
     )
     layout = layout_page(data, language=language, width_px=width)
     _assert_tidy(layout)
@@ -506,6 +511,25 @@ def test_page_shows_labels_date_and_facts_in_its_language() -> None:
     small = layout_page(_short_page(), language="eu")
     assert [t.text for t in small.texts if t.role == "fact_value"] == ["2026ko abenduaren 4a"]
     assert small.outcomes_shown == small.outcomes_total == 0
+
+
+@needs_pil
+def test_page_names_the_programme_a_module_is_part_of() -> None:
+    def shown(data: PageData, language: str, labels: PageLabels | None = None) -> list[str]:
+        layout = layout_page(data, language=language, labels=labels)
+        return [t.text for t in layout.texts if t.role == "part_of"]
+
+    degree = _short_page(part_of="Grao en Mestre de Educación Infantil")
+    assert shown(degree, "gl") == ["Parte de: Grao en Mestre de Educación Infantil"]
+    assert shown(degree, "eu") == ["Programa: Grao en Mestre de Educación Infantil"]
+    assert shown(_short_page(), "gl") == []
+    # labels made before part_of existed get the page language's; an override wins
+    catalan = LABELS["ca"]
+    made = PageLabels(**{f.name: getattr(catalan, f.name) for f in fields(PageLabels) if f.name != "part_of"})
+    assert made.part_of is None
+    assert shown(degree, "ca", made) == ["Part de: Grao en Mestre de Educación Infantil"]
+    override = labels_for("es", {"part_of": "Módulo del"})
+    assert shown(degree, "es", override) == ["Módulo del: Grao en Mestre de Educación Infantil"]
 
 
 @needs_pil

@@ -62,6 +62,7 @@ from elmkit.profiles.base import ENTRY_POINT_GROUP, ProfileError
 if TYPE_CHECKING:
     from elmkit.ledger import Event, LedgerStore
     from elmkit.ledger.sqlite import NewCredential
+    from elmkit.render import PageData
 
 __all__ = [
     "CREDENTIALS_DIR",
@@ -71,6 +72,7 @@ __all__ = [
     "delivery_details",
     "file_stem",
     "issue_batch",
+    "page_data",
     "pages_available",
     "upload_bytes",
     "upload_text",
@@ -271,6 +273,34 @@ def _page_text(value: Any, lang: str) -> str:
     return str(value.get(lang) or "") if value is not None else ""
 
 
+def page_data(
+    definition: MicroCredential,
+    learner: LearnerResult,
+    when: datetime,
+    credential_id: str,
+    lang: str,
+    logo: bytes | None = None,
+) -> PageData:
+    """What the display page of ``lang`` shows of a learner's credential."""
+    from elmkit.render import PageData
+
+    d = definition
+    return PageData(
+        title=_page_text(d.title, lang),
+        learner_name=learner.full_name,
+        awarding_body=_page_text(d.awarding_body.legal_name, lang),
+        issue_date=when.date(),
+        credential_id=credential_id,
+        logo=logo,
+        ects=float(d.ects) if d.ects is not None else None,
+        workload_hours=d.hours,
+        eqf_level=d.eqf_level,
+        learning_outcomes=[_page_text(o.title, lang) for o in d.learning_outcomes],
+        description=_page_text(d.description, lang) or None,
+        part_of=_page_text(d.part_of.title, lang) if d.part_of is not None else None,
+    )
+
+
 def definition_page_warnings(definition: MicroCredential) -> tuple[str, ...]:
     """Texts of the definition that the display pages cannot draw as written: characters no
     font has (drawn as boxes), or right-to-left scripts (drawn left to right, unjoined). One
@@ -284,6 +314,7 @@ def definition_page_warnings(definition: MicroCredential) -> tuple[str, ...]:
             ("title", _page_text(d.title, lang)),
             ("awarding body", _page_text(d.awarding_body.legal_name, lang)),
             ("description", _page_text(d.description, lang)),
+            ("programme", _page_text(d.part_of.title if d.part_of else None, lang)),
         ]
         fields += [
             (f"learning outcome {number}", _page_text(outcome.title, lang))
@@ -342,26 +373,14 @@ class _Builder:
 
     def pages(self, learner: LearnerResult, when: datetime, cid: str) -> dict[str, bytes]:
         """One display page (JPEG) per language of the definition."""
-        from elmkit.render import PageData, render_page
+        from elmkit.render import render_page
 
-        d = self.definition
-        pages: dict[str, bytes] = {}
-        for lang in d.languages:
-            data = PageData(
-                title=_page_text(d.title, lang),
-                learner_name=learner.full_name,
-                awarding_body=_page_text(d.awarding_body.legal_name, lang),
-                issue_date=when.date(),
-                credential_id=cid,
-                logo=self._logo,
-                ects=float(d.ects) if d.ects is not None else None,
-                workload_hours=d.hours,
-                eqf_level=d.eqf_level,
-                learning_outcomes=[_page_text(o.title, lang) for o in d.learning_outcomes],
-                description=_page_text(d.description, lang) or None,
+        return {
+            lang: render_page(
+                page_data(self.definition, learner, when, cid, lang, self._logo), language=lang
             )
-            pages[lang] = render_page(data, language=lang)
-        return pages
+            for lang in self.definition.languages
+        }
 
     def page_notes(self, learner: LearnerResult) -> list[dict[str, str]]:
         """Warnings about how a learner's name is drawn on the pages: characters no font has

@@ -50,6 +50,8 @@ class PageLabels:
     """The fixed texts of a page in one language, and its date and number conventions.
 
     ``more`` is a pattern with ``{n}`` for the count of learning outcomes left off the page.
+    ``part_of`` introduces the programme a module is part of (``None``: the built-in label of
+    the page's language).
     ``months`` holds the twelve month names in the form the date style needs (Basque: genitive).
     """
 
@@ -65,6 +67,7 @@ class PageLabels:
     months: tuple[str, ...]
     date_style: DateStyle
     decimal_separator: str = ","
+    part_of: str | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -103,6 +106,7 @@ LABELS: Mapping[str, PageLabels] = {
         ),
         date_style="en",
         decimal_separator=".",
+        part_of="Part of",
     ),
     "es": PageLabels(
         awarded_to="Otorgado a",
@@ -118,6 +122,7 @@ LABELS: Mapping[str, PageLabels] = {
             "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
         ),
         date_style="romance",
+        part_of="Parte de",
     ),
     "ca": PageLabels(
         awarded_to="Atorgat a",
@@ -131,6 +136,7 @@ LABELS: Mapping[str, PageLabels] = {
         more="+{n} més",
         months=_CA_MONTHS,
         date_style="elide",
+        part_of="Part de",
     ),
     "ca-ES-valencia": PageLabels(
         awarded_to="Atorgat a",
@@ -144,6 +150,7 @@ LABELS: Mapping[str, PageLabels] = {
         more="+{n} més",
         months=_CA_MONTHS,
         date_style="elide",
+        part_of="Part de",
     ),
     "eu": PageLabels(
         awarded_to="Jasotzailea",
@@ -159,6 +166,7 @@ LABELS: Mapping[str, PageLabels] = {
             "urtarrilaren otsailaren martxoaren apirilaren maiatzaren ekainaren uztailaren abuztuaren irailaren urriaren azaroaren abenduaren"
         ),
         date_style="eu",
+        part_of="Programa",
     ),
     "gl": PageLabels(
         awarded_to="Outorgado a",
@@ -174,6 +182,7 @@ LABELS: Mapping[str, PageLabels] = {
             "xaneiro febreiro marzo abril maio xuño xullo agosto setembro outubro novembro decembro"
         ),
         date_style="romance",
+        part_of="Parte de",
     ),
     "oc-aranes": PageLabels(
         awarded_to="Autrejat a",
@@ -187,6 +196,7 @@ LABELS: Mapping[str, PageLabels] = {
         more="+{n} mès",
         months=_months("gèr hereuèr març abriu mai junh juriòl agost seteme octobre noveme deseme"),
         date_style="elide",
+        part_of="Part de",
     ),
     "fr": PageLabels(
         awarded_to="Délivré à",
@@ -202,6 +212,7 @@ LABELS: Mapping[str, PageLabels] = {
             "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
         ),
         date_style="fr",
+        part_of="Fait partie de",
     ),
     "de": PageLabels(
         awarded_to="Verliehen an",
@@ -217,6 +228,7 @@ LABELS: Mapping[str, PageLabels] = {
             "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
         ),
         date_style="de",
+        part_of="Teil von",
     ),
     "it": PageLabels(
         awarded_to="Rilasciato a",
@@ -232,6 +244,7 @@ LABELS: Mapping[str, PageLabels] = {
             "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre"
         ),
         date_style="it",
+        part_of="Parte di",
     ),
     "pt": PageLabels(
         awarded_to="Atribuído a",
@@ -247,6 +260,7 @@ LABELS: Mapping[str, PageLabels] = {
             "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro"
         ),
         date_style="romance",
+        part_of="Parte de",
     ),
 }
 """Built-in labels, keyed by BCP 47 tag in canonical case."""

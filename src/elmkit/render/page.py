@@ -13,7 +13,7 @@ import math
 import threading
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -126,6 +126,8 @@ class PageData:
 
     Texts are cleaned on construction (NFC, whitespace collapsed). ``logo`` is PNG or JPEG
     bytes. ``labels``, when given, replaces the built-in labels of the page's language.
+    ``part_of`` is the title of the programme a module (or a course of a programme) is part of,
+    shown under the title.
     """
 
     title: str
@@ -140,13 +142,15 @@ class PageData:
     learning_outcomes: Sequence[str] = ()
     description: str | None = None
     labels: PageLabels | None = None
+    part_of: str | None = None
 
     def __post_init__(self) -> None:
         put = object.__setattr__
         for name in ("title", "learner_name", "awarding_body", "credential_id"):
             put(self, name, _check_text(name, getattr(self, name)))
-        if self.description is not None:
-            put(self, "description", _check_text("description", self.description, required=False))
+        for name in ("description", "part_of"):
+            if getattr(self, name) is not None:
+                put(self, name, _check_text(name, getattr(self, name), required=False))
         if not isinstance(self.issue_date, date):
             raise ModelError("PageData.issue_date must be a datetime.date")
         if self.logo is not None:
@@ -522,14 +526,21 @@ _OUTCOME_SIZES = (21, 19, 17)
 def _middle_blocks(
     b: _Builder, data: PageData, labels: PageLabels, width: int, f: float
 ) -> list[_Block]:
-    """Title, "awarded to", learner name and description, sized by factor ``f``."""
+    """Title, the programme it is part of, "awarded to", learner name and description, sized by
+    factor ``f``."""
 
     def sizes(big: int, small: int) -> tuple[int, int]:
         return max(small, round(big * f)), small
 
     blocks: list[_Block] = []
     size, lines = b.fit(data.title, sizes(64, 30), True, width, 3, prefer_lines=2)
-    blocks.append(_Block("title", tuple(lines), size, True, _NAVY, 1.12, b.px(30 * f)))
+    gap = b.px(30 * f)
+    blocks.append(_Block("title", tuple(lines), size, True, _NAVY, 1.12, b.px(10 * f) if data.part_of else gap))
+    if data.part_of:
+        part_size = b.px(max(19, round(25 * f)))
+        text = f"{labels.part_of}: {data.part_of}"
+        part_lines, _ = b.wrap(text, part_size, False, width, 2)
+        blocks.append(_Block("part_of", tuple(part_lines), part_size, False, _NAVY, 1.2, gap))
     label_size = b.px(max(19, round(23 * f)))
     blocks.append(
         _Block("awarded_to_label", (labels.awarded_to,), label_size, False, _GREY, 1.2, 0)
@@ -681,6 +692,8 @@ def _build(
     if isinstance(width_px, bool) or not isinstance(width_px, int) or not 600 <= width_px <= 7016:
         raise RenderError(f"width_px must be an integer from 600 to 7016, not {width_px!r}")
     labels = labels or data.labels or labels_for(language)
+    if labels.part_of is None:  # labels of a caller's, made without it
+        labels = replace(labels, part_of=labels_for(language).part_of)
     resolved = resolve_language(language)
     fonts = fonts or default_fonts()
     b = _Builder(width_px, fonts)
