@@ -181,6 +181,21 @@ def test_programme_iri_depends_on_every_title_not_the_english_one() -> None:
     assert len({law, spanish_only, other_spanish_only}) == 3
 
 
+def test_an_awarding_body_without_vat_id_gets_one_iri_whatever_the_order_of_its_names() -> None:
+    from elmkit.model import Organisation, stable_id
+
+    def iris(legal_name: dict[str, str]) -> tuple[str | None, str | None]:
+        data = law_module({"legal_name": legal_name, "country": "ES"})
+        awarding = credential(data).credential_subject.has_claim[0].awarded_by.awarding_body[0]
+        return awarding.id, programme(data).id
+
+    galician_first = {"gl": "Universidade de Vigo", "es": "Universidad de Vigo"}
+    assert iris(galician_first) == iris(dict(reversed(list(galician_first.items()))))
+    # an English name is what the IRI is derived from, whatever comes first
+    named = iris({"gl": "Universidade de Vigo", "en": "University of Vigo"})[0]
+    assert named == stable_id(Organisation, "org/University of Vigo")
+
+
 def test_part_of_id_is_the_programme_iri() -> None:
     iri = "https://www.usc.gal/es/estudios/grados/ciencias-sociales-juridicas/grado-derecho"
     assert programme(law_module(USC, part_of__id=iri)).id == iri

@@ -145,7 +145,16 @@ def _logo_bytes(path: Path) -> bytes:
 
 
 def _organisation_key(info: OrganisationInfo) -> str:
-    return f"org/{info.vat_id or info.legal_name.get('en')}"
+    """What an organisation's derived IRIs come from: its VAT id, else its English name, else
+    its name in the first of its languages in the order of their tags (never the order the
+    names were given in, which differs between definition files of one organisation)."""
+    if info.vat_id:
+        return f"org/{info.vat_id}"
+    names = info.legal_name
+    tag = names.resolve("en")
+    if tag is None or tag.split("-", 1)[0].lower() != "en":
+        tag = min(names, key=str.lower)
+    return f"org/{names.get(tag)}"
 
 
 def _organisation_id(info: OrganisationInfo) -> str:
