@@ -36,6 +36,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     chunked: bool = False
+    pause: float = 0.0  # between the chunks of a chunked body
 
 
 @dataclass
@@ -74,6 +75,9 @@ def server() -> Iterator[Server]:
                 for start in range(0, len(route.body), 1024):
                     piece = route.body[start : start + 1024]
                     self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                    if route.pause:
+                        self.wfile.flush()
+                        time.sleep(route.pause)
                 self.wfile.write(b"0\r\n\r\n")
                 return
             self.send_header("Content-Length", str(len(route.body)))
@@ -245,6 +249,18 @@ def test_http_timeout(server: Server) -> None:
     with pytest.raises(StatusListFetchError, match="cannot fetch"):
         _fetcher(timeout=0.2).fetch(server.base + "/slow")
     assert time.monotonic() - started < 0.9
+
+
+def test_http_timeout_bounds_the_whole_answer(server: Server) -> None:
+    # each chunk comes well within the timeout, the whole list does not: a slow (or hostile)
+    # server cannot hold a verification for as long as it keeps sending
+    server.routes["/drip"] = Route(body=b"d" * 20 * 1024, chunked=True, pause=0.1)
+    server.routes["/to-drip"] = Route(302, headers={"Location": "/drip"})
+    for path in ("/drip", "/to-drip"):
+        with pytest.raises(StatusListFetchError, match="no complete answer") as info:
+            _fetcher(timeout=0.5).fetch(server.base + path)
+        assert info.value.code == "list-unavailable"
+    assert _fetcher(timeout=30).fetch(server.base + "/drip") == b"d" * 20 * 1024
 
 
 def test_http_connection_refused() -> None:

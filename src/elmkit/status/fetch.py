@@ -145,7 +145,9 @@ class HttpFetcher:
 
     Plain ``http`` URLs are refused unless ``allow_http``; redirects are followed (at most
     ``max_redirects``) under the same rule. Responses larger than ``max_bytes`` and non-200
-    answers are errors. Construct it only when network access is wanted.
+    answers are errors, and so is a list not fully received within ``timeout`` seconds (for the
+    whole fetch, redirects included, not each read). Construct it only when network access is
+    wanted.
     """
 
     def __init__(
@@ -195,10 +197,12 @@ class HttpFetcher:
         import httpx
 
         target = url.split("#", 1)[0]
+        deadline = time.monotonic() + self.timeout  # for the whole fetch, not each read
         for _ in range(self.max_redirects + 1):
             self._check_scheme(target)
+            remaining = self._remaining(deadline, url)
             try:
-                with self._get_client().stream("GET", target) as response:
+                with self._get_client().stream("GET", target, timeout=remaining) as response:
                     if response.status_code in _REDIRECTS:
                         location = response.headers.get("location")
                         if not location:
@@ -207,12 +211,18 @@ class HttpFetcher:
                         continue
                     if response.status_code != 200:
                         raise StatusListFetchError(f"{target} answered HTTP {response.status_code}")
-                    return self._read(response, target)
+                    return self._read(response, target, deadline)
             except httpx.HTTPError as exc:
                 raise StatusListFetchError(f"cannot fetch {target}: {exc!r}") from exc
         raise StatusListFetchError(f"too many redirects fetching {url}")
 
-    def _read(self, response: httpx.Response, url: str) -> bytes:
+    def _remaining(self, deadline: float, url: str) -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise StatusListFetchError(f"no complete answer for {url} in {self.timeout:g} s")
+        return left
+
+    def _read(self, response: httpx.Response, url: str, deadline: float) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise StatusListFetchError(
@@ -228,6 +238,7 @@ class HttpFetcher:
                     f"{url} sent more than {self.max_bytes} bytes", code="list-too-large"
                 )
             chunks.append(chunk)
+            self._remaining(deadline, url)
         return b"".join(chunks)
 
     def close(self) -> None:
