@@ -622,3 +622,39 @@ def test_giving_a_credential_its_entry_again_only_reads(tmp_path: Path, pki: Any
         with reader.snapshot():
             assert revocation.assign_status(credential, reader, LIST_URL).id == entry.id
     assert entry.id == f"{LIST_URL}#{held}"
+
+
+def test_a_list_published_at_its_default_size_covers_indexes_given_on_a_larger_one(
+    tmp_path: Path, pki: Any
+) -> None:
+    """Entries given with ``size=`` beyond 131,072 are on the list ``status-list publish``
+    writes (it takes no size): their verifiers refused them as out of range."""
+    from elmkit.status import MIN_SIZE
+
+    big_url = "https://credenciales.uprueba.example/status/revocation-big"
+    ledger_path = tmp_path / "ledger.sqlite"
+    status_dir = tmp_path / "status"
+    sealed = {}
+    with open_ledger(ledger_path) as ledger:
+        ledger.define(definition().id, definition().model_dump(mode="json"), title="IA")
+        for learner_id in ("2026-0043", "2026-0044", "2026-0045", "2026-0046"):
+            credential = other_learner(ledger, learner_id)
+            entry = revocation.assign_status(credential, ledger, big_url, size=4 * MIN_SIZE)
+            sealed[credential.id] = (elmkit.seal(credential, pki.signer()), entry)
+        last = other_learner(ledger, "2026-0047")  # holds the larger list's last index
+        assert ledger.reserve_index(big_url, 4 * MIN_SIZE - 1, last.id, "revocation")
+        revoked = next(iter(sealed))
+        revocation.revoke(ledger, revoked, reason="fraud")
+        published = revocation.publish_status_list(
+            ledger, big_url, status_dir / "revocation-big", signer=pki.signer()
+        )
+    assert published.set_indexes == 1
+    fetcher = FileFetcher(directory=status_dir)
+    for credential_id, (document, _entry) in sealed.items():
+        step = revocation_step(elmkit.verify(document, trust=pki.trust_anchors, fetcher=fetcher))
+        expected = ("ERROR", "revoked") if credential_id == revoked else ("OK", "")
+        assert (step.status.value, step.code) == expected, step
+    payload = json.loads(json.loads((status_dir / "revocation-big").read_bytes())["payload"])
+    from elmkit.status import StatusList
+
+    assert StatusList.decode(payload["credentialSubject"]["encodedList"]).size == 4 * MIN_SIZE

@@ -348,6 +348,16 @@ def _refuse_another_sealer(signer: Any, issuers: list[_ListIssuer] | None, list_
         )
 
 
+def _covering(ledger: LedgerStore, list_url: str, size: int) -> int:
+    """``size``, or a larger multiple of :data:`MIN_SIZE` when the ledger handed out indexes
+    beyond it (entries given with a larger ``size``): a verifier finds every entry's index on
+    the list, or refuses the credential."""
+    highest = max(ledger.used_indexes(list_url), default=-1)
+    if highest < size:
+        return size
+    return -(-(highest + 1) // MIN_SIZE) * MIN_SIZE
+
+
 @dataclass(frozen=True, slots=True)
 class PublishedList:
     """What :func:`publish_status_list` wrote."""
@@ -377,7 +387,9 @@ def publish_status_list(
     """Write the status list credential for ``list_url`` to ``out`` (atomically).
 
     The bits set are the credentials the ledger knows as revoked (or suspended, for a suspension
-    list). ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
+    list). The list has ``size`` entries, or more when the ledger handed out indexes beyond it
+    (entries given with a larger ``size``): it is made long enough for every index, to the next
+    multiple of 131,072. ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
     found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
     list is sealed as a JAdES envelope. Refused when the entries on ``list_url`` are all for
     the other purpose: that list would replace the one their verifiers read.
@@ -446,7 +458,7 @@ def publish_status_list(
     if signer is not None and not allow_other_sealer:
         _refuse_another_sealer(signer, issuers, list_url)
     indexes = set().union(*(ledger.revoked_indexes(list_url, p) for p in wanted))
-    bits = StatusList.from_indexes(indexes, size=size)
+    bits = StatusList.from_indexes(indexes, size=_covering(ledger, list_url, size))
     document = status_list_credential(
         list_url,
         bits,
