@@ -417,10 +417,12 @@ def test_a_list_sealed_by_another_organisation_clears_nothing(tmp_path: Path, pk
         forged.claim_credential(credential_id, record.definition_id, record.learner_id)
         for entry in source.status_entries_for(credential_id):
             forged.reserve_index(entry.list_url, entry.index, credential_id, entry.purpose)
+    forged_dir = tmp_path / "forged"  # served at the list's URL instead of the university's
     with pytest.raises(revocation.RevocationError, match="organizationIdentifier is VATES-B0"):
-        publish(forged_ledger, status_dir, other.signer())
-    publish(forged_ledger, status_dir, other.signer(), allow_other_sealer=True)
-    result = elmkit.verify(sealed, trust=[*anchors, *other.trust_anchors], fetcher=fetcher)
+        publish(forged_ledger, forged_dir, other.signer())
+    publish(forged_ledger, forged_dir, other.signer(), allow_other_sealer=True)
+    forged_fetcher = FileFetcher(directory=forged_dir)
+    result = elmkit.verify(sealed, trust=[*anchors, *other.trust_anchors], fetcher=forged_fetcher)
     step = revocation_step(result)
     assert step.status.value == "ERROR" and step.code == "seal-invalid", step
     assert "not by the credential's issuer (VATES-" in step.reason
@@ -658,3 +660,67 @@ def test_a_list_published_at_its_default_size_covers_indexes_given_on_a_larger_o
     from elmkit.status import StatusList
 
     assert StatusList.decode(payload["credentialSubject"]["encodedList"]).size == 4 * MIN_SIZE
+
+
+def test_an_older_copy_of_the_ledger_cannot_lift_a_revocation(tmp_path: Path, pki: Any) -> None:
+    """A ledger copied to another machine before a revocation published a list without it
+    over the list that showed it: the revoked credential verified again."""
+    import shutil
+
+    from elmkit.cli import _register, app
+
+    _register()
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    copy = tmp_path / "other-machine.sqlite"
+    shutil.copy(ledger_path, copy)
+    status_dir = tmp_path / "status"
+    with open_ledger(ledger_path) as ledger:
+        revocation.revoke(ledger, credential_id, reason="fraud", actor="registrar")
+    publish(ledger_path, status_dir, pki.signer())
+    published = status_dir / "revocation-1.json"
+    before = published.read_bytes()
+    index = json.loads(json.loads(sealed.read_text())["payload"])["credentialStatus"]["statusListIndex"]
+    with pytest.raises(revocation.RevocationError, match=f"does not record \\(index {index}\\)"):
+        publish(copy, status_dir, pki.signer())
+    with pytest.raises(revocation.RevocationError, match="does not record"):
+        publish(copy, status_dir)  # unsealed over sealed, the same
+    result = CliRunner().invoke(
+        app,
+        ["status-list", "publish", "--ledger", str(copy), "--list-url", LIST_URL,
+         "-o", str(published)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "a revocation is permanent" in result.output
+    assert published.read_bytes() == before
+    step = revocation_step(
+        elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir))
+    )
+    assert step.code == "revoked", step
+    publish(ledger_path, status_dir, pki.signer())  # the ledger that recorded it publishes again
+    publish(copy, tmp_path / "elsewhere", pki.signer())  # a list of its own is its business
+
+
+def test_a_lifted_suspension_is_cleared_on_the_published_list(tmp_path: Path, pki: Any) -> None:
+    suspension_url = "https://credenciales.uprueba.example/status/suspension-1"
+    status_dir = tmp_path / "status"
+    with open_ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.define(definition().id, definition().model_dump(mode="json"), title="IA")
+        credential = other_learner(ledger)
+        revocation.assign_status(credential, ledger, suspension_url, purpose="suspension")
+        sealed = elmkit.seal(credential, pki.signer())
+        ledger.record(credential.id, "generated", "test", sha256="0" * 64)
+        revocation.suspend(ledger, credential.id, reason="under investigation")
+        suspended = revocation.publish_status_list(
+            ledger, suspension_url, status_dir / "suspension-1", purpose="suspension",
+            signer=pki.signer(),
+        )
+        revocation.unsuspend(ledger, credential.id)
+        lifted = revocation.publish_status_list(
+            ledger, suspension_url, status_dir / "suspension-1", purpose="suspension",
+            signer=pki.signer(),
+        )
+    assert (suspended.set_indexes, lifted.set_indexes) == (1, 0)
+    step = revocation_step(
+        elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir))
+    )
+    assert step.status.value == "OK", step

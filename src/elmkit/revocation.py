@@ -358,6 +358,43 @@ def _covering(ledger: LedgerStore, list_url: str, size: int) -> int:
     return -(-(highest + 1) // MIN_SIZE) * MIN_SIZE
 
 
+def _published_indexes(path: Path, list_url: str) -> set[int]:
+    """The bits set on the list for ``list_url`` that ``path`` holds (sealed or not); none when
+    it holds no such list."""
+    from elmkit.status import StatusListDecodeError
+
+    try:
+        document = json.loads(path.read_bytes())
+        if isinstance(document, dict) and isinstance(document.get("payload"), str):
+            document = json.loads(document["payload"])  # an elmkit seal: the payload as it is
+        subject = document["credentialSubject"]
+        if document.get("id") != list_url or not isinstance(subject["encodedList"], str):
+            return set()
+        return set(StatusList.decode(subject["encodedList"], min_size=8).indexes())
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, StatusListDecodeError):
+        return set()
+
+
+def _refuse_lifting(ledger: LedgerStore, list_url: str, path: Path, indexes: set[int]) -> None:
+    """A bit the list already at ``path`` sets stays set, unless the ledger says it is a lifted
+    suspension: a revocation is permanent, so a ledger that does not know of one (an older
+    copy, another machine's) would make a revoked credential valid again."""
+    cleared = _published_indexes(path, list_url) - indexes
+    if not cleared:
+        return
+    for entry in ledger.status_entries(list_url):
+        if entry.index in cleared and entry.purpose is StatusPurpose.SUSPENSION:
+            cleared.discard(entry.index)
+    if cleared:
+        shown = ", ".join(map(str, sorted(cleared)[:10])) + (", …" if len(cleared) > 10 else "")
+        raise RevocationError(
+            f"{path} shows {len(cleared)} revocation(s) on {list_url} that this ledger does not "
+            f"record (index {shown}): publishing would lift them, and a revocation is permanent. "
+            "Is the ledger an older copy? Publish from the ledger that recorded them (or, if "
+            f"{path} is not the latest version of this list, move it away first)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class PublishedList:
     """What :func:`publish_status_list` wrote."""
@@ -389,7 +426,8 @@ def publish_status_list(
     The bits set are the credentials the ledger knows as revoked (or suspended, for a suspension
     list). The list has ``size`` entries, or more when the ledger handed out indexes beyond it
     (entries given with a larger ``size``): it is made long enough for every index, to the next
-    multiple of 131,072. ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
+    multiple of 131,072. A revocation the list already at ``out`` shows is never lifted: a ledger
+    that does not record it (an older copy) is refused, and ``out`` is left as it was. ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
     found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
     list is sealed as a JAdES envelope. Refused when the entries on ``list_url`` are all for
     the other purpose: that list would replace the one their verifiers read.
@@ -458,6 +496,8 @@ def publish_status_list(
     if signer is not None and not allow_other_sealer:
         _refuse_another_sealer(signer, issuers, list_url)
     indexes = set().union(*(ledger.revoked_indexes(list_url, p) for p in wanted))
+    path = Path(out)
+    _refuse_lifting(ledger, list_url, path, indexes)
     bits = StatusList.from_indexes(indexes, size=_covering(ledger, list_url, size))
     document = status_list_credential(
         list_url,
@@ -476,7 +516,6 @@ def publish_status_list(
         data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     from elmkit.microcredentials.files import atomic_write
 
-    path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
     names = ", ".join(p.value for p in wanted)
