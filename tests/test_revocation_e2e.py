@@ -724,3 +724,27 @@ def test_a_lifted_suspension_is_cleared_on_the_published_list(tmp_path: Path, pk
         elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir))
     )
     assert step.status.value == "OK", step
+
+
+@pytest.mark.parametrize("reason", ["", "  \t"])
+def test_a_revocation_or_suspension_needs_a_reason(tmp_path: Path, pki: Any, reason: str) -> None:
+    """`--reason ""` was taken: the permanent revocation was recorded without one."""
+    from elmkit.cli import _register, app
+
+    _register()
+    _sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    with open_ledger(ledger_path) as ledger:
+        events = len(ledger.history(credential_id))
+        for change in (revocation.revoke, revocation.suspend):
+            with pytest.raises(revocation.RevocationError, match="give the reason"):
+                change(ledger, credential_id, reason=reason, record_only=True)
+    for command in ("revoke", "suspend"):
+        result = CliRunner().invoke(
+            app, [command, credential_id, "--reason", reason, "--ledger", str(ledger_path)]
+        )
+        assert result.exit_code == 1, result.output
+        assert "give the reason" in result.output
+    with open_ledger(ledger_path) as ledger:
+        assert len(ledger.history(credential_id)) == events
+        revocation.revoke(ledger, credential_id, reason="issued in error")
+        assert ledger.history(credential_id)[-1].detail == {"reason": "issued in error"}

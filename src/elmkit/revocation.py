@@ -148,8 +148,14 @@ def lists_showing(ledger: LedgerStore, credential_id: str, purpose: str) -> list
 
 
 def _visible_change(
-    ledger: LedgerStore, credential_id: str, purpose: str, record_only: bool
+    ledger: LedgerStore, credential_id: str, purpose: str, record_only: bool, reason: object
 ) -> None:
+    if not isinstance(reason, str) or not reason.strip():
+        change = "revocation" if purpose == "revocation" else "suspension"
+        raise RevocationError(
+            f"give the reason for the {change} of {credential_id} (it is kept in the ledger, "
+            f"never published), not {reason!r}"
+        )
     if ledger.get_credential(credential_id) is None:
         from elmkit.ledger.errors import UnknownCredentialError
 
@@ -177,7 +183,7 @@ def revoke(
     that list from then on, for good. Refused (:class:`RevocationError`, nothing recorded) when
     the credential holds no entry on a status list, unless ``record_only``.
     """
-    _visible_change(ledger, credential_id, "revocation", record_only)
+    _visible_change(ledger, credential_id, "revocation", record_only, reason)
     _record(ledger, credential_id, "revoked", actor, reason)
 
 
@@ -192,9 +198,9 @@ def suspend(
     """Record a suspension (reversible with :func:`unsuspend`).
 
     Refused (:class:`RevocationError`, nothing recorded) when the credential holds no
-    suspension entry on a status list, unless ``record_only``.
+    suspension entry on a status list, unless ``record_only``, or when ``reason`` is blank.
     """
-    _visible_change(ledger, credential_id, "suspension", record_only)
+    _visible_change(ledger, credential_id, "suspension", record_only, reason)
     _record(ledger, credential_id, "suspended", actor, reason)
 
 
