@@ -748,3 +748,21 @@ def test_a_revocation_or_suspension_needs_a_reason(tmp_path: Path, pki: Any, rea
         assert len(ledger.history(credential_id)) == events
         revocation.revoke(ledger, credential_id, reason="issued in error")
         assert ledger.history(credential_id)[-1].detail == {"reason": "issued in error"}
+
+
+def test_a_suspension_recorded_only_in_the_ledger_says_which_status_no_list_shows(
+    tmp_path: Path, pki: Any
+) -> None:
+    """The credential is on a revocation list: "no status list carries it" was not so."""
+    from elmkit.cli import _register, app
+
+    _register()
+    _sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    for command in (["suspend", "--reason", "under investigation", "--record-only"], ["unsuspend"]):
+        result = CliRunner().invoke(
+            app, [command[0], credential_id, *command[1:], "--ledger", str(ledger_path)]
+        )
+        assert result.exit_code == 0, result.output
+        said = " ".join(result.output.split())
+        assert "in the ledger only: no status list shows its suspension" in said
+        assert "carries it" not in said

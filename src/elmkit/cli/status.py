@@ -71,8 +71,8 @@ def _change(
         show(console, "{}: [bold]{}[/] (publish {} to make it visible)", credential_id, state,
              " and ".join(lists))
     else:
-        show(console, "{}: [bold]{}[/] (in the ledger only: no status list carries it)",
-             credential_id, state)
+        show(console, "{}: [bold]{}[/] (in the ledger only: no status list shows its {})",
+             credential_id, state, purpose)
 
 
 @app.command()
