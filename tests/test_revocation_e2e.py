@@ -766,3 +766,25 @@ def test_a_suspension_recorded_only_in_the_ledger_says_which_status_no_list_show
         said = " ".join(result.output.split())
         assert "in the ledger only: no status list shows its suspension" in said
         assert "carries it" not in said
+
+
+def test_a_list_published_through_a_link_is_written_where_the_link_points(
+    tmp_path: Path, pki: Any
+) -> None:
+    """`--out` a link into the served folder: the link was replaced by a file, and the list
+    served stayed the one without the revocation."""
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    served = tmp_path / "www" / "status"
+    publish(ledger_path, served, pki.signer())
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    link = staging / "revocation-1.json"
+    link.symlink_to(served / "revocation-1.json")
+    with open_ledger(ledger_path) as ledger:
+        revocation.revoke(ledger, credential_id, reason="fraud")
+        published = revocation.publish_status_list(ledger, LIST_URL, link, signer=pki.signer())
+    assert published.path == link and link.is_symlink()
+    step = revocation_step(
+        elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=served))
+    )
+    assert step.code == "revoked", step

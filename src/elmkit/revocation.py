@@ -522,7 +522,9 @@ def publish_status_list(
         data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     from elmkit.microcredentials.files import atomic_write
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, data)
+    # a link (into the folder a web server serves, say) is written through, not replaced
+    target = path.resolve() if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, data)
     names = ", ".join(p.value for p in wanted)
     return PublishedList(path, list_url, names, len(indexes), signer is not None)
