@@ -412,6 +412,7 @@ def test_reports_and_rich_tables(ledger: LedgerStore) -> None:
     console.print(table)
     text = console.export_text()
     assert "sealed" in text and "qualified" in text and "c1: sealed" in text
+    assert f"revocation index 3 on {LIST}" in text  # the list to publish when it is revoked
     assert history_table(history.events).row_count == 3
     with pytest.raises(UnknownCredentialError):
         credential_history(ledger, "nope")

@@ -144,7 +144,8 @@ def _short(digest: str | None) -> str:
 
 
 def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
-    """A ``rich`` table of a credential's events, oldest first."""
+    """A ``rich`` table of a credential's events, oldest first; for a :class:`CredentialHistory`,
+    its caption names the learner, the definition and each status-list entry."""
     from rich.table import Table
     from rich.text import Text
 
@@ -153,9 +154,13 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
     if isinstance(history, CredentialHistory):
         credential = history.credential
         table.title = Text(f"{credential.credential_id}: {credential.state.value}")
+        entries = "".join(
+            f"\n{entry.purpose.value} index {entry.index} on {entry.list_url}"
+            for entry in history.status_entries
+        )
         table.caption = Text(
             f"learner {credential.learner_id} · definition {credential.definition_id}"
-            f"@{credential.definition_version}"
+            f"@{credential.definition_version}{entries}"
         )
     table.add_column("#", justify="right")
     table.add_column("time (UTC)", no_wrap=True)
