@@ -788,3 +788,37 @@ def test_a_list_published_through_a_link_is_written_where_the_link_points(
         elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=served))
     )
     assert step.code == "revoked", step
+
+
+class _SignerThatWaitsForARevocation:
+    """A signer (a remote service, say) during whose signature another process records a
+    revocation, once."""
+
+    def __init__(self, inner: Any, ledger_path: Path, credential_id: str) -> None:
+        self.inner, self.ledger_path, self.credential_id = inner, ledger_path, credential_id
+        self.certificate_chain, self.algorithm = inner.certificate_chain, inner.algorithm
+        self.signed = 0
+
+    def sign(self, data: bytes) -> bytes:
+        if self.signed == 0:
+            with open_ledger(self.ledger_path) as other:
+                revocation.revoke(other, self.credential_id, reason="fraud", actor="registrar")
+        self.signed += 1
+        signature: bytes = self.inner.sign(data)
+        return signature
+
+
+def test_a_revocation_recorded_while_the_list_is_sealed_is_on_the_list(
+    tmp_path: Path, pki: Any
+) -> None:
+    """A slow publish that read the ledger before a revocation wrote its list after a quicker
+    publish that showed it: the revocation was gone from the list served."""
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    status_dir = tmp_path / "status"
+    signer = _SignerThatWaitsForARevocation(pki.signer(), ledger_path, credential_id)
+    publish(ledger_path, status_dir, signer)
+    assert signer.signed == 2  # sealed again, with the revocation
+    step = revocation_step(
+        elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir))
+    )
+    assert step.code == "revoked", step

@@ -354,6 +354,15 @@ def _refuse_another_sealer(signer: Any, issuers: list[_ListIssuer] | None, list_
         )
 
 
+#: How many times a list is built again when its bits changed in the ledger while it was built.
+_REBUILDS = 5
+
+
+def _set_bits(ledger: LedgerStore, list_url: str, purposes: Sequence[StatusPurpose]) -> set[int]:
+    """The indexes the ledger knows as revoked (or suspended) on ``list_url``, for ``purposes``."""
+    return set().union(*(ledger.revoked_indexes(list_url, p) for p in purposes))
+
+
 def _covering(ledger: LedgerStore, list_url: str, size: int) -> int:
     """``size``, or a larger multiple of :data:`MIN_SIZE` when the ledger handed out indexes
     beyond it (entries given with a larger ``size``): a verifier finds every entry's index on
@@ -501,25 +510,37 @@ def publish_status_list(
         )
     if signer is not None and not allow_other_sealer:
         _refuse_another_sealer(signer, issuers, list_url)
-    indexes = set().union(*(ledger.revoked_indexes(list_url, p) for p in wanted))
     path = Path(out)
+    indexes = _set_bits(ledger, list_url, wanted)
     _refuse_lifting(ledger, list_url, path, indexes)
-    bits = StatusList.from_indexes(indexes, size=_covering(ledger, list_url, size))
-    document = status_list_credential(
-        list_url,
-        bits,
-        [p.value for p in wanted],
-        issuer,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        legacy=True,
-    )
-    if signer is not None:
-        from elmkit.sealing import seal
+    for _ in range(_REBUILDS):
+        bits = StatusList.from_indexes(indexes, size=_covering(ledger, list_url, size))
+        document = status_list_credential(
+            list_url,
+            bits,
+            [p.value for p in wanted],
+            issuer,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            legacy=True,
+        )
+        if signer is not None:
+            from elmkit.sealing import seal
 
-        data = seal(document, signer, complete=False)
+            data = seal(document, signer, complete=False)
+        else:
+            data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        # a revocation recorded while the list was sealed (a remote signer may take seconds)
+        # goes on it: another publish may have written it since, and this one would lift it
+        latest = _set_bits(ledger, list_url, wanted)
+        if latest == indexes:
+            break
+        indexes = latest
     else:
-        data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        raise RevocationError(
+            f"the ledger's revocations on {list_url} changed each of the {_REBUILDS} times the "
+            "list was built: nothing was written; publish again"
+        )
     from elmkit.microcredentials.files import atomic_write
 
     # a link (into the folder a web server serves, say) is written through, not replaced
