@@ -267,3 +267,44 @@ def test_an_interrupt_while_sealing_says_so_on_both_outputs(
         document = json.loads(result.stdout)
         assert document["exit_status"] == 130
         assert document["error"].startswith("interrupted while sealing")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--status-list-url", LIST_URL],
+        ["--tsa", "https://tsa.example/tsr"],
+        ["--p12", "seal.p12"],
+        ["--allow-other-sealer"],
+    ],
+    ids=["status-list-url", "tsa", "p12", "allow-other-sealer"],
+)
+def test_sealing_options_without_seal_are_refused_before_anything_is_issued(
+    tmp_path: Path, options: list[str]
+) -> None:
+    """They were ignored: a registrar who forgot --seal believed the credentials had status
+    entries."""
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    definition, results = write_demo_inputs(tmp_path / "input")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["issue", str(definition), str(results), "--out", str(out), *options])
+    assert result.exit_code == 2, result.output
+    assert f"{options[0]} only apply when sealing: add --seal" in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_a_new_status_list_at_a_plain_http_url_is_refused_before_anything_is_issued(
+    tmp_path: Path, seal_files: tuple[Path, Any]
+) -> None:
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    p12, _pki = seal_files
+    definition, results = write_demo_inputs(tmp_path / "input")
+    out = tmp_path / "out"
+    args = ["issue", str(definition), str(results), "--out", str(out), "--seal", "--p12", str(p12),
+            "--password", "secret", "--status-list-url", "http://credencials.uvallfosca.example/rev-1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "must start with https://" in " ".join(result.output.split())
+    assert not out.exists()

@@ -822,3 +822,27 @@ def test_a_revocation_recorded_while_the_list_is_sealed_is_on_the_list(
         elmkit.verify(sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir))
     )
     assert step.code == "revoked", step
+
+
+def test_a_new_status_list_needs_an_https_url(tmp_path: Path) -> None:
+    """Its URL is sealed into the credentials for good, and verifiers do not fetch plain http."""
+    course = definition()
+    learners = [
+        LearnerResult(learner_id=f"2026-00{n}", given_name="Núria", family_name="Puig", passed=True)
+        for n in (1, 2)
+    ]
+    credentials = [build_credential(course, learner) for learner in learners]
+    plain = "http://credenciales.uprueba.example/status/revocation-1"
+    with open_ledger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.define(course.id, course.model_dump(mode="json"), title="IA")
+        for credential, learner in zip(credentials, learners, strict=True):
+            assert credential.id is not None
+            ledger.claim_credential(credential.id, course.id, learner.learner_id)
+        for url in (plain, "urn:uuid:0b2c5f4e-8a3d-4e8b-9f4a-2d1e6c7b8a90"):
+            with pytest.raises(revocation.RevocationError, match="must start with https://"):
+                revocation.assign_status(credentials[0], ledger, url)
+        assert list(ledger.status_entries(plain)) == []
+        revocation.assign_status(credentials[0], ledger, plain, allow_http=True)  # a test server
+        # a list that holds entries already keeps taking them
+        revocation.assign_status(credentials[1], ledger, plain)
+        assert len(list(ledger.status_entries(plain))) == 2

@@ -36,6 +36,7 @@ __all__ = [
     "assign_status",
     "issuer_for_list",
     "publish_status_list",
+    "refuse_unfetchable_list",
     "revoke",
     "suspend",
     "unsuspend",
@@ -62,19 +63,23 @@ def assign_status(
     *,
     purpose: str = "revocation",
     size: int = MIN_SIZE,
+    allow_http: bool = False,
 ) -> CredentialStatus:
     """Give ``credential`` a ``credentialStatus`` entry on the list at ``list_url``.
 
     The index comes from the ledger: unique, never reused, drawn at random so that its position
     reveals nothing about the issuing order. Issuing again gives the credential the same index.
     The credential must already be claimed in the ledger. A list has one purpose: a URL whose
-    entries are for revocation takes no suspension entry, and the other way round.
+    entries are for revocation takes no suspension entry, and the other way round. A new list
+    needs an ``https`` URL (see :func:`refuse_unfetchable_list`; ``allow_http`` for a test
+    server).
     """
     if credential.id is None:
         raise RevocationError("the credential needs an id before it gets a status entry")
     wanted = _purpose(purpose)
     # the entry's URL is checked before an index is reserved for it, for good
     elm_status_entry(list_url, 0, purpose)  # type: ignore[arg-type]
+    refuse_unfetchable_list(ledger, list_url, allow_http=allow_http)
     store = LedgerIndexStore(ledger, list_url, wanted)
     try:
         index = store.held_by(credential.id)  # issuing again: a read, no lock
@@ -94,6 +99,26 @@ def assign_status(
     node = CredentialStatus.model_validate(elm_status_entry(list_url, index, purpose))  # type: ignore[arg-type]
     credential.credential_status = node
     return node
+
+
+def refuse_unfetchable_list(
+    ledger: LedgerStore | None, list_url: str, *, allow_http: bool = False
+) -> None:
+    """Refuse (:class:`RevocationError`) a URL other than ``https`` for a list that holds no
+    entry yet (``ledger`` None: a new ledger). Verifiers fetch the list for as long as the
+    credential lives, and its URL cannot change once sealed: plain ``http`` can be altered on
+    the way, and elmkit's verifier, like others, does not fetch it. A list that already holds
+    entries is left as it is. ``allow_http`` accepts ``http`` (a test server)."""
+    scheme = list_url.split(":", 1)[0].lower()
+    if scheme == "https" or (scheme == "http" and allow_http):
+        return
+    if ledger is not None and next(iter(ledger.status_entries(list_url)), None) is not None:
+        return
+    raise RevocationError(
+        f"a status list URL must start with https://, not {list_url!r}: every verifier fetches "
+        "the list for as long as the credential lives, its URL cannot change once sealed, and "
+        "verifiers do not fetch plain http (it can be altered on the way)"
+    )
 
 
 def _refuse_mixing(

@@ -359,6 +359,15 @@ def issue(
         when = as_utc(valid_from)
         if seal and images is False:  # sealing checks edc-ap at the sealed stage, which needs them
             raise _fail("--seal needs the display pages that --no-images leaves out")
+        given = {
+            "--p12": p12, "--key": key, "--cert": cert, "--tsa": tsa,
+            "--status-list-url": status_list_url, "--allow-other-sealer": allow_other_sealer or None,
+        }  # fmt: skip
+        unused = [name for name, value in given.items() if value is not None]
+        if unused and not seal:
+            raise _fail(f"{', '.join(unused)} only apply when sealing: add --seal")
+        if status_list_url is not None:
+            _refuse_unfetchable_list(ledger or out / "ledger.sqlite", status_list_url)
         signer = _load_signer(p12, key, cert, password) if seal else None
         result = _run_batch(
             console,
@@ -420,6 +429,22 @@ def _load_signer(
     if signer is None:
         raise _fail("--seal needs --p12, or --key and --cert")
     return signer
+
+
+def _refuse_unfetchable_list(ledger: Path, status_list_url: str) -> None:
+    """Refuse, before issuing, a new status list at a URL that verifiers will not fetch."""
+    from elmkit.errors import ElmError
+    from elmkit.ledger import open_ledger
+    from elmkit.revocation import refuse_unfetchable_list
+
+    try:
+        if ledger.is_file():
+            with open_ledger(ledger, read_only=True) as store:
+                refuse_unfetchable_list(store, status_list_url)
+        else:
+            refuse_unfetchable_list(None, status_list_url)
+    except ElmError as exc:
+        raise _fail(f"--status-list-url: {exc}") from None
 
 
 def _seal(
