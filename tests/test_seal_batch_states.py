@@ -396,3 +396,11 @@ def test_a_sealing_while_a_run_regenerates_the_credential_leaves_no_seal_of_the_
     after = _seal(out, pki.signer())
     assert after.sealed_ids == [corrected] and after.ok
     assert _seals_its_credential(out, sealed_file)
+
+
+def test_a_new_status_list_at_a_plain_http_url_seals_nothing(out: Path, pki: TestPKI) -> None:
+    from elmkit.revocation import RevocationError
+
+    with pytest.raises(RevocationError, match="must start with https://"):
+        _seal(out, pki.signer(), status_list_url="http://credencials.uvallfosca.example/rev-1")
+    assert not (out / "sealed").exists() or not any((out / "sealed").iterdir())

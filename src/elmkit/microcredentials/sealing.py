@@ -96,13 +96,15 @@ def seal_batch(
     record, is reported in ``failed`` and keeps the sealed file it had, if any.
     """
     from elmkit.api import seal
-    from elmkit.revocation import assign_status
+    from elmkit.revocation import assign_status, refuse_unfetchable_list
     from elmkit.serializers import load_credential
 
     folder = Path(out_dir)
     store = ledger if not isinstance(ledger, str | Path) else open_ledger(ledger)
     outcome = SealedBatch(folder=folder / SEALED_DIR)
     try:
+        if status_list_url is not None:
+            refuse_unfetchable_list(store, status_list_url)  # before any credential is sealed
         for row in read_manifest(folder / "manifest.json"):
             if row.get("state") != "issued":
                 continue
