@@ -510,6 +510,23 @@ def test_a_duration_xsd_cannot_hold_is_named_as_such() -> None:
         LearningAchievementSpecification(volume_of_learning="PT1.5H")  # ISO 8601 allows it
 
 
+@pytest.mark.parametrize("weeks", ["P2W", "P1W2D", "-P3W", "P1Y2W"])
+def test_a_duration_in_weeks_is_no_xsd_duration(weeks: str) -> None:
+    """ISO 8601 counts weeks; xsd:duration has no weeks, so RDF tools and the Europass
+    validator take "P2W"^^xsd:duration for an ill-formed literal."""
+    from elmkit.model import LearningAchievementSpecification
+
+    with pytest.raises(ElmValidationError, match=r"not an xsd:duration: .*no weeks.*P14D") as caught:
+        LearningAchievementSpecification(volume_of_learning=weeks)
+    assert caught.value.details[0].path == "/volume_of_learning"
+    with pytest.raises(ElmValidationError) as caught:
+        LearningAchievementSpecification.from_data({"maximumDuration": weeks})
+    assert caught.value.details[0].path == "/maximumDuration"
+    with pytest.raises(ValueError, match="not an xsd:duration"):
+        Duration(weeks)
+    assert Duration("P14D").hours == 336
+
+
 def test_copies_and_pickles_keep_where_a_document_came_from() -> None:
     details = {"deliveryAddress": ["mailto:ana@example.org"], "displayLanguages": ["es"]}
     upload = load(dumps(load(SAMPLES_DIR / "Sample-MC-Annex1-unsigned.jsonld"), wrapper=True, delivery_details=details))

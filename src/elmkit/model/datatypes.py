@@ -35,12 +35,13 @@ _DATETIME = re.compile(
 )
 _DATE = re.compile(r"-?\d{4,}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?", re.ASCII)
 _DURATION = re.compile(
-    r"-?P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+    r"-?P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?"
     r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?",
     re.ASCII,
 )
-#: What an xsd:duration is, for messages (ISO 8601 also allows PT1.5H; xsd does not).
-_DURATION_FORM = "ISO 8601 with whole numbers but for seconds, as PT60H, PT1H30M or P2M"
+#: What an xsd:duration is, for messages (ISO 8601 also allows PT1.5H and weeks, P2W; xsd does
+#: not).
+_DURATION_FORM = "ISO 8601 with whole numbers but for seconds and no weeks, as PT60H, PT1H30M, P14D or P2M"
 #: Characters an IRI cannot hold besides spaces and controls (RFC 3987), as the body of a
 #: regular-expression character class.
 IRI_EXCLUDED = r'<>"{}|\\^`'
@@ -250,16 +251,16 @@ class Duration(str):
             raise ValueError(f"{self} has years or months and no fixed length")
         match = _DURATION.fullmatch(self)
         assert match is not None
-        _, _, weeks, days, hours, minutes, seconds = match.groups()
+        _, _, days, hours, minutes, seconds = match.groups()
         delta = timedelta(
-            weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0),
-            minutes=int(minutes or 0), seconds=float(seconds or 0),
+            days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0),
+            seconds=float(seconds or 0),
         )
         return -delta if self.startswith("-") else delta
 
     @property
     def hours(self) -> float:
-        """Total hours (weeks, days, hours, minutes, seconds); raises for years or months."""
+        """Total hours (days, hours, minutes, seconds); raises for years or months."""
         return self.to_timedelta().total_seconds() / 3600
 
     @classmethod
