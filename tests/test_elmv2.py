@@ -968,6 +968,25 @@ def test_origin_keeps_the_issues(tmp_path: Path) -> None:
     assert origin.source == path and origin.xsd_version == "0.10.0"
 
 
+def test_a_file_read_by_load_is_the_source_and_named_in_syntax_errors(tmp_path: Path) -> None:
+    from elmkit.serializers import load
+
+    path = tmp_path / "diploma-0042.xml"
+    path.write_bytes(sample("EDC_SampleACT_AA.xml"))
+    for named in (path, str(path)):
+        origin = load(named).origin
+        assert isinstance(origin, Elmv2Origin) and origin.source == path
+    path.write_text(f'<europassCredential {ROOT_NS}>\n  <title>\n</europassCredential>')
+    for read in (load, load_elmv2):
+        with pytest.raises(Elmv2SyntaxError) as caught:
+            read(path)
+        assert caught.value.file == str(path) and caught.value.line == 3
+        assert f"in the file {path}, line 3" in str(caught.value)
+    with pytest.raises(Elmv2SyntaxError) as caught:
+        load(path.read_bytes())
+    assert caught.value.file is None and "in the file" not in str(caught.value)
+
+
 def test_dangling_reference_is_reported_or_refused() -> None:
     data = sample("EDC_SampleACT_AA.xml").replace(
         b'<specifiedBy idref="urn:epass:learningactivityspec:1"/>',

@@ -650,6 +650,13 @@ def test_a_number_where_text_belongs_reads_the_same_on_both_roads(extra_context:
             '<rdf:Description rdf:about="urn:SECRET-TOKEN" rdf:aboutEach="x"/></rdf:RDF>',
         ),
         ("data.xml", "<a>SECRET-TOKEN</b>"),
+        ("data.json", '{"name": "SECRET-TOKEN",\n "x": }'),
+        ("notes.jsonld", '{"name": "SECRET-TOKEN", "n": NaN}'),
+        (
+            "diploma.xml",
+            '<europassCredential xmlns="http://data.europa.eu/snb" id="urn:SECRET-TOKEN">\n'
+            "<title>SECRET-TOKEN</titl></europassCredential>",
+        ),
     ],
 )
 def test_errors_about_a_file_name_it_and_never_quote_its_content(

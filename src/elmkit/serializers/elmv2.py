@@ -145,12 +145,16 @@ class Elmv2Origin:
 
 
 class Elmv2SyntaxError(ParseError):
-    """Malformed XML; ``line`` and ``column`` (1-based) tell where."""
+    """Malformed XML; ``line`` and ``column`` (1-based) tell where, and ``file`` in which file
+    (``None`` for a document given as bytes or text)."""
 
-    def __init__(self, message: str, *, line: int, column: int) -> None:
-        super().__init__(f"{message} (line {line}, column {column})")
+    def __init__(self, message: str, *, line: int, column: int, file: str | None = None) -> None:
+        where = f"in the file {file}, " if file is not None else ""
+        super().__init__(f"{message} ({where}line {line}, column {column})")
         self.line = line
         self.column = column
+        self.file = file
+        self.reason = message
 
 
 class Elmv2SchemaError(ElmValidationError):
@@ -236,7 +240,25 @@ def load_elmv2_report(
 ) -> tuple[m.EuropeanDigitalCredential, list[ConversionIssue]]:
     """:func:`load_elmv2`, also returning the list of :class:`ConversionIssue`."""
     data, path = _read_source(source, max_bytes)
-    root = _parse(data)
+    return convert_elmv2(data, path, xsd=xsd, max_elements=max_elements, strict=strict)
+
+
+def convert_elmv2(
+    data: bytes,
+    path: Path | None,
+    *,
+    xsd: str | os.PathLike[str] | None = None,
+    max_elements: int = DEFAULT_MAX_ELEMENTS,
+    strict: bool = False,
+) -> tuple[m.EuropeanDigitalCredential, list[ConversionIssue]]:
+    """:func:`load_elmv2_report` of a document already read: ``data`` is its bytes, ``path``
+    the file they came from (named in syntax errors and kept as the origin's ``source``)."""
+    try:
+        root = _parse(data)
+    except Elmv2SyntaxError as exc:
+        if path is None:
+            raise
+        raise Elmv2SyntaxError(exc.reason, line=exc.line, column=exc.column, file=str(path)) from None
     count = int(root.xpath("count(//*)"))
     if count > max_elements:
         raise StructureError(f"the document has {count} elements, more than the limit of {max_elements}")

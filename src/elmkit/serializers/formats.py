@@ -33,6 +33,7 @@ from elmkit.serializers.context import DocumentLoader
 from elmkit.serializers.jsonio import (
     DEFAULT_MAX_BYTES,
     JsonShape,
+    JsonSyntaxError,
     check_unicode,
     parse_json,
     parse_json_shape,
@@ -296,17 +297,28 @@ def load(
             check_unicode(parsed)
         else:
             assert data is not None
-            parsed, shape = parse_json_shape(data, max_bytes=max_bytes)
+            try:
+                parsed, shape = parse_json_shape(data, max_bytes=max_bytes)
+            except JsonSyntaxError as exc:
+                if path is None:
+                    raise
+                raise JsonSyntaxError(
+                    exc.reason, line=exc.line, column=exc.column, file=str(path)
+                ) from None
         _check_nodes(parsed)
         return _load_json(parsed, shape, strict=strict, loader=document_loader, path=path, root=root, max_bytes=max_bytes)
     assert data is not None and fmt is not None
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
     if fmt in ("rdfxml", "elmv2") and format != "rdfxml":
-        from elmkit.serializers.elmv2 import is_elmv2, load_elmv2, xml_text_bytes
+        from elmkit.serializers.elmv2 import convert_elmv2, is_elmv2, xml_text_bytes
 
         raw = xml_text_bytes(data) if isinstance(data, str) else data
         if fmt == "elmv2" or is_elmv2(raw):
-            return load_elmv2(raw, max_bytes=max_bytes, strict=strict)
+            if len(raw) > max_bytes:
+                raise DocumentTooLargeError(
+                    f"the document has {len(raw)} bytes, more than the limit of {max_bytes}"
+                )
+            return convert_elmv2(raw, path, strict=strict)[0]
     if size > max_bytes:
         raise DocumentTooLargeError(f"the document has {size} bytes, more than the limit of {max_bytes}")
     from elmkit.serializers.rdf import from_graph as graph_to_node

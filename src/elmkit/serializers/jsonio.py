@@ -27,12 +27,16 @@ DEFAULT_MAX_BYTES = 20_000_000
 
 
 class JsonSyntaxError(ParseError):
-    """Malformed JSON; ``line`` and ``column`` (1-based) tell where."""
+    """Malformed JSON; ``line`` and ``column`` (1-based) tell where, and ``file`` in which file
+    (``None`` for a document given as bytes or text)."""
 
-    def __init__(self, message: str, *, line: int, column: int) -> None:
-        super().__init__(f"{message} (line {line}, column {column})")
+    def __init__(self, message: str, *, line: int, column: int, file: str | None = None) -> None:
+        where = f"in the file {file}, " if file is not None else ""
+        super().__init__(f"{message} ({where}line {line}, column {column})")
         self.line = line
         self.column = column
+        self.file = file
+        self.reason = message
 
 
 class _Duplicate(dict[str, Any]):
