@@ -150,6 +150,53 @@ def test_wrong_or_missing_type() -> None:
     assert info.value.path.startswith("/issuer")
 
 
+_TWO_VALUES = """@prefix elm: <http://data.europa.eu/snb/model/elm/> .
+@prefix cred: <https://www.w3.org/2018/credentials#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<urn:c:1> a elm:EuropeanDigitalCredential ; cred:credentialSubject <urn:p:1> ;
+    cred:validFrom "2026-01-01T00:00:00Z"^^xsd:dateTime, "2027-01-01T00:00:00Z"^^xsd:dateTime .
+<urn:p:1> a elm:Person .
+"""
+
+
+def test_several_values_where_the_model_takes_one_are_named_so() -> None:
+    """RDF and JSON-LD may give a property the model holds once several values: the message
+    says so, not that a list is no date-time (RDF has no list there) or pydantic's words."""
+    with pytest.raises(ElmValidationError) as info:
+        load(_TWO_VALUES, format="turtle")
+    assert [(d.path, d.message) for d in info.value.details] == [
+        ("/validFrom", "2 values, where this property takes one")
+    ]
+    doc = credential_of(sample_path("Sample-MC-Annex1-unsigned.jsonld"))
+    spec = doc["credentialSubject"]["hasClaim"]["specifiedBy"]
+    spec["eqfLevel"] = [spec["eqfLevel"], "http://data.europa.eu/snb/eqf/7"]
+    spec["volumeOfLearning"] = ["PT60H", "PT30H", "PT1H"]
+    where = "/credentialSubject/hasClaim/0/specifiedBy"
+    for context in (STANDARD_CONTEXT, [*STANDARD_CONTEXT, {"ex": "http://example.org/ns#"}]):
+        with pytest.raises(ElmValidationError) as info:
+            load({**doc, "@context": list(context)})
+        assert sorted((d.path, d.message) for d in info.value.details) == [
+            (f"{where}/eqfLevel", "2 values, where this property takes one"),
+            (f"{where}/volumeOfLearning", "3 values, where this property takes one"),
+        ]
+    with pytest.raises(ElmValidationError) as info:
+        Concept.from_data({"inScheme": [{"id": "urn:s:1"}], "prefLabel": {"en": "x"}, "notation": ["a", "b"]})
+    assert [(d.path, d.message) for d in info.value.details] == [
+        ("/notation", "2 values, where this property takes one")
+    ]
+
+
+def test_a_value_that_is_no_node_where_a_node_belongs_is_named_so() -> None:
+    from elmkit.model import Qualification
+
+    for given, kind in ((6, "a number"), (True, "a boolean")):
+        with pytest.raises(ElmValidationError) as info:
+            Qualification(eqf_level=given)
+        assert [(d.path, d.message) for d in info.value.details] == [
+            ("/eqf_level", f"a node of class Concept is expected (a JSON object, or its IRI as a string), not {kind}")
+        ]
+
+
 def test_unknown_contexts_are_not_fetched() -> None:
     doc = {"@context": [*STANDARD_CONTEXT, "https://example.org/extra.jsonld"], "id": "urn:x", "type": "Concept"}
     with pytest.raises(NetworkDisabledError):

@@ -471,9 +471,50 @@ _NO_IRI = "an IRI holds no spaces, control characters or <>\"{}|\\^`"
 _NODE_ID = "an id is an IRI or a blank node label: no spaces, control characters or <>\"{}|\\^`"
 
 
+#: What a single-valued field's own validator says when given a list (several values where the
+#: model holds one, as an RDF subject with two ``validFrom`` or ``"eqfLevel": [a, b]`` give).
+_ONE_VALUE_KINDS = frozenset(
+    {
+        "model_type", "string_type", "xsd_datetime", "xsd_date", "xsd_duration", "xsd_decimal",
+        "xsd_integer", "xsd_boolean",
+    }
+)  # fmt: skip
+
+
+def _at_field(loc: Sequence[int | str]) -> bool:
+    """Whether an error's location ends at a field (not at an item of a list)."""
+    for item in reversed(loc):
+        if isinstance(item, int):
+            return False
+        if item not in _CLASS_TAGS:  # a union's member, as pydantic names it, is no place
+            return True
+    return False
+
+
+def _kind_of(value: object) -> str:
+    """What a JSON value is, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
 def _message(err: Any) -> str:
     """pydantic's message, in the model's words where pydantic's would puzzle."""
     loc = err["loc"]
+    given = err.get("input")
+    if type(given) is list and err["type"] in _ONE_VALUE_KINDS and _at_field(loc):
+        if len(given) > 1:
+            return f"{len(given)} values, where this property takes one"
+        return "a list, where this property takes one value"
+    if err["type"] == "model_type":
+        expected = (err.get("ctx") or {}).get("class_name") or "node"
+        return f"a node of class {expected} is expected (a JSON object, or its IRI as a string), not {_kind_of(given)}"
     if err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
         return _NODE_ID
     if err["type"] == "string_type" and loc and loc[-1] == "id":
