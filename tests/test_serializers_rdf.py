@@ -204,8 +204,13 @@ def test_root_choice() -> None:
     <urn:x:a> a skos:Concept ; skos:notation "a" .
     <urn:x:b> a skos:Concept ; skos:notation "b" .
     """
-    with pytest.raises(ModelError, match="root"):
+    with pytest.raises(ModelError, match="root") as caught:
         load(text)
+    assert "of 2 nodes is the root (urn:x:a, urn:x:b); pass root=" in str(caught.value)
+    many = "".join(f'<urn:x:{n}> a skos:Concept ; skos:notation "{n}" .\n' for n in range(7))
+    with pytest.raises(ModelError) as caught:
+        load(text.replace("<urn:x:a>", many + "<urn:x:a>"))
+    assert str(caught.value).endswith("of 9 nodes is the root (urn:x:0, urn:x:1, urn:x:2, urn:x:3, urn:x:4, …); pass root=")
     node = load(text, root="urn:x:b")
     assert isinstance(node, Concept) and node.notation == "b"
     with pytest.raises(ModelError):

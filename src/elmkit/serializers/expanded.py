@@ -156,8 +156,9 @@ def pick_root(index: Mapping[str, dict[str, Any]], referenced: set[str], root: s
             return candidates[0]
         if len(candidates) > 1:
             ids = ", ".join(sorted(str(n.get("@id")) for n in candidates)[:5])
+            more = ", …" if len(candidates) > 5 else ""
             raise ModelError(
-                f"cannot tell which of {len(candidates)} nodes is the root ({ids}…); pass root="
+                f"cannot tell which of {len(candidates)} nodes is the root ({ids}{more}); pass root="
             )
     raise ModelError("every node is referenced by another one; pass root= to choose the root")
 
