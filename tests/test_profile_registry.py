@@ -144,6 +144,30 @@ def test_a_severity_that_is_no_severity_is_refused_naming_the_finding(severity: 
         _finding(severity)
 
 
+@pytest.mark.parametrize(
+    ("lang", "language"),
+    [
+        ("es", "es"), ("es_ES", "es"), ("ca", "es"), ("ca-ES-valencia", "es"), ("eu", "es"),
+        ("gl", "es"), ("oc-aranes", "es"), ("EN-gb", "en"), ("fr", "en"), ("pt", "en"),
+        ("not a tag", "en"),
+    ],
+)  # fmt: skip
+def test_a_message_falls_back_as_multilingual_text_does(lang: str, language: str) -> None:
+    """Spain's co-official languages read the Spanish message before the English one, as the
+    texts of credentials and their pages fall back."""
+    finding = Finding(
+        code="acme/rule", severity="error", messages={"en": "broken", "es": "roto"}, path="/x"
+    )
+    assert finding.message(lang) == {"en": "broken", "es": "roto"}[language]
+    catalan = dataclasses.replace(finding, messages={**finding.messages, "ca": "trencat"})
+    catalan_first = lang in ("ca", "ca-ES-valencia", "oc-aranes")  # Aranese: oc, ca, es
+    assert catalan.message(lang) == ("trencat" if catalan_first else finding.message(lang))
+    if lang != "not a tag":
+        assert Report(findings=[finding], profiles=("acme",), lang=lang).to_json()["problems"][0][
+            "detail"
+        ] == finding.message(lang)
+
+
 def test_an_error_given_by_name_makes_the_report_invalid() -> None:
     report = Report(
         findings=[_finding("error"), _finding("warning", "acme/w"), _finding("info", "acme/i")],

@@ -27,7 +27,7 @@ def validate(
     ] = None,
     stage: Annotated[str, typer.Option(help="draft, ready or sealed")] = "ready",
     output: ReportFormatOption = ReportFormat.text,
-    lang: Annotated[str, typer.Option(help="Language of the messages (en, es)")] = "en",
+    lang: Annotated[str, typer.Option(help="Language of the messages (en, es; ca, eu, gl, oc get es)")] = "en",
 ) -> None:
     """Validate credentials. Exit status: 0 valid, 1 invalid, 2 unusable input."""
     from elmkit.errors import ElmError

@@ -104,14 +104,23 @@ class Finding:
             ) from None
 
     def message(self, lang: str = "en") -> str:
-        """The message in ``lang`` (any case, ``-`` or ``_``; falls back to the language's base,
-        then English)."""
+        """The message in ``lang`` (any case, ``-`` or ``_``), falling back as multilingual text
+        does (:func:`elmkit.model.text.fallback_chain`: the language's base, its configured
+        chain, so Catalan, Basque and Galician reach Spanish, then English)."""
         if lang in self.messages:
             return self.messages[lang]
+        from elmkit.model.text import best_match
+
         wanted = lang.replace("_", "-").lower()
         for tag, text in self.messages.items():
             if tag.lower() == wanted:
                 return text
+        try:
+            found = best_match(wanted, self.messages)
+        except ElmError:  # no language tag: its base, as given
+            found = None
+        if found is not None:
+            return self.messages[found]
         base = wanted.split("-")[0]
         return self.messages.get(base) or self.messages.get("en") or next(iter(self.messages.values()), "")
 
