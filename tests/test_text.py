@@ -86,6 +86,22 @@ def test_configurable_chain() -> None:
         set_fallbacks(DEFAULT_FALLBACKS)
 
 
+def test_a_chain_of_one_language_may_be_given_as_its_tag() -> None:
+    """``chain="pt"`` is the chain of Portuguese, not of the tags "p" and "t" (which are no
+    tags: the call failed naming "p")."""
+    text = LangText({"es": "Título", "pt": "Título pt", "ca-ES-valencia": "Títol"})
+    assert text.get("gl", chain="pt") == text.get("gl", chain=["pt"]) == "Título pt"
+    assert text.resolve("fr", chain="ca") == "ca-ES-valencia"
+    assert text.fallback_chain("eu", chain="ca") == ["eu", "ca", "en"]
+    set_fallbacks({"gl": "pt"})
+    try:
+        assert text.get("gl") == "Título pt"
+    finally:
+        from elmkit.model.text import DEFAULT_FALLBACKS
+
+        set_fallbacks(DEFAULT_FALLBACKS)
+
+
 def test_plain_string_in_default_language() -> None:
     assert LangText("Hola", lang="es").to_json() == {"es": "Hola"}
     previous = default_language()

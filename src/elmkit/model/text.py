@@ -74,8 +74,17 @@ _default_language: contextvars.ContextVar[str] = contextvars.ContextVar(
 
 
 def set_fallbacks(chains: Mapping[str, Sequence[str]]) -> None:
-    """Replace the fallback chains used by :meth:`LangText.get` (keys are language tags)."""
-    _fallbacks.set({normalize_tag(k).lower(): tuple(normalize_tag(v) for v in vs) for k, vs in chains.items()})
+    """Replace the fallback chains used by :meth:`LangText.get` (keys are language tags; a
+    chain of one language may be given as its tag, ``{"eu": "es"}``)."""
+    _fallbacks.set(
+        {normalize_tag(k).lower(): tuple(normalize_tag(v) for v in _tags(vs)) for k, vs in chains.items()}
+    )
+
+
+def _tags(chain: Sequence[str]) -> Sequence[str]:
+    """A chain of language tags; one tag given alone (``"es"``) is a chain of one, not of its
+    letters."""
+    return (chain,) if isinstance(chain, str) else chain
 
 
 def set_default_language(tag: str) -> None:
@@ -328,7 +337,7 @@ def fallback_chain(tag: str, chain: Sequence[str] | None = None) -> list[str]:
     """
     norm = normalize_tag(tag)
     order: list[str] = list(_forms(norm))
-    extra = chain if chain is not None else _configured_fallbacks(norm, _fallbacks.get())
+    extra = _tags(chain) if chain is not None else _configured_fallbacks(norm, _fallbacks.get())
     for item in extra:
         order.append(normalize_tag(item))
     order.append("en")
