@@ -168,6 +168,43 @@ def test_a_message_falls_back_as_multilingual_text_does(lang: str, language: str
         ] == finding.message(lang)
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"messages": "the credential expired"}, r"'acme/rule'.*messages map language tags.*'the credential expired'"),
+        ({"messages": None}, r"'acme/rule'.*messages map language tags"),
+        ({"messages": {}}, r"'acme/rule'.*messages map language tags"),
+        ({"messages": {"en": 3}}, r"'acme/rule'.*messages map language tags"),
+        ({"messages": {None: "broken"}}, r"'acme/rule'.*messages map language tags"),
+        ({"code": None}, r"code is a non-empty str, not None"),
+        ({"code": ""}, r"code is a non-empty str"),
+    ],
+)
+def test_a_finding_without_a_code_or_messages_is_refused(fields: dict[str, object], message: str) -> None:
+    given: dict[str, object] = {"code": "acme/rule", "severity": "error", "messages": {"en": "broken"}, **fields}
+    with pytest.raises(ProfileError, match=message):
+        Finding(**given)  # type: ignore[arg-type]
+
+
+def test_a_check_that_makes_a_finding_without_messages_fails_and_the_report_still_prints(
+    registry: dict[str, object],
+) -> None:
+    class Sloppy:
+        name = "acme-sloppy"
+        title = "gives a text where the messages by language belong"
+
+        def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+            yield Finding(code="acme/rule", severity="error", messages="the credential expired")  # type: ignore[arg-type]
+
+    register_profile(Sloppy())
+    report = validate(UNSIGNED, profiles=("acme-sloppy",), stage="ready")
+    assert [f.code for f in report] == ["acme-sloppy/check-failed"]
+    assert "messages map language tags" in report.findings[0].message()
+    shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-sloppy", "--format", "json"])
+    assert shown.exit_code == 1 and isinstance(shown.exception, SystemExit), shown.output
+    assert json.loads(shown.output)["problems"][0]["title"] == "acme-sloppy/check-failed"
+
+
 def test_an_error_given_by_name_makes_the_report_invalid() -> None:
     report = Report(
         findings=[_finding("error"), _finding("warning", "acme/w"), _finding("info", "acme/i")],

@@ -95,6 +95,8 @@ class Finding:
     that they go in sets, which dedupe findings of several runs)."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.code, str) or not self.code:
+            raise ProfileError(f"a finding's code is a non-empty str, not {self.code!r}")
         try:
             object.__setattr__(self, "severity", Severity(self.severity))
         except ValueError:
@@ -102,6 +104,16 @@ class Finding:
             raise ProfileError(
                 f"finding {self.code!r}: the severity is one of {known}, not {self.severity!r}"
             ) from None
+        messages = self.messages
+        if (
+            not isinstance(messages, Mapping)
+            or not messages
+            or not all(isinstance(tag, str) and isinstance(text, str) for tag, text in messages.items())
+        ):
+            raise ProfileError(
+                f"finding {self.code!r}: the messages map language tags to texts "
+                f"({{'en': '…'}}), not {messages!r}"
+            )
 
     def message(self, lang: str = "en") -> str:
         """The message in ``lang`` (any case, ``-`` or ``_``), falling back as multilingual text
