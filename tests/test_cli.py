@@ -79,6 +79,18 @@ def test_unknown_stage_is_unusable_input() -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize("output", ["text", "json", "jsonl"])
+def test_an_unknown_profile_is_said_once_before_any_file_is_read(tmp_path: Path, output: str) -> None:
+    missing = tmp_path / "not-there.jsonld"
+    result = runner.invoke(
+        app, ["validate", str(UNSIGNED), str(SIGNED), str(missing), "-p", "edc-ap", "-p", "edc-apx", "--format", output]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""  # no file is reported as unusable: the profile is
+    said = " ".join(result.stderr.split())
+    assert said.count("unknown profile 'edc-apx'") == 1 and "edc-ap," in said
+    assert "unusable" not in said and "not-there" not in said
+
 def test_convert_legacy_xml(tmp_path: Path) -> None:
     source = ELM_DIR / "samples" / "elm-v2-xml" / "EDC_WileECoyote_Simple.xml"
     result = runner.invoke(app, ["convert", str(source), "--out", str(tmp_path), "--to", "turtle"])

@@ -29,16 +29,20 @@ def validate(
     output: ReportFormatOption = ReportFormat.text,
     lang: Annotated[str, typer.Option(help="Language of the messages (en, es; ca, eu, gl, oc get es)")] = "en",
 ) -> None:
-    """Validate credentials. Exit status: 0 valid, 1 invalid, 2 unusable input."""
+    """Validate credentials. Exit status: 0 valid, 1 invalid, 2 unusable input or profile."""
     from elmkit.errors import ElmError
     from elmkit.model.text import normalize_tag
     from elmkit.profiles import DEFAULT_PROFILES
     from elmkit.profiles import validate as run
-    from elmkit.profiles.base import ProfileError, as_stage
+    from elmkit.profiles.base import ProfileError, as_stage, get_profile
     from elmkit.serializers import load
 
     console = make_console()
-    profiles = tuple(profile) if profile else DEFAULT_PROFILES
+    try:
+        profiles = tuple(get_profile(name) for name in (profile or DEFAULT_PROFILES))
+    except ProfileError as exc:  # the same for every file: said once, before any is read
+        show(make_console(stderr=True), "[red]--profile: {}[/]", exc)
+        raise typer.Exit(2) from None
     try:
         chosen_stage = as_stage(stage)
     except ProfileError:
