@@ -265,7 +265,7 @@ def test_forked_workers_have_a_profile_that_cannot_be_pickled(tmp_path: Path) ->
     ("case", "error", "said"),
     [
         ("unpickle", "ProfileError", "cannot be unpickled outside its own process"),
-        ("prepare", "SourceError", "RuntimeError: this profile cannot be prepared outside"),
+        ("prepare", "ProfileError", "with_shared() failed: RuntimeError: this profile cannot be prepared outside"),
     ],
 )
 def test_worker_that_cannot_start_is_a_clear_error(

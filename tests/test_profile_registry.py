@@ -365,6 +365,20 @@ def test_a_check_that_gives_no_finding_or_a_bad_one_fails() -> None:
     assert "ProfileError" in report.findings[1].message() and "'acme/rule'" in report.findings[1].message()
 
 
+def test_a_profile_class_given_for_a_profile_is_refused_naming_it() -> None:
+    class Expiry:
+        name = "acme-expiry"
+        title = "credentials expire"
+
+        def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+            return []
+
+    for profiles in (Expiry, [Expiry], ["edc-ap", Expiry]):
+        with pytest.raises(ProfileError, match="Expiry is a class: give an object of it, not the class"):
+            validate(UNSIGNED, profiles=profiles, stage="ready")  # type: ignore[arg-type]
+    assert validate(UNSIGNED, profiles=Expiry(), stage="ready").profiles == ("acme-expiry",)
+
+
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), SystemExit(3), MemoryError()])
 def test_an_interruption_or_lack_of_memory_is_not_reported_as_a_finding(error: BaseException) -> None:
     with pytest.raises(type(error)):

@@ -27,7 +27,7 @@ from elmkit.microcredentials.build import CredentialFactory
 from elmkit.model.base import same_node
 from elmkit.model.classes import Concept, Organisation, PeriodOfTime
 from elmkit.model.text import LangText
-from elmkit.profiles import Profile, Stage, get_profile, prepare_profiles
+from elmkit.profiles import Profile, ProfileError, Stage, get_profile, prepare_profiles
 from elmkit.profiles._edc_engine import SharedGraph, build_graph, rule_set
 from elmkit.profiles.quality import NodeIndex, SharedIndex
 from test_issue_support import definition_file
@@ -288,6 +288,48 @@ def test_a_profile_with_another_prepare_method_is_used_as_it_is(course: Credenti
     for one in fast:
         assert one.shared.usable  # type: ignore[attr-defined]
     assert build_graph(credential, fast[0].shared).shared is not None  # type: ignore[attr-defined]
+
+
+class _SharedFails:
+    """A third-party profile whose with_shared() fails, or gives what is no profile."""
+
+    title = "A third-party profile with a broken with_shared()"
+
+    def __init__(self, name: str, gives: Any) -> None:
+        self.name = name
+        self.gives = gives
+
+    def with_shared(self, shared: Any) -> Any:
+        if isinstance(self.gives, Exception):
+            raise self.gives
+        return self.gives
+
+    def check(self, credential: Any, *, stage: Stage) -> list[Any]:
+        return []
+
+
+@pytest.mark.parametrize(
+    ("gives", "message"),
+    [
+        (RuntimeError("no index today"), r"'acme-shared': with_shared\(\) failed: RuntimeError: no index today"),
+        (None, r"'acme-shared': with_shared\(\) gives no profile but None"),
+        ("edc-ap", r"'acme-shared': with_shared\(\) gives no profile but 'edc-ap'"),
+    ],
+)
+def test_a_with_shared_that_fails_is_a_profile_error_naming_the_profile(
+    course: CredentialFactory, gives: Any, message: str
+) -> None:
+    with pytest.raises(ProfileError, match=message):
+        prepare_profiles(["edc-ap", _SharedFails("acme-shared", gives)], course.shared_nodes())
+
+
+def test_prepare_profiles_reads_its_profiles_as_validate_does(course: CredentialFactory) -> None:
+    (one,) = prepare_profiles("es-crue-ruepep", course.shared_nodes())  # one name, not its letters
+    assert one.name == "es-crue-ruepep" and one is not get_profile("es-crue-ruepep")
+    with pytest.raises(ProfileError, match="a profile is a name or a Profile object, not 3"):
+        prepare_profiles(["edc-ap", 3], course.shared_nodes())  # type: ignore[list-item]
+    with pytest.raises(ProfileError, match="_SharedFails is a class: give an object of it"):
+        prepare_profiles([_SharedFails], course.shared_nodes())  # type: ignore[list-item]
 
 
 def test_copies_that_compare_equal_but_read_differently_are_read_in_full(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from elmkit.profiles.base import (
@@ -18,6 +18,7 @@ from elmkit.profiles.base import (
     Severity,
     SharedAware,
     Stage,
+    _profiles,
     as_stage,
     available_profiles,
     get_profile,
@@ -74,37 +75,6 @@ def validate(
         report.findings.extend(shacl_findings(credential, shacl))
         report.profiles = (*report.profiles, "shacl")
     return report
-
-
-#: Classes whose objects were found to be profiles: a protocol check is slow (it lists the
-#: protocol's members each time), and a batch asks it for every credential.
-_PROFILE_CLASSES: set[type] = set()
-
-
-def _is_profile(obj: object) -> bool:
-    kind = type(obj)
-    if kind in _PROFILE_CLASSES:
-        return True
-    if not isinstance(obj, Profile):
-        return False
-    # remembered only for a class that has the members itself: the objects of a class that
-    # sets them per object (a namespace) may differ
-    if all(hasattr(kind, member) for member in ("name", "title", "check")):
-        _PROFILE_CLASSES.add(kind)
-    return True
-
-
-def _profiles(profiles: object) -> tuple[str | Profile, ...]:
-    """The profiles asked for; one name alone is one profile (not its letters)."""
-    if isinstance(profiles, str) or _is_profile(profiles):
-        return (profiles,)  # type: ignore[return-value]
-    if not isinstance(profiles, Iterable):
-        raise ProfileError(f"profiles are names or Profile objects, not {profiles!r}")
-    chosen = tuple(profiles)
-    for item in chosen:
-        if not (isinstance(item, str) or _is_profile(item)):
-            raise ProfileError(f"a profile is a name or a Profile object, not {item!r}")
-    return chosen
 
 
 def _load(obj: Any) -> Any:

@@ -317,6 +317,41 @@ class PreparedProfile:
         return self.profile._check(credential, stage, self.shared)
 
 
+#: Classes whose objects were found to be profiles: a protocol check is slow (it lists the
+#: protocol's members each time), and a batch asks it for every credential.
+_PROFILE_CLASSES: set[type] = set()
+
+
+def _is_profile(obj: object) -> bool:
+    kind = type(obj)
+    if kind in _PROFILE_CLASSES:
+        return True
+    if isinstance(obj, type) or not isinstance(obj, Profile):
+        return False  # a class has the members too, but its check takes no credential
+    # remembered only for a class that has the members itself: the objects of a class that
+    # sets them per object (a namespace) may differ
+    if all(hasattr(kind, member) for member in ("name", "title", "check")):
+        _PROFILE_CLASSES.add(kind)
+    return True
+
+
+def _profiles(profiles: object) -> tuple[str | Profile, ...]:
+    """The profiles asked for; one name alone is one profile (not its letters)."""
+    if isinstance(profiles, str) or _is_profile(profiles):
+        return (profiles,)  # type: ignore[return-value]
+    if isinstance(profiles, type):
+        raise ProfileError(f"{profiles.__name__} is a class: give an object of it, not the class")
+    if not isinstance(profiles, Iterable):
+        raise ProfileError(f"profiles are names or Profile objects, not {profiles!r}")
+    chosen = tuple(profiles)
+    for item in chosen:
+        if isinstance(item, type):
+            raise ProfileError(f"{item.__name__} is a class: give an object of it, not the class")
+        if not (isinstance(item, str) or _is_profile(item)):
+            raise ProfileError(f"a profile is a name or a Profile object, not {item!r}")
+    return chosen
+
+
 def prepare_profiles(
     profiles: Sequence[str | Profile], shared: Iterable[ElmNode]
 ) -> tuple[Profile, ...]:
@@ -326,12 +361,28 @@ def prepare_profiles(
     others are returned as they are. The shared objects must not change while the returned
     profiles are used.
     """
+    chosen = _profiles(profiles)
     nodes = tuple(shared)
     out: list[Profile] = []
-    for item in profiles:
+    for item in chosen:
         profile = get_profile(item) if isinstance(item, str) else item
-        out.append(profile.with_shared(nodes) if isinstance(profile, SharedAware) else profile)
+        out.append(_with_shared(profile, nodes) if isinstance(profile, SharedAware) else profile)
     return tuple(out)
+
+
+def _with_shared(profile: Profile, shared: tuple[ElmNode, ...]) -> Profile:
+    """What ``profile.with_shared(shared)`` gives, or :class:`ProfileError` naming the profile."""
+    try:
+        prepared = profile.with_shared(shared)  # type: ignore[attr-defined]
+    except MemoryError:
+        raise
+    except Exception as exc:  # a third-party profile may fail in any way
+        raise ProfileError(
+            f"profile {profile.name!r}: with_shared() failed: {type(exc).__name__}: {exc}"
+        ) from exc
+    if not _is_profile(prepared):
+        raise ProfileError(f"profile {profile.name!r}: with_shared() gives no profile but {prepared!r}")
+    return prepared  # type: ignore[no-any-return]
 
 
 _registry: dict[str, Profile] = {}
