@@ -483,6 +483,32 @@ def test_an_entry_point_that_gives_no_profile_of_its_name_is_refused_every_time(
     assert name in shown.output
 
 
+def test_one_name_given_by_entry_points_of_two_packages_is_refused_naming_both(
+    plugin: dict[str, object], tmp_path: Path
+) -> None:
+    """Which of them would be loaded depends on the order the packages are found in."""
+    other = tmp_path / "acme_other_plugin_test-1.0.dist-info"
+    other.mkdir()
+    (other / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-other-plugin-test\nVersion: 1.0\n", encoding="utf-8")
+    (other / "entry_points.txt").write_text(
+        f"[{base.ENTRY_POINT_GROUP}]\nacme-good = acme_plugin_test:make\nacme-not-a-profile = acme_plugin_test:NOT_A_PROFILE\n",
+        encoding="utf-8",
+    )
+    base._entry_points.cache_clear()
+    said = r"2 entry points .* named 'acme-good': acme_plugin_test:(Good|make) .*acme_plugin_test:(Good|make) "
+    for _ in range(2):
+        with pytest.raises(ProfileError, match=said):
+            get_profile("acme-good")
+    assert "acme-good" in base.available_profiles() and "acme-good" not in plugin
+    shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-good"])
+    assert shown.exit_code == 2 and "acme-plugin-test" in shown.output and "acme-other-plugin-test" in shown.output
+    # the same object declared by both is no clash; registering one settles a clash
+    with pytest.raises(ProfileError, match=r"'acme-not-a-profile'.*gives no profile"):
+        get_profile("acme-not-a-profile")
+    register_profile(Custom("acme-good"))
+    assert validate(UNSIGNED, profiles=("acme-good",), stage="ready").ok
+
+
 def test_a_check_gets_the_node_the_document_is_as_the_docs_say() -> None:
     from elmkit.model import Person, VerifiableCredential
 

@@ -426,11 +426,36 @@ def register_profile(profile: Profile, *, replace: bool = False) -> Profile:
     return profile
 
 
+@dataclass(frozen=True, slots=True)
+class _Clash:
+    """Entry points of one name that name different objects (two installed packages)."""
+
+    entry_points: tuple[Any, ...]
+
+    def error(self, name: str) -> ProfileError:
+        given = "; ".join(
+            f"{ep.value}" + (f" (package {ep.dist.name})" if getattr(ep, "dist", None) else "")
+            for ep in self.entry_points
+        )
+        return ProfileError(
+            f"{len(self.entry_points)} entry points of group {ENTRY_POINT_GROUP!r} are named "
+            f"{name!r}: {given}; uninstall all but one, or register the profile to use with "
+            "register_profile"
+        )
+
+
 @functools.cache
 def _entry_points() -> dict[str, Any]:
+    """The entry points of :data:`ENTRY_POINT_GROUP` by name; a :class:`_Clash` for a name that
+    several of them give to different objects, none of which is then loaded."""
     from importlib.metadata import entry_points
 
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    found: dict[str, list[Any]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        same = found.setdefault(ep.name, [])
+        if all(other.value != ep.value for other in same):
+            same.append(ep)
+    return {name: eps[0] if len(eps) == 1 else _Clash(tuple(eps)) for name, eps in found.items()}
 
 
 def _load_builtin() -> None:
@@ -457,6 +482,8 @@ def get_profile(name: str) -> Profile:
         ep = _entry_points().get(name)
         if ep is None:
             raise ProfileError(f"unknown profile {name!r}; available: {', '.join(available_profiles())}")
+        if isinstance(ep, _Clash):
+            raise ep.error(name)
         given = _entry_point_profile(name, ep)
         profile = _registry.setdefault(name, given)
         if profile is given:  # not another thread's, loaded meanwhile
@@ -472,7 +499,7 @@ def given_by_entry_point(profile: Profile) -> bool:
     if _given_by_entry_points.get(profile.name) is profile:
         return True
     ep = _entry_points().get(profile.name)
-    if ep is None:
+    if ep is None or isinstance(ep, _Clash):
         return False
     try:
         return bool(ep.load() is profile)
