@@ -205,6 +205,21 @@ def test_a_check_that_makes_a_finding_without_messages_fails_and_the_report_stil
     assert json.loads(shown.output)["problems"][0]["title"] == "acme-sloppy/check-failed"
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_value_json_cannot_write_is_given_as_its_text(registry: dict[str, object], value: float) -> None:
+    finding = dataclasses.replace(_finding("error"), value=value)
+    assert finding.to_problem()["value"] == str(value)
+    assert dataclasses.replace(finding, value=8.5).to_problem()["value"] == 8.5
+    register_profile(Yields("acme-value", finding))
+    shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-value", "--format", "json"])
+    assert shown.exit_code == 1, shown.output
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is no JSON")
+
+    assert json.loads(shown.stdout, parse_constant=refuse)["problems"][0]["value"] == str(value)
+
+
 def test_an_error_given_by_name_makes_the_report_invalid() -> None:
     report = Report(
         findings=[_finding("error"), _finding("warning", "acme/w"), _finding("info", "acme/i")],

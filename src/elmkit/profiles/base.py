@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -155,7 +156,11 @@ class Finding:
             if value:
                 problem[key] = value
         if self.value is not None:
-            problem["value"] = self.value if isinstance(self.value, str | int | float | bool) else str(self.value)
+            # JSON has no NaN nor infinity: those are written as their text, as other values are
+            plain = isinstance(self.value, str | int | bool) or (
+                isinstance(self.value, float) and math.isfinite(self.value)
+            )
+            problem["value"] = self.value if plain else str(self.value)
         return problem
 
 
