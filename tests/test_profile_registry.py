@@ -178,31 +178,48 @@ def test_a_message_falls_back_as_multilingual_text_does(lang: str, language: str
         ({"messages": {None: "broken"}}, r"'acme/rule'.*messages map language tags"),
         ({"code": None}, r"code is a non-empty str, not None"),
         ({"code": ""}, r"code is a non-empty str"),
+        ({"path": 5}, r"'acme/rule': the path is a str, not 5"),
+        ({"source": ["rule 4"]}, r"'acme/rule': the source is a str, not \['rule 4'\]"),
+        ({"focus": 3}, r"'acme/rule': the focus is a str, not 3"),
     ],
 )
-def test_a_finding_without_a_code_or_messages_is_refused(fields: dict[str, object], message: str) -> None:
+def test_a_malformed_finding_is_refused_naming_it(fields: dict[str, object], message: str) -> None:
     given: dict[str, object] = {"code": "acme/rule", "severity": "error", "messages": {"en": "broken"}, **fields}
     with pytest.raises(ProfileError, match=message):
         Finding(**given)  # type: ignore[arg-type]
 
 
-def test_a_check_that_makes_a_finding_without_messages_fails_and_the_report_still_prints(
+def test_a_text_of_a_finding_given_as_none_is_left_out() -> None:
+    finding = Finding(code="acme/rule", severity="error", messages={"en": "broken"}, path=None, source=None)  # type: ignore[arg-type]
+    assert (finding.path, finding.source, finding.focus) == ("", "", None)
+    assert finding.to_problem()["instance"] == "/" and "source" not in finding.to_problem()
+
+
+def test_a_check_that_makes_a_malformed_finding_fails_and_the_report_still_prints(
     registry: dict[str, object],
 ) -> None:
     class Sloppy:
         name = "acme-sloppy"
         title = "gives a text where the messages by language belong"
 
-        def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
-            yield Finding(code="acme/rule", severity="error", messages="the credential expired")  # type: ignore[arg-type]
+        def __init__(self, **fields: object) -> None:
+            self.fields = fields
 
-    register_profile(Sloppy())
-    report = validate(UNSIGNED, profiles=("acme-sloppy",), stage="ready")
-    assert [f.code for f in report] == ["acme-sloppy/check-failed"]
-    assert "messages map language tags" in report.findings[0].message()
-    shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-sloppy", "--format", "json"])
-    assert shown.exit_code == 1 and isinstance(shown.exception, SystemExit), shown.output
-    assert json.loads(shown.output)["problems"][0]["title"] == "acme-sloppy/check-failed"
+        def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+            yield Finding(**{"code": "acme/rule", "severity": "error", **self.fields})  # type: ignore[arg-type]
+
+    for fields, said in (
+        ({"messages": "the credential expired"}, "messages map language tags"),
+        ({"messages": {"en": "broken"}, "path": 5}, "the path is a str, not 5"),
+    ):
+        register_profile(Sloppy(**fields), replace=True)
+        report = validate(UNSIGNED, profiles=("acme-sloppy",), stage="ready")
+        assert [f.code for f in report] == ["acme-sloppy/check-failed"]
+        assert said in report.findings[0].message()
+        for output in ("json", "text"):
+            shown = runner.invoke(app, ["validate", str(UNSIGNED), "-p", "acme-sloppy", "--format", output])
+            assert shown.exit_code == 1 and isinstance(shown.exception, SystemExit), shown.output
+            assert "acme-sloppy/check-failed" in shown.stdout
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])

@@ -115,6 +115,12 @@ class Finding:
                 f"finding {self.code!r}: the messages map language tags to texts "
                 f"({{'en': '…'}}), not {messages!r}"
             )
+        for name in ("path", "source", "profile", "constraint", "focus", "property"):
+            given = getattr(self, name)
+            if given is None and name not in ("focus", "property"):
+                object.__setattr__(self, name, "")  # left out, as the default says
+            elif not isinstance(given, str | None):
+                raise ProfileError(f"finding {self.code!r}: the {name} is a str, not {given!r}")
 
     def message(self, lang: str = "en") -> str:
         """The message in ``lang`` (any case, ``-`` or ``_``), falling back as multilingual text
