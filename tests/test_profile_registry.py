@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import SAMPLES_DIR
+from conftest import REFERENCE_DIR, SAMPLES_DIR
 from elmkit.cli import _register, app
 from elmkit.model.base import ElmNode
 from elmkit.profiles import (
@@ -409,6 +409,22 @@ def test_a_profile_class_given_for_a_profile_is_refused_naming_it() -> None:
         with pytest.raises(ProfileError, match="Expiry is a class: give an object of it, not the class"):
             validate(UNSIGNED, profiles=profiles, stage="ready")  # type: ignore[arg-type]
     assert validate(UNSIGNED, profiles=Expiry(), stage="ready").profiles == ("acme-expiry",)
+
+
+@pytest.mark.parametrize("profiles", [(), []])
+def test_no_profile_at_all_is_refused_rather_than_called_valid(profiles: list[str]) -> None:
+    """A list of profiles read from a configuration that came out empty checked nothing."""
+    from elmkit.api import pre_seal_check
+
+    with pytest.raises(ProfileError, match=r"no profile to check against.*edc-ap, eu-microcredential"):
+        validate(UNSIGNED, profiles=profiles, stage="ready")
+    document = json.loads(UNSIGNED.read_text(encoding="utf-8"))
+    assert [line.split(": ", 1)[1][:28] for line in pre_seal_check(document, profiles)] == [
+        "no profile to check against:"
+    ]
+    pytest.importorskip("pyshacl")
+    shapes = REFERENCE_DIR / "elm/shacl/edc/v3.2/EDC-generic-no-cv.ttl"
+    assert validate(UNSIGNED, profiles=profiles, shacl=shapes).profiles == ("shacl",)  # shapes alone
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), SystemExit(3), MemoryError()])

@@ -59,13 +59,19 @@ def validate(
 
     ``obj`` is a model object or anything :func:`elmkit.load` reads (path, bytes, str, dict).
     With ``shacl`` (a path or an rdflib graph of shapes; needs the ``shacl`` extra) pyshacl also
-    runs and its results are added to the report.
+    runs and its results are added to the report. No profile at all (``profiles=()``) is a
+    :class:`ProfileError`, unless ``shacl`` is given.
     """
     from elmkit.model.base import ElmNode
     from elmkit.model.text import normalize_tag
 
     chosen = as_stage(stage)
     names = _profiles(profiles)
+    if not names and shacl is None:  # a report of no check at all would read "valid"
+        raise ProfileError(
+            f"no profile to check against: name at least one (by default {', '.join(DEFAULT_PROFILES)}) "
+            "or give shapes as shacl"
+        )
     normalize_tag(lang)
     credential = obj if isinstance(obj, ElmNode) else _load(obj)
     report = run_profiles(credential, names, stage=chosen, lang=lang)
