@@ -411,6 +411,28 @@ def test_a_profile_class_given_for_a_profile_is_refused_naming_it() -> None:
     assert validate(UNSIGNED, profiles=Expiry(), stage="ready").profiles == ("acme-expiry",)
 
 
+def test_a_profile_object_given_to_validate_is_checked_as_register_profile_checks_it() -> None:
+    class Unnamed:
+        title = "its name cannot be read"
+
+        @property
+        def name(self) -> str:
+            raise ValueError("no name today")
+
+        def check(self, credential: ElmNode, *, stage: Stage) -> Iterable[Finding]:
+            return []
+
+    for profiles, said in (
+        ([Unnamed()], r"Unnamed object's name, title or check could not be read \(ValueError: no name today\)"),
+        (Unnamed(), r"could not be read \(ValueError: no name today\)"),
+        ([Custom("")], r"a profile's name is a non-empty str; the Custom object's is ''"),
+        (["edc-ap", Custom(None)], r"a profile's name is a non-empty str; the Custom object's is None"),  # type: ignore[arg-type]
+        ([3], r"a profile is a name or a Profile object, not 3"),
+    ):
+        with pytest.raises(ProfileError, match=said):
+            validate(UNSIGNED, profiles=profiles, stage="ready")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("profiles", [(), []])
 def test_no_profile_at_all_is_refused_rather_than_called_valid(profiles: list[str]) -> None:
     """A list of profiles read from a configuration that came out empty checked nothing."""

@@ -337,8 +337,8 @@ def _is_profile(obj: object) -> bool:
     kind = type(obj)
     if kind in _PROFILE_CLASSES:
         return True
-    if isinstance(obj, type) or not isinstance(obj, Profile):
-        return False  # a class has the members too, but its check takes no credential
+    if _profile_problem(obj) is not None:
+        return False
     # remembered only for a class that has the members itself: the objects of a class that
     # sets them per object (a namespace) may differ
     if all(hasattr(kind, member) for member in ("name", "title", "check")):
@@ -350,17 +350,21 @@ def _profiles(profiles: object) -> tuple[str | Profile, ...]:
     """The profiles asked for; one name alone is one profile (not its letters)."""
     if isinstance(profiles, str) or _is_profile(profiles):
         return (profiles,)  # type: ignore[return-value]
-    if isinstance(profiles, type):
-        raise ProfileError(f"{profiles.__name__} is a class: give an object of it, not the class")
-    if not isinstance(profiles, Iterable):
-        raise ProfileError(f"profiles are names or Profile objects, not {profiles!r}")
+    if isinstance(profiles, type) or not isinstance(profiles, Iterable):
+        raise _no_profile(profiles, "profiles are names or Profile objects")
     chosen = tuple(profiles)
     for item in chosen:
-        if isinstance(item, type):
-            raise ProfileError(f"{item.__name__} is a class: give an object of it, not the class")
         if not (isinstance(item, str) or _is_profile(item)):
-            raise ProfileError(f"a profile is a name or a Profile object, not {item!r}")
+            raise _no_profile(item, "a profile is a name or a Profile object")
     return chosen
+
+
+def _no_profile(given: object, what: str) -> ProfileError:
+    """The error for ``given``, which was given as a profile and is none."""
+    problem = _profile_problem(given)
+    if problem is None or not (isinstance(given, type) or hasattr(type(given), "check")):
+        problem = f"{what}, not {given!r}"  # not meant to be a profile at all
+    return ProfileError(problem)
 
 
 def prepare_profiles(
@@ -405,7 +409,7 @@ def _profile_problem(profile: object) -> str | None:
     """Why ``profile`` is no profile that can be registered, or ``None`` when it is one."""
     kind = type(profile).__name__
     if isinstance(profile, type):
-        return f"{profile.__name__} is a class: register an object of it, not the class"
+        return f"{profile.__name__} is a class: give an object of it, not the class"
     try:
         name = getattr(profile, "name", None)
         title = getattr(profile, "title", None)
