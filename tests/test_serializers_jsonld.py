@@ -418,7 +418,7 @@ def test_a_node_written_twice_where_the_model_holds_one_value_is_one_value(form:
     with pytest.raises(ElmValidationError) as info:
         load(twice)
     said = [(d.path, d.message) for d in info.value.details]
-    assert said == [("/issuer", "this property takes one Agent, not a list of 2")]
+    assert said == [("/issuer", "2 values, where this property takes one")]
 
 
 @pytest.mark.parametrize(("member", "cls"), [("issuer", "Organisation"), ("credentialSubject", "Person")])

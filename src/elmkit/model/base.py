@@ -529,11 +529,6 @@ def _message(err: Any) -> str:
         if named:
             return f"a {named} is not what this property takes"
         return "this value has no type this property takes"
-    given = err.get("input")
-    if err["type"] == "model_type" and isinstance(given, list) and len(given) > 1:
-        # a property of one node given several (two issuers): what pydantic says of a list
-        expected = (err.get("ctx") or {}).get("class_name") or "node"
-        return f"this property takes one {expected}, not a list of {len(given)}"
     return str(err["msg"])
 
 
