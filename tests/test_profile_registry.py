@@ -601,3 +601,15 @@ def test_a_check_gets_the_node_the_document_is_as_the_docs_say() -> None:
     assert "a `Person` for `{\"type\": \"Person\", …}`" in text
     assert "`isinstance(credential, VerifiableCredential)`, from `elmkit.model`" in text
     assert "(`EuropeanDigitalCredential`), whatever it was given as" not in text
+
+
+def test_a_profile_named_twice_runs_once() -> None:
+    """A list of profiles pasted together gave every finding of the repeated one twice."""
+    once = validate(UNSIGNED, profiles=("edc-ap", "eu-microcredential"), stage="sealed")
+    assert once.findings
+    twice = validate(
+        UNSIGNED, profiles=("edc-ap", "eu-microcredential", "edc-ap", "eu-microcredential"),
+        stage="sealed",
+    )
+    assert twice.profiles == once.profiles == ("edc-ap", "eu-microcredential")
+    assert [f.to_problem() for f in twice.findings] == [f.to_problem() for f in once.findings]

@@ -560,12 +560,15 @@ def run_profiles(
     """Run each profile and gather one report.
 
     A profile whose check raises (or gives something that is no :class:`Finding`) is reported
-    with an error, ``<profile name>/check-failed``, after the findings it gave before.
+    with an error, ``<profile name>/check-failed``, after the findings it gave before. A profile
+    named twice runs once.
     """
     findings: list[Finding] = []
     names: list[str] = []
     for item in profiles:
         profile = get_profile(item) if isinstance(item, str) else item
+        if profile.name in names:
+            continue
         names.append(profile.name)
         findings.extend(_checked(profile, credential, stage))
     return Report(findings=findings, profiles=tuple(names), stage=stage, lang=lang)
