@@ -613,3 +613,15 @@ def test_a_profile_named_twice_runs_once() -> None:
     )
     assert twice.profiles == once.profiles == ("edc-ap", "eu-microcredential")
     assert [f.to_problem() for f in twice.findings] == [f.to_problem() for f in once.findings]
+
+
+def test_tables_of_findings_show_each_code_beside_its_source() -> None:
+    """The table showed the source instead of the code: a shape's IRI, and no stable code to
+    look for in a CI log."""
+    report = validate(UNSIGNED, profiles=("edc-ap",), stage="sealed")
+    sourced = next(f for f in report.findings if f.source)
+    console = Console(record=True, width=400)
+    console.print(report.rich_table())
+    shown = console.export_text()
+    assert sourced.code in shown and sourced.source in shown
+    assert f"<code>{sourced.code}</code><br>{sourced.source}" in report._repr_html_()

@@ -244,7 +244,7 @@ class Report:
                 f"[{styles[f.severity]}]{f.severity.value}[/]",
                 Text(f.path or "/"),
                 Text(f.message(language)),
-                Text(f.source or f.code),
+                Text(f"{f.code}\n{f.source}" if f.source else f.code),
             )
         return table
 
@@ -256,7 +256,8 @@ class Report:
 
         rows = "".join(
             f"<tr><td>{f.severity.value}</td><td><code>{escape(f.path or '/')}</code></td>"
-            f"<td>{escape(f.message(self.lang))}</td><td>{escape(f.source or f.code)}</td></tr>"
+            f"<td>{escape(f.message(self.lang))}</td><td><code>{escape(f.code)}</code>"
+            f"{'<br>' + escape(f.source) if f.source else ''}</td></tr>"
             for f in self.findings
         )
         verdict = "valid" if self.ok else "invalid"
