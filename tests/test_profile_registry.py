@@ -625,3 +625,14 @@ def test_tables_of_findings_show_each_code_beside_its_source() -> None:
     shown = console.export_text()
     assert sourced.code in shown and sourced.source in shown
     assert f"<code>{sourced.code}</code><br>{sourced.source}" in report._repr_html_()
+
+
+def test_a_finding_made_without_its_profile_gets_the_name_of_the_profile_that_gave_it(
+    registry: dict[str, object],
+) -> None:
+    register_profile(Yields("acme-strings", _finding("error")))
+    given = dataclasses.replace(_finding("warning", "acme/w"), profile="acme-dates")
+    register_profile(Yields("acme-named", given))
+    report = validate(UNSIGNED, profiles=("acme-strings", "acme-named"), stage="ready")
+    assert [(f.code, f.profile) for f in report] == [("acme/rule", "acme-strings"), ("acme/w", "acme-dates")]
+    assert report.to_json()["problems"][0]["profile"] == "acme-strings"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -562,7 +562,8 @@ def run_profiles(
 
     A profile whose check raises (or gives something that is no :class:`Finding`) is reported
     with an error, ``<profile name>/check-failed``, after the findings it gave before. A profile
-    named twice runs once.
+    named twice runs once. A finding made without ``profile`` gets the name of the profile that
+    gave it.
     """
     findings: list[Finding] = []
     names: list[str] = []
@@ -582,7 +583,7 @@ def _checked(profile: Profile, credential: ElmNode, stage: Stage) -> list[Findin
         for finding in profile.check(credential, stage=stage):
             if not isinstance(finding, Finding):
                 raise ProfileError(f"the check gave a {type(finding).__name__}, not a Finding")
-            found.append(finding)
+            found.append(finding if finding.profile else replace(finding, profile=profile.name))
     except MemoryError:
         raise
     except Exception as exc:  # a third-party profile may fail in any way: the report says so
