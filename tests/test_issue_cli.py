@@ -441,6 +441,53 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     assert {c: _events(ledger, c) for c in (first, second)} == before
 
 
+def test_record_refuses_the_files_of_a_run_before_a_correction(tmp_path: Path) -> None:
+    import shutil
+
+    out, issued = _issued(tmp_path, 3)
+    ledger = out / "ledger.sqlite"
+    kept = tmp_path / "lot-1"  # the files uploaded first, as the bundle held them
+    shutil.copytree(out, kept)
+    rows = learner_rows(3)
+    rows[1][5] = "9,5"  # the SIS corrects the second learner's grade
+    code, output = _issue(
+        str(definition_file(tmp_path)),
+        str(write_csv(tmp_path / "r.csv", rows)),
+        "--out",
+        str(out),
+    )
+    assert code == 0, output
+    corrected = issued[1]["credential_id"]
+    assert [e[0] for e in _events(ledger, corrected)][-2:] == ["regenerated", "exported"]
+    before = {r["credential_id"]: _events(ledger, r["credential_id"]) for r in issued}
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["record", *args, "--ledger", str(ledger)])
+        return result.exit_code, " ".join(result.output.split())
+
+    # the ledger would say the corrected credential went to Europass: it never did
+    code, output = run("uploaded", "--manifest", str(kept / "manifest.csv"))
+    assert code == 1 and "before it was regenerated" in output and corrected in output
+    assert "nothing was recorded" in output
+    for name in ("manifest.json", issued[1]["file"]):
+        args = ["--manifest", str(kept / name)] if name.startswith("manifest") else [
+            issued[1]["learner_id"], "--file", str(kept / name)]
+        code, output = run("sent", *args)
+        assert code == 1 and "before it was regenerated" in output, output
+    assert {c: _events(ledger, c) for c in before} == before
+
+    # the files of the run that made the current documents are recorded
+    code, output = run("uploaded", "--manifest", str(out / "manifest.csv"))
+    assert code == 0 and "3 credential(s)" in output, output
+    current = next(r for r in read_manifest(out) if r["credential_id"] == corrected)
+    assert _events(ledger, corrected)[-1] == ("uploaded", "elmkit", current["upload_sha256"])
+    code, output = run("sent", corrected, "--file", str(out / current["file"]))
+    assert code == 0, output
+    # an unchanged learner's file of the first run is that learner's current document
+    code, output = run("sent", issued[0]["learner_id"], "--file", str(kept / issued[0]["file"]))
+    assert code == 0, output
+
+
 def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path: Path) -> None:
     import elmkit.cli.status  # noqa: F401  (registers revoke)
 

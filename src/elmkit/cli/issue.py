@@ -854,6 +854,7 @@ def record(
                 _check_document_of(file, targets[0][0], sealed=event == "sealed")
                 if event == "sealed":
                     _refuse_a_superseded_seal(store, targets[0][0], file, digest)
+            _refuse_superseded_documents(store, targets, event, manifest or file)
             with store.transaction():
                 for credential_id, sha in targets:
                     store.record(credential_id, event, actor, sha, detail, when)
@@ -902,6 +903,47 @@ def _refuse_a_superseded_seal(
             "issue --seal); nothing was recorded",
             1,
         )
+
+
+def _refuse_superseded_documents(
+    store: LedgerStore, targets: list[tuple[str, str | None]], event: str, source: Path | None
+) -> None:
+    """Refuse to record ``event`` with the digest of a document a credential had before it was
+    regenerated (the manifest or a file of an earlier run, kept from a first upload): the
+    ledger would say that the corrected credential was handed over, and a registrar looking for
+    what is still to upload or send would pass it over."""
+    if source is None:
+        return
+    superseded: list[tuple[str, str]] = []
+    for credential_id, digest in targets:
+        if digest is None:
+            continue
+        history = list(store.history(credential_id))
+        regenerated = [e for e in history if e.event.value == "regenerated"]
+        if not regenerated:
+            continue
+        last = regenerated[-1]
+        held = [e for e in history if e.sha256 == digest]
+        if held and all(e.n < last.n for e in held):
+            superseded.append((credential_id, last.at))
+    if not superseded:
+        return
+    if len(superseded) == 1:
+        ((credential_id, at),) = superseded
+        held_there = f"holds {credential_id} as it was before it was regenerated at {at}"
+    else:
+        listed = ", ".join(f"{cid} (regenerated at {at})" for cid, at in superseded[:5])
+        more = f" and {len(superseded) - 5} more" if len(superseded) > 5 else ""
+        held_there = (
+            f"holds {len(superseded)} credentials as they were before they were regenerated: "
+            f"{listed}{more}"
+        )
+    raise _fail(
+        f"{source} {held_there} (a corrected grade or name, a new definition version): hand "
+        f"over the current files, those of the run that regenerated them, and record {event!r} "
+        "with those; nothing was recorded",
+        1,
+    )
 
 
 def _credential_of(store: LedgerStore, name: str, ledger: Path) -> str:
