@@ -786,6 +786,32 @@ def test_stable_names_and_delivery_details(tmp_path: Path) -> None:
     assert without == {"displayLanguages": ["es", "ca", "en"]}
 
 
+@pytest.mark.parametrize(
+    ("wallet", "email", "addresses"),
+    [
+        # a Europass wallet is often the learner's own e-mail address: one address, once
+        ("ona@example.org", "ona@example.org", ["mailto:ona@example.org"]),
+        ("Ona@Example.org", "ona@example.org", ["mailto:Ona@Example.org"]),
+        (" mailto:ona@example.org ", "ona@example.org", ["mailto:ona@example.org"]),
+        ("wallet@example.org", "ona@example.org", ["mailto:wallet@example.org", "mailto:ona@example.org"]),
+        # a wallet that is no address is the walletAddress only, never mailto: of it
+        ("did:ebsi:zvHWX359A3CvfJnCYaAiAde", "ona@example.org", ["mailto:ona@example.org"]),
+        ("cartera-7731", None, None),
+        ("HTTPS://wallet.example/ona", None, ["HTTPS://wallet.example/ona"]),
+    ],
+)
+def test_delivery_addresses_are_addresses_given_once(
+    tmp_path: Path, wallet: str, email: str | None, addresses: list[str] | None
+) -> None:
+    from elmkit.microcredentials import LearnerResult
+
+    definition = load_definition(definition_file(tmp_path))
+    learner = LearnerResult(learner_id="1", given_name="Ona", email=email, wallet=wallet)
+    details = delivery_details(definition, learner)
+    assert details.get("deliveryAddress") == addresses
+    assert details["walletAddress"] == wallet.strip()
+
+
 def test_progress_reports_every_row_in_input_order(tmp_path: Path) -> None:
     definition = definition_file(tmp_path)
     rows = learner_rows(9)

@@ -34,6 +34,7 @@ from elmkit.microcredentials.build import credential_id
 from elmkit.microcredentials.definition import (
     MicroCredential,
     default_profiles,
+    is_email_address,
     load_definition,
     reading_stored,
 )
@@ -216,17 +217,36 @@ class _Built:
 def delivery_details(definition: MicroCredential, learner: LearnerResult) -> dict[str, Any]:
     """The ``deliveryDetails`` of a Europass upload file: the learner's wallet (``walletAddress``)
     when known, the delivery addresses (``mailto:`` e-mail, wallet URL) and the languages the
-    credential is displayed in."""
+    credential is displayed in.
+
+    Each address is given once (a wallet that is the learner's e-mail address is one address);
+    a wallet that is neither a web address nor an e-mail address (a DID, an account number) is
+    no delivery address, only the ``walletAddress``."""
     details: dict[str, Any] = {}
     if learner.wallet:
         details["walletAddress"] = learner.wallet
-    addresses = [a for a in (learner.wallet, learner.email) if a]
+    addresses: list[str] = []
+    seen: set[str] = set()
+    for given in (learner.wallet, learner.email):
+        address = _delivery_address(given) if given else None
+        if address is not None and address.casefold() not in seen:
+            seen.add(address.casefold())
+            addresses.append(address)
     if addresses:
-        details["deliveryAddress"] = [
-            a if a.startswith(("mailto:", "http:", "https:")) else f"mailto:{a}" for a in addresses
-        ]
+        details["deliveryAddress"] = addresses
     details["displayLanguages"] = list(definition.languages)
     return details
+
+
+def _delivery_address(value: str) -> str | None:
+    """``value`` as a delivery address: a web address as it is, an e-mail address (with or
+    without ``mailto:``) as a ``mailto:`` address; None for anything else."""
+    text = value.strip()
+    if text[:6].lower() == "https:" or text[:5].lower() == "http:":
+        return text
+    if text[:7].lower() == "mailto:":
+        text = text[7:].strip()
+    return f"mailto:{text}" if is_email_address(text) else None
 
 
 #: What a finding about the missing display pages gets added, in the languages of findings.
