@@ -41,6 +41,48 @@ def test_safe_names_are_plain_and_stable(text: str) -> None:
     assert name == safe_name(text)
     assert name and all(c.isascii() and (c.isalnum() or c in "._-") for c in name)
     assert not name.startswith(".") and len(name) <= 60
+    assert name.split(".")[0].lower() not in ("con", "prn", "aux", "nul", "com1", "lpt9")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("CON", "_CON"),
+        ("nul", "_nul"),
+        ("Aux.1", "_Aux.1"),
+        ("COM1.2026", "_COM1.2026"),
+        ("lpt9", "_lpt9"),
+        ("PRN ", "_PRN"),
+        ("x" * 70 + "", "x" * 60),
+        ("console", "console"),
+        ("COM10", "COM10"),
+        ("con-1", "con-1"),
+    ],
+)
+def test_safe_names_are_no_windows_device_names(text: str, name: str) -> None:
+    assert safe_name(text) == name
+
+
+def test_a_course_or_learner_named_as_a_windows_device_gets_files_windows_opens(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime
+
+    from elmkit.microcredentials import load_definition
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import definition_file
+
+    definition = load_definition(definition_file(tmp_path)).model_copy(update={"id": "COM1"})
+    learners = [{"learner_id": "aux.1", "given_name": "Ona", "grade": 7, "attendance": 100}]
+    result = issue_batch(
+        definition, learners, tmp_path / "out", images=False,
+        valid_from=datetime(2026, 6, 22, tzinfo=UTC),
+    )
+    assert result.issued == 1 and result.bundle is not None
+    with zipfile.ZipFile(result.bundle) as bundle:
+        names = [result.bundle.name, *bundle.namelist()]
+    for name in names:
+        assert name.rsplit("/", 1)[-1].split(".")[0].lower() not in ("com1", "aux"), names
 
 
 def test_atomic_write_replaces_whole_files_and_leaves_nothing_on_error(tmp_path: Path) -> None:

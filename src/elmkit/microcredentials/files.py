@@ -58,11 +58,21 @@ def require_file(path: Path, what: str) -> None:
         raise SourceError(f"{what} {problem}", file=str(path))
 
 
+#: Names Windows keeps for devices, with any extension (``con.zip``, ``aux.1-….json``): a file
+#: so named cannot be created, extracted or opened there.
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
+)
+
+
 def safe_name(text: str, *, max_length: int = 60) -> str:
-    """A file-name-safe form of ``text``: ASCII letters, digits, ``.``, ``_`` and ``-`` only."""
+    """A file-name-safe form of ``text``: ASCII letters, digits, ``.``, ``_`` and ``-`` only,
+    never a name Windows keeps for a device (``CON``, ``aux.1``: ``_CON``, ``_aux.1``)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    cleaned = _UNSAFE.sub("_", plain).strip("._-")
-    return cleaned[:max_length] or "x"
+    cleaned = _UNSAFE.sub("_", plain).strip("._-")[:max_length]
+    if cleaned.split(".", 1)[0].lower() in _WINDOWS_DEVICES:
+        cleaned = f"_{cleaned}"[:max_length]
+    return cleaned or "x"
 
 
 def _fsync_dir(folder: str | os.PathLike[str]) -> None:
