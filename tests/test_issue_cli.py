@@ -441,6 +441,22 @@ def test_record_refuses_what_it_cannot_do_and_records_nothing(tmp_path: Path) ->
     assert {c: _events(ledger, c) for c in (first, second)} == before
 
 
+def test_a_rerun_names_the_credentials_whose_files_changed(tmp_path: Path) -> None:
+    out, issued = _issued(tmp_path, 3)
+    args = [str(definition_file(tmp_path)), str(tmp_path / "r.csv"), "--out", str(out)]
+    code, output = _issue(*args)
+    assert code == 0 and "changed since an earlier run" not in output, output
+    rows = learner_rows(3)
+    rows[1][5] = "9,5"  # the SIS corrects the second learner's grade
+    write_csv(tmp_path / "r.csv", rows)
+    code, output = _issue(*args)
+    assert code == 0, output
+    said = " ".join(output.split())
+    assert "1 credential(s) changed since an earlier run" in said
+    assert f"row 3 {issued[1]['learner_id']} (regenerated)" in said
+    assert issued[0]["learner_id"] not in said and "upload or send these again" in said
+
+
 def test_record_refuses_the_files_of_a_run_before_a_correction(tmp_path: Path) -> None:
     import shutil
 

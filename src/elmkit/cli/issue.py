@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,10 +100,17 @@ def _report(
 
 @contextmanager
 def _progress(
-    console: Console, label: str, rows: list[ManifestRow] | None = None
+    console: Console,
+    label: str,
+    rows: list[ManifestRow] | None = None,
+    changed: list[ManifestRow] | None = None,
 ) -> Iterator[tuple[Callable[[ManifestRow], None], Callable[[int], None]]]:
     """A progress bar on ``console`` (when it is a terminal): the callbacks it gives advance it
-    (also keeping each row in ``rows``) and set its total once it is known."""
+    (also keeping each row in ``rows``, and each row whose credential this run rewrote with
+    other files than an earlier run in ``changed``) and set its total once it is known."""
+    from elmkit.microcredentials.manifest import CredentialChange
+
+    rewritten = (CredentialChange.REGENERATED, CredentialChange.REEXPORTED)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -127,6 +134,8 @@ def _progress(
             progress.advance(task)
             if rows is not None:
                 rows.append(row)
+            if changed is not None and row.change in rewritten:
+                changed.append(row)
 
         def set_total(total: int) -> None:
             progress.update(task, total=total)
@@ -134,7 +143,13 @@ def _progress(
         yield advance, set_total
 
 
-def _summary(console: Console, result: BatchResult, *, sealing: bool = False) -> None:
+def _summary(
+    console: Console,
+    result: BatchResult,
+    *,
+    sealing: bool = False,
+    changed: Sequence[ManifestRow] = (),
+) -> None:
     from rich.table import Table
 
     from elmkit.microcredentials.manifest import RowState
@@ -187,6 +202,8 @@ def _summary(console: Console, result: BatchResult, *, sealing: bool = False) ->
             show(console, "… and {} more: see {}", hidden, result.manifest_csv)
     for warning in result.warnings:
         show(console, "[yellow]warning:[/] {}", warning)
+    if changed:
+        _said_changed(console, result, changed)
     if result.superseded_seals:
         from elmkit.microcredentials.batch import WITHDRAWN_DIR
 
@@ -198,6 +215,29 @@ def _summary(console: Console, result: BatchResult, *, sealing: bool = False) ->
             result.out_dir / WITHDRAWN_DIR,
             "this run seals them again" if sealing else "seal them again (--seal)",
         )
+
+
+def _said_changed(console: Console, result: BatchResult, changed: Sequence[ManifestRow]) -> None:
+    """Name the credentials whose files this run rewrote with other content than an earlier
+    run's: those files, already uploaded or sent, are superseded."""
+    from elmkit.microcredentials.batch import UPLOAD_DIR
+
+    shown = [
+        f"row {row.row} {row.learner_id} ({row.change.value if row.change else ''})"
+        for row in changed[:SHOWN_PROBLEMS]
+    ]
+    more = f" and {len(changed) - len(shown)} more" if len(changed) > len(shown) else ""
+    show(
+        console,
+        "[yellow]note:[/] {} credential(s) changed since an earlier run wrote them "
+        "(regenerated: a corrected grade or name, a new definition version; re-exported: new "
+        "delivery details): {}{}. Their files in {}/ replace the earlier ones: upload or send "
+        "these again",
+        len(changed),
+        ", ".join(shown),
+        more,
+        result.out_dir / UPLOAD_DIR,
+    )
 
 
 def _where(console: Console, result: BatchResult) -> None:
@@ -243,14 +283,16 @@ def _run_batch(
     zip_bundle: bool,
     valid_from: datetime | None,
     rows: list[ManifestRow] | None = None,
+    changed: list[ManifestRow] | None = None,
 ) -> BatchResult:
-    """Issue the batch with a progress bar on ``console``, keeping its rows in ``rows``; the
-    errors that stop it are said on standard error."""
+    """Issue the batch with a progress bar on ``console``, keeping its rows in ``rows`` and
+    those of credentials it rewrote with other files in ``changed``; the errors that stop it are
+    said on standard error."""
     from elmkit.errors import ElmError
     from elmkit.microcredentials.batch import issue_batch
 
     try:
-        with _progress(console, "issuing", rows) as (advance, set_total):
+        with _progress(console, "issuing", rows, changed) as (advance, set_total):
             return issue_batch(
                 definition,
                 results,
@@ -355,6 +397,7 @@ def issue(
     text = output is OutputFormat.text
     console = make_console(stderr=not text)  # with --format json, only the progress bar
     rows: list[ManifestRow] | None = None if text else []
+    changed: list[ManifestRow] = []
     with _failures_as_json(output, "issue"):
         when = as_utc(valid_from)
         if seal and images is False:  # sealing checks edc-ap at the sealed stage, which needs them
@@ -383,9 +426,10 @@ def issue(
             zip_bundle=zip_bundle,
             valid_from=when,
             rows=rows,
+            changed=changed,
         )
     if text:
-        _summary(console, result, sealing=signer is not None)
+        _summary(console, result, sealing=signer is not None, changed=changed)
         _where(console, result)
     status = result.exit_code
     sealed = None
@@ -552,6 +596,7 @@ def demo(
     text = output is OutputFormat.text
     console = make_console(stderr=not text)  # with --format json, only the progress bar
     rows: list[ManifestRow] | None = None if text else []
+    changed: list[ManifestRow] = []
     with _failures_as_json(output, "demo"):
         try:
             definition, results = write_demo_inputs(out / "input")
@@ -573,12 +618,13 @@ def demo(
             zip_bundle=True,
             valid_from=None,
             rows=rows,
+            changed=changed,
         )
     status = 1 if result.invalid or result.counts.get(RowState.ERROR, 0) else 0
     if rows is not None:
         print_json(_report("demo", status, result, rows))
         raise typer.Exit(status)
-    _summary(console, result)
+    _summary(console, result, changed=changed)
     _where(console, result)
     first = next((row for row in _manifest_rows(result) if row.get("state") == "issued"), None)
     if first is not None:
