@@ -116,6 +116,22 @@ def test_staged_files_appear_only_on_commit(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob(f"{TEMP_PREFIX}*"))
 
 
+def test_a_file_where_a_folder_of_the_batch_belongs_is_named(tmp_path: Path) -> None:
+    from elmkit.microcredentials.batch import issue_batch
+    from test_issue_support import definition_file, learner_rows, write_csv
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "europass").write_bytes(b"")  # a file left where the upload files go
+    with pytest.raises(NotADirectoryError) as caught:
+        issue_batch(
+            definition_file(tmp_path), write_csv(tmp_path / "r.csv", learner_rows(1)), out,
+            images=False,
+        )
+    assert caught.value.filename.startswith(str(out / "europass" / "E00000-"))
+    assert TEMP_PREFIX not in str(caught.value)
+
+
 def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

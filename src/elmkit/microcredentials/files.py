@@ -203,10 +203,14 @@ class StagedFiles:
         folder, name = os.path.split(target)
         temp = os.path.join(folder, f"{self._prefix}{self._counter}-{name}.part")
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        except FileNotFoundError:
-            os.makedirs(folder or ".", exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            except FileNotFoundError:
+                os.makedirs(folder or ".", exist_ok=True)
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except OSError as exc:  # name the file that was meant, not the temporary one
+            named = target if exc.filename == temp else exc.filename
+            raise type(exc)(exc.errno, exc.strerror, named) from None
         try:
             view = memoryview(data)
             while view:
