@@ -565,6 +565,34 @@ def test_x5c_holds_the_path_of_the_seal_certificate_only() -> None:
     assert all(base64.b64decode(item) != tsa_der for item in x5c)
 
 
+def test_x5c_takes_the_intermediate_whose_key_issued_the_seal_certificate() -> None:
+    # a CA renewed with a new key keeps its name: a bag holding both intermediates (the
+    # retired one first) must put the one that signed the seal certificate into x5c
+    pki = rsa_pki()
+    chain = list(pki.signer().certificate_chain)
+    intermediate = chain[1]
+    retired_key = ec.generate_private_key(ec.SECP256R1())
+    retired = (
+        x509.CertificateBuilder()
+        .subject_name(intermediate.subject)
+        .issuer_name(pki.root_certificate.subject)
+        .public_key(retired_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(intermediate.not_valid_before_utc)
+        .not_valid_after(intermediate.not_valid_after_utc)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(pki.root_key, hashes.SHA256())
+    )
+    bag = KeySigner(pki.seal_key, [chain[0], retired, intermediate, pki.root_certificate])
+    assert bag.certificate_chain[1] == intermediate
+    sealed = seal(credential(), bag, signing_time=SIGNING_TIME)
+    x5c = decode_protected(json.loads(sealed))["x5c"]
+    assert [base64.b64decode(item) for item in x5c] == [
+        cert.public_bytes(serialization.Encoding.DER) for cert in chain
+    ]
+    assert verify(sealed, trust=pki.trust_anchors).step(Step.SEAL).ok
+
+
 def test_issued_and_issuance_date_are_the_same_moment() -> None:
     doc = credential()
     doc["issuanceDate"] = "2021-03-04T05:06:07Z"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
@@ -139,8 +140,6 @@ def verify_jws_signature(
 ) -> bool:
     """Check a JWS signature value over ``data`` (the signing input, or its pieces in order);
     ``False`` on any mismatch, malformed value or unfit key."""
-    from cryptography.exceptions import InvalidSignature
-
     if check_algorithm(alg, public_key) is not None:
         return False
     hash_alg = _hash_for(alg)
@@ -163,16 +162,35 @@ def verify_jws_signature(
     return True
 
 
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s key signed ``cert`` (``False`` too when that cannot be checked)."""
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _issuer_in(cert: x509.Certificate, pool: Sequence[x509.Certificate]) -> x509.Certificate | None:
+    """The certificate of ``pool`` that issued ``cert``: of those named as its issuer, the one
+    whose key signed it (a CA renewed with a new key keeps its name), else the first named."""
+    named = [c for c in pool if c.subject == cert.issuer]
+    if len(named) > 1:
+        return next((c for c in named if _issued_by(cert, c)), named[0])
+    return named[0] if named else None
+
+
 def certification_path(
     leaf: x509.Certificate, others: Sequence[x509.Certificate]
 ) -> list[x509.Certificate]:
     """The leaf, then each certificate of ``others`` that issued the one before, in turn (a
-    self-signed certificate ends it); certificates off that path are left out."""
+    self-signed certificate ends it); certificates off that path are left out. Of several
+    certificates with the issuer's name, the one whose key signed is taken."""
     path = [leaf]
     pool = [c for c in others if c != leaf]
     current = leaf
     while pool:
-        nxt = next((c for c in pool if c.subject == current.issuer), None)
+        nxt = _issuer_in(current, pool)
         if nxt is None or current.issuer == current.subject:
             break
         path.append(nxt)
