@@ -351,6 +351,21 @@ def test_external_signer_protocol() -> None:
         seal(credential(), _Device(wrong, pki.chain, der=False))
 
 
+def test_an_external_signer_whose_chain_starts_with_an_issuer_is_told_so() -> None:
+    # the refusal names the order, not the CA certificate, algorithm or signature it leads to
+    pki = ec_pki()
+    key = pki.seal_key
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    leaf, intermediate = pki.chain
+    for chain, position in (([intermediate, leaf], 2), ([pki.root_certificate, intermediate, leaf], 3)):
+        device = _Device(key, chain, der=False)
+        with pytest.raises(SealError, match=rf"starts with the CA certificate .*position {position}\) first"):
+            seal(credential(), device)
+        assert device.calls == 0
+    with pytest.raises(SealError, match=r"the seal certificate is a CA certificate \(CN="):
+        seal(credential(), _Device(key, [intermediate, pki.root_certificate], der=False))
+
+
 def test_sealing_refuses_unfit_certificates() -> None:
     pki = ec_pki()
     now = datetime.now(UTC)

@@ -180,6 +180,20 @@ def _certificate_problem(leaf: x509.Certificate) -> str | None:
     return None
 
 
+def _ca_first(chain: Sequence[x509.Certificate]) -> str:
+    """Why a chain whose first certificate is a CA's cannot seal: a seal certificate put after
+    its issuers (the chain must start with it), or none at all."""
+    subject = chain[0].subject.rfc4514_string()
+    seal_cert = next((c for c in chain[1:] if not is_ca(c)), None)
+    if seal_cert is None:
+        return f"the seal certificate is a CA certificate ({subject})"
+    return (
+        f"the signer's certificate_chain starts with the CA certificate {subject}: put the seal "
+        f"certificate ({seal_cert.subject.rfc4514_string()}, now at position "
+        f"{chain.index(seal_cert) + 1}) first, then its issuers"
+    )
+
+
 def _check_certificate(chain: Sequence[x509.Certificate], moment: datetime) -> None:
     """Refuse a seal certificate unfit to seal at ``moment``, or a certificate of its path not
     valid then."""
@@ -264,6 +278,8 @@ def seal(
     if not all(isinstance(cert, x509.Certificate) for cert in chain):
         raise SealError("the signer's certificate_chain must hold x509.Certificate objects")
     leaf = chain[0]
+    if is_ca(leaf):
+        raise SealError(_ca_first(chain))
     alg = algorithm or signer.algorithm
     if alg not in ALGORITHMS:
         raise SealError(
