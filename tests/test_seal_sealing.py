@@ -226,6 +226,16 @@ def test_option_errors() -> None:
         seal(credential(), signer, signing_time=datetime(2001, 1, 1, tzinfo=UTC))
 
 
+def test_a_cty_that_is_no_string_is_refused_rather_than_sealed() -> None:
+    # verifiers refuse such a header (cty-type): the seal would never verify
+    for cty in (None, 1, ["json"]):
+        with pytest.raises(SealError, match="cty must be a string"):
+            seal(credential(), rsa_pki().signer(), cty=cty)  # type: ignore[arg-type]
+    env = _sealed(cty="json")
+    assert decode_protected(env)["cty"] == "json"
+    assert verify(json.dumps(env).encode(), trust=rsa_pki().trust_anchors).step(Step.SEAL).ok
+
+
 def test_iat_time_header() -> None:
     env = _sealed(time_header="iat")
     header = decode_protected(env)

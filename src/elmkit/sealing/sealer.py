@@ -262,6 +262,8 @@ def seal(
         raise SealError(f"level must be 'B-B' or 'B-T', not {level!r}")
     if time_header not in ("sigT", "iat"):
         raise SealError(f"time_header must be 'sigT' or 'iat', not {time_header!r}")
+    if not isinstance(cty, str):  # verifiers refuse a seal whose cty is no string
+        raise SealError(f"cty must be a string, not {cty!r}")
     client = _resolve_tsa(tsa)
     if level == "B-T" and client is None:
         raise SealError("level B-T needs a time-stamping authority (tsa=...)")
