@@ -187,6 +187,16 @@ def test_pre_seal_check_sees_the_completed_credential_and_can_stop_sealing() -> 
         )
 
 
+def test_pre_seal_check_returning_one_text_or_nothing() -> None:
+    # one text is one problem (not a problem per letter); None is none
+    with pytest.raises(SealError, match=r"not ready to seal: no subject$"):
+        seal(credential(), rsa_pki().signer(), pre_seal_check=lambda d: "no subject")
+    env = _sealed(pre_seal_check=lambda d: None)
+    assert verify(json.dumps(env).encode(), trust=rsa_pki().trust_anchors).step(Step.SEAL).ok
+    with pytest.raises(SealError, match="pre_seal_check must return a list of problems"):
+        seal(credential(), rsa_pki().signer(), pre_seal_check=lambda d: 1)  # type: ignore[arg-type,return-value]
+
+
 class _Model:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
@@ -59,7 +59,7 @@ __all__ = ["SupportsToJsonld", "seal", "seal_file"]
 
 Level = Literal["B-B", "B-T"]
 TimeHeader = Literal["sigT", "iat"]
-PreSealCheck = Callable[[dict[str, Any]], Sequence[str]]
+PreSealCheck = Callable[[dict[str, Any]], Sequence[str] | None]
 
 
 class SupportsToJsonld(Protocol):
@@ -211,6 +211,20 @@ def _check_certificate(chain: Sequence[x509.Certificate], moment: datetime) -> N
         raise SealError(problem)
 
 
+def _problems(found: object) -> list[str]:
+    """What a ``pre_seal_check`` returned, as a list of problems: one text is one problem, and
+    ``None`` is none (a check that raises on a problem and returns nothing otherwise)."""
+    if found is None:
+        return []
+    if isinstance(found, str):
+        return [found] if found else []
+    if isinstance(found, (bytes, Mapping)) or not isinstance(found, Iterable):
+        raise SealError(
+            f"pre_seal_check must return a list of problems (texts), not a {type(found).__name__}"
+        )
+    return [str(problem) for problem in found]
+
+
 def _resolve_tsa(tsa: TimestampClient | str | None) -> TimestampClient | None:
     if tsa is None or isinstance(tsa, TimestampClient):
         return tsa
@@ -325,7 +339,7 @@ def seal(
                 path="/issuer",
             )
     if pre_seal_check is not None:
-        problems = list(pre_seal_check(doc))
+        problems = _problems(pre_seal_check(doc))
         if problems:
             raise SealError("the credential is not ready to seal: " + "; ".join(problems))
     try:
