@@ -371,6 +371,23 @@ def test_external_signer_protocol() -> None:
         seal(credential(), _Device(wrong, pki.chain, der=False))
 
 
+def test_ecdsa_der_to_raw_refuses_what_it_cannot_convert_with_seal_error() -> None:
+    key = ec.generate_private_key(ec.SECP521R1())
+    der = key.sign(b"signing input", ec.ECDSA(hashes.SHA512()))
+    raw = ecdsa_der_to_raw(der, "ES512")
+    assert len(raw) == 132
+    # a device that returns r || s already (PKCS#11 CKM_ECDSA), converted again
+    with pytest.raises(SealError, match=r"not DER: a device that returns r \|\| s already \(132 bytes"):
+        ecdsa_der_to_raw(raw, "ES512")
+    with pytest.raises(SealError, match="too large for ES256"):
+        ecdsa_der_to_raw(der, "ES256")
+    for alg in ("RS256", "es512"):
+        with pytest.raises(SealError, match="no JOSE ECDSA algorithm"):
+            ecdsa_der_to_raw(der, alg)
+    with pytest.raises(SealError, match="must be bytes"):
+        ecdsa_der_to_raw(None, "ES512")  # type: ignore[arg-type]
+
+
 def test_an_external_signer_whose_chain_starts_with_an_issuer_is_told_so() -> None:
     # the refusal names the order, not the CA certificate, algorithm or signature it leads to
     pki = ec_pki()

@@ -121,9 +121,25 @@ def check_algorithm(alg: str, public_key: object) -> str | None:
 
 
 def ecdsa_der_to_raw(signature: bytes, alg: str) -> bytes:
-    """Convert a DER ECDSA signature to the JOSE ``r || s`` form for ``alg`` (ES256...)."""
-    r, s = utils.decode_dss_signature(signature)
+    """Convert a DER ECDSA signature to the JOSE ``r || s`` form for ``alg`` (ES256...).
+
+    :class:`~elmkit.errors.SealError` when ``alg`` is no ECDSA algorithm, when ``signature`` is
+    not DER (a device that already returns ``r || s``, as PKCS#11's ``CKM_ECDSA`` does), or when
+    its values are too large for ``alg``'s curve."""
+    if alg not in _CURVES:
+        raise SealError(f"{alg!r} is no JOSE ECDSA algorithm: give ES256, ES384 or ES512")
     size = _CURVES[alg][1]
+    if not isinstance(signature, (bytes, bytearray, memoryview)):
+        raise SealError(f"the ECDSA signature must be bytes, not {type(signature).__name__}")
+    try:
+        r, s = utils.decode_dss_signature(bytes(signature))
+    except ValueError as exc:
+        raise SealError(
+            f"the ECDSA signature ({len(signature)} bytes) is not DER: a device that returns "
+            f"r || s already ({2 * size} bytes for {alg}) needs no conversion"
+        ) from exc
+    if max(r, s).bit_length() > 8 * size:
+        raise SealError(f"the ECDSA signature's values are too large for {alg}: another curve's key?")
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
 
