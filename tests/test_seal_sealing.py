@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -498,6 +499,23 @@ def test_seal_file_and_verify_files(tmp_path: Path) -> None:
     assert results[1][1].step(Step.SEAL).code == "unreadable"
     with pytest.raises(SealError, match="cannot read"):
         seal_file(tmp_path / "missing.json", tmp_path / "x.json", pki.signer())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_seal_file_writes_a_sealed_file_others_can_read_as_elmkit_seal_does(tmp_path: Path) -> None:
+    # the sealed credential is a document to deliver, not a key: 0644, not the temporary file's 0600
+    source = tmp_path / "credential.json"
+    source.write_text(json.dumps(credential(), ensure_ascii=False), encoding="utf-8")
+    target = seal_file(source, tmp_path / "sealed.json", ec_pki().signer())
+    assert target.stat().st_mode & 0o777 == 0o644
+    key_file = rsa_pki().write_pkcs12(tmp_path / "keys" / "seal.p12", password="secret")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    (tmp_path / "folder.json").mkdir()
+    with pytest.raises(IsADirectoryError, match="a folder is in the way"):
+        seal_file(source, tmp_path / "folder.json", ec_pki().signer())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "credential.json", "folder.json", "keys", "sealed.json"
+    ]
 
 
 _json_values = st.recursive(

@@ -8,6 +8,7 @@ here is on an EU Trusted List.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Sequence
@@ -119,12 +120,20 @@ def _qc_statements(qc_type: str | None, sscd: bool) -> x509.UnrecognizedExtensio
     return x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3"), der)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, *, mode: int = 0o600, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed over it. ``mode`` is the
+    file's (keys are for their owner alone); ``durable`` syncs the file before the rename."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -428,5 +428,5 @@ def seal_file(
             f"from a file ({MAX_SEALED_BYTES:,})"
         )
     out = Path(target)
-    _write_atomic(out, sealed)
+    _write_atomic(out, sealed, mode=0o644, durable=True)  # a document to deliver, as elmkit seal writes
     return out
