@@ -210,6 +210,29 @@ def test_seal_key_problems_are_unusable_input_named_by_file(tmp_path: Path) -> N
     assert result.exit_code == 2 and "taken" in result.output and ".elmkit-tmp" not in result.output
 
 
+def test_seal_refuses_a_p12_given_with_a_pem_key(tmp_path: Path) -> None:
+    # the PEM key was ignored: a script left with the old --p12 sealed with the old key
+    from elmkit.sealing import create_test_pki
+
+    old, new = create_test_pki(), create_test_pki(key_type="ec")
+    p12 = old.write_pkcs12(tmp_path / "old.p12", "pw")
+    pem = new.write_pem(tmp_path / "new", password="pw")
+    payload = json.loads(json.loads(SIGNED.read_text(encoding="utf-8"))["payload"])
+    del payload["issuer"]["eIDASIdentifier"]
+    source = tmp_path / "credential.jsonld"
+    source.write_text(json.dumps(payload), encoding="utf-8")
+    pem_options = ["--key", str(pem["key"]), "--cert", str(pem["chain"])]
+    for options in (pem_options, pem_options[:2], pem_options[2:]):
+        result = runner.invoke(
+            app, ["seal", str(source), "--p12", str(p12), *options, "--password", "pw", "-o", str(tmp_path / "s.json")]
+        )
+        assert result.exit_code == 2, (options, result.output)
+        assert "not both" in result.output
+        assert not (tmp_path / "s.json").exists()
+    result = runner.invoke(app, ["seal", str(source), *pem_options, "--password", "pw", "-o", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 def test_files_that_never_end_are_refused_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.json"

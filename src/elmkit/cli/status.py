@@ -183,6 +183,8 @@ def _signer(
     key: Path | None, cert: Path | None, p12: Path | None, password: str | None
 ) -> KeySigner | None:
     if p12 is not None:
+        if key is not None or cert is not None:  # which key seals must not be a guess
+            raise ValueError("give --p12, or --key and --cert, not both")
         from elmkit.sealing import signer_from_pkcs12
 
         return signer_from_pkcs12(p12, password)
