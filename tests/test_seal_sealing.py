@@ -331,6 +331,39 @@ def test_pem_signer(tmp_path: Path) -> None:
         )
 
 
+def test_pem_chain_with_a_certificate_renewed_on_the_same_key_seals_with_the_valid_one() -> None:
+    # a certificate renewed without a new key, the expired one left first in the chain file
+    pki = ec_pki()
+    now = datetime.now(UTC)
+    expired = (
+        x509.CertificateBuilder()
+        .subject_name(pki.seal_certificate.subject)
+        .issuer_name(pki.issuing_certificate.subject)
+        .public_key(pki.seal_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=800))
+        .not_valid_after(now - timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(pki.issuing_key, hashes.SHA256())
+    )
+    pem = b"".join(
+        c.public_bytes(serialization.Encoding.PEM) for c in (expired, *pki.chain)
+    )
+    key = pki.seal_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    signer = signer_from_pem(key, pem)
+    assert signer.certificate_chain[0] == pki.seal_certificate
+    sealed = seal(credential(), signer)
+    assert verify(sealed, trust=pki.trust_anchors).step(Step.SEAL).ok
+    x5c = decode_protected(json.loads(sealed))["x5c"]
+    assert len(x5c) == len(pki.chain)
+    # only the expired one: it is the seal certificate, and sealing says it is not valid
+    only_expired = expired.public_bytes(serialization.Encoding.PEM)
+    with pytest.raises(SealError, match="not valid at"):
+        seal(credential(), signer_from_pem(key, only_expired))
+
+
 class _Device:
     """A stand-in for an HSM or remote signing service: only ``sign`` touches the key."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -331,10 +332,23 @@ class KeySigner:
                 raise SealError(f"cannot read the PEM certificates: {exc}") from exc
         if not chain:
             raise SealError("no certificate found in the PEM data")
-        leaf = next((c for c in chain if c.public_key() == private_key.public_key()), None)
+        leaf = _certificate_of(private_key, chain)
         if leaf is None:
             raise SealError("no certificate in the PEM data matches the private key")
         return cls(private_key, [leaf, *[c for c in chain if c is not leaf]], algorithm)
+
+
+def _certificate_of(
+    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, chain: Sequence[x509.Certificate]
+) -> x509.Certificate | None:
+    """The certificate of ``chain`` for ``private_key``. A certificate renewed without a new key
+    has the same key as the one it replaces: of several, the newest valid now is taken."""
+    mine = [c for c in chain if c.public_key() == private_key.public_key()]
+    if len(mine) < 2:
+        return mine[0] if mine else None
+    now = datetime.now(UTC)
+    valid = [c for c in mine if c.not_valid_before_utc <= now <= c.not_valid_after_utc]
+    return max(valid, key=lambda c: c.not_valid_before_utc) if valid else mine[0]
 
 
 def _read_source(source: bytes | str | os.PathLike[str], what: str) -> bytes:
