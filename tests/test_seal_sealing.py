@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -403,6 +403,43 @@ def test_external_signer_protocol() -> None:
     assert isinstance(wrong, ec.EllipticCurvePrivateKey)
     with pytest.raises(SealError, match="does not verify"):
         seal(credential(), _Device(wrong, pki.chain, der=False))
+
+
+class _RsaDevice:
+    """An RSA signing service that pads as it is told (``PSS.MAX_LENGTH`` salts are common)."""
+
+    def __init__(self, key: rsa.RSAPrivateKey, chain: list[x509.Certificate], alg: str,
+                 pad: padding.AsymmetricPadding) -> None:
+        self._key, self._chain, self._alg, self._pad = key, chain, alg, pad
+
+    @property
+    def certificate_chain(self) -> list[x509.Certificate]:
+        return self._chain
+
+    @property
+    def algorithm(self) -> str:
+        return self._alg
+
+    def sign(self, data: bytes) -> bytes:
+        return self._key.sign(data, self._pad, hashes.SHA256())
+
+
+def test_a_signature_that_does_not_verify_is_explained_for_its_algorithm() -> None:
+    pki = rsa_pki()
+    key = pki.seal_key
+    assert isinstance(key, rsa.RSAPrivateKey)
+    jose_pss = padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+    max_salt = padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.MAX_LENGTH)
+    sealed = seal(credential(), _RsaDevice(key, pki.chain, "PS256", jose_pss))
+    assert verify(sealed, trust=pki.trust_anchors).step(Step.SEAL).ok
+    with pytest.raises(SealError, match="not RSASSA-PSS with SHA-256, MGF1 SHA-256 and a 32-byte salt"):
+        seal(credential(), _RsaDevice(key, pki.chain, "PS256", max_salt))
+    with pytest.raises(SealError, match="not RSASSA-PKCS1-v1_5 with SHA-256"):
+        seal(credential(), _RsaDevice(key, pki.chain, "RS256", jose_pss))
+    ec_key = ec_pki().seal_key
+    assert isinstance(ec_key, ec.EllipticCurvePrivateKey)
+    with pytest.raises(SealError, match=r"not the 64-byte r \|\| s JOSE wants \(7[0-2] bytes given\)"):
+        seal(credential(), _Device(ec_key, ec_pki().chain, der=True))
 
 
 def test_ecdsa_der_to_raw_refuses_what_it_cannot_convert_with_seal_error() -> None:

@@ -40,6 +40,7 @@ from .certs import (
 from .eidas import complete_credential, completion_needed, format_signing_time, sealer_mismatch
 from .jades import encode_etsiu_component
 from .signers import (
+    _CURVES,
     ALGORITHMS,
     KeySigner,
     Signer,
@@ -225,6 +226,23 @@ def _problems(found: object) -> list[str]:
     return [str(problem) for problem in found]
 
 
+def _signature_hint(alg: str, signature: bytes) -> str:
+    """What an external signer's value for ``alg`` must be, besides made with the right key."""
+    bits = alg[2:]
+    if alg.startswith("ES"):
+        size = 2 * _CURVES[alg][1]
+        return (
+            f"wrong key, or not the {size}-byte r || s JOSE wants ({len(signature)} bytes given): "
+            f"convert a DER ECDSA value with ecdsa_der_to_raw(signature, {alg!r})"
+        )
+    if alg.startswith("PS"):
+        return (
+            f"wrong key, or not RSASSA-PSS with SHA-{bits}, MGF1 SHA-{bits} and a {int(bits) // 8}-byte "
+            "salt, as JOSE wants"
+        )
+    return f"wrong key, or not RSASSA-PKCS1-v1_5 with SHA-{bits}"
+
+
 def _resolve_tsa(tsa: TimestampClient | str | None) -> TimestampClient | None:
     if tsa is None or isinstance(tsa, TimestampClient):
         return tsa
@@ -372,8 +390,7 @@ def seal(
         public_key(leaf), alg, signature, pieces
     ):
         raise SealError(
-            "the signer's signature does not verify with its certificate "
-            "(wrong key, or a DER ECDSA value: convert it with ecdsa_der_to_raw)"
+            f"the signer's signature does not verify with its certificate ({_signature_hint(alg, signature)})"
         )
     signature_b64 = b64url_encode(signature)
 
