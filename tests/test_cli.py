@@ -210,6 +210,26 @@ def test_seal_key_problems_are_unusable_input_named_by_file(tmp_path: Path) -> N
     assert result.exit_code == 2 and "taken" in result.output and ".elmkit-tmp" not in result.output
 
 
+def test_seal_never_writes_over_the_credential_it_seals(tmp_path: Path) -> None:
+    from elmkit.sealing import create_test_pki
+
+    p12 = create_test_pki().write_pkcs12(tmp_path / "seal.p12", "pw")
+    payload = json.loads(json.loads(SIGNED.read_text(encoding="utf-8"))["payload"])
+    del payload["issuer"]["eIDASIdentifier"]
+    source = tmp_path / "credential.jsonld"
+    source.write_text(json.dumps(payload), encoding="utf-8")
+    before = source.read_bytes()
+    link = tmp_path / "link.jsonld"
+    link.symlink_to(source)
+    for target in (source, tmp_path / "." / "credential.jsonld", link):
+        result = runner.invoke(app, ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(target)])
+        assert result.exit_code == 2, result.output
+        assert "would be overwritten by its sealed document" in " ".join(result.output.split())
+        assert source.read_bytes() == before
+    result = runner.invoke(app, ["seal", str(source), "--p12", str(p12), "--password", "pw", "-o", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+
+
 def test_seal_refuses_a_p12_given_with_a_pem_key(tmp_path: Path) -> None:
     # the PEM key was ignored: a script left with the old --p12 sealed with the old key
     from elmkit.sealing import create_test_pki
