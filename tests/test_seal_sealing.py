@@ -670,7 +670,11 @@ def test_every_certificate_of_the_chain_must_be_valid_at_the_signing_time() -> N
     pki = ec_pki()
     now = datetime.now(UTC).replace(microsecond=0)
     old = pki.issue_seal(not_before=now - timedelta(days=30), not_after=now + timedelta(days=30))
-    with pytest.raises(SealError, match="certificate 1 of the seal's chain is not valid"):
+    ca = pki.issuing_certificate.subject.rfc4514_string()
+    with pytest.raises(
+        SealError,
+        match=re.escape(f"certificate 2 of the seal's chain (the seal certificate's issuer, {ca}) is not valid"),
+    ):
         seal(credential(), old, signing_time=now - timedelta(days=20))  # before its CA existed
 
 

@@ -202,9 +202,15 @@ def _check_certificate(chain: Sequence[x509.Certificate], moment: datetime) -> N
     valid = facts.valid_from <= moment <= facts.valid_until
     for position, cert in enumerate(facts.path if not valid else ()):
         if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
-            which = "seal certificate" if position == 0 else f"certificate {position} of the seal's chain"
+            which = "the seal certificate"
+            if position:
+                role = "the seal certificate's issuer, " if position == 1 else ""
+                which = (
+                    f"certificate {position + 1} of the seal's chain "
+                    f"({role}{cert.subject.rfc4514_string()})"
+                )
             raise SealError(
-                f"the {which} is not valid at {moment.isoformat()} "
+                f"{which} is not valid at {moment.isoformat()} "
                 f"(valid {cert.not_valid_before_utc.isoformat()} to {cert.not_valid_after_utc.isoformat()})"
             )
     problem = _certificate_problem(chain[0])
