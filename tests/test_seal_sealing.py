@@ -554,6 +554,20 @@ def test_http_tsa_failures() -> None:
         HttpTimestampClient("ftp://example.org/tsa")
 
 
+def test_a_tsa_password_in_its_url_is_not_shown_in_errors() -> None:
+    # the command line gives a TSA's basic authentication in the URL: messages go to logs
+    pki = ec_pki()
+    with tsa_server(lambda body: b"") as url:
+        closed = url.replace("http://", "http://registrar:s3cr3t-pw@")
+    with pytest.raises(SealError, match=r"cannot reach the TSA at http://registrar:\*\*\*@127\.0\.0\.1") as caught:
+        seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(closed, timeout=2))
+    assert "s3cr3t-pw" not in str(caught.value)
+    for bad in ("ftp://registrar:s3cr3t-pw@example.org/tsa", "http://registrar:s3cr3t-pw@[::1/tsa"):
+        with pytest.raises(SealError, match=r"registrar:\*\*\*@") as caught:
+            HttpTimestampClient(bad)
+        assert "s3cr3t-pw" not in str(caught.value)
+
+
 def test_seal_file_and_verify_files(tmp_path: Path) -> None:
     pki = ec_pki()
     source = tmp_path / "credential.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -132,6 +133,12 @@ def _token_from_response(
     return der
 
 
+def _shown_url(url: object) -> str:
+    """``url`` as messages show it: a password in it (``https://user:password@tsa…``, how a TSA's
+    basic authentication is given on the command line) is replaced by ``***``."""
+    return re.sub(r"(//[^/?#@]*?:)[^/?#@]*@", r"\1***@", str(url))
+
+
 class HttpTimestampClient:
     """RFC 3161 over HTTP (``application/timestamp-query``), using ``httpx``."""
 
@@ -145,13 +152,15 @@ class HttpTimestampClient:
         nonce: bool = True,
     ) -> None:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise SealError(f"TSA URL must be http(s): {url!r}")
+            raise SealError(f"TSA URL must be http(s): {_shown_url(url)!r}")
         import httpx
 
         try:
             httpx.URL(url)
         except (httpx.InvalidURL, ValueError) as exc:
-            raise SealError(f"TSA URL is not a valid URL: {url!r} ({exc})") from None
+            raise SealError(
+                f"TSA URL is not a valid URL: {_shown_url(url)!r} ({_shown_url(exc)})"
+            ) from None
         self.url = url
         self.timeout = timeout
         self.headers = dict(headers or {})
@@ -171,19 +180,19 @@ class HttpTimestampClient:
                 "POST", self.url, content=body, headers=headers, timeout=self.timeout, auth=self.auth
             ) as reply:
                 if reply.status_code != 200:
-                    raise SealError(f"the TSA at {self.url} answered HTTP {reply.status_code}")
+                    raise SealError(f"the TSA at {_shown_url(self.url)} answered HTTP {reply.status_code}")
                 for chunk in reply.iter_bytes():
                     received += chunk
                     if len(received) > MAX_TSA_REPLY_BYTES:
                         raise SealError(
-                            f"the TSA at {self.url} answered more than {MAX_TSA_REPLY_BYTES:,} bytes"
+                            f"the TSA at {_shown_url(self.url)} answered more than {MAX_TSA_REPLY_BYTES:,} bytes"
                         )
                     if time.monotonic() > deadline:
                         raise SealError(
-                            f"the TSA at {self.url} gave no complete answer in {self.timeout:g} s"
+                            f"the TSA at {_shown_url(self.url)} gave no complete answer in {self.timeout:g} s"
                         )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise SealError(f"cannot reach the TSA at {self.url}: {exc}") from exc
+            raise SealError(f"cannot reach the TSA at {_shown_url(self.url)}: {exc}") from exc
         return _token_from_response(bytes(received), digest, algorithm, nonce)
 
 
