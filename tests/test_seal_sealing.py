@@ -294,8 +294,10 @@ def test_pkcs12_signer(tmp_path: Path) -> None:
     sealed = seal(credential(), signer)
     assert verify(sealed, trust=pki.trust_anchors).step(Step.SEAL).ok
     assert KeySigner.from_pkcs12(pki.pkcs12_bytes(), None).algorithm == "RS256"
-    with pytest.raises(SealError, match="PKCS#12"):
+    with pytest.raises(SealError, match=r"PKCS#12 data \(wrong password"):
         signer_from_pkcs12(path, "wrong")
+    with pytest.raises(SealError, match=r"PKCS#12 data \(no password given"):
+        signer_from_pkcs12(path)
     with pytest.raises(SealError, match="cannot read"):
         signer_from_pkcs12(tmp_path / "missing.p12", "s3cret")
     # the password as bytes, as the readers take it and cryptography's own functions want it
@@ -657,6 +659,9 @@ def test_arguments_of_the_wrong_kind_are_typed_errors() -> None:
         seal(doc, ec_pki().signer(), signing_time="2020")  # type: ignore[arg-type]
     with pytest.raises(VerificationError, match="timezone-aware datetime, not '2020'"):
         verify(seal(doc, ec_pki().signer()), at="2020")  # type: ignore[arg-type]
+    for days in (0, -5, 1.5, True):
+        with pytest.raises(SealError, match="valid_days must be a whole number of days"):
+            create_test_pki(key_type="ec", valid_days=days)  # type: ignore[arg-type]
 
 
 # --- what sealing refuses rather than produce a seal verifiers would refuse -----------------

@@ -452,6 +452,11 @@ def create_test_pki(
         raise SealError(f"key_type must be 'rsa' or 'ec', not {key_type!r}")
     if len(country) != 2 or not country.isalpha():
         raise SealError(f"country must be an ISO 3166 alpha-2 code, not {country!r}")
+    if isinstance(valid_days, bool) or not isinstance(valid_days, int) or valid_days < 1:
+        raise SealError(
+            f"valid_days must be a whole number of days, 1 or more, not {valid_days!r} (for "
+            "certificates already expired, give an earlier not_before)"
+        )
     start = not_before or datetime.now(UTC) - timedelta(days=1)
     ca_end = start + timedelta(days=valid_days + 3650)
 

@@ -292,9 +292,8 @@ class KeySigner:
         try:
             key, cert, extra = pkcs12.load_key_and_certificates(data, pwd)
         except (ValueError, TypeError) as exc:  # TypeError: a password bytes the decoder refuses
-            raise SealError(
-                f"cannot open the PKCS#12 data (wrong password or corrupt file): {exc}"
-            ) from exc
+            why = "no password given, or a corrupt file" if pwd is None else "wrong password or corrupt file"
+            raise SealError(f"cannot open the PKCS#12 data ({why}): {exc}") from exc
         if key is None or cert is None:
             raise SealError("the PKCS#12 data has no private key or no certificate")
         if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
