@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import elmkit.cli.issue  # noqa: F401  (registers the commands)
-from elmkit.cli import app
+from elmkit.cli import _register, app
 from test_issue_support import (
     definition_file,
     learner_rows,
@@ -25,6 +24,7 @@ from test_issue_support import (
     write_xlsx,
 )
 
+_register()  # issue and the others, and verify for the options it shares with them
 runner = CliRunner(env={"COLUMNS": "220"})
 
 #: The ``elmkit`` entry point, run in a fresh interpreter.
@@ -600,6 +600,46 @@ def test_valid_from_takes_iso_8601_with_an_offset(tmp_path: Path, given: str, wr
     assert result.exit_code == 0, result.output
     (document,) = (out / "credentials").glob("*.jsonld")
     assert json.loads(document.read_text(encoding="utf-8"))["validFrom"] == written
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "%Y-%m-%dT%H:%M%z",  # date -Iminutes
+        "%Y-%m-%d %H:%M:%S",  # a space for the T, as SQL and many logs write it
+        "%Y-%m-%dT%H:%M:%S.%f0%z",  # PowerShell's Get-Date -Format o: seven digits of fraction
+        "%Y%m%dT%H%M%SZ",  # ISO 8601's basic format
+    ],
+)
+def test_every_option_that_takes_a_time_reads_iso_8601_alike(tmp_path: Path, layout: str) -> None:
+    out, issued = _issued(tmp_path, 1)
+    ledger = out / "ledger.sqlite"
+    when = datetime.now(UTC).replace(second=0, microsecond=0)
+    given = when.strftime(layout)
+    record = runner.invoke(
+        app, ["record", "downloaded", issued[0]["credential_id"], "--at", given, "--ledger", str(ledger)]
+    )
+    assert "Invalid value" not in record.output and record.exit_code in (0, 1), record.output
+    reissued = runner.invoke(
+        app,
+        ["issue", str(definition_file(tmp_path)), str(write_csv(tmp_path / "r2.csv", learner_rows(1))),
+         "--out", str(tmp_path / "again"), "--no-images", "--valid-from", given],
+    )
+    assert reissued.exit_code == 0, reissued.output
+    (document,) = (tmp_path / "again" / "credentials").glob("*.jsonld")
+    written = json.loads(document.read_text(encoding="utf-8"))["validFrom"]
+    assert datetime.fromisoformat(written.replace("Z", "+00:00")) == when
+    verified = runner.invoke(app, ["verify", str(tmp_path / "none.json"), "--at", given])
+    assert "Invalid value" not in verified.output and "unusable" in verified.output
+    for command in (
+        ["record", "downloaded", issued[0]["credential_id"], "--ledger", str(ledger)],
+        ["issue", str(definition_file(tmp_path)), str(tmp_path / "r2.csv"), "--out", str(out)],
+        ["verify", str(tmp_path / "none.json")],
+    ):
+        option = "--valid-from" if command[0] == "issue" else "--at"
+        refused = runner.invoke(app, [*command, option, "18/11/2026"])
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2 and "'18/11/2026' is not an ISO 8601 date" in said, said
 
 
 def _issue_json(*args: str) -> tuple[int, dict[str, Any], str]:

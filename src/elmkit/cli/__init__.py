@@ -81,7 +81,8 @@ class FileReports:
 LEDGER_ENV = "ELMKIT_LEDGER"
 
 #: Date-time formats of the options that take one (ISO 8601, with an offset or ``Z``, fractions
-#: of a second as the ledger writes them; a time without zone is UTC).
+#: of a second as the ledger writes them; a time without zone is UTC). Kept for scripts that
+#: imported it: the options read any ISO 8601 date or date-time (:func:`parse_datetime`).
 DATETIME_FORMATS = [
     "%Y-%m-%d",
     "%Y-%m-%dT%H:%M:%S",
@@ -89,6 +90,25 @@ DATETIME_FORMATS = [
     "%Y-%m-%dT%H:%M:%S.%f",
     "%Y-%m-%dT%H:%M:%S.%f%z",
 ]
+
+#: What the help of an option that takes a date-time shows as its value.
+DATETIME_METAVAR = "<ISO 8601>"
+
+
+def parse_datetime(value: str | datetime) -> datetime:
+    """The value of an option that takes a date-time (``--valid-from``, ``--at``): an ISO 8601
+    date or date-time, with or without an offset or ``Z``, minutes or fractions of a second
+    (``date -Iseconds``, ``date -Iminutes``, PowerShell's ``Get-Date -Format o``), the same for
+    every command."""
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 date or date-time (2026-11-18, 2026-11-18T10:00:00Z, "
+            "2026-11-18T10:00:00+01:00)"
+        ) from None
 
 
 def describe_error(exc: BaseException) -> str:

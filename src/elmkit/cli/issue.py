@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from elmkit.cli import (
-    DATETIME_FORMATS,
+    DATETIME_METAVAR,
     LEDGER_ENV,
     OutputFormat,
     app,
@@ -20,6 +20,7 @@ from elmkit.cli import (
     cell,
     describe_error,
     make_console,
+    parse_datetime,
     print_json,
     show,
 )
@@ -360,7 +361,8 @@ def issue(
         datetime | None,
         typer.Option(
             help="Validity start of new credentials (ISO 8601; UTC unless an offset is given) (default: first issue time)",
-            formats=DATETIME_FORMATS,
+            parser=parse_datetime,
+            metavar=DATETIME_METAVAR,
         ),
     ] = None,
     seal: Annotated[
@@ -834,7 +836,8 @@ def record(
         datetime | None,
         typer.Option(
             help="When it happened (ISO 8601; UTC unless an offset is given) (default: now)",
-            formats=DATETIME_FORMATS,
+            parser=parse_datetime,
+            metavar=DATETIME_METAVAR,
         ),
     ] = None,
     ledger: Annotated[

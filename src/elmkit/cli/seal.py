@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elmkit.cli import (
+    DATETIME_METAVAR,
     FileReports,
     ReportFormat,
     ReportFormatOption,
@@ -16,6 +17,7 @@ from elmkit.cli import (
     as_utc,
     describe_error,
     make_console,
+    parse_datetime,
     show,
 )
 
@@ -148,7 +150,14 @@ def _skip_accepted(step: CheckResult, acceptable: set[str]) -> bool:
 def verify(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Sealed credential files")],
     trust: Annotated[list[Path] | None, typer.Option(help="Trust anchors: PEM file or folder (repeatable)")] = None,
-    at: Annotated[datetime | None, typer.Option(help="Judge validity at this time (ISO 8601, default now)")] = None,
+    at: Annotated[
+        datetime | None,
+        typer.Option(
+            help="Judge validity at this time (ISO 8601; UTC unless an offset is given) (default: now)",
+            parser=parse_datetime,
+            metavar=DATETIME_METAVAR,
+        ),
+    ] = None,
     holder: Annotated[str | None, typer.Option(help="Expected credential subject id")] = None,
     status_dir: Annotated[Path | None, typer.Option(help="Folder of published status lists (offline)")] = None,
     allow_network: Annotated[bool, typer.Option(help="Fetch status lists over HTTPS")] = False,
