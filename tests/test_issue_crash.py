@@ -186,3 +186,58 @@ def test_terminated_with_workers_stops_them_then_completed(
     assert process.returncode != 0 and b"KeyboardInterrupt" in err, err.decode()
     _visible_outputs_are_complete(tmp_path / "out")
     _check_complete(tmp_path, definition, results)
+
+
+#: ``elmkit`` itself, whose batch sends SIGTERM to its own process once ``STOP_AFTER`` rows are
+#: done: ``timeout``, a cancelled CI job or a job queue stopping the command half-way.
+COMMAND_STOPPED = textwrap.dedent(
+    """
+    import os, signal, sys
+    from elmkit.microcredentials import batch
+
+    original = batch.issue_batch
+
+    def issue_batch(*args, progress, **options):
+        done = []
+
+        def advance(row):
+            progress(row)
+            done.append(row)
+            if len(done) == int(os.environ["STOP_AFTER"]):
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        return original(*args, progress=advance, **options)
+
+    batch.issue_batch = issue_batch
+    from elmkit.cli import main
+
+    sys.argv = ["elmkit", *sys.argv[1:]]
+    main()
+    """
+)
+
+
+@pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=pytest.mark.slow)])
+def test_the_command_terminated_stops_as_interrupted_then_completed(
+    tmp_path: Path, batch_inputs: tuple[Path, Path], workers: str
+) -> None:
+    definition, results = batch_inputs
+    script = tmp_path / "command.py"
+    script.write_text(COMMAND_STOPPED, encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, str(script), "issue", str(definition), str(results), "--out", str(out),
+         "--ledger", str(tmp_path / "ledger.sqlite"), "--no-images", "--workers", workers,
+         "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "STOP_AFTER": "3"},
+    )
+    assert done.returncode == 130, done.stderr
+    assert json.loads(done.stdout)["exit_status"] == 130
+    assert "interrupted" in done.stderr and "run the same command again" in done.stderr
+    assert not [p for p in out.rglob(f"{TEMP_PREFIX}*")], "no temporary file left behind"
+    assert not (out / "manifest.json").exists()  # published only by a finished batch
+    _visible_outputs_are_complete(out)
+    _check_complete(tmp_path, definition, results)

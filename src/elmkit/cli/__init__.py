@@ -201,6 +201,21 @@ def _register() -> None:
         importlib.import_module(name)
 
 
+def _terminate_as_interrupt() -> None:
+    """Stop on SIGTERM (``timeout``, a CI job cancelled, a job queue's or a supervisor's stop) as
+    on Ctrl-C: temporary files are removed, ``issue`` says what was done and how to finish it
+    (also in its ``--format json`` document) and the exit status is 130, with or without
+    ``--workers``, instead of a process killed with its temporary files left behind."""
+    import signal
+    import threading
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():  # where signals are handled
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main() -> None:
     """Entry point of the ``elmkit`` script."""
     import sys
@@ -213,6 +228,7 @@ def main() -> None:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     _register()
+    _terminate_as_interrupt()
     try:
         app()
     except MissingExtraError as exc:
