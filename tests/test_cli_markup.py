@@ -122,3 +122,20 @@ def test_help_texts_hold_no_markup_that_the_help_screen_would_swallow() -> None:
             for param in cmd.params:
                 text = getattr(param, "help", None) or ""
                 assert not tag.search(text), (name, param.name, text)
+
+
+def test_every_option_is_explained_once_and_every_command_in_one_line() -> None:
+    import typer.main
+
+    command = typer.main.get_command(app)
+    for name, sub in command.commands.items():  # type: ignore[attr-defined]
+        subs = getattr(sub, "commands", {name: sub})
+        for cmd in subs.values():
+            summary = (cmd.help or "").split("\n\n")[0]
+            assert "\n" not in summary.strip(), (cmd.name, summary)  # one line in elmkit --help
+            for param in cmd.params:
+                text = getattr(param, "help", None) or ""
+                assert text or param.name == "help", (cmd.name, param.name, "no help")
+                shown = getattr(param, "show_default", None) is not False
+                if shown and param.default not in (None, False, ()):  # typer adds [default: …]
+                    assert "(default:" not in text, (cmd.name, param.name, text)

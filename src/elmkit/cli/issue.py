@@ -844,8 +844,9 @@ def record(
         Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
     ] = Path("ledger.sqlite"),
 ) -> None:
-    """Record what happened to credentials outside elmkit (uploaded to Europass, sent to the
-    learner…). All events are recorded, or none."""
+    """Record what happened to credentials outside elmkit (uploaded, sent…).
+
+    Uploaded to Europass, sent to the learner…: all events are recorded, or none."""
     from elmkit.errors import ElmError
     from elmkit.ledger import CredentialState, sha256_hex
 

@@ -102,7 +102,9 @@ def suspend(
 @app.command()
 def unsuspend(
     credential_id: CredentialArgument,
-    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (recorded in the ledger)")
+    ] = None,
     ledger: LedgerOption = Path("ledger.sqlite"),
     actor: ActorOption = "elmkit",
 ) -> None:
@@ -130,7 +132,7 @@ def publish(
     valid_days: Annotated[
         int,
         typer.Option(
-            min=1, help="Days the list is valid; publish again before they run out (default: 30)"
+            min=1, help="Days the list is valid; publish again before they run out"
         ),
     ] = 30,
     allow_other_sealer: Annotated[
