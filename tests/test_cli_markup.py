@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,26 @@ def test_every_option_is_explained_once_and_every_command_in_one_line() -> None:
                 shown = getattr(param, "show_default", None) is not False
                 if shown and param.default not in (None, False, ()):  # typer adds [default: …]
                     assert "(default:" not in text, (cmd.name, param.name, text)
+
+
+@pytest.mark.parametrize("columns", ["60", "80"])
+def test_tables_keep_every_value_whole_in_a_narrow_width(
+    tmp_path: Path, reference_dir: Path, columns: str
+) -> None:
+    """COLUMNS set narrow (a CI log, a small terminal): ids, paths and rules wrap, not cut with …"""
+    rows = learner_rows(2)
+    rows[0][0] = "2026-0001-with-a-rather-long-learner-identifier"
+    ledger = tmp_path / "ledger.sqlite"
+    issued = _issue(tmp_path, rows, "r.csv", "--out", str(tmp_path / "out"), "--ledger", str(ledger))
+    assert issued.exit_code == 0, issued.output
+    narrow = {"COLUMNS": columns}
+    sample = reference_dir / "elm/samples/official-elm-v3/Sample-MC-Annex1-unsigned.jsonld"
+    for command in (
+        ["ledger", "--ledger", str(ledger), "--state", "exported"],
+        ["history", rows[0][0], "--ledger", str(ledger)],
+        ["validate", str(sample), "--profile", "edc-ap", "--stage", "sealed"],
+    ):
+        result = runner.invoke(app, command, env=narrow)
+        assert result.exit_code in (0, 1), result.output
+        shown = re.sub(r"[0-9a-f]{12}…", "", result.output)  # history's digests, short on purpose
+        assert "…" not in shown, shown

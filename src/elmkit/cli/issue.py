@@ -765,7 +765,7 @@ def ledger_command(
             + (" (more not shown)" if len(rows) > limit else "")
         )
         for column in ("credential", "learner", "definition", "state", "events", "updated (UTC)"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")  # ids whole in a narrow COLUMNS too
         for item in rows[:limit]:
             table.add_row(
                 cell(item.credential_id),

@@ -164,8 +164,8 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
         )
     table.add_column("#", justify="right")
     table.add_column("time (UTC)", no_wrap=True)
-    table.add_column("event")
-    table.add_column("actor")
+    table.add_column("event", overflow="fold")
+    table.add_column("actor", overflow="fold")
     table.add_column("sha256", no_wrap=True)
     table.add_column("detail", overflow="fold")
     for event in events:
@@ -193,7 +193,7 @@ def summary_table(summary: LedgerSummary) -> Table:
         CredentialState.DEFINED
     ]
     table = Table(title="Ledger summary")
-    table.add_column("definition")
+    table.add_column("definition", overflow="fold")
     table.add_column("title")
     for state in states:
         table.add_column(state.value, justify="right")
@@ -226,7 +226,7 @@ def integrity_table(report: IntegrityReport) -> Table:
         caption=f"{report.credentials} credential(s), {report.events} event(s) checked",
     )
     table.add_column("kind", style="bold red")
-    table.add_column("credential")
+    table.add_column("credential", overflow="fold")
     table.add_column("seq", justify="right")
     table.add_column("problem", overflow="fold")
     for problem in report.problems:

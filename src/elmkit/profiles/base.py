@@ -235,9 +235,9 @@ class Report:
         language = lang or self.lang
         table = Table(title=Text(("valid" if self.ok else "invalid") + f" — {', '.join(self.profiles)}"))
         table.add_column("severity")
-        table.add_column("where")
-        table.add_column("message")
-        table.add_column("rule", style="dim")
+        table.add_column("where", overflow="fold")  # whole in any width: a log keeps the path
+        table.add_column("message", overflow="fold")
+        table.add_column("rule", style="dim", overflow="fold")
         styles = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
         for f in self.findings:
             table.add_row(
