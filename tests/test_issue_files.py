@@ -132,6 +132,33 @@ def test_a_file_where_a_folder_of_the_batch_belongs_is_named(tmp_path: Path) -> 
     assert TEMP_PREFIX not in str(caught.value)
 
 
+def _folders_that_take_no_file(tmp_path: Path) -> list[Path]:
+    """Folders where no file can be made: one without write permission (not for root, who may
+    write anywhere) and /proc (where nobody may)."""
+    folders = []
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        folders.append(locked)
+    if Path("/proc/self").is_dir():
+        folders.append(Path("/proc"))
+    if not folders:
+        pytest.skip("no folder here refuses a new file")
+    return folders
+
+
+def test_a_file_that_cannot_be_written_is_named_not_its_temporary_file(tmp_path: Path) -> None:
+    """`elmkit seal -o`, `convert --out`, `status-list publish --out` into a folder that takes
+    no file: the error names the file asked for."""
+    for folder in _folders_that_take_no_file(tmp_path):
+        target = folder / "sealed.json"
+        with pytest.raises(OSError) as caught:
+            atomic_write(target, b"{}")
+        assert caught.value.filename == str(target), caught.value
+        assert TEMP_PREFIX not in str(caught.value)
+
+
 def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -102,7 +102,10 @@ class AtomicWriter:
         if self.path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "a folder is in the way", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=_temp_prefix(), suffix=".part", dir=self.path.parent)
+        try:
+            fd, name = tempfile.mkstemp(prefix=_temp_prefix(), suffix=".part", dir=self.path.parent)
+        except OSError as exc:  # name the file that was meant, not the temporary one
+            raise type(exc)(exc.errno, exc.strerror, str(self.path)) from None
         self._temp = Path(name)
         self._file: IO[bytes] = os.fdopen(fd, "wb")
         self._done = False
