@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -488,3 +490,15 @@ def test_seal_sends_a_status_list_to_status_list_publish(tmp_path: Path) -> None
     )
     assert result.exit_code == 2 and "status-list publish" in " ".join(result.stderr.split())
     assert not (tmp_path / "o.json").exists()
+
+
+def test_version_is_printed_for_logs_and_bug_reports() -> None:
+    from elmkit import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout == f"elmkit {__version__}\n"
+    done = subprocess.run(
+        [sys.executable, "-c", "from elmkit.cli import main; main()", "--version"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == f"elmkit {__version__}"

@@ -24,6 +24,29 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _show_version(value: bool) -> None:
+    if value:
+        from elmkit import __version__
+
+        typer.echo(f"elmkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print elmkit's version and exit",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Options of ``elmkit`` itself, before the command (the help is :data:`app`'s)."""
+
+
 class OutputFormat(StrEnum):
     """What ``--format`` takes: text for people, JSON for scripts."""
 
