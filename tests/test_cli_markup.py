@@ -163,3 +163,22 @@ def test_tables_keep_every_value_whole_in_a_narrow_width(
         assert result.exit_code in (0, 1), result.output
         shown = re.sub(r"[0-9a-f]{12}…", "", result.output)  # history's digests, short on purpose
         assert "…" not in shown, shown
+
+
+def test_the_command_line_page_documents_every_option_and_no_other() -> None:
+    import re
+
+    import typer.main
+
+    page = (Path(__file__).parent.parent / "docs" / "command-line.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-z])\b", page))
+    command = typer.main.get_command(app)
+    options = {"--help", "--version"}
+    for name, sub in command.commands.items():  # type: ignore[attr-defined]
+        assert f"elmkit {name}" in page or f"`{name}" in page, name
+        for cmd in getattr(sub, "commands", {name: sub}).values():
+            for param in cmd.params:
+                if param.param_type_name == "option":
+                    options.update(param.opts, param.secondary_opts)
+    assert options - {"--help"} <= documented, sorted(options - {"--help"} - documented)
+    assert documented <= options, sorted(documented - options)

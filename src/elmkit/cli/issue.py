@@ -337,7 +337,10 @@ def issue(
         ),
     ] = None,
     stage: Annotated[str, typer.Option(help="Validation stage: draft, ready or sealed")] = "ready",
-    lang: Annotated[str, typer.Option(help="Language of the findings' messages (en, es…)")] = "en",
+    lang: Annotated[
+        str,
+        typer.Option(help="Language of the findings' messages (en, es; ca, eu, gl, oc get es)"),
+    ] = "en",
     ledger: Annotated[
         Path | None,
         typer.Option(
