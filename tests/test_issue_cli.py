@@ -840,3 +840,18 @@ def test_the_tutorial_example_of_format_json_has_the_members_issue_prints(tmp_pa
     for part in ("counts", "changes"):
         assert list(shown[part]) == list(document[part])
     assert all(list(row) == list(document["rows"][0]) for row in shown["rows"])
+
+
+def test_issue_workers_0_is_one_per_cpu_as_for_demo(tmp_path: Path) -> None:
+    """``--workers 0`` was refused by issue and meant one per CPU for demo."""
+    from elmkit.microcredentials.demo import write_demo_inputs
+
+    definition, results = write_demo_inputs(tmp_path / "input")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["issue", str(definition), str(results), "--out", str(out), "--no-images", "--workers", "0",
+              "--format", "json"],
+    )
+    report = json.loads(result.output)
+    assert result.exit_code == report["exit_status"] == 1, result.output  # the demo's bad row
+    assert report["counts"]["issued"] == 41 and report["counts"]["error"] == 0

@@ -144,6 +144,11 @@ def _progress(
         yield advance, set_total
 
 
+def _default_workers() -> int:
+    """What ``--workers 0`` means: one worker process per CPU, up to 4."""
+    return min(4, os.cpu_count() or 1)
+
+
 def _summary(
     console: Console,
     result: BatchResult,
@@ -356,7 +361,9 @@ def issue(
             help="Render a display page per language (needs Pillow) (default: when Pillow is installed)",
         ),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Worker processes (0: one per CPU, up to 4)")
+    ] = 1,
     zip_bundle: Annotated[
         bool, typer.Option("--zip/--no-zip", help="Write a ZIP bundle of the outputs")
     ] = True,
@@ -427,7 +434,7 @@ def issue(
             lang=lang,
             ledger=ledger or out / "ledger.sqlite",
             images=images,
-            workers=workers,
+            workers=workers or _default_workers(),
             zip_bundle=zip_bundle,
             valid_from=when,
             rows=rows,
@@ -619,7 +626,7 @@ def demo(
             lang="en",
             ledger=out / LEDGER_FILE,
             images=images,
-            workers=workers or min(4, os.cpu_count() or 1),
+            workers=workers or _default_workers(),
             zip_bundle=True,
             valid_from=None,
             rows=rows,
