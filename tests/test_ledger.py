@@ -43,7 +43,7 @@ from elmkit.ledger import (
     summary_table,
 )
 from elmkit.ledger import sqlite as sqlite_store
-from elmkit.ledger.model import GENESIS_HASH, event_hash
+from elmkit.ledger.model import GENESIS_HASH, event_hash, utc_timestamp
 
 DEF = "micro-ai-101"
 DOC = {"type": "LearningAchievementSpecification", "title": {"en": "Applied AI"}}
@@ -324,6 +324,72 @@ def test_iteration_streams_in_pages(ledger: LedgerStore, monkeypatch: pytest.Mon
     assert seen == [f"c{i:02d}" for i in range(15)]
     assert len(list(ledger.events(event="sent"))) == 15
     assert len(list(ledger.events())) == 45
+
+
+def test_events_of_a_period_come_in_ledger_order_across_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 7)
+    day = datetime(2025, 1, 1, tzinfo=UTC)
+    with SQLiteLedger(tmp_path / "ledger.db") as ledger:
+        ledger.define(DEF, DOC)
+        with ledger.transaction():
+            for i in range(40):  # imported out of time order: seq and time disagree
+                cid, at = f"c{i:02d}", day + timedelta(days=(i * 17) % 40)
+                ledger.claim_credential(cid, DEF, f"learner-{i}", at=at)
+                ledger.record(cid, "generated", "batch", sha256=sha(cid), at=at)
+                if i % 3 == 0:
+                    ledger.record(cid, "sent", "mailer", at=at + timedelta(hours=5))
+        everything = list(ledger.events())
+        for since, until in [(5, 30), (0, 40), (12, 13), (39, None), (None, 2), (50, 60)]:
+            low = None if since is None else day + timedelta(days=since)
+            high = None if until is None else day + timedelta(days=until)
+            for kind in (None, "sent"):
+                found = list(ledger.events(event=kind, since=low, until=high))
+                assert found == [
+                    e
+                    for e in everything
+                    if (kind is None or e.event.value == kind)
+                    and (low is None or e.at >= utc_timestamp(low))
+                    and (high is None or e.at < utc_timestamp(high))
+                ]
+        assert [e.n for e in ledger.events(credential_id="c03", since=day)] == [1, 2, 3]
+
+
+def test_events_of_a_period_are_read_once_not_again_for_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 10)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with SQLiteLedger(tmp_path / "ledger.db") as ledger:
+        ledger.define(DEF, DOC)
+        claims = [
+            sqlite_store.NewCredential(f"c{i:04d}", f"learner-{i}") for i in range(2000)
+        ]
+        ledger.claim_many(DEF, claims[:1000], at=start)
+        ledger.claim_many(DEF, claims[1000:], at=start + timedelta(days=200))
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        def work(**filters: Any) -> tuple[int, int]:
+            nonlocal steps
+            steps = 0
+            ledger._db.set_progress_handler(count, 100)
+            try:
+                found = sum(1 for _ in ledger.events(**filters))
+            finally:
+                ledger._db.set_progress_handler(None, 100)
+            return found, steps
+
+        listed, everything = work()
+        in_year, year = work(since=start, until=start + timedelta(days=365))
+        assert in_year == listed == 2000
+        # 200 pages: read again for each page, the year would cost 200 times as much
+        assert year < 3 * everything
 
 
 def test_credentials_come_oldest_first_by_creation_time_across_pages(

@@ -562,9 +562,13 @@ class SQLiteLedger:
         params: tuple[Any, ...],
         key: str,
         convert: Callable[[sqlite3.Row], _T],
+        *,
+        after: Any = -1,
     ) -> Iterator[_T]:
-        """Stream ``sql`` (which ends with a WHERE clause) page by page on ``key`` ascending."""
-        last: Any = -1
+        """Stream ``sql`` (which ends with a WHERE clause) page by page on ``key`` ascending,
+        from the first ``key`` above ``after`` (the only lower bound of ``key`` to give: SQLite
+        seeks to one of several)."""
+        last = after
         while True:
             rows = self._rows(
                 f"{sql} AND {key} > ? ORDER BY {key} LIMIT {PAGE_SIZE}", (*params, last)
@@ -1082,17 +1086,48 @@ class SQLiteLedger:
         if event is not None:
             where.append("event = ?")
             params.append(_event_type(event).value)
+        period, bounds = [], []
         if since is not None:
-            where.append("at >= ?")
-            params.append(utc_timestamp(since))
+            period.append("at >= ?")
+            bounds.append(utc_timestamp(since))
         if until is not None:
-            where.append("at < ?")
-            params.append(utc_timestamp(until))
-        return self._paged(
-            "SELECT seq AS page_key, * FROM events WHERE " + " AND ".join(where),
-            tuple(params),
+            period.append("at < ?")
+            bounds.append(utc_timestamp(until))
+        sql = "SELECT seq AS page_key, * FROM events WHERE " + " AND ".join(where)
+        if not period:
+            return self._paged(sql, tuple(params), "seq", _event)
+        if credential_id is not None:  # a credential's few events: found by its own index
+            timed = " AND ".join(f"+{condition}" for condition in period)
+            return self._paged(f"{sql} AND {timed}", (*params, *bounds), "seq", _event)
+        return self._events_within(sql, tuple(params), period, tuple(bounds))
+
+    def _events_within(
+        self, sql: str, params: tuple[Any, ...], period: list[str], bounds: tuple[Any, ...]
+    ) -> Iterator[Event]:
+        """Stream the events of ``sql`` whose time meets ``period``, by seq.
+
+        Walking the time index, every page would read and sort the whole period again (a year
+        of events, page after page). When the period holds more than a page, the pages walk the
+        seqs from the period's first event to its last instead (a ``+`` keeps SQLite off the
+        time index), which events recorded as they happen keep close to the period's size.
+        """
+        indexed = " AND ".join(period)
+        (found,) = self._rows(
+            f"SELECT COUNT(*) AS n, MIN(seq) AS low, MAX(seq) AS high FROM events WHERE {indexed}",
+            bounds,
+        )
+        if not found["n"]:
+            return
+        if found["n"] <= PAGE_SIZE:  # one page: the time index finds it
+            yield from self._paged(f"{sql} AND {indexed}", (*params, *bounds), "seq", _event)
+            return
+        timed = " AND ".join(f"+{condition}" for condition in period)
+        yield from self._paged(
+            f"{sql} AND {timed} AND seq <= ?",
+            (*params, *bounds, found["high"]),
             "seq",
             _event,
+            after=found["low"] - 1,
         )
 
     def counts_by_state(self, *, definition_id: str | None = None) -> dict[CredentialState, int]:
