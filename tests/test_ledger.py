@@ -217,6 +217,23 @@ def test_times_are_normalised_to_utc(ledger: LedgerStore) -> None:
     assert kinds(ledger, "c1")[-1] == "sent"
 
 
+def test_update_time_is_the_latest_event_time_when_earlier_events_are_recorded_later(
+    ledger: LedgerStore,
+) -> None:
+    ledger.claim_credential("c1", DEF, "learner-c1", at="2025-05-31T00:00:00Z")
+    ledger.record("c1", "generated", "batch", sha256=sha("c1"), at="2025-05-31T01:00:00Z")
+    ledger.record("c1", "sent", "mailer", at="2025-07-01T09:00:00Z")
+    ledger.record("c1", "downloaded", "portal", at="2025-06-15T12:00:00+02:00")  # found later
+    credential = ledger.get_credential("c1")
+    assert credential is not None
+    assert credential.updated_at == max(e.at for e in ledger.history("c1"))
+    assert credential.updated_at == "2025-07-01T09:00:00.000000Z"
+    assert [c.updated_at for c in ledger.credentials()] == [credential.updated_at]
+    ledger.record("c1", "downloaded", "portal", at="2025-07-02T08:00:00Z")
+    later = ledger.get_credential("c1")
+    assert later is not None and later.updated_at == "2025-07-02T08:00:00.000000Z"
+
+
 # --- claiming and definitions -----------------------------------------------------------------
 
 

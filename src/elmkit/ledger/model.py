@@ -263,6 +263,7 @@ class Credential:
     event_count: int
     created_at: str
     updated_at: str
+    """The time of its latest event (an event recorded later with an earlier ``at`` leaves it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -869,7 +869,7 @@ class SQLiteLedger:
         )
         self._db.execute(
             "UPDATE credentials SET state = ?, resume_state = ?, sha256 = ?, event_count = ?,"
-            " head = ?, updated_at = ?, file_path = COALESCE(?, file_path)"
+            " head = ?, updated_at = MAX(updated_at, ?), file_path = COALESCE(?, file_path)"
             " WHERE credential_id = ?",
             (
                 after.state.value,
