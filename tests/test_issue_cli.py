@@ -205,6 +205,44 @@ def test_a_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
     assert revoked.exit_code == 2 and "Traceback" not in revoked.output
 
 
+def test_a_folder_or_id_whose_name_is_not_utf8_is_no_traceback(tmp_path: Path) -> None:
+    """An output folder on an old Latin-1 share, an id typed in a Latin-1 terminal: their é is
+    a byte that is not UTF-8, held as a surrogate, which SQLite cannot store."""
+    import os
+
+    from elmkit.ledger import open_ledger
+
+    out = os.fsdecode(os.fsencode(tmp_path) + b"/sortida-\xe9")
+    try:
+        os.mkdir(out)
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 file names")
+    definition = str(definition_file(tmp_path))
+    results = str(write_csv(tmp_path / "r.csv", learner_rows(2)))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CLI, *args], capture_output=True, text=True, errors="replace", timeout=120
+        )
+
+    for _ in range(2):  # a re-run reads what the first run recorded
+        issued = run("issue", definition, results, "--out", out, "--no-images", "--no-zip")
+        assert issued.returncode == 0, issued.stderr
+    ledger = os.path.join(out, "ledger.sqlite")
+    with open_ledger(ledger) as store:
+        paths = [c.file_path or "" for c in store.credentials()]
+    assert len(paths) == 2
+    assert all(os.path.join("sortida-\\xe9", "credentials", "") in path for path in paths)
+    for command, status in (
+        (["history", "caf\udce9"], 2),
+        (["ledger", "--learner", "caf\udce9"], 2),
+        (["record", "sent", "caf\udce9"], 1),
+    ):
+        done = run(*command, "--ledger", ledger)
+        assert done.returncode == status, done.stderr
+        assert "not Unicode text" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_history_and_ledger_commands(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ledger = out / "ledger.sqlite"

@@ -204,6 +204,39 @@ def test_record_rejects_bad_input(ledger: LedgerStore) -> None:
     assert kinds(ledger, "c1") == ["defined", "generated"]
 
 
+LATIN1 = "caf\udce9"  # "café" typed in a Latin-1 terminal: its é byte held as a surrogate
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda store: store.get_credential(LATIN1),
+        lambda store: list(store.credentials(learner_id=LATIN1)),
+        lambda store: list(store.credentials(definition_id=LATIN1)),
+        lambda store: store.history(LATIN1),
+        lambda store: list(store.events(credential_id=LATIN1)),
+        lambda store: store.get_definition(LATIN1),
+        lambda store: store.status_entries_for(LATIN1),
+        lambda store: store.record(LATIN1, "sent", "mailer"),
+        lambda store: store.record("c1", "sent", LATIN1),
+        lambda store: store.record("c1", "sent", "mailer", file_path=f"/out/{LATIN1}.jsonld"),
+        lambda store: store.claim_credential("c2", DEF, LATIN1),
+        lambda store: store.claim_credential(LATIN1, DEF, "learner"),
+        lambda store: store.define(DEF, {"k": 1}, title=LATIN1),
+        lambda store: store.define(LATIN1, {"k": 1}),
+        lambda store: store.reserve_index(LIST, 3, LATIN1, "revocation"),
+    ],
+)
+def test_a_text_that_is_not_unicode_is_a_ledger_error(
+    ledger: LedgerStore, call: Callable[[LedgerStore], object]
+) -> None:
+    issue(ledger, "c1")
+    with pytest.raises(LedgerError, match="not Unicode text"):
+        call(ledger)
+    assert kinds(ledger, "c1") == ["defined", "generated"]
+    assert [c.credential_id for c in ledger.credentials()] == ["c1"]
+
+
 def test_times_are_normalised_to_utc(ledger: LedgerStore) -> None:
     assert ledger.claim_credential("c1", DEF, "learner-c1", at="2025-05-31T00:00:00Z")
     ledger.record("c1", "generated", "batch", sha256=sha("c1"), at="2025-05-31T01:00:00Z")

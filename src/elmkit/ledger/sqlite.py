@@ -193,7 +193,27 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise LedgerError(f"{what} must be a non-empty string, got {value!r}")
+    return _unicode(value, what)
+
+
+def _unicode(value: str, what: str) -> str:
+    """``value``, which SQLite must be able to store as UTF-8 text."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _not_unicode(exc, what) from None
     return value
+
+
+def _not_unicode(exc: UnicodeEncodeError, what: str = "") -> LedgerError:
+    """The error for a text holding a lone surrogate, as a name read from bytes that are not
+    UTF-8 (a Latin-1 terminal or share) does: no ledger text can be it."""
+    shown = exc.object if len(exc.object) <= 80 else f"{exc.object[:77]}..."
+    return LedgerError(
+        f"{what} {shown!r}".lstrip()
+        + f" is not Unicode text: it holds {exc.object[exc.start : exc.end]!r}, "
+        "what remains of bytes that are not UTF-8 (give it as UTF-8)"
+    )
 
 
 def _event_type(value: EventType | str) -> EventType:
@@ -554,7 +574,10 @@ class SQLiteLedger:
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock, self._errors("cannot read the ledger"):
-            return self._conn().execute(sql, params).fetchall()
+            try:
+                return self._conn().execute(sql, params).fetchall()
+            except UnicodeEncodeError as exc:  # what was asked for cannot be in the ledger
+                raise _not_unicode(exc) from None
 
     def _paged(
         self,
@@ -652,6 +675,7 @@ class SQLiteLedger:
             raise LedgerError("a definition document must be a JSON object")
         if not isinstance(title, str):
             raise LedgerError("title must be a string")
+        _unicode(title, "title")
         text = canonical_json(dict(document))
         digest = sha256_hex(text.encode("utf-8"))
         version = digest[:16] if version is None else _text(version, "version")
@@ -798,6 +822,7 @@ class SQLiteLedger:
         credential's file is.
         """
         kind = _event_type(event)
+        _unicode(credential_id, "credential id")
         _text(actor, "actor")
         digest = check_sha256(sha256)
         _optional_text(file_path, "file_path")
@@ -1059,6 +1084,7 @@ class SQLiteLedger:
 
     def history(self, credential_id: str) -> list[Event]:
         """A credential's full history, oldest first."""
+        _unicode(credential_id, "credential id")
         with self._snapshot() as db:
             exists = db.execute(
                 "SELECT 1 FROM credentials WHERE credential_id = ?", (credential_id,)
@@ -1159,6 +1185,7 @@ class SQLiteLedger:
         purpose: asking for a second raises :class:`ConflictError`.
         """
         _text(list_url, "list_url")
+        _unicode(credential_id, "credential id")
         kind = _purpose(purpose)
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index <= _MAX_INDEX:
             raise LedgerError(f"a status index is a non-negative integer, got {index!r}")

@@ -1146,9 +1146,12 @@ class _Batch:
         return stored, exported
 
     def _absolute(self, file: str) -> str:
-        """The absolute path of an output file (the folder is resolved once per batch)."""
+        """The absolute path of an output file, as the ledger keeps it (the folder is resolved
+        once per batch): bytes of its name that are not UTF-8 as ``\\xe9`` escapes, since the
+        ledger holds Unicode text."""
         if self._resolved_out is None:
-            self._resolved_out = str(self.out.resolve())
+            resolved = os.fsencode(self.out.resolve())
+            self._resolved_out = resolved.decode("utf-8", "backslashreplace")
         return os.path.join(self._resolved_out, file)
 
     def _new_credential(self, slot: _Slot, sha: str, upload_sha: str) -> NewCredential:
