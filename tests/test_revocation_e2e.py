@@ -482,20 +482,30 @@ def other_learner(ledger: Any, learner_id: str = "2026-0043") -> Any:
     return credential
 
 
+SUSPENSION_URL = "https://credenciales.uprueba.example/status/suspension-1"
+
+
+def suspended_on_its_own_list(ledger: Any, pki: Any) -> tuple[Any, bytes]:
+    """A credential whose only status entry is on a suspension list, sealed, then suspended:
+    the credential and its seal."""
+    ledger.define(definition().id, definition().model_dump(mode="json"), title="IA")
+    credential = other_learner(ledger)
+    revocation.assign_status(credential, ledger, SUSPENSION_URL, purpose="suspension")
+    sealed = elmkit.seal(credential, pki.signer())
+    ledger.record(credential.id, "generated", "test", sha256="0" * 64)
+    revocation.suspend(ledger, credential.id, reason="under investigation")
+    return credential, sealed
+
+
 def test_revoking_a_suspended_credential_keeps_it_suspended_on_its_list(
     tmp_path: Path, pki: Any
 ) -> None:
     """Its only status entry is for suspension: clearing the bit on revocation made it valid."""
-    suspension_url = "https://credenciales.uprueba.example/status/suspension-1"
+    suspension_url = SUSPENSION_URL
     ledger_path = tmp_path / "ledger.sqlite"
     status_dir = tmp_path / "status"
     with open_ledger(ledger_path) as ledger:
-        ledger.define(definition().id, definition().model_dump(mode="json"), title="IA")
-        credential = other_learner(ledger)
-        revocation.assign_status(credential, ledger, suspension_url, purpose="suspension")
-        sealed = elmkit.seal(credential, pki.signer())
-        ledger.record(credential.id, "generated", "test", sha256="0" * 64)
-        revocation.suspend(ledger, credential.id, reason="under investigation")
+        credential, sealed = suspended_on_its_own_list(ledger, pki)
         assert revocation.lists_showing(ledger, credential.id, "revocation") == [suspension_url]
         revocation.revoke(ledger, credential.id, reason="fraud confirmed")  # no record_only
         published = revocation.publish_status_list(
@@ -701,15 +711,10 @@ def test_an_older_copy_of_the_ledger_cannot_lift_a_revocation(tmp_path: Path, pk
 
 
 def test_a_lifted_suspension_is_cleared_on_the_published_list(tmp_path: Path, pki: Any) -> None:
-    suspension_url = "https://credenciales.uprueba.example/status/suspension-1"
+    suspension_url = SUSPENSION_URL
     status_dir = tmp_path / "status"
     with open_ledger(tmp_path / "ledger.sqlite") as ledger:
-        ledger.define(definition().id, definition().model_dump(mode="json"), title="IA")
-        credential = other_learner(ledger)
-        revocation.assign_status(credential, ledger, suspension_url, purpose="suspension")
-        sealed = elmkit.seal(credential, pki.signer())
-        ledger.record(credential.id, "generated", "test", sha256="0" * 64)
-        revocation.suspend(ledger, credential.id, reason="under investigation")
+        credential, sealed = suspended_on_its_own_list(ledger, pki)
         suspended = revocation.publish_status_list(
             ledger, suspension_url, status_dir / "suspension-1", purpose="suspension",
             signer=pki.signer(),

@@ -491,8 +491,11 @@ def _at_field(loc: Sequence[int | str]) -> bool:
     return False
 
 
-def _kind_of(value: object) -> str:
-    """What a JSON value is, for messages."""
+def json_kind(value: object) -> str:
+    """What a JSON value is, for messages: ``null``, ``a boolean``, ``a number``, ``a string``,
+    ``an array``, or ``a`` and its Python type."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -500,8 +503,8 @@ def _kind_of(value: object) -> str:
     if isinstance(value, str):
         return "a string"
     if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
+        return "an array"
+    return f"a {type(value).__name__}"
 
 
 def _message(err: Any) -> str:
@@ -514,7 +517,7 @@ def _message(err: Any) -> str:
         return "a list, where this property takes one value"
     if err["type"] == "model_type":
         expected = (err.get("ctx") or {}).get("class_name") or "node"
-        return f"a node of class {expected} is expected (a JSON object, or its IRI as a string), not {_kind_of(given)}"
+        return f"a node of class {expected} is expected (a JSON object, or its IRI as a string), not {json_kind(given)}"
     if err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
         return _NODE_ID
     if err["type"] == "string_type" and loc and loc[-1] == "id":

@@ -27,7 +27,7 @@ from elmkit.errors import (
     SourceError,
     UnsupportedFormatError,
 )
-from elmkit.model.base import ElmNode
+from elmkit.model.base import ElmNode, json_kind
 from elmkit.model.classes import EuropeanDigitalCredential, VerifiablePresentation
 from elmkit.serializers.context import DocumentLoader
 from elmkit.serializers.jsonio import (
@@ -202,28 +202,14 @@ def _check_nodes(document: Any) -> None:
             if not isinstance(item, Mapping):
                 raise ParseError(
                     "not a node: a JSON-LD document is a JSON object or an array of nodes (JSON "
-                    f"objects), and this item is {_json_kind(item)}",
+                    f"objects), and this item is {json_kind(item)}",
                     path=f"/{position}",
                 )
         return
     raise ParseError(
         "not a node: a JSON-LD document is a JSON object or an array of nodes (JSON objects), "
-        f"not {_json_kind(document)}"
+        f"not {json_kind(document)}"
     )
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return f"a {type(value).__name__}"
 
 
 def _ends_as_xml(data: bytes | str) -> bool:
