@@ -636,3 +636,15 @@ def test_a_finding_made_without_its_profile_gets_the_name_of_the_profile_that_ga
     report = validate(UNSIGNED, profiles=("acme-strings", "acme-named"), stage="ready")
     assert [(f.code, f.profile) for f in report] == [("acme/rule", "acme-strings"), ("acme/w", "acme-dates")]
     assert report.to_json()["problems"][0]["profile"] == "acme-strings"
+
+
+def test_the_eu_findings_of_the_spanish_profile_listed_beside_the_eu_profile_come_once() -> None:
+    """es-crue-ruepep runs every check of eu-microcredential: listing both gave each EU finding
+    twice."""
+    both = validate(UNSIGNED, profiles=("eu-microcredential", "es-crue-ruepep"), stage="sealed")
+    spanish = validate(UNSIGNED, profiles=("es-crue-ruepep",), stage="sealed")
+    eu = validate(UNSIGNED, profiles=("eu-microcredential",), stage="sealed")
+    assert any(f.profile == "eu-microcredential" for f in spanish.findings)
+    keys = [(f.code, f.path, f.profile) for f in both.findings]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == {(f.code, f.path, f.profile) for f in (*eu.findings, *spanish.findings)}

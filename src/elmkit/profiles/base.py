@@ -563,16 +563,21 @@ def run_profiles(
     A profile whose check raises (or gives something that is no :class:`Finding`) is reported
     with an error, ``<profile name>/check-failed``, after the findings it gave before. A profile
     named twice runs once. A finding made without ``profile`` gets the name of the profile that
-    gave it.
+    gave it. A finding given again (a profile that runs another's checks, listed beside it) is
+    reported once.
     """
     findings: list[Finding] = []
+    seen: set[Finding] = set()
     names: list[str] = []
     for item in profiles:
         profile = get_profile(item) if isinstance(item, str) else item
         if profile.name in names:
             continue
         names.append(profile.name)
-        findings.extend(_checked(profile, credential, stage))
+        for finding in _checked(profile, credential, stage):
+            if finding not in seen:
+                seen.add(finding)
+                findings.append(finding)
     return Report(findings=findings, profiles=tuple(names), stage=stage, lang=lang)
 
 
