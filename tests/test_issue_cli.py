@@ -283,6 +283,16 @@ def test_history_and_ledger_commands(tmp_path: Path) -> None:
     bad_state = runner.invoke(app, ["ledger", "--state", "lost", "--ledger", str(ledger)])
     assert bad_state.exit_code == 2 and "lost" in bad_state.output
 
+    # a mistyped definition is no empty answer
+    typo = runner.invoke(app, ["ledger", "--definition", "upvf-2026-ia-docenci", "--ledger", str(ledger)])
+    assert typo.exit_code == 2, typo.output
+    said = " ".join(typo.output.split())
+    assert "no definition 'upvf-2026-ia-docenci'" in said and "it holds upvf-2026-ia-docencia" in said
+    mine_there = runner.invoke(
+        app, ["ledger", "--definition", "upvf-2026-ia-docencia", "--state", "sent", "--ledger", str(ledger)]
+    )
+    assert mine_there.exit_code == 0 and "0 credential(s)" in mine_there.output
+
     # the same for scripts
     first = issued[0]["credential_id"]
     history = runner.invoke(app, ["history", first, "--ledger", str(ledger), "--format", "json"])

@@ -762,6 +762,13 @@ def ledger_command(
                 console.print(summary_table(summary))
             return
         try:
+            if definition is not None and store.get_definition(definition) is None:
+                known = sorted({item.definition_id for item in store.definitions()})
+                holds = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
+                raise _fail(
+                    f"--definition: no definition {definition!r} in {ledger} "
+                    f"({'it holds ' + holds if known else 'it holds none'})"
+                )
             found = store.credentials(learner_id=learner, definition_id=definition, state=state)
             rows = list(islice(found, limit + 1))
         except ElmError as exc:
