@@ -1453,8 +1453,8 @@ def test_a_learner_email_that_is_not_an_address_is_a_malformed_row(tmp_path: Pat
 @pytest.mark.parametrize(
     "then_written",
     [
-        {},  # documents from before stackable and learning_setting had defaults to store
-        {"stackable": True, "learning_setting": "non-formal learning"},  # the defaults then
+        {},  # documents from before stackable existed
+        {"stackable": True},  # its default then, which stated nothing
     ],
 )
 def test_a_definition_stored_by_an_earlier_version_is_the_same_definition_after_an_upgrade(
@@ -1466,8 +1466,8 @@ def test_a_definition_stored_by_an_earlier_version_is_the_same_definition_after_
     course = load_definition(definition_file(tmp_path, {"grading.title": None}))
     assert course.grading.title is None
     earlier = _definition_document(course)
+    del earlier["elmkit_stored_form"]  # stored before it was written
     earlier["grading"]["title"] = {"en": "Grading scale 0-10"}  # the default then written
-    earlier.pop("learning_setting", None)
     earlier.update(then_written)
     ledger = tmp_path / "l.sqlite"
     with open_ledger(ledger) as store:
@@ -1488,6 +1488,28 @@ def test_a_definition_stored_by_an_earlier_version_is_the_same_definition_after_
     )
     with pytest.raises(SourceError, match="already in the ledger with different content"):
         issue_batch(titled, rows, tmp_path / "out3", ledger=ledger, images=False)
+
+
+def test_stackable_once_a_default_is_a_change_when_dropped_from_a_definition_stored_now(
+    tmp_path: Path,
+) -> None:
+    """``stackable: true`` is read as unset only in documents stored when it stated nothing:
+    dropping it from a definition stored now changes the credentials, so it needs a new
+    version. A learning setting given as its default is the same definition without it."""
+    from elmkit.microcredentials import load_definition
+
+    rows = [{"learner_id": "L1", "given_name": "Ana", "grade": "8", "attendance": "90"}]
+    ledger = tmp_path / "l.sqlite"
+    given = load_definition(definition_file(tmp_path / "given", {"stackable": True}))
+    assert given.learning_setting == "non-formal learning"  # the demo course states it
+    assert issue_batch(given, rows, tmp_path / "out", ledger=ledger, images=False).issued == 1
+    dropped = load_definition(definition_file(tmp_path / "dropped", {"stackable": None}))
+    with pytest.raises(SourceError, match="already in the ledger with different content"):
+        issue_batch(dropped, rows, tmp_path / "out2", ledger=ledger, images=False)
+    unset = load_definition(
+        definition_file(tmp_path / "unset", {"stackable": True, "learning_setting": None})
+    )
+    assert issue_batch(unset, rows, tmp_path / "out3", ledger=ledger, images=False).issued == 1
 
 
 def test_a_stored_definition_is_read_back_without_the_checks_of_new_definitions(

@@ -641,14 +641,21 @@ def _definition_document(definition: MicroCredential) -> dict[str, Any]:
                 document[key]["logo"] = {"sha256": sha256_file(org.logo)}
             except OSError as exc:
                 raise SourceError(f"logo cannot be read: {exc}", file=str(org.logo)) from exc
+    document[_DOCUMENT_FORM] = _CURRENT_FORM
     return document
 
 
+#: The member of a stored definition that says which form elmkit stored it in: documents
+#: without it were stored before the defaults of :data:`_FORMER_DEFAULTS` changed.
+_DOCUMENT_FORM = "elmkit_stored_form"
+_CURRENT_FORM = 2
+
+
 #: Values earlier versions of elmkit stored in a definition for a field its file left unset,
-#: by section (``None``: the top level) and field.
+#: by section (``None``: the top level) and field; read as unset only in documents of that time
+#: (without :data:`_DOCUMENT_FORM`), since they mean something now.
 _FORMER_DEFAULTS: dict[tuple[str | None, str], tuple[Any, ...]] = {
     ("grading", "title"): ({"en": "Grading scale 0-10"},),
-    (None, "learning_setting"): ("non-formal learning",),
     (None, "stackable"): (True,),
 }
 
@@ -659,7 +666,7 @@ def _as_meant(document: Mapping[str, Any]) -> dict[str, Any] | None:
     that a definition file left unchanged is the same definition after an upgrade. ``None`` when
     this version cannot read the document."""
     fields = copy.deepcopy(dict(document))
-    for (section, name), values in _FORMER_DEFAULTS.items():
+    for (section, name), values in _FORMER_DEFAULTS.items() if _DOCUMENT_FORM not in fields else ():
         holder = fields if section is None else fields.get(section)
         if isinstance(holder, dict) and holder.get(name) in values:
             del holder[name]
@@ -673,6 +680,8 @@ def _as_meant(document: Mapping[str, Any]) -> dict[str, Any] | None:
     except (ValidationError, ElmError):
         return None
     meant = definition.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
+    # what it is, given or by default (a default that changed changes what it is)
+    meant["learning_setting"] = definition.resolved_learning_setting
     return {"definition": meant, "logos": logos}
 
 
@@ -680,6 +689,7 @@ def definition_from_document(document: Mapping[str, Any]) -> MicroCredential:
     """The definition a ledger keeps (see :func:`_definition_document`), without its logos: they
     are kept by content digest, and the file they came from may be gone."""
     fields = dict(document)
+    fields.pop(_DOCUMENT_FORM, None)
     for key in ("awarding_body", "issuer"):
         if isinstance(fields.get(key), Mapping):
             fields[key] = {name: value for name, value in fields[key].items() if name != "logo"}

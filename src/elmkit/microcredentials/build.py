@@ -249,10 +249,9 @@ def _specification(definition: MicroCredential) -> Qualification:
         spec.volume_of_learning = Duration.of_hours(definition.hours)
     if definition.mode:
         spec.mode = [_lookup("mode", _MODE_ALIASES.get(definition.mode.lower(), definition.mode), "mode")]
-    setting = definition.learning_setting or (
-        "formal learning" if definition.kind == "module" else "non-formal learning"
+    spec.learning_setting = _lookup(
+        "learning-setting", definition.resolved_learning_setting, "learning_setting"
     )
-    spec.learning_setting = _lookup("learning-setting", setting, "learning_setting")
     opportunity = definition.opportunity_type or ("Programme module" if definition.kind == "module" else "Short learning programme")
     spec.dc_type = [_lookup("learning-opportunity-type", opportunity, "opportunity_type")]
     spec.thematic_area = [_lookup("isced-f", code, "thematic_areas") for code in definition.thematic_areas]

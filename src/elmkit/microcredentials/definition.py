@@ -523,6 +523,14 @@ class MicroCredential(_Config):
         return self.languages[0]
 
     @property
+    def resolved_learning_setting(self) -> str:
+        """``learning_setting``, or its default: formal learning for a module of a degree,
+        non-formal learning for a course."""
+        if self.learning_setting:
+            return self.learning_setting
+        return "formal learning" if self.kind == "module" else "non-formal learning"
+
+    @property
     def issuing_body(self) -> OrganisationInfo:
         """The issuer, or the awarding body when no separate issuer is given."""
         return self.issuer or self.awarding_body
