@@ -568,6 +568,11 @@ def test_a_tsa_password_in_its_url_is_not_shown_in_errors() -> None:
         with pytest.raises(SealError, match=r"registrar:\*\*\*@") as caught:
             HttpTimestampClient(bad)
         assert "s3cr3t-pw" not in str(caught.value)
+    # a password (or a user name) holding what a URL must escape is hidden all the same
+    for bad in ("https://registrar:s3cr/3t-pw@example.org/tsa", "https://regis@trar:s3cr3t-pw@[::1/tsa"):
+        with pytest.raises(SealError) as caught:
+            HttpTimestampClient(bad).timestamp(b"\0" * 32, "sha256")
+        assert "s3cr" not in str(caught.value) and ":***@" in str(caught.value)
 
 
 def test_seal_file_and_verify_files(tmp_path: Path) -> None:

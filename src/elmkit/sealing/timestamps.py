@@ -136,7 +136,9 @@ def _token_from_response(
 def _shown_url(url: object) -> str:
     """``url`` as messages show it: a password in it (``https://user:password@tsa…``, how a TSA's
     basic authentication is given on the command line) is replaced by ``***``."""
-    return re.sub(r"(//[^/?#@]*?:)[^/?#@]*@", r"\1***@", str(url))
+    # up to the last @ of the address, whatever the user name and password hold (an invalid URL,
+    # the one most likely shown, may hold @ or / unescaped)
+    return re.sub(r"//([^\s:]*):\S*@", r"//\1:***@", str(url))
 
 
 class HttpTimestampClient:
@@ -158,9 +160,9 @@ class HttpTimestampClient:
         try:
             httpx.URL(url)
         except (httpx.InvalidURL, ValueError) as exc:
-            raise SealError(
-                f"TSA URL is not a valid URL: {_shown_url(url)!r} ({_shown_url(exc)})"
-            ) from None
+            # the parser's words may quote a piece of a password it took for something else
+            why = "" if "@" in url else f" ({exc})"
+            raise SealError(f"TSA URL is not a valid URL: {_shown_url(url)!r}{why}") from None
         self.url = url
         self.timeout = timeout
         self.headers = dict(headers or {})
