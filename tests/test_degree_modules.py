@@ -214,7 +214,7 @@ def test_part_of_id_that_is_no_absolute_iri_is_refused(given: str) -> None:
     assert programme(law_module(USC, part_of__id="urn:ruct:2501234")).id == "urn:ruct:2501234"
 
 
-# --- learning setting and stackability (Annex I element 15) -------------------------------------
+# --- learning setting and stackability (Annex I optional element 4) ----------------------------
 
 FORMAL = vocab.learning_setting("formal learning").iri
 NON_FORMAL = vocab.learning_setting("non-formal learning").iri

@@ -303,7 +303,7 @@ def _add_quality_assurance(spec: Qualification, definition: MicroCredential) -> 
     node.id = stable_id(type(node), f"{definition.id}/v{definition.version}/qa")
 
 
-#: Annex I element 15, "integrated, stackable towards another credential", by language.
+#: Annex I optional element 4, "integrated, stackable towards another credential", by language.
 STACKABLE = {
     "es": "Microcredencial acumulable", "ca": "Microcredencial acumulable",
     "gl": "Microcredencial acumulable", "eu": "Mikrokredentzial metagarria",
@@ -312,7 +312,7 @@ STACKABLE = {
     "de": "Stapelbares Microcredential", "en": "Stackable micro-credential",
 }  # fmt: skip
 
-#: Annex I element 15, "stand-alone, independent micro-credential", by language.
+#: Annex I optional element 4, "stand-alone, independent micro-credential", by language.
 STAND_ALONE = {
     "es": "Microcredencial independiente", "ca": "Microcredencial independent",
     "gl": "Microcredencial independente", "eu": "Mikrokredentzial independentea",

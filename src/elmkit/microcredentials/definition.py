@@ -386,7 +386,7 @@ class MicroCredential(_Config):
     part_of: ProgrammeInfo | None = None
     stackable: bool | None = Field(
         default=None,
-        description="Annex I element 15: true, stackable towards another credential; false, a "
+        description="Annex I optional element 4: true, stackable towards another credential; false, a "
         "stand-alone micro-credential (a module, or a course with part_of, is integrated in its "
         "programme); unset, not stated",
     )
