@@ -602,8 +602,12 @@ def test_seal_file_writes_a_sealed_file_others_can_read_as_elmkit_seal_does(tmp_
     key_file = rsa_pki().write_pkcs12(tmp_path / "keys" / "seal.p12", password="secret")
     assert key_file.stat().st_mode & 0o777 == 0o600
     (tmp_path / "folder.json").mkdir()
-    with pytest.raises(IsADirectoryError, match="a folder is in the way"):
+    with pytest.raises(SealError, match=r"cannot write .*folder\.json: a folder is in the way"):
         seal_file(source, tmp_path / "folder.json", ec_pki().signer())
+    before = source.read_bytes()
+    with pytest.raises(SealError, match="is the credential to seal"):  # it replaced it
+        seal_file(source, tmp_path / "." / "credential.json", ec_pki().signer())
+    assert source.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "credential.json", "folder.json", "keys", "sealed.json"
     ]

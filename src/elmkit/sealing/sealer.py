@@ -436,20 +436,26 @@ def seal_file(
     **options: Any,
 ) -> Path:
     """Seal the credential in ``source`` (a JSON-LD file) and write the sealed document to
-    ``target`` atomically. ``options`` are those of :func:`seal`."""
+    ``target`` atomically. ``options`` are those of :func:`seal`. A ``target`` that is
+    ``source`` is refused: the sealed document would replace the credential."""
     from .pki import _write_atomic
 
-    src = Path(source)
+    src, out = Path(source), Path(target)
     try:
         data = read_bounded(src, MAX_SEALED_BYTES)
+        same = out.exists() and os.path.samefile(src, out)
     except OSError as exc:
         raise SealError(f"cannot read {src}: {exc.strerror or exc}") from exc
+    if same:
+        raise SealError(f"{out} is the credential to seal: write the sealed document elsewhere")
     sealed = seal(data, signer, **options)
     if len(sealed) > MAX_SEALED_BYTES:
         raise SealError(
             f"the sealed document would be {len(sealed):,} bytes, more than verification reads "
             f"from a file ({MAX_SEALED_BYTES:,})"
         )
-    out = Path(target)
-    _write_atomic(out, sealed, mode=0o644, durable=True)  # a document to deliver, as elmkit seal writes
+    try:  # a document to deliver, as elmkit seal writes it
+        _write_atomic(out, sealed, mode=0o644, durable=True)
+    except OSError as exc:
+        raise SealError(f"cannot write {out}: {exc.strerror or exc}") from exc
     return out
