@@ -290,7 +290,7 @@ def test_sealing_options_without_seal_are_refused_before_anything_is_issued(
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["issue", str(definition), str(results), "--out", str(out), *options])
     assert result.exit_code == 2, result.output
-    assert f"{options[0]} only apply when sealing: add --seal" in " ".join(result.output.split())
+    assert f"{options[0]} only applies when sealing: add --seal" in " ".join(result.output.split())
     assert not out.exists()
 
 

@@ -401,6 +401,9 @@ def test_a_sealing_while_a_run_regenerates_the_credential_leaves_no_seal_of_the_
 def test_a_new_status_list_at_a_plain_http_url_seals_nothing(out: Path, pki: TestPKI) -> None:
     from elmkit.revocation import RevocationError
 
+    plain = "http://credencials.uvallfosca.example/rev-1"
     with pytest.raises(RevocationError, match="must start with https://"):
-        _seal(out, pki.signer(), status_list_url="http://credencials.uvallfosca.example/rev-1")
+        _seal(out, pki.signer(), status_list_url=plain)
     assert not (out / "sealed").exists() or not any((out / "sealed").iterdir())
+    testing = _seal(out, pki.signer(), status_list_url=plain, allow_http=True)  # a test server
+    assert len(testing.sealed) == 4 and not testing.failed

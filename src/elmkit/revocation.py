@@ -467,10 +467,12 @@ def publish_status_list(
     list). The list has ``size`` entries, or more when the ledger handed out indexes beyond it
     (entries given with a larger ``size``): it is made long enough for every index, to the next
     multiple of 131,072. A revocation the list already at ``out`` shows is never lifted: a ledger
-    that does not record it (an older copy) is refused, and ``out`` is left as it was. ``issuer`` must be the credentials' issuer (verifiers check it); by default it is
-    found from the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the
-    list is sealed as a JAdES envelope. Refused when the entries on ``list_url`` are all for
-    the other purpose: that list would replace the one their verifiers read.
+    that does not record it (an older copy) is refused, and ``out`` is left as it was; one
+    recorded while the list is sealed goes on it (the list is built and sealed again).
+    ``issuer`` must be the credentials' issuer (verifiers check it); by default it is found from
+    the definitions in the ledger. With a ``signer`` (see :mod:`elmkit.sealing`), the list is
+    sealed as a JAdES envelope. Refused when the entries on ``list_url`` are all for the other
+    purpose: that list would replace the one their verifiers read.
 
     A list that an earlier version let both purposes onto is published for both
     (``purpose=("revocation", "suspension")``): its ``statusPurpose`` is then an array, which

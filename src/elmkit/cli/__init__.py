@@ -6,6 +6,7 @@ import functools
 import importlib
 import io
 import json
+import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console
     from rich.text import Text
 
@@ -23,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
 
 def _show_version(value: bool) -> None:
     if value:
@@ -103,16 +107,13 @@ class FileReports:
 #: Environment variable naming the ledger file for every command that takes ``--ledger``.
 LEDGER_ENV = "ELMKIT_LEDGER"
 
-#: Date-time formats of the options that take one (ISO 8601, with an offset or ``Z``, fractions
-#: of a second as the ledger writes them; a time without zone is UTC). Kept for scripts that
-#: imported it: the options read any ISO 8601 date or date-time (:func:`parse_datetime`).
-DATETIME_FORMATS = [
-    "%Y-%m-%d",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%dT%H:%M:%S.%f%z",
-]
+def same_file(source: Path, target: Path) -> bool:
+    """Whether writing ``target`` would replace ``source`` (the same path, a link to it…)."""
+    try:
+        return target.exists() and source.exists() and os.path.samefile(source, target)
+    except OSError:
+        return source.resolve() == target.resolve()
+
 
 #: What the help of an option that takes a date-time shows as its value.
 DATETIME_METAVAR = "<ISO 8601>"

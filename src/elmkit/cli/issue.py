@@ -420,7 +420,8 @@ def issue(
         }  # fmt: skip
         unused = [name for name, value in given.items() if value is not None]
         if unused and not seal:
-            raise _fail(f"{', '.join(unused)} only apply when sealing: add --seal")
+            verb = "applies" if len(unused) == 1 else "apply"
+            raise _fail(f"{', '.join(unused)} only {verb} when sealing: add --seal")
         if status_list_url is not None:
             _refuse_unfetchable_list(ledger or out / "ledger.sqlite", status_list_url)
         signer = _load_signer(p12, key, cert, password) if seal else None

@@ -18,6 +18,7 @@ from elmkit.cli import (
     describe_error,
     make_console,
     parse_datetime,
+    same_file,
     show,
 )
 
@@ -50,13 +51,12 @@ def seal(
     credential names one (see --allow-other-sealer)."""
     from elmkit.api import seal as seal_credential
     from elmkit.cli.status import _signer
-    from elmkit.cli.validate import _same_file
     from elmkit.errors import ElmError, MissingExtraError, SealError
     from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import load
 
     console = make_console()
-    if _same_file(credential, out):
+    if same_file(credential, out):
         show(
             make_console(stderr=True),
             "[red]{} would be overwritten by its sealed document: write that to another file "

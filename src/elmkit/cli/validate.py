@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from elmkit.cli import (
     app,
     describe_error,
     make_console,
+    same_file,
     show,
 )
 
@@ -87,14 +87,6 @@ def _looks_like_xml(path: Path) -> bool:
     return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
-def _same_file(source: Path, target: Path) -> bool:
-    """Whether writing ``target`` would replace ``source`` (the same path, a link to it…)."""
-    try:
-        return target.exists() and source.exists() and os.path.samefile(source, target)
-    except OSError:
-        return source.resolve() == target.resolve()
-
-
 @app.command()
 def convert(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Credentials in any format elmkit reads (incl. legacy ELM v2 XML)")],
@@ -128,7 +120,7 @@ def convert(
                 out / (path.stem + suffix),
             )
             raise typer.Exit(2)
-        if _same_file(path, out / (path.stem + suffix)):
+        if same_file(path, out / (path.stem + suffix)):
             show(
                 errors,
                 "[red]{} would be overwritten by its own conversion: write it into another "

@@ -83,12 +83,14 @@ def seal_batch(
     actor: str = "elmkit",
     progress: Callable[[int], None] | None = None,
     allow_other_sealer: bool = False,
+    allow_http: bool = False,
 ) -> SealedBatch:
     """Seal every credential a batch issued into ``out_dir``.
 
     ``signer`` is an :mod:`elmkit.sealing` signer (PKCS#12, PEM, HSM…). With ``status_list_url``
     each credential gets a ``credentialStatus`` entry on that list before sealing (its index comes
-    from the ledger, so sealing again keeps it). Credentials already sealed according to the ledger
+    from the ledger, so sealing again keeps it; a new list needs an ``https`` URL, or ``allow_http``
+    for a test server). Credentials already sealed according to the ledger
     are skipped; revoked or suspended ones are not sealed (``withdrawn``). A credential that fails
     the sealed-stage checks, whose issuer's eIDAS identifier is not the seal certificate's
     organizationIdentifier (unless ``allow_other_sealer``), whose file is not the document the
@@ -104,7 +106,8 @@ def seal_batch(
     outcome = SealedBatch(folder=folder / SEALED_DIR)
     try:
         if status_list_url is not None:
-            refuse_unfetchable_list(store, status_list_url)  # before any credential is sealed
+            # before any credential is sealed
+            refuse_unfetchable_list(store, status_list_url, allow_http=allow_http)
         for row in read_manifest(folder / "manifest.json"):
             if row.get("state") != "issued":
                 continue
@@ -119,7 +122,7 @@ def seal_batch(
                     document = sha256_file(source) if source.is_file() else None
                     credential = load_credential(source)
                     if status_list_url is not None:
-                        assign_status(credential, store, status_list_url)
+                        assign_status(credential, store, status_list_url, allow_http=allow_http)
                     sealed = seal(
                         credential,
                         signer,
