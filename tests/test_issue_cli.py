@@ -236,7 +236,8 @@ def test_a_folder_or_id_whose_name_is_not_utf8_is_no_traceback(tmp_path: Path) -
     for command, status in (
         (["history", "caf\udce9"], 2),
         (["ledger", "--learner", "caf\udce9"], 2),
-        (["record", "sent", "caf\udce9"], 1),
+        (["record", "sent", "caf\udce9"], 2),
+        (["revoke", "caf\udce9", "--reason", "fraud"], 2),
     ):
         done = run(*command, "--ledger", ledger)
         assert done.returncode == status, done.stderr

@@ -144,6 +144,17 @@ def _progress(
         yield advance, set_total
 
 
+def _refuse_not_unicode(value: str, what: str) -> None:
+    """Refuse (exit 2) a value read from bytes that are not UTF-8: no ledger text can be it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _fail(
+            f"{what} {value!r} is not Unicode text: what remains of bytes that are not UTF-8 "
+            "(give it as UTF-8)"
+        ) from None
+
+
 def _default_workers() -> int:
     """What ``--workers 0`` means: one worker process per CPU, up to 4."""
     return min(4, os.cpu_count() or 1)
@@ -879,6 +890,8 @@ def record(
         raise _fail("name the credentials one way: ids, --manifest or --definition")
     if state is not None and definition is None:
         raise _fail("--state goes with --definition")
+    for given in credential_ids or ():
+        _refuse_not_unicode(given, "CREDENTIAL_ID")
     known = [s.value for s in CredentialState]
     if state is not None and state not in known:
         raise _fail(f"unknown state {state!r}: use one of {', '.join(known)}")
