@@ -109,9 +109,6 @@ def _progress(
     """A progress bar on ``console`` (when it is a terminal): the callbacks it gives advance it
     (also keeping each row in ``rows``, and each row whose credential this run rewrote with
     other files than an earlier run in ``changed``) and set its total once it is known."""
-    from elmkit.microcredentials.manifest import CredentialChange
-
-    rewritten = (CredentialChange.REGENERATED, CredentialChange.REEXPORTED)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -120,6 +117,9 @@ def _progress(
         TimeElapsedColumn,
     )
 
+    from elmkit.microcredentials.manifest import CredentialChange
+
+    rewritten = (CredentialChange.REGENERATED, CredentialChange.REEXPORTED)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -933,8 +933,6 @@ def record(
                 raise _fail("no credential matches", 1)
             if file is not None:
                 _check_document_of(file, targets[0][0], sealed=event == "sealed")
-                if event == "sealed":
-                    _refuse_a_superseded_seal(store, targets[0][0], file, digest)
             _refuse_superseded_documents(store, targets, event, manifest or file)
             with store.transaction():
                 for credential_id, sha in targets:
@@ -962,26 +960,6 @@ def _check_document_of(
     if held != credential_id:
         raise _fail(
             f"{file} holds the credential {held!r}, not {credential_id!r}; nothing was recorded",
-            1,
-        )
-
-
-def _refuse_a_superseded_seal(
-    store: LedgerStore, credential_id: str, file: Path, digest: str | None
-) -> None:
-    """Refuse a seal the ledger recorded before the credential was regenerated (a corrected
-    grade): recorded again, it would pass for the seal of the current document, which would
-    then never be sealed, and ``issue`` would deliver the old one."""
-    history = list(store.history(credential_id))
-    sealed = [e for e in history if e.event.value == "sealed" and e.sha256 == digest]
-    if not sealed:
-        return
-    later = [e for e in history if e.event.value == "regenerated" and e.n > sealed[-1].n]
-    if later:
-        raise _fail(
-            f"{file} seals {credential_id} as it was before it was regenerated at {later[-1].at} "
-            f"(this seal was recorded at {sealed[-1].at}): seal the current document (elmkit "
-            "issue --seal); nothing was recorded",
             1,
         )
 

@@ -173,8 +173,7 @@ def _algorithm_problem(alg: str, leaf: x509.Certificate) -> str | None:
 
 @_per_certificate(64)
 def _certificate_problem(leaf: x509.Certificate) -> str | None:
-    if is_ca(leaf):
-        return "the seal certificate is a CA certificate"
+    """Why ``leaf`` cannot seal, besides being a CA's (:func:`_ca_first`, checked first)."""
     usages = key_usages(leaf)
     if usages is not None and not usages & {"digital_signature", "non_repudiation"}:
         return "the seal certificate's keyUsage allows neither digitalSignature nor nonRepudiation"
