@@ -209,6 +209,8 @@ def test_issue_seal_format_json_reports_the_sealing(
         "withdrawn": [],
         "without_status": [],
         "missing": [],
+        "stopped": None,
+        "not_reached": 0,
     }
 
     code, again = run()

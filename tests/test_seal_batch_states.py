@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,8 @@ def test_revoked_and_suspended_credentials_are_not_sealed_and_the_others_are(
         ],
         "without_status": [],
         "missing": [],
+        "stopped": None,
+        "not_reached": 0,
     }
     assert not revoked_file.exists() and not suspended_file.exists()
     with open_ledger(out / "ledger.sqlite") as store:
@@ -232,15 +235,11 @@ def test_a_ledger_that_fails_to_commit_gets_the_earlier_sealed_file_back(
     assert "sealed" in _events(out, first) and "sealed" in _events(out, last)
 
 
-class _MeanwhileSigner:
-    """A signer during whose work another process records an event for a credential."""
+class _WrappedSigner:
+    """A signer that signs with ``signer``'s key and certificates."""
 
-    def __init__(self, signer: Any, out: Path, credential_id: str, event: str) -> None:
+    def __init__(self, signer: Any) -> None:
         self._signer = signer
-        self._out = out
-        self._credential_id = credential_id
-        self._event = event
-        self._calls = 0
 
     @property
     def certificate_chain(self) -> Any:
@@ -249,6 +248,17 @@ class _MeanwhileSigner:
     @property
     def algorithm(self) -> str:
         return str(self._signer.algorithm)
+
+
+class _MeanwhileSigner(_WrappedSigner):
+    """A signer during whose work another process records an event for a credential."""
+
+    def __init__(self, signer: Any, out: Path, credential_id: str, event: str) -> None:
+        super().__init__(signer)
+        self._out = out
+        self._credential_id = credential_id
+        self._event = event
+        self._calls = 0
 
     def sign(self, data: Any) -> bytes:
         self._calls += 1
@@ -407,3 +417,55 @@ def test_a_new_status_list_at_a_plain_http_url_seals_nothing(out: Path, pki: Tes
     assert not (out / "sealed").exists() or not any((out / "sealed").iterdir())
     testing = _seal(out, pki.signer(), status_list_url=plain, allow_http=True)  # a test server
     assert len(testing.sealed) == 4 and not testing.failed
+
+
+class _UnpluggedSigner(_WrappedSigner):
+    """A signing device unplugged after it sealed ``works`` credentials."""
+
+    def __init__(self, signer: Any, works: int) -> None:
+        super().__init__(signer)
+        self._works = works
+
+    def sign(self, data: Any) -> bytes:
+        if self._works == 0:
+            raise OSError(19, "No such device")
+        self._works -= 1
+        return bytes(self._signer.sign(data))
+
+
+def test_sealing_stops_when_the_signer_fails_and_goes_on_from_there_the_next_time(
+    out: Path, pki: TestPKI
+) -> None:
+    (first, first_file), (second, second_file), *rest = _credentials(out)
+    outcome = _seal(out, _UnpluggedSigner(pki.signer(), works=1), status_list_url=LIST_URL)
+    assert outcome.sealed_ids == [first] and first_file.is_file()
+    assert [cid for cid, _ in outcome.failed] == [second] and not second_file.exists()
+    assert outcome.stopped is not None and "No such device" in outcome.stopped
+    assert outcome.not_reached == len(rest) and not outcome.ok
+    assert outcome.to_dict()["stopped"] == outcome.stopped
+    assert outcome.to_dict()["not_reached"] == len(rest)
+    assert not _temp_files(out)
+    assert [_events(out, cid).count("sealed") for cid, _ in _credentials(out)] == [1, 0, 0, 0]
+    again = _seal(out, pki.signer(), status_list_url=LIST_URL)
+    assert again.ok and again.already == 1 and again.stopped is None
+    assert sorted(again.sealed_ids) == sorted([second, *(cid for cid, _ in rest)])
+
+
+def test_issue_seal_stops_at_a_signer_that_cannot_seal_and_says_so(
+    tmp_path: Path, issued: Issued
+) -> None:
+    """An expired seal certificate fails for every credential alike: the first one tells it."""
+    out = tmp_path / "out"
+    expired = create_test_pki(
+        org_name="Universitat Pública de Vallfosca",
+        organization_identifier="VATES-Q2500777D",
+        not_before=datetime.now(UTC) - timedelta(days=30),
+        valid_days=10,
+    )
+    p12 = expired.write_pkcs12(tmp_path / "expired.p12", "secret")
+    result = issue_and_seal(issued, out, p12)
+    assert result.exit_code == 1, result.output
+    assert "sealed: 0 new, 0 already sealed, 1 failed ->" in result.stdout
+    diagnostics = " ".join(result.stderr.split())
+    assert diagnostics.count("the seal certificate is not valid at") == 1
+    assert "sealing stopped: the signer failed, so 3 credential(s) were not tried" in diagnostics

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elmkit.checks import CheckStatus, Step
-from elmkit.errors import SealError
+from elmkit.errors import SealError, SignerError
 from elmkit.sealing import (
     HttpTimestampClient,
     KeySigner,
@@ -554,6 +554,87 @@ def test_http_tsa_failures() -> None:
         seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(closed, timeout=2))
     with pytest.raises(SealError, match="http"):
         HttpTimestampClient("ftp://example.org/tsa")
+
+
+class _FailingDevice:
+    """A signing device whose ``failing`` member raises ``error`` (a device unplugged, a remote
+    service down, a PIN refused)."""
+
+    def __init__(self, pki: Any, failing: str, error: BaseException) -> None:
+        self._signer, self._failing, self._error = pki.signer(), failing, error
+
+    @property
+    def certificate_chain(self) -> list[x509.Certificate]:
+        if self._failing == "certificate_chain":
+            raise self._error
+        return list(self._signer.certificate_chain)
+
+    @property
+    def algorithm(self) -> str:
+        if self._failing == "algorithm":
+            raise self._error
+        return str(self._signer.algorithm)
+
+    def sign(self, data: bytes) -> bytes:
+        if self._failing == "sign":
+            raise self._error
+        return bytes(self._signer.sign(data))
+
+
+@pytest.mark.parametrize("failing", ["certificate_chain", "algorithm", "sign"])
+def test_a_signer_that_raises_is_a_signer_error_that_keeps_its_cause(failing: str) -> None:
+    pki = ec_pki()
+    unplugged = OSError(19, "No such device")
+    with pytest.raises(SignerError, match=r"failed: OSError: \[Errno 19\] No such device") as caught:
+        seal(credential(), _FailingDevice(pki, failing, unplugged))
+    assert caught.value.__cause__ is unplugged and isinstance(caught.value, SealError)
+    # elmkit's own errors keep their words, typed as the signer's failure
+    refused = SealError("the PIN was refused")
+    with pytest.raises(SignerError, match=r"^the PIN was refused$") as caught:
+        seal(credential(), _FailingDevice(pki, failing, refused))
+    assert caught.value.__cause__ is refused
+    # an interruption is no failure of the signer
+    with pytest.raises(KeyboardInterrupt):
+        seal(credential(), _FailingDevice(pki, failing, KeyboardInterrupt()))
+
+
+def test_a_signer_whose_certificate_is_unfit_or_whose_answer_is_unusable_is_a_signer_error() -> None:
+    pki = ec_pki()
+    expired = create_test_pki(key_type="ec", not_before=SIGNING_TIME - timedelta(days=30), valid_days=10)
+    with pytest.raises(SignerError, match="the seal certificate is not valid at"):
+        seal(credential(), expired.signer(), signing_time=SIGNING_TIME)
+
+    class Answers:
+        certificate_chain = pki.chain
+        algorithm = "ES256"
+
+        def __init__(self, answer: object) -> None:
+            self.answer = answer
+
+        def sign(self, data: bytes) -> object:
+            return self.answer
+
+    with pytest.raises(SignerError, match="must return bytes, not str"):
+        seal(credential(), Answers("signature"))  # type: ignore[arg-type]
+    with pytest.raises(SignerError, match="does not verify"):
+        seal(credential(), Answers(bytes(64)))  # type: ignore[arg-type]
+
+
+def test_a_time_stamping_authority_that_fails_is_a_signer_error() -> None:
+    pki = ec_pki()
+
+    class Down:
+        def timestamp(self, digest: bytes, algorithm: str) -> bytes:
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    with pytest.raises(SignerError, match="the time-stamping authority failed: ConnectionResetError"):
+        seal(credential(), pki.signer(), level="B-T", tsa=Down())
+    with tsa_server(lambda body: b"") as url:
+        closed = url
+    with pytest.raises(SignerError, match="cannot reach the TSA"):
+        seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(closed, timeout=2))
+    with tsa_server(lambda body: b"not asn.1") as url, pytest.raises(SignerError, match="RFC 3161"):
+        seal(credential(), pki.signer(), level="B-T", tsa=url)
 
 
 def test_a_tsa_password_in_its_url_is_not_shown_in_errors() -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "NetworkDisabledError",
     "ParseError",
     "SealError",
+    "SignerError",
     "SourceError",
     "StructureError",
     "UnknownCodeError",
@@ -197,6 +198,12 @@ class MissingExtraError(ElmError, ImportError):  # type: ignore[misc]  # "path" 
 
 class SealError(ElmError):
     """A credential could not be sealed."""
+
+
+class SignerError(SealError):
+    """The signer, its certificate or the time-stamping authority cannot seal now, whatever the
+    credential: it raised, returned something unusable, or its certificate is unfit. Sealing
+    other credentials with it would fail the same way."""
 
 
 class VerificationError(ElmError):

@@ -558,6 +558,13 @@ def _said_sealed(
     errors = make_console(stderr=True)
     for credential_id, reason in sealed.failed[:20]:
         show(errors, "  [red]{}[/]: {}", credential_id, reason)
+    if sealed.stopped is not None:
+        show(
+            errors,
+            "[red]sealing stopped: the signer failed, so {} credential(s) were not tried; what "
+            "was sealed is recorded, and sealing again goes on from there[/]",
+            sealed.not_reached,
+        )
     if sealed.withdrawn:
         show(
             errors,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elmkit.errors import ElmError
+from elmkit.errors import ElmError, SignerError
 from elmkit.ledger import (
     ConflictError,
     LedgerError,
@@ -54,10 +54,17 @@ class SealedBatch:
     missing: list[str] = field(default_factory=list)
     """Ids of credentials sealed before (counted in :attr:`already`) whose sealed file is not in
     :attr:`folder`: deleted or moved. A credential is never sealed twice, so none is written."""
+    stopped: str | None = None
+    """Why sealing stopped before the end of the batch: the signer, its certificate or the
+    time-stamping authority failed (:class:`~elmkit.errors.SignerError`), so every credential
+    left would have failed the same way. The credential it failed on is in :attr:`failed`;
+    those after it were not tried (:attr:`not_reached`). Sealing again goes on from there."""
+    not_reached: int = 0
+    """Issued credentials of the batch not looked at, because sealing :attr:`stopped`."""
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and self.stopped is None
 
     def to_dict(self) -> dict[str, Any]:
         """What was sealed, as JSON values: credentials by id, and the folder of sealed files."""
@@ -69,6 +76,8 @@ class SealedBatch:
             "withdrawn": [{"credential_id": cid, "state": state} for cid, state in self.withdrawn],
             "without_status": list(self.without_status),
             "missing": list(self.missing),
+            "stopped": self.stopped,
+            "not_reached": self.not_reached,
         }
 
 
@@ -95,7 +104,9 @@ def seal_batch(
     the sealed-stage checks, whose issuer's eIDAS identifier is not the seal certificate's
     organizationIdentifier (unless ``allow_other_sealer``), whose file is not the document the
     ledger records for it (a run regenerating it meanwhile), or whose sealing the ledger cannot
-    record, is reported in ``failed`` and keeps the sealed file it had, if any.
+    record, is reported in ``failed`` and keeps the sealed file it had, if any. When the signer,
+    its certificate or the TSA fails (:class:`~elmkit.errors.SignerError`), sealing stops there:
+    see :attr:`SealedBatch.stopped`.
     """
     from elmkit.api import seal
     from elmkit.revocation import assign_status, refuse_unfetchable_list
@@ -108,9 +119,8 @@ def seal_batch(
         if status_list_url is not None:
             # before any credential is sealed
             refuse_unfetchable_list(store, status_list_url, allow_http=allow_http)
-        for row in read_manifest(folder / "manifest.json"):
-            if row.get("state") != "issued":
-                continue
+        rows = [row for row in read_manifest(folder / "manifest.json") if row.get("state") == "issued"]
+        for position, row in enumerate(rows):
             credential_id = row["credential_id"]
             source = folder / row["file"]
             target = folder / SEALED_DIR / (Path(row["file"]).stem + ".json")
@@ -148,6 +158,11 @@ def seal_batch(
                         for entry in store.status_entries_for(credential_id)
                     )
                 )
+            except SignerError as exc:
+                outcome.failed.append((credential_id, str(exc)))
+                outcome.stopped = str(exc)
+                outcome.not_reached = len(rows) - position - 1
+                break
             except (ElmError, OSError) as exc:
                 outcome.failed.append((credential_id, str(exc)))
                 continue

@@ -13,7 +13,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 from cryptography import x509
 
-from elmkit.errors import ParseError, SealError
+from elmkit.errors import ElmError, ParseError, SealError, SignerError
 
 from ._codec import (
     JSON_WHITESPACE,
@@ -208,13 +208,25 @@ def _check_certificate(chain: Sequence[x509.Certificate], moment: datetime) -> N
                     f"certificate {position + 1} of the seal's chain "
                     f"({role}{cert.subject.rfc4514_string()})"
                 )
-            raise SealError(
+            raise SignerError(
                 f"{which} is not valid at {moment.isoformat()} "
                 f"(valid {cert.not_valid_before_utc.isoformat()} to {cert.not_valid_after_utc.isoformat()})"
             )
     problem = _certificate_problem(chain[0])
     if problem:
-        raise SealError(problem)
+        raise SignerError(problem)
+
+
+def _from_signer(what: str, call: Callable[[], Any]) -> Any:
+    """``call()``, where anything it raises is the :class:`SignerError` of ``what`` failing."""
+    try:
+        return call()
+    except SignerError:
+        raise
+    except ElmError as exc:
+        raise SignerError(str(exc), path=exc.path) from exc
+    except Exception as exc:
+        raise SignerError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _problems(found: object) -> list[str]:
@@ -306,31 +318,33 @@ def seal(
         raise SealError("level B-T needs a time-stamping authority (tsa=...)")
     if level == "B-B" and client is not None:
         raise SealError("a time-stamping authority is used at level B-T only: give level='B-T'")
-    if type(signer) is not KeySigner and not isinstance(signer, Signer):  # the protocol check is slow
+    # the protocol check is slow, and reads the signer's properties
+    if type(signer) is not KeySigner and not _from_signer("the signer", lambda: isinstance(signer, Signer)):
         raise SealError(
             f"{type(signer).__name__} is not a signer: it needs certificate_chain, algorithm and "
             "sign() (see elmkit.sealing.Signer)"
         )
-    chain = list(signer.certificate_chain)
+    chain: list[Any] = _from_signer("the signer's certificate_chain", lambda: list(signer.certificate_chain))
     if not chain:
-        raise SealError("the signer has no certificate")
+        raise SignerError("the signer has no certificate")
     if not all(isinstance(cert, x509.Certificate) for cert in chain):
-        raise SealError("the signer's certificate_chain must hold x509.Certificate objects")
+        raise SignerError("the signer's certificate_chain must hold x509.Certificate objects")
     leaf = chain[0]
     if is_ca(leaf):
-        raise SealError(_ca_first(chain))
-    alg = algorithm or signer.algorithm
-    if alg not in ALGORITHMS:
-        raise SealError(
+        raise SignerError(_ca_first(chain))
+    signer_algorithm: object = _from_signer("the signer's algorithm", lambda: signer.algorithm)
+    alg = algorithm or signer_algorithm
+    if not isinstance(alg, str) or alg not in ALGORITHMS:
+        raise SignerError(
             f"algorithm {alg!r} is not supported; use one of {', '.join(sorted(ALGORITHMS))}"
         )
-    if algorithm and algorithm != signer.algorithm:
+    if algorithm and algorithm != signer_algorithm:
         if not isinstance(signer, KeySigner):
-            raise SealError(f"the signer signs with {signer.algorithm}, not {algorithm}")
+            raise SignerError(f"the signer signs with {signer_algorithm}, not {algorithm}")
         signer = signer.with_algorithm(algorithm)
     problem = _algorithm_problem(alg, leaf)
     if problem:
-        raise SealError(problem)
+        raise SignerError(problem)
 
     if signing_time is None:
         moment = datetime.now(UTC).replace(microsecond=0)
@@ -388,13 +402,16 @@ def seal(
     pieces = (protected_b64.encode("ascii"), b".", payload)
 
     # a KeySigner hashes the pieces where they are; other signers get the joined signing input
-    signature = signer.sign(pieces) if type(signer) is KeySigner else signer.sign(b"".join(pieces))
+    signature = _from_signer(
+        "the signer",
+        lambda: signer.sign(pieces) if type(signer) is KeySigner else signer.sign(b"".join(pieces)),
+    )
     if not isinstance(signature, bytes):
-        raise SealError("the signer must return bytes")
+        raise SignerError(f"the signer must return bytes, not {type(signature).__name__}")
     if type(signer) is not KeySigner and not verify_jws_signature(
         public_key(leaf), alg, signature, pieces
     ):
-        raise SealError(
+        raise SignerError(
             f"the signer's signature does not verify with its certificate ({_signature_hint(alg, signature)})"
         )
     signature_b64 = b64url_encode(signature)
@@ -402,24 +419,24 @@ def seal(
     unprotected: dict[str, Any] = {}
     if level == "B-T" and client is not None:
         imprint = hashlib.sha256(signature_b64.encode("ascii")).digest()
-        token = client.timestamp(imprint, "sha256")
+        token = _from_signer("the time-stamping authority", lambda: client.timestamp(imprint, "sha256"))
         if not isinstance(token, bytes):
-            raise SealError(
+            raise SignerError(
                 f"the time-stamping client returned a {type(token).__name__}, not the token's bytes"
             )
         try:
             tst = verify_token(token)
         except TimestampError as exc:
-            raise SealError(f"the TSA returned an unusable token: {exc}") from exc
+            raise SignerError(f"the TSA returned an unusable token: {exc}") from exc
         if tst.imprint != imprint or tst.imprint_algorithm != "sha256":
-            raise SealError("the TSA time-stamped another message imprint")
+            raise SignerError("the TSA time-stamped another message imprint")
         if moment > tst.gen_time + CLOCK_SKEW:
-            raise SealError(
+            raise SignerError(
                 f"the time-stamp says {tst.gen_time.isoformat()}, before the signing time "
                 f"{moment.isoformat()}: this clock or the TSA's is wrong (verifiers would refuse it)"
             )
         if tst.gen_time > leaf.not_valid_after_utc:
-            raise SealError(
+            raise SignerError(
                 f"the time-stamp ({tst.gen_time.isoformat()}) is after the seal certificate "
                 f"expired ({leaf.not_valid_after_utc.isoformat()})"
             )
