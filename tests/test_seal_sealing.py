@@ -598,6 +598,15 @@ def test_a_signer_that_raises_is_a_signer_error_that_keeps_its_cause(failing: st
         seal(credential(), _FailingDevice(pki, failing, KeyboardInterrupt()))
 
 
+def test_a_signing_time_still_to_come_is_refused() -> None:
+    # verifiers refuse it (signing-time-in-future); a few minutes of clock skew are allowed
+    soon = datetime.now(UTC) + timedelta(minutes=2)
+    sealed = seal(credential(), ec_pki().signer(), signing_time=soon)
+    assert verify(sealed, trust=ec_pki().trust_anchors).step(Step.SEAL).ok
+    with pytest.raises(SealError, match="is still to come"):
+        seal(credential(), ec_pki().signer(), signing_time=datetime.now(UTC) + timedelta(hours=1))
+
+
 def test_a_signer_whose_certificate_is_unfit_or_whose_answer_is_unusable_is_a_signer_error() -> None:
     pki = ec_pki()
     expired = create_test_pki(key_type="ec", not_before=SIGNING_TIME - timedelta(days=30), valid_days=10)

@@ -198,6 +198,25 @@ def timestamp_before_claimed_time() -> bytes:
     return _time_stamped(sealed, pki.timestamp_client(clock=NOW - timedelta(hours=2)))
 
 
+def claimed_tomorrow() -> bytes:
+    """A B-B seal that claims it was made tomorrow (``seal`` refuses to make one)."""
+    pki = rsa_pki()
+    tomorrow = (NOW + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return resign(seal(credential(), pki.signer()), pki.signer(), header=lambda h: h.update(sigT=tomorrow))
+
+
+def time_stamped_tomorrow() -> bytes:
+    """A seal time-stamped by a TSA whose clock is a day ahead, claiming the same time."""
+    pki = rsa_pki()
+    tomorrow = NOW + timedelta(days=1)
+    claimed = resign(
+        seal(credential(), pki.signer()),
+        pki.signer(),
+        header=lambda h: h.update(sigT=tomorrow.strftime("%Y-%m-%dT%H:%M:%SZ")),
+    )
+    return _time_stamped(claimed, pki.timestamp_client(clock=tomorrow))
+
+
 def revoked_before_signing() -> bytes:
     pki = rsa_pki()
     crl = pki.crl(
@@ -428,6 +447,8 @@ CASES: dict[str, Case] = {
     "claimed time after timestamp": Case(
         timestamp_before_claimed_time, Step.SEAL, "signing-time-after-timestamp"
     ),
+    "claimed time still to come": Case(claimed_tomorrow, Step.SEAL, "signing-time-in-future"),
+    "timestamp still to come": Case(time_stamped_tomorrow, Step.SEAL, "timestamp-in-future"),
     "expired certificate": Case(
         forged(
             ec_pki().issue_seal(

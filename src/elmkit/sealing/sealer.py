@@ -352,6 +352,11 @@ def seal(
         raise SealError(f"signing_time must be a timezone-aware datetime, not {signing_time!r}")
     else:
         moment = signing_time.astimezone(UTC).replace(microsecond=0)
+        if moment > datetime.now(UTC) + CLOCK_SKEW:
+            raise SealError(
+                f"signing_time {moment.isoformat()} is still to come: verifiers refuse a seal "
+                "that claims a time later than theirs"
+            )
 
     _check_certificate(chain, moment)
     credential = _from_file(credential)

@@ -237,9 +237,16 @@ def _check_leaf(
             code="certificate-not-yet-valid",
         )
     sig_tsts = [info for name, info in tsts if name == "sigTst"]
+    # a document that exists now was made by now: a later time is a wrong clock or a false claim
+    latest = datetime.now(UTC) + CLOCK_SKEW
     if sig_tsts:
         first = min(info.gen_time for info in sig_tsts)
         out.poe_time = first
+        if first > latest:
+            raise JadesError(
+                f"the signature time-stamp says {first.isoformat()}, a time still to come",
+                code="timestamp-in-future",
+            )
         if claimed is not None and claimed > first + CLOCK_SKEW:
             raise JadesError(
                 f"the claimed signing time {claimed.isoformat()} is after the signature time-stamp "
@@ -252,6 +259,12 @@ def _check_leaf(
                 f"expired ({na.isoformat()})",
                 code="timestamp-after-certificate-expiry",
             )
+    elif claimed is not None and claimed > latest:
+        raise JadesError(
+            f"the seal claims it was made at {claimed.isoformat()}, a time still to come: the "
+            "sealer's clock is wrong, or the claim is false",
+            code="signing-time-in-future",
+        )
     elif claimed is not None and claimed > na:
         raise JadesError(
             f"signed at {claimed.isoformat()}, after the certificate expired ({na.isoformat()})",
