@@ -23,6 +23,8 @@ from elmkit.microcredentials.files import (
     StagedFiles,
     ZipBundle,
     atomic_write,
+    exclusive_lock,
+    lock_file_for,
     remove_stale_temp_files,
     safe_name,
     sha256_file,
@@ -157,6 +159,59 @@ def test_a_file_that_cannot_be_written_is_named_not_its_temporary_file(tmp_path:
             atomic_write(target, b"{}")
         assert caught.value.filename == str(target), caught.value
         assert TEMP_PREFIX not in str(caught.value)
+
+
+def _hold_lock(path: Path) -> subprocess.Popen[str]:
+    """A process that takes the lock of ``path``, says so on its output and holds it until its
+    input is closed (or it is killed)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys\n"
+         "from elmkit.microcredentials.files import exclusive_lock\n"
+         "with exclusive_lock(sys.argv[1]):\n"
+         "    print('locked', flush=True)\n"
+         "    sys.stdin.read()\n",
+         str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    return holder
+
+
+def test_a_lock_waits_for_its_holder_and_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "list.json"
+    holder = _hold_lock(target)
+    waited = []
+
+    def release() -> None:
+        waited.append(True)
+        assert holder.stdin is not None
+        holder.stdin.close()  # the holder finishes: the lock is ours
+
+    with exclusive_lock(target, on_wait=release):
+        assert holder.wait(60) == 0
+    assert waited == [True]
+    with exclusive_lock(target, on_wait=lambda: waited.append(False)):  # free again
+        pass
+    assert waited == [True]
+
+
+def test_a_lock_held_by_a_process_that_crashed_blocks_nobody(tmp_path: Path) -> None:
+    target = tmp_path / "list.json"
+    holder = _hold_lock(target)
+    holder.kill()
+    holder.wait(60)
+    assert lock_file_for(target).exists()  # left behind, and meaningless
+    with exclusive_lock(target, on_wait=lambda: pytest.fail("a dead process held the lock")):
+        pass
+
+
+def test_a_lock_that_cannot_be_made_names_the_file_asked_for(tmp_path: Path) -> None:
+    for folder in _folders_that_take_no_file(tmp_path):
+        target = folder / "list.json"
+        with pytest.raises(OSError) as caught, exclusive_lock(target):
+            pass
+        assert caught.value.filename == str(target), caught.value
 
 
 def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:

@@ -17,11 +17,12 @@ import os
 import pickle
 import re
 import secrets
+import sys
 import tempfile
 import threading
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -34,6 +35,8 @@ __all__ = [
     "StagedFiles",
     "ZipBundle",
     "atomic_write",
+    "exclusive_lock",
+    "lock_file_for",
     "remove_stale_temp_files",
     "require_file",
     "safe_name",
@@ -180,6 +183,92 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, durable: bool = T
     """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
     with AtomicWriter(path, durable=durable) as out:
         out.write(data)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EDEADLK):
+                return False
+            raise
+        return True
+
+    def _wait_for_lock(fd: int) -> None:
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # gives up after 10 seconds: wait again
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EDEADLK):
+                    raise
+            else:
+                return
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _wait_for_lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def lock_file_for(path: str | os.PathLike[str]) -> Path:
+    """The lock file that :func:`exclusive_lock` takes for ``path``: hidden, beside it."""
+    target = Path(path)
+    return target.with_name(f".{target.name}.lock")
+
+
+@contextlib.contextmanager
+def exclusive_lock(
+    path: str | os.PathLike[str], *, on_wait: Callable[[], object] | None = None
+) -> Iterator[None]:
+    """Hold the exclusive lock of ``path`` (a file about to be replaced) for the block, across
+    processes and threads; ``on_wait`` is called once when another holds it, before waiting.
+
+    The lock is the operating system's (``flock`` on POSIX, ``msvcrt.locking`` on Windows) on
+    the empty file :func:`lock_file_for` names, which is made when missing and never removed
+    (removing it would let a newcomer lock another file while a waiter locks this one). The
+    system releases the lock when its holder exits, whatever the way, so a publish that crashed
+    blocks nobody: the file left behind means nothing. ``path``'s folder is made when missing.
+    """
+    target = Path(path)
+    lock = lock_file_for(target)
+    try:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:
+            os.makedirs(target.parent, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # name the file that was meant, not its lock file
+        named = str(target) if exc.filename == str(lock) else exc.filename
+        raise type(exc)(exc.errno, exc.strerror, named) from None
+    try:
+        if not _try_lock(fd):
+            if on_wait is not None:
+                on_wait()
+            _wait_for_lock(fd)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
 
 
 class StagedFiles:
