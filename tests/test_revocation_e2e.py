@@ -851,3 +851,84 @@ def test_a_new_status_list_needs_an_https_url(tmp_path: Path) -> None:
         # a list that holds entries already keeps taking them
         revocation.assign_status(credentials[1], ledger, plain)
         assert len(list(ledger.status_entries(plain))) == 2
+
+
+class _PausesAfterItsLastRead:
+    """A ledger that tells ``paused`` when it has been read after the list was sealed (the last
+    read of a publish before it writes the file), and waits for ``resume`` before answering."""
+
+    def __init__(self, ledger: Any, paused: Any, resume: Any) -> None:
+        self._ledger, self._paused, self._resume = ledger, paused, resume
+        self._reads = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+    def revoked_indexes(self, list_url: str, purpose: Any) -> Any:
+        found = self._ledger.revoked_indexes(list_url, purpose)
+        self._reads += 1
+        if self._reads == 2:
+            self._paused.set()
+            self._resume.wait(120)  # a bound for a failing test, never reached when it passes
+        return found
+
+
+def _publish_pausing_before_it_writes(ledger_path: str, out: str, paused: Any, resume: Any) -> None:
+    """A publish in a process of its own that holds the list it built until ``resume``."""
+    with open_ledger(ledger_path) as ledger:
+        revocation.publish_status_list(_PausesAfterItsLastRead(ledger, paused, resume), LIST_URL, out)
+
+
+def test_a_slower_publish_never_writes_its_older_list_over_a_newer_one(
+    tmp_path: Path, pki: Any
+) -> None:
+    """Two publishes of one list at once: the slower one, which had read the ledger before a
+    revocation, wrote its list after the quicker one that showed it, and the revocation was
+    gone from the list served."""
+    import multiprocessing
+    import os
+    import subprocess
+    import sys
+
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    status_dir = tmp_path / "status"
+    out = status_dir / "revocation-1.json"
+    spawn = multiprocessing.get_context("spawn")
+    paused, resume = spawn.Event(), spawn.Event()
+    slower = spawn.Process(
+        target=_publish_pausing_before_it_writes, args=(str(ledger_path), str(out), paused, resume)
+    )
+    slower.start()
+    try:
+        assert paused.wait(120), "the slower publish never got to its last read of the ledger"
+        with open_ledger(ledger_path) as ledger:
+            revocation.revoke(ledger, credential_id, reason="fraud", actor="registrar")
+        quicker = subprocess.Popen(
+            [sys.executable, "-m", "elmkit", "status-list", "publish", "--ledger",
+             str(ledger_path), "--list-url", LIST_URL, "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "COLUMNS": "400"},
+        )
+        assert quicker.stderr is not None
+        # the quicker publish either finishes (its list shows the revocation) or says that it
+        # waits for the slower one (end of file or a line, never a guess at how long it takes)
+        first_said = quicker.stderr.readline()
+        resume.set()
+        slower.join(120)
+        said, complained = quicker.communicate(timeout=120)
+    finally:
+        resume.set()
+        slower.join(120)
+        if slower.is_alive():
+            slower.kill()
+    assert slower.exitcode == 0
+    assert quicker.returncode == 0, first_said + complained
+    step = revocation_step(
+        elmkit.verify(
+            sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir),
+            sealed_lists_only=False,
+        )
+    )
+    assert step.code == "revoked", step
+    assert "another publish of" in first_said and "1 index(es) set" in said
+

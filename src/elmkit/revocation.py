@@ -7,7 +7,7 @@ The pieces live in :mod:`elmkit.status` (bitstrings, entries, checks) and :mod:`
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -398,9 +398,16 @@ def _covering(ledger: LedgerStore, list_url: str, size: int) -> int:
     return -(-(highest + 1) // MIN_SIZE) * MIN_SIZE
 
 
-def _published_indexes(path: Path, list_url: str) -> set[int]:
-    """The bits set on the list for ``list_url`` that ``path`` holds (sealed or not); none when
-    it holds no such list."""
+@dataclass(frozen=True, slots=True)
+class _ListThere:
+    """What the list already at the output shows: its set bits."""
+
+    indexes: frozenset[int] = frozenset()
+
+
+def _list_there(path: Path, list_url: str) -> _ListThere:
+    """The list for ``list_url`` that ``path`` holds (sealed or not); an empty one when it holds
+    no such list."""
     from elmkit.status import StatusListDecodeError
 
     try:
@@ -409,17 +416,20 @@ def _published_indexes(path: Path, list_url: str) -> set[int]:
             document = json.loads(document["payload"])  # an elmkit seal: the payload as it is
         subject = document["credentialSubject"]
         if document.get("id") != list_url or not isinstance(subject["encodedList"], str):
-            return set()
-        return set(StatusList.decode(subject["encodedList"], min_size=8).indexes())
+            return _ListThere()
+        indexes = frozenset(StatusList.decode(subject["encodedList"], min_size=8).indexes())
     except (OSError, ValueError, TypeError, KeyError, AttributeError, StatusListDecodeError):
-        return set()
+        return _ListThere()
+    return _ListThere(indexes)
 
 
-def _refuse_lifting(ledger: LedgerStore, list_url: str, path: Path, indexes: set[int]) -> None:
+def _refuse_lifting(
+    ledger: LedgerStore, list_url: str, path: Path, indexes: set[int], there: _ListThere
+) -> None:
     """A bit the list already at ``path`` sets stays set, unless the ledger says it is a lifted
     suspension: a revocation is permanent, so a ledger that does not know of one (an older
     copy, another machine's) would make a revoked credential valid again."""
-    cleared = _published_indexes(path, list_url) - indexes
+    cleared = set(there.indexes - indexes)
     if not cleared:
         return
     for entry in ledger.status_entries(list_url):
@@ -433,6 +443,31 @@ def _refuse_lifting(ledger: LedgerStore, list_url: str, path: Path, indexes: set
             "Is the ledger an older copy? Publish from the ledger that recorded them (or, if "
             f"{path} is not the latest version of this list, move it away first)"
         )
+
+
+def _validity(
+    now: datetime,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    valid_for: timedelta | None,
+) -> tuple[datetime, datetime | None]:
+    """When a list published ``now`` is valid from and until (see :func:`publish_status_list`)."""
+    start = valid_from or now
+    if valid_until is None and valid_for is not None:
+        if not isinstance(valid_for, timedelta) or valid_for <= timedelta(0):
+            raise RevocationError(f"valid_for must be a positive timedelta, not {valid_for!r}")
+        try:
+            valid_until = max(now, start) + valid_for
+        except OverflowError:
+            raise RevocationError(
+                f"valid_for {valid_for!r} ends after the last date a list can carry"
+            ) from None
+    if valid_until is not None and valid_until <= now:
+        raise RevocationError(
+            f"valid_until {valid_until.isoformat()} has passed: the list would be expired when "
+            "published"
+        )
+    return start, valid_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +495,7 @@ def publish_status_list(
     valid_until: datetime | None = None,
     valid_for: timedelta | None = DEFAULT_LIST_VALIDITY,
     allow_other_sealer: bool = False,
+    on_wait: Callable[[], object] | None = None,
 ) -> PublishedList:
     """Write the status list credential for ``list_url`` to ``out`` (atomically).
 
@@ -490,26 +526,17 @@ def publish_status_list(
     one list are refused, and so is a ``signer`` whose certificate's organizationIdentifier is
     not the issuer's eIDAS identifier (when the definitions give one), unless
     ``allow_other_sealer``.
+
+    Publishes of one file take turns: each holds the lock of ``out`` (see
+    :func:`elmkit.microcredentials.files.exclusive_lock`) from its first read of the ledger to
+    the file's replacement, so a slow publish never writes a list built from an older ledger
+    over a newer one. ``on_wait`` is called once when another publish holds it, before waiting.
     """
     wanted = _purposes(purpose)
     _refuse_other_purposes(list_url, wanted, _purposes_on(ledger, list_url))
-    published = datetime.now(UTC).replace(microsecond=0)
     valid_from = _moment(valid_from, "valid_from")
     valid_until = _moment(valid_until, "valid_until")
-    if valid_until is None and valid_for is not None:
-        if not isinstance(valid_for, timedelta) or valid_for <= timedelta(0):
-            raise RevocationError(f"valid_for must be a positive timedelta, not {valid_for!r}")
-        try:
-            valid_until = max(published, valid_from or published) + valid_for
-        except OverflowError:
-            raise RevocationError(
-                f"valid_for {valid_for!r} ends after the last date a list can carry"
-            ) from None
-    if valid_until is not None and valid_until <= published:
-        raise RevocationError(
-            f"valid_until {valid_until.isoformat()} has passed: the list would be expired when "
-            "published"
-        )
+    _validity(_now(), valid_from, valid_until, valid_for)  # refused before any waiting
     issuers = _list_issuers(ledger, list_url)
     if issuers is not None and len(issuers) > 1:
         raise RevocationError(
@@ -537,18 +564,53 @@ def publish_status_list(
         )
     if signer is not None and not allow_other_sealer:
         _refuse_another_sealer(signer, issuers, list_url)
+    from elmkit.microcredentials.files import atomic_write, exclusive_lock
+
     path = Path(out)
+    # a link (into the folder a web server serves, say) is written through, not replaced
+    target = path.resolve() if path.is_symlink() else path
+    with exclusive_lock(target, on_wait=on_wait):
+        data, indexes = _build_list(
+            ledger, list_url, target, wanted, issuer, size, signer, valid_from, valid_until, valid_for
+        )
+        atomic_write(target, data)
+    names = ", ".join(p.value for p in wanted)
+    return PublishedList(path, list_url, names, len(indexes), signer is not None)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _build_list(
+    ledger: LedgerStore,
+    list_url: str,
+    target: Path,
+    wanted: Sequence[StatusPurpose],
+    issuer: str | dict[str, Any],
+    size: int,
+    signer: Any,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    valid_for: timedelta | None,
+) -> tuple[bytes, set[int]]:
+    """The bytes of the list to write at ``target`` (whose lock the caller holds) and its set
+    bits: built from the ledger, and built again when the ledger changed while it was sealed.
+    Refused when it would lift a revocation the list already there shows."""
+    there = _list_there(target, list_url)
     indexes = _set_bits(ledger, list_url, wanted)
-    _refuse_lifting(ledger, list_url, path, indexes)
+    _refuse_lifting(ledger, list_url, target, indexes, there)
     for _ in range(_REBUILDS):
+        now = _now()
+        start, end = _validity(now, valid_from, valid_until, valid_for)
         bits = StatusList.from_indexes(indexes, size=_covering(ledger, list_url, size))
         document = status_list_credential(
             list_url,
             bits,
             [p.value for p in wanted],
             issuer,
-            valid_from=valid_from,
-            valid_until=valid_until,
+            valid_from=start,
+            valid_until=end,
             legacy=True,
         )
         if signer is not None:
@@ -558,7 +620,7 @@ def publish_status_list(
         else:
             data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         # a revocation recorded while the list was sealed (a remote signer may take seconds)
-        # goes on it: another publish may have written it since, and this one would lift it
+        # goes on it: the next publish, waiting for this one, would show it only later
         latest = _set_bits(ledger, list_url, wanted)
         if latest == indexes:
             break
@@ -568,11 +630,7 @@ def publish_status_list(
             f"the ledger's revocations on {list_url} changed each of the {_REBUILDS} times the "
             "list was built: nothing was written; publish again"
         )
-    from elmkit.microcredentials.files import atomic_write
-
-    # a link (into the folder a web server serves, say) is written through, not replaced
-    target = path.resolve() if path.is_symlink() else path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, data)
-    names = ", ".join(p.value for p in wanted)
-    return PublishedList(path, list_url, names, len(indexes), signer is not None)
+    # the lock keeps other publishes out; a writer that does not take it is caught here
+    there = _list_there(target, list_url)
+    _refuse_lifting(ledger, list_url, target, indexes, there)
+    return data, indexes

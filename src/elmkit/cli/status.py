@@ -170,6 +170,11 @@ def publish(
                 signer=signer,
                 valid_for=valid_for,
                 allow_other_sealer=allow_other_sealer,
+                on_wait=lambda: show(
+                    make_console(stderr=True),
+                    "another publish of {} is running: waiting for it to finish",
+                    out,
+                ),
             )
         except (ElmError, OSError, ValueError) as exc:
             show(make_console(stderr=True), "[red]{}[/]", describe_error(exc))
