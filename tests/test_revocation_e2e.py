@@ -932,3 +932,31 @@ def test_a_slower_publish_never_writes_its_older_list_over_a_newer_one(
     assert step.code == "revoked", step
     assert "another publish of" in first_said and "1 index(es) set" in said
 
+
+def test_a_publish_never_writes_a_list_older_than_the_one_there(tmp_path: Path, pki: Any) -> None:
+    """A list valid from an earlier moment than the list already published (a clock behind
+    another's, an older valid_from) replaced it."""
+    from datetime import timedelta
+
+    sealed, credential_id, ledger_path = issue_and_seal(tmp_path, pki)
+    status_dir = tmp_path / "status"
+    published = status_dir / "revocation-1.json"
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+    publish(ledger_path, status_dir, valid_from=later)
+    before = published.read_bytes()
+    with pytest.raises(revocation.RevocationError, match=r"is valid from .* later than"):
+        publish(ledger_path, status_dir, valid_from=later - timedelta(hours=1))
+    assert published.read_bytes() == before
+    with open_ledger(ledger_path) as ledger:
+        revocation.revoke(ledger, credential_id, reason="fraud", actor="registrar")
+    publish(ledger_path, status_dir)  # by default, valid from now or from the list's own start
+    document = json.loads(published.read_bytes())
+    assert document["issuanceDate"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert document["expirationDate"] == json.loads(before)["expirationDate"]  # 30 days on
+    step = revocation_step(
+        elmkit.verify(
+            sealed, trust=pki.trust_anchors, fetcher=FileFetcher(directory=status_dir),
+            sealed_lists_only=False,
+        )
+    )
+    assert step.code == "revoked", step

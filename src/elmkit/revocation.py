@@ -400,9 +400,10 @@ def _covering(ledger: LedgerStore, list_url: str, size: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _ListThere:
-    """What the list already at the output shows: its set bits."""
+    """What the list already at the output shows: its set bits and the moment it is valid from."""
 
     indexes: frozenset[int] = frozenset()
+    valid_from: datetime | None = None
 
 
 def _list_there(path: Path, list_url: str) -> _ListThere:
@@ -420,7 +421,14 @@ def _list_there(path: Path, list_url: str) -> _ListThere:
         indexes = frozenset(StatusList.decode(subject["encodedList"], min_size=8).indexes())
     except (OSError, ValueError, TypeError, KeyError, AttributeError, StatusListDecodeError):
         return _ListThere()
-    return _ListThere(indexes)
+    start = document.get("issuanceDate", document.get("validFrom"))
+    try:
+        valid_from = datetime.fromisoformat(start) if isinstance(start, str) else None
+    except ValueError:
+        valid_from = None
+    if valid_from is not None and valid_from.tzinfo is None:
+        valid_from = valid_from.replace(tzinfo=UTC)
+    return _ListThere(indexes, valid_from)
 
 
 def _refuse_lifting(
@@ -443,6 +451,19 @@ def _refuse_lifting(
             "Is the ledger an older copy? Publish from the ledger that recorded them (or, if "
             f"{path} is not the latest version of this list, move it away first)"
         )
+
+
+def _refuse_older(path: Path, valid_from: datetime, there: _ListThere) -> None:
+    """A list never replaces one valid from a later moment: verifiers would take the newer one
+    for the older (and a cache could keep it)."""
+    if there.valid_from is None or valid_from.replace(microsecond=0) >= there.valid_from:
+        return
+    raise RevocationError(
+        f"the list at {path} is valid from {there.valid_from.isoformat()}, later than this one "
+        f"({valid_from.isoformat()}): a published list is never replaced by an older one; give "
+        "a valid_from no earlier than that one (or, if that list is not the latest version, move "
+        "it away first)"
+    )
 
 
 def _validity(
@@ -520,7 +541,9 @@ def publish_status_list(
     later (``valid_until`` gives the moment itself; ``valid_for=None`` and no ``valid_until``:
     never): a copy kept from before a revocation cannot then pass for the current list for
     ever. Publish again before it expires. ``valid_from``/``valid_until`` take a date-time with
-    a time zone or its ISO 8601 text.
+    a time zone or its ISO 8601 text. A list is never older than the one it replaces: it is
+    valid from now, or from when the list already at ``out`` is valid, if that is later (a
+    clock behind the one that published it); a ``valid_from`` earlier than that is refused.
 
     Verifiers take a list only from the credentials' issuer: credentials of several issuers on
     one list are refused, and so is a ``signer`` whose certificate's organizationIdentifier is
@@ -596,13 +619,18 @@ def _build_list(
 ) -> tuple[bytes, set[int]]:
     """The bytes of the list to write at ``target`` (whose lock the caller holds) and its set
     bits: built from the ledger, and built again when the ledger changed while it was sealed.
-    Refused when it would lift a revocation the list already there shows."""
+    Refused when it would lift a revocation, or be older, than the list already there."""
     there = _list_there(target, list_url)
     indexes = _set_bits(ledger, list_url, wanted)
     _refuse_lifting(ledger, list_url, target, indexes, there)
+    if valid_from is not None:
+        _refuse_older(target, valid_from, there)
     for _ in range(_REBUILDS):
         now = _now()
-        start, end = _validity(now, valid_from, valid_until, valid_for)
+        # by default a list is valid from now, or from when the list there is, if later (a
+        # clock behind the one that published it)
+        start = valid_from or max(now, there.valid_from or now)
+        start, end = _validity(now, start, valid_until, valid_for)
         bits = StatusList.from_indexes(indexes, size=_covering(ledger, list_url, size))
         document = status_list_credential(
             list_url,
@@ -633,4 +661,5 @@ def _build_list(
     # the lock keeps other publishes out; a writer that does not take it is caught here
     there = _list_there(target, list_url)
     _refuse_lifting(ledger, list_url, target, indexes, there)
+    _refuse_older(target, start, there)
     return data, indexes
