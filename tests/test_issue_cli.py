@@ -553,6 +553,44 @@ def test_record_refuses_the_files_of_a_run_before_a_correction(tmp_path: Path) -
     assert code == 0, output
 
 
+def test_record_skip_refused_records_the_others_and_names_those_refused(tmp_path: Path) -> None:
+    """One credential revoked and one corrected since a lot was uploaded: with --skip-refused
+    the rest of the lot is recorded, and the two are named on standard error."""
+    import shutil
+
+    from elmkit import revocation
+    from elmkit.ledger import open_ledger
+
+    out, issued = _issued(tmp_path, 4)
+    ledger = out / "ledger.sqlite"
+    kept = tmp_path / "lot-1"
+    shutil.copytree(out, kept)
+    ids = [r["credential_id"] for r in issued]
+    with open_ledger(ledger) as store:
+        revocation.revoke(store, ids[0], reason="test", actor="registrar", record_only=True)
+    rows = learner_rows(4)
+    rows[2][5] = "9,5"  # the third learner's grade corrected after the upload
+    code, output = _issue(
+        str(definition_file(tmp_path)), str(write_csv(tmp_path / "r.csv", rows)), "--out", str(out)
+    )
+    assert code == 0, output
+    args = ["record", "uploaded", "--manifest", str(kept / "manifest.json"), "--ledger", str(ledger)]
+    before = {c: _events(ledger, c) for c in ids}
+    all_or_nothing = runner.invoke(app, args)
+    assert all_or_nothing.exit_code == 1 and "nothing was recorded" in all_or_nothing.output
+    assert {c: _events(ledger, c) for c in ids} == before
+
+    result = runner.invoke(app, [*args, "--skip-refused"])
+    assert result.exit_code == 1, result.output
+    assert "recorded 'uploaded' for 2 credential(s)" in " ".join(result.stdout.split())
+    said = " ".join(result.stderr.split())
+    assert "2 credential(s) refused 'uploaded'" in said
+    assert f"{ids[0]}: " in said and "revoked" in said
+    assert f"{ids[2]}: " in said and "before it was regenerated" in said
+    assert [_events(ledger, c)[-1][0] for c in ids] == ["revoked", "uploaded", "exported", "uploaded"]
+    assert [len(_events(ledger, c)) for c in ids] == [len(before[c]) + (c in (ids[1], ids[3])) for c in ids]
+
+
 def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path: Path) -> None:
     import elmkit.cli.status  # noqa: F401  (registers revoke)
 

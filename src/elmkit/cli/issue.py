@@ -879,10 +879,19 @@ def record(
     ledger: Annotated[
         Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
     ] = Path("ledger.sqlite"),
+    skip_refused: Annotated[
+        bool,
+        typer.Option(
+            "--skip-refused",
+            help="Record the event for every credential that accepts it, and list the others "
+            "(revoked, suspended, regenerated since), instead of recording none",
+        ),
+    ] = False,
 ) -> None:
     """Record what happened to credentials outside elmkit (uploaded, sent…).
 
-    Uploaded to Europass, sent to the learner…: all events are recorded, or none."""
+    Uploaded to Europass, sent to the learner…: all events are recorded, or none (with
+    --skip-refused: each credential that accepts it, exit 1 when some did not)."""
     from elmkit.errors import ElmError
     from elmkit.ledger import CredentialState, sha256_hex
 
@@ -940,13 +949,63 @@ def record(
                 raise _fail("no credential matches", 1)
             if file is not None:
                 _check_document_of(file, targets[0][0], sealed=event == "sealed")
-            _refuse_superseded_documents(store, targets, event, manifest or file)
-            with store.transaction():
-                for credential_id, sha in targets:
-                    store.record(credential_id, event, actor, sha, detail, when)
+            if skip_refused:
+                refused = _record_each(store, targets, event, actor, detail, when, manifest or file)
+            else:
+                _refuse_superseded_documents(store, targets, event, manifest or file)
+                with store.transaction():
+                    for credential_id, sha in targets:
+                        store.record(credential_id, event, actor, sha, detail, when)
+                refused = []
         except ElmError as exc:
-            raise _fail(f"{exc} (nothing was recorded)", 1) from None
-    show(console, "recorded {} for {} credential(s) in {}", repr(event), len(targets), ledger)
+            done = "nothing more was recorded" if skip_refused else "nothing was recorded"
+            raise _fail(f"{exc} ({done})", 1) from None
+    show(
+        console,
+        "recorded {} for {} credential(s) in {}",
+        repr(event),
+        len(targets) - len(refused),
+        ledger,
+    )
+    if refused:
+        errors = make_console(stderr=True)
+        show(errors, "[yellow]{} credential(s) refused {}:[/]", len(refused), repr(event))
+        for credential_id, why in refused:
+            show(errors, "  [yellow]{}[/]: {}", credential_id, why)
+        raise typer.Exit(1)
+
+
+def _record_each(
+    store: LedgerStore,
+    targets: list[tuple[str, str | None]],
+    event: str,
+    actor: str,
+    detail: dict[str, Any] | None,
+    when: datetime | None,
+    source: Path | None,
+) -> list[tuple[str, str]]:
+    """Record ``event`` for each credential of ``targets`` on its own; ``(credential id, why)``
+    of those that refuse it: a state that does not take it, a credential the ledger does not
+    hold, or the document it had before it was regenerated."""
+    from elmkit.ledger import InvalidTransitionError, UnknownCredentialError
+
+    superseded = dict(_superseded(store, targets, source))
+    refused: list[tuple[str, str]] = []
+    for credential_id, sha in targets:
+        if credential_id in superseded:
+            refused.append(
+                (
+                    credential_id,
+                    f"{source} holds it as it was before it was regenerated at "
+                    f"{superseded[credential_id]}: hand over the current file",
+                )
+            )
+            continue
+        try:
+            store.record(credential_id, event, actor, sha, detail, when)
+        except (InvalidTransitionError, UnknownCredentialError) as exc:
+            refused.append((credential_id, str(exc)))
+    return refused
 
 
 def _check_document_of(
@@ -978,20 +1037,7 @@ def _refuse_superseded_documents(
     regenerated (the manifest or a file of an earlier run, kept from a first upload): the
     ledger would say that the corrected credential was handed over, and a registrar looking for
     what is still to upload or send would pass it over."""
-    if source is None:
-        return
-    superseded: list[tuple[str, str]] = []
-    for credential_id, digest in targets:
-        if digest is None:
-            continue
-        history = list(store.history(credential_id))
-        regenerated = [e for e in history if e.event.value == "regenerated"]
-        if not regenerated:
-            continue
-        last = regenerated[-1]
-        held = [e for e in history if e.sha256 == digest]
-        if held and all(e.n < last.n for e in held):
-            superseded.append((credential_id, last.at))
+    superseded = _superseded(store, targets, source)
     if not superseded:
         return
     if len(superseded) == 1:
@@ -1010,6 +1056,34 @@ def _refuse_superseded_documents(
         "with those; nothing was recorded",
         1,
     )
+
+
+def _superseded(
+    store: LedgerStore, targets: list[tuple[str, str | None]], source: Path | None
+) -> list[tuple[str, str]]:
+    """``(credential id, when it was regenerated)`` of the targets whose digest from ``source``
+    (a manifest or file; None: no digest to check) is of a document the credential had before
+    it was last regenerated."""
+    from elmkit.ledger import UnknownCredentialError
+
+    if source is None:
+        return []
+    superseded: list[tuple[str, str]] = []
+    for credential_id, digest in targets:
+        if digest is None:
+            continue
+        try:
+            history = store.history(credential_id)
+        except UnknownCredentialError:
+            continue  # refused when its event is recorded
+        regenerated = [e for e in history if e.event.value == "regenerated"]
+        if not regenerated:
+            continue
+        last = regenerated[-1]
+        held = [e for e in history if e.sha256 == digest]
+        if held and all(e.n < last.n for e in held):
+            superseded.append((credential_id, last.at))
+    return superseded
 
 
 def _credential_of(store: LedgerStore, name: str, ledger: Path) -> str:
