@@ -508,6 +508,119 @@ def test_credentials_page_through_large_groups_of_one_creation_time(tmp_path: Pa
         assert [c.credential_id for c in since] == listed[1:]
 
 
+def test_credentials_with_events_in_a_window_across_pages(
+    ledger: LedgerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 4)
+    (first,) = [d.version for d in ledger.definitions()]
+    ledger.define(DEF, {"k": "second version"}, version="v2")
+    day = datetime(2025, 6, 1, tzinfo=UTC)
+    with ledger.transaction():
+        for i in range(30):  # imported out of time order; some touched again much later
+            cid, at = f"c{i:02d}", day + timedelta(days=(i * 7) % 30)
+            version = "v2" if i % 5 == 0 else first
+            ledger.claim_credential(
+                cid, DEF, f"learner-{i % 3}", at=at, definition_version=version
+            )
+            if i % 4 == 0:
+                ledger.record(cid, "revoked", "registrar", at=day + timedelta(days=40 + i))
+    histories = {c.credential_id: ledger.history(c.credential_id) for c in ledger.credentials()}
+    created = [c.credential_id for c in ledger.credentials()]
+
+    def expected(low: datetime | None, high: datetime | None, **keep: Any) -> list[str]:
+        def inside(at: str) -> bool:
+            return (low is None or at >= utc_timestamp(low)) and (
+                high is None or at < utc_timestamp(high)
+            )
+
+        return [
+            cid
+            for cid in created
+            if any(inside(e.at) for e in histories[cid])
+            and all(getattr(ledger.get_credential(cid), k) == v for k, v in keep.items())
+        ]
+
+    for since, until in [(5, 12), (0, 30), (12, 13), (45, None), (None, 3), (80, 90), (29, 45)]:
+        low = None if since is None else day + timedelta(days=since)
+        high = None if until is None else day + timedelta(days=until)
+        found = ledger.credentials(events_since=low, events_until=high)
+        assert [c.credential_id for c in found] == expected(low, high), (since, until)
+        mine = ledger.credentials(learner_id="learner-1", events_since=low, events_until=high)
+        assert [c.credential_id for c in mine] == expected(low, high, learner_id="learner-1")
+        versioned = ledger.credentials(
+            definition_id=DEF, definition_version="v2", events_since=low, events_until=high
+        )
+        assert [c.credential_id for c in versioned] == expected(
+            low, high, definition_version="v2"
+        )
+    # revoked long after it was created: in a window that holds its revocation only
+    late = ledger.credentials(events_since=day + timedelta(days=40))
+    assert [c.credential_id for c in late] == [cid for cid in created if int(cid[1:]) % 4 == 0]
+
+
+def test_event_counts_by_definition_of_a_window(ledger: LedgerStore) -> None:
+    ledger.define("d2", {"k": 2}, title="Second")
+    day = datetime(2025, 6, 1, tzinfo=UTC)
+    for i in range(6):
+        cid = f"c{i}"
+        ledger.claim_credential(cid, DEF if i % 2 else "d2", f"l{i}", at=day + timedelta(days=i))
+        ledger.record(cid, "generated", "batch", sha256=sha(cid), at=day + timedelta(days=i))
+        if i % 3 == 0:
+            ledger.record(cid, "revoked", "registrar", at=day + timedelta(days=10 + i))
+    everything = ledger.event_counts_by_definition()
+    assert everything[DEF][EventType.DEFINED] == 3 and everything["d2"][EventType.REVOKED] == 1
+    assert set(everything[DEF]) == set(EventType)
+    window = ledger.event_counts_by_definition(
+        since=day + timedelta(days=3), until=day + timedelta(days=12)
+    )
+    assert window[DEF][EventType.GENERATED] == 2  # c3 and c5
+    assert window[DEF][EventType.REVOKED] == 0  # c3's revocation is on day 13
+    assert window["d2"][EventType.GENERATED] == 1  # c4
+    assert window["d2"][EventType.REVOKED] == 1  # c0's, on day 10
+    assert ledger.event_counts_by_definition(since=day + timedelta(days=99)) == {}
+
+
+def test_credentials_of_a_window_are_checked_once_not_again_for_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 10)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    with SQLiteLedger(tmp_path / "ledger.db") as ledger:
+        ledger.define(DEF, DOC)
+        claims = [
+            sqlite_store.NewCredential(
+                f"c{i:04d}", f"learner-{i}", events=(("generated", sha(str(i)), None),)
+            )
+            for i in range(2000)
+        ]
+        ledger.claim_many(DEF, claims[:1000], at=start)
+        ledger.claim_many(DEF, claims[1000:], at=start + timedelta(days=200))
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return 0
+
+        def work(**filters: Any) -> tuple[int, int]:
+            nonlocal steps
+            steps = 0
+            ledger._db.set_progress_handler(count, 100)
+            try:
+                found = sum(1 for _ in ledger.credentials(**filters))
+            finally:
+                ledger._db.set_progress_handler(None, 100)
+            return found, steps
+
+        listed, everything = work()
+        in_year, year = work(events_since=start, events_until=start + timedelta(days=365))
+        assert in_year == listed == 2000
+        # 200 pages: with the window's events read again for each page, it would cost far more
+        assert year < 4 * everything
+        later, _ = work(events_since=start + timedelta(days=100))
+        assert later == 1000
+
+
 def test_reports_and_rich_tables(ledger: LedgerStore) -> None:
     from rich.console import Console
 

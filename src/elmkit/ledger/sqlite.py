@@ -1049,11 +1049,16 @@ class SQLiteLedger:
         state: CredentialState | str | None = None,
         since: TimeLike | None = None,
         until: TimeLike | None = None,
+        definition_version: str | None = None,
+        events_since: TimeLike | None = None,
+        events_until: TimeLike | None = None,
     ) -> Iterator[Credential]:
         """Stream the credentials matching every given filter, oldest first (by creation time,
         then in the order they entered the ledger).
 
         ``since``/``until`` bound the creation time: ``since <= created_at < until``.
+        ``events_since``/``events_until`` keep the credentials with at least one event in
+        ``[events_since, events_until)``, whatever their other events.
         """
         # A learner has few credentials: find them by the learner index and sort them. Otherwise
         # walk the creation-time index in order. A ``+`` keeps SQLite from using an index: the
@@ -1075,6 +1080,32 @@ class SQLiteLedger:
         if until is not None:
             where.append(f"{created} < ?")
             params.append(utc_timestamp(until))
+        if definition_version is not None:
+            where.append("+definition_version = ?")
+            params.append(definition_version)
+        if events_since is not None or events_until is not None:
+            window, bounds = [], []
+            if events_since is not None:
+                low = utc_timestamp(events_since)
+                where.append("updated_at >= ?")  # the time of its latest event
+                params.append(low)
+                window.append("+e.at >= ?")
+                bounds.append(low)
+            if events_until is not None:
+                high = utc_timestamp(events_until)
+                where.append(f"{created} < ?")  # no event is dated before its credential
+                params.append(high)
+                window.append("+e.at < ?")
+                bounds.append(high)
+            # found by the (credential_id, n) index: a ``+`` keeps SQLite off the time index,
+            # which would read the whole window again for every credential
+            where.append(
+                "EXISTS (SELECT 1 FROM events AS e"
+                " WHERE e.credential_id = credentials.credential_id AND "
+                + " AND ".join(window)
+                + ")"
+            )
+            params.extend(bounds)
         return self._paged_by(
             "SELECT rowid AS page_key, * FROM credentials WHERE " + " AND ".join(where),
             tuple(params),
@@ -1155,6 +1186,31 @@ class SQLiteLedger:
             _event,
             after=found["low"] - 1,
         )
+
+    def event_counts_by_definition(
+        self, *, since: TimeLike | None = None, until: TimeLike | None = None
+    ) -> dict[str, dict[EventType, int]]:
+        """How many events of each type the credentials of each definition have in
+        ``[since, until)``, by definition id (definitions without any left out; every event
+        type listed, zeros included): one pass over the period's events."""
+        where, params = ["1"], []
+        if since is not None:
+            where.append("e.at >= ?")
+            params.append(utc_timestamp(since))
+        if until is not None:
+            where.append("e.at < ?")
+            params.append(utc_timestamp(until))
+        rows = self._rows(
+            "SELECT c.definition_id AS definition_id, e.event AS event, COUNT(*) AS n"
+            " FROM events AS e JOIN credentials AS c ON c.credential_id = e.credential_id"
+            f" WHERE {' AND '.join(where)} GROUP BY c.definition_id, e.event",
+            tuple(params),
+        )
+        counts: dict[str, dict[EventType, int]] = {}
+        for row in rows:
+            per_type = counts.setdefault(row["definition_id"], dict.fromkeys(EventType, 0))
+            per_type[_event_type(row["event"])] = int(row["n"])
+        return counts
 
     def counts_by_state(self, *, definition_id: str | None = None) -> dict[CredentialState, int]:
         """How many credentials are in each state; every state is listed, in lifecycle order."""

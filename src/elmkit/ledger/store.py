@@ -101,8 +101,12 @@ class LedgerStore(Protocol):
         state: CredentialState | str | None = None,
         since: TimeLike | None = None,
         until: TimeLike | None = None,
+        definition_version: str | None = None,
+        events_since: TimeLike | None = None,
+        events_until: TimeLike | None = None,
     ) -> Iterator[Credential]:
-        """Credentials matching every given filter (creation time in ``[since, until)``)."""
+        """Credentials matching every given filter (creation time in ``[since, until)``, at
+        least one event in ``[events_since, events_until)``), oldest first."""
         ...
 
     def history(self, credential_id: str) -> list[Event]:
@@ -122,6 +126,13 @@ class LedgerStore(Protocol):
 
     def counts_by_state(self, *, definition_id: str | None = None) -> dict[CredentialState, int]:
         """How many credentials are in each state (every state listed, zeros included)."""
+        ...
+
+    def event_counts_by_definition(
+        self, *, since: TimeLike | None = None, until: TimeLike | None = None
+    ) -> dict[str, dict[EventType, int]]:
+        """Events of each type in ``[since, until)``, by the definition of their credential
+        (definitions without any left out, every event type listed)."""
         ...
 
     # status lists
