@@ -53,20 +53,21 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 @contextmanager
-def _failures_as_json(output: OutputFormat, command: str) -> Iterator[None]:
+def _failures_as_json(output: str, command: str) -> Iterator[None]:
     """With ``--format json``, a command that stops on an error it said on standard error (an
     unusable definition, a missing extra, an interrupt) also prints ``{"command", "exit_status",
     "error"}`` on standard output."""
     from elmkit.errors import MissingExtraError
 
+    as_json = output == OutputFormat.json.value
     try:
         yield
     except _Failure as exc:
-        if output is OutputFormat.json:
+        if as_json:
             print_json({"command": command, "exit_status": exc.exit_code, "error": exc.message})
         raise
     except MissingExtraError as exc:  # said and exited 2 by the entry point
-        if output is OutputFormat.json:
+        if as_json:
             print_json({"command": command, "exit_status": 2, "error": str(exc)})
         raise
 
@@ -737,7 +738,7 @@ def history(
     from elmkit.ledger import credential_history, history_table
 
     console = make_console()
-    with _open_existing(ledger, reading=True) as store:
+    with _failures_as_json(output, "history"), _open_existing(ledger, reading=True) as store:
         credential_id = _credential_of(store, credential_id, ledger)
         found = credential_history(store, credential_id)
     if output is OutputFormat.json:
@@ -772,7 +773,7 @@ def ledger_command(
     from elmkit.ledger import ledger_summary, summary_table
 
     console = make_console()
-    with _open_existing(ledger, reading=True) as store:
+    with _failures_as_json(output, "ledger"), _open_existing(ledger, reading=True) as store:
         if learner is None and definition is None and state is None:
             summary = ledger_summary(store)
             if output is OutputFormat.json:
@@ -1094,9 +1095,13 @@ def _credential_of(store: LedgerStore, name: str, ledger: Path) -> str:
     if len(found) == 1:
         return found[0].credential_id
     if found:
+        failure = _fail(
+            f"learner {name} has {len(found)} credentials: give one of their ids "
+            f"({', '.join(item.credential_id for item in found)})",
+            1,
+        )
         errors = make_console(stderr=True)
-        show(errors, "learner {} has {} credentials: give one of their ids", name, len(found))
         for item in found:
             show(errors, "  {}  {}  {}", item.credential_id, item.definition_id, item.state.value)
-        raise typer.Exit(1)
+        raise failure
     raise _fail(f"no credential {name!r} in {ledger}", 1)
