@@ -105,3 +105,148 @@ def test_json_errors_of_ledger_and_history_are_one_json_document(
     assert "empty" in said
     text = runner.invoke(app, ["history", "L1", "--ledger", str(ledger)])
     assert text.exit_code == 1 and text.stdout == ""  # text: said on standard error only
+
+
+def credential_ids(result: Result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    return [item["credential_id"] for item in json.loads(result.stdout)["credentials"]]
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_a_window_lists_the_credentials_with_an_event_in_it(ledger: Path) -> None:
+    window = ("--since", "2026-03-02", "--until", "2026-03-05")  # c1, c2 and c3 created then
+    assert credential_ids(run(ledger, "--definition", "micro-ai", *window, "--format", "json")) == [
+        "c1",
+        "c3",
+    ]
+    # c0, created before it, is in a window that holds its revocation only
+    late = ("--since", "2026-03-15T00:00+01:00", "--format", "json")
+    assert credential_ids(run(ledger, "--definition", "micro-ai", *late)) == ["c0"]
+    assert credential_ids(
+        run(ledger, "--learner", "L1", "--until", "2026-03-02T00:00:01", "--format", "json")
+    ) == ["c1"]  # naive is UTC: c1 was created at midnight UTC on 2026-03-02
+    assert credential_ids(
+        run(ledger, "--state", "sent", "--since", "2026-03-10T00:00:00.000001Z", "--format", "json")
+    ) == []  # sent at the very start of 2026-03-10, which this window leaves out
+    text = run(ledger, "--state", "generated", "--since", "2026-03-05")
+    assert text.exit_code == 0, text.output
+    assert "2 credential(s) with an event from 2026-03-05 00:00:00 (UTC)" in text.output
+
+
+def test_a_window_alone_counts_its_events_per_definition_and_type(ledger: Path) -> None:
+    done = run(ledger, "--since", "2026-03-03", "--until", "2026-03-20", "--format", "json")
+    assert done.exit_code == 0, done.output
+    activity = json.loads(done.stdout)
+    assert activity["since"] == "2026-03-03T00:00:00.000000Z"
+    assert activity["until"] == "2026-03-20T00:00:00.000000Z"
+    # c2…c5 defined and generated, c1 sent; c0's revocation is at the excluded end
+    assert activity["total"] == 9 and activity["counts"]["revoked"] == 0
+    assert activity["counts"]["defined"] == 4 and activity["counts"]["sent"] == 1
+    by_definition = {item["definition_id"]: item for item in activity["definitions"]}
+    assert by_definition["micro-ai"]["total"] == 5 and by_definition["micro-law"]["total"] == 4
+    text = run(ledger, "--since", "2026-03-20")
+    assert text.exit_code == 0, text.output
+    assert "Ledger events from 2026-03-20 00:00:00 to now" in text.output
+    assert "revoked" in text.output and "generated" not in text.output
+    unbounded = run(ledger, "--format", "json")  # no window: credentials per state, as before
+    assert json.loads(unbounded.stdout)["counts"]["revoked"] == 1
+
+
+def test_version_goes_with_a_definition_the_ledger_holds(ledger: Path) -> None:
+    assert credential_ids(
+        run(ledger, "--definition", "micro-ai", "--version", "2", "--format", "json")
+    ) == ["c3", "c5"]
+    alone = run(ledger, "--version", "2", "--format", "json")
+    assert "--version goes with --definition" in error_document(alone, "ledger", 2)
+    unknown = run(ledger, "--definition", "micro-ai", "--version", "3", "--format", "json")
+    assert "it has 1, 2" in error_document(unknown, "ledger", 2)
+
+
+def test_refused_windows_and_csv_options(ledger: Path, tmp_path: Path) -> None:
+    backwards = run(ledger, "--since", "2026-03-05", "--until", "2026-03-04", "--format", "json")
+    assert "is not before --until" in error_document(backwards, "ledger", 2)
+    empty = run(ledger, "--since", "2026-03-05T01:00:00+01:00", "--until", "2026-03-05T00:00")
+    assert empty.exit_code == 2 and "is not before" in empty.output  # the same moment
+    not_a_date = run(ledger, "--since", "March", "--format", "json")
+    assert not_a_date.exit_code == 2 and "ISO 8601" in not_a_date.output
+    out = tmp_path / "x.csv"
+    for options in (["--out", str(out)], ["--bom"], ["--format", "json", "--out", str(out)]):
+        refused = run(ledger, *options)
+        assert refused.exit_code == 2 and "only appl" in refused.output, options
+    assert not out.exists()
+    itself = run(ledger, "--format", "csv", "--out", str(ledger))
+    assert itself.exit_code == 2 and "is the ledger" in itself.output
+    with open_ledger(ledger, read_only=True) as store:
+        assert store.get_credential("c0") is not None
+
+
+def test_csv_of_credentials_and_of_the_events_of_a_window(ledger: Path) -> None:
+    from elmkit.ledger.export import CREDENTIAL_COLUMNS, EVENT_COLUMNS
+
+    everything = run(ledger, "--format", "csv")  # no filter: every credential
+    assert everything.exit_code == 0, everything.output
+    assert everything.stdout_bytes.startswith(",".join(CREDENTIAL_COLUMNS).encode() + b"\r\n")
+    rows = csv_rows(everything.stdout)
+    assert [row["credential_id"] for row in rows] == [f"c{i}" for i in range(6)]
+    assert rows[0]["state"] == "revoked" and rows[0]["event_count"] == "3"
+    assert rows[1]["sha256"] == sha("c1") and rows[1]["file_path"] == ""
+    listed = csv_rows(run(ledger, "--definition", "micro-law", "--format", "csv").stdout)
+    assert [row["credential_id"] for row in listed] == ["c2", "c4"]
+    window = run(ledger, "--since", "2026-03-10", "--format", "csv")  # no filter: its events
+    assert window.stdout_bytes.startswith(",".join(EVENT_COLUMNS).encode() + b"\r\n")
+    events = csv_rows(window.stdout)
+    assert [(row["credential_id"], row["event"]) for row in events] == [
+        ("c1", "sent"),
+        ("c0", "revoked"),
+    ]
+    assert events[1]["learner_id"] == "L0" and events[1]["definition_version"] == "1"
+    assert json.loads(events[1]["detail"]) == {"reason": "fraud"}
+    assert events[1]["actor"] == "registrar" and events[1]["n"] == "3"
+    limited = run(ledger, "--format", "csv", "--limit", "2")
+    assert len(csv_rows(limited.stdout)) == 2 and "more were left out" in limited.stderr
+
+
+def test_csv_neutralises_formulas_and_quotes_as_rfc_4180(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    tricky = ["=HYPERLINK(\"http://evil\")", "+34 600", "-1", "@SUM(A1)", "\tx", "a,b \"c\"\nd"]
+    with open_ledger(path) as store:
+        store.define("d", {"title": "x"}, version="1")
+        for i, learner in enumerate(tricky):
+            store.claim_credential(f"c{i}", "d", learner, actor=learner)
+    credentials = runner.invoke(app, ["ledger", "--ledger", str(path), "--format", "csv"])
+    assert credentials.exit_code == 0, credentials.output
+    learners = [row["learner_id"] for row in csv_rows(credentials.stdout)]
+    assert learners == [*(f"'{text}" for text in tricky[:5]), tricky[5]]
+    assert b',"a,b ""c""\nd",' in credentials.stdout_bytes  # quoted, quotes doubled
+    events = runner.invoke(
+        app, ["ledger", "--ledger", str(path), "--since", "2000-01-01", "--format", "csv"]
+    )
+    actors = [row["actor"] for row in csv_rows(events.stdout)]
+    assert actors == [*(f"'{text}" for text in tricky[:5]), tricky[5]]
+
+
+def test_csv_to_a_file_is_whole_utf8_with_or_without_a_bom(ledger: Path, tmp_path: Path) -> None:
+    with open_ledger(ledger) as store:
+        store.record("c2", "sent", "secretaría", at=DAY + timedelta(days=25))
+    out = tmp_path / "export" / "eventos.csv"
+    done = run(ledger, "--since", "2026-03-25", "--format", "csv", "--out", str(out))
+    assert done.exit_code == 0 and done.stdout == "", done.output
+    data = out.read_bytes()
+    assert data.startswith(b"seq,") and "secretaría".encode() in data
+    assert [p.name for p in out.parent.iterdir()] == ["eventos.csv"]  # no temporary file left
+    excel = run(ledger, "--since", "2026-03-25", "--format", "csv", "--bom", "--out", str(out))
+    assert excel.exit_code == 0, excel.output
+    assert out.read_bytes() == b"\xef\xbb\xbf" + data
+    to_stdout = runner.invoke(
+        app, ["ledger", "--ledger", str(ledger), "--format", "csv", "--bom", "--state", "sent"]
+    )
+    assert to_stdout.stdout_bytes.startswith(b"\xef\xbb\xbfcredential_id,")
+    (tmp_path / "folder.csv").mkdir()
+    blocked = run(ledger, "--format", "csv", "--out", str(tmp_path / "folder.csv"))
+    assert blocked.exit_code == 2 and "cannot write the CSV" in blocked.output

@@ -6,13 +6,15 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from elmkit.cli import (
     DATETIME_METAVAR,
+    EXIT_OUTPUT_CLOSED,
     LEDGER_ENV,
     OutputFormat,
     app,
@@ -22,6 +24,7 @@ from elmkit.cli import (
     make_console,
     parse_datetime,
     print_json,
+    same_file,
     show,
 )
 
@@ -747,72 +750,289 @@ def history(
         console.print(history_table(found))
 
 
+class LedgerFormat(StrEnum):
+    """What ``elmkit ledger --format`` takes: text, JSON, or CSV for spreadsheets."""
+
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+#: What ``elmkit ledger`` lists at most, unless ``--limit`` says otherwise (a CSV: everything).
+LEDGER_LIMIT = 200
+
+
 @app.command("ledger")
 def ledger_command(
     learner: Annotated[str | None, typer.Option(help="Only this learner's credentials")] = None,
     definition: Annotated[
         str | None, typer.Option(help="Only this definition's credentials")
     ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="With --definition: only the credentials of this version")
+    ] = None,
     state: Annotated[
         str | None,
         typer.Option(help="Only credentials in this state (generated, exported, sealed…)"),
     ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            help="Only what happened from this time on (ISO 8601; UTC unless an offset is "
+            "given): credentials with an event since then, events since then",
+            parser=parse_datetime,
+            metavar=DATETIME_METAVAR,
+        ),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(
+            help="Only what happened before this time (excluded; ISO 8601, UTC unless an "
+            "offset is given)",
+            parser=parse_datetime,
+            metavar=DATETIME_METAVAR,
+        ),
+    ] = None,
     ledger: Annotated[
         Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
     ] = Path("ledger.sqlite"),
-    limit: Annotated[int, typer.Option(min=1, help="Most credentials listed")] = 200,
-    output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help=f"Most credentials or events listed (default: {LEDGER_LIMIT}; with --format "
+            "csv, all of them)",
+        ),
+    ] = None,
+    output: Annotated[
+        LedgerFormat,
+        typer.Option(
+            "--format",
+            help="text, json, or csv (a row per credential, or per event of --since/--until "
+            "with no other filter)",
+        ),
+    ] = LedgerFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="With --format csv: write this file (whole or not at all), not standard output",
+        ),
+    ] = None,
+    bom: Annotated[
+        bool,
+        typer.Option(
+            "--bom/--no-bom",
+            help="With --format csv: begin with a UTF-8 byte order mark, for Excel",
+        ),
+    ] = False,
 ) -> None:
-    """List the credentials of the ledger (counts per state when no filter is given)."""
+    """List the credentials of the ledger (counts per state when no filter is given).
+
+    --since/--until alone count the events of that time per definition and type; with other
+    filters, they list the credentials that have an event in that time."""
     from dataclasses import asdict
     from itertools import islice
 
     from rich.table import Table
 
     from elmkit.errors import ElmError
-    from elmkit.ledger import ledger_summary, summary_table
+    from elmkit.ledger import (
+        CredentialState,
+        activity_table,
+        ledger_activity,
+        ledger_summary,
+        summary_table,
+    )
 
     console = make_console()
-    with _failures_as_json(output, "ledger"), _open_existing(ledger, reading=True) as store:
-        if learner is None and definition is None and state is None:
-            summary = ledger_summary(store)
-            if output is OutputFormat.json:
-                print_json(summary.to_dict())
-            else:
-                console.print(summary_table(summary))
-            return
-        try:
-            if definition is not None and store.get_definition(definition) is None:
-                known = sorted({item.definition_id for item in store.definitions()})
-                holds = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
-                raise _fail(
-                    f"--definition: no definition {definition!r} in {ledger} "
-                    f"({'it holds ' + holds if known else 'it holds none'})"
-                )
-            found = store.credentials(learner_id=learner, definition_id=definition, state=state)
-            rows = list(islice(found, limit + 1))
-        except ElmError as exc:
-            raise _fail(str(exc)) from None
-        if output is OutputFormat.json:
-            listed = {"credentials": [asdict(item) for item in rows[:limit]], "more": len(rows) > limit}
-            print_json(listed)
-            return
-        table = Table(
-            title=f"{min(len(rows), limit)} credential(s)"
-            + (" (more not shown)" if len(rows) > limit else "")
-        )
-        for column in ("credential", "learner", "definition", "state", "events", "updated (UTC)"):
-            table.add_column(column, overflow="fold")  # ids whole in a narrow COLUMNS too
-        for item in rows[:limit]:
-            table.add_row(
-                cell(item.credential_id),
-                cell(item.learner_id),
-                cell(f"{item.definition_id}@{item.definition_version}"),
-                item.state.value,
-                str(item.event_count),
-                item.updated_at.replace("T", " ").removesuffix("Z")[:19],
+    as_csv = output is LedgerFormat.csv
+    with _failures_as_json(output, "ledger"):
+        if not as_csv:
+            given = [name for name, value in (("--out", out), ("--bom", bom or None)) if value]
+            if given:
+                verb = "applies" if len(given) == 1 else "apply"
+                raise _fail(f"{' and '.join(given)} only {verb} to --format csv")
+        if version is not None and definition is None:
+            raise _fail("--version goes with --definition (the version of which definition?)")
+        for given_text, what in ((learner, "--learner"), (definition, "--definition")):
+            if given_text is not None:
+                _refuse_not_unicode(given_text, what)
+        if state is not None and state not in {s.value for s in CredentialState}:
+            known = ", ".join(s.value for s in CredentialState)
+            raise _fail(f"--state: unknown state {state!r}: use one of {known}")
+        low, high = as_utc(since), as_utc(until)
+        if low is not None and high is not None and low >= high:
+            raise _fail(
+                f"--since {low.isoformat()} is not before --until {high.isoformat()}: nothing "
+                "can happen in that time (--until is excluded: for the one day 2026-03-01, give "
+                "--since 2026-03-01 --until 2026-03-02)"
             )
-        console.print(table)
+        if out is not None and same_file(ledger, out):
+            raise _fail(f"--out {out} is the ledger: write the CSV to another file")
+        filtered = learner is not None or definition is not None or state is not None
+        window = low is not None or high is not None
+        with _open_existing(ledger, reading=True) as store:
+            if definition is not None:
+                _check_definition(store, ledger, definition, version)
+            filters: dict[str, Any] = {
+                "learner_id": learner,
+                "definition_id": definition,
+                "definition_version": version,
+                "state": state,
+                "events_since": low,
+                "events_until": high,
+            }
+            if as_csv:
+                _ledger_csv(store, out, bom, limit, filters, events=window and not filtered)
+                return
+            if not filtered:
+                if window:
+                    activity = ledger_activity(store, since=low, until=high)
+                    if output is LedgerFormat.json:
+                        print_json(activity.to_dict())
+                    else:
+                        console.print(activity_table(activity))
+                    return
+                summary = ledger_summary(store)
+                if output is LedgerFormat.json:
+                    print_json(summary.to_dict())
+                else:
+                    console.print(summary_table(summary))
+                return
+            shown = LEDGER_LIMIT if limit is None else limit
+            try:
+                rows = list(islice(store.credentials(**filters), shown + 1))
+            except ElmError as exc:
+                raise _fail(str(exc)) from None
+    if output is LedgerFormat.json:
+        listed = {"credentials": [asdict(item) for item in rows[:shown]], "more": len(rows) > shown}
+        print_json(listed)
+        return
+    table = Table(
+        title=f"{min(len(rows), shown)} credential(s)"
+        + (" (more not shown)" if len(rows) > shown else "")
+        + (f" with an event {_period(low, high)}" if window else "")
+    )
+    for column in ("credential", "learner", "definition", "state", "events", "updated (UTC)"):
+        table.add_column(column, overflow="fold")  # ids whole in a narrow COLUMNS too
+    for item in rows[:shown]:
+        table.add_row(
+            cell(item.credential_id),
+            cell(item.learner_id),
+            cell(f"{item.definition_id}@{item.definition_version}"),
+            item.state.value,
+            str(item.event_count),
+            item.updated_at.replace("T", " ").removesuffix("Z")[:19],
+        )
+    console.print(table)
+
+
+def _period(low: datetime | None, high: datetime | None) -> str:
+    """``--since``/``--until`` in words, in UTC."""
+
+    def moment(value: datetime) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+    since = "" if low is None else f"from {moment(low)}"
+    until = "" if high is None else f"before {moment(high)}"
+    return " ".join(part for part in (since, until) if part) + " (UTC)"
+
+
+def _check_definition(
+    store: LedgerStore, ledger: Path, definition: str, version: str | None
+) -> None:
+    """Refuse a ``--definition`` (or ``--version`` of it) the ledger does not hold: a mistyped
+    id is no definition without credentials."""
+    from elmkit.errors import ElmError
+
+    try:
+        versions = [d.version for d in store.definitions() if d.definition_id == definition]
+        if not versions:
+            known = sorted({item.definition_id for item in store.definitions()})
+            holds = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
+            raise _fail(
+                f"--definition: no definition {definition!r} in {ledger} "
+                f"({'it holds ' + holds if known else 'it holds none'})"
+            )
+    except ElmError as exc:
+        raise _fail(str(exc)) from None
+    if version is not None and version not in versions:
+        raise _fail(
+            f"--version: {definition} has no version {version!r} in {ledger} (it has "
+            f"{', '.join(versions)})"
+        )
+
+
+def _ledger_csv(
+    store: LedgerStore,
+    out: Path | None,
+    bom: bool,
+    limit: int | None,
+    filters: dict[str, Any],
+    *,
+    events: bool,
+) -> None:
+    """Write the CSV of ``elmkit ledger`` to ``out`` or standard output: the credentials of
+    ``filters``, or with ``events`` the events of their window (``events_since``,
+    ``events_until``)."""
+    import io
+    import sys
+
+    from elmkit.errors import ElmError
+    from elmkit.ledger.export import export_credentials, export_events
+
+    def write(stream: io.TextIOWrapper) -> tuple[int, bool]:
+        if events:
+            since, until = filters["events_since"], filters["events_until"]
+            return export_events(store, stream, since=since, until=until, limit=limit)
+        return export_credentials(store, stream, limit=limit, **filters)
+
+    encoding = "utf-8-sig" if bom else "utf-8"
+    try:
+        if out is None:
+            sys.stdout.flush()
+            stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="")
+            try:
+                written, more = write(stream)
+                stream.flush()
+            finally:
+                stream.detach()
+        else:
+            from elmkit.microcredentials.files import AtomicWriter
+
+            with AtomicWriter(out) as target:
+                stream = io.TextIOWrapper(target.file, encoding=encoding, newline="")
+                try:
+                    written, more = write(stream)
+                    stream.flush()
+                finally:
+                    stream.detach()
+    except BrokenPipeError:
+        _stdout_closed()
+    except ElmError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot write the CSV: {describe_error(exc)}") from None
+    if more:
+        show(
+            make_console(stderr=True),
+            "[yellow]note:[/] {} row(s) written; more were left out (--limit {})",
+            written,
+            limit,
+        )
+
+
+def _stdout_closed() -> NoReturn:
+    """Stop as a command whose reader stopped reading does (exit 141), standard output sent
+    nowhere so that the interpreter's last flush of it says nothing."""
+    import contextlib
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):  # ValueError: no file descriptor behind it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise typer.Exit(EXIT_OUTPUT_CLOSED)
 
 
 #: The hand-offs that happen outside elmkit and can be recorded by hand.

@@ -16,19 +16,24 @@ from elmkit.ledger.model import (
     EventType,
     IntegrityReport,
     StatusEntry,
+    utc_timestamp,
 )
-from elmkit.ledger.store import LedgerStore
+from elmkit.ledger.store import LedgerStore, TimeLike
 
 if TYPE_CHECKING:
     from rich.table import Table
 
 __all__ = [
     "CredentialHistory",
+    "DefinitionActivity",
     "DefinitionSummary",
+    "LedgerActivity",
     "LedgerSummary",
+    "activity_table",
     "credential_history",
     "history_table",
     "integrity_table",
+    "ledger_activity",
     "ledger_summary",
     "summary_table",
 ]
@@ -102,6 +107,53 @@ class LedgerSummary:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class DefinitionActivity:
+    """How many events of each type the credentials of one definition had in a period."""
+
+    definition_id: str
+    title: str
+    counts: dict[EventType, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerActivity:
+    """Events of each type in ``[since, until)`` (UTC timestamps; None: unbounded), overall and
+    per definition."""
+
+    since: str | None
+    until: str | None
+    counts: dict[EventType, int]
+    definitions: tuple[DefinitionActivity, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the period, and totals and counts per event type, overall and
+        per definition."""
+        return {
+            "since": self.since,
+            "until": self.until,
+            "total": self.total,
+            "counts": {event.value: n for event, n in self.counts.items()},
+            "definitions": [
+                {
+                    "definition_id": item.definition_id,
+                    "title": item.title,
+                    "total": item.total,
+                    "counts": {event.value: n for event, n in item.counts.items()},
+                }
+                for item in self.definitions
+            ],
+        }
+
+
 def _one_moment(store: LedgerStore) -> AbstractContextManager[object]:
     """The store's ``snapshot()`` when it has one (``SQLiteLedger`` does; the protocol does not
     ask for it), else nothing."""
@@ -137,6 +189,34 @@ def ledger_summary(store: LedgerStore) -> LedgerSummary:
             for definition_id, title in titles.items()
         )
         return LedgerSummary(store.counts_by_state(), per_definition)
+
+
+def ledger_activity(
+    store: LedgerStore, *, since: TimeLike | None = None, until: TimeLike | None = None
+) -> LedgerActivity:
+    """How many events of each type happened in ``[since, until)``, overall and for each
+    definition the ledger holds (zeros included), read as of one moment when the store has a
+    ``snapshot()``."""
+    with _one_moment(store):
+        titles: dict[str, str] = {}
+        for definition in store.definitions():
+            titles[definition.definition_id] = definition.title
+        found = store.event_counts_by_definition(since=since, until=until)
+    per_definition = tuple(
+        DefinitionActivity(
+            definition_id, title, found.get(definition_id, dict.fromkeys(EventType, 0))
+        )
+        for definition_id, title in titles.items()
+    )
+    overall = {
+        event: sum(item.counts.get(event, 0) for item in per_definition) for event in EventType
+    }
+    return LedgerActivity(
+        None if since is None else utc_timestamp(since),
+        None if until is None else utc_timestamp(until),
+        overall,
+        per_definition,
+    )
 
 
 def _short(digest: str | None) -> str:
@@ -210,6 +290,43 @@ def summary_table(summary: LedgerSummary) -> Table:
         "",
         *(str(summary.counts.get(state, 0)) for state in states),
         str(summary.total),
+        style="bold",
+    )
+    return table
+
+
+def _moment(timestamp: str | None, otherwise: str) -> str:
+    return otherwise if timestamp is None else timestamp.replace("T", " ")[:19]
+
+
+def activity_table(activity: LedgerActivity) -> Table:
+    """A ``rich`` table of events per definition and event type (types that happened only)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    events = [event for event, count in activity.counts.items() if count]
+    period = (
+        f"{_moment(activity.since, 'the start')} to {_moment(activity.until, 'now')} (UTC, "
+        "end excluded)"
+    )
+    table = Table(title=f"Ledger events from {period}")
+    table.add_column("definition", overflow="fold")
+    table.add_column("title")
+    for event in events:
+        table.add_column(event.value, justify="right")
+    table.add_column("total", justify="right", style="bold")
+    for definition in activity.definitions:
+        table.add_row(
+            Text(definition.definition_id),
+            Text(definition.title),
+            *(str(definition.counts.get(event, 0)) for event in events),
+            str(definition.total),
+        )
+    table.add_row(
+        "all",
+        "",
+        *(str(activity.counts.get(event, 0)) for event in events),
+        str(activity.total),
         style="bold",
     )
     return table
