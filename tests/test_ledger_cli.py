@@ -250,3 +250,72 @@ def test_csv_to_a_file_is_whole_utf8_with_or_without_a_bom(ledger: Path, tmp_pat
     (tmp_path / "folder.csv").mkdir()
     blocked = run(ledger, "--format", "csv", "--out", str(tmp_path / "folder.csv"))
     assert blocked.exit_code == 2 and "cannot write the CSV" in blocked.output
+
+
+def large_ledger(path: Path, days: int, per_day: int) -> None:
+    """``days`` batches of ``per_day`` credentials of two definitions, a batch a day from
+    2026-03-01, each generated and exported when claimed; every tenth of the first day's is
+    revoked on the last day."""
+    from elmkit.ledger.sqlite import NewCredential, SQLiteLedger
+
+    with SQLiteLedger(path, synchronous="NORMAL") as store:
+        store.define("micro-ai", {"title": "AI"}, version="1")
+        store.define("micro-law", {"title": "Law"}, version="1")
+        for day in range(days):
+            claims = [
+                NewCredential(
+                    f"c{day:03d}-{i:05d}",
+                    f"L{day}-{i}",
+                    events=(("generated", sha(f"{day}-{i}"), None), ("exported", None, None)),
+                )
+                for i in range(per_day)
+            ]
+            definition = "micro-ai" if day % 2 == 0 else "micro-law"
+            store.claim_many(definition, claims, at=DAY + timedelta(days=day))
+        with store.transaction():
+            for i in range(0, per_day, 10):
+                store.record(f"c000-{i:05d}", "revoked", "registrar", at=DAY + timedelta(days=days))
+
+
+def test_csv_to_a_reader_that_stops_reading_exits_141(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "ledger.sqlite"
+    large_ledger(path, days=2, per_day=3000)  # far more than a pipe holds
+    command = [sys.executable, "-c", "from elmkit.cli import main; main()"]
+    with subprocess.Popen(
+        [*command, "ledger", "--ledger", str(path), "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"credential_id,")
+        process.stdout.close()
+        errors = process.stderr.read()
+        assert process.wait(timeout=60) == 141, errors
+    assert b"Traceback" not in errors and b"Exception" not in errors
+
+
+@pytest.mark.slow
+def test_a_window_of_a_large_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    days, per_day = 30, 1500  # 45,000 credentials, 135,000 events
+    large_ledger(path, days, per_day)
+    revoked = per_day // 10
+    week = ("--since", "2026-03-08", "--until", "2026-03-15")  # days 7 to 13
+    activity = json.loads(run(path, *week, "--format", "json").stdout)
+    assert activity["counts"]["defined"] == 7 * per_day
+    assert activity["counts"]["exported"] == 7 * per_day and activity["total"] == 21 * per_day
+    listed = run(path, "--definition", "micro-law", *week, "--format", "csv")
+    assert listed.exit_code == 0, listed.output
+    ids = [row["credential_id"] for row in csv_rows(listed.stdout)]
+    assert len(ids) == 4 * per_day  # days 7, 9, 11 and 13
+    assert ids[0] == "c007-00000" and ids[-1] == f"c013-{per_day - 1:05d}"
+    # the revocations of the last day: credentials created on the first
+    late = run(path, "--state", "revoked", "--since", "2026-03-31", "--format", "csv")
+    assert len(csv_rows(late.stdout)) == revoked
+    events = run(path, "--since", "2026-03-31", "--format", "csv")
+    assert [row["event"] for row in csv_rows(events.stdout)] == ["revoked"] * revoked
+    everything = run(path, "--format", "csv")
+    assert len(csv_rows(everything.stdout)) == days * per_day
