@@ -8,7 +8,7 @@ import re
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -418,22 +418,9 @@ def test_events_of_a_period_are_read_once_not_again_for_every_page(
         ]
         ledger.claim_many(DEF, claims[:1000], at=start)
         ledger.claim_many(DEF, claims[1000:], at=start + timedelta(days=200))
-        steps = 0
-
-        def count() -> int:
-            nonlocal steps
-            steps += 1
-            return 0
 
         def work(**filters: Any) -> tuple[int, int]:
-            nonlocal steps
-            steps = 0
-            ledger._db.set_progress_handler(count, 100)
-            try:
-                found = sum(1 for _ in ledger.events(**filters))
-            finally:
-                ledger._db.set_progress_handler(None, 100)
-            return found, steps
+            return _counted_steps(ledger, lambda: ledger.events(**filters))
 
         listed, everything = work()
         in_year, year = work(since=start, until=start + timedelta(days=365))
@@ -595,22 +582,9 @@ def test_credentials_of_a_window_are_checked_once_not_again_for_every_page(
         ]
         ledger.claim_many(DEF, claims[:1000], at=start)
         ledger.claim_many(DEF, claims[1000:], at=start + timedelta(days=200))
-        steps = 0
-
-        def count() -> int:
-            nonlocal steps
-            steps += 1
-            return 0
 
         def work(**filters: Any) -> tuple[int, int]:
-            nonlocal steps
-            steps = 0
-            ledger._db.set_progress_handler(count, 100)
-            try:
-                found = sum(1 for _ in ledger.credentials(**filters))
-            finally:
-                ledger._db.set_progress_handler(None, 100)
-            return found, steps
+            return _counted_steps(ledger, lambda: ledger.credentials(**filters))
 
         listed, everything = work()
         in_year, year = work(events_since=start, events_until=start + timedelta(days=365))
@@ -1409,3 +1383,21 @@ def test_a_ledger_read_without_locks_is_judged_by_more_than_its_mtime(
             reader.get_credential("c1")
     finally:
         reader.close()
+
+
+def _counted_steps(ledger: SQLiteLedger, listing: Callable[[], Iterable[object]]) -> tuple[int, int]:
+    """How many items ``listing()`` yields, and how many SQLite steps (in hundreds of virtual
+    machine instructions) reading them all took."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    ledger._db.set_progress_handler(count, 100)
+    try:
+        found = sum(1 for _ in listing())
+    finally:
+        ledger._db.set_progress_handler(None, 100)
+    return found, steps

@@ -160,11 +160,11 @@ def test_a_window_alone_counts_its_events_per_definition_and_type(ledger: Path) 
 
 def test_version_goes_with_a_definition_the_ledger_holds(ledger: Path) -> None:
     assert credential_ids(
-        run(ledger, "--definition", "micro-ai", "--version", "2", "--format", "json")
+        run(ledger, "--definition", "micro-ai", "--definition-version", "2", "--format", "json")
     ) == ["c3", "c5"]
-    alone = run(ledger, "--version", "2", "--format", "json")
-    assert "--version goes with --definition" in error_document(alone, "ledger", 2)
-    unknown = run(ledger, "--definition", "micro-ai", "--version", "3", "--format", "json")
+    alone = run(ledger, "--definition-version", "2", "--format", "json")
+    assert "--definition-version goes with --definition" in error_document(alone, "ledger", 2)
+    unknown = run(ledger, "--definition", "micro-ai", "--definition-version", "3", "--format", "json")
     assert "it has 1, 2" in error_document(unknown, "ledger", 2)
 
 

@@ -769,7 +769,11 @@ def ledger_command(
         str | None, typer.Option(help="Only this definition's credentials")
     ] = None,
     version: Annotated[
-        str | None, typer.Option(help="With --definition: only the credentials of this version")
+        str | None,
+        typer.Option(
+            "--definition-version",
+            help="With --definition: only the credentials of this version of it",
+        ),
     ] = None,
     state: Annotated[
         str | None,
@@ -855,7 +859,7 @@ def ledger_command(
                 verb = "applies" if len(given) == 1 else "apply"
                 raise _fail(f"{' and '.join(given)} only {verb} to --format csv")
         if version is not None and definition is None:
-            raise _fail("--version goes with --definition (the version of which definition?)")
+            raise _fail("--definition-version goes with --definition (the version of which definition?)")
         for given_text, what in ((learner, "--learner"), (definition, "--definition")):
             if given_text is not None:
                 _refuse_not_unicode(given_text, what)
@@ -943,7 +947,7 @@ def _period(low: datetime | None, high: datetime | None) -> str:
 def _check_definition(
     store: LedgerStore, ledger: Path, definition: str, version: str | None
 ) -> None:
-    """Refuse a ``--definition`` (or ``--version`` of it) the ledger does not hold: a mistyped
+    """Refuse a ``--definition`` (or ``--definition-version`` of it) the ledger does not hold: a mistyped
     id is no definition without credentials."""
     from elmkit.errors import ElmError
 
@@ -960,7 +964,7 @@ def _check_definition(
         raise _fail(str(exc)) from None
     if version is not None and version not in versions:
         raise _fail(
-            f"--version: {definition} has no version {version!r} in {ledger} (it has "
+            f"--definition-version: {definition} has no version {version!r} in {ledger} (it has "
             f"{', '.join(versions)})"
         )
 

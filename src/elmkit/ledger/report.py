@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from elmkit.ledger.errors import UnknownCredentialError
 from elmkit.ledger.model import (
@@ -66,17 +66,25 @@ class CredentialHistory:
         }
 
 
+Counted = TypeVar("Counted", CredentialState, EventType)
+
+
 @dataclass(frozen=True, slots=True)
-class DefinitionSummary:
-    """How many credentials of one definition are in each state."""
+class _DefinitionCounts(Generic[Counted]):
+    """Counts of one definition's credentials, by state or by event type."""
 
     definition_id: str
     title: str
-    counts: dict[CredentialState, int]
+    counts: dict[Counted, int]
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionSummary(_DefinitionCounts[CredentialState]):
+    """How many credentials of one definition are in each state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,32 +100,12 @@ class LedgerSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON: totals and counts per state, overall and per definition."""
-        return {
-            "total": self.total,
-            "counts": {state.value: n for state, n in self.counts.items()},
-            "definitions": [
-                {
-                    "definition_id": item.definition_id,
-                    "title": item.title,
-                    "total": item.total,
-                    "counts": {state.value: n for state, n in item.counts.items()},
-                }
-                for item in self.definitions
-            ],
-        }
+        return _counts_dict(self.counts, self.definitions)
 
 
 @dataclass(frozen=True, slots=True)
-class DefinitionActivity:
+class DefinitionActivity(_DefinitionCounts[EventType]):
     """How many events of each type the credentials of one definition had in a period."""
-
-    definition_id: str
-    title: str
-    counts: dict[EventType, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,21 +125,30 @@ class LedgerActivity:
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON: the period, and totals and counts per event type, overall and
         per definition."""
-        return {
-            "since": self.since,
-            "until": self.until,
-            "total": self.total,
-            "counts": {event.value: n for event, n in self.counts.items()},
-            "definitions": [
-                {
-                    "definition_id": item.definition_id,
-                    "title": item.title,
-                    "total": item.total,
-                    "counts": {event.value: n for event, n in item.counts.items()},
-                }
-                for item in self.definitions
-            ],
-        }
+        return {"since": self.since, "until": self.until, **_counts_dict(self.counts, self.definitions)}
+
+
+def _counts_dict(
+    counts: Mapping[Counted, int], definitions: Sequence[_DefinitionCounts[Counted]]
+) -> dict[str, Any]:
+    """Totals and counts by name (of states or event types), overall and per definition."""
+
+    def named(values: Mapping[Counted, int]) -> dict[str, int]:
+        return {key.value: n for key, n in values.items()}
+
+    return {
+        "total": sum(counts.values()),
+        "counts": named(counts),
+        "definitions": [
+            {
+                "definition_id": item.definition_id,
+                "title": item.title,
+                "total": item.total,
+                "counts": named(item.counts),
+            }
+            for item in definitions
+        ],
+    }
 
 
 def _one_moment(store: LedgerStore) -> AbstractContextManager[object]:
@@ -266,33 +263,10 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
 
 def summary_table(summary: LedgerSummary) -> Table:
     """A ``rich`` table of credentials per definition and state (states in use only)."""
-    from rich.table import Table
-    from rich.text import Text
-
     states = [state for state, count in summary.counts.items() if count] or [
         CredentialState.DEFINED
     ]
-    table = Table(title="Ledger summary")
-    table.add_column("definition", overflow="fold")
-    table.add_column("title")
-    for state in states:
-        table.add_column(state.value, justify="right")
-    table.add_column("total", justify="right", style="bold")
-    for definition in summary.definitions:
-        table.add_row(
-            Text(definition.definition_id),
-            Text(definition.title),
-            *(str(definition.counts.get(state, 0)) for state in states),
-            str(definition.total),
-        )
-    table.add_row(
-        "all",
-        "",
-        *(str(summary.counts.get(state, 0)) for state in states),
-        str(summary.total),
-        style="bold",
-    )
-    return table
+    return _counts_table("Ledger summary", states, summary.counts, summary.definitions)
 
 
 def _moment(timestamp: str | None, otherwise: str) -> str:
@@ -301,32 +275,44 @@ def _moment(timestamp: str | None, otherwise: str) -> str:
 
 def activity_table(activity: LedgerActivity) -> Table:
     """A ``rich`` table of events per definition and event type (types that happened only)."""
-    from rich.table import Table
-    from rich.text import Text
-
     events = [event for event, count in activity.counts.items() if count]
     period = (
         f"{_moment(activity.since, 'the start')} to {_moment(activity.until, 'now')} (UTC, "
         "end excluded)"
     )
-    table = Table(title=f"Ledger events from {period}")
+    return _counts_table(
+        f"Ledger events from {period}", events, activity.counts, activity.definitions
+    )
+
+
+def _counts_table(
+    title: str,
+    columns: Sequence[Counted],
+    counts: Mapping[Counted, int],
+    definitions: Sequence[_DefinitionCounts[Counted]],
+) -> Table:
+    """A row of ``columns``' counts per definition, then the row of them all."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title)
     table.add_column("definition", overflow="fold")
     table.add_column("title")
-    for event in events:
-        table.add_column(event.value, justify="right")
+    for column in columns:
+        table.add_column(column.value, justify="right")
     table.add_column("total", justify="right", style="bold")
-    for definition in activity.definitions:
+    for definition in definitions:
         table.add_row(
             Text(definition.definition_id),
             Text(definition.title),
-            *(str(definition.counts.get(event, 0)) for event in events),
+            *(str(definition.counts.get(column, 0)) for column in columns),
             str(definition.total),
         )
     table.add_row(
         "all",
         "",
-        *(str(activity.counts.get(event, 0)) for event in events),
-        str(activity.total),
+        *(str(counts.get(column, 0)) for column in columns),
+        str(sum(counts.values())),
         style="bold",
     )
     return table
