@@ -7,6 +7,8 @@ import importlib
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -82,6 +84,47 @@ def print_json(document: Any) -> None:
     """Write ``document`` on standard output as the one JSON document a ``--format json``
     command prints (indented, characters kept; a value JSON has no type for as its text)."""
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def print_json_record(document: Any, output: str) -> None:
+    """Write ``document`` as ``output`` prints a JSON record: a document for ``json``, a line
+    for ``jsonl``; nothing for ``text``."""
+    if output == "jsonl":
+        typer.echo(json.dumps(document, ensure_ascii=False, default=str))
+    elif output == "json":
+        print_json(document)
+
+
+class Failure(typer.Exit):
+    """An exit whose reason was said on standard error (kept for ``--format json``)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(code)
+        self.message = message
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Say ``message`` on standard error and give the exit to raise."""
+    show(make_console(stderr=True), "[bold red]error:[/] {}", message, soft_wrap=True)
+    return Failure(message, code)
+
+
+@contextmanager
+def failures_as_json(output: str, command: str) -> Iterator[None]:
+    """With a JSON ``--format``, a command that stops on an error it said on standard error (a
+    refused value, an unusable definition, a missing extra, an interrupt) also prints
+    ``{"command", "exit_status", "error"}`` on standard output: a document, or a line for
+    ``jsonl``."""
+    from elmkit.errors import MissingExtraError
+
+    try:
+        yield
+    except Failure as exc:
+        print_json_record({"command": command, "exit_status": exc.exit_code, "error": exc.message}, output)
+        raise
+    except MissingExtraError as exc:  # said and exited 2 by the entry point
+        print_json_record({"command": command, "exit_status": 2, "error": str(exc)}, output)
+        raise
 
 
 class FileReports:

@@ -21,6 +21,8 @@ from elmkit.cli import (
     as_utc,
     cell,
     describe_error,
+    fail,
+    failures_as_json,
     make_console,
     parse_datetime,
     print_json,
@@ -39,40 +41,6 @@ if TYPE_CHECKING:
 
 #: Rows listed under the summary (the manifest has every row).
 SHOWN_PROBLEMS = 40
-
-
-class _Failure(typer.Exit):
-    """An exit whose reason was said on standard error (kept for ``--format json``)."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(code)
-        self.message = message
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    """Say ``message`` on standard error and give the exit to raise."""
-    show(make_console(stderr=True), "[bold red]error:[/] {}", message, soft_wrap=True)
-    return _Failure(message, code)
-
-
-@contextmanager
-def _failures_as_json(output: str, command: str) -> Iterator[None]:
-    """With ``--format json``, a command that stops on an error it said on standard error (an
-    unusable definition, a missing extra, an interrupt) also prints ``{"command", "exit_status",
-    "error"}`` on standard output."""
-    from elmkit.errors import MissingExtraError
-
-    as_json = output == OutputFormat.json.value
-    try:
-        yield
-    except _Failure as exc:
-        if as_json:
-            print_json({"command": command, "exit_status": exc.exit_code, "error": exc.message})
-        raise
-    except MissingExtraError as exc:  # said and exited 2 by the entry point
-        if as_json:
-            print_json({"command": command, "exit_status": 2, "error": str(exc)})
-        raise
 
 
 def _row_report(row: ManifestRow) -> dict[str, Any]:
@@ -153,7 +121,7 @@ def _refuse_not_unicode(value: str, what: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise _fail(
+        raise fail(
             f"{what} {value!r} is not Unicode text: what remains of bytes that are not UTF-8 "
             "(give it as UTF-8)"
         ) from None
@@ -330,15 +298,15 @@ def _run_batch(
                 lang=lang,
             )
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM to a batch with workers (see issue_batch)
-        raise _fail(
+        raise fail(
             "interrupted: every credential written so far is in the ledger; run the same command "
             "again to finish the batch",
             130,
         ) from None
     except ElmError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(describe_error(exc)) from None
+        raise fail(describe_error(exc)) from None
 
 
 @app.command()
@@ -425,10 +393,10 @@ def issue(
     console = make_console(stderr=not text)  # with --format json, only the progress bar
     rows: list[ManifestRow] | None = None if text else []
     changed: list[ManifestRow] = []
-    with _failures_as_json(output, "issue"):
+    with failures_as_json(output, "issue"):
         when = as_utc(valid_from)
         if seal and images is False:  # sealing checks edc-ap at the sealed stage, which needs them
-            raise _fail("--seal needs the display pages that --no-images leaves out")
+            raise fail("--seal needs the display pages that --no-images leaves out")
         given = {
             "--p12": p12, "--key": key, "--cert": cert, "--tsa": tsa,
             "--status-list-url": status_list_url, "--allow-other-sealer": allow_other_sealer or None,
@@ -436,7 +404,7 @@ def issue(
         unused = [name for name, value in given.items() if value is not None]
         if unused and not seal:
             verb = "applies" if len(unused) == 1 else "apply"
-            raise _fail(f"{', '.join(unused)} only {verb} when sealing: add --seal")
+            raise fail(f"{', '.join(unused)} only {verb} when sealing: add --seal")
         if status_list_url is not None:
             _refuse_unfetchable_list(ledger or out / "ledger.sqlite", status_list_url)
         signer = _load_signer(p12, key, cert, password) if seal else None
@@ -462,7 +430,7 @@ def issue(
     status = result.exit_code
     sealed = None
     if signer is not None:
-        with _failures_as_json(output, "issue"):
+        with failures_as_json(output, "issue"):
             try:
                 sealed = _seal(
                     result,
@@ -473,7 +441,7 @@ def issue(
                     allow_other_sealer=allow_other_sealer,
                 )
             except KeyboardInterrupt:
-                raise _fail(
+                raise fail(
                     "interrupted while sealing: every credential is issued, and those sealed so "
                     "far are in the ledger; run the same command again to seal the rest",
                     130,
@@ -497,9 +465,9 @@ def _load_signer(
     except MissingExtraError:
         raise
     except (ElmError, OSError, ValueError) as exc:
-        raise _fail(f"cannot use the seal: {exc}") from None
+        raise fail(f"cannot use the seal: {exc}") from None
     if signer is None:
-        raise _fail("--seal needs --p12, or --key and --cert")
+        raise fail("--seal needs --p12, or --key and --cert")
     return signer
 
 
@@ -516,7 +484,7 @@ def _refuse_unfetchable_list(ledger: Path, status_list_url: str) -> None:
         else:
             refuse_unfetchable_list(None, status_list_url)
     except ElmError as exc:
-        raise _fail(f"--status-list-url: {exc}") from None
+        raise fail(f"--status-list-url: {exc}") from None
 
 
 def _seal(
@@ -632,11 +600,11 @@ def demo(
     console = make_console(stderr=not text)  # with --format json, only the progress bar
     rows: list[ManifestRow] | None = None if text else []
     changed: list[ManifestRow] = []
-    with _failures_as_json(output, "demo"):
+    with failures_as_json(output, "demo"):
         try:
             definition, results = write_demo_inputs(out / "input")
         except OSError as exc:
-            raise _fail(f"cannot write the demo inputs to {out}: {exc}") from None
+            raise fail(f"cannot write the demo inputs to {out}: {exc}") from None
         if text:
             show(console, "[bold]elmkit demo[/]: sample inputs in {}/", out / "input")
         result = _run_batch(
@@ -706,9 +674,9 @@ def _open_existing(path: Path, *, reading: bool = False) -> Iterator[LedgerStore
     from elmkit.ledger import open_ledger
 
     if not path.is_file():
-        raise _fail(f"no ledger at {path} (use --ledger PATH or set {LEDGER_ENV})")
+        raise fail(f"no ledger at {path} (use --ledger PATH or set {LEDGER_ENV})")
     if path.stat().st_size == 0:  # opening would make it a ledger: reading must change nothing
-        raise _fail(f"{path} is empty, not a ledger")
+        raise fail(f"{path} is empty, not a ledger")
     writable = os.access(path, os.W_OK) and os.access(path.absolute().parent, os.W_OK)
     try:
         store = open_ledger(path, read_only=reading and not writable)
@@ -719,12 +687,12 @@ def _open_existing(path: Path, *, reading: bool = False) -> Iterator[LedgerStore
             else " (this command writes to the ledger, and its file or folder cannot be written "
             "to; history, ledger and status-list publish can read it there)"
         )
-        raise _fail(f"{exc}{hint}") from None
+        raise fail(f"{exc}{hint}") from None
     try:
         yield store
     except ElmError as exc:  # a ledger that cannot be read (damaged file, unknown values)
         message = str(exc)
-        raise _fail(message if str(path) in message else f"{path}: {message}") from None
+        raise fail(message if str(path) in message else f"{path}: {message}") from None
     finally:
         store.close()
 
@@ -741,7 +709,7 @@ def history(
     from elmkit.ledger import credential_history, history_table
 
     console = make_console()
-    with _failures_as_json(output, "history"), _open_existing(ledger, reading=True) as store:
+    with failures_as_json(output, "history"), _open_existing(ledger, reading=True) as store:
         credential_id = _credential_of(store, credential_id, ledger)
         found = credential_history(store, credential_id)
     if output is OutputFormat.json:
@@ -852,29 +820,29 @@ def ledger_command(
 
     console = make_console()
     as_csv = output is LedgerFormat.csv
-    with _failures_as_json(output, "ledger"):
+    with failures_as_json(output, "ledger"):
         if not as_csv:
             given = [name for name, value in (("--out", out), ("--bom", bom or None)) if value]
             if given:
                 verb = "applies" if len(given) == 1 else "apply"
-                raise _fail(f"{' and '.join(given)} only {verb} to --format csv")
+                raise fail(f"{' and '.join(given)} only {verb} to --format csv")
         if version is not None and definition is None:
-            raise _fail("--definition-version goes with --definition (the version of which definition?)")
+            raise fail("--definition-version goes with --definition (the version of which definition?)")
         for given_text, what in ((learner, "--learner"), (definition, "--definition")):
             if given_text is not None:
                 _refuse_not_unicode(given_text, what)
         if state is not None and state not in {s.value for s in CredentialState}:
             known = ", ".join(s.value for s in CredentialState)
-            raise _fail(f"--state: unknown state {state!r}: use one of {known}")
+            raise fail(f"--state: unknown state {state!r}: use one of {known}")
         low, high = as_utc(since), as_utc(until)
         if low is not None and high is not None and low >= high:
-            raise _fail(
+            raise fail(
                 f"--since {low.isoformat()} is not before --until {high.isoformat()}: nothing "
                 "can happen in that time (--until is excluded: for the one day 2026-03-01, give "
                 "--since 2026-03-01 --until 2026-03-02)"
             )
         if out is not None and same_file(ledger, out):
-            raise _fail(f"--out {out} is the ledger: write the CSV to another file")
+            raise fail(f"--out {out} is the ledger: write the CSV to another file")
         filtered = learner is not None or definition is not None or state is not None
         window = low is not None or high is not None
         with _open_existing(ledger, reading=True) as store:
@@ -909,7 +877,7 @@ def ledger_command(
             try:
                 rows = list(islice(store.credentials(**filters), shown + 1))
             except ElmError as exc:
-                raise _fail(str(exc)) from None
+                raise fail(str(exc)) from None
     if output is LedgerFormat.json:
         listed = {"credentials": [asdict(item) for item in rows[:shown]], "more": len(rows) > shown}
         print_json(listed)
@@ -956,14 +924,14 @@ def _check_definition(
         if not versions:
             known = sorted({item.definition_id for item in store.definitions()})
             holds = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
-            raise _fail(
+            raise fail(
                 f"--definition: no definition {definition!r} in {ledger} "
                 f"({'it holds ' + holds if known else 'it holds none'})"
             )
     except ElmError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if version is not None and version not in versions:
-        raise _fail(
+        raise fail(
             f"--definition-version: {definition} has no version {version!r} in {ledger} (it has "
             f"{', '.join(versions)})"
         )
@@ -1016,9 +984,9 @@ def _ledger_csv(
     except BrokenPipeError:
         _stdout_closed()
     except ElmError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(f"cannot write the CSV: {describe_error(exc)}") from None
+        raise fail(f"cannot write the CSV: {describe_error(exc)}") from None
     if more:
         show(
             make_console(stderr=True),
@@ -1050,15 +1018,15 @@ def _manifest_targets(path: Path, event: str) -> list[tuple[str, str | None]]:
 
     not_a_manifest = f"{path}: not a batch manifest (manifest.json or manifest.csv of elmkit issue)"
     if not path.is_file():
-        raise _fail(f"{path}: no such file")
+        raise fail(f"{path}: no such file")
     try:
         rows = _csv_rows(path) if path.suffix.lower() == ".csv" else read_manifest(path)
     except (ValueError, KeyError, TypeError, IndexError):
-        raise _fail(not_a_manifest) from None
+        raise fail(not_a_manifest) from None
     except OSError as exc:
-        raise _fail(f"cannot read the manifest {path}: {exc.strerror or exc}") from None
+        raise fail(f"cannot read the manifest {path}: {exc.strerror or exc}") from None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise _fail(not_a_manifest)
+        raise fail(not_a_manifest)
     key = "upload_sha256" if event == "uploaded" else "sha256"
     targets = []
     for number, row in enumerate(rows, start=1):
@@ -1066,7 +1034,7 @@ def _manifest_targets(path: Path, event: str) -> list[tuple[str, str | None]]:
             continue
         credential_id = row.get("credential_id")
         if not credential_id:
-            raise _fail(f"{path}: issued row {row.get('row') or number} has no credential id")
+            raise fail(f"{path}: issued row {row.get('row') or number} has no credential id")
         targets.append((str(credential_id), row.get(key) or None))
     return targets
 
@@ -1122,32 +1090,32 @@ def record(
 
     console = make_console()
     if event not in RECORDABLE:
-        raise _fail(
+        raise fail(
             f"cannot record {event!r} by hand: choose one of {', '.join(RECORDABLE)} "
             "(revoke and suspend have commands of their own)",
         )
     chosen = [bool(credential_ids), manifest is not None, definition is not None]
     if sum(chosen) != 1:
-        raise _fail("name the credentials one way: ids, --manifest or --definition")
+        raise fail("name the credentials one way: ids, --manifest or --definition")
     if state is not None and definition is None:
-        raise _fail("--state goes with --definition")
+        raise fail("--state goes with --definition")
     for given in credential_ids or ():
         _refuse_not_unicode(given, "CREDENTIAL_ID")
     known = [s.value for s in CredentialState]
     if state is not None and state not in known:
-        raise _fail(f"unknown state {state!r}: use one of {', '.join(known)}")
+        raise fail(f"unknown state {state!r}: use one of {', '.join(known)}")
     digest: str | None = None
     if file is not None:
         if manifest is not None or definition is not None or len(credential_ids or ()) != 1:
-            raise _fail("--file goes with exactly one credential id")
+            raise fail("--file goes with exactly one credential id")
         if not file.is_file():
-            raise _fail(f"{file}: not a regular file")
+            raise fail(f"{file}: not a regular file")
         try:
             digest = sha256_hex(file.read_bytes())
         except OSError as exc:
-            raise _fail(f"cannot read {file}: {exc.strerror or exc}") from None
+            raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
     elif event == "sealed":  # a manifest lists the unsealed files: their digests would be wrong
-        raise _fail(
+        raise fail(
             "'sealed' needs the sealed document: --file SEALED.json, one credential at a time "
             "(elmkit issue --seal records sealing itself)",
         )
@@ -1155,7 +1123,7 @@ def record(
     when = as_utc(at)
     if when is not None and when > datetime.now(UTC) + timedelta(minutes=5):
         # the history is append-only: a mistyped year would stay in it for good
-        raise _fail(f"--at {when.isoformat()} is in the future: record what has happened")
+        raise fail(f"--at {when.isoformat()} is in the future: record what has happened")
     with _open_existing(ledger) as store:
         try:
             if manifest is not None:
@@ -1171,7 +1139,7 @@ def record(
                     for item in credential_ids or ()
                 ]
             if not targets:
-                raise _fail("no credential matches", 1)
+                raise fail("no credential matches", 1)
             if file is not None:
                 _check_document_of(file, targets[0][0], sealed=event == "sealed")
             if skip_refused:
@@ -1184,7 +1152,7 @@ def record(
                 refused = []
         except ElmError as exc:
             done = "nothing more was recorded" if skip_refused else "nothing was recorded"
-            raise _fail(f"{exc} ({done})", 1) from None
+            raise fail(f"{exc} ({done})", 1) from None
     show(
         console,
         "recorded {} for {} credential(s) in {}",
@@ -1244,12 +1212,12 @@ def _check_document_of(
     try:
         loaded = load(file)
     except ElmError as exc:
-        raise _fail(f"{file}: not a credential document ({exc}); nothing was recorded", 1) from None
+        raise fail(f"{file}: not a credential document ({exc}); nothing was recorded", 1) from None
     if sealed and getattr(loaded.origin, "kind", None) != "sealed":
-        raise _fail(f"{file} is not a sealed document; nothing was recorded", 1)
+        raise fail(f"{file} is not a sealed document; nothing was recorded", 1)
     held = loaded.id
     if held != credential_id:
-        raise _fail(
+        raise fail(
             f"{file} holds the credential {held!r}, not {credential_id!r}; nothing was recorded",
             1,
         )
@@ -1275,7 +1243,7 @@ def _refuse_superseded_documents(
             f"holds {len(superseded)} credentials as they were before they were regenerated: "
             f"{listed}{more}"
         )
-    raise _fail(
+    raise fail(
         f"{source} {held_there} (a corrected grade or name, a new definition version): hand "
         f"over the current files, those of the run that regenerated them, and record {event!r} "
         "with those; nothing was recorded",
@@ -1319,7 +1287,7 @@ def _credential_of(store: LedgerStore, name: str, ledger: Path) -> str:
     if len(found) == 1:
         return found[0].credential_id
     if found:
-        failure = _fail(
+        failure = fail(
             f"learner {name} has {len(found)} credentials: give one of their ids "
             f"({', '.join(item.credential_id for item in found)})",
             1,
@@ -1328,4 +1296,4 @@ def _credential_of(store: LedgerStore, name: str, ledger: Path) -> str:
         for item in found:
             show(errors, "  {}  {}  {}", item.credential_id, item.definition_id, item.state.value)
         raise failure
-    raise _fail(f"no credential {name!r} in {ledger}", 1)
+    raise fail(f"no credential {name!r} in {ledger}", 1)

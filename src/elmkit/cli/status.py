@@ -46,13 +46,14 @@ def _change(
     record_only: bool = False,
 ) -> None:
     from elmkit import revocation
-    from elmkit.cli.issue import _credential_of, _fail, _open_existing, _refuse_not_unicode
+    from elmkit.cli import fail
+    from elmkit.cli.issue import _credential_of, _open_existing, _refuse_not_unicode
     from elmkit.errors import ElmError
 
     # values no ledger takes are refused as values (exit 2), before the ledger is opened
     if kind in ("revoke", "suspend") and not (reason or "").strip():
         what = "revocation" if kind == "revoke" else "suspension"
-        raise _fail(f"--reason: give the reason for the {what} (kept in the ledger, never published)")
+        raise fail(f"--reason: give the reason for the {what} (kept in the ledger, never published)")
     _refuse_not_unicode(credential_id, "CREDENTIAL_ID")
     console = make_console()
     with _open_existing(ledger_path) as ledger:
