@@ -88,7 +88,11 @@ def test_an_unknown_profile_is_said_once_before_any_file_is_read(tmp_path: Path,
         app, ["validate", str(UNSIGNED), str(SIGNED), str(missing), "-p", "edc-ap", "-p", "edc-apx", "--format", output]
     )
     assert result.exit_code == 2, result.output
-    assert result.stdout == ""  # no file is reported as unusable: the profile is
+    if output == "text":
+        assert result.stdout == ""
+    else:  # no file is reported as unusable: the profile is, once
+        (reported,) = result.stdout.splitlines() if output == "jsonl" else [result.stdout]
+        assert json.loads(reported)["error"].startswith("--profile: unknown profile 'edc-apx'")
     said = " ".join(result.stderr.split())
     assert said.count("unknown profile 'edc-apx'") == 1 and "edc-ap," in said
     assert "unusable" not in said and "not-there" not in said
@@ -434,11 +438,18 @@ def test_usage_names_arguments_as_the_docs_do(command: list[str], arguments: str
     ids=["stage", "lang", "target", "no key", "status dir", "accept seal"],
 )
 def test_refusals_are_said_on_standard_error(arguments: list[str], tmp_path: Path) -> None:
-    """Standard output is for results (JSON a script reads): refusals go to standard error."""
+    """Standard output is for results (JSON a script reads): refusals go to standard error, and
+    with --format json standard output holds only the JSON document saying the error."""
     writes = arguments[0] in ("convert", "seal")
     result = runner.invoke(app, [*arguments, "--out", str(tmp_path / "o")] if writes else arguments)
     assert result.exit_code == 2, result.output
-    assert result.stdout == "" and result.stderr.strip()
+    assert result.stderr.strip()
+    if "json" in arguments:
+        document = json.loads(result.stdout)
+        assert document["command"] == arguments[0] and document["exit_status"] == 2
+        assert document["error"] in " ".join(result.stderr.split()), (document, result.stderr)
+    else:
+        assert result.stdout == ""
 
 
 def test_revoking_an_unknown_credential_is_said_on_standard_error(tmp_path: Path) -> None:
@@ -476,7 +487,7 @@ def test_verify_refuses_unusable_trust_anchors_once_as_the_option(tmp_path: Path
     result = runner.invoke(app, ["verify", str(SIGNED), str(SIGNED), "--trust", str(garbage)])
     assert result.exit_code == 2 and result.stdout == ""
     said = " ".join(result.stderr.split())
-    assert said.startswith("--trust:") and said.count("not a certificate") == 1, said
+    assert said.startswith("error: --trust:") and said.count("not a certificate") == 1, said
 
 
 def test_seal_sends_a_status_list_to_status_list_publish(tmp_path: Path) -> None:

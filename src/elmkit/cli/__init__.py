@@ -7,13 +7,14 @@ import importlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -127,6 +128,56 @@ def failures_as_json(output: str, command: str) -> Iterator[None]:
         raise
 
 
+def _format_asked(args: Sequence[str]) -> str | None:
+    """The value of the last ``--format`` among a command's arguments, as click takes it."""
+    chosen = None
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        if token == "--format":
+            chosen = next(tokens, None)
+        elif token.startswith("--format="):
+            chosen = token.partition("=")[2]
+    return chosen
+
+
+#: click's error for a refused option, value or argument (the base of :class:`typer.BadParameter`),
+#: from whichever copy of click typer uses.
+_USAGE_ERROR: type[Exception] = typer.BadParameter.__mro__[1]
+
+
+class JsonUsageErrorsCommand(TyperCommand):
+    """A command whose refused options, values and arguments (an unknown option, a missing
+    FILE, a date that does not parse…) also print ``{"command", "exit_status", "error"}`` on
+    standard output when ``--format json`` or ``jsonl`` was asked, as its other errors do."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click's Context, of either copy
+        asked = _format_asked(args)
+        try:
+            return super().parse_args(ctx, args)
+        except _USAGE_ERROR as exc:
+            if asked in ("json", "jsonl") and self._takes_format(asked, ctx):
+                message = getattr(exc, "format_message", exc.__str__)()
+                code = getattr(exc, "exit_code", 2)
+                print_json_record(
+                    {"command": ctx.info_name, "exit_status": code, "error": message},
+                    ReportFormat(asked),
+                )
+            raise
+
+    def _takes_format(self, value: str, ctx: Any) -> bool:
+        """Whether this command's ``--format`` takes ``value``."""
+        for param in self.params:
+            if "--format" in getattr(param, "opts", ()):
+                try:
+                    param.process_value(ctx, value)
+                except _USAGE_ERROR:
+                    return False
+                return True
+        return False
+
+
 class FileReports:
     """The reports of a command's files in a JSON ``--format``: JSON Lines as each comes,
     or one document at the end (an object for one file, an array for several)."""
@@ -183,6 +234,36 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
     return str(exc)
+
+
+#: What FILE ``-`` (standard input) is called in messages and reports.
+STDIN_NAME = "<stdin>"
+
+
+def is_stdin(path: Path) -> bool:
+    """Whether a FILE argument is ``-``, standard input (``./-`` names a file called ``-``)."""
+    return str(path) == "-"
+
+
+def file_name(path: Path) -> str:
+    """A FILE argument as messages and reports name it."""
+    return STDIN_NAME if is_stdin(path) else str(path)
+
+
+def refuse_repeated_stdin(files: Sequence[Path]) -> None:
+    """Refuse ``-`` given more than once: standard input can be read only once."""
+    if sum(map(is_stdin, files)) > 1:
+        raise fail(f"- ({STDIN_NAME}) is given more than once: standard input can be read only once")
+
+
+def read_stdin(max_bytes: int) -> bytes:
+    """Standard input's bytes for FILE ``-``, refusing more than ``max_bytes`` as a file's."""
+    from elmkit.errors import DocumentTooLargeError
+
+    data = typer.get_binary_stream("stdin").read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise DocumentTooLargeError(f"{STDIN_NAME} has more than {max_bytes} bytes")
+    return data
 
 
 #: Width of text output that goes to no terminal and no ``COLUMNS``: wide enough that ids, paths

@@ -11,13 +11,20 @@ import typer
 from elmkit.cli import (
     DATETIME_METAVAR,
     FileReports,
+    JsonUsageErrorsCommand,
     ReportFormat,
     ReportFormatOption,
     app,
     as_utc,
     describe_error,
+    fail,
+    failures_as_json,
+    file_name,
+    is_stdin,
     make_console,
     parse_datetime,
+    read_stdin,
+    refuse_repeated_stdin,
     same_file,
     show,
 )
@@ -146,9 +153,12 @@ def _skip_accepted(step: CheckResult, acceptable: set[str]) -> bool:
     return codes is None or step.code in codes
 
 
-@app.command()
+@app.command(cls=JsonUsageErrorsCommand)
 def verify(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Sealed credential files")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE", help="Sealed credential files; - reads standard input"),
+    ],
     trust: Annotated[list[Path] | None, typer.Option(help="Trust anchors: PEM file or folder (repeatable)")] = None,
     at: Annotated[
         datetime | None,
@@ -189,46 +199,45 @@ def verify(
     from elmkit.api import verify as verify_credential
     from elmkit.checks import CheckStatus
     from elmkit.errors import ElmError
+    from elmkit.sealing._codec import MAX_SEALED_BYTES
 
     console = make_console()
-    acceptable = {name.strip().upper() for name in accept_skipped or ()}
-    unknown = acceptable - _ACCEPTABLE_SKIPS.keys()
-    if unknown:
-        show(
-            make_console(stderr=True),
-            "[red]--accept-skipped {}: only {} may be accepted as SKIPPED[/]",
-            ", ".join(sorted(unknown)),
-            ", ".join(sorted(_ACCEPTABLE_SKIPS)),
-        )
-        raise typer.Exit(2)
-    fetcher: object | None = None
-    if status_dir is not None:
-        from elmkit.status import FileFetcher
+    with failures_as_json(output, "verify"):
+        refuse_repeated_stdin(files)
+        acceptable = {name.strip().upper() for name in accept_skipped or ()}
+        unknown = acceptable - _ACCEPTABLE_SKIPS.keys()
+        if unknown:
+            raise fail(
+                f"--accept-skipped {', '.join(sorted(unknown))}: only "
+                f"{', '.join(sorted(_ACCEPTABLE_SKIPS))} may be accepted as SKIPPED"
+            )
+        fetcher: object | None = None
+        if status_dir is not None:
+            from elmkit.status import FileFetcher
 
-        if not status_dir.is_dir():
-            show(make_console(stderr=True), "[red]--status-dir {}: not a folder[/]", status_dir)
-            raise typer.Exit(2)
-        fetcher = FileFetcher(directory=status_dir)
-    elif allow_network:
-        from elmkit.status import CachingFetcher, HttpFetcher
+            if not status_dir.is_dir():
+                raise fail(f"--status-dir {status_dir}: not a folder")
+            fetcher = FileFetcher(directory=status_dir)
+        elif allow_network:
+            from elmkit.status import CachingFetcher, HttpFetcher
 
-        fetcher = CachingFetcher(HttpFetcher())
-    when = as_utc(at)
-    anchors: object | None = None
-    if trust:
-        from elmkit.sealing import load_trust
+            fetcher = CachingFetcher(HttpFetcher())
+        when = as_utc(at)
+        anchors: object | None = None
+        if trust:
+            from elmkit.sealing import load_trust
 
-        try:  # once, and refused as the option it is, not as a fault of each file
-            anchors = load_trust(list(trust))
-        except (ElmError, OSError) as exc:
-            show(make_console(stderr=True), "[red]--trust: {}[/]", describe_error(exc))
-            raise typer.Exit(2) from None
+            try:  # once, and refused as the option it is, not as a fault of each file
+                anchors = load_trust(list(trust))
+            except (ElmError, OSError) as exc:
+                raise fail(f"--trust: {describe_error(exc)}") from None
     status = 0
     outputs = FileReports(output)
     for path in files:
+        name = file_name(path)
         try:
             result = verify_credential(
-                path,
+                read_stdin(MAX_SEALED_BYTES) if is_stdin(path) else path,
                 trust=anchors,
                 at=when,
                 holder=holder,
@@ -236,9 +245,9 @@ def verify(
                 sealed_lists_only=False if unsealed_lists else None,
             )
         except (ElmError, OSError) as exc:
-            show(make_console(stderr=True), "[red]{}: unusable: {}[/]", path, describe_error(exc))
+            show(make_console(stderr=True), "[red]{}: unusable: {}[/]", name, describe_error(exc))
             status = 2
-            outputs.add({"file": str(path), "verdict": "unusable", "error": describe_error(exc)})
+            outputs.add({"file": name, "verdict": "unusable", "error": describe_error(exc)})
             continue
         verdict: str = result.verdict
         if any(step.code == "not-jws" for step in result.steps):
@@ -251,9 +260,9 @@ def verify(
             )
             status = 0 if accepted else 1
         if output is not ReportFormat.text:
-            outputs.add({"file": str(path), **result.to_dict(), "verdict": verdict})
+            outputs.add({"file": name, **result.to_dict(), "verdict": verdict})
         else:
-            show(console, "[bold]{}[/]: {}", path, verdict)
+            show(console, "[bold]{}[/]: {}", name, verdict)
             for step in result.steps:
                 colour = {"OK": "green", "ERROR": "red", "SKIPPED": "yellow"}[step.status.value]
                 show(console, f"  [{colour}]{step.step.value:<11} {step.status.value:<8}[/] {{}}", step.reason)

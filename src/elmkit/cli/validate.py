@@ -9,19 +9,33 @@ import typer
 
 from elmkit.cli import (
     FileReports,
+    JsonUsageErrorsCommand,
     ReportFormat,
     ReportFormatOption,
     app,
     describe_error,
+    fail,
+    failures_as_json,
+    file_name,
+    is_stdin,
     make_console,
+    read_stdin,
+    refuse_repeated_stdin,
     same_file,
     show,
 )
 
 
-@app.command()
+@app.command(cls=JsonUsageErrorsCommand)
 def validate(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Credential files (JSON-LD, upload file, sealed envelope, Turtle…)")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE",
+            help="Credential files (JSON-LD, upload file, sealed envelope, Turtle…); - reads "
+            "standard input",
+        ),
+    ],
     profile: Annotated[
         list[str] | None, typer.Option("--profile", "-p", help="Profile name; repeat for several")
     ] = None,
@@ -36,41 +50,42 @@ def validate(
     from elmkit.profiles import validate as run
     from elmkit.profiles.base import ProfileError, as_stage, get_profile
     from elmkit.serializers import load
+    from elmkit.serializers.jsonio import DEFAULT_MAX_BYTES
 
     console = make_console()
-    try:
-        profiles = tuple(get_profile(name) for name in (profile or DEFAULT_PROFILES))
-    except ProfileError as exc:  # the same for every file: said once, before any is read
-        show(make_console(stderr=True), "[red]--profile: {}[/]", exc)
-        raise typer.Exit(2) from None
-    try:
-        chosen_stage = as_stage(stage)
-    except ProfileError:
-        show(make_console(stderr=True), "[red]unknown stage {}[/] (draft, ready or sealed)", repr(stage))
-        raise typer.Exit(2) from None
-    try:
-        normalize_tag(lang)
-    except ElmError as exc:
-        show(make_console(stderr=True), "[red]--lang: {}[/]", exc)
-        raise typer.Exit(2) from None
+    with failures_as_json(output, "validate"):
+        refuse_repeated_stdin(files)
+        try:
+            profiles = tuple(get_profile(name) for name in (profile or DEFAULT_PROFILES))
+        except ProfileError as exc:  # the same for every file: said once, before any is read
+            raise fail(f"--profile: {exc}") from None
+        try:
+            chosen_stage = as_stage(stage)
+        except ProfileError:
+            raise fail(f"unknown stage {stage!r} (draft, ready or sealed)") from None
+        try:
+            normalize_tag(lang)
+        except ElmError as exc:
+            raise fail(f"--lang: {exc}") from None
     status = 0
     results = FileReports(output)
     for path in files:
+        name = file_name(path)
         try:
-            credential = load(path)
+            credential = load(read_stdin(DEFAULT_MAX_BYTES) if is_stdin(path) else path)
             report = run(credential, profiles=profiles, stage=chosen_stage, lang=lang)
         except ElmError as exc:
             status = 2
-            show(make_console(stderr=True), "[red]{}: unusable: {}[/]", path, exc)
-            results.add({"file": str(path), "ok": False, "error": str(exc), "path": exc.path})
+            show(make_console(stderr=True), "[red]{}: unusable: {}[/]", name, exc)
+            results.add({"file": name, "ok": False, "error": str(exc), "path": exc.path})
             continue
         if not report.ok and status == 0:
             status = 1
         if output is ReportFormat.text:
-            show(console, "[bold]{}[/]", path)
+            show(console, "[bold]{}[/]", name)
             console.print(report.rich_table(lang))
         else:
-            results.add({"file": str(path), **report.to_json(lang)})
+            results.add({"file": name, **report.to_json(lang)})
     results.close()
     raise typer.Exit(status)
 
