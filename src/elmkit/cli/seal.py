@@ -12,6 +12,7 @@ from elmkit.cli import (
     DATETIME_METAVAR,
     FileReports,
     JsonUsageErrorsCommand,
+    OutputFormat,
     ReportFormat,
     ReportFormatOption,
     app,
@@ -23,6 +24,7 @@ from elmkit.cli import (
     is_stdin,
     make_console,
     parse_datetime,
+    print_json,
     read_stdin,
     refuse_repeated_stdin,
     same_file,
@@ -34,10 +36,16 @@ if TYPE_CHECKING:
 
 
 
-@app.command()
+@app.command(cls=JsonUsageErrorsCommand)
 def seal(
-    credential: Annotated[Path, typer.Argument(metavar="CREDENTIAL", help="Credential JSON-LD file")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Sealed file to write")],
+    credential: Annotated[
+        Path,
+        typer.Argument(metavar="CREDENTIAL", help="Credential JSON-LD file; - reads standard input"),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Sealed file to write; - writes it on standard output"),
+    ],
     key: Annotated[Path | None, typer.Option(help="PEM private key")] = None,
     cert: Annotated[Path | None, typer.Option(help="PEM certificate chain (seal certificate first)")] = None,
     p12: Annotated[Path | None, typer.Option(help="PKCS#12 file instead of --key/--cert")] = None,
@@ -51,6 +59,14 @@ def seal(
             "eIDAS identifier (verifiers then refuse the issuer's status lists for it)"
         ),
     ] = False,
+    output: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="text, or json: what was sealed into which file, or why nothing was (not with "
+            "--out -)",
+        ),
+    ] = OutputFormat.text,
 ) -> None:
     """Seal a credential with a JAdES seal as Europass EDC does.
 
@@ -61,59 +77,73 @@ def seal(
     from elmkit.errors import ElmError, MissingExtraError, SealError
     from elmkit.microcredentials.files import atomic_write
     from elmkit.serializers import load
+    from elmkit.serializers.jsonio import DEFAULT_MAX_BYTES
 
-    console = make_console()
-    if same_file(credential, out):
-        show(
-            make_console(stderr=True),
-            "[red]{} would be overwritten by its sealed document: write that to another file "
-            "(--out)[/]",
-            credential,
-        )
-        raise typer.Exit(2)
-    if _is_status_list(credential):
-        show(
-            make_console(stderr=True),
-            "[red]{}: a status list credential, not a credential to seal: `elmkit status-list "
-            "publish` writes and seals status lists[/]",
-            credential,
-        )
-        raise typer.Exit(2)
-    try:
-        signer = _signer(key, cert, p12, password)
-    except MissingExtraError:
-        raise  # about the installation, not the key file
-    except (ElmError, OSError, ValueError) as exc:
-        show(make_console(stderr=True), "[red]{}: {}[/]", p12 or key or cert, describe_error(exc))
-        raise typer.Exit(2) from None
-    if signer is None:
-        make_console(stderr=True).print("[red]give --p12, or --key and --cert[/]")
-        raise typer.Exit(2)
-    try:
-        loaded = load(credential)
-        if getattr(loaded.origin, "kind", None) == "sealed":
-            raise SealError(
-                "this is a sealed document already: verify it, or seal the credential it holds "
-                "from its own file"
+    name = file_name(credential)
+    to_stdout = is_stdin(out)
+    level = "B-T" if tsa else "B-B"
+    with failures_as_json(output, "seal"):
+        if to_stdout and output is OutputFormat.json:
+            raise fail(
+                "--out - writes the sealed document on standard output, where --format json "
+                "writes its report: give a file to --out, or leave out --format json"
             )
-        document = loaded.to_jsonld()
-        sealed = seal_credential(
-            document,
-            signer,
-            check=check,
-            level="B-T" if tsa else "B-B",
-            tsa=tsa,
-            allow_other_sealer=allow_other_sealer,
-        )
-        atomic_write(out, sealed)
-    except (ElmError, OSError, ValueError) as exc:
-        show(make_console(stderr=True), "[red]{}: {}[/]", credential, describe_error(exc))
-        raise typer.Exit(1 if isinstance(exc, SealError) else 2) from None
-    show(console, "sealed {} -> {}", credential, out)
+        if not is_stdin(credential) and not to_stdout and same_file(credential, out):
+            raise fail(
+                f"{credential} would be overwritten by its sealed document: write that to "
+                "another file (--out)"
+            )
+        try:
+            source = read_stdin(DEFAULT_MAX_BYTES) if is_stdin(credential) else credential
+        except ElmError as exc:
+            raise fail(f"{name}: {exc}") from None
+        if _is_status_list(source):
+            raise fail(
+                f"{name}: a status list credential, not a credential to seal: `elmkit "
+                "status-list publish` writes and seals status lists"
+            )
+        try:
+            signer = _signer(key, cert, p12, password)
+        except MissingExtraError:
+            raise  # about the installation, not the key file
+        except (ElmError, OSError, ValueError) as exc:
+            raise fail(f"{p12 or key or cert}: {describe_error(exc)}") from None
+        if signer is None:
+            raise fail("give --p12, or --key and --cert")
+        try:
+            loaded = load(source)
+            if getattr(loaded.origin, "kind", None) == "sealed":
+                raise SealError(
+                    "this is a sealed document already: verify it, or seal the credential it "
+                    "holds from its own file"
+                )
+            document = loaded.to_jsonld()
+            sealed = seal_credential(
+                document,
+                signer,
+                check=check,
+                level=level,
+                tsa=tsa,
+                allow_other_sealer=allow_other_sealer,
+            )
+            if not to_stdout:
+                atomic_write(out, sealed)
+        except (ElmError, OSError, ValueError) as exc:
+            code = 1 if isinstance(exc, SealError) else 2
+            raise fail(f"{name}: {describe_error(exc)}", code) from None
+    if to_stdout:  # the sealed document, and nothing else
+        stream = typer.get_binary_stream("stdout")
+        stream.write(sealed)
+        stream.flush()
+    elif output is OutputFormat.json:
+        print_json({"command": "seal", "exit_status": 0, "file": name, "out": str(out), "level": level})
+    else:
+        show(make_console(), "sealed {} -> {}", name, out)
 
 
-def _is_status_list(path: Path) -> bool:
-    """Whether ``path`` holds a status list credential (unsealed, or in a seal's payload)."""
+def _is_status_list(source: Path | bytes) -> bool:
+    """Whether ``source`` (a file, or a document's bytes) holds a status list credential
+    (unsealed, or in a seal's payload)."""
     import json
 
     from elmkit.sealing._codec import MAX_SEALED_BYTES, read_bounded
@@ -123,7 +153,8 @@ def _is_status_list(path: Path) -> bool:
     )
 
     try:  # a regular file only (a FIFO would block), as the load that follows reads it
-        document = json.loads(read_bounded(path, MAX_SEALED_BYTES))
+        data = source if isinstance(source, bytes) else read_bounded(source, MAX_SEALED_BYTES)
+        document = json.loads(data)
         if isinstance(document, dict) and isinstance(document.get("payload"), str):
             document = json.loads(document["payload"])
     except (OSError, ValueError, RecursionError):
@@ -199,10 +230,11 @@ def verify(
     from elmkit.api import verify as verify_credential
     from elmkit.checks import CheckStatus
     from elmkit.errors import ElmError
-    from elmkit.sealing._codec import MAX_SEALED_BYTES
 
     console = make_console()
     with failures_as_json(output, "verify"):
+        from elmkit.sealing._codec import MAX_SEALED_BYTES  # needs the seal extra: said once
+
         refuse_repeated_stdin(files)
         acceptable = {name.strip().upper() for name in accept_skipped or ()}
         unknown = acceptable - _ACCEPTABLE_SKIPS.keys()
