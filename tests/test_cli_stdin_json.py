@@ -234,3 +234,14 @@ def test_a_missing_extra_is_said_once_in_json(tmp_path: Path, command: str) -> N
     document = json.loads(done.stdout)
     assert document["command"] == command and "pip install 'elmkit[seal]'" in document["error"]
     assert "Traceback" not in done.stderr and "pip install" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "verify"])
+def test_a_file_named_dash_is_read_as_dot_slash_dash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    (tmp_path / "-").write_bytes(SIGNED.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [command, "./-", "--format", "json"], input=b"not read")
+    report = json.loads(result.stdout)
+    assert report["file"] == "-" and "error" not in report, report

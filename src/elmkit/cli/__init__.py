@@ -240,19 +240,21 @@ def describe_error(exc: BaseException) -> str:
 STDIN_NAME = "<stdin>"
 
 
-def is_stdin(path: Path) -> bool:
-    """Whether a FILE argument is ``-``, standard input (``./-`` names a file called ``-``)."""
-    return str(path) == "-"
+def is_stdin(argument: str) -> bool:
+    """Whether a FILE argument, as given, is ``-``: standard input (``./-`` is a file)."""
+    return argument == "-"
 
 
-def file_name(path: Path) -> str:
+def file_name(argument: str) -> str:
     """A FILE argument as messages and reports name it."""
-    return STDIN_NAME if is_stdin(path) else str(path)
+    from pathlib import Path
+
+    return STDIN_NAME if is_stdin(argument) else str(Path(argument))
 
 
-def refuse_repeated_stdin(files: Sequence[Path]) -> None:
+def refuse_repeated_stdin(arguments: Sequence[str]) -> None:
     """Refuse ``-`` given more than once: standard input can be read only once."""
-    if sum(map(is_stdin, files)) > 1:
+    if sum(map(is_stdin, arguments)) > 1:
         raise fail(f"- ({STDIN_NAME}) is given more than once: standard input can be read only once")
 
 

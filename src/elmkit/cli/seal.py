@@ -39,12 +39,14 @@ if TYPE_CHECKING:
 @app.command(cls=JsonUsageErrorsCommand)
 def seal(
     credential: Annotated[
-        Path,
+        str,  # as given: "./-" is a file, "-" standard input
         typer.Argument(metavar="CREDENTIAL", help="Credential JSON-LD file; - reads standard input"),
     ],
     out: Annotated[
-        Path,
-        typer.Option("--out", "-o", help="Sealed file to write; - writes it on standard output"),
+        str,
+        typer.Option(
+            "--out", "-o", metavar="PATH", help="Sealed file to write; - writes it on standard output"
+        ),
     ],
     key: Annotated[Path | None, typer.Option(help="PEM private key")] = None,
     cert: Annotated[Path | None, typer.Option(help="PEM certificate chain (seal certificate first)")] = None,
@@ -81,6 +83,7 @@ def seal(
 
     name = file_name(credential)
     to_stdout = is_stdin(out)
+    target = Path(out)
     level = "B-T" if tsa else "B-B"
     with failures_as_json(output, "seal"):
         if to_stdout and output is OutputFormat.json:
@@ -88,13 +91,13 @@ def seal(
                 "--out - writes the sealed document on standard output, where --format json "
                 "writes its report: give a file to --out, or leave out --format json"
             )
-        if not is_stdin(credential) and not to_stdout and same_file(credential, out):
+        if not is_stdin(credential) and not to_stdout and same_file(Path(credential), target):
             raise fail(
-                f"{credential} would be overwritten by its sealed document: write that to "
+                f"{name} would be overwritten by its sealed document: write that to "
                 "another file (--out)"
             )
         try:
-            source = read_stdin(DEFAULT_MAX_BYTES) if is_stdin(credential) else credential
+            source = read_stdin(DEFAULT_MAX_BYTES) if is_stdin(credential) else Path(credential)
         except ElmError as exc:
             raise fail(f"{name}: {exc}") from None
         if _is_status_list(source):
@@ -127,7 +130,7 @@ def seal(
                 allow_other_sealer=allow_other_sealer,
             )
             if not to_stdout:
-                atomic_write(out, sealed)
+                atomic_write(target, sealed)
         except (ElmError, OSError, ValueError) as exc:
             code = 1 if isinstance(exc, SealError) else 2
             raise fail(f"{name}: {describe_error(exc)}", code) from None
@@ -136,9 +139,9 @@ def seal(
         stream.write(sealed)
         stream.flush()
     elif output is OutputFormat.json:
-        print_json({"command": "seal", "exit_status": 0, "file": name, "out": str(out), "level": level})
+        print_json({"command": "seal", "exit_status": 0, "file": name, "out": str(target), "level": level})
     else:
-        show(make_console(), "sealed {} -> {}", name, out)
+        show(make_console(), "sealed {} -> {}", name, target)
 
 
 def _is_status_list(source: Path | bytes) -> bool:
@@ -187,7 +190,7 @@ def _skip_accepted(step: CheckResult, acceptable: set[str]) -> bool:
 @app.command(cls=JsonUsageErrorsCommand)
 def verify(
     files: Annotated[
-        list[Path],
+        list[str],  # as given: "./-" is a file, "-" standard input
         typer.Argument(metavar="FILE", help="Sealed credential files; - reads standard input"),
     ],
     trust: Annotated[list[Path] | None, typer.Option(help="Trust anchors: PEM file or folder (repeatable)")] = None,
@@ -265,11 +268,11 @@ def verify(
                 raise fail(f"--trust: {describe_error(exc)}") from None
     status = 0
     outputs = FileReports(output)
-    for path in files:
-        name = file_name(path)
+    for argument in files:
+        name = file_name(argument)
         try:
             result = verify_credential(
-                read_stdin(MAX_SEALED_BYTES) if is_stdin(path) else path,
+                read_stdin(MAX_SEALED_BYTES) if is_stdin(argument) else Path(argument),
                 trust=anchors,
                 at=when,
                 holder=holder,

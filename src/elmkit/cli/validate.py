@@ -29,7 +29,7 @@ from elmkit.cli import (
 @app.command(cls=JsonUsageErrorsCommand)
 def validate(
     files: Annotated[
-        list[Path],
+        list[str],  # as given: "./-" is a file, "-" standard input
         typer.Argument(
             metavar="FILE",
             help="Credential files (JSON-LD, upload file, sealed envelope, Turtle…); - reads "
@@ -69,10 +69,10 @@ def validate(
             raise fail(f"--lang: {exc}") from None
     status = 0
     results = FileReports(output)
-    for path in files:
-        name = file_name(path)
+    for argument in files:
+        name = file_name(argument)
         try:
-            credential = load(read_stdin(DEFAULT_MAX_BYTES) if is_stdin(path) else path)
+            credential = load(read_stdin(DEFAULT_MAX_BYTES) if is_stdin(argument) else Path(argument))
             report = run(credential, profiles=profiles, stage=chosen_stage, lang=lang)
         except ElmError as exc:
             status = 2
