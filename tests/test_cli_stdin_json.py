@@ -245,3 +245,22 @@ def test_a_file_named_dash_is_read_as_dot_slash_dash(
     result = runner.invoke(app, [command, "./-", "--format", "json"], input=b"not read")
     report = json.loads(result.stdout)
     assert report["file"] == "-" and "error" not in report, report
+
+
+def test_options_the_other_commands_refuse_leave_one_json_document(tmp_path: Path) -> None:
+    """``issue``, ``demo``, ``history`` and ``ledger`` with ``--format json``: an option or value
+    the command line refuses before the command runs is a JSON document too."""
+    cases = [
+        ["issue", str(tmp_path / "definition.yaml"), str(tmp_path / "results.csv"), "--valid-from", "soon"],
+        ["issue", "--no-such-option"],
+        ["demo", "--workers", "many"],
+        ["history"],
+        ["ledger", "--since", "last week"],
+        ["ledger", "--limit", "0"],
+    ]
+    for arguments in cases:
+        result = runner.invoke(app, [*arguments, "--format", "json"])
+        assert result.exit_code == 2, (arguments, result.output)
+        record = json.loads(result.stdout)
+        assert record["command"] == arguments[0] and record["exit_status"] == 2, (arguments, record)
+        assert record["error"] and result.stderr.strip(), arguments

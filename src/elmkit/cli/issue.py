@@ -16,6 +16,7 @@ from elmkit.cli import (
     DATETIME_METAVAR,
     EXIT_OUTPUT_CLOSED,
     LEDGER_ENV,
+    JsonUsageErrorsCommand,
     OutputFormat,
     app,
     as_utc,
@@ -309,7 +310,7 @@ def _run_batch(
         raise fail(describe_error(exc)) from None
 
 
-@app.command()
+@app.command(cls=JsonUsageErrorsCommand)
 def issue(
     definition: Annotated[
         Path, typer.Argument(metavar="DEFINITION", help="Micro-credential definition (TOML, YAML or JSON)")
@@ -567,7 +568,7 @@ def _said_sealed(
         )
 
 
-@app.command()
+@app.command(cls=JsonUsageErrorsCommand)
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo")] = Path(
         "elmkit-demo"
@@ -697,7 +698,7 @@ def _open_existing(path: Path, *, reading: bool = False) -> Iterator[LedgerStore
         store.close()
 
 
-@app.command()
+@app.command(cls=JsonUsageErrorsCommand)
 def history(
     credential_id: Annotated[str, typer.Argument(metavar="CREDENTIAL_ID", help="Credential id (or a learner id)")],
     ledger: Annotated[
@@ -730,7 +731,7 @@ class LedgerFormat(StrEnum):
 LEDGER_LIMIT = 200
 
 
-@app.command("ledger")
+@app.command("ledger", cls=JsonUsageErrorsCommand)
 def ledger_command(
     learner: Annotated[str | None, typer.Option(help="Only this learner's credentials")] = None,
     definition: Annotated[
