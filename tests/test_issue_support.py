@@ -97,6 +97,18 @@ def definition_file(
     return path
 
 
+def university_pki() -> Any:
+    """A test PKI whose e-seal is the definition's university's (its organizationIdentifier is
+    the issuer's eIDAS identifier), so that its credentials can be sealed."""
+    from elmkit.sealing import create_test_pki
+
+    return create_test_pki(
+        org_name="Universitat Pública de Vallfosca",
+        organization_identifier="VATES-Q2500777D",
+        country="ES",
+    )
+
+
 def read_manifest(out: Path) -> list[dict[str, Any]]:
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     rows: list[dict[str, Any]] = data["rows"]

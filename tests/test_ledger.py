@@ -962,7 +962,8 @@ def test_schema_version_and_migration_hook(tmp_path: Path) -> None:
     with pytest.raises(SchemaVersionError):
         SQLiteLedger(path)  # written by a newer schema
     with pytest.raises(SchemaVersionError):
-        SQLiteLedger(tmp_path / "gap.db", migrations={**sqlite_store.MIGRATIONS, 3: add_notes})
+        gap = {**sqlite_store.MIGRATIONS, sqlite_store.SCHEMA_VERSION + 2: add_notes}
+        SQLiteLedger(tmp_path / "gap.db", migrations=gap)
 
 
 def test_a_failed_migration_leaves_the_file_untouched(tmp_path: Path) -> None:
@@ -975,9 +976,9 @@ def test_a_failed_migration_leaves_the_file_untouched(tmp_path: Path) -> None:
         raise LedgerError("migration failed")
 
     with pytest.raises(LedgerError, match="migration failed"):
-        SQLiteLedger(path, migrations={**sqlite_store.MIGRATIONS, 2: broken})
+        SQLiteLedger(path, migrations={**sqlite_store.MIGRATIONS, sqlite_store.SCHEMA_VERSION + 1: broken})
     with SQLiteLedger(path) as ledger:
-        assert ledger.schema_version == 1
+        assert ledger.schema_version == sqlite_store.SCHEMA_VERSION
         assert ledger.get_definition(DEF) is not None
     with sqlite3.connect(path) as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}

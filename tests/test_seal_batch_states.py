@@ -29,6 +29,7 @@ from test_issue_support import (
     learner_rows,
     read_manifest,
     require_serializers,
+    university_pki,
     write_csv,
 )
 
@@ -61,11 +62,7 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Issued:
 
 @pytest.fixture(scope="module")
 def pki() -> TestPKI:
-    return create_test_pki(
-        org_name="Universitat Pública de Vallfosca",
-        organization_identifier="VATES-Q2500777D",
-        country="ES",
-    )
+    return university_pki()
 
 
 @pytest.fixture

@@ -294,6 +294,10 @@ class StatusEntry:
     credential_id: str
     purpose: StatusPurpose
     reserved_at: str
+    superseded_at: str | None = None
+    """When the credential was regenerated after a seal that carries this index (a corrected
+    grade): the index stays set on its list for good, so that the earlier seal verifies as
+    revoked, and the credential's next seal gets a new index. None: the current index."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,6 +233,12 @@ def history_table(history: CredentialHistory | Sequence[Event]) -> Table:
         table.title = Text(f"{credential.credential_id}: {credential.state.value}")
         entries = "".join(
             f"\n{entry.purpose.value} index {entry.index} on {entry.list_url}"
+            + (
+                f" (superseded {entry.superseded_at}: set for good, for the seal before a "
+                "correction)"
+                if entry.superseded_at
+                else ""
+            )
             for entry in history.status_entries
         )
         table.caption = Text(

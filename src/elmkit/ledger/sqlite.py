@@ -26,6 +26,7 @@ from elmkit.ledger.errors import (
 from elmkit.ledger.model import (
     GENESIS_HASH,
     PURPOSE_BIT_STATES,
+    SEALED_STATES,
     Credential,
     CredentialState,
     Definition,
@@ -130,6 +131,46 @@ _SCHEMA_V1 = (
         BEGIN SELECT RAISE(ABORT, 'status-list reservations are permanent'); END""",
 )
 
+_STATUS_ENTRIES_PERMANENT = tuple(
+    statement for statement in _SCHEMA_V1 if "ON status_entries" in statement and "TRIGGER" in statement
+)
+
+#: Version 2: a credential regenerated after it was sealed gets new status-list indexes, and the
+#: ones its earlier seal carries are kept as superseded (set on the lists for good). A credential
+#: may thus hold several indexes of one list, one of them current: the reservations are moved to
+#: a table without the uniqueness that forbade it, as they were.
+_SCHEMA_V2 = (
+    "DROP TRIGGER status_entries_no_update",
+    "DROP TRIGGER status_entries_no_delete",
+    "ALTER TABLE status_entries RENAME TO status_entries_v1",
+    """CREATE TABLE status_entries (
+        list_url TEXT NOT NULL,
+        idx INTEGER NOT NULL CHECK (idx >= 0),
+        credential_id TEXT NOT NULL REFERENCES credentials (credential_id),
+        purpose TEXT NOT NULL,
+        reserved_at TEXT NOT NULL,
+        PRIMARY KEY (list_url, idx)
+    )""",
+    "INSERT INTO status_entries (list_url, idx, credential_id, purpose, reserved_at)"
+    " SELECT list_url, idx, credential_id, purpose, reserved_at FROM status_entries_v1",
+    "DROP TABLE status_entries_v1",
+    "CREATE INDEX status_entries_credential ON status_entries (credential_id)",
+    *_STATUS_ENTRIES_PERMANENT,
+    """CREATE TABLE superseded_entries (
+        list_url TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        superseded_at TEXT NOT NULL,
+        event_seq INTEGER NOT NULL REFERENCES events (seq),
+        PRIMARY KEY (list_url, idx),
+        FOREIGN KEY (list_url, idx) REFERENCES status_entries (list_url, idx)
+    )""",
+    """CREATE TRIGGER superseded_entries_no_update BEFORE UPDATE ON superseded_entries
+        BEGIN SELECT RAISE(ABORT, 'superseded status-list indexes stay superseded'); END""",
+    """CREATE TRIGGER superseded_entries_no_delete BEFORE DELETE ON superseded_entries
+        BEGIN SELECT RAISE(ABORT, 'superseded status-list indexes stay superseded'); END""",
+)
+
+
 def _spaced(sql: str) -> str:
     """SQL text with its whitespace made single spaces, to compare statements."""
     return " ".join(sql.split())
@@ -138,7 +179,7 @@ def _spaced(sql: str) -> str:
 #: The statement of each trigger that protects the ledger, by name, as the schema creates it.
 _TRIGGER_SQL: Mapping[str, str] = {
     statement.split()[2]: _spaced(statement)
-    for statement in _SCHEMA_V1
+    for statement in (*_SCHEMA_V1, *_SCHEMA_V2)
     if statement.lstrip().startswith("CREATE TRIGGER")
 }
 PROTECTING_TRIGGERS = frozenset(_TRIGGER_SQL)
@@ -149,7 +190,12 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: Mapping[int, Migration] = {1: _migrate_to_1}
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V2:
+        conn.execute(statement)
+
+
+MIGRATIONS: Mapping[int, Migration] = {1: _migrate_to_1, 2: _migrate_to_2}
 """Schema migrations by the version they produce; version ``n`` runs on a version ``n-1`` file."""
 
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -850,7 +896,7 @@ class SQLiteLedger:
             if planned is None:
                 return None
             recorded, after = planned
-            return self._append(
+            appended = self._append(
                 credential_id,
                 n=int(row["event_count"]) + 1,
                 prev_hash=row["head"],
@@ -862,6 +908,16 @@ class SQLiteLedger:
                 after=after,
                 file_path=file_path,
             )
+            if recorded is EventType.REGENERATED and current.state in SEALED_STATES:
+                # the seal of the document replaced carries these indexes: set for good, so
+                # that it verifies as revoked, while the new document gets indexes of its own
+                self._db.execute(
+                    "INSERT INTO superseded_entries (list_url, idx, superseded_at, event_seq)"
+                    " SELECT list_url, idx, ?, ? FROM status_entries AS s"
+                    " WHERE credential_id = ? AND " + _SUPERSEDED_AT + " IS NULL",
+                    (when, appended.seq, credential_id),
+                )
+            return appended
 
     def _append(
         self,
@@ -1255,14 +1311,19 @@ class SQLiteLedger:
             ):
                 raise UnknownCredentialError(f"no credential {credential_id!r} in the ledger")
             holder = db.execute(
-                "SELECT credential_id, purpose FROM status_entries WHERE list_url = ? AND idx = ?",
+                "SELECT credential_id, purpose, " + _SUPERSEDED_AT + " AS superseded_at"
+                " FROM status_entries AS s WHERE list_url = ? AND idx = ?",
                 (list_url, index),
             ).fetchone()
             if holder is not None:
-                return bool(holder["credential_id"] == credential_id and holder["purpose"] == kind)
+                return bool(
+                    holder["credential_id"] == credential_id
+                    and holder["purpose"] == kind
+                    and holder["superseded_at"] is None
+                )
             held = db.execute(
-                "SELECT idx FROM status_entries WHERE list_url = ? AND credential_id = ?"
-                " AND purpose = ?",
+                "SELECT idx FROM status_entries AS s WHERE list_url = ? AND credential_id = ?"
+                " AND purpose = ? AND " + _SUPERSEDED_AT + " IS NULL",
                 (list_url, credential_id, kind.value),
             ).fetchone()
             if held is not None:
@@ -1278,18 +1339,21 @@ class SQLiteLedger:
             return True
 
     def status_entries(self, list_url: str) -> Iterator[StatusEntry]:
-        """Stream every reservation on a status list, by index."""
+        """Stream every reservation on a status list, by index (superseded ones too)."""
         return self._paged(
-            "SELECT idx AS page_key, * FROM status_entries WHERE list_url = ?",
+            "SELECT idx AS page_key, *, " + _SUPERSEDED_AT + " AS superseded_at"
+            " FROM status_entries AS s WHERE list_url = ?",
             (list_url,),
             "idx",
             _status_entry,
         )
 
     def status_entries_for(self, credential_id: str) -> list[StatusEntry]:
-        """Every status-list index a credential holds."""
+        """Every status-list index a credential holds or held (superseded ones too, see
+        :attr:`StatusEntry.superseded_at`), by list and purpose, oldest first."""
         rows = self._rows(
-            "SELECT * FROM status_entries WHERE credential_id = ? ORDER BY list_url, purpose",
+            "SELECT *, " + _SUPERSEDED_AT + " AS superseded_at FROM status_entries AS s"
+            " WHERE credential_id = ? ORDER BY list_url, purpose, reserved_at, idx",
             (credential_id,),
         )
         return [_status_entry(row) for row in rows]
@@ -1302,8 +1366,10 @@ class SQLiteLedger:
         rows = self._rows(
             "SELECT s.idx FROM status_entries AS s JOIN credentials AS c"
             " ON c.credential_id = s.credential_id"
-            f" WHERE s.list_url = ? AND s.purpose = ? AND c.state IN ({', '.join('?' * len(states))})",
-            (list_url, kind.value, *states),
+            f" WHERE s.list_url = ? AND s.purpose = ? AND c.state IN ({', '.join('?' * len(states))})"
+            " UNION SELECT x.idx FROM superseded_entries AS x JOIN status_entries AS s"
+            " ON s.list_url = x.list_url AND s.idx = x.idx WHERE x.list_url = ? AND s.purpose = ?",
+            (list_url, kind.value, *states, list_url, kind.value),
         )
         return {int(row["idx"]) for row in rows}
 
@@ -1513,6 +1579,13 @@ def _event(row: sqlite3.Row) -> Event:
     )
 
 
+#: The moment a reservation ``s`` (of ``status_entries AS s``) was superseded, or NULL.
+_SUPERSEDED_AT = (
+    "(SELECT x.superseded_at FROM superseded_entries AS x"
+    " WHERE x.list_url = s.list_url AND x.idx = s.idx)"
+)
+
+
 def _status_entry(row: sqlite3.Row) -> StatusEntry:
     return StatusEntry(
         list_url=row["list_url"],
@@ -1520,4 +1593,5 @@ def _status_entry(row: sqlite3.Row) -> StatusEntry:
         credential_id=row["credential_id"],
         purpose=_purpose(row["purpose"]),
         reserved_at=row["reserved_at"],
+        superseded_at=row["superseded_at"],
     )

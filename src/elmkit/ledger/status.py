@@ -40,9 +40,14 @@ class LedgerIndexStore:
         return self.ledger.used_indexes(self.list_url)
 
     def held_by(self, credential_id: str) -> int | None:
-        """The index this credential already holds on the list for this purpose, if any."""
+        """The index this credential holds on the list for this purpose now, if any (not one
+        superseded when it was regenerated after a seal)."""
         for entry in self.ledger.status_entries_for(credential_id):
-            if entry.list_url == self.list_url and entry.purpose is self.purpose:
+            if (
+                entry.list_url == self.list_url
+                and entry.purpose is self.purpose
+                and entry.superseded_at is None
+            ):
                 return entry.index
         return None
 

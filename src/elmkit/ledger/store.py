@@ -144,19 +144,23 @@ class LedgerStore(Protocol):
     def reserve_index(
         self, list_url: str, index: int, credential_id: str, purpose: StatusPurpose | str
     ) -> bool:
-        """Reserve an index for a credential; False if another credential holds it."""
+        """Reserve an index for a credential; False if another credential holds it. A credential
+        holds one current index per list and purpose (more: ``ConflictError``)."""
         ...
 
     def status_entries(self, list_url: str) -> Iterator[StatusEntry]:
-        """Every reservation on a status list, by index."""
+        """Every reservation on a status list, by index, superseded ones included."""
         ...
 
     def status_entries_for(self, credential_id: str) -> list[StatusEntry]:
-        """Every status-list index a credential holds."""
+        """Every status-list index a credential holds, and those superseded when it was
+        regenerated after a seal (``record`` of a ``regenerated`` event from a sealed state
+        supersedes the credential's current indexes)."""
         ...
 
     def revoked_indexes(self, list_url: str, purpose: StatusPurpose | str) -> set[int]:
-        """Indexes of a list whose credential is currently revoked (or suspended, per purpose)."""
+        """Indexes of a list whose credential is currently revoked (or suspended, per purpose),
+        and every superseded index of the list (for that purpose)."""
         ...
 
     # housekeeping

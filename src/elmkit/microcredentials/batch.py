@@ -943,7 +943,8 @@ class _Batch:
         self.state.superseded_seals.append(name)
         return (
             f"{name} sealed the credential before this change: moved to {WITHDRAWN_DIR}/, not "
-            "to be delivered; seal again",
+            "to be delivered; seal again (a status-list index it carries is set for good, so "
+            "that it shows as revoked once its list is published again)",
         )
 
     def _restore_seal(self, slot: _Slot) -> None:

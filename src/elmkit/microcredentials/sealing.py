@@ -154,7 +154,7 @@ def seal_batch(
                     held not in SEALED_STATES
                     or status_list_url is None
                     or any(
-                        entry.list_url == status_list_url
+                        entry.list_url == status_list_url and entry.superseded_at is None
                         for entry in store.status_entries_for(credential_id)
                     )
                 )
