@@ -264,3 +264,21 @@ def test_options_the_other_commands_refuse_leave_one_json_document(tmp_path: Pat
         record = json.loads(result.stdout)
         assert record["command"] == arguments[0] and record["exit_status"] == 2, (arguments, record)
         assert record["error"] and result.stderr.strip(), arguments
+
+
+@pytest.mark.parametrize("command", ["validate", "verify", "seal"])
+def test_a_closed_standard_input_is_a_file_that_cannot_be_read(
+    tmp_path: Path, sealing: dict[str, Path], command: str
+) -> None:
+    """``elmkit validate - <&-`` (a cron job or service started without standard input): said
+    as an unusable file, exit 2 and a JSON record, not a traceback."""
+    key = ["--p12", str(sealing["p12"]), "-o", str(tmp_path / "out.json")] if command == "seal" else []
+    done = subprocess.run(
+        [sys.executable, "-m", "elmkit", command, "-", *key, "--format", "json"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "ELMKIT_SEAL_PASSWORD": "pw"}, preexec_fn=lambda: os.close(0),
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    record = json.loads(done.stdout)
+    assert "standard input is closed" in record["error"], record
+    assert record.get("file", STDIN_NAME) == STDIN_NAME

@@ -259,10 +259,17 @@ def refuse_repeated_stdin(arguments: Sequence[str]) -> None:
 
 
 def read_stdin(max_bytes: int) -> bytes:
-    """Standard input's bytes for FILE ``-``, refusing more than ``max_bytes`` as a file's."""
-    from elmkit.errors import DocumentTooLargeError
+    """Standard input's bytes for FILE ``-``, refusing more than ``max_bytes`` as a file's, and
+    a standard input that is closed or cannot be read as a file that cannot be read."""
+    from elmkit.errors import DocumentTooLargeError, SourceError
 
-    data = typer.get_binary_stream("stdin").read(max_bytes + 1)
+    try:
+        data = typer.get_binary_stream("stdin").read(max_bytes + 1)
+    except RuntimeError:  # no standard input at all (started with it closed: ``<&-``)
+        raise SourceError("cannot be read: standard input is closed") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SourceError(f"cannot be read: {reason}") from None
     if len(data) > max_bytes:
         raise DocumentTooLargeError(f"{STDIN_NAME} has more than {max_bytes} bytes")
     return data
