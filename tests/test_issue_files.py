@@ -7,8 +7,10 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -176,6 +178,46 @@ def _hold_lock(path: Path) -> subprocess.Popen[str]:
     )
     assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
     return holder
+
+
+def test_a_lock_file_another_user_made_is_locked_all_the_same() -> None:
+    """Two users publish one list (an operator by hand, then the web server's cron job): the
+    lock file the first made, which the second may only read, is locked, not refused as
+    "Permission denied" for the list."""
+    as_other_user: list[str] = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # root opens any file: be somebody else
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root, and no setpriv to run as another user")
+        as_other_user = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        folder.chmod(0o777)
+        target = folder / "list.json"
+        lock_file_for(target).touch()
+        lock_file_for(target).chmod(0o444)  # for root: another user's file, as 0o644 is
+        holder = subprocess.Popen(
+            [*as_other_user, sys.executable, "-c",
+             "import sys\n"
+             "from elmkit.microcredentials.files import exclusive_lock\n"
+             "with exclusive_lock(sys.argv[1]):\n"
+             "    print('locked', flush=True)\n"
+             "    sys.stdin.read()\n",
+             str(target)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline() == "locked\n", holder.communicate()[1]
+        waited = []
+
+        def release() -> None:
+            waited.append(True)
+            assert holder.stdin is not None
+            holder.stdin.close()
+
+        with exclusive_lock(target, on_wait=release):
+            assert holder.wait(60) == 0
+        assert waited == [True]
 
 
 def test_a_lock_waits_for_its_holder_and_says_so(tmp_path: Path) -> None:

@@ -245,7 +245,9 @@ def exclusive_lock(
     the empty file :func:`lock_file_for` names, which is made when missing and never removed
     (removing it would let a newcomer lock another file while a waiter locks this one). The
     system releases the lock when its holder exits, whatever the way, so a publish that crashed
-    blocks nobody: the file left behind means nothing. ``path``'s folder is made when missing.
+    blocks nobody: the file left behind means nothing. A lock file this process may only read
+    (another user's, who published first) is locked all the same. ``path``'s folder is made
+    when missing.
     """
     target = Path(path)
     lock = lock_file_for(target)
@@ -255,6 +257,8 @@ def exclusive_lock(
         except FileNotFoundError:
             os.makedirs(target.parent, exist_ok=True)
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:  # a lock needs no writing: another user's lock file will do
+            fd = os.open(lock, os.O_RDONLY)
     except OSError as exc:  # name the file that was meant, not its lock file
         named = str(target) if exc.filename == str(lock) else exc.filename
         raise type(exc)(exc.errno, exc.strerror, named) from None
