@@ -252,6 +252,20 @@ def test_csv_to_a_file_is_whole_utf8_with_or_without_a_bom(ledger: Path, tmp_pat
     assert blocked.exit_code == 2 and "cannot write the CSV" in blocked.output
 
 
+def test_csv_out_dash_is_standard_output_and_dot_slash_dash_a_file(
+    ledger: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--out -`` writes standard output, as ``seal -o -`` does; a file named ``-`` is ``./-``."""
+    monkeypatch.chdir(tmp_path)
+    expected = run(ledger, "--format", "csv").stdout_bytes
+    dashed = run(ledger, "--format", "csv", "--out", "-")
+    assert dashed.exit_code == 0 and dashed.stdout_bytes == expected, dashed.output
+    assert not (tmp_path / "-").exists()
+    named = run(ledger, "--format", "csv", "-o", "./-")
+    assert named.exit_code == 0 and named.stdout == "", named.output
+    assert (tmp_path / "-").read_bytes() == expected
+
+
 def large_ledger(path: Path, days: int, per_day: int) -> None:
     """``days`` batches of ``per_day`` credentials of two definitions, a batch a day from
     2026-03-01, each generated and exported when claimed; every tenth of the first day's is

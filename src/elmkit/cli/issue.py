@@ -24,6 +24,7 @@ from elmkit.cli import (
     describe_error,
     fail,
     failures_as_json,
+    is_stdin,
     make_console,
     parse_datetime,
     print_json,
@@ -786,11 +787,13 @@ def ledger_command(
         ),
     ] = LedgerFormat.text,
     out: Annotated[
-        Path | None,
+        str | None,  # as given: "./-" is a file, "-" standard output
         typer.Option(
             "--out",
             "-o",
-            help="With --format csv: write this file (whole or not at all), not standard output",
+            metavar="PATH",
+            help="With --format csv: write this file (whole or not at all), not standard output "
+            "(- is standard output)",
         ),
     ] = None,
     bom: Annotated[
@@ -842,8 +845,9 @@ def ledger_command(
                 "can happen in that time (--until is excluded: for the one day 2026-03-01, give "
                 "--since 2026-03-01 --until 2026-03-02)"
             )
-        if out is not None and same_file(ledger, out):
-            raise fail(f"--out {out} is the ledger: write the CSV to another file")
+        target = None if out is None or is_stdin(out) else Path(out)
+        if target is not None and same_file(ledger, target):
+            raise fail(f"--out {target} is the ledger: write the CSV to another file")
         filtered = learner is not None or definition is not None or state is not None
         window = low is not None or high is not None
         with _open_existing(ledger, reading=True) as store:
@@ -858,7 +862,7 @@ def ledger_command(
                 "events_until": high,
             }
             if as_csv:
-                _ledger_csv(store, out, bom, limit, filters, events=window and not filtered)
+                _ledger_csv(store, target, bom, limit, filters, events=window and not filtered)
                 return
             if not filtered:
                 if window:
