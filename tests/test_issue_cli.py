@@ -591,6 +591,33 @@ def test_record_skip_refused_records_the_others_and_names_those_refused(tmp_path
     assert [len(_events(ledger, c)) for c in ids] == [len(before[c]) + (c in (ids[1], ids[3])) for c in ids]
 
 
+def test_record_skip_refused_skips_a_credential_issued_after_at(tmp_path: Path) -> None:
+    """``--at`` before one credential entered the ledger refuses that one alone: the credentials
+    after it are still recorded, not left out after some were recorded."""
+    from elmkit.ledger import open_ledger
+
+    ledger = tmp_path / "ledger.sqlite"
+    with open_ledger(ledger) as store:
+        store.define("micro-law", {"title": "Law"}, version="1", at="2026-03-01T00:00:00Z")
+        for credential_id, day in (("late", "2026-03-20"), ("early", "2026-03-02")):
+            store.claim_credential(
+                credential_id, "micro-law", f"L-{credential_id}", at=f"{day}T09:00:00+01:00"
+            )
+            store.record(credential_id, "generated", "elmkit", "ab" * 32, at=f"{day}T10:00:00Z")
+            store.record(credential_id, "exported", "elmkit", "ab" * 32, at=f"{day}T10:00:00Z")
+    result = runner.invoke(
+        app,
+        ["record", "uploaded", "late", "early", "--at", "2026-03-10T12:00:00+01:00",
+         "--skip-refused", "--ledger", str(ledger)],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "recorded 'uploaded' for 1 credential(s)" in " ".join(result.stdout.split())
+    said = " ".join(result.stderr.split())
+    assert "late: --at 2026-03-10T11:00:00.000000Z is before it entered the ledger" in said, said
+    assert _events(ledger, "early")[-1][0] == "uploaded"
+    assert _events(ledger, "late")[-1][0] == "exported"
+
+
 def test_revoke_takes_a_learner_id_and_the_ledger_from_the_environment(tmp_path: Path) -> None:
     import elmkit.cli.status  # noqa: F401  (registers revoke)
 

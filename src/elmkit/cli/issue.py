@@ -1184,10 +1184,13 @@ def _record_each(
 ) -> list[tuple[str, str]]:
     """Record ``event`` for each credential of ``targets`` on its own; ``(credential id, why)``
     of those that refuse it: a state that does not take it, a credential the ledger does not
-    hold, or the document it had before it was regenerated."""
+    hold, a ``when`` before it entered the ledger, or the document it had before it was
+    regenerated."""
     from elmkit.ledger import InvalidTransitionError, UnknownCredentialError
+    from elmkit.ledger.model import utc_timestamp
 
     superseded = dict(_superseded(store, targets, source))
+    moment = None if when is None else utc_timestamp(when)
     refused: list[tuple[str, str]] = []
     for credential_id, sha in targets:
         if credential_id in superseded:
@@ -1197,6 +1200,12 @@ def _record_each(
                     f"{source} holds it as it was before it was regenerated at "
                     f"{superseded[credential_id]}: hand over the current file",
                 )
+            )
+            continue
+        found = store.get_credential(credential_id) if moment is not None else None
+        if found is not None and moment is not None and moment < found.created_at:
+            refused.append(
+                (credential_id, f"--at {moment} is before it entered the ledger ({found.created_at})")
             )
             continue
         try:
