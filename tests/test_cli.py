@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -376,6 +377,49 @@ def test_a_reader_that_stops_reading_gives_the_sigpipe_status(output: str) -> No
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141, errors
     assert "Traceback" not in errors
+
+
+def _closing(*descriptors: int) -> Callable[[], None]:
+    """What a child runs before elmkit to start, as ``>&-`` does, with ``descriptors`` closed."""
+
+    def close() -> None:
+        for descriptor in descriptors:
+            os.close(descriptor)
+
+    return close
+
+
+@pytest.mark.parametrize("closed", [(1,), (0, 1, 2)])
+def test_closed_standard_streams_keep_the_exit_status_and_the_files(
+    tmp_path: Path, closed: tuple[int, ...]
+) -> None:
+    """Started with standard output (and error, and input) closed, as ``>&-`` does: what would
+    be printed goes nowhere, the exit status is what it always is, and no file opened meanwhile
+    (the ledger, a CSV) takes a closed descriptor and gets what is printed."""
+    from elmkit.ledger import open_ledger
+
+    ledger = tmp_path / "ledger.sqlite"
+    with open_ledger(ledger) as store:
+        store.define("micro-law", {"title": "Law"}, version="1", at="2026-03-01T00:00:00Z")
+        store.claim_credential("c1", "micro-law", "L1", at="2026-03-02T00:00:00Z")
+    before = ledger.read_bytes()
+    elmkit = [sys.executable, "-m", "elmkit"]
+    for arguments, status in (
+        (["validate", str(SIGNED), "--profile", "edc-ap", "--stage", "sealed", "--format", "json"], 0),
+        (["validate", str(UNSIGNED), "--profile", "edc-ap", "--stage", "sealed"], 1),
+        (["ledger", "--ledger", str(ledger), "--format", "csv", "--out", str(tmp_path / "l.csv")], 0),
+        (["ledger", "--ledger", str(ledger)], 0),
+        (["ledger", "--ledger", str(ledger), "--format", "csv"], 0),
+        (["history", "nobody", "--ledger", str(ledger), "--format", "json"], 1),
+    ):
+        done = subprocess.run(
+            [*elmkit, *arguments], stderr=None if 2 in closed else subprocess.PIPE,
+            timeout=120, preexec_fn=_closing(*closed),
+        )  # fmt: skip
+        assert done.returncode == status, (arguments, done.stderr)
+        assert b"Traceback" not in (done.stderr or b""), (arguments, done.stderr)
+    assert ledger.read_bytes() == before
+    assert (tmp_path / "l.csv").read_bytes().startswith(b"credential_id,")
 
 
 @pytest.mark.parametrize("output", ["text", "json", "jsonl"])

@@ -373,12 +373,31 @@ def _terminate_as_interrupt() -> None:
         signal.signal(signal.SIGTERM, interrupt)
 
 
+def _null_for_closed_streams() -> None:
+    """Give /dev/null to standard input, output and error when the process started with them
+    closed (``>&-``, some service managers): no file opened later (the ledger, a CSV) can take
+    their descriptors and receive what is printed, and what is printed goes nowhere, as
+    Python's own ``print`` does then, instead of stopping the command with a traceback. Exit
+    statuses say the same as ever. ``sys.stdin`` stays None: FILE ``-`` says it is closed."""
+    import sys
+
+    while True:  # os.open takes the lowest free descriptor: each closed one of 0, 1 and 2 in turn
+        descriptor = os.open(os.devnull, os.O_RDWR)
+        if descriptor > 2:
+            os.close(descriptor)
+            break
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+
+
 def main() -> None:
     """Entry point of the ``elmkit`` script."""
     import sys
 
     from elmkit.errors import MissingExtraError
 
+    _null_for_closed_streams()
     # a file name that is not valid UTF-8 (Latin-1, from an old share) is held with surrogates:
     # written as "\udce9" escapes, which JSON reads back to the name, not as a traceback
     for stream in (sys.stdout, sys.stderr):
