@@ -333,3 +333,36 @@ def test_a_window_of_a_large_ledger(tmp_path: Path) -> None:
     assert [row["event"] for row in csv_rows(events.stdout)] == ["revoked"] * revoked
     everything = run(path, "--format", "csv")
     assert len(csv_rows(everything.stdout)) == days * per_day
+
+
+def test_ids_typed_in_another_unicode_form_are_found_as_the_ledger_holds_them(
+    tmp_path: Path,
+) -> None:
+    """An accent typed as a letter and a combining mark (pasted from a macOS file name) names
+    the same definition, learner and credential as the one character the ledger holds."""
+    import unicodedata
+
+    path = tmp_path / "ledger.sqlite"
+    definition, learner = "máster-ñ", "nú-0042"
+    with open_ledger(path) as store:
+        store.define(definition, {"title": "M"}, title="Máster")
+        store.claim_credential("urn:crédito-1", definition, learner)
+        store.record("urn:crédito-1", "generated", "batch", sha256=sha("1"))
+
+    def nfd(text: str) -> str:
+        return unicodedata.normalize("NFD", text)
+
+    assert nfd(definition) != definition
+    listed = run(path, "--definition", nfd(definition), "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    assert [c["credential_id"] for c in json.loads(listed.stdout)["credentials"]] == ["urn:crédito-1"]
+    by_learner = run(path, "--learner", nfd(learner), "--format", "json")
+    assert [c["learner_id"] for c in json.loads(by_learner.stdout)["credentials"]] == [learner]
+    for name in (nfd(learner), nfd("urn:crédito-1")):
+        shown = runner.invoke(app, ["history", name, "--ledger", str(path), "--format", "json"])
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.stdout)["credential"]["credential_id"] == "urn:crédito-1"
+    recorded = runner.invoke(
+        app, ["record", "sent", "--definition", nfd(definition), "--ledger", str(path)]
+    )
+    assert recorded.exit_code == 0 and "1 credential(s)" in recorded.output, recorded.output

@@ -852,7 +852,9 @@ def ledger_command(
         window = low is not None or high is not None
         with _open_existing(ledger, reading=True) as store:
             if definition is not None:
-                _check_definition(store, ledger, definition, version)
+                definition = _check_definition(store, ledger, definition, version)
+            if learner is not None:
+                learner = _stored_learner(store, learner)
             filters: dict[str, Any] = {
                 "learner_id": learner,
                 "definition_id": definition,
@@ -917,14 +919,44 @@ def _period(low: datetime | None, high: datetime | None) -> str:
     return " ".join(part for part in (since, until) if part) + " (UTC)"
 
 
+def _spellings(text: str) -> list[str]:
+    """``text`` as given, then in the other Unicode normal forms it has: an accent typed as one
+    character or as a letter and a combining mark (a name pasted from a macOS file name), so
+    that ids are found as the ledger holds them."""
+    import unicodedata
+
+    forms = [text]
+    for form in ("NFC", "NFD"):
+        other = unicodedata.normalize(form, text)
+        if other not in forms:
+            forms.append(other)
+    return forms
+
+
+def _stored_learner(store: LedgerStore, learner: str) -> str:
+    """The spelling of ``learner`` the ledger holds credentials of (as given when none)."""
+    for spelling in _spellings(learner):
+        if next(iter(store.credentials(learner_id=spelling)), None) is not None:
+            return spelling
+    return learner
+
+
+def _stored_definition(store: LedgerStore, definition: str) -> str:
+    """The spelling of the definition id ``definition`` the ledger holds (as given when none)."""
+    held = {item.definition_id for item in store.definitions()}
+    return next((spelling for spelling in _spellings(definition) if spelling in held), definition)
+
+
 def _check_definition(
     store: LedgerStore, ledger: Path, definition: str, version: str | None
-) -> None:
-    """Refuse a ``--definition`` (or ``--definition-version`` of it) the ledger does not hold: a mistyped
-    id is no definition without credentials."""
+) -> str:
+    """The definition id as the ledger holds it; refuse a ``--definition`` (or
+    ``--definition-version`` of it) the ledger does not hold: a mistyped id is no definition
+    without credentials."""
     from elmkit.errors import ElmError
 
     try:
+        definition = _stored_definition(store, definition)
         versions = [d.version for d in store.definitions() if d.definition_id == definition]
         if not versions:
             known = sorted({item.definition_id for item in store.definitions()})
@@ -940,6 +972,7 @@ def _check_definition(
             f"--definition-version: {definition} has no version {version!r} in {ledger} (it has "
             f"{', '.join(versions)})"
         )
+    return definition
 
 
 def _ledger_csv(
@@ -1134,6 +1167,7 @@ def record(
             if manifest is not None:
                 targets = _manifest_targets(manifest, event)
             elif definition is not None:
+                definition = _stored_definition(store, definition)
                 targets = [
                     (c.credential_id, None)
                     for c in store.credentials(definition_id=definition, state=state)
@@ -1294,10 +1328,12 @@ def _superseded(
 
 
 def _credential_of(store: LedgerStore, name: str, ledger: Path) -> str:
-    """The credential ``name`` is, or the only credential of the learner ``name``."""
-    if store.get_credential(name) is not None:
-        return name
-    found = list(store.credentials(learner_id=name))
+    """The credential ``name`` is, or the only credential of the learner ``name`` (in the
+    Unicode normal form the ledger holds it in)."""
+    for spelling in _spellings(name):
+        if store.get_credential(spelling) is not None:
+            return spelling
+    found = list(store.credentials(learner_id=_stored_learner(store, name)))
     if len(found) == 1:
         return found[0].credential_id
     if found:
