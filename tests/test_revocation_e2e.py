@@ -185,6 +185,11 @@ def test_end_to_end_through_the_cli(tmp_path: Path, pki: Any) -> None:
         app, ["status-list", "publish", "--list-url", LIST_URL, "--out", str(status_dir / "revocation-1.json"), "--ledger", str(ledger_path), *seal_options]
     )
     assert published.exit_code == 0, published.output
+    to_stdout = runner.invoke(
+        app, ["status-list", "publish", "--list-url", LIST_URL, "--out", "-", "--ledger", str(ledger_path)]
+    )
+    assert to_stdout.exit_code == 2 and "published to a file" in to_stdout.output
+    assert not Path("-").exists() and to_stdout.stdout == ""
     holder = json.loads(json.loads(sealed.read_text())["payload"])["credentialSubject"]["id"]
     verified = runner.invoke(
         app, ["verify", str(sealed), "--trust", str(anchors), "--status-dir", str(status_dir), "--holder", holder]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import LEDGER_ENV, app, describe_error, make_console, show
+from elmkit.cli import LEDGER_ENV, app, describe_error, fail, is_stdin, make_console, show
 
 if TYPE_CHECKING:
     from elmkit.sealing.signers import KeySigner
@@ -121,7 +121,10 @@ def unsuspend(
 @status_list.command("publish")
 def publish(
     list_url: Annotated[str, typer.Option("--list-url", help="Public URL where the list will be published")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write")],
+    out: Annotated[
+        str,
+        typer.Option("--out", "-o", help="File to write (a file: not - for standard output)"),
+    ],
     ledger: LedgerOption = Path("ledger.sqlite"),
     purpose: Annotated[
         list[str] | None,
@@ -155,6 +158,11 @@ def publish(
     from elmkit.errors import ElmError
 
     console = make_console()
+    if is_stdin(out):
+        raise fail(
+            "--out -: a status list is published to a file, which publishes of the same list "
+            "take turns to replace and check against (a file named - is ./-)"
+        )
     with _open_existing(ledger, reading=True) as store:
         try:
             signer = _signer(key, cert, p12, password)
@@ -165,7 +173,7 @@ def publish(
             result = revocation.publish_status_list(
                 store,
                 list_url,
-                out,
+                Path(out),
                 issuer=issuer,
                 purpose=purpose or ["revocation"],
                 signer=signer,
