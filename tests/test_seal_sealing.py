@@ -703,6 +703,25 @@ def test_seal_file_writes_a_sealed_file_others_can_read_as_elmkit_seal_does(tmp_
     ]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_files_written_whole_take_the_umask_as_files_opened_for_writing_do(tmp_path: Path) -> None:
+    """A server whose umask is 027 keeps sealed credentials and exports from other users."""
+    from elmkit.microcredentials.files import atomic_write
+
+    source = tmp_path / "credential.json"
+    source.write_text(json.dumps(credential(), ensure_ascii=False), encoding="utf-8")
+    before = os.umask(0o027)
+    try:
+        seal_file(source, tmp_path / "sealed.json", ec_pki().signer())
+        atomic_write(tmp_path / "export.csv", b"credential_id\r\n")
+        with open(tmp_path / "opened.csv", "wb"):
+            pass
+    finally:
+        os.umask(before)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in tmp_path.iterdir()}
+    assert modes["sealed.json"] == modes["export.csv"] == modes["opened.csv"] == 0o640
+
+
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
     lambda children: (

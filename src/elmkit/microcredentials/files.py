@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
+from elmkit._fs import new_file_mode
 from elmkit.errors import SourceError
 
 __all__ = [
@@ -131,7 +132,7 @@ class AtomicWriter:
             if self.durable:
                 os.fsync(self._file.fileno())
             self._file.close()
-            os.chmod(self._temp, 0o644)
+            os.chmod(self._temp, new_file_mode())  # mkstemp made it for its owner alone
             os.replace(self._temp, self.path)
         except BaseException:
             self._discard()

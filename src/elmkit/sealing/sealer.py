@@ -13,6 +13,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 from cryptography import x509
 
+from elmkit._fs import new_file_mode
 from elmkit.errors import ElmError, ParseError, SealError, SignerError
 
 from ._codec import (
@@ -476,7 +477,7 @@ def seal_file(
             f"from a file ({MAX_SEALED_BYTES:,})"
         )
     try:  # a document to deliver, as elmkit seal writes it
-        _write_atomic(out, sealed, mode=0o644, durable=True)
+        _write_atomic(out, sealed, mode=new_file_mode(), durable=True)
     except OSError as exc:
         raise SealError(f"cannot write {out}: {exc.strerror or exc}") from exc
     return out
