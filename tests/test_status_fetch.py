@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +25,7 @@ from elmkit.status import (
     status_entry,
     status_list_credential,
 )
+from test_http_support import Exchange, scripted_server
 
 ISSUER = "https://university.example/issuer"
 
@@ -261,6 +262,65 @@ def test_http_timeout_bounds_the_whole_answer(server: Server) -> None:
             _fetcher(timeout=0.5).fetch(server.base + path)
         assert info.value.code == "list-unavailable"
     assert _fetcher(timeout=30).fetch(server.base + "/drip") == b"d" * 20 * 1024
+
+
+def _stall_after_a_late_chunk(timeout: float) -> Callable[[Exchange], None]:
+    """Headers and a byte at once, another byte halfway to the deadline, then nothing until the
+    server's mark at one and a half timeouts: a client that gives each read the time left when
+    the answer began waits past the deadline for the next byte, then says it cannot fetch."""
+
+    def script(exchange: Exchange) -> None:
+        exchange.send(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n")
+        if not exchange.hold(0.5 * timeout):
+            exchange.send(b"1\r\n \r\n")
+            exchange.hold(1.5 * timeout)
+
+    return script
+
+
+def _trickle_headers(timeout: float) -> Callable[[Exchange], None]:
+    """A header a byte every tenth of the timeout, until the server's mark at one and a half
+    timeouts: each read of the headers is answered in time, the headers never end."""
+
+    def script(exchange: Exchange) -> None:
+        exchange.send(b"HTTP/1.1 200 OK\r\nX-Padding: ")
+        for tick in range(1, 16):
+            if exchange.hold(tick * timeout / 10):
+                return
+            exchange.send(b"a")
+
+    return script
+
+
+def _stall_a_body_the_close_ends(timeout: float) -> Callable[[Exchange], None]:
+    """An answer without a length, which ends when the connection does: a few bytes, then
+    nothing until the server's mark, when it closes. A client that cuts the connection at the
+    deadline must not take what came until then for the whole list."""
+
+    def script(exchange: Exchange) -> None:
+        exchange.send(b"HTTP/1.0 200 OK\r\n\r\n[")
+        for tick in range(1, 4):
+            if exchange.hold(tick * timeout / 5):
+                return
+            exchange.send(b"0,")
+        exchange.hold(1.5 * timeout)
+
+    return script
+
+
+@pytest.mark.parametrize(
+    "stall", [_stall_after_a_late_chunk, _trickle_headers, _stall_a_body_the_close_ends]
+)
+def test_http_timeout_holds_for_a_server_that_stalls_just_before_the_deadline(
+    stall: Callable[[float], Callable[[Exchange], None]],
+) -> None:
+    with scripted_server(stall(0.5)) as server:
+        with pytest.raises(StatusListFetchError, match=r"^no complete answer for .* in 0.5 s$") as info:
+            _fetcher(timeout=0.5).fetch(server.url)
+        assert info.value.code == "list-unavailable"
+        # the server saw the client hang up before its mark, half a timeout after the deadline
+        assert server.exchange().client_left
+    assert not [thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)]
 
 
 def test_http_connection_refused() -> None:

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
+from elmkit._deadline import Deadline
 from elmkit.status.errors import StatusListError, StatusListFetchError
 
 if TYPE_CHECKING:
@@ -179,6 +180,8 @@ class HttpFetcher:
                     follow_redirects=False,
                     headers=self.headers,
                     trust_env=self.trust_env,
+                    # a fetch's deadline watches the connections it opens, so none is kept
+                    limits=httpx.Limits(max_keepalive_connections=0),
                 )
             return self._client
 
@@ -197,32 +200,47 @@ class HttpFetcher:
         import httpx
 
         target = url.split("#", 1)[0]
-        deadline = time.monotonic() + self.timeout  # for the whole fetch, not each read
-        for _ in range(self.max_redirects + 1):
-            self._check_scheme(target)
-            remaining = self._remaining(deadline, url)
-            try:
-                with self._get_client().stream("GET", target, timeout=remaining) as response:
-                    if response.status_code in _REDIRECTS:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise StatusListFetchError(f"redirect without a location from {target}")
-                        target = urljoin(target, location)
-                        continue
-                    if response.status_code != 200:
-                        raise StatusListFetchError(f"{target} answered HTTP {response.status_code}")
-                    return self._read(response, target, deadline)
-            except httpx.HTTPError as exc:
-                raise StatusListFetchError(f"cannot fetch {target}: {exc!r}") from exc
+        # One deadline for the whole fetch (connecting, redirects, headers, every read), not a
+        # timeout for each read: see elmkit._deadline for how httpx is held to it.
+        with Deadline(self.timeout) as deadline:
+            for _ in range(self.max_redirects + 1):
+                self._check_scheme(target)
+                self._check_deadline(deadline, url)
+                reading = False
+                try:
+                    with self._get_client().stream(
+                        "GET", target, extensions=deadline.extensions
+                    ) as response:
+                        if response.status_code in _REDIRECTS:
+                            location = response.headers.get("location")
+                            if not location:
+                                raise StatusListFetchError(
+                                    f"redirect without a location from {target}"
+                                )
+                            target = urljoin(target, location)
+                            continue
+                        if response.status_code != 200:
+                            raise StatusListFetchError(
+                                f"{target} answered HTTP {response.status_code}"
+                            )
+                        reading = True
+                        return self._read(response, target, deadline)
+                except httpx.HTTPError as exc:
+                    # a timeout before the answer came says so, as it always has; anything
+                    # else that failed once the time was up failed because it was up
+                    if deadline.passed and (reading or not isinstance(exc, httpx.TimeoutException)):
+                        raise self._too_late(target) from exc
+                    raise StatusListFetchError(f"cannot fetch {target}: {exc!r}") from exc
         raise StatusListFetchError(f"too many redirects fetching {url}")
 
-    def _remaining(self, deadline: float, url: str) -> float:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise StatusListFetchError(f"no complete answer for {url} in {self.timeout:g} s")
-        return left
+    def _too_late(self, url: str) -> StatusListFetchError:
+        return StatusListFetchError(f"no complete answer for {url} in {self.timeout:g} s")
 
-    def _read(self, response: httpx.Response, url: str, deadline: float) -> bytes:
+    def _check_deadline(self, deadline: Deadline, url: str) -> None:
+        if deadline.passed:
+            raise self._too_late(url)
+
+    def _read(self, response: httpx.Response, url: str, deadline: Deadline) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise StatusListFetchError(
@@ -238,7 +256,9 @@ class HttpFetcher:
                     f"{url} sent more than {self.max_bytes} bytes", code="list-too-large"
                 )
             chunks.append(chunk)
-            self._remaining(deadline, url)
+            self._check_deadline(deadline, url)
+        if deadline.cut:  # an answer that ends when the connection does was cut short
+            raise self._too_late(url)
         return b"".join(chunks)
 
     def close(self) -> None:
