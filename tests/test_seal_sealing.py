@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from elmkit.sealing import (
 )
 from elmkit.sealing._codec import b64url_decode, b64url_encode, dumps_compact, dumps_envelope
 from elmkit.sealing.jades import etsiu_components, parse_jws
+from test_http_support import Exchange, scripted_server
 from test_seal_support import (
     credential,
     decode_protected,
@@ -930,6 +932,42 @@ def test_a_tsa_that_trickles_or_floods_is_given_up_on() -> None:
         seal(credential(), pki.signer(), level="B-T", tsa=url)
     with pytest.raises(SealError, match="not a valid URL"):
         HttpTimestampClient("http://[::1")
+
+
+def _tsa_stalls_after_a_late_byte(exchange: Exchange) -> None:
+    """Headers and a byte at once, another byte halfway to the deadline (0.5 s), then nothing
+    until the server's mark at 0.75 s: a client that gives each read the whole timeout waits
+    past the deadline for the next byte, and then says it cannot reach the TSA."""
+    exchange.send(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\n"
+        b"Content-Length: 2000\r\n\r\n\0"
+    )
+    if not exchange.hold(0.25):
+        exchange.send(b"\0")
+        exchange.hold(0.75)
+
+
+def _tsa_trickles_headers(exchange: Exchange) -> None:
+    """A header a byte every 0.05 s until the server's mark at 0.75 s: each read of the
+    headers is answered in time, the headers never end."""
+    exchange.send(b"HTTP/1.1 200 OK\r\nX-Padding: ")
+    for tick in range(1, 16):
+        if exchange.hold(tick * 0.05):
+            return
+        exchange.send(b"a")
+
+
+@pytest.mark.parametrize("stall", [_tsa_stalls_after_a_late_byte, _tsa_trickles_headers])
+def test_a_tsa_that_stalls_just_before_the_deadline_is_given_up_on_at_the_deadline(
+    stall: Any,
+) -> None:
+    pki = ec_pki()
+    with scripted_server(stall, path="/tsa") as server:
+        with pytest.raises(SignerError, match=r"^the TSA at .* gave no complete answer in 0.5 s$"):
+            seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(server.url, timeout=0.5))
+        # the server saw the client hang up before its mark, half a timeout after the deadline
+        assert server.exchange().client_left
+    assert not [thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)]
 
 
 def test_a_credential_file_is_sealed_as_its_bytes(tmp_path: Path) -> None:

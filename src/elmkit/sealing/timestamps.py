@@ -12,7 +12,6 @@ import functools
 import hashlib
 import re
 import secrets
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
 
+from elmkit._deadline import Deadline
 from elmkit.errors import SealError, VerificationError
 
 from .certs import certificate_der, der_certificate
@@ -175,27 +175,47 @@ class HttpTimestampClient:
         nonce = secrets.randbits(63) if self.nonce else None
         body = build_request(digest, algorithm, nonce=nonce)
         headers = {"Content-Type": "application/timestamp-query", **self.headers}
-        deadline = time.monotonic() + self.timeout  # for the whole answer, not each read
+        shown = _shown_url(self.url)
         received = bytearray()
-        try:
-            with httpx.stream(
-                "POST", self.url, content=body, headers=headers, timeout=self.timeout, auth=self.auth
-            ) as reply:
-                if reply.status_code != 200:
-                    raise SealError(f"the TSA at {_shown_url(self.url)} answered HTTP {reply.status_code}")
-                for chunk in reply.iter_bytes():
-                    received += chunk
-                    if len(received) > MAX_TSA_REPLY_BYTES:
-                        raise SealError(
-                            f"the TSA at {_shown_url(self.url)} answered more than {MAX_TSA_REPLY_BYTES:,} bytes"
-                        )
-                    if time.monotonic() > deadline:
-                        raise SealError(
-                            f"the TSA at {_shown_url(self.url)} gave no complete answer in {self.timeout:g} s"
-                        )
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise SealError(f"cannot reach the TSA at {_shown_url(self.url)}: {exc}") from exc
+        reading = False
+        # One deadline for the whole answer (connecting, the headers, every read), not a
+        # timeout for each read: see elmkit._deadline for how httpx is held to it.
+        with Deadline(self.timeout) as deadline:
+            try:
+                with (
+                    httpx.Client(limits=httpx.Limits(max_keepalive_connections=0)) as client,
+                    client.stream(
+                        "POST",
+                        self.url,
+                        content=body,
+                        headers=headers,
+                        auth=self.auth,
+                        extensions=deadline.extensions,
+                    ) as reply,
+                ):
+                    if reply.status_code != 200:
+                        raise SealError(f"the TSA at {shown} answered HTTP {reply.status_code}")
+                    reading = True
+                    for chunk in reply.iter_bytes():
+                        received += chunk
+                        if len(received) > MAX_TSA_REPLY_BYTES:
+                            raise SealError(
+                                f"the TSA at {shown} answered more than {MAX_TSA_REPLY_BYTES:,} bytes"
+                            )
+                        if deadline.passed:
+                            raise self._too_late(shown)
+                    if deadline.cut:  # an answer that ends when the connection does was cut short
+                        raise self._too_late(shown)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                # a timeout before the answer came says so, as it always has; anything else
+                # that failed once the time was up failed because it was up
+                if deadline.passed and (reading or not isinstance(exc, httpx.TimeoutException)):
+                    raise self._too_late(shown) from exc
+                raise SealError(f"cannot reach the TSA at {shown}: {exc}") from exc
         return _token_from_response(bytes(received), digest, algorithm, nonce)
+
+    def _too_late(self, shown_url: str) -> SealError:
+        return SealError(f"the TSA at {shown_url} gave no complete answer in {self.timeout:g} s")
 
 
 def _signature_algorithm(key: Any, digest: str) -> tuple[str, Callable[[bytes], bytes]]:
