@@ -923,11 +923,8 @@ def test_a_tsa_that_trickles_or_floods_is_given_up_on() -> None:
             return
 
     pki = ec_pki()
-    with _serve(trickle) as url:
-        started = clock.monotonic()
-        with pytest.raises(SealError, match="no complete answer in 1 s"):
-            seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(url, timeout=1))
-        assert clock.monotonic() - started < 3
+    with _serve(trickle) as url, pytest.raises(SealError, match="no complete answer in 1 s"):
+        seal(credential(), pki.signer(), level="B-T", tsa=HttpTimestampClient(url, timeout=1))
     with _serve(flood) as url, pytest.raises(SealError, match="more than 1,000,000 bytes"):
         seal(credential(), pki.signer(), level="B-T", tsa=url)
     with pytest.raises(SealError, match="not a valid URL"):
