@@ -259,6 +259,39 @@ def test_a_lock_that_cannot_be_made_names_the_file_asked_for(tmp_path: Path) -> 
         assert caught.value.filename == str(target), caught.value
 
 
+def test_a_lock_in_a_folder_that_takes_no_file_is_refused_as_permission_denied() -> None:
+    """`status-list publish --out` into a folder this user may not write to: the error is the
+    folder's refusal (Permission denied), not a missing file in a folder that is there."""
+    as_other_user: list[str] = []
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # root writes anywhere: be somebody else
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root, and no setpriv to run as another user")
+        as_other_user = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name) / "locked"
+        folder.mkdir()
+        folder.chmod(0o555)
+        Path(name).chmod(0o755)
+        target = folder / "list.json"
+        try:
+            tried = subprocess.run(
+                [*as_other_user, sys.executable, "-c",
+                 "import sys\n"
+                 "from elmkit.microcredentials.files import exclusive_lock\n"
+                 "try:\n"
+                 "    with exclusive_lock(sys.argv[1]):\n"
+                 "        print('locked')\n"
+                 "except OSError as exc:\n"
+                 "    print(type(exc).__name__, exc.filename)\n",
+                 str(target)],
+                capture_output=True, text=True, timeout=120, check=True,
+            )  # fmt: skip
+        finally:
+            folder.chmod(0o755)
+    assert tried.stdout.split() == ["PermissionError", str(target)], tried.stderr
+
+
 def test_stale_temporary_files_are_removed(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

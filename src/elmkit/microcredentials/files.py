@@ -258,8 +258,11 @@ def exclusive_lock(
         except FileNotFoundError:
             os.makedirs(target.parent, exist_ok=True)
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-        except PermissionError:  # a lock needs no writing: another user's lock file will do
-            fd = os.open(lock, os.O_RDONLY)
+        except PermissionError as refused:  # a lock needs no writing: another user's will do
+            try:
+                fd = os.open(lock, os.O_RDONLY)
+            except FileNotFoundError:  # none there, and the folder takes no new file
+                raise refused from None
     except OSError as exc:  # name the file that was meant, not its lock file
         named = str(target) if exc.filename == str(lock) else exc.filename
         raise type(exc)(exc.errno, exc.strerror, named) from None
