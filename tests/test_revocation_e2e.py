@@ -965,3 +965,27 @@ def test_a_publish_never_writes_a_list_older_than_the_one_there(tmp_path: Path, 
         )
     )
     assert step.code == "revoked", step
+
+
+def test_a_list_there_valid_from_a_fraction_of_a_second_is_not_replaced_by_an_older_one(
+    tmp_path: Path, pki: Any
+) -> None:
+    """The list there (another publisher's, with a clock ahead) is valid from 10:00:00.5: the
+    next one by default was valid from 10:00:00, as lists carry whole seconds, and was refused
+    as older than the list it replaces ("valid from …00.5, later than this one (…00.5)")."""
+    from datetime import timedelta
+
+    _, _, ledger_path = issue_and_seal(tmp_path, pki)
+    status_dir = tmp_path / "status"
+    published = status_dir / "revocation-1.json"
+    publish(ledger_path, status_dir)
+    document = json.loads(published.read_bytes())
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+    document["issuanceDate"] = later.strftime("%Y-%m-%dT%H:%M:%S.5Z")
+    published.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(revocation.RevocationError) as refused:  # it would say 10:00:00
+        publish(ledger_path, status_dir, valid_from=later + timedelta(milliseconds=500))
+    assert f"later than this one ({later.isoformat()})" in str(refused.value)
+    publish(ledger_path, status_dir)
+    written = json.loads(published.read_bytes())["issuanceDate"]
+    assert written == (later + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

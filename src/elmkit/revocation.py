@@ -456,11 +456,12 @@ def _refuse_lifting(
 def _refuse_older(path: Path, valid_from: datetime, there: _ListThere) -> None:
     """A list never replaces one valid from a later moment: verifiers would take the newer one
     for the older (and a cache could keep it)."""
-    if there.valid_from is None or valid_from.replace(microsecond=0) >= there.valid_from:
+    written = valid_from.replace(microsecond=0)  # a list carries whole seconds
+    if there.valid_from is None or written >= there.valid_from:
         return
     raise RevocationError(
         f"the list at {path} is valid from {there.valid_from.isoformat()}, later than this one "
-        f"({valid_from.isoformat()}): a published list is never replaced by an older one; give "
+        f"({written.isoformat()}): a published list is never replaced by an older one; give "
         "a valid_from no earlier than that one (or, if that list is not the latest version, move "
         "it away first)"
     )
@@ -605,6 +606,12 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _whole_second_from(moment: datetime) -> datetime:
+    """The first whole second at or after ``moment``: a list's dates carry no fractions."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
 def _build_list(
     ledger: LedgerStore,
     list_url: str,
@@ -629,7 +636,7 @@ def _build_list(
         now = _now()
         # by default a list is valid from now, or from when the list there is, if later (a
         # clock behind the one that published it)
-        start = valid_from or max(now, there.valid_from or now)
+        start = valid_from or max(now, _whole_second_from(there.valid_from or now))
         start, end = _validity(now, start, valid_until, valid_for)
         bits = StatusList.from_indexes(indexes, size=_covering(ledger, list_url, size))
         document = status_list_credential(
