@@ -46,7 +46,6 @@ def _change(
     record_only: bool = False,
 ) -> None:
     from elmkit import revocation
-    from elmkit.cli import fail
     from elmkit.cli.issue import _credential_of, _open_existing, _refuse_not_unicode
     from elmkit.errors import ElmError
 
