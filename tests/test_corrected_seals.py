@@ -211,3 +211,13 @@ def test_revoking_after_a_correction_still_needs_a_list_that_shows_it(tmp_path: 
         ledger.record("urn:c1", "generated", "test", sha256="b" * 64)
         revocation.revoke(ledger, "urn:c1", reason="fraud", actor="registrar")
         assert ledger.revoked_indexes(LIST_URL, "revocation") == {7}
+
+
+def test_a_corrected_credential_sealed_again_names_its_list_once(tmp_path: Path) -> None:
+    """Its superseded index and its current one are on the same list: `elmkit revoke` said
+    "publish URL and URL to make it visible"."""
+    with SQLiteLedger(tmp_path / "ledger.sqlite") as ledger:
+        _sealed_credential(ledger)
+        ledger.record("urn:c1", "generated", "test", sha256="b" * 64)
+        assert ledger.reserve_index(LIST_URL, 8, "urn:c1", "revocation")
+        assert revocation.lists_showing(ledger, "urn:c1", "revocation") == [LIST_URL]

@@ -163,13 +163,15 @@ def lists_showing(ledger: LedgerStore, credential_id: str, purpose: str) -> list
     """The status lists where a revocation (``purpose="revocation"``) or a suspension of
     ``credential_id`` becomes visible once they are published: its entries for that purpose
     and, for a revocation, its suspension entries too (a revoked credential stays suspended on
-    them for good, since it has no other way to show it)."""
+    them for good, since it has no other way to show it). Each list is named once, though a
+    credential sealed again after a correction has two indexes on it."""
     state = PURPOSE_STATES[_purpose(purpose)]
-    return [
+    lists = (
         e.list_url
         for e in ledger.status_entries_for(credential_id)
         if state in PURPOSE_BIT_STATES[e.purpose]
-    ]
+    )
+    return list(dict.fromkeys(lists))
 
 
 def _visible_change(
