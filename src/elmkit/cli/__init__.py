@@ -213,6 +213,17 @@ def same_file(source: Path, target: Path) -> bool:
 DATETIME_METAVAR = "<ISO 8601>"
 
 
+def refuse_not_unicode(value: str, what: str) -> None:
+    """Refuse (exit 2) a value read from bytes that are not UTF-8: no ledger text can be it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise fail(
+            f"{what} {value!r} is not Unicode text: what remains of bytes that are not UTF-8 "
+            "(give it as UTF-8)"
+        ) from None
+
+
 def parse_datetime(value: str | datetime) -> datetime:
     """The value of an option that takes a date-time (``--valid-from``, ``--at``): an ISO 8601
     date or date-time, with or without an offset or ``Z``, minutes or fractions of a second
@@ -348,6 +359,7 @@ def as_utc(value: datetime | None) -> datetime | None:
 COMMAND_MODULES = (
     "elmkit.cli.validate",
     "elmkit.cli.issue",
+    "elmkit.cli.ledger",
     "elmkit.cli.seal",
     "elmkit.cli.status",
 )

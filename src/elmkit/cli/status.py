@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from elmkit.cli import LEDGER_ENV, app, describe_error, fail, is_stdin, make_console, show
+from elmkit.cli import (
+    LEDGER_ENV,
+    app,
+    describe_error,
+    fail,
+    is_stdin,
+    make_console,
+    refuse_not_unicode,
+    show,
+)
 
 if TYPE_CHECKING:
     from elmkit.sealing.signers import KeySigner
@@ -46,18 +55,18 @@ def _change(
     record_only: bool = False,
 ) -> None:
     from elmkit import revocation
-    from elmkit.cli.issue import _credential_of, _open_existing, _refuse_not_unicode
+    from elmkit.cli.ledger import credential_of, open_existing
     from elmkit.errors import ElmError
 
     # values no ledger takes are refused as values (exit 2), before the ledger is opened
     if kind in ("revoke", "suspend") and not (reason or "").strip():
         what = "revocation" if kind == "revoke" else "suspension"
         raise fail(f"--reason: give the reason for the {what} (kept in the ledger, never published)")
-    _refuse_not_unicode(credential_id, "CREDENTIAL_ID")
+    refuse_not_unicode(credential_id, "CREDENTIAL_ID")
     console = make_console()
-    with _open_existing(ledger_path) as ledger:
+    with open_existing(ledger_path) as ledger:
         try:
-            credential_id = _credential_of(ledger, credential_id, ledger_path)
+            credential_id = credential_of(ledger, credential_id, ledger_path)
             purpose = "suspension" if kind in ("suspend", "unsuspend") else "revocation"
             lists = revocation.lists_showing(ledger, credential_id, purpose)
             if kind in ("revoke", "suspend"):
@@ -153,7 +162,7 @@ def publish(
 ) -> None:
     """Write the status list credential, sealed when a seal is given."""
     from elmkit import revocation
-    from elmkit.cli.issue import _open_existing
+    from elmkit.cli.ledger import open_existing
     from elmkit.errors import ElmError
 
     console = make_console()
@@ -162,7 +171,7 @@ def publish(
             "--out -: a status list is published to a file, which publishes of the same list "
             "take turns to replace and check against (a file named - is ./-)"
         )
-    with _open_existing(ledger, reading=True) as store:
+    with open_existing(ledger, reading=True) as store:
         try:
             signer = _signer(key, cert, p12, password)
             try:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import IO, Any
 
 from elmkit.ledger.model import Credential, Event
-from elmkit.ledger.report import _one_moment
+from elmkit.ledger.report import one_moment
 from elmkit.ledger.store import LedgerStore, TimeLike
 
 __all__ = [
@@ -149,7 +149,7 @@ def export_credentials(
 ) -> tuple[int, bool]:
     """Write the CSV of the credentials ``store.credentials(**filters)`` streams, read as of one
     moment when the store has a ``snapshot()``; returns what :func:`write_csv` returns."""
-    with _one_moment(store):
+    with one_moment(store):
         found = (credential_row(item) for item in store.credentials(**filters))
         return write_csv(stream, CREDENTIAL_COLUMNS, found, limit=limit)
 
@@ -164,6 +164,6 @@ def export_events(
 ) -> tuple[int, bool]:
     """Write the CSV of the events with ``since <= at < until``, in ledger order, read as of one
     moment when the store has a ``snapshot()``; returns what :func:`write_csv` returns."""
-    with _one_moment(store):
+    with one_moment(store):
         found = event_rows(store, store.events(since=since, until=until))
         return write_csv(stream, EVENT_COLUMNS, found, limit=limit)

@@ -151,7 +151,7 @@ def _counts_dict(
     }
 
 
-def _one_moment(store: LedgerStore) -> AbstractContextManager[object]:
+def one_moment(store: LedgerStore) -> AbstractContextManager[object]:
     """The store's ``snapshot()`` when it has one (``SQLiteLedger`` does; the protocol does not
     ask for it), else nothing."""
     snapshot = getattr(store, "snapshot", None)
@@ -161,7 +161,7 @@ def _one_moment(store: LedgerStore) -> AbstractContextManager[object]:
 def credential_history(store: LedgerStore, credential_id: str) -> CredentialHistory:
     """Everything the ledger knows about one credential, read as of one moment when the store
     has a ``snapshot()`` (so that ``credential.event_count`` is the number of events)."""
-    with _one_moment(store):
+    with one_moment(store):
         credential = store.get_credential(credential_id)
         if credential is None:
             raise UnknownCredentialError(f"no credential {credential_id!r} in the ledger")
@@ -175,7 +175,7 @@ def credential_history(store: LedgerStore, credential_id: str) -> CredentialHist
 def ledger_summary(store: LedgerStore) -> LedgerSummary:
     """Counts per state for the whole ledger and for each definition, read as of one moment when
     the store has a ``snapshot()`` (so that the totals are the sums of the parts)."""
-    with _one_moment(store):
+    with one_moment(store):
         titles: dict[str, str] = {}
         for definition in store.definitions():
             titles[definition.definition_id] = definition.title
@@ -194,7 +194,7 @@ def ledger_activity(
     """How many events of each type happened in ``[since, until)``, overall and for each
     definition the ledger holds (zeros included), read as of one moment when the store has a
     ``snapshot()``."""
-    with _one_moment(store):
+    with one_moment(store):
         titles: dict[str, str] = {}
         for definition in store.definitions():
             titles[definition.definition_id] = definition.title
