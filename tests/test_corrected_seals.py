@@ -221,3 +221,36 @@ def test_a_corrected_credential_sealed_again_names_its_list_once(tmp_path: Path)
         ledger.record("urn:c1", "generated", "test", sha256="b" * 64)
         assert ledger.reserve_index(LIST_URL, 8, "urn:c1", "revocation")
         assert revocation.lists_showing(ledger, "urn:c1", "revocation") == [LIST_URL]
+
+
+def test_issue_seal_with_a_status_list_upgrades_a_ledger_of_the_first_schema(
+    tmp_path: Path, pki: TestPKI
+) -> None:
+    """The ledger an earlier elmkit wrote is upgraded by the first command that writes to it:
+    ``issue --seal --status-list-url`` is one, and its check of the list URL must not refuse the
+    ledger as if it were only read."""
+    from typer.testing import CliRunner
+
+    from elmkit.cli import _register, app
+
+    require_serializers()
+    pytest.importorskip("PIL")
+    _register()
+    out = tmp_path / "out"
+    out.mkdir()
+    with SQLiteLedger(out / "ledger.sqlite", migrations={1: sqlite_store.MIGRATIONS[1]}):
+        pass  # as an earlier elmkit left it
+    result = CliRunner().invoke(
+        app,
+        [
+            "issue", str(definition_file(tmp_path)),
+            str(write_csv(tmp_path / "results.csv", learner_rows(2))), "--out", str(out),
+            "--seal", "--p12", str(pki.write_pkcs12(tmp_path / "seal.p12", "secret")),
+            "--password", "secret", "--status-list-url", LIST_URL,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "sealed: 2 new" in result.stdout
+    with open_ledger(out / "ledger.sqlite") as ledger:
+        assert ledger.schema_version == sqlite_store.SCHEMA_VERSION
+        assert len(ledger.used_indexes(LIST_URL)) == 2

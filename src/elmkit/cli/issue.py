@@ -459,19 +459,24 @@ def _load_signer(
 
 
 def _refuse_unfetchable_list(ledger: Path, status_list_url: str) -> None:
-    """Refuse, before issuing, a new status list at a URL that verifiers will not fetch."""
+    """Refuse, before issuing, a new status list at a URL that verifiers will not fetch. The
+    ledger is opened as the run that follows opens it, to write: one of an earlier schema is
+    upgraded here, not refused as a ledger only read would be."""
     from elmkit.errors import ElmError
     from elmkit.ledger import open_ledger
     from elmkit.revocation import refuse_unfetchable_list
 
     try:
-        if ledger.is_file():
-            with open_ledger(ledger, read_only=True) as store:
-                refuse_unfetchable_list(store, status_list_url)
-        else:
-            refuse_unfetchable_list(None, status_list_url)
+        store = open_ledger(ledger) if ledger.is_file() else None
+    except ElmError as exc:
+        raise fail(str(exc)) from None
+    try:
+        refuse_unfetchable_list(store, status_list_url)
     except ElmError as exc:
         raise fail(f"--status-list-url: {exc}") from None
+    finally:
+        if store is not None:
+            store.close()
 
 
 def _seal(
