@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -254,3 +256,52 @@ def test_issue_seal_with_a_status_list_upgrades_a_ledger_of_the_first_schema(
     with open_ledger(out / "ledger.sqlite") as ledger:
         assert ledger.schema_version == sqlite_store.SCHEMA_VERSION
         assert len(ledger.used_indexes(LIST_URL)) == 2
+
+
+def test_record_sealed_refuses_a_seal_of_the_document_before_its_correction(
+    tmp_path: Path, pki: TestPKI
+) -> None:
+    """The document as it was before a correction, sealed again (a new digest the ledger never
+    saw): its status entry is the superseded index, set for good, so it is not the credential's
+    seal."""
+    from typer.testing import CliRunner
+
+    from elmkit.cli import _register, app
+    from elmkit.sealing import seal
+
+    require_serializers()
+    pytest.importorskip("PIL")
+    _register()
+    rows = learner_rows(2)
+    _issue(tmp_path, rows)
+    _seal(tmp_path, pki)
+    out = tmp_path / "out"
+    corrected = read_manifest(out)[1]
+    delivered = (out / "sealed" / (Path(corrected["file"]).stem + ".json")).read_bytes()
+    rows[1][5] = "9,5"
+    _issue(tmp_path, rows)  # regenerated: the delivered seal's index is superseded
+    again = tmp_path / "sealed-again.json"
+    resealed = seal(
+        json.loads(json.loads(delivered)["payload"]),
+        pki.signer(),
+        signing_time=datetime.now(UTC) - timedelta(minutes=1),  # not the delivered seal's bytes
+    )
+    assert resealed != delivered
+    again.write_bytes(resealed)
+
+    def record_sealed() -> Any:
+        return CliRunner().invoke(
+            app,
+            [
+                "record", "sealed", corrected["credential_id"], "--file", str(again),
+                "--ledger", str(out / "ledger.sqlite"),
+            ],
+        )  # fmt: skip
+
+    result = record_sealed()
+    assert result.exit_code == 1, result.output
+    message = " ".join(result.stderr.split())
+    assert f"index {_index(delivered)} of {LIST_URL}" in message and "superseded" in message
+    assert "nothing was recorded" in message
+    with open_ledger(out / "ledger.sqlite") as ledger:
+        assert [e.event.value for e in ledger.history(corrected["credential_id"])][-1] != "sealed"

@@ -559,7 +559,9 @@ def record(
             if not targets:
                 raise fail("no credential matches", 1)
             if file is not None:
-                _check_document_of(file, targets[0][0], sealed=event == "sealed")
+                loaded = _check_document_of(file, targets[0][0], sealed=event == "sealed")
+                if event == "sealed" and not _superseded(store, targets, file):
+                    _refuse_superseded_index(store, file, loaded)  # sealed again: a new digest
             if skip_refused:
                 refused = _record_each(store, targets, event, actor, detail, when, manifest or file)
             else:
@@ -630,9 +632,10 @@ def _record_each(
 
 def _check_document_of(
     file: Path, credential_id: str, *, sealed: bool = False
-) -> None:
-    """Refuse a ``--file`` that does not hold ``credential_id`` (another learner's file, say), or
-    that is not sealed when ``sealed`` (whose digest would be recorded as the sealed one's)."""
+) -> Any:
+    """The credential a ``--file`` holds. Refuse one that does not hold ``credential_id``
+    (another learner's file, say), or that is not sealed when ``sealed`` (whose digest would be
+    recorded as the sealed one's)."""
     from elmkit.errors import ElmError
     from elmkit.serializers import load
 
@@ -648,6 +651,28 @@ def _check_document_of(
             f"{file} holds the credential {held!r}, not {credential_id!r}; nothing was recorded",
             1,
         )
+    return loaded
+
+
+def _refuse_superseded_index(store: LedgerStore, file: Path, credential: Any) -> None:
+    """Refuse a sealed ``file`` whose status entry is an index the ledger superseded when the
+    credential was regenerated: it seals the document as it was before the correction (sealed
+    again, its digest is new), and that index is set on its list for good."""
+    entry = getattr(credential, "credential_status", None)
+    if entry is None:
+        return
+    fields = entry.model_dump(by_alias=True, mode="json", exclude_none=True)
+    url, index = fields.get("statusListCredential"), str(fields.get("statusListIndex"))
+    for held in store.status_entries_for(credential.id):
+        if held.list_url == url and str(held.index) == index and held.superseded_at:
+            raise fail(
+                f"{file} carries index {index} of {url}, superseded when {credential.id} was "
+                f"regenerated at {held.superseded_at} (a corrected grade or name): it seals the "
+                "document as it was before, and that seal verifies as revoked once the list is "
+                "published. Seal the current document (elmkit issue --seal seals it with a new "
+                "index); nothing was recorded",
+                1,
+            )
 
 
 def _refuse_superseded_documents(
