@@ -1295,6 +1295,46 @@ def test_the_cli_reads_a_ledger_in_a_folder_it_cannot_write_to(unwritable_folder
     assert sorted(p.name for p in unwritable_folder.iterdir()) == ["ledger.sqlite"]
 
 
+def test_a_ledger_is_read_from_a_folder_its_permissions_keep_this_user_from_writing_to() -> None:
+    """A share read by a user who may not write there (not the immutable attribute, which stops
+    root too): SQLite says so as a read-only folder, not as a file it cannot open."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if os.name != "posix":
+        pytest.skip("folder permissions are POSIX ones")
+    base = Path(tempfile.mkdtemp())
+    folder = base / "share"
+    folder.mkdir()
+    try:
+        with SQLiteLedger(folder / "ledger.sqlite") as ledger:
+            ledger.define(DEF, DOC)
+            issue(ledger, "c1")
+        base.chmod(0o755)
+        (folder / "ledger.sqlite").chmod(0o644)
+        folder.chmod(0o555)
+        as_other: list[str] = []
+        if os.getuid() == 0:  # root may write anywhere: read as nobody
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                pytest.skip("setpriv is not available to read as another user")
+            as_other = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        read = subprocess.run(
+            [*as_other, sys.executable, "-c", "import sys\nfrom elmkit.ledger import SQLiteLedger\n"
+             "with SQLiteLedger(sys.argv[1], read_only=True) as ledger:\n"
+             "    print(ledger.get_credential('c1').state.value)", str(folder / "ledger.sqlite")],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert read.returncode == 0, read.stderr
+        assert read.stdout.strip() == "generated"
+        assert sorted(p.name for p in folder.iterdir()) == ["ledger.sqlite"]
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(base)
+
+
 def test_a_snapshot_of_a_ledger_read_only_in_a_folder_it_cannot_write_to(
     unwritable_folder: Path,
 ) -> None:

@@ -388,7 +388,9 @@ class SQLiteLedger:
         try:
             return connect("")
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorname != "SQLITE_CANTOPEN":
+            # a folder that refuses new files: CANTOPEN where nobody may add one (EPERM: the
+            # immutable attribute), READONLY_DIRECTORY where this user may not (EACCES)
+            if exc.sqlite_errorname not in ("SQLITE_CANTOPEN", "SQLITE_READONLY_DIRECTORY"):
                 raise
             wal = Path(f"{self.path}-wal")
             if wal.exists() and wal.stat().st_size > 0:
