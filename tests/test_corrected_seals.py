@@ -305,3 +305,23 @@ def test_record_sealed_refuses_a_seal_of_the_document_before_its_correction(
     assert "nothing was recorded" in message
     with open_ledger(out / "ledger.sqlite") as ledger:
         assert [e.event.value for e in ledger.history(corrected["credential_id"])][-1] != "sealed"
+
+
+def test_a_suspension_only_a_superseded_index_would_show_is_refused(tmp_path: Path) -> None:
+    """Sealed again after a correction with a revocation entry only: the suspension entry of
+    the earlier seal is set for good, and no list tells the new seal's verifiers of a
+    suspension, so it is refused as one no verifier could learn of."""
+    suspensions = "https://credencials.uvallfosca.example/status/sus-1"
+    with SQLiteLedger(tmp_path / "ledger.sqlite") as ledger:
+        ledger.define("def", {"title": "t"})
+        ledger.claim_credential("urn:c1", "def", "learner-1")
+        ledger.record("urn:c1", "generated", "test", sha256="a" * 64)
+        assert ledger.reserve_index(suspensions, 3, "urn:c1", "suspension")
+        ledger.record("urn:c1", "sealed", "test", sha256="c" * 64)
+        ledger.record("urn:c1", "generated", "test", sha256="b" * 64)  # corrected
+        assert ledger.reserve_index(LIST_URL, 8, "urn:c1", "revocation")
+        ledger.record("urn:c1", "sealed", "test", sha256="d" * 64)
+        assert revocation.lists_showing(ledger, "urn:c1", "suspension") == []
+        with pytest.raises(revocation.RevocationError, match="no suspension entry"):
+            revocation.suspend(ledger, "urn:c1", reason="under review")
+        assert revocation.lists_showing(ledger, "urn:c1", "revocation") == [LIST_URL]

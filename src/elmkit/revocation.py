@@ -163,14 +163,13 @@ def lists_showing(ledger: LedgerStore, credential_id: str, purpose: str) -> list
     """The status lists where a revocation (``purpose="revocation"``) or a suspension of
     ``credential_id`` becomes visible once they are published: its entries for that purpose
     and, for a revocation, its suspension entries too (a revoked credential stays suspended on
-    them for good, since it has no other way to show it). Each list is named once, though a
-    credential sealed again after a correction has two indexes on it."""
+    them for good, since it has no other way to show it). Entries superseded by a correction
+    count only while the credential holds no current one (not sealed again): their seals are
+    then the only ones out there, and their bits are set for good. Each list is named once."""
     state = PURPOSE_STATES[_purpose(purpose)]
-    lists = (
-        e.list_url
-        for e in ledger.status_entries_for(credential_id)
-        if state in PURPOSE_BIT_STATES[e.purpose]
-    )
+    entries = ledger.status_entries_for(credential_id)
+    current = [e for e in entries if e.superseded_at is None]
+    lists = (e.list_url for e in current or entries if state in PURPOSE_BIT_STATES[e.purpose])
     return list(dict.fromkeys(lists))
 
 
