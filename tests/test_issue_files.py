@@ -7,7 +7,6 @@ import csv
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import as_another_user_when_root
 from elmkit.errors import SourceError
 from elmkit.microcredentials.files import (
     TEMP_PREFIX,
@@ -184,7 +184,7 @@ def test_a_lock_file_another_user_made_is_locked_all_the_same() -> None:
     """Two users publish one list (an operator by hand, then the web server's cron job): the
     lock file the first made, which the second may only read, is locked, not refused as
     "Permission denied" for the list."""
-    as_other_user = _as_another_user_when_root()  # root opens any file
+    as_other_user = as_another_user_when_root()  # root opens any file
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         folder.chmod(0o777)
@@ -251,25 +251,10 @@ def test_a_lock_that_cannot_be_made_names_the_file_asked_for(tmp_path: Path) -> 
         assert caught.value.filename == str(target), caught.value
 
 
-def _as_another_user_when_root() -> list[str]:
-    """The command prefix that runs a process as an unprivileged user when the tests run as
-    root (who opens and writes any file), none otherwise; skips where that cannot be done."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("root, and no setpriv to run as another user")
-    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    tried = subprocess.run([*prefix, sys.executable, "-c", "import elmkit"], capture_output=True)
-    if tried.returncode != 0:  # this interpreter or elmkit is where that user cannot read
-        pytest.skip("root, and another user cannot run this Python with elmkit")
-    return prefix
-
-
 def test_a_lock_in_a_folder_that_takes_no_file_is_refused_as_permission_denied() -> None:
     """`status-list publish --out` into a folder this user may not write to: the error is the
     folder's refusal (Permission denied), not a missing file in a folder that is there."""
-    as_other_user = _as_another_user_when_root()  # root writes anywhere
+    as_other_user = as_another_user_when_root()  # root writes anywhere
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name) / "locked"
         folder.mkdir()

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import as_another_user_when_root
 from elmkit.errors import ElmError
 from elmkit.ledger import (
     ALLOWED_FROM,
@@ -1315,12 +1316,7 @@ def test_a_ledger_is_read_from_a_folder_its_permissions_keep_this_user_from_writ
         base.chmod(0o755)
         (folder / "ledger.sqlite").chmod(0o644)
         folder.chmod(0o555)
-        as_other: list[str] = []
-        if os.getuid() == 0:  # root may write anywhere: read as nobody
-            setpriv = shutil.which("setpriv")
-            if setpriv is None:
-                pytest.skip("setpriv is not available to read as another user")
-            as_other = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        as_other = as_another_user_when_root()  # root may write anywhere: read as nobody
         read = subprocess.run(
             [*as_other, sys.executable, "-c", "import sys\nfrom elmkit.ledger import SQLiteLedger\n"
              "with SQLiteLedger(sys.argv[1], read_only=True) as ledger:\n"
