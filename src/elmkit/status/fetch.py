@@ -205,7 +205,7 @@ class HttpFetcher:
         with Deadline(self.timeout) as deadline:
             for _ in range(self.max_redirects + 1):
                 self._check_scheme(target)
-                self._check_deadline(deadline, url)
+                self._check_deadline(deadline, target)
                 reading = False
                 try:
                     with self._get_client().stream(
