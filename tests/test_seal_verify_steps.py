@@ -107,6 +107,18 @@ def test_validity_step() -> None:
         verify(sealed, at=datetime(2030, 1, 1))
 
 
+def test_verifying_as_at_a_time_before_the_seal_was_made_is_said() -> None:
+    """``at`` a year before the seal: the verdict stands, with a warning that the seal did not
+    exist then (its certificate is judged when it was sealed)."""
+    anchors = ec_pki().trust_anchors
+    sealed = _seal(credential())
+    now = verify(sealed, trust=anchors)
+    assert not any("before the seal says it was made" in w for w in now.warnings)
+    before = verify(sealed, trust=anchors, at=datetime.now(UTC) - timedelta(days=365))
+    assert before.step(Step.SEAL).ok, str(before)
+    assert any("before the seal says it was made" in w for w in before.warnings), before.warnings
+
+
 def test_owner_step() -> None:
     doc = {**credential(), "credentialSubject": [{"id": "did:example:a"}, {"id": "did:example:b"}]}
     sealed = _seal(doc)

@@ -354,6 +354,12 @@ def _seal_step(
         return out
 
     who = signer_info(cert).name
+    if at + CLOCK_SKEW < info.signing_time:
+        out.warnings.append(
+            f"verified as at {at.isoformat()}, before the seal says it was made "
+            f"({info.signing_time.isoformat()}): the credential's validity is judged then, its "
+            "seal certificate when it was sealed"
+        )
     # the claimed signing time is the signer's word (whoever holds the key of an expired
     # certificate can write an earlier one): without a time-stamp, the seal is only known to
     # exist now, or at the claimed time if later
