@@ -410,26 +410,16 @@ class _ListThere:
 def _list_there(path: Path, list_url: str) -> _ListThere:
     """The list for ``list_url`` that ``path`` holds (sealed or not); an empty one when it holds
     no such list."""
-    from elmkit.status import StatusListDecodeError
+    from elmkit.status.verify import read_status_list
 
     try:
         document = json.loads(path.read_bytes())
         if isinstance(document, dict) and isinstance(document.get("payload"), str):
             document = json.loads(document["payload"])  # an elmkit seal: the payload as it is
-        subject = document["credentialSubject"]
-        if document.get("id") != list_url or not isinstance(subject["encodedList"], str):
-            return _ListThere()
-        indexes = frozenset(StatusList.decode(subject["encodedList"], min_size=8).indexes())
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, StatusListDecodeError):
+        found = read_status_list(list_url, document)
+    except (OSError, ValueError, StatusListError):
         return _ListThere()
-    start = document.get("issuanceDate", document.get("validFrom"))
-    try:
-        valid_from = datetime.fromisoformat(start) if isinstance(start, str) else None
-    except ValueError:
-        valid_from = None
-    if valid_from is not None and valid_from.tzinfo is None:
-        valid_from = valid_from.replace(tzinfo=UTC)
-    return _ListThere(indexes, valid_from)
+    return _ListThere(frozenset(found.bits.indexes()), found.valid_from)
 
 
 def _refuse_lifting(

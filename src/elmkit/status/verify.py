@@ -325,65 +325,85 @@ class _Checker:
             )
 
     def read_list(self, url: str, document: object, *, sealed: bool) -> _LoadedList | _Outcome:
-        if not isinstance(document, Mapping):
-            raise StatusListError(f"status list {url} is not a JSON object")
-        types = _types(document.get("type"))
-        if not _LIST_CREDENTIAL_TYPES.intersection(types):
-            raise StatusListError(
-                f"the document at {url} is not a status list credential "
-                f"(type {', '.join(types) or 'missing'})"
-            )
-        list_id = document.get("id")
-        if list_id is None:  # the id check is what stops a list served at another's address
-            raise StatusListError(
-                f"the status list fetched from {url} has no id (it must be {url})",
-                code="list-id-mismatch",
-            )
-        if list_id != url:
-            raise StatusListError(
-                f"the status list fetched from {url} has id {_short(list_id)}",
-                code="list-id-mismatch",
-            )
-        issuer = _id_of(document.get("issuer"))
-        if issuer is None:
-            raise StatusListError(f"status list {url} has no issuer")
-        if self.check_issuer and self.issuer is not None and issuer != self.issuer:
-            raise StatusListError(
-                f"status list {url} is issued by {issuer!r}, the credential by {self.issuer!r}",
-                code="issuer-mismatch",
-            )
-        subject = document.get("credentialSubject")
-        if isinstance(subject, list) and len(subject) == 1:
-            subject = subject[0]
-        if not isinstance(subject, Mapping):
-            raise StatusListError(f"status list {url} has no single credentialSubject object")
-        if not _LIST_TYPES.intersection(_types(subject.get("type"))):
-            raise StatusListError(
-                f"the credentialSubject of status list {url} is not a BitstringStatusList"
-            )
-        purposes = _types(subject.get("statusPurpose"))
-        if not purposes:
-            raise StatusListError(f"status list {url} has no statusPurpose")
-        encoded = subject.get("encodedList")
-        if not isinstance(encoded, str):
-            raise StatusListError(f"status list {url} has no encodedList string")
-        starts = [
-            _parse_time(document[name], name, url)
-            for name in ("validFrom", "issuanceDate")
-            if name in document
-        ]
-        ends = [
-            _parse_time(document[name], name, url)
-            for name in ("validUntil", "expirationDate")
-            if name in document
-        ]
-        # the latest start and the earliest end: a list that says two things is held to both
-        valid_from = max((t for t in starts if t is not None), default=None)
-        valid_until = min((t for t in ends if t is not None), default=None)
-        if valid_from is not None and valid_until is not None and valid_until <= valid_from:
-            raise StatusListError(f"status list {url} has validUntil before validFrom")
-        bits = StatusList.decode(encoded, min_size=self.min_size)
-        return _LoadedList(url, bits, purposes, issuer, valid_from, valid_until, sealed)
+        return read_status_list(
+            url,
+            document,
+            issuer=self.issuer if self.check_issuer else None,
+            min_size=self.min_size,
+            sealed=sealed,
+        )
+
+
+def read_status_list(
+    url: str,
+    document: object,
+    *,
+    issuer: str | None = None,
+    min_size: int = 8,
+    sealed: bool = False,
+) -> _LoadedList:
+    """The status list credential ``document`` fetched from ``url``, read and checked: its id is
+    ``url``, its issuer ``issuer`` (when given), its subject a bitstring list. Raises
+    :class:`StatusListError` for anything else."""
+    if not isinstance(document, Mapping):
+        raise StatusListError(f"status list {url} is not a JSON object")
+    types = _types(document.get("type"))
+    if not _LIST_CREDENTIAL_TYPES.intersection(types):
+        raise StatusListError(
+            f"the document at {url} is not a status list credential "
+            f"(type {', '.join(types) or 'missing'})"
+        )
+    list_id = document.get("id")
+    if list_id is None:  # the id check is what stops a list served at another's address
+        raise StatusListError(
+            f"the status list fetched from {url} has no id (it must be {url})",
+            code="list-id-mismatch",
+        )
+    if list_id != url:
+        raise StatusListError(
+            f"the status list fetched from {url} has id {_short(list_id)}",
+            code="list-id-mismatch",
+        )
+    list_issuer = _id_of(document.get("issuer"))
+    if list_issuer is None:
+        raise StatusListError(f"status list {url} has no issuer")
+    if issuer is not None and list_issuer != issuer:
+        raise StatusListError(
+            f"status list {url} is issued by {list_issuer!r}, the credential by {issuer!r}",
+            code="issuer-mismatch",
+        )
+    subject = document.get("credentialSubject")
+    if isinstance(subject, list) and len(subject) == 1:
+        subject = subject[0]
+    if not isinstance(subject, Mapping):
+        raise StatusListError(f"status list {url} has no single credentialSubject object")
+    if not _LIST_TYPES.intersection(_types(subject.get("type"))):
+        raise StatusListError(
+            f"the credentialSubject of status list {url} is not a BitstringStatusList"
+        )
+    purposes = _types(subject.get("statusPurpose"))
+    if not purposes:
+        raise StatusListError(f"status list {url} has no statusPurpose")
+    encoded = subject.get("encodedList")
+    if not isinstance(encoded, str):
+        raise StatusListError(f"status list {url} has no encodedList string")
+    starts = [
+        _parse_time(document[name], name, url)
+        for name in ("validFrom", "issuanceDate")
+        if name in document
+    ]
+    ends = [
+        _parse_time(document[name], name, url)
+        for name in ("validUntil", "expirationDate")
+        if name in document
+    ]
+    # the latest start and the earliest end: a list that says two things is held to both
+    valid_from = max((t for t in starts if t is not None), default=None)
+    valid_until = min((t for t in ends if t is not None), default=None)
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        raise StatusListError(f"status list {url} has validUntil before validFrom")
+    bits = StatusList.decode(encoded, min_size=min_size)
+    return _LoadedList(url, bits, purposes, list_issuer, valid_from, valid_until, sealed)
 
 
 _PRIORITY = {"revoked": 0, "suspended": 0}
