@@ -413,12 +413,7 @@ def test_events_of_a_period_are_read_once_not_again_for_every_page(
     monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 10)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with SQLiteLedger(tmp_path / "ledger.db") as ledger:
-        ledger.define(DEF, DOC)
-        claims = [
-            sqlite_store.NewCredential(f"c{i:04d}", f"learner-{i}") for i in range(2000)
-        ]
-        ledger.claim_many(DEF, claims[:1000], at=start)
-        ledger.claim_many(DEF, claims[1000:], at=start + timedelta(days=200))
+        _two_cohorts(ledger, start, lambda i: ())
 
         def work(**filters: Any) -> tuple[int, int]:
             return _counted_steps(ledger, lambda: ledger.events(**filters))
@@ -574,15 +569,7 @@ def test_credentials_of_a_window_are_checked_once_not_again_for_every_page(
     monkeypatch.setattr(sqlite_store, "PAGE_SIZE", 10)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     with SQLiteLedger(tmp_path / "ledger.db") as ledger:
-        ledger.define(DEF, DOC)
-        claims = [
-            sqlite_store.NewCredential(
-                f"c{i:04d}", f"learner-{i}", events=(("generated", sha(str(i)), None),)
-            )
-            for i in range(2000)
-        ]
-        ledger.claim_many(DEF, claims[:1000], at=start)
-        ledger.claim_many(DEF, claims[1000:], at=start + timedelta(days=200))
+        _two_cohorts(ledger, start, lambda i: (("generated", sha(str(i)), None),))
 
         def work(**filters: Any) -> tuple[int, int]:
             return _counted_steps(ledger, lambda: ledger.credentials(**filters))
@@ -1438,3 +1425,17 @@ def _counted_steps(ledger: SQLiteLedger, listing: Callable[[], Iterable[object]]
     finally:
         ledger._db.set_progress_handler(None, 100)
     return found, steps
+
+
+def _two_cohorts(
+    ledger: SQLiteLedger, start: datetime, events: Callable[[int], tuple[Any, ...]]
+) -> None:
+    """2,000 credentials of one definition: 1,000 claimed at ``start``, 1,000 200 days later,
+    each with ``events(i)``."""
+    ledger.define(DEF, DOC)
+    claims = [
+        sqlite_store.NewCredential(f"c{i:04d}", f"learner-{i}", events=events(i))
+        for i in range(2000)
+    ]
+    ledger.claim_many(DEF, claims[:1000], at=start)
+    ledger.claim_many(DEF, claims[1000:], at=start + timedelta(days=200))

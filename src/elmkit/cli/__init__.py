@@ -11,14 +11,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from rich.console import Console
     from rich.text import Text
 
@@ -201,6 +200,12 @@ class FileReports:
 #: Environment variable naming the ledger file for every command that takes ``--ledger``.
 LEDGER_ENV = "ELMKIT_LEDGER"
 
+#: The ``--ledger`` option of the commands that read or write an existing ledger.
+LedgerOption = Annotated[
+    Path, typer.Option("--ledger", help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
+]
+
+
 def same_file(source: Path, target: Path) -> bool:
     """Whether writing ``target`` would replace ``source`` (the same path, a link to it…)."""
     try:
@@ -211,6 +216,11 @@ def same_file(source: Path, target: Path) -> bool:
 
 #: What the help of an option that takes a date-time shows as its value.
 DATETIME_METAVAR = "<ISO 8601>"
+
+
+def datetime_option(help: str) -> Any:
+    """A ``typer.Option`` that reads an ISO 8601 date-time (see :func:`parse_datetime`)."""
+    return typer.Option(help=help, parser=parse_datetime, metavar=DATETIME_METAVAR)
 
 
 def refuse_not_unicode(value: str, what: str) -> None:
@@ -258,8 +268,6 @@ def is_stdin(argument: str) -> bool:
 
 def file_name(argument: str) -> str:
     """A FILE argument as messages and reports name it."""
-    from pathlib import Path
-
     return STDIN_NAME if is_stdin(argument) else str(Path(argument))
 
 

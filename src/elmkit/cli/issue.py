@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from elmkit.cli import (
-    DATETIME_METAVAR,
     LEDGER_ENV,
     JsonUsageErrorsCommand,
     OutputFormat,
     app,
     as_utc,
     cell,
+    datetime_option,
     describe_error,
     fail,
     failures_as_json,
     make_console,
-    parse_datetime,
     print_json,
     show,
 )
@@ -339,10 +338,8 @@ def issue(
     ] = True,
     valid_from: Annotated[
         datetime | None,
-        typer.Option(
-            help="Validity start of new credentials (ISO 8601; UTC unless an offset is given) (default: first issue time)",
-            parser=parse_datetime,
-            metavar=DATETIME_METAVAR,
+        datetime_option(
+            "Validity start of new credentials (ISO 8601; UTC unless an offset is given) (default: first issue time)",
         ),
     ] = None,
     seal: Annotated[

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from elmkit.cli import (
-    DATETIME_METAVAR,
     EXIT_OUTPUT_CLOSED,
     LEDGER_ENV,
     JsonUsageErrorsCommand,
+    LedgerOption,
     OutputFormat,
     app,
     as_utc,
     cell,
+    datetime_option,
     describe_error,
     fail,
     failures_as_json,
     is_stdin,
     make_console,
-    parse_datetime,
     print_json,
     refuse_not_unicode,
     same_file,
@@ -81,9 +81,7 @@ def open_existing(path: Path, *, reading: bool = False) -> Iterator[LedgerStore]
 @app.command(cls=JsonUsageErrorsCommand)
 def history(
     credential_id: Annotated[str, typer.Argument(metavar="CREDENTIAL_ID", help="Credential id (or a learner id)")],
-    ledger: Annotated[
-        Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
-    ] = Path("ledger.sqlite"),
+    ledger: LedgerOption = Path("ledger.sqlite"),
     output: Annotated[OutputFormat, typer.Option("--format", help="text or json")] = OutputFormat.text,
 ) -> None:
     """Show everything the ledger knows about one credential."""
@@ -130,25 +128,19 @@ def ledger_command(
     ] = None,
     since: Annotated[
         datetime | None,
-        typer.Option(
-            help="Only what happened from this time on (ISO 8601; UTC unless an offset is "
+        datetime_option(
+            "Only what happened from this time on (ISO 8601; UTC unless an offset is "
             "given): credentials with an event since then, events since then",
-            parser=parse_datetime,
-            metavar=DATETIME_METAVAR,
         ),
     ] = None,
     until: Annotated[
         datetime | None,
-        typer.Option(
-            help="Only what happened before this time (excluded; ISO 8601, UTC unless an "
+        datetime_option(
+            "Only what happened before this time (excluded; ISO 8601, UTC unless an "
             "offset is given)",
-            parser=parse_datetime,
-            metavar=DATETIME_METAVAR,
         ),
     ] = None,
-    ledger: Annotated[
-        Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
-    ] = Path("ledger.sqlite"),
+    ledger: LedgerOption = Path("ledger.sqlite"),
     limit: Annotated[
         int | None,
         typer.Option(
@@ -322,8 +314,12 @@ def _stored_learner(store: LedgerStore, learner: str) -> str:
 
 def _stored_definition(store: LedgerStore, definition: str) -> str:
     """The spelling of the definition id ``definition`` the ledger holds (as given when none)."""
-    held = {item.definition_id for item in store.definitions()}
-    return next((spelling for spelling in _spellings(definition) if spelling in held), definition)
+    return _spelling_in(definition, {item.definition_id for item in store.definitions()})
+
+
+def _spelling_in(text: str, held: Collection[str]) -> str:
+    """The spelling of ``text`` (see :func:`_spellings`) that ``held`` holds, or ``text``."""
+    return next((spelling for spelling in _spellings(text) if spelling in held), text)
 
 
 def _check_definition(
@@ -335,17 +331,18 @@ def _check_definition(
     from elmkit.errors import ElmError
 
     try:
-        definition = _stored_definition(store, definition)
-        versions = [d.version for d in store.definitions() if d.definition_id == definition]
-        if not versions:
-            known = sorted({item.definition_id for item in store.definitions()})
-            holds = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
-            raise fail(
-                f"--definition: no definition {definition!r} in {ledger} "
-                f"({'it holds ' + holds if known else 'it holds none'})"
-            )
+        held = [(item.definition_id, item.version) for item in store.definitions()]
     except ElmError as exc:
         raise fail(str(exc)) from None
+    known = sorted({definition_id for definition_id, _ in held})
+    definition = _spelling_in(definition, known)
+    versions = [held_version for definition_id, held_version in held if definition_id == definition]
+    if not versions:
+        holds = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
+        raise fail(
+            f"--definition: no definition {definition!r} in {ledger} "
+            f"({'it holds ' + holds if known else 'it holds none'})"
+        )
     if version is not None and version not in versions:
         raise fail(
             f"--definition-version: {definition} has no version {version!r} in {ledger} (it has "
@@ -480,15 +477,11 @@ def record(
     note: Annotated[str | None, typer.Option(help="A note kept with the event")] = None,
     at: Annotated[
         datetime | None,
-        typer.Option(
-            help="When it happened (ISO 8601; UTC unless an offset is given) (default: now)",
-            parser=parse_datetime,
-            metavar=DATETIME_METAVAR,
+        datetime_option(
+            "When it happened (ISO 8601; UTC unless an offset is given) (default: now)",
         ),
     ] = None,
-    ledger: Annotated[
-        Path, typer.Option(help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
-    ] = Path("ledger.sqlite"),
+    ledger: LedgerOption = Path("ledger.sqlite"),
     skip_refused: Annotated[
         bool,
         typer.Option(

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elmkit.cli import (
-    DATETIME_METAVAR,
     FileReports,
     JsonUsageErrorsCommand,
     OutputFormat,
@@ -17,13 +16,13 @@ from elmkit.cli import (
     ReportFormatOption,
     app,
     as_utc,
+    datetime_option,
     describe_error,
     fail,
     failures_as_json,
     file_name,
     is_stdin,
     make_console,
-    parse_datetime,
     print_json,
     read_stdin,
     refuse_repeated_stdin,
@@ -196,10 +195,8 @@ def verify(
     trust: Annotated[list[Path] | None, typer.Option(help="Trust anchors: PEM file or folder (repeatable)")] = None,
     at: Annotated[
         datetime | None,
-        typer.Option(
-            help="Judge validity at this time (ISO 8601; UTC unless an offset is given) (default: now)",
-            parser=parse_datetime,
-            metavar=DATETIME_METAVAR,
+        datetime_option(
+            "Judge validity at this time (ISO 8601; UTC unless an offset is given) (default: now)",
         ),
     ] = None,
     holder: Annotated[str | None, typer.Option(help="Expected credential subject id")] = None,

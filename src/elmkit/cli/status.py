@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from elmkit.cli import (
-    LEDGER_ENV,
+    LedgerOption,
     app,
     describe_error,
     fail,
@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 status_list = typer.Typer(help="Status lists (W3C Bitstring Status List) for revocation and suspension.")
 app.add_typer(status_list, name="status-list")
 
-LedgerOption = Annotated[
-    Path, typer.Option("--ledger", help="Issuance ledger (SQLite file)", envvar=LEDGER_ENV)
-]
 CredentialArgument = Annotated[
     str, typer.Argument(
         metavar="CREDENTIAL_ID", help="Credential id (or a learner id with exactly one credential)"
